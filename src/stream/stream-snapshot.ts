@@ -1,0 +1,54 @@
+import type { FallbackReason, UpscalePath } from '../upscale/frame.js';
+
+/** Lifecycle of one published stream as the API reports it. */
+export type StreamState = 'starting' | 'live' | 'ending' | 'ended' | 'failed';
+
+/** A size in pixels. */
+export interface Size {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** One HLS rendition of a stream, as listed in its master playlist. */
+export interface RenditionSnapshot {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly bandwidth: number;
+  /** URL path of the media playlist, e.g. /hls/KEY/1280x720/index.m3u8. */
+  readonly playlist: string;
+}
+
+/** StreamSnapshot is the JSON shape of one stream in /api/streams. */
+export interface StreamSnapshot {
+  readonly key: string;
+  readonly state: StreamState;
+  /** ms since epoch. */
+  readonly startedAt: number;
+  readonly endedAt: number | null;
+  readonly input: (Size & { readonly fps: number }) | null;
+  readonly output: Size | null;
+  readonly scale: number;
+  readonly model: string | null;
+  readonly provider: 'cpu' | 'cuda' | null;
+  readonly latencyBudgetMs: number;
+  readonly hasAudio: boolean;
+  readonly frames: { readonly in: number; readonly out: number } & Readonly<Record<UpscalePath, number>>;
+  /** Share of output frames that went through the model, 0..1. */
+  readonly aiShare: number;
+  readonly fallbacks: Readonly<Record<FallbackReason, number>>;
+  readonly deadlineMisses: number;
+  /** Stage latency (decoder-out to encoder-in), ms, over a recent window. */
+  readonly latencyMs: { readonly p50: number; readonly p99: number };
+  /** Measured output frame rate over the last seconds. */
+  readonly outputFps: number;
+  readonly restarts: number;
+  readonly master: string;
+  readonly renditions: readonly RenditionSnapshot[];
+}
+
+/** StreamDirectory is what HTTP needs from the stream manager: read-only snapshots. */
+export interface StreamDirectory {
+  list(): StreamSnapshot[];
+  get(key: string): StreamSnapshot | undefined;
+}

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { describe, expect, expectTypeOf, test } from 'vitest';
+import { parseServeConfig, SERVE_DEFAULTS, serveHelp, type ServeConfig } from './serve-config.js';
+
+describe('parseServeConfig', () => {
+  test('embedded defaults need nothing', () => {
+    const cfg = parseServeConfig([], {});
+    expect(cfg).toEqual(SERVE_DEFAULTS);
+    expect(cfg.rtmpPort).toBe(1935);
+    expect(cfg.httpPort).toBe(8000);
+    expect(cfg.dataDir).toBe(path.resolve('data'));
+    expect(Object.isFrozen(cfg)).toBe(true);
+    expectTypeOf(cfg.scale).toEqualTypeOf<2 | 4>();
+    expectTypeOf(cfg).toEqualTypeOf<ServeConfig>();
+  });
+
+  test('environment then flags, flags win', () => {
+    const cfg = parseServeConfig(['--http-port', '9000', '--scale=4'], {
+      UPREZ_HTTP_PORT: '8080',
+      UPREZ_RTMP_PORT: '1936',
+      UPREZ_LATENCY_BUDGET_MS: '400',
+      UPREZ_MODEL: 'none',
+    });
+    expect(cfg.httpPort).toBe(9000);
+    expect(cfg.rtmpPort).toBe(1936);
+    expect(cfg.scale).toBe(4);
+    expect(cfg.latencyBudgetMs).toBe(400);
+    expect(cfg.model).toBe('none');
+  });
+
+  test.each([
+    [['--rtmp-port', '70000'], {}, /--rtmp-port must be from 0 to 65535/],
+    [['--http-port', 'eighty'], {}, /--http-port must be a whole number/],
+    [[], { UPREZ_SCALE: '3' }, /UPREZ_SCALE must be one of 2, 4/],
+    [['--provider', 'tpu'], {}, /--provider must be one of auto, cpu, cuda/],
+    [['--latency-budget-ms', '0'], {}, /--latency-budget-ms must be from 1/],
+    [['--rtmp-port', '9000', '--http-port', '9000'], {}, /must differ/],
+    [['--bogus', '1'], {}, /unknown option "--bogus"/],
+    [['--data-dir'], {}, /--data-dir needs a value/],
+    [['--host', 'a b'], {}, /--host must be a host name/],
+  ])('rejects %j %j', (argv, env, msg) => {
+    expect(() => parseServeConfig(argv, env)).toThrow(msg);
+  });
+
+  test('help names every flag and variable', () => {
+    const help = serveHelp();
+    for (const name of ['--rtmp-port', 'UPREZ_RTMP_PORT', '--http-port', '--data-dir', '--model', '--scale', '--latency-budget-ms']) {
+      expect(help).toContain(name);
+    }
+  });
+});

@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { UprezError } from '../errors.js';
+import type { LogLevel } from '../log/logger.js';
+
+/** Which onnxruntime execution provider to use. */
+export type ProviderChoice = 'auto' | 'cpu' | 'cuda';
+
+/** ServeConfig is everything `uprez serve` needs, validated once and frozen. */
+export interface ServeConfig {
+  readonly host: string;
+  readonly rtmpPort: number;
+  readonly httpPort: number;
+  readonly dataDir: string;
+  /** A model NAME from models/, a path to an .onnx file, or 'none' for bicubic only; undefined = default for the scale. */
+  readonly model: string | undefined;
+  readonly scale: 2 | 4;
+  readonly latencyBudgetMs: number;
+  readonly provider: ProviderChoice;
+  readonly inferenceWorkers: number;
+  readonly inferenceThreads: number;
+  readonly maxInFlight: number;
+  readonly segmentSeconds: number;
+  readonly logLevel: LogLevel;
+}
+
+interface Field<K extends keyof ServeConfig> {
+  readonly key: K;
+  readonly flag: string;
+  readonly env: string;
+  readonly help: string;
+  readonly parse: (raw: string, where: string) => ServeConfig[K];
+}
+
+function intIn(min: number, max: number) {
+  return (raw: string, where: string): number => {
+    if (!/^\d+$/.test(raw.trim())) {
+      throw new UprezError('CONFIG_INVALID', `${where} must be a whole number from ${min} to ${max}, got "${raw}"`, 'config');
+    }
+    const n = Number(raw);
+    if (n < min || n > max) {
+      throw new UprezError('CONFIG_INVALID', `${where} must be from ${min} to ${max}, got ${n}`, 'config');
+    }
+    return n;
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string, where: string): T => {
+    if (!(values as readonly string[]).includes(raw)) {
+      throw new UprezError('CONFIG_INVALID', `${where} must be one of ${values.join(', ')}, got "${raw}"`, 'config');
+    }
+    return raw as T;
+  };
+}
+
+const port = intIn(0, 65535);
+
+/** The schema: each key with its flag, environment variable, help and parser. Defaults are below. */
+export const SERVE_FIELDS = [
+  { key: 'host', flag: '--host', env: 'UPREZ_HOST', help: 'address to listen on (RTMP and HTTP)', parse: (raw: string, where: string) => {
+    if (!/^[A-Za-z0-9.:_-]{1,253}$/.test(raw)) throw new UprezError('CONFIG_INVALID', `${where} must be a host name or IP address, got "${raw}"`, 'config');
+    return raw;
+  } },
+  { key: 'rtmpPort', flag: '--rtmp-port', env: 'UPREZ_RTMP_PORT', help: 'RTMP ingest port (0 = any free port)', parse: port },
+  { key: 'httpPort', flag: '--http-port', env: 'UPREZ_HTTP_PORT', help: 'HTTP port for HLS, player, API, metrics (0 = any free port)', parse: port },
+  { key: 'dataDir', flag: '--data-dir', env: 'UPREZ_DATA_DIR', help: 'directory for HLS output', parse: (raw: string, where: string) => {
+    if (raw.length === 0 || raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a directory path`, 'config');
+    return path.resolve(raw);
+  } },
+  { key: 'model', flag: '--model', env: 'UPREZ_MODEL', help: "model NAME in models/, a path to an .onnx file, or 'none' for bicubic only", parse: (raw: string, where: string) => {
+    if (raw.length === 0 || raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a model name or path`, 'config');
+    return raw;
+  } },
+  { key: 'scale', flag: '--scale', env: 'UPREZ_SCALE', help: 'upscale factor: 2 or 4', parse: (raw: string, where: string) => Number(oneOf(['2', '4'] as const)(raw, where)) as 2 | 4 },
+  { key: 'latencyBudgetMs', flag: '--latency-budget-ms', env: 'UPREZ_LATENCY_BUDGET_MS', help: 'time a frame may spend in the upscale stage before it takes the bicubic path', parse: intIn(1, 10_000) },
+  { key: 'provider', flag: '--provider', env: 'UPREZ_PROVIDER', help: 'onnxruntime execution provider: auto (CUDA when available), cpu, cuda', parse: oneOf(['auto', 'cpu', 'cuda'] as const) },
+  { key: 'inferenceWorkers', flag: '--inference-workers', env: 'UPREZ_INFERENCE_WORKERS', help: 'inference worker threads (one model session each)', parse: intIn(1, 64) },
+  { key: 'inferenceThreads', flag: '--inference-threads', env: 'UPREZ_INFERENCE_THREADS', help: 'onnxruntime intra-op threads per worker', parse: intIn(1, 256) },
+  { key: 'maxInFlight', flag: '--max-in-flight', env: 'UPREZ_MAX_IN_FLIGHT', help: 'frames per stream waiting on the model before new ones take bicubic', parse: intIn(1, 64) },
+  { key: 'segmentSeconds', flag: '--segment-seconds', env: 'UPREZ_SEGMENT_SECONDS', help: 'HLS segment duration', parse: intIn(1, 30) },
+  { key: 'logLevel', flag: '--log-level', env: 'UPREZ_LOG_LEVEL', help: 'debug, info, warn, error', parse: oneOf(['debug', 'info', 'warn', 'error'] as const) },
+] as const satisfies readonly Field<keyof ServeConfig>[];
+
+/** SERVE_DEFAULTS are the embedded defaults: `uprez serve` needs no config file. */
+export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
+  host: '0.0.0.0',
+  rtmpPort: 1935,
+  httpPort: 8000,
+  dataDir: path.resolve('data'),
+  model: undefined,
+  scale: 2,
+  latencyBudgetMs: 250,
+  provider: 'auto',
+  inferenceWorkers: 1,
+  inferenceThreads: 1,
+  maxInFlight: 4,
+  segmentSeconds: 2,
+  logLevel: 'info',
+});
+
+/**
+ * parseServeConfig builds the config from defaults, then environment (UPREZ_*), then flags
+ * (flags win), validates every value and the cross-field rules, and freezes the result.
+ * Every error names the flag or variable and the accepted values.
+ */
+export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig {
+  const out: Record<string, unknown> = { ...SERVE_DEFAULTS };
+  for (const f of SERVE_FIELDS) {
+    const raw = env[f.env];
+    if (raw !== undefined && raw !== '') out[f.key] = f.parse(raw, `${f.env}`);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    const field = SERVE_FIELDS.find((f) => f.flag === flag);
+    if (!field) {
+      throw new UprezError('CONFIG_UNKNOWN_FLAG', `unknown option "${arg}" for serve (see uprez serve --help)`, 'config');
+    }
+    let raw: string | undefined;
+    if (eq !== -1) raw = arg.slice(eq + 1);
+    else {
+      raw = argv[i + 1];
+      i++;
+    }
+    if (raw === undefined || (eq === -1 && raw.startsWith('--'))) {
+      throw new UprezError('CONFIG_INVALID', `${field.flag} needs a value (${field.help})`, 'config');
+    }
+    out[field.key] = field.parse(raw, field.flag);
+  }
+  const cfg = out as unknown as ServeConfig;
+  if (cfg.rtmpPort !== 0 && cfg.rtmpPort === cfg.httpPort) {
+    throw new UprezError('CONFIG_INVALID', `--rtmp-port and --http-port must differ (both ${cfg.rtmpPort})`, 'config');
+  }
+  return Object.freeze(cfg);
+}
+
+/** serveHelp renders the options table for `uprez serve --help`. */
+export function serveHelp(): string {
+  const rows = SERVE_FIELDS.map((f) => {
+    const def = SERVE_DEFAULTS[f.key];
+    const shown = f.key === 'dataDir' ? './data' : def === undefined ? '(default for the scale)' : String(def);
+    return `  ${f.flag.padEnd(22)} ${f.env.padEnd(26)} ${f.help} [${shown}]`;
+  });
+  return ['Usage: uprez serve [options]', '', '  flag                   environment variable', ...rows, ''].join('\n');
+}

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** PublishOptions describe a generated test stream pushed to RTMP by a real ffmpeg. */
+export interface PublishOptions {
+  readonly url: string;
+  readonly seconds: number;
+  readonly width?: number;
+  readonly height?: number;
+  readonly fps?: number;
+  readonly audio?: boolean;
+  /** Push in real time (-re), like a camera. Default true. */
+  readonly realtime?: boolean;
+}
+
+/** Publisher is a running ffmpeg publish; `done` resolves with its exit code. */
+export interface Publisher {
+  readonly child: ChildProcess;
+  readonly done: Promise<number | null>;
+  readonly stderr: () => string;
+  kill(): void;
+}
+
+/** publishArgs builds ffmpeg arguments for a testsrc2 (+ sine) publish to `url`. */
+export function publishArgs(o: PublishOptions): string[] {
+  const w = o.width ?? 320;
+  const h = o.height ?? 180;
+  const fps = o.fps ?? 25;
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
+  if (o.realtime ?? true) args.push('-re');
+  args.push('-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=${fps}`);
+  if (o.audio ?? true) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
+  args.push('-t', String(o.seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(fps));
+  if (o.audio ?? true) args.push('-c:a', 'aac', '-b:a', '96k');
+  args.push('-f', 'flv', o.url);
+  return args;
+}
+
+/** startPublisher spawns the publish; the caller awaits `done` or calls kill(). */
+export function startPublisher(o: PublishOptions, ffmpeg = process.env['FFMPEG_PATH'] ?? 'ffmpeg'): Publisher {
+  const child = spawn(ffmpeg, publishArgs(o), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, done, stderr: () => err, kill: () => void child.kill('SIGKILL') };
+}

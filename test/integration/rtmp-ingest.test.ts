@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { afterEach, describe, expect, test } from 'vitest';
+import { RtmpIngest, type PublishEvent, type PublishRefusal } from '../../src/ingest/rtmp-ingest.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { startPublisher, type Publisher } from '../helpers/publisher.js';
+
+let ingest: RtmpIngest | undefined;
+const publishers: Publisher[] = [];
+
+afterEach(async () => {
+  for (const p of publishers.splice(0)) p.kill();
+  await ingest?.close();
+  ingest = undefined;
+});
+
+async function startIngest(): Promise<{ ingest: RtmpIngest; port: number; events: { publish: PublishEvent[]; unpublish: string[]; refused: PublishRefusal[] } }> {
+  ingest = new RtmpIngest({ host: '127.0.0.1', port: 0, log: silentLogger });
+  const events = { publish: [] as PublishEvent[], unpublish: [] as string[], refused: [] as PublishRefusal[] };
+  ingest.on({
+    publish: (e) => events.publish.push(e),
+    unpublish: (k) => events.unpublish.push(k),
+    refused: (r) => events.refused.push(r),
+  });
+  const port = await ingest.start();
+  return { ingest, port, events };
+}
+
+async function until(cond: () => boolean, ms = 15_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** playFor runs an ffmpeg RTMP player and resolves with the frames it decoded. */
+function play(url: string): Promise<{ code: number | null; frames: number }> {
+  return new Promise((resolve) => {
+    const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-rw_timeout', '5000000', '-i', url, '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('close', (code) => {
+      const m = [...err.matchAll(/frame=\s*(\d+)/g)].pop();
+      resolve({ code, frames: m ? Number(m[1]) : 0 });
+    });
+  });
+}
+
+describe('RtmpIngest (real ffmpeg over RTMP)', () => {
+  test('announces a publish with audio, serves the token-holding local player, ends players on unpublish', async () => {
+    const { ingest, port, events } = await startIngest();
+    const pub = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/cam_1`, seconds: 3 });
+    publishers.push(pub);
+    await until(() => events.publish.length === 1);
+    const e = events.publish[0]!;
+    expect(e.key).toBe('cam_1');
+    expect(e.hasAudio).toBe(true);
+    expect(ingest.isLive('cam_1')).toBe(true);
+    const player = play(e.playUrl);
+    expect(await pub.done).toBe(0);
+    await until(() => events.unpublish.length === 1);
+    ingest.endPlayers('cam_1');
+    const r = await player;
+    expect(r.code).toBe(0);
+    expect(r.frames).toBeGreaterThan(20);
+    expect(ingest.isLive('cam_1')).toBe(false);
+  });
+
+  test('a publish without audio says so', async () => {
+    const { port, events } = await startIngest();
+    const pub = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/silent`, seconds: 2, audio: false });
+    publishers.push(pub);
+    await until(() => events.publish.length === 1);
+    expect(events.publish[0]!.hasAudio).toBe(false);
+    await pub.done;
+  });
+
+  test('refuses a key longer than 64 characters, and a second publisher on a live key', async () => {
+    const { port, events } = await startIngest();
+    const long = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/${'k'.repeat(65)}`, seconds: 2 });
+    publishers.push(long);
+    expect(await long.done).not.toBe(0);
+    expect(events.refused).toContain('invalid_key');
+    const first = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/dup`, seconds: 4 });
+    publishers.push(first);
+    await until(() => events.publish.length === 1);
+    const second = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/dup`, seconds: 2 });
+    publishers.push(second);
+    expect(await second.done).not.toBe(0);
+    expect(events.refused).toContain('duplicate');
+    expect(events.publish).toHaveLength(1);
+  });
+
+  test('refuses RTMP play without the token, and survives garbage bytes', async () => {
+    const { port, events } = await startIngest();
+    const pub = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/open`, seconds: 3 });
+    publishers.push(pub);
+    await until(() => events.publish.length === 1);
+    const sock = net.connect(port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(Buffer.alloc(4096, 0xab));
+    sock.destroy();
+    const r = await play(`rtmp://127.0.0.1:${port}/live/open`);
+    expect(r.frames).toBe(0);
+    expect(await pub.done).toBe(0);
+  });
+});

@@ -1,0 +1,197 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { IngestListener, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
+import { isValidStreamKey } from '../ingest/stream-key.js';
+import type { Logger } from '../log/logger.js';
+import { forgetStream } from '../metrics/metrics.js';
+import { readRenditions } from './renditions.js';
+import { StreamPipeline, type PipelineDeps } from './stream-pipeline.js';
+import type { StreamDirectory, StreamSnapshot } from './stream-snapshot.js';
+
+/** IngestPort is what the manager needs from the RTMP ingest. */
+export interface IngestPort {
+  on(listener: IngestListener): () => void;
+  endPlayers(key: string): void;
+  bytesIn(key: string): number;
+  refusePublishes(): void;
+}
+
+/** StreamManagerOptions are the per-stream settings every pipeline gets. */
+export interface StreamManagerOptions {
+  readonly hlsRoot: string;
+  readonly scale: number;
+  readonly latencyBudgetMs: number;
+  readonly maxInFlight: number;
+  readonly segmentSeconds: number;
+  /** Ended streams stay listed (and their metric series kept) this long. */
+  readonly retentionMs?: number;
+}
+
+interface Entry {
+  pipeline: StreamPipeline;
+  lastBytes: number;
+  lastSample: number;
+  forgetTimer?: NodeJS.Timeout;
+}
+
+/**
+ * StreamManager turns ingest events into one StreamPipeline per published key, answers the
+ * HTTP API's questions about them, samples per-stream gauges, and on shutdown ends every
+ * stream's playlists before the children go away.
+ */
+export class StreamManager implements StreamDirectory {
+  private readonly entries = new Map<string, Entry>();
+  private unsubscribe: (() => void) | null = null;
+  private sampler: NodeJS.Timeout | null = null;
+  private shuttingDown = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly ingest: IngestPort,
+    private readonly opts: StreamManagerOptions,
+    private readonly deps: PipelineDeps,
+  ) {
+    this.log = deps.log.child({ stage: 'streams' });
+  }
+
+  /** start subscribes to the ingest and begins sampling gauges. */
+  start(): void {
+    this.unsubscribe = this.ingest.on({
+      publish: (e) => void this.onPublish(e),
+      unpublish: (key) => this.onUnpublish(key),
+      refused: (reason: PublishRefusal) => this.deps.metrics.publishRejectedTotal.inc({ reason }),
+    });
+    this.sampler = setInterval(() => this.sample(), 1_000);
+    this.sampler.unref();
+  }
+
+  /** list returns a snapshot of every known stream, live first. */
+  list(): StreamSnapshot[] {
+    return [...this.entries.values()]
+      .map((e) => this.snapshotOf(e))
+      .sort((a, b) => Number(a.endedAt !== null) - Number(b.endedAt !== null) || a.key.localeCompare(b.key));
+  }
+
+  /** get returns one stream's snapshot. */
+  get(key: string): StreamSnapshot | undefined {
+    const e = this.entries.get(key);
+    return e ? this.snapshotOf(e) : undefined;
+  }
+
+  /** activeCount is the number of streams not yet ended. */
+  activeCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (!e.pipeline.isEnded) n++;
+    return n;
+  }
+
+  /**
+   * shutdown refuses new publishes, lets every stream drain and finish its playlists with
+   * ENDLIST, and after `graceMs` tears down whatever is left.
+   */
+  async shutdown(graceMs = 10_000): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.ingest.refusePublishes();
+    const live = [...this.entries.values()].filter((e) => !e.pipeline.isEnded);
+    this.log.info('closing streams', { count: live.length });
+    for (const e of live) this.ingest.endPlayers(e.pipeline.key);
+    const all = Promise.all(live.map((e) => e.pipeline.finish(graceMs)));
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs + 2_000).unref());
+    if ((await Promise.race([all, timeout])) === 'timeout') this.log.warn('streams did not finish in time; tearing down');
+    await Promise.all(live.map((e) => e.pipeline.close()));
+    this.close();
+  }
+
+  /** close stops listening and sampling (pipelines are ended by shutdown); idempotent. */
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = null;
+    for (const e of this.entries.values()) if (e.forgetTimer) clearTimeout(e.forgetTimer);
+  }
+
+  private async onPublish(e: PublishEvent): Promise<void> {
+    if (this.shuttingDown || !isValidStreamKey(e.key)) return;
+    const prev = this.entries.get(e.key);
+    if (prev) {
+      // A new publish of a key whose last run is still draining: let it finish first.
+      if (!prev.pipeline.isEnded) await prev.pipeline.finish();
+      if (prev.forgetTimer) clearTimeout(prev.forgetTimer);
+      forgetStream(this.deps.metrics, e.key);
+    }
+    const outDir = path.join(this.opts.hlsRoot, e.key);
+    try {
+      // Each publish starts a fresh ladder (the previous run's playlists ended with ENDLIST).
+      await rm(outDir, { recursive: true, force: true });
+      await mkdir(outDir, { recursive: true });
+    } catch (err) {
+      this.log.error('cannot prepare the stream directory', { stream: e.key, dir: outDir, err });
+      this.ingest.endPlayers(e.key);
+      return;
+    }
+    const pipeline = new StreamPipeline(
+      {
+        key: e.key,
+        input: e.playUrl,
+        hasAudio: e.hasAudio,
+        outDir,
+        urlPath: `/hls/${e.key}`,
+        scale: this.opts.scale,
+        latencyBudgetMs: this.opts.latencyBudgetMs,
+        maxInFlight: this.opts.maxInFlight,
+        segmentSeconds: this.opts.segmentSeconds,
+      },
+      this.deps,
+    );
+    const entry: Entry = { pipeline, lastBytes: 0, lastSample: Date.now() };
+    this.entries.set(e.key, entry);
+    this.updateActive();
+    void pipeline.done.then(() => this.onEnded(entry));
+    pipeline.start();
+  }
+
+  private onUnpublish(key: string): void {
+    const e = this.entries.get(key);
+    if (!e || e.pipeline.isEnded) return;
+    // The decoder sees end-of-stream once its player connection is closed after the last bytes.
+    this.ingest.endPlayers(key);
+    void e.pipeline.finish();
+  }
+
+  private onEnded(entry: Entry): void {
+    this.updateActive();
+    const key = entry.pipeline.key;
+    this.deps.metrics.ingestBitrateBits.remove({ stream: key });
+    this.deps.metrics.encoderFps.remove({ stream: key });
+    entry.forgetTimer = setTimeout(() => {
+      if (this.entries.get(key) !== entry) return;
+      this.entries.delete(key);
+      forgetStream(this.deps.metrics, key);
+    }, this.opts.retentionMs ?? 10 * 60_000);
+    entry.forgetTimer.unref();
+  }
+
+  private updateActive(): void {
+    this.deps.metrics.streamsActive.set(this.activeCount());
+  }
+
+  private sample(): void {
+    const now = Date.now();
+    for (const e of this.entries.values()) {
+      if (e.pipeline.isEnded) continue;
+      const key = e.pipeline.key;
+      const bytes = this.ingest.bytesIn(key);
+      const dt = (now - e.lastSample) / 1000;
+      if (dt > 0 && bytes >= e.lastBytes) this.deps.metrics.ingestBitrateBits.set({ stream: key }, ((bytes - e.lastBytes) * 8) / dt);
+      e.lastBytes = bytes;
+      e.lastSample = now;
+      this.deps.metrics.encoderFps.set({ stream: key }, this.snapshotOf(e).outputFps);
+    }
+  }
+
+  private snapshotOf(e: Entry): StreamSnapshot {
+    return e.pipeline.snapshot(readRenditions(path.join(this.opts.hlsRoot, e.pipeline.key), `/hls/${e.pipeline.key}`));
+  }
+}

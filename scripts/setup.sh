@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# One-time set-up on a fresh Debian/Ubuntu machine: the system packages uprez needs (ffmpeg;
+# chromium for the browser tests) and the npm dependencies. Safe to rerun: it installs only
+# what is missing. Elsewhere, install ffmpeg yourself (macOS: brew install ffmpeg) and run npm ci.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+if [ "${UPREZ_SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "setup: installing ${missing[*]} with apt-get"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install: ${missing[*]} (no apt-get on this machine)" >&2
+    exit 1
+  fi
+fi
+
+# onnxruntime-node's install script would download CUDA binaries; .npmrc skips it (CPU binaries ship in the package).
+if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  echo "setup: node_modules up to date"
+else
+  npm ci --no-audit --no-fund
+fi

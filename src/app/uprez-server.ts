@@ -1,0 +1,150 @@
+import { access, constants, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { ServeConfig } from '../config/serve-config.js';
+import { UprezError, errorMessage } from '../errors.js';
+import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ffmpeg/binaries.js';
+import { HttpServer } from '../http/http-server.js';
+import { RtmpIngest } from '../ingest/rtmp-ingest.js';
+import type { Logger } from '../log/logger.js';
+import { createMetrics, type UprezMetrics } from '../metrics/metrics.js';
+import { StreamManager } from '../stream/stream-manager.js';
+import { createModelRunner, type ModelRunner } from '../upscale/model-runner.js';
+import { defaultModelsDir, resolveModel } from '../upscale/model-registry.js';
+
+/** Addresses the server bound (ports resolved when 0 was asked for). */
+export interface BoundAddresses {
+  readonly rtmpPort: number;
+  readonly httpPort: number;
+}
+
+/** UprezServerOptions lets tests and embedders inject what would come from the process. */
+export interface UprezServerOptions {
+  readonly log: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly modelsDir?: string;
+  /** Stream-drain time limit on close. */
+  readonly shutdownGraceMs?: number;
+}
+
+/**
+ * UprezServer composes `uprez serve`: ffmpeg check, model runner, RTMP ingest, stream manager,
+ * HTTP (HLS, player, API, metrics). It starts them in data-flow order and closes them in
+ * reverse, so every playlist is finished before HTTP and the model go away.
+ */
+export class UprezServer {
+  private metrics: UprezMetrics | null = null;
+  private runner: ModelRunner | null = null;
+  private ingest: RtmpIngest | null = null;
+  private manager: StreamManager | null = null;
+  private http: HttpServer | null = null;
+  private ready = false;
+  private closing: Promise<void> | null = null;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly config: ServeConfig,
+    private readonly opts: UprezServerOptions,
+  ) {
+    this.log = opts.log;
+  }
+
+  /** start brings everything up; on failure it closes what it started and rethrows. */
+  async start(): Promise<BoundAddresses> {
+    try {
+      return await this.startAll();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  private async startAll(): Promise<BoundAddresses> {
+    const cfg = this.config;
+    const binaries: FfmpegBinaries = resolveFfmpegBinaries(this.opts.env ?? process.env);
+    const hlsRoot = path.join(cfg.dataDir, 'hls');
+    try {
+      await mkdir(hlsRoot, { recursive: true });
+      await access(hlsRoot, constants.W_OK);
+    } catch (err) {
+      throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`, 'config');
+    }
+    const metrics = createMetrics();
+    this.metrics = metrics;
+
+    if (cfg.model !== 'none') {
+      const model = resolveModel({ modelsDir: this.opts.modelsDir ?? defaultModelsDir(), model: cfg.model, scale: cfg.scale });
+      this.runner = await createModelRunner({
+        model,
+        provider: cfg.provider,
+        workers: cfg.inferenceWorkers,
+        intraOpThreads: cfg.inferenceThreads,
+        log: this.log.child({ stage: 'model' }),
+      });
+      const info = this.runner.info;
+      metrics.executionProvider.set({ model: info.name, provider: info.provider }, 1);
+      this.log.info('model loaded', { model: info.name, scale: info.scale, provider: info.provider, workers: info.workers, threads: info.intraOpThreads });
+    } else {
+      this.log.warn('no model (--model none): every frame takes the bicubic path');
+    }
+
+    const ingest = new RtmpIngest({ host: cfg.host, port: cfg.rtmpPort, log: this.log });
+    this.ingest = ingest;
+    const manager = new StreamManager(
+      ingest,
+      {
+        hlsRoot,
+        scale: cfg.scale,
+        latencyBudgetMs: cfg.latencyBudgetMs,
+        maxInFlight: cfg.maxInFlight,
+        segmentSeconds: cfg.segmentSeconds,
+      },
+      { binaries, runner: this.runner, metrics, log: this.log },
+    );
+    this.manager = manager;
+    manager.start();
+    const rtmpPort = await ingest.start();
+
+    const http = new HttpServer({
+      hlsRoot,
+      streams: manager,
+      metrics,
+      readiness: () => (this.ready ? { ready: true } : { ready: false, reason: this.closing ? 'shutting down' : 'starting' }),
+      log: this.log.child({ stage: 'http' }),
+    });
+    this.http = http;
+    const httpPort = await http.start(cfg.httpPort, cfg.host);
+    this.ready = true;
+    this.log.info('uprez serving', {
+      rtmp: `rtmp://${displayHost(cfg.host)}:${rtmpPort}/live/KEY`,
+      player: `http://${displayHost(cfg.host)}:${httpPort}/player`,
+      dataDir: cfg.dataDir,
+    });
+    return { rtmpPort, httpPort };
+  }
+
+  /** streams exposes the stream directory (for embedders and tests). */
+  get streams(): StreamManager | null {
+    return this.manager;
+  }
+
+  /** close drains streams (ENDLIST), then stops ingest, HTTP and the model; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.closeAll();
+    return this.closing;
+  }
+
+  private async closeAll(): Promise<void> {
+    this.ready = false;
+    this.log.info('closing');
+    this.http?.beginShutdown();
+    await this.manager?.shutdown(this.opts.shutdownGraceMs ?? 10_000);
+    await this.ingest?.close();
+    await this.http?.close();
+    await this.runner?.close();
+    this.log.info('closed');
+  }
+}
+
+function displayHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+}

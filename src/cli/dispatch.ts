@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorMessage, UprezError } from '../errors.js';
+import { type CliIo, type Command } from './cli-io.js';
+import { runDemoCommand } from './demo-command.js';
+import { runServeCommand } from './serve-command.js';
+
+const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = {
+  serve: { run: async () => runServeCommand, help: 'RTMP ingest + upscale + HLS + player + metrics (what `npm start` runs)' },
+  demo: { run: async () => runDemoCommand, help: 'publish a generated test clip to a running server and print the player URL' },
+};
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.help}`);
+  return ['Usage: uprez <command> [options]   (uprez <command> --help for its options)', '', 'Commands:', ...rows, ''].join('\n');
+}
+
+/** main dispatches `uprez <command>` and turns coded errors into one clear line and exit 1. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name ? 0 : 1;
+  }
+  if (name === '--version' || name === 'version') {
+    io.stdout.write(`uprez ${packageVersion()}\n`);
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.stderr.write(`uprez: unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  try {
+    return await (await cmd.run())(rest, io);
+  } catch (err) {
+    if (err instanceof UprezError) {
+      io.stderr.write(`uprez ${name}: ${err.message}\n`);
+      return 1;
+    }
+    io.stderr.write(`uprez ${name}: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}\n`);
+    return 1;
+  }
+}
+
+
+/** packageVersion reads the version from the nearest package.json above this module (src/ or dist/src/). */
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'uprez' && pkg.version) return pkg.version;
+    } catch {
+      /* keep looking upward */
+    }
+    dir = path.dirname(dir);
+  }
+  return 'unknown';
+}

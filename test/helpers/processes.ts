@@ -1,0 +1,25 @@
+import { execFileSync } from 'node:child_process';
+
+/** childProcessesNamed lists live child processes of this process whose command is `name`. */
+export function childProcessesNamed(name: string): number[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,stat=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  } catch {
+    return []; // ps exits 1 when there are no children
+  }
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length === 3 && f[2] === name && !String(f[1]).startsWith('Z'))
+    .map((f) => Number(f[0]));
+}
+
+/** waitUntil polls `cond` every 50 ms until it holds or `ms` pass. */
+export async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number, what = 'condition'): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,151 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { UprezServer } from '../../src/app/uprez-server.js';
+import { parseServeConfig } from '../../src/config/serve-config.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { childProcessesNamed, waitUntil } from '../helpers/processes.js';
+import { startPublisher } from '../helpers/publisher.js';
+
+interface Started {
+  server: UprezServer;
+  rtmpPort: number;
+  httpPort: number;
+  dataDir: string;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startServer(extra: string[]): Promise<Started> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'uprez-live-'));
+  const config = parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, ...extra], {});
+  const server = new UprezServer(config, { log: silentLogger });
+  const { rtmpPort, httpPort } = await server.start();
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  cleanups.push(() => server.close());
+  return { server, rtmpPort, httpPort, dataDir };
+}
+
+function ffprobeJson(file: string, extra: string[] = []): { streams: { codec_type: string; width?: number; height?: number; nb_read_frames?: string }[] } {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', ...extra, file], { encoding: 'utf8' });
+  return JSON.parse(out) as ReturnType<typeof ffprobeJson>;
+}
+
+async function getText(url: string): Promise<string> {
+  const res = await fetch(url);
+  expect(res.status, url).toBe(200);
+  return await res.text();
+}
+
+interface ApiStream {
+  key: string;
+  state: string;
+  frames: { in: number; out: number; model: number; bicubic: number };
+  fallbacks: Record<string, number>;
+  input: { width: number; height: number } | null;
+  output: { width: number; height: number } | null;
+}
+
+async function publishAndWait(s: Started, key: string, seconds: number): Promise<ApiStream> {
+  const pub = startPublisher({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/${key}`, seconds, width: 320, height: 180, fps: 25 });
+  cleanups.push(() => pub.kill());
+  expect(await pub.done, pub.stderr()).toBe(0);
+  const api = `http://127.0.0.1:${s.httpPort}/api/streams/${key}`;
+  let snap: ApiStream | undefined;
+  await waitUntil(async () => {
+    const res = await fetch(api);
+    if (!res.ok) return false;
+    snap = (await res.json()) as ApiStream;
+    return snap.state === 'ended' || snap.state === 'failed';
+  }, 60_000, `stream ${key} to end`);
+  return snap as ApiStream;
+}
+
+describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HTTP)', () => {
+  test('a 6 s publish with audio becomes a two-rung ladder, the top rung at source x 2, every frame counted', async () => {
+    const s = await startServer([]);
+    const snap = await publishAndWait(s, 'cam1', 6);
+    expect(snap.state).toBe('ended');
+    expect(snap.input).toEqual({ width: 320, height: 180, fps: 25 });
+    expect(snap.output).toEqual({ width: 640, height: 360 });
+    // one out per one in, none dropped: 6 s at 25 fps
+    expect(snap.frames.in).toBeGreaterThanOrEqual(148);
+    expect(snap.frames.out).toBe(snap.frames.in);
+    expect(snap.frames.model + snap.frames.bicubic).toBe(snap.frames.out);
+
+    const base = `http://127.0.0.1:${s.httpPort}/hls/cam1`;
+    const master = await getText(`${base}/master.m3u8`);
+    const variants = [...master.matchAll(/#EXT-X-STREAM-INF:([^\n]*)\n([^\n]+)/g)];
+    expect(variants).toHaveLength(2);
+    for (const [, attrs] of variants) {
+      expect(attrs).toMatch(/BANDWIDTH=\d+/);
+      expect(attrs).toMatch(/RESOLUTION=\d+x\d+/);
+      expect(attrs).toMatch(/CODECS="avc1\.[0-9a-fA-F]{6},mp4a\.40\.2"/);
+    }
+    const sizes = variants.map(([, attrs]) => /RESOLUTION=(\d+x\d+)/.exec(attrs as string)?.[1]).sort();
+    expect(sizes).toEqual(['320x180', '640x360']);
+
+    let framesInTop = 0;
+    for (const [, attrs, uri] of variants) {
+      const media = await getText(`${base}/${uri}`);
+      expect(media.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
+      const playlistFile = path.join(s.dataDir, 'hls', 'cam1', uri as string);
+      const probe = ffprobeJson(playlistFile, ['-count_frames']);
+      const video = probe.streams.find((st) => st.codec_type === 'video');
+      const audio = probe.streams.find((st) => st.codec_type === 'audio');
+      expect(audio, `audio in ${uri}`).toBeDefined();
+      const res = /RESOLUTION=(\d+)x(\d+)/.exec(attrs as string);
+      expect(video?.width).toBe(Number(res?.[1]));
+      expect(video?.height).toBe(Number(res?.[2]));
+      if (video?.width === 640) framesInTop = Number(video.nb_read_frames);
+    }
+    expect(framesInTop).toBe(snap.frames.out);
+
+    const metrics = await getText(`http://127.0.0.1:${s.httpPort}/metrics`);
+    const total = [...metrics.matchAll(/^uprez_frames_total\{[^}]*stream="cam1"[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    expect(total).toBe(snap.frames.out);
+    expect(metrics).toMatch(/uprez_execution_provider\{[^}]*provider="cpu"[^}]*\} 1/);
+
+    await s.server.close();
+    expect(childProcessesNamed('ffmpeg')).toEqual([]);
+  });
+
+  test('a model that cannot meet the latency budget: every frame bicubic, none dropped, all predicted_late', async () => {
+    const s = await startServer(['--latency-budget-ms', '1']);
+    const snap = await publishAndWait(s, 'slow', 4);
+    expect(snap.state).toBe('ended');
+    expect(snap.frames.in).toBeGreaterThanOrEqual(98);
+    expect(snap.frames.out).toBe(snap.frames.in);
+    expect(snap.frames.model).toBe(0);
+    expect(snap.frames.bicubic).toBe(snap.frames.in);
+    expect(snap.fallbacks['predicted_late']).toBe(snap.frames.in);
+
+    const metrics = await getText(`http://127.0.0.1:${s.httpPort}/metrics`);
+    const late = /^uprez_fallback_frames_total\{[^}]*reason="predicted_late"[^}]*stream="slow"[^}]*\} (\d+)|^uprez_fallback_frames_total\{[^}]*stream="slow"[^}]*reason="predicted_late"[^}]*\} (\d+)/m.exec(metrics);
+    expect(Number(late?.[1] ?? late?.[2])).toBe(snap.frames.in);
+    const segs = readdirSync(path.join(s.dataDir, 'hls', 'slow'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+    expect(segs.length).toBeGreaterThan(0);
+    expect(readFileSync(path.join(s.dataDir, 'hls', 'slow', 'master.m3u8'), 'utf8')).toContain('#EXT-X-STREAM-INF');
+    await s.server.close();
+    expect(childProcessesNamed('ffmpeg')).toEqual([]);
+  });
+
+  test('shutdown while a publisher is live ends every playlist with ENDLIST and leaves no ffmpeg', async () => {
+    const s = await startServer([]);
+    const pub = startPublisher({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/live1`, seconds: 30, width: 320, height: 180, fps: 25 });
+    cleanups.push(() => pub.kill());
+    const dir = path.join(s.dataDir, 'hls', 'live1');
+    await waitUntil(() => readdirSync(dir, { recursive: true }).map(String).some((f) => f.endsWith('.ts')), 30_000, 'first segment');
+    await s.server.close();
+    const playlists = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('index.m3u8'));
+    expect(playlists).toHaveLength(2);
+    for (const p of playlists) expect(readFileSync(path.join(dir, p), 'utf8').trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
+    await pub.done;
+    expect(childProcessesNamed('ffmpeg')).toEqual([]);
+  });
+});

@@ -1,0 +1,81 @@
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { UprezError } from '../errors.js';
+import type { RgbImage } from './rgb-image.js';
+
+/** ImageFormat is a still-image container uprez reads. */
+export type ImageFormat = 'png' | 'jpeg';
+
+/** Images larger than this many pixels are refused before decoding (decompression bombs). */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** detectImageFormat recognises PNG and JPEG by their leading bytes (not by file name), or returns undefined. */
+export function detectImageFormat(bytes: Uint8Array): ImageFormat | undefined {
+  if (bytes.length >= 8 && PNG_SIGNATURE.every((v, i) => bytes[i] === v)) return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  return undefined;
+}
+
+function corrupt(format: ImageFormat, cause: unknown): UprezError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new UprezError('IMAGE_CORRUPT', `cannot decode ${format.toUpperCase()}: ${why}`, 'decoder', false, { cause });
+}
+
+function checkSize(width: number, height: number): void {
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new UprezError('IMAGE_TOO_LARGE', `image is ${width}x${height}, more than ${MAX_IMAGE_PIXELS} pixels`, 'decoder', false);
+  }
+}
+
+function decodePng(bytes: Uint8Array): RgbImage {
+  // IHDR must be the first chunk: width and height are big-endian at offsets 16 and 20.
+  if (bytes.length >= 24 && String.fromCharCode(...bytes.subarray(12, 16)) === 'IHDR') {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    checkSize(view.getUint32(16), view.getUint32(20));
+  }
+  let png: PNG;
+  try {
+    // pngjs expands palette/grey/16-bit input to 8-bit RGBA.
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (err) {
+    throw corrupt('png', err);
+  }
+  return dropAlpha(png.width, png.height, png.data);
+}
+
+function decodeJpeg(bytes: Uint8Array): RgbImage {
+  let img: { width: number; height: number; data: Uint8Array };
+  try {
+    img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
+  } catch (err) {
+    throw corrupt('jpeg', err);
+  }
+  if (img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
+    throw corrupt('jpeg', new Error(`decoder returned ${img.data.length} bytes for ${img.width}x${img.height}`));
+  }
+  return { width: img.width, height: img.height, data: img.data };
+}
+
+function dropAlpha(width: number, height: number, rgba: Uint8Array): RgbImage {
+  const n = width * height;
+  const data = new Uint8Array(n * 3);
+  for (let i = 0, j = 0, k = 0; i < n; i++, j += 4, k += 3) {
+    data[k] = rgba[j] as number;
+    data[k + 1] = rgba[j + 1] as number;
+    data[k + 2] = rgba[j + 2] as number;
+  }
+  return { width, height, data };
+}
+
+/**
+ * decodeImage decodes PNG or JPEG bytes to 8-bit RGB (alpha is discarded; 16-bit PNG is reduced to
+ * 8 bits). Errors: IMAGE_UNSUPPORTED (neither format), IMAGE_CORRUPT, IMAGE_TOO_LARGE.
+ */
+export function decodeImage(bytes: Uint8Array): RgbImage {
+  const format = detectImageFormat(bytes);
+  if (format === 'png') return decodePng(bytes);
+  if (format === 'jpeg') return decodeJpeg(bytes);
+  throw new UprezError('IMAGE_UNSUPPORTED', 'not a PNG or JPEG file', 'decoder', false);
+}

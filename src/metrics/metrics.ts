@@ -1,0 +1,185 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Histogram buckets for per-frame times, in seconds: 1 ms to 2 s, dense around the frame
+ * intervals that matter (16.7 ms at 60 fps, 33.3 ms at 30 fps, 40 ms at 25 fps) so a p99 near
+ * the latency budget is resolved, with a tail long enough to show a stalled model.
+ */
+export const FRAME_SECONDS_BUCKETS: readonly number[] = [
+  0.001, 0.002, 0.004, 0.008, 0.0125, 0.0167, 0.025, 0.0333, 0.04, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2,
+];
+
+/** UprezMetrics holds every uprez_* metric, each on the instance's own registry. */
+export interface UprezMetrics {
+  readonly registry: Registry;
+  /** Time a frame spends in the upscale stage, by path (model | bicubic). */
+  readonly upscaleFrameSeconds: Histogram<'stream' | 'path'>;
+  /** One model inference call. */
+  readonly modelInferenceSeconds: Histogram<'model'>;
+  /** Decoder-out to encoder-in. */
+  readonly frameLatencySeconds: Histogram<'stream'>;
+  readonly framesTotal: Counter<'stream' | 'path'>;
+  /** reason is a FallbackReason. */
+  readonly fallbackFramesTotal: Counter<'stream' | 'reason'>;
+  /** Frames that left the upscale stage after their deadline. */
+  readonly deadlineMissesTotal: Counter<'stream'>;
+  readonly streamsActive: Gauge;
+  readonly ingestBitrateBits: Gauge<'stream'>;
+  readonly encoderFps: Gauge<'stream'>;
+  readonly hlsSegmentsTotal: Counter<'stream' | 'rendition'>;
+  /** Info-style: 1 for the execution provider serving each model; see setExecutionProvider. */
+  readonly executionProvider: Gauge<'model' | 'provider'>;
+  /** reason is a PublishRefusal. */
+  readonly publishRejectedTotal: Counter<'reason'>;
+  /** process is the child that restarted (e.g. decoder, encoder). */
+  readonly processRestartsTotal: Counter<'stream' | 'process'>;
+}
+
+/** MetricsOptions configures createMetrics. */
+export interface MetricsOptions {
+  /** Register prom-client's default process metrics (CPU, memory, event loop, GC). Default true. */
+  readonly collectDefault?: boolean;
+}
+
+/** createMetrics builds every uprez metric on a fresh Registry (never the global one). */
+export function createMetrics(opts: MetricsOptions = {}): UprezMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (opts.collectDefault ?? true) collectDefaultMetrics({ register: registry });
+  const buckets = [...FRAME_SECONDS_BUCKETS];
+  return {
+    registry,
+    upscaleFrameSeconds: new Histogram({
+      name: 'uprez_upscale_frame_seconds',
+      help: 'Time a frame spends in the upscale stage, by path (model or bicubic).',
+      labelNames: ['stream', 'path'] as const,
+      buckets,
+      registers,
+    }),
+    modelInferenceSeconds: new Histogram({
+      name: 'uprez_model_inference_seconds',
+      help: 'Duration of one model inference call.',
+      labelNames: ['model'] as const,
+      buckets,
+      registers,
+    }),
+    frameLatencySeconds: new Histogram({
+      name: 'uprez_frame_latency_seconds',
+      help: 'Frame latency from decoder output to encoder input.',
+      labelNames: ['stream'] as const,
+      buckets,
+      registers,
+    }),
+    framesTotal: new Counter({
+      name: 'uprez_frames_total',
+      help: 'Frames that left the upscale stage, by path (model or bicubic).',
+      labelNames: ['stream', 'path'] as const,
+      registers,
+    }),
+    fallbackFramesTotal: new Counter({
+      name: 'uprez_fallback_frames_total',
+      help: 'Frames that took the bicubic path, by reason.',
+      labelNames: ['stream', 'reason'] as const,
+      registers,
+    }),
+    deadlineMissesTotal: new Counter({
+      name: 'uprez_deadline_misses_total',
+      help: 'Frames that left the upscale stage after their deadline.',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
+    streamsActive: new Gauge({
+      name: 'uprez_streams_active',
+      help: 'Streams currently being transcoded.',
+      registers,
+    }),
+    ingestBitrateBits: new Gauge({
+      name: 'uprez_ingest_bitrate_bits',
+      help: 'Incoming RTMP bitrate in bits per second.',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
+    encoderFps: new Gauge({
+      name: 'uprez_encoder_fps',
+      help: 'Frames per second the encoder is producing.',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
+    hlsSegmentsTotal: new Counter({
+      name: 'uprez_hls_segments_total',
+      help: 'HLS segments written, by rendition.',
+      labelNames: ['stream', 'rendition'] as const,
+      registers,
+    }),
+    executionProvider: new Gauge({
+      name: 'uprez_execution_provider',
+      help: 'Set to 1 for the execution provider (cuda or cpu) serving each model.',
+      labelNames: ['model', 'provider'] as const,
+      registers,
+    }),
+    publishRejectedTotal: new Counter({
+      name: 'uprez_publish_rejected_total',
+      help: 'RTMP publish attempts refused, by reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    processRestartsTotal: new Counter({
+      name: 'uprez_process_restarts_total',
+      help: 'Child process restarts, by stream and process.',
+      labelNames: ['stream', 'process'] as const,
+      registers,
+    }),
+  };
+}
+
+/** setExecutionProvider marks `provider` as the one serving `model`, clearing any other provider for it. */
+export function setExecutionProvider(m: UprezMetrics, model: string, provider: string): void {
+  for (const labels of seriesLabels(m.executionProvider)) {
+    if (labels['model'] === model && labels['provider'] !== provider) m.executionProvider.remove(labels);
+  }
+  m.executionProvider.set({ model, provider }, 1);
+}
+
+/** Every metric that carries a `stream` label, so forgetStream cannot miss one added later. */
+function streamMetrics(m: UprezMetrics): ReadonlyArray<Counter<string> | Gauge<string> | Histogram<string>> {
+  return [
+    m.upscaleFrameSeconds,
+    m.frameLatencySeconds,
+    m.framesTotal,
+    m.fallbackFramesTotal,
+    m.deadlineMissesTotal,
+    m.ingestBitrateBits,
+    m.encoderFps,
+    m.hlsSegmentsTotal,
+    m.processRestartsTotal,
+  ];
+}
+
+/** forgetStream removes every series labelled stream=`key`, bounding cardinality after a stream ends. */
+export function forgetStream(m: UprezMetrics, key: string): void {
+  for (const metric of streamMetrics(m)) {
+    for (const labels of seriesLabels(metric)) {
+      if (labels['stream'] === key) metric.remove(labels);
+    }
+  }
+}
+
+type Labels = Record<string, string | number>;
+
+/**
+ * seriesLabels lists the label sets a metric currently holds. prom-client 15 has no synchronous
+ * public way to enumerate them (`get()` is async) nor to remove by a partial label set, so this
+ * reads the per-series `hashMap` every metric type keeps; metrics.test.ts pins that behaviour.
+ */
+function seriesLabels(metric: object): Labels[] {
+  const hashMap: unknown = (metric as { hashMap?: unknown }).hashMap;
+  if (typeof hashMap !== 'object' || hashMap === null) {
+    throw new TypeError('prom-client metric has no hashMap: forgetStream needs updating for this prom-client');
+  }
+  const out: Labels[] = [];
+  for (const entry of Object.values(hashMap)) {
+    const labels: unknown = (entry as { labels?: unknown } | null)?.labels;
+    if (typeof labels === 'object' && labels !== null) out.push({ ...(labels as Labels) });
+  }
+  return out;
+}

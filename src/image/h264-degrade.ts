@@ -3,15 +3,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UprezError } from '../errors.js';
-import { rgbToMatlabYcbcr } from './matlab-ycbcr.js';
-import type { RgbImage } from './rgb-image.js';
 import { cropPlane, packYuv420p } from './yuv420p-pack.js';
 
 /**
- * H.264 degradation of an LR picture, the way a live stream degrades it: BT.601 studio-range
- * yuv420p (the colour space of rgb2ycbcr, so CRF 0 gives back the clean Y), one intra frame through
- * libx264 at a CRF with the default preset (medium), decoded back; the decoded Y plane is what the
- * model would receive from the stream decoder.
+ * H.264 degradation of an LR luma plane, as models/train/protocol.py degrades training inputs: the
+ * Y plane (studio range, as a stream carries it) becomes one yuv420p frame with flat chroma (128),
+ * sides padded to even by edge repetition, goes through libx264 at a CRF with the medium preset as
+ * one intra frame, and is decoded back and cropped; no colour conversion anywhere, so CRF 0
+ * (lossless) gives back the input exactly.
  */
 
 /** h264EncodeArgs builds the ffmpeg arguments that encode one raw yuv420p frame with libx264 (pure). */
@@ -52,9 +51,11 @@ export interface H264DegradeOptions {
   readonly tmpDir?: string;
 }
 
-/** degradeLumaH264 encodes an RGB picture with libx264 at `crf` and returns the decoded Y plane (studio range, same size). */
-export async function degradeLumaH264(img: RgbImage, opts: H264DegradeOptions): Promise<Uint8Array> {
-  const frame = packYuv420p(rgbToMatlabYcbcr(img));
+/** degradeLumaH264 round-trips a width x height Y plane through libx264 at `crf` and returns the decoded Y plane. */
+export async function degradeLumaH264(y: Uint8Array, width: number, height: number, opts: H264DegradeOptions): Promise<Uint8Array> {
+  if (y.length !== width * height) throw new RangeError(`plane has ${y.length} samples, ${width}x${height} needs ${width * height}`);
+  const grey = new Uint8Array(width * height).fill(128);
+  const frame = packYuv420p({ width, height, planes: [y, grey, grey] });
   const dir = await mkdtemp(path.join(opts.tmpDir ?? tmpdir(), 'uprez-degrade-'));
   try {
     const raw = path.join(dir, 'lr.yuv');
@@ -67,7 +68,7 @@ export async function degradeLumaH264(img: RgbImage, opts: H264DegradeOptions): 
     if (out.length !== frame.data.length) {
       throw new UprezError('FFMPEG_FAILED', `decoded ${out.length} bytes, expected one ${frame.width}x${frame.height} yuv420p frame`, 'ffmpeg');
     }
-    return cropPlane(new Uint8Array(out.buffer, out.byteOffset, frame.width * frame.height), frame.width, img.width, img.height);
+    return cropPlane(new Uint8Array(out.buffer, out.byteOffset, frame.width * frame.height), frame.width, width, height);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

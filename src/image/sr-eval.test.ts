@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { LumaUpscaler } from './luma-upscaler.js';
+import { imresizeU8 } from './matlab-imresize.js';
 import { createRgbImage, type RgbImage } from './rgb-image.js';
 import { bicubicUpscaleMatlab, evaluateImage, meanScores, prepareEvalPair, type ImageEvalResult } from './sr-eval.js';
 
@@ -25,7 +26,12 @@ describe('prepareEvalPair', () => {
   ])('%dx%d at x%d: HR %dx%d, LR %dx%d', (w, h, s, hw, hh, lw, lh) => {
     const p = prepareEvalPair(picture(w, h), s);
     expect([p.width, p.height, p.hrY.length]).toEqual([hw, hh, hw * hh]);
-    expect([p.lr.width, p.lr.height, p.lrY.length]).toEqual([lw, lh, lw * lh]);
+    expect([p.lrWidth, p.lrHeight, p.lrY.length]).toEqual([lw, lh, lw * lh]);
+  });
+
+  test('LR Y is MATLAB imresize of HR Y (luma first)', () => {
+    const p = prepareEvalPair(picture(40, 40), 4);
+    expect(p.lrY).toEqual(imresizeU8(p.hrY, 40, 40, 0.25).data);
   });
 
   test('a flat grey picture gives flat studio-range Y planes', () => {
@@ -74,7 +80,10 @@ describe('evaluateImage', () => {
   });
 
   test('a degradation feeds both the model and the baseline', async () => {
-    const flat = async (lr: RgbImage) => new Uint8Array(lr.width * lr.height).fill(100);
+    const flat = async (y: Uint8Array, w: number, h: number) => {
+      expect(y.length).toBe(w * h);
+      return new Uint8Array(w * h).fill(100);
+    };
     const seen: number[] = [];
     const model: LumaUpscaler = {
       upscaleLuma: async (y, w, h) => {

@@ -2,15 +2,18 @@ import { imresizeF64, imresizeU8, roundU8 } from './matlab-imresize.js';
 import { rgbToMatlabY } from './matlab-ycbcr.js';
 import { checkUpscaledLuma, type LumaUpscaler } from './luma-upscaler.js';
 import { psnr } from './psnr.js';
-import { joinRgb, modCrop, splitRgb, type RgbImage } from './rgb-image.js';
+import { modCrop, type RgbImage } from './rgb-image.js';
 import { ssim } from './ssim.js';
 
 /**
- * The standard SR evaluation protocol (shared/datasets/README.md), one image at a time:
- * HR cropped to a multiple of the scale; LR = MATLAB imresize(HR, 1/scale, 'bicubic') on the uint8
- * RGB image (antialiased, uint8 like MATLAB); optionally degraded (H.264); the model upscales the Y
- * of MATLAB rgb2ycbcr(LR); the baseline is imresize(LR Y, scale, 'bicubic') in float rounded to
- * uint8; both are compared with rgb2ycbcr(HR) Y with `scale` pixels shaved from every border.
+ * The standard SR evaluation protocol (shared/datasets/README.md), one image at a time, luma-first
+ * as SRCNN/FSRCNN evaluate (and as models/train/protocol.py does, so `uprez eval` and the model cards
+ * agree): HR cropped to a multiple of the scale; HR Y = MATLAB rgb2ycbcr(HR) Y (uint8); LR Y =
+ * MATLAB imresize(HR Y, 1/scale, 'bicubic') (antialiased, uint8 per pass like MATLAB), optionally
+ * degraded (H.264); the model upscales LR Y; the baseline is imresize(LR Y, scale, 'bicubic') in
+ * float rounded to uint8 once; both are compared with HR Y with `scale` pixels shaved per border.
+ * On Set5 this baseline gives 33.648 dB / 0.9294 at x2 and 28.418 dB / 0.8102 at x4
+ * (published: 33.66 / 0.9299 and 28.42 / 0.8104, computed with an unrounded float LR).
  */
 
 /** EvalPair is the protocol's ground truth and input for one image. */
@@ -20,8 +23,9 @@ export interface EvalPair {
   readonly width: number;
   readonly height: number;
   readonly hrY: Uint8Array;
-  /** LR RGB (what a degradation encodes) and its Y (what the model and the baseline receive). */
-  readonly lr: RgbImage;
+  /** LR size and Y (what the model and the baseline receive when there is no degradation). */
+  readonly lrWidth: number;
+  readonly lrHeight: number;
   readonly lrY: Uint8Array;
 }
 
@@ -41,20 +45,13 @@ export interface ImageEvalResult {
   readonly inferMs?: number;
 }
 
-/** downscaleRgbMatlab is MATLAB imresize(img, 1/scale, 'bicubic') on a uint8 RGB image. */
-export function downscaleRgbMatlab(img: RgbImage, scale: number): RgbImage {
-  const [r, g, b] = splitRgb(img).planes.map((c) => imresizeU8(c, img.width, img.height, 1 / scale).data);
-  const width = Math.ceil(img.width / scale);
-  const height = Math.ceil(img.height / scale);
-  return joinRgb({ width, height, planes: [r as Uint8Array, g as Uint8Array, b as Uint8Array] });
-}
-
-/** prepareEvalPair crops HR to a multiple of `scale` and derives the clean LR and both Y planes. */
+/** prepareEvalPair crops HR to a multiple of `scale` and derives HR Y and the clean LR Y. */
 export function prepareEvalPair(hrFull: RgbImage, scale: number): EvalPair {
   if (!Number.isInteger(scale) || scale < 2) throw new RangeError(`scale must be a whole number >= 2, got ${scale}`);
   const hr = modCrop(hrFull, scale);
-  const lr = downscaleRgbMatlab(hr, scale);
-  return { scale, width: hr.width, height: hr.height, hrY: rgbToMatlabY(hr), lr, lrY: rgbToMatlabY(lr) };
+  const hrY = rgbToMatlabY(hr);
+  const lr = imresizeU8(hrY, hr.width, hr.height, 1 / scale);
+  return { scale, width: hr.width, height: hr.height, hrY, lrWidth: lr.width, lrHeight: lr.height, lrY: lr.data };
 }
 
 /** bicubicUpscaleMatlab is the protocol's baseline: imresize(Y, scale, 'bicubic') in float, rounded to uint8 once. */
@@ -68,19 +65,22 @@ export function scoreY(sr: Uint8Array, pair: EvalPair): ImageScores {
   return { psnr: psnr(sr, pair.hrY, region), ssim: ssim(sr, pair.hrY, region) };
 }
 
-/** EvalOptions: the model (omit for the baseline alone) and an optional LR degradation returning the degraded Y. */
+/** LumaDegrade turns a clean LR Y plane into a degraded one of the same size. */
+export type LumaDegrade = (y: Uint8Array, width: number, height: number) => Promise<Uint8Array>;
+
+/** EvalOptions: the model (omit for the baseline alone) and an optional LR degradation. */
 export interface EvalOptions {
   readonly scale: number;
   readonly model?: LumaUpscaler;
-  readonly degrade?: (lr: RgbImage) => Promise<Uint8Array>;
+  readonly degrade?: LumaDegrade;
 }
 
 /** evaluateImage runs the protocol on one HR image: baseline always, model when given, same LR input for both. */
 export async function evaluateImage(name: string, hr: RgbImage, opts: EvalOptions): Promise<ImageEvalResult> {
   const pair = prepareEvalPair(hr, opts.scale);
-  const lw = pair.lr.width;
-  const lh = pair.lr.height;
-  const input = opts.degrade ? await opts.degrade(pair.lr) : pair.lrY;
+  const lw = pair.lrWidth;
+  const lh = pair.lrHeight;
+  const input = opts.degrade ? await opts.degrade(pair.lrY, lw, lh) : pair.lrY;
   if (input.length !== lw * lh) throw new RangeError(`degraded LR has ${input.length} samples, expected ${lw * lh}`);
   const bicubic = scoreY(bicubicUpscaleMatlab(input, lw, lh, opts.scale), pair);
   const base = { name, width: pair.width, height: pair.height, bicubic };

@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Router } from 'express';
+import { UprezError } from '../errors.js';
+
+/** URL paths of the vendored hls.js files, as player/index.html and player.js reference them. */
+export const HLS_JS_PATH = '/player/vendor/hls.mjs';
+export const HLS_WORKER_PATH = '/player/vendor/hls.worker.js';
+
+/** One file the player route serves: where it is on disk and what it is. */
+interface PlayerFile {
+  readonly file: string;
+  readonly contentType: string;
+}
+
+/**
+ * The player's own CSP: everything from this origin, media through MediaSource blob: URLs, and
+ * hls.js's demux worker from the vendored script. No inline script, no CDN.
+ */
+export const PLAYER_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self' blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+/**
+ * findPlayerDir walks up from this module to the repo's player/ folder, so the same code finds it
+ * from src/http (vitest) and from dist/src/http (built), and in the image (/app/player).
+ */
+export function findPlayerDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'player');
+    if (existsSync(path.join(candidate, 'index.html'))) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new UprezError('HTTP_PLAYER_MISSING', `player/index.html not found above ${from}; ship the player/ folder beside dist/`, 'http');
+}
+
+/** resolveHlsJs finds the installed hls.js ESM build and its worker (no copy, no build step). */
+function resolveHlsJs(): { module: string; map: string; worker: string } {
+  const require = createRequire(import.meta.url);
+  try {
+    const module = require.resolve('hls.js/dist/hls.min.mjs');
+    return { module, map: `${module}.map`, worker: require.resolve('hls.js/dist/hls.worker.js') };
+  } catch (err) {
+    throw new UprezError('HTTP_PLAYER_MISSING', 'hls.js is not installed (npm ci)', 'http', true, { cause: err });
+  }
+}
+
+/** playerRoute serves the player page at /player (and /player/), its script and the vendored hls.js. */
+export function playerRoute(playerDir: string = findPlayerDir()): Router {
+  const hls = resolveHlsJs();
+  const html = 'text/html; charset=utf-8';
+  const js = 'text/javascript; charset=utf-8';
+  // An allow-list, not a static folder: the player is three files and nothing else leaks out.
+  const files = new Map<string, PlayerFile>([
+    ['/', { file: path.join(playerDir, 'index.html'), contentType: html }],
+    ['/index.html', { file: path.join(playerDir, 'index.html'), contentType: html }],
+    ['/player.js', { file: path.join(playerDir, 'player.js'), contentType: js }],
+    ['/player.css', { file: path.join(playerDir, 'player.css'), contentType: 'text/css; charset=utf-8' }],
+    ['/vendor/hls.mjs', { file: hls.module, contentType: js }],
+    // hls.min.mjs names its source map relative to itself; devtools fetch it on demand.
+    ['/vendor/hls.min.mjs.map', { file: hls.map, contentType: 'application/json; charset=utf-8' }],
+    ['/vendor/hls.worker.js', { file: hls.worker, contentType: js }],
+  ]);
+
+  const router = Router();
+  router.get('/{*rest}', (req, res, next) => {
+    const entry = files.get(req.path);
+    if (entry === undefined) {
+      next();
+      return;
+    }
+    res.setHeader('Content-Type', entry.contentType);
+    // Revalidate (ETag) so a redeploy is seen at once; the files are small or rarely change.
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (entry.contentType === html) res.setHeader('Content-Security-Policy', PLAYER_CSP);
+    res.sendFile(entry.file, { cacheControl: false }, (err?: Error) => {
+      if (err && !res.headersSent) next(err);
+    });
+  });
+  return router;
+}

@@ -29,7 +29,7 @@ export function publishArgs(o: PublishOptions): string[] {
   if (o.realtime ?? true) args.push('-re');
   args.push('-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=${fps}`);
   if (o.audio ?? true) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
-  args.push('-t', String(o.seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(fps));
+  args.push('-t', String(o.seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(fps * 2));
   if (o.audio ?? true) args.push('-c:a', 'aac', '-b:a', '96k');
   args.push('-f', 'flv', o.url);
   return args;

@@ -26,6 +26,7 @@ const player = {
   /** @type {string | null} */ key: null,
   /** @type {Hls | null} */ hls: null,
   /** Last snapshot of the selected stream, or null when unknown. */ snapshot: null,
+  /** Last list from /api/streams. */ streams: [],
   /** @type {ReturnType<typeof setTimeout> | null} */ retryTimer: null,
   /** @type {ReturnType<typeof setInterval> | null} */ countdown: null,
   retryAttempt: 0,
@@ -75,6 +76,7 @@ async function refreshList() {
     return;
   }
   ui.streamsStatus.textContent = streams.length === 0 ? 'No streams yet.' : `${streams.length} stream${streams.length === 1 ? '' : 's'}`;
+  player.streams = streams;
   renderList(streams);
   if (player.key !== null) noteSnapshot(streams.find((s) => s.key === player.key) ?? null);
 }
@@ -113,7 +115,7 @@ function select(key) {
   url.searchParams.set('stream', key);
   history.replaceState(null, '', url);
   player.key = key;
-  player.snapshot = null;
+  player.snapshot = player.streams.find((s) => s.key === key) ?? null;
   ui.heading.textContent = key;
   for (const b of ui.list.querySelectorAll('button')) {
     if (b.dataset.key === key) b.setAttribute('aria-current', 'true');
@@ -179,14 +181,24 @@ function startVideo() {
 }
 
 function onManifest(levels) {
-  const top = player.snapshot?.output;
-  const options = levels.map((l, i) => {
-    const ai = top && l.width === top.width && l.height === top.height ? ' · AI' : '';
-    return new Option(`${l.height}p · ${l.width}×${l.height} · ${(l.bitrate / 1e6).toFixed(1)} Mbps${ai}`, String(i));
-  });
+  const options = levels.map((_l, i) => new Option('', String(i)));
   ui.rendition.replaceChildren(new Option('Auto', '-1'), ...options);
   ui.rendition.disabled = levels.length < 2;
+  labelRenditions();
   startVideo();
+}
+
+/** labelRenditions names each level, marking the one at the stream's upscaled output size. */
+function labelRenditions() {
+  const levels = player.hls?.levels ?? [];
+  const top = player.snapshot?.output;
+  levels.forEach((l, i) => {
+    const option = ui.rendition.options[i + 1];
+    if (!option) return;
+    const ai = top && l.width === top.width && l.height === top.height ? ' · AI' : '';
+    option.text = `${l.height}p · ${l.width}×${l.height} · ${(l.bitrate / 1e6).toFixed(1)} Mbps${ai}`;
+  });
+  updateAutoLabel();
 }
 
 function updateAutoLabel() {
@@ -243,7 +255,9 @@ function scheduleReconnect(reason) {
 /** noteSnapshot tracks the selected stream's state and restarts playback when it comes back. */
 function noteSnapshot(snapshot) {
   const wasWaiting = player.waiting;
+  const sizeChanged = snapshot?.output?.width !== player.snapshot?.output?.width;
   player.snapshot = snapshot;
+  if (sizeChanged) labelRenditions();
   if (wasWaiting && snapshot !== null && snapshot.state === 'live') {
     player.retryAttempt = 0;
     play();

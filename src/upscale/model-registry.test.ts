@@ -1,0 +1,177 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { UprezError } from '../errors.js';
+import { defaultModelsDir, isModelName, listModels, parseModelCard, pickDefault, resolveModel, scanModels } from './model-registry.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures');
+
+let dir: string;
+
+/** writeModel puts NAME.onnx (dummy bytes: the registry never parses them) and, unless null, NAME.json. */
+function writeModel(name: string, card: Record<string, unknown> | null | string): void {
+  writeFileSync(path.join(dir, `${name}.onnx`), 'onnx');
+  if (card !== null) writeFileSync(path.join(dir, `${name}.json`), typeof card === 'string' ? card : JSON.stringify(card));
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'uprez-models-'));
+  writeModel('b-x2', { name: 'b-x2', scale: 2, layout: 'y_uint8', description: 'b', extraField: { nested: true } });
+  writeModel('a-x2', { name: 'a-x2', scale: 2, description: 'a' });
+  writeModel('c-x2', { name: 'c-x2', scale: 2, default: true, description: 'c', quality: { set5: { psnr: 37.1 } }, macsPerPixel: 1200 });
+  writeModel('z-x4', { scale: 4, description: 'z' });
+  writeModel('nocard', null);
+  writeModel('bad-card', '{ not json');
+  writeFileSync(path.join(dir, 'orphan.json'), JSON.stringify({ scale: 2 }));
+  mkdirSync(path.join(dir, 'sub'));
+  writeFileSync(path.join(dir, 'sub', 'loose.onnx'), 'onnx');
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UprezError);
+    return (err as UprezError).code;
+  }
+  throw new Error('expected an UprezError');
+}
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected an error');
+}
+
+describe('parseModelCard', () => {
+  test.each([
+    [{ scale: 2 }, { scale: 2, layout: 'y_uint8', default: false, description: '' }],
+    [{ name: 'm', scale: 4, layout: 'rgb_float', default: true, description: 'd' }, { scale: 4, layout: 'rgb_float', default: true, description: 'd' }],
+    [{ scale: 2, macsPerPixel: 10, license: 'MIT', trainedOn: 'DIV2K' }, { scale: 2, macsPerPixel: 10, license: 'MIT' }],
+  ])('accepts %j', (json, expected) => {
+    const card = parseModelCard(json, 'm', '/m/m.onnx', '/m/m.json');
+    expect(card).toMatchObject({ name: 'm', path: '/m/m.onnx', cardPath: '/m/m.json', ...expected });
+    expect(card.fields).toEqual(json);
+  });
+
+  test.each([
+    [null, 'JSON object'],
+    [[1], 'JSON object'],
+    [{}, '"scale"'],
+    [{ scale: 2.5 }, '"scale"'],
+    [{ scale: '2' }, '"scale"'],
+    [{ scale: 2, layout: 'rgb' }, '"layout"'],
+    [{ scale: 2, default: 'yes' }, '"default"'],
+    [{ scale: 2, name: 'other' }, '"name"'],
+    [{ scale: 2, macsPerPixel: -1 }, '"macsPerPixel"'],
+  ])('rejects %j naming the field', (json, field) => {
+    const err = (() => {
+      try {
+        parseModelCard(json, 'm', '/m/m.onnx', '/m/m.json');
+      } catch (e) {
+        return e as UprezError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err.code).toBe('MODEL_CARD_INVALID');
+    expect(err.message).toContain('/m/m.json');
+    expect(err.message).toContain(field);
+  });
+});
+
+describe('isModelName', () => {
+  test.each([
+    ['uprez-x2', true],
+    ['uprez_x2.v1', true],
+    ['..', false],
+    ['.hidden', false],
+    ['a/b', false],
+    ['a b', false],
+    ['', false],
+    ['x'.repeat(129), false],
+  ])('%j -> %s', (name, ok) => expect(isModelName(name)).toBe(ok));
+});
+
+describe('listModels / scanModels', () => {
+  test('lists cards that have an .onnx, sorted, and says what it skipped', () => {
+    expect(listModels(dir).map((m) => m.name)).toEqual(['a-x2', 'b-x2', 'c-x2', 'z-x4']);
+    const { skipped } = scanModels(dir);
+    expect(skipped.join('\n')).toContain('bad-card');
+    expect(skipped.join('\n')).toContain('orphan: no orphan.onnx');
+  });
+
+  test('a missing folder has no models', () => {
+    expect(listModels(path.join(dir, 'nope'))).toEqual([]);
+  });
+
+  test('reads the committed test fixtures', () => {
+    const x2 = listModels(FIXTURES).find((m) => m.name === 'x2-resize');
+    expect(x2).toMatchObject({ scale: 2, layout: 'y_uint8', default: true, path: path.join(FIXTURES, 'x2-resize.onnx') });
+  });
+});
+
+describe('pickDefault', () => {
+  test('the card marked default wins, else the first by name, per scale', () => {
+    const models = listModels(dir);
+    expect(pickDefault(models, 2)?.name).toBe('c-x2');
+    expect(pickDefault(models.filter((m) => m.name !== 'c-x2'), 2)?.name).toBe('a-x2');
+    expect(pickDefault(models, 4)?.name).toBe('z-x4');
+    expect(pickDefault(models, 3)).toBeUndefined();
+  });
+});
+
+describe('resolveModel', () => {
+  test('picks the default for the scale when no model is named', () => {
+    expect(resolveModel({ modelsDir: dir, scale: 2 })).toMatchObject({ name: 'c-x2', scale: 2, path: path.join(dir, 'c-x2.onnx') });
+    expect(resolveModel({ modelsDir: dir, scale: 4 }).name).toBe('z-x4');
+  });
+
+  test('a NAME resolves to its file and card', () => {
+    const m = resolveModel({ modelsDir: dir, model: 'b-x2', scale: 2 });
+    expect(m).toMatchObject({ name: 'b-x2', path: path.join(dir, 'b-x2.onnx'), layout: 'y_uint8' });
+    expect(m.card?.fields['extraField']).toEqual({ nested: true });
+  });
+
+  test.each([
+    [{ model: 'missing', scale: 2 }, 'MODEL_NOT_FOUND'],
+    [{ model: '.hidden', scale: 2 }, 'MODEL_NAME_INVALID'],
+    [{ model: '..', scale: 2 }, 'MODEL_NAME_INVALID'],
+    [{ model: 'a b', scale: 2 }, 'MODEL_NAME_INVALID'],
+    [{ model: 'b-x2', scale: 4 }, 'MODEL_SCALE_MISMATCH'],
+    [{ model: 'nocard', scale: 2 }, 'MODEL_CARD_MISSING'],
+    [{ model: 'bad-card', scale: 2 }, 'MODEL_CARD_INVALID'],
+    [{ scale: 3 }, 'MODEL_NOT_FOUND'],
+    [{ model: '../../etc/passwd.onnx', scale: 2 }, 'MODEL_NOT_FOUND'],
+  ])('%j -> %s', (o, code) => {
+    expect(codeOf(() => resolveModel({ modelsDir: dir, ...o }))).toBe(code);
+  });
+
+  test('errors name --model and list what is available', () => {
+    const msg = messageOf(() => resolveModel({ modelsDir: dir, model: 'missing', scale: 2 }));
+    expect(msg).toContain('--model missing');
+    expect(msg).toContain('a-x2 (x2)');
+    expect(msg).toContain('c-x2 (x2, default)');
+    expect(msg).toContain('z-x4 (x4)');
+    const mismatch = messageOf(() => resolveModel({ modelsDir: dir, model: 'z-x4', scale: 2 }));
+    expect(mismatch).toContain('--scale is 2');
+    expect(mismatch).toContain('a-x2, b-x2, c-x2');
+    expect(messageOf(() => resolveModel({ modelsDir: dir, scale: 3 }))).toContain('--model none');
+  });
+
+  test('a path to an .onnx works without a card (scale checked at load) and with one', () => {
+    const loose = path.join(dir, 'sub', 'loose.onnx');
+    expect(resolveModel({ modelsDir: '/nonexistent', model: loose, scale: 4 })).toMatchObject({ name: 'loose', path: loose, scale: 4, card: null });
+    expect(resolveModel({ modelsDir: '/nonexistent', model: path.join(dir, 'b-x2.onnx'), scale: 2 }).card?.name).toBe('b-x2');
+    expect(codeOf(() => resolveModel({ modelsDir: '/nonexistent', model: path.join(dir, 'b-x2.onnx'), scale: 4 }))).toBe('MODEL_SCALE_MISMATCH');
+  });
+});
+
+test('defaultModelsDir is the repository models/ folder', () => {
+  expect(defaultModelsDir()).toBe(path.resolve(import.meta.dirname, '../../models'));
+});

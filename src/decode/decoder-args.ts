@@ -1,0 +1,80 @@
+import path from 'node:path';
+import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
+
+/** DecoderArgsOptions are what the decoder's ffmpeg command line depends on. */
+export interface DecoderArgsOptions {
+  /** A URL (rtmp://…, srt://…, http://…) or a file path. */
+  input: string;
+  hasAudio: boolean;
+  /** Read the input at its native rate (-re), for files played as if live. */
+  realtime?: boolean;
+  /** Force this output frame rate instead of the source's. */
+  fps?: { num: number; den: number };
+  /** Network inputs: give up when no data arrives for this long. Default 10 000 ms. */
+  rwTimeoutMs?: number;
+}
+
+/** The fd on which the decoder's ffmpeg writes PCM audio (a pipe the child is spawned with). */
+export const DECODER_AUDIO_FD = 3;
+
+/** isUrl tells a URL (scheme://…) from a file path. */
+export function isUrl(input: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
+}
+
+/** isLiveUrl says whether the input is a live network stream (RTMP/SRT/RTSP…), where live flags apply. */
+export function isLiveUrl(input: string): boolean {
+  return /^(rtmps?|rtmpt|srt|rtsp|rtp|udp|tcp):\/\//i.test(input);
+}
+
+/**
+ * buildDecoderArgs builds the decoder's ffmpeg arguments: the first video stream as
+ * yuv4mpegpipe (yuv420p, constant frame rate) on stdout and, with audio, the first audio stream
+ * as s16le 48 kHz stereo on fd 3.
+ *
+ * A/V sync: both outputs start at the same instant of the source. ffmpeg shifts every stream by
+ * the input's common start time; `-fps_mode cfr` then duplicates the first frame to fill any gap
+ * before the first video frame (and drops/duplicates later to keep the rate constant), and
+ * `aresample=async=1:first_pts=0` pads silence before the first audio sample and stretches or
+ * pads later gaps. So frame n is at n/fps and sample k at k/48000 on one clock, which is how
+ * the encoder timestamps them.
+ */
+export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'];
+  if (isLiveUrl(o.input)) {
+    args.push(
+      // Fail (and let the supervisor restart us) when the publisher stalls, instead of hanging.
+      '-rw_timeout', String(Math.round((o.rwTimeoutMs ?? 10_000) * 1000)),
+      // Start fast: 1 s / 1 MB of probing still sees both FLV streams (their sequence headers and
+      // first packets arrive at once from the ingest's GOP cache).
+      '-analyzeduration', '1000000',
+      '-probesize', '1000000',
+    );
+    if (/^rtmp/i.test(o.input)) args.push('-rtmp_live', 'live');
+  }
+  if (o.realtime) args.push('-re');
+  args.push('-i', isUrl(o.input) ? o.input : fileInput(o.input));
+  args.push('-map', '0:v:0', '-fps_mode', 'cfr');
+  if (o.fps) args.push('-r', `${o.fps.num}/${o.fps.den}`);
+  // flush_packets: hand each frame to the pipe at once instead of holding its tail in a 32 KiB buffer.
+  args.push('-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', '-flush_packets', '1', 'pipe:1');
+  if (o.hasAudio) {
+    args.push(
+      '-map', '0:a:0',
+      '-af', `aresample=${PCM_FORMAT.sampleRate}:async=1:first_pts=0,aformat=sample_fmts=s16:channel_layouts=stereo`,
+      '-c:a', PCM_FORMAT.ffmpegCodec,
+      '-f', PCM_FORMAT.ffmpegFormat,
+      '-flush_packets', '1',
+      `pipe:${DECODER_AUDIO_FD}`,
+    );
+  }
+  return args;
+}
+
+/**
+ * fileInput makes a path safe to hand to ffmpeg: absolute and behind the file: protocol, so a name
+ * starting with "-" is not an option and one containing ":" is not taken for a protocol.
+ */
+function fileInput(p: string): string {
+  return `file:${path.resolve(p)}`;
+}

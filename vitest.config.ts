@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast unit tests beside the code, and integration tests that run real
-// ffmpeg, a real RTMP server and real HTTP. Slow/on-demand suites live under test/slow and
-// are excluded here; run them with `npm run test:slow`.
+// Three projects: fast unit tests beside the code; integration tests that run real ffmpeg, a
+// real RTMP server and real HTTP; and browser tests of the player in headless Chromium (Debian's
+// chromium, driven by playwright-core; scripts/setup.sh installs it).
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +22,16 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Integration tests start real ffmpeg processes; on a 2-core machine running them
           // one file at a time keeps timings honest.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           fileParallelism: false,
         },
       },

@@ -6,7 +6,7 @@ import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ffmpeg/binaries.j
 import { HttpServer } from '../http/http-server.js';
 import { RtmpIngest } from '../ingest/rtmp-ingest.js';
 import type { Logger } from '../log/logger.js';
-import { createMetrics, type UprezMetrics } from '../metrics/metrics.js';
+import { createMetrics, setExecutionProvider, type UprezMetrics } from '../metrics/metrics.js';
 import { StreamManager } from '../stream/stream-manager.js';
 import { createModelRunner, type ModelRunner } from '../upscale/model-runner.js';
 import { defaultModelsDir, resolveModel } from '../upscale/model-registry.js';
@@ -81,7 +81,7 @@ export class UprezServer {
         log: this.log.child({ stage: 'model' }),
       });
       const info = this.runner.info;
-      metrics.executionProvider.set({ model: info.name, provider: info.provider }, 1);
+      setExecutionProvider(metrics, info.name, info.provider);
       this.log.info('model loaded', { model: info.name, scale: info.scale, provider: info.provider, workers: info.workers, threads: info.intraOpThreads });
     } else {
       this.log.warn('no model (--model none): every frame takes the bicubic path');

@@ -75,6 +75,9 @@ def main():
                       do_constant_folding=True)
     m = onnx.load(onnx_path)
     onnx.checker.check_model(m)
+    out_dims = m.graph.output[0].type.tensor_type.shape.dim
+    out_dims[0].Clear()
+    out_dims[0].dim_value = 1  # torch names the batch dim of the Cast output; the contract fixes it at 1
     m.doc_string = f'{args.name}: uint8 Y [1,1,H,W] -> uint8 Y [1,1,{scale}H,{scale}W]'
     onnx.save(m, onnx_path)
     ops = sorted({n.op_type for n in m.graph.node})
@@ -149,22 +152,26 @@ def main():
         params=int(params), macsPerPixel=int(net.macs_per_pixel()),
         macsPerPixelNote='multiply-accumulates per input (LR) pixel, all convolutions including the fixed bicubic skip',
         training=training, quality=quality,
-        cpuMsPerFrame640x360=dict(median=check['msPerFrame640x360']['median'], min=check['msPerFrame640x360']['min'],
-                                  runs=check['msPerFrame640x360']['runs'],
-                                  note=f'onnxruntime-node {check.get("ort") or "1.30"}, CPU EP, intraOpNumThreads 1, '
+        cpuMsPerFrame640x360=check['msPerFrame640x360']['median'],
+        cpuTiming=dict(medianMs=check['msPerFrame640x360']['median'], minMs=check['msPerFrame640x360']['min'],
+                       runs=check['msPerFrame640x360']['runs'], threads=1,
+                       note=f'onnxruntime-node {check.get("ort") or "1.30"}, CPU EP, intraOpNumThreads 1, '
                                        f'interOpNumThreads 1, 640x360 uint8 luma input -> {640 * scale}x{360 * scale}; '
                                        'measured on the shared 2-core dev machine while other jobs ran'),
         onnxruntimeCheck=dict(maxAbsDiffVsPytorch=check['maxAbsDiff'], images=[i['name'] for i in check['images']]),
-        license=dict(weights='Apache-2.0 (our own training; same as the project)',
-                     trainingData='T91 (Yang et al. 2010) from tegg89/SRCNN-Tensorflow (repo MIT; the images carry '
-                                  'no explicit license); Set5 used for validation only'),
+        license='Apache-2.0',
+        licenseNotes=dict(weights='Apache-2.0: our own training, same license as the project',
+                          trainingData='T91 (Yang et al. 2010) from tegg89/SRCNN-Tensorflow (repo MIT; the images carry '
+                                  'no explicit license); Set5 (no license stated) used for validation only'),
         sha256=hashlib.sha256(blob).hexdigest(), bytes=len(blob),
         exported=datetime.datetime.utcnow().replace(microsecond=0).isoformat() + 'Z',
     )
     with open(os.path.join(MODELS, f'{args.name}.json'), 'w') as fh:
         json.dump(card, fh, indent=2)
         fh.write('\n')
-    print(json.dumps({k: card[k] for k in ('name', 'params', 'macsPerPixel', 'quality', 'cpuMsPerFrame640x360')}, indent=1))
+    short = {k: {kk: vv for kk, vv in v.items() if kk != 'protocol'} for k, v in quality.items()}
+    print(json.dumps(dict(name=card['name'], iterations=state['iter'], params=card['params'],
+                          macsPerPixel=card['macsPerPixel'], quality=short, cpuMs=card['cpuMsPerFrame640x360'])))
 
 
 if __name__ == '__main__':

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, test } from 'vitest';
+
+// Every shipped model (models/NAME.onnx + models/NAME.json) keeps the uprez contract: its card is
+// complete and matches the file, and the graph maps uint8 Y [1,1,H,W] to uint8 Y [1,1,sH,sW].
+const modelsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'models');
+const names = readdirSync(modelsDir)
+  .filter((f) => f.endsWith('.json') && readdirSync(modelsDir).includes(f.replace(/\.json$/, '.onnx')))
+  .map((f) => f.replace(/\.json$/, ''))
+  .sort();
+
+type Card = Record<string, unknown> & { name: string; scale: number; default: boolean; sha256: string };
+const cards = new Map<string, Card>(names.map((n) => [n, JSON.parse(readFileSync(path.join(modelsDir, `${n}.json`), 'utf8')) as Card]));
+
+describe('shipped models', () => {
+  test('there is a default x2 model', () => {
+    expect([...cards.values()].filter((c) => c.scale === 2 && c.default).map((c) => c.name)).toHaveLength(1);
+  });
+
+  test('at most one default per scale', () => {
+    for (const scale of new Set([...cards.values()].map((c) => c.scale))) {
+      expect([...cards.values()].filter((c) => c.scale === scale && c.default).length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  test.each(names)('%s: card fields, size and sha256', (name) => {
+    const card = cards.get(name) as Card;
+    const onnxPath = path.join(modelsDir, `${name}.onnx`);
+    expect(card.name).toBe(name);
+    expect(card['layout']).toBe('y_uint8');
+    expect(card['input']).toEqual({ name: 'y', dtype: 'uint8', shape: [1, 1, 'H', 'W'] });
+    expect(typeof card['license']).toBe('string');
+    expect(typeof card['macsPerPixel']).toBe('number');
+    expect(typeof card['cpuMsPerFrame640x360']).toBe('number');
+    expect(statSync(onnxPath).size).toBeLessThan(5 * 1024 * 1024);
+    expect(createHash('sha256').update(readFileSync(onnxPath)).digest('hex')).toBe(card.sha256);
+  });
+
+  test.each(names)('%s: uint8 Y in, uint8 Y x scale out, flat stays flat', async (name) => {
+    const card = cards.get(name) as Card;
+    const session = await ort.InferenceSession.create(path.join(modelsDir, `${name}.onnx`), {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+    });
+    try {
+      const [h, w] = [27, 41]; // odd sizes: the graph must not assume even or multiple-of-8 frames
+      const y = new Uint8Array(h * w).fill(120);
+      const out = await session.run({ [session.inputNames[0] as string]: new ort.Tensor('uint8', y, [1, 1, h, w]) });
+      const t = out[session.outputNames[0] as string] as ort.Tensor;
+      expect(t.type).toBe('uint8');
+      expect(t.dims).toEqual([1, 1, h * card.scale, w * card.scale]);
+      // A flat grey frame has no detail to add: every output pixel stays within 2 levels of it.
+      const data = t.data as Uint8Array;
+      expect(Math.max(...data)).toBeLessThanOrEqual(122);
+      expect(Math.min(...data)).toBeGreaterThanOrEqual(118);
+    } finally {
+      await session.release();
+    }
+  });
+});

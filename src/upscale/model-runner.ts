@@ -1,0 +1,191 @@
+/**
+ * ModelRunner: an ONNX super-resolution model behind worker threads, shared by every stream of
+ * the process. Loading validates the model (metadata against the uint8 Y contract, then a tiny
+ * probe run whose output size must match the card's scale), so a bad file fails at start with
+ * MODEL_INVALID naming it, never later on a frame.
+ */
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { UprezError, errorMessage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { WorkerInit, WorkerReady } from './inference-protocol.js';
+import { lumaContractProblem, outputScaleProblem } from './model-contract.js';
+import type { ResolvedModel } from './model-registry.js';
+import { InferencePool } from './worker-pool.js';
+
+/** ModelRunnerInfo describes a loaded runner (the provider is the one actually in use). */
+export interface ModelRunnerInfo {
+  name: string;
+  path: string;
+  scale: number;
+  provider: 'cpu' | 'cuda';
+  workers: number;
+  intraOpThreads: number;
+}
+
+/** LumaResult is an upscaled Y plane (width*scale x height*scale) and the time spent in session.run. */
+export interface LumaResult {
+  y: Uint8Array;
+  inferMs: number;
+}
+
+/** ModelRunner upscales Y planes with the model; rejections are UprezError with fatal: false. */
+export interface ModelRunner {
+  readonly info: ModelRunnerInfo;
+  /** upscaleLuma upscales one width x height Y plane. */
+  upscaleLuma(y: Uint8Array, width: number, height: number): Promise<LumaResult>;
+  /** warmUp runs every worker `runs` times (default 3) at this size; returns round-trip ms per run, in order. */
+  warmUp(width: number, height: number, runs?: number): Promise<number[]>;
+  /** close ends the workers; idempotent. */
+  close(): Promise<void>;
+}
+
+/** ModelRunnerOptions: which model, where to run it, how many workers and threads. */
+export interface ModelRunnerOptions {
+  model: ResolvedModel;
+  provider: 'auto' | 'cpu' | 'cuda';
+  /** Worker threads, one session each (default 1). */
+  workers?: number;
+  /** onnxruntime intra-op threads per worker (default: the cores left after the event loop, split over the workers). */
+  intraOpThreads?: number;
+  log: Logger;
+  /** Worker entry; tests pass a double that speaks the same protocol. */
+  workerEntry?: URL;
+}
+
+/** Probe size for the load-time check: small, and a multiple of 8 for models that need it. */
+const PROBE_W = 32;
+const PROBE_H = 24;
+
+const WORKER_ENTRY = new URL('./inference-worker.mjs', import.meta.url);
+
+function invalid(model: ResolvedModel, why: string, cause?: unknown): UprezError {
+  return new UprezError('MODEL_INVALID', `model ${model.name} (${model.path}) is not usable: ${why}`, 'model', true, cause === undefined ? undefined : { cause });
+}
+
+/** createModelRunner loads and validates the model in its workers; rejects with a coded UprezError. */
+export async function createModelRunner(opts: ModelRunnerOptions): Promise<ModelRunner> {
+  const { model, log } = opts;
+  const workers = opts.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new UprezError('CONFIG_INVALID', `--inference-workers must be 1..64, got ${workers}`, 'config');
+  }
+  const intraOpThreads = opts.intraOpThreads ?? Math.max(1, Math.floor((availableParallelism() - 1) / workers));
+  if (model.layout !== 'y_uint8') {
+    throw new UprezError('MODEL_UNSUPPORTED', `model ${model.name} (${model.path}) has layout ${model.layout}; only y_uint8 models run so far`, 'model');
+  }
+  const base = { modelPath: model.path, intraOpThreads, layout: model.layout } as const;
+  const entry = opts.workerEntry ?? WORKER_ENTRY;
+  const { pool, ready } = await startPool(opts, entry, base, workers);
+  const runner = new WorkerModelRunner(pool, {
+    name: model.name,
+    path: model.path,
+    scale: model.scale,
+    provider: ready.provider,
+    workers,
+    intraOpThreads,
+  });
+  try {
+    const problem = lumaContractProblem(ready.inputs, ready.outputs);
+    if (problem) throw invalid(model, problem);
+    let probe;
+    try {
+      probe = await pool.run(new Uint8Array(PROBE_W * PROBE_H).fill(128), PROBE_W, PROBE_H);
+    } catch (err) {
+      throw invalid(model, `a ${PROBE_W}x${PROBE_H} probe run failed: ${errorMessage(err)}`, err);
+    }
+    const scaleProblem = outputScaleProblem(PROBE_W, PROBE_H, probe.width, probe.height, model.scale);
+    if (scaleProblem) throw invalid(model, scaleProblem + (model.card ? ` (card ${model.card.cardPath})` : ' (--scale)'));
+  } catch (err) {
+    await runner.close();
+    throw err;
+  }
+  log.info('model runner started', { model: model.name, provider: ready.provider, workers, intraOpThreads });
+  return runner;
+}
+
+/** startPool starts the workers on the asked provider; 'auto' tries CUDA, then CPU, and says why. */
+async function startPool(
+  opts: ModelRunnerOptions,
+  entry: URL,
+  base: Omit<WorkerInit, 'provider'>,
+  workers: number,
+): Promise<{ pool: InferencePool; ready: WorkerReady }> {
+  const { model, log } = opts;
+  const tryStart = async (provider: 'cpu' | 'cuda') => {
+    const pool = new InferencePool({ entry, init: { ...base, provider }, size: workers, log });
+    return { pool, ready: await pool.start() };
+  };
+  if (opts.provider === 'cpu') {
+    try {
+      return await tryStart('cpu');
+    } catch (err) {
+      throw invalid(model, errorMessage(err), err);
+    }
+  }
+  try {
+    return await tryStart('cuda');
+  } catch (cudaErr) {
+    // Was it the provider or the model? Loading on CPU tells them apart.
+    let cpu: { pool: InferencePool; ready: WorkerReady };
+    try {
+      cpu = await tryStart('cpu');
+    } catch (cpuErr) {
+      throw invalid(model, errorMessage(cpuErr), cpuErr);
+    }
+    if (opts.provider === 'cuda') {
+      await cpu.pool.close();
+      throw new UprezError(
+        'MODEL_PROVIDER_UNAVAILABLE',
+        `--provider cuda: the CUDA execution provider could not start (${errorMessage(cudaErr)}); use --provider auto or cpu`,
+        'model',
+        true,
+        { cause: cudaErr },
+      );
+    }
+    log.info('CUDA execution provider unavailable, using CPU', { reason: errorMessage(cudaErr) });
+    return cpu;
+  }
+}
+
+/** WorkerModelRunner is the ModelRunner over an InferencePool. */
+class WorkerModelRunner implements ModelRunner {
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: InferencePool,
+    readonly info: ModelRunnerInfo,
+  ) {}
+
+  async upscaleLuma(y: Uint8Array, width: number, height: number): Promise<LumaResult> {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || y.length < width * height) {
+      throw new UprezError('MODEL_INPUT_INVALID', `a ${width}x${height} luma plane needs ${width * height} bytes, got ${y.length}`, 'model', false);
+    }
+    const r = await this.pool.run(y, width, height);
+    const s = this.info.scale;
+    if (r.width !== width * s || r.height !== height * s) {
+      throw new UprezError('MODEL_RUN_FAILED', `model output ${r.width}x${r.height} for a ${width}x${height} input is not x${s}`, 'model', false);
+    }
+    return { y: new Uint8Array(r.y), inferMs: r.inferMs };
+  }
+
+  async warmUp(width: number, height: number, runs = 3): Promise<number[]> {
+    const plane = new Uint8Array(width * height);
+    // Some texture rather than a flat plane, in case a model's cost depends on content.
+    for (let i = 0; i < plane.length; i++) plane[i] = (i * 37 + ((i / width) | 0) * 11) & 255;
+    const times: number[] = [];
+    for (let w = 0; w < this.pool.size; w++) {
+      for (let k = 0; k < runs; k++) {
+        const t0 = performance.now();
+        await this.pool.run(plane, width, height, w);
+        times.push(performance.now() - t0);
+      }
+    }
+    return times;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.pool.close();
+    return this.closing;
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * InferencePool: N inference workers (one session each), least-busy dispatch, transfer lists,
+ * and crash handling: a worker that dies rejects its in-flight requests (non-fatal, so the stage
+ * falls back) and is replaced, with backoff when it keeps dying.
+ */
+import { Worker } from 'node:worker_threads';
+import { UprezError, errorMessage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { FromWorker, RunResult, ToWorker, WorkerInit, WorkerReady } from './inference-protocol.js';
+
+/** PoolOptions: the worker entry (the real one, or a test double speaking the same protocol) and its init. */
+export interface PoolOptions {
+  readonly entry: URL;
+  readonly init: WorkerInit;
+  readonly size: number;
+  readonly log: Logger;
+  /** Respawn delay after the k-th crash within a minute (ms); default 0, 0, 0, then 1 s doubling to 30 s. */
+  readonly respawnDelayMs?: (recentCrashes: number) => number;
+  /** How long close() waits for a worker to end on its own before terminating it. */
+  readonly closeGraceMs?: number;
+}
+
+interface Pending {
+  readonly resolve: (r: RunResult) => void;
+  readonly reject: (e: UprezError) => void;
+}
+
+interface Slot {
+  readonly index: number;
+  worker: Worker | null;
+  ready: boolean;
+  readonly inflight: Map<number, Pending>;
+}
+
+function defaultRespawnDelay(recent: number): number {
+  return recent <= 3 ? 0 : Math.min(30_000, 1_000 * 2 ** (recent - 4));
+}
+
+/** InferencePool runs requests on worker threads; start() resolves once every worker has loaded the model. */
+export class InferencePool {
+  private readonly slots: Slot[];
+  private nextId = 1;
+  private cursor = 0;
+  private closing: Promise<void> | null = null;
+  private readonly crashTimes: number[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly live = new Set<Worker>();
+  private readonly log: Logger;
+
+  constructor(private readonly opts: PoolOptions) {
+    this.slots = Array.from({ length: opts.size }, (_, index) => ({ index, worker: null, ready: false, inflight: new Map() }));
+    this.log = opts.log;
+  }
+
+  /** start spawns every worker; rejects with the first load failure (and closes the others). */
+  async start(): Promise<WorkerReady> {
+    try {
+      const readies = await Promise.all(this.slots.map((s) => this.spawn(s)));
+      return readies[0] as WorkerReady;
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  /** size is the number of worker slots. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** liveWorkers counts worker threads that have not exited yet (by their 'exit' events). */
+  get liveWorkers(): number {
+    return this.live.size;
+  }
+
+  /** pending is the number of requests in flight across all workers. */
+  get pending(): number {
+    return this.slots.reduce((n, s) => n + s.inflight.size, 0);
+  }
+
+  /** spawn starts a worker in `slot` and resolves with its ready message, or rejects with why it failed. */
+  private spawn(slot: Slot): Promise<WorkerReady> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(this.opts.entry, { workerData: this.opts.init, name: `uprez-inference-${slot.index}` });
+      slot.worker = worker;
+      this.live.add(worker);
+      let settled = false;
+      let loaded = false;
+      worker.on('message', (msg: FromWorker) => {
+        switch (msg.type) {
+          case 'ready':
+            slot.ready = true;
+            loaded = true;
+            settled = true;
+            resolve(msg);
+            break;
+          case 'failed':
+            settled = true;
+            reject(new UprezError('MODEL_LOAD_FAILED', msg.message, 'model'));
+            slot.worker = null;
+            void worker.terminate();
+            break;
+          case 'result':
+          case 'error': {
+            const p = slot.inflight.get(msg.id);
+            if (!p) break;
+            slot.inflight.delete(msg.id);
+            if (msg.type === 'result') p.resolve(msg);
+            else p.reject(new UprezError('MODEL_RUN_FAILED', `inference failed: ${msg.message}`, 'model', false));
+            break;
+          }
+        }
+      });
+      worker.on('error', (err) => {
+        this.log.error('inference worker error', { worker: slot.index, err: errorMessage(err) });
+        if (!settled) {
+          settled = true;
+          reject(new UprezError('MODEL_LOAD_FAILED', `inference worker failed to start: ${errorMessage(err)}`, 'model', true, { cause: err }));
+        }
+      });
+      worker.on('exit', (code) => {
+        this.live.delete(worker);
+        if (slot.worker !== worker) return;
+        slot.worker = null;
+        slot.ready = false;
+        const dead = new UprezError('MODEL_WORKER_DIED', `inference worker ${slot.index} exited (code ${code}) with the request in flight`, 'model', false);
+        for (const p of slot.inflight.values()) p.reject(dead);
+        slot.inflight.clear();
+        if (!loaded) {
+          // A load failure is the caller's to handle (start() fails, or replace() retries).
+          if (!settled) reject(new UprezError('MODEL_LOAD_FAILED', `inference worker exited (code ${code}) while loading the model`, 'model'));
+          settled = true;
+          return;
+        }
+        if (!this.closing) this.replace(slot, code);
+      });
+    });
+  }
+
+  /** replace respawns a crashed worker, with backoff when crashes repeat. */
+  private replace(slot: Slot, code: number): void {
+    const now = Date.now();
+    this.crashTimes.push(now);
+    while ((this.crashTimes[0] as number) < now - 60_000) this.crashTimes.shift();
+    const delay = (this.opts.respawnDelayMs ?? defaultRespawnDelay)(this.crashTimes.length);
+    this.log.warn('inference worker died, replacing it', { worker: slot.index, code, delayMs: delay, crashesLastMinute: this.crashTimes.length });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.closing) return;
+      this.spawn(slot).then(
+        () => this.log.info('inference worker replaced', { worker: slot.index }),
+        (err: unknown) => {
+          this.log.error('inference worker could not be replaced', { worker: slot.index, err: errorMessage(err) });
+          if (!this.closing) this.replace(slot, -1);
+        },
+      );
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  /** pick returns the ready worker with the fewest requests in flight (round-robin among equals). */
+  private pick(): Slot | undefined {
+    let best: Slot | undefined;
+    const n = this.slots.length;
+    for (let k = 0; k < n; k++) {
+      const s = this.slots[(this.cursor + k) % n] as Slot;
+      if (s.ready && (!best || s.inflight.size < best.inflight.size)) best = s;
+    }
+    if (best) this.cursor = (best.index + 1) % n;
+    return best;
+  }
+
+  /**
+   * run sends one luma plane to a worker. Copies of a frame's Y on the model path: one here (the
+   * frame buffer stays with the stage for the bicubic fallback, so it is copied into a fresh
+   * buffer that is then transferred, not cloned); none into the worker (the tensor wraps it);
+   * one inside onnxruntime-node, which copies the output into a new ArrayBuffer; none back (transferred).
+   */
+  run(y: Uint8Array, width: number, height: number, slotIndex?: number): Promise<RunResult> {
+    if (this.closing) return Promise.reject(new UprezError('MODEL_CLOSED', 'the model runner is closed', 'model', false));
+    const slot = slotIndex === undefined ? this.pick() : this.slots[slotIndex];
+    if (!slot?.ready || !slot.worker) {
+      return Promise.reject(new UprezError('MODEL_UNAVAILABLE', 'no inference worker is running (one is being replaced)', 'model', false));
+    }
+    const copy = new Uint8Array(width * height);
+    copy.set(y.subarray(0, width * height));
+    const id = this.nextId++;
+    const worker = slot.worker;
+    return new Promise<RunResult>((resolve, reject) => {
+      slot.inflight.set(id, { resolve, reject });
+      const msg: ToWorker = { type: 'run', id, width, height, y: copy.buffer };
+      worker.postMessage(msg, [copy.buffer]);
+    });
+  }
+
+  /** close ends every worker (asking first, then terminating) and rejects what is in flight; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.closeAll();
+    return this.closing;
+  }
+
+  private async closeAll(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const closed = new UprezError('MODEL_CLOSED', 'the model runner closed with the request in flight', 'model', false);
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const worker = slot.worker;
+        slot.ready = false;
+        for (const p of slot.inflight.values()) p.reject(closed);
+        slot.inflight.clear();
+        if (!worker) return;
+        const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+        const msg: ToWorker = { type: 'close' };
+        worker.postMessage(msg);
+        const grace = new Promise<'timeout'>((r) => {
+          const t = setTimeout(() => r('timeout'), this.opts.closeGraceMs ?? 2_000);
+          t.unref();
+        });
+        if ((await Promise.race([exited, grace])) === 'timeout') await worker.terminate();
+        slot.worker = null;
+      }),
+    );
+    // Workers that failed to load were terminated without waiting; wait for them here, so that
+    // once close() resolves no thread of ours is left.
+    await Promise.all([...this.live].map((w) => w.terminate()));
+  }
+}

@@ -41,6 +41,7 @@ describe('ffmpegLineLevel', () => {
     ['Input #0, mov,mp4 from x.mp4', 'debug'],
     ['x.mp4: No such file or directory', 'warn'],
     ['Conversion failed!', 'warn'],
+    ['[s16le @ 0x55] [warning] Estimating duration from bitrate, this may be inaccurate', 'debug'],
   ] as const)('%s -> %s', (line, level) => {
     expect(ffmpegLineLevel(line)).toBe(level);
   });

@@ -44,12 +44,16 @@ export class StderrLines {
   }
 }
 
+/** Warnings ffmpeg always prints for our raw pipe inputs; they say nothing about the stream. */
+const BENIGN = [/Estimating duration from bitrate, this may be inaccurate/];
+
 /**
  * ffmpegLineLevel says at which level a stderr line of ffmpeg deserves logging: `warn` for
  * warnings and errors (ffmpeg tags them when run with `-loglevel level+…`, which our builders
  * use; untagged lines fall back to a keyword match), `debug` for everything else.
  */
 export function ffmpegLineLevel(line: string): 'debug' | 'warn' {
+  if (BENIGN.some((re) => re.test(line))) return 'debug';
   const tag = /\[(trace|debug|verbose|info|warning|error|fatal|panic)\]/.exec(line)?.[1];
   if (tag) return tag === 'warning' || tag === 'error' || tag === 'fatal' || tag === 'panic' ? 'warn' : 'debug';
   return /\b(error|failed|invalid|no such file)\b/i.test(line) ? 'warn' : 'debug';

@@ -1,0 +1,126 @@
+import path from 'node:path';
+import type { VideoInfo } from '../decode/video-info.js';
+import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
+import type { Rung } from './ladder.js';
+
+/** File layout of the encoder's output directory. */
+export const HLS_LAYOUT = {
+  master: 'master.m3u8',
+  /** Media playlist of a rung: `<rung name>/index.m3u8`. */
+  media: 'index.m3u8',
+  /** Segment files of a rung: `<rung name>/seg_00000.ts`, … */
+  segmentPattern: 'seg_%05d.ts',
+} as const;
+
+/** The fd on which the encoder's ffmpeg reads PCM audio. */
+export const ENCODER_AUDIO_FD = 3;
+
+/** EncoderArgsOptions are what the encoder's ffmpeg command line depends on. */
+export interface EncoderArgsOptions {
+  outDir: string;
+  /** Size and rate of the frames on stdin (the upscaled size). */
+  input: VideoInfo;
+  rungs: readonly Rung[];
+  hasAudio: boolean;
+  segmentSeconds: number;
+  /** Live: sliding-window playlists, old segments deleted. Else: an EVENT playlist that keeps every segment. */
+  live: boolean;
+  /** Live window, in segments. Default 6. */
+  listSize?: number;
+  /** ffmpeg's per-input packet queues (see the encoder for why audio's is large). */
+  videoQueue: number;
+  audioQueue: number;
+  /** First segment number (continue numbering after a restart). Default 0. */
+  startNumber?: number;
+}
+
+/**
+ * rungFilterGraph builds the -filter_complex that turns the one input video into one labelled
+ * output per rung ([v0], [v1], …): `split`, then per rung nothing (same size), `crop` (the input
+ * was odd and the rung is it rounded down to even: cut the last row/column rather than resample
+ * everything) or `scale` (a smaller rung). Null when one rung takes the input as it is.
+ */
+export function rungFilterGraph(input: VideoInfo, rungs: readonly Rung[]): string | null {
+  if (rungs.length === 0) throw new RangeError('a ladder needs at least one rung');
+  const per = rungs.map((r) => {
+    if (r.width === input.width && r.height === input.height) return null;
+    const crop = input.width - r.width <= 1 && input.height - r.height <= 1 && r.width <= input.width && r.height <= input.height;
+    return crop ? `crop=${r.width}:${r.height}:0:0` : `scale=${r.width}:${r.height}:flags=bicubic`;
+  });
+  if (rungs.length === 1) return per[0] ? `[0:v]${per[0]}[v0]` : null;
+  const splitOut = per.map((f, i) => (f ? `[s${i}]` : `[v${i}]`)).join('');
+  const chains = per.flatMap((f, i) => (f ? [`[s${i}]${f}[v${i}]`] : []));
+  return [`[0:v]split=${rungs.length}${splitOut}`, ...chains].join(';');
+}
+
+/** varStreamMap builds -var_stream_map: rung i gets video i (and audio i) and its name. */
+export function varStreamMap(rungs: readonly Rung[], hasAudio: boolean): string {
+  return rungs.map((r, i) => (hasAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`)).join(' ');
+}
+
+/**
+ * buildEncoderArgs builds the encoder's ffmpeg arguments: y4m video on stdin (and s16le audio
+ * on fd 3) -> one libx264 (+ AAC) encode per rung -> HLS with a master playlist.
+ *
+ * Segments are independent: a keyframe is forced at every segment boundary (the same frames in
+ * every rung, so rungs switch cleanly), scene-cut keyframes are off, GOPs are closed and
+ * zerolatency has no B-frames. Each rung has an explicit bitrate: without one ffmpeg 5.1 silently
+ * leaves that variant out of the master playlist.
+ */
+export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
+  if (o.outDir.includes('%')) throw new RangeError(`outDir must not contain "%" (ffmpeg reads it as a pattern): ${o.outDir}`);
+  if (!(o.segmentSeconds > 0)) throw new RangeError(`segmentSeconds must be > 0, got ${o.segmentSeconds}`);
+  const fps = o.input.fpsNum / o.input.fpsDen;
+  const gop = Math.max(1, Math.ceil(fps * o.segmentSeconds));
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-y'];
+  args.push('-thread_queue_size', String(o.videoQueue), '-f', 'yuv4mpegpipe', '-i', 'pipe:0');
+  if (o.hasAudio) {
+    args.push(
+      '-thread_queue_size', String(o.audioQueue),
+      '-f', PCM_FORMAT.ffmpegFormat,
+      '-ar', String(PCM_FORMAT.sampleRate),
+      '-ch_layout', 'stereo',
+      '-i', `pipe:${ENCODER_AUDIO_FD}`,
+    );
+  }
+  const graph = rungFilterGraph(o.input, o.rungs);
+  if (graph) args.push('-filter_complex', graph);
+  o.rungs.forEach((_, i) => args.push('-map', graph ? `[v${i}]` : '0:v'));
+  if (o.hasAudio) o.rungs.forEach(() => args.push('-map', '1:a'));
+  args.push(
+    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+    '-flags', '+cgop', '-bf', '0', '-sc_threshold', '0', '-g', String(gop),
+    '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`,
+  );
+  o.rungs.forEach((r, i) => {
+    args.push(
+      `-b:v:${i}`, String(r.videoBitrate),
+      `-maxrate:v:${i}`, String(r.videoBitrate),
+      `-bufsize:v:${i}`, String(r.bufsize),
+      `-level:v:${i}`, r.level,
+    );
+  });
+  if (o.hasAudio) {
+    args.push('-c:a', 'aac', '-ar', String(PCM_FORMAT.sampleRate), '-ac', String(PCM_FORMAT.channels));
+    o.rungs.forEach((r, i) => args.push(`-b:a:${i}`, String(r.audioBitrate ?? 128_000)));
+  }
+  // Packets of encoders that start first (audio) wait here until every rung has its first frame.
+  args.push('-max_muxing_queue_size', '4096');
+  const flags = ['independent_segments', 'temp_file'];
+  args.push('-f', 'hls', '-hls_time', String(o.segmentSeconds), '-hls_segment_type', 'mpegts');
+  if (o.live) {
+    flags.push('delete_segments');
+    args.push('-hls_list_size', String(o.listSize ?? 6));
+  } else {
+    args.push('-hls_list_size', '0', '-hls_playlist_type', 'event');
+  }
+  args.push('-hls_flags', flags.join('+'));
+  if (o.startNumber) args.push('-start_number', String(o.startNumber));
+  args.push(
+    '-master_pl_name', HLS_LAYOUT.master,
+    '-var_stream_map', varStreamMap(o.rungs, o.hasAudio),
+    '-hls_segment_filename', path.join(o.outDir, '%v', HLS_LAYOUT.segmentPattern),
+    path.join(o.outDir, '%v', HLS_LAYOUT.media),
+  );
+  return args;
+}

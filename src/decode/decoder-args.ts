@@ -45,9 +45,10 @@ export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
     args.push(
       // Fail (and let the supervisor restart us) when the publisher stalls, instead of hanging.
       '-rw_timeout', String(Math.round((o.rwTimeoutMs ?? 10_000) * 1000)),
-      // Start fast: 1 s / 1 MB of probing still sees both FLV streams (their sequence headers and
-      // first packets arrive at once from the ingest's GOP cache).
-      '-analyzeduration', '1000000',
+      // Start fast (first frame ~0.5 s sooner than ffmpeg's 5 s default would allow on a fresh
+      // publish): the ingest sends both sequence headers as soon as we connect, so 0.5 s of
+      // probing still sees both FLV streams.
+      '-analyzeduration', '500000',
       '-probesize', '1000000',
     );
     if (/^rtmp/i.test(o.input)) args.push('-rtmp_live', 'live');

@@ -45,9 +45,9 @@ export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
     args.push(
       // Fail (and let the supervisor restart us) when the publisher stalls, instead of hanging.
       '-rw_timeout', String(Math.round((o.rwTimeoutMs ?? 10_000) * 1000)),
-      // Start fast (first frame ~0.5 s sooner than ffmpeg's 5 s default would allow on a fresh
-      // publish): the ingest sends both sequence headers as soon as we connect, so 0.5 s of
-      // probing still sees both FLV streams.
+      // Start fast: on a fresh publish through our ingest the first frame came ~0.5-0.6 s after
+      // connecting with 0.5 s of probing, ~0.95 s with 1 s. The ingest sends both sequence
+      // headers as soon as we connect, so 0.5 s still sees both FLV streams.
       '-analyzeduration', '500000',
       '-probesize', '1000000',
     );

@@ -57,6 +57,8 @@ export interface RunResult {
   readonly height: number;
   readonly y: ArrayBuffer;
   readonly inferMs: number;
+  /** Time the request waited in the worker behind earlier ones. */
+  readonly queuedMs?: number;
 }
 
 /** RunError: this request failed; the worker carries on. */

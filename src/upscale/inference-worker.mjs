@@ -87,6 +87,7 @@ async function main() {
   // One request at a time, in arrival order, so inferMs is this request's own run time.
   let chain = Promise.resolve();
   port?.on('message', (/** @type {ToWorker} */ msg) => {
+    const receivedAt = performance.now();
     chain = chain.then(async () => {
       if (msg.type === 'close') {
         await session.release();
@@ -96,6 +97,9 @@ async function main() {
       try {
         const feeds = { [inputName]: adapter.input(new Uint8Array(msg.y), msg.width, msg.height) };
         const t0 = performance.now();
+        // Time spent behind other requests in this worker (any stream's): the runner's callers
+        // subtract it from their round trip to learn the service time alone.
+        const queuedMs = t0 - receivedAt;
         const results = await session.run(feeds);
         const inferMs = performance.now() - t0;
         const out = results[outputName];
@@ -103,7 +107,7 @@ async function main() {
         const { y, width, height } = adapter.output(/** @type {ort.Tensor} */ (out));
         // The binding gives a fresh ArrayBuffer per output: transfer it whole; copy only a view.
         const owned = y.byteOffset === 0 && y.byteLength === y.buffer.byteLength ? y : y.slice();
-        send({ type: 'result', id: msg.id, width, height, y: /** @type {ArrayBuffer} */ (owned.buffer), inferMs }, [
+        send({ type: 'result', id: msg.id, width, height, y: /** @type {ArrayBuffer} */ (owned.buffer), inferMs, queuedMs }, [
           /** @type {ArrayBuffer} */ (owned.buffer),
         ]);
       } catch (err) {

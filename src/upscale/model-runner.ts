@@ -27,11 +27,15 @@ export interface ModelRunnerInfo {
 export interface LumaResult {
   y: Uint8Array;
   inferMs: number;
+  /** Time the request waited in its worker behind earlier requests (any stream's), when known. */
+  queuedMs?: number;
 }
 
 /** ModelRunner upscales Y planes with the model; rejections are UprezError with fatal: false. */
 export interface ModelRunner {
   readonly info: ModelRunnerInfo;
+  /** Requests in flight at the runner from every caller (streams share it); optional for test doubles. */
+  readonly pending?: number;
   /** upscaleLuma upscales one width x height Y plane. */
   upscaleLuma(y: Uint8Array, width: number, height: number): Promise<LumaResult>;
   /** warmUp runs every worker `runs` times (default 3) at this size; returns round-trip ms per run, in order. */
@@ -157,6 +161,10 @@ class WorkerModelRunner implements ModelRunner {
     readonly info: ModelRunnerInfo,
   ) {}
 
+  get pending(): number {
+    return this.pool.pending;
+  }
+
   async upscaleLuma(y: Uint8Array, width: number, height: number): Promise<LumaResult> {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || y.length < width * height) {
       throw new UprezError('MODEL_INPUT_INVALID', `a ${width}x${height} luma plane needs ${width * height} bytes, got ${y.length}`, 'model', false);
@@ -166,7 +174,7 @@ class WorkerModelRunner implements ModelRunner {
     if (r.width !== width * s || r.height !== height * s) {
       throw new UprezError('MODEL_RUN_FAILED', `model output ${r.width}x${r.height} for a ${width}x${height} input is not x${s}`, 'model', false);
     }
-    return { y: new Uint8Array(r.y), inferMs: r.inferMs };
+    return { y: new Uint8Array(r.y), inferMs: r.inferMs, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) };
   }
 
   async warmUp(width: number, height: number, runs = 3): Promise<number[]> {

@@ -40,6 +40,9 @@ describe('decide', () => {
     ['the wait ahead makes it late -> predicted_late', { inFlightSentAt: [1000, 1000] }, 'predicted_late'],
     ['the same wait fits with a second worker -> model', { inFlightSentAt: [1000, 1000], workers: 2, serviceMs: 45 }, 'model'],
     ['deadline already passed -> predicted_late', { deadline: 990 }, 'predicted_late'],
+    ['other streams at the runner count as wait ahead', { othersAhead: 2 }, 'predicted_late'],
+    ['one other stream half served still fits', { othersAhead: 1 }, 'model'],
+    ['other streams do not count toward this stage cap', { othersAhead: 10, serviceMs: 1 }, 'model'],
     ['unknown service time, idle -> model (probe)', { serviceMs: undefined }, 'model'],
     ['unknown service time, busy -> predicted_late', { serviceMs: undefined, inFlightSentAt: [999] }, 'predicted_late'],
   ])('%s', (_, over, expected) => {

@@ -14,6 +14,8 @@ export interface SchedulerInput {
   readonly modelBackingOff: boolean;
   /** Send times of this stage's requests still at the runner, oldest first (late ones included: they hold a worker). */
   readonly inFlightSentAt: readonly number[];
+  /** Requests of other streams at the shared runner (their send times are unknown). */
+  readonly othersAhead?: number;
   readonly maxInFlight: number;
   /** Parallel workers in the runner. */
   readonly workers: number;
@@ -48,6 +50,16 @@ export function predictDoneAt(now: number, inFlightSentAt: readonly number[], wo
 }
 
 /**
+ * withOthers puts other streams' requests at the front of the queue, each assumed half served
+ * (sent serviceMs/2 ago): their real send times are unknown, and they are all ahead of a new one.
+ */
+function withOthers(now: number, own: readonly number[], others: number, serviceMs: number): readonly number[] {
+  if (others <= 0) return own;
+  const assumed = new Array<number>(others).fill(now - serviceMs / 2);
+  return [...assumed, ...own].sort((a, b) => a - b);
+}
+
+/**
  * decide picks the path for one frame, in the order of ARCHITECTURE.md: no runner -> no_model;
  * model backing off after repeated errors -> model_error; the stage's in-flight cap reached ->
  * queue_full; predicted to come back after the point where the fallback must start
@@ -61,7 +73,8 @@ export function decide(i: SchedulerInput): Decision {
   if (i.serviceMs === undefined) {
     return i.inFlightSentAt.length === 0 ? { path: 'model', expectedDoneAt: i.now } : { path: 'bicubic', reason: 'predicted_late' };
   }
-  const expectedDoneAt = predictDoneAt(i.now, i.inFlightSentAt, i.workers, i.serviceMs);
+  const ahead = withOthers(i.now, i.inFlightSentAt, i.othersAhead ?? 0, i.serviceMs);
+  const expectedDoneAt = predictDoneAt(i.now, ahead, i.workers, i.serviceMs);
   if (expectedDoneAt > i.deadline - i.fallbackMs) return { path: 'bicubic', reason: 'predicted_late' };
   return { path: 'model', expectedDoneAt };
 }

@@ -1,0 +1,357 @@
+/**
+ * UpscaleStage: one stream's upscale step between decoder and encoder.
+ *
+ * Each frame takes the model (Y) + bicubic (U/V) path when the model's predicted return fits
+ * before the frame's deadline, else the bicubic path, counted by reason. A model result that is
+ * not back by the deadline is not waited for: the frame goes bicubic then (`late_result`) and the
+ * result is dropped when it arrives. Frames leave in order, one out for every one in, at the
+ * output size; emission is driven by model completions and deadline timers.
+ */
+import { performance } from 'node:perf_hooks';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { upscaleChromaBicubic, upscaleLumaBicubic, upscaledGeometry } from './bicubic.js';
+import { planesOf, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame, type UpscalePath } from './frame.js';
+import { LatencyPredictor, Ring, sizeKey } from './latency-predictor.js';
+import type { LumaResult, ModelRunner } from './model-runner.js';
+import { decide } from './scheduler.js';
+
+/** Clock is the stage's time source and timers (ms); tests inject a fake one. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(h: unknown): void;
+}
+
+/** defaultClock is performance.now with the global timers. */
+export const defaultClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** UpscaleObserver receives every emitted frame and every finished inference (for metrics). */
+export interface UpscaleObserver {
+  onFrame?(f: UpscaledFrame, stageMs: number): void;
+  onInference?(ms: number): void;
+}
+
+/** UpscaleStageOptions configure one stream's stage; the runner is shared and not owned. */
+export interface UpscaleStageOptions {
+  scale: number;
+  latencyBudgetMs: number;
+  runner: ModelRunner | null;
+  clock?: Clock;
+  /** Model requests of this stream at the runner before new frames take bicubic (default 4). */
+  maxInFlight?: number;
+  observer?: UpscaleObserver;
+  log: Logger;
+}
+
+/** UpscaleStageStats: counters since start and stage latency (emittedAt - arrivedAt) over recent frames. */
+export interface UpscaleStageStats {
+  framesIn: number;
+  framesOut: number;
+  byPath: Record<UpscalePath, number>;
+  fallbacks: Record<FallbackReason, number>;
+  latencyMs: { p50: number; p99: number };
+}
+
+interface Entry {
+  readonly frame: Frame;
+  readonly out: Uint8Array;
+  readonly outGeometry: FrameGeometry;
+  ready: boolean;
+  path: UpscalePath;
+  reason: FallbackReason | undefined;
+  timer: unknown;
+}
+
+interface InFlight {
+  readonly sentAt: number;
+  readonly entry: Entry;
+}
+
+/** After this many model errors in a row the stage stops asking the model for ERROR_BACKOFF_MS. */
+const ERROR_STREAK = 3;
+const ERROR_BACKOFF_MS = 1_000;
+const WARM_UP_RUNS = 3;
+
+/** UpscaleStage turns decoded frames into upscaled frames, in order, one out per one in. */
+export class UpscaleStage {
+  private readonly clock: Clock;
+  private readonly maxInFlight: number;
+  private readonly queue: Entry[] = [];
+  private readonly inFlight: InFlight[] = [];
+  private readonly listeners = new Set<(f: UpscaledFrame) => void>();
+  private readonly predictor = new LatencyPredictor();
+  /** Bicubic Y cost at this size: the deadline timer fires this much early so the fallback is on time. */
+  private readonly fallbackCost = new Ring(32);
+  private readonly latency = new Ring(1024);
+  private flushWaiters: (() => void)[] = [];
+  private closed = false;
+  private framesIn = 0;
+  private framesOut = 0;
+  private readonly byPath: Record<UpscalePath, number> = { model: 0, bicubic: 0 };
+  private readonly fallbacks: Record<FallbackReason, number> = { predicted_late: 0, queue_full: 0, model_error: 0, no_model: 0, late_result: 0 };
+  private errorStreak = 0;
+  private backoffUntil = -Infinity;
+  private lastGeometry: FrameGeometry | null = null;
+  private lastOutGeometry: FrameGeometry | null = null;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: UpscaleStageOptions) {
+    if (!Number.isInteger(opts.scale) || opts.scale < 1) throw new RangeError(`scale must be a whole number >= 1, got ${opts.scale}`);
+    this.clock = opts.clock ?? defaultClock;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
+    this.log = opts.log.child({ stage: 'upscale' });
+  }
+
+  /** onOutput registers a listener for emitted frames; returns its removal. */
+  onOutput(cb: (f: UpscaledFrame) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  /**
+   * warmUp runs bicubic and the model at this size so the first frames are predicted, not
+   * guessed. Never rejects: without a figure the stage still works (it probes the model).
+   */
+  async warmUp(geometry: FrameGeometry): Promise<void> {
+    const out = upscaledGeometry(geometry, this.opts.scale);
+    const src = new Uint8Array(geometry.frameSize).fill(128);
+    const dst = new Uint8Array(out.frameSize);
+    // The first run builds the tap tables and gets compiled; only the second is a cost figure.
+    upscaleLumaBicubic(src, geometry, this.opts.scale, dst);
+    this.bicubicLuma(src, geometry, dst);
+    const runner = this.opts.runner;
+    if (!runner) return;
+    try {
+      const times = await runner.warmUp(geometry.width, geometry.height, WARM_UP_RUNS);
+      // Each worker's first run pays for allocations at this size; the rest are the figure.
+      const steady = times.filter((_, i) => i % WARM_UP_RUNS !== 0);
+      const figure = Math.max(...(steady.length ? steady : times));
+      this.predictor.setWarmUp(sizeKey(geometry.width, geometry.height), figure);
+      const fields = {
+        model: runner.info.name,
+        size: `${geometry.width}x${geometry.height}`,
+        modelMs: Number(figure.toFixed(1)),
+        bicubicMs: Number(this.fallbackMs().toFixed(1)),
+        budgetMs: this.opts.latencyBudgetMs,
+      };
+      if (figure + this.fallbackMs() <= this.opts.latencyBudgetMs) this.log.info('model warmed up', fields);
+      else this.log.warn('model warmed up but slower than the latency budget: frames will mostly take bicubic', fields);
+    } catch (err) {
+      this.log.warn('model warm-up failed; the first frames will probe the model', { err: errorMessage(err) });
+    }
+  }
+
+  /** push takes one decoded frame; never blocks on the model, never throws. */
+  push(frame: Frame): void {
+    if (this.closed) {
+      this.log.warn('frame pushed after close, ignored', { seq: frame.seq });
+      return;
+    }
+    this.framesIn++;
+    const g = frame.geometry;
+    const outGeometry = this.outGeometryFor(g);
+    const entry: Entry = { frame, out: new Uint8Array(outGeometry.frameSize), outGeometry, ready: false, path: 'bicubic', reason: undefined, timer: null };
+    this.queue.push(entry);
+    try {
+      if (frame.data.length < g.frameSize) throw new RangeError(`frame ${frame.seq} has ${frame.data.length} bytes, ${g.width}x${g.height} needs ${g.frameSize}`);
+      this.route(entry);
+    } catch (err) {
+      // Only a malformed frame gets here; it still leaves (black) so the count and order hold.
+      this.log.error('frame could not be upscaled; emitting black', { seq: frame.seq, err: errorMessage(err) });
+      entry.out.fill(0, 0, outGeometry.lumaSize).fill(128, outGeometry.lumaSize);
+      this.finish(entry, 'bicubic', undefined);
+    }
+    this.drain();
+  }
+
+  private route(entry: Entry): void {
+    const { frame, out } = entry;
+    const g = frame.geometry;
+    const runner = this.opts.runner;
+    const now = this.clock.now();
+    const key = sizeKey(g.width, g.height);
+    const serviceMs = this.predictor.predict(key);
+    const d = decide({
+      now,
+      deadline: frame.deadline,
+      hasRunner: runner !== null,
+      modelBackingOff: now < this.backoffUntil,
+      inFlightSentAt: this.inFlight.map((f) => f.sentAt),
+      othersAhead: Math.max(0, (runner?.pending ?? 0) - this.inFlight.length),
+      maxInFlight: this.maxInFlight,
+      workers: runner?.info.workers ?? 1,
+      serviceMs,
+      fallbackMs: this.fallbackMs(),
+    });
+    if (d.path === 'bicubic' || !runner) {
+      this.bicubicLuma(frame.data, g, out);
+      upscaleChromaBicubic(frame.data, g, this.opts.scale, out);
+      this.finish(entry, 'bicubic', d.path === 'bicubic' ? d.reason : 'no_model');
+      return;
+    }
+    const job: InFlight = { sentAt: now, entry };
+    this.inFlight.push(job);
+    // Dispatch first (the worker starts at once), then do the chroma here meanwhile.
+    runner.upscaleLuma(planesOf(frame.data, g).y, g.width, g.height).then(
+      (r) => this.onResult(job, key, r),
+      (err: unknown) => this.onError(job, err),
+    );
+    upscaleChromaBicubic(frame.data, g, this.opts.scale, out);
+    const fireIn = Math.max(0, frame.deadline - this.fallbackMs() - now);
+    entry.timer = this.clock.setTimeout(() => this.onDeadline(entry), fireIn);
+  }
+
+  private onResult(job: InFlight, key: string, r: LumaResult): void {
+    this.release(job);
+    const now = this.clock.now();
+    this.predictor.record(key, now - job.sentAt - (r.queuedMs ?? 0));
+    this.safe(() => this.opts.observer?.onInference?.(r.inferMs));
+    if (this.errorStreak > 0) {
+      this.log.info('model answering again', { failedInARow: this.errorStreak });
+      this.errorStreak = 0;
+    }
+    const entry = job.entry;
+    if (this.closed || entry.ready) return; // already sent bicubic at its deadline: drop the late result
+    if (r.y.length !== entry.outGeometry.lumaSize) {
+      this.onError(job, new Error(`model returned ${r.y.length} bytes of Y, expected ${entry.outGeometry.lumaSize}`));
+      return;
+    }
+    entry.out.set(r.y, 0);
+    this.finish(entry, 'model', undefined);
+    this.drain();
+  }
+
+  private onError(job: InFlight, err: unknown): void {
+    this.release(job);
+    this.errorStreak++;
+    if (this.errorStreak === 1) this.log.warn('model inference failed; frame takes bicubic', { seq: job.entry.frame.seq, err: errorMessage(err) });
+    if (this.errorStreak >= ERROR_STREAK) {
+      if (this.errorStreak === ERROR_STREAK) this.log.warn('model keeps failing; backing off', { failedInARow: this.errorStreak, backoffMs: ERROR_BACKOFF_MS });
+      this.backoffUntil = this.clock.now() + ERROR_BACKOFF_MS;
+    }
+    const entry = job.entry;
+    if (this.closed || entry.ready) return;
+    this.bicubicLuma(entry.frame.data, entry.frame.geometry, entry.out);
+    this.finish(entry, 'bicubic', 'model_error');
+    this.drain();
+  }
+
+  private onDeadline(entry: Entry): void {
+    entry.timer = null;
+    if (this.closed || entry.ready) return;
+    this.bicubicLuma(entry.frame.data, entry.frame.geometry, entry.out);
+    this.finish(entry, 'bicubic', 'late_result');
+    this.drain();
+  }
+
+  /** release forgets a finished model request (it no longer holds a worker). */
+  private release(job: InFlight): void {
+    const i = this.inFlight.indexOf(job);
+    if (i !== -1) this.inFlight.splice(i, 1);
+  }
+
+  private finish(entry: Entry, path: UpscalePath, reason: FallbackReason | undefined): void {
+    if (entry.timer !== null) {
+      this.clock.clearTimeout(entry.timer);
+      entry.timer = null;
+    }
+    entry.ready = true;
+    entry.path = path;
+    entry.reason = reason;
+  }
+
+  /** drain emits every ready frame at the head of the queue, in order. */
+  private drain(): void {
+    while (this.queue.length && (this.queue[0] as Entry).ready) {
+      const e = this.queue.shift() as Entry;
+      const f = e.frame;
+      const emittedAt = this.clock.now();
+      const out: UpscaledFrame = {
+        seq: f.seq,
+        pts: f.pts,
+        arrivedAt: f.arrivedAt,
+        deadline: f.deadline,
+        geometry: e.outGeometry,
+        data: e.out,
+        path: e.path,
+        ...(e.reason ? { reason: e.reason } : {}),
+        emittedAt,
+      };
+      this.framesOut++;
+      this.byPath[e.path]++;
+      if (e.reason) this.fallbacks[e.reason]++;
+      const stageMs = emittedAt - f.arrivedAt;
+      this.latency.push(stageMs);
+      for (const cb of this.listeners) this.safe(() => cb(out));
+      this.safe(() => this.opts.observer?.onFrame?.(out, stageMs));
+    }
+    if (this.queue.length === 0 && this.flushWaiters.length) {
+      const waiters = this.flushWaiters;
+      this.flushWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** bicubicLuma writes the bicubic Y and keeps the cost figure the deadline timers use. */
+  private bicubicLuma(src: Uint8Array, g: FrameGeometry, out: Uint8Array): void {
+    const t0 = this.clock.now();
+    upscaleLumaBicubic(src, g, this.opts.scale, out);
+    this.fallbackCost.push(this.clock.now() - t0);
+  }
+
+  private fallbackMs(): number {
+    return this.fallbackCost.size ? this.fallbackCost.max() : 0;
+  }
+
+  private outGeometryFor(g: FrameGeometry): FrameGeometry {
+    if (this.lastGeometry !== g || !this.lastOutGeometry) {
+      this.lastGeometry = g;
+      this.lastOutGeometry = upscaledGeometry(g, this.opts.scale);
+    }
+    return this.lastOutGeometry;
+  }
+
+  private safe(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error('frame listener threw', { err: errorMessage(err) });
+    }
+  }
+
+  /** flush resolves once every frame pushed so far has been emitted. */
+  flush(): Promise<void> {
+    if (this.queue.length === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /** stats reports counters and recent stage latency. */
+  stats(): UpscaleStageStats {
+    const p = (q: number) => (this.latency.size ? this.latency.percentile(q) : 0);
+    return {
+      framesIn: this.framesIn,
+      framesOut: this.framesOut,
+      byPath: { ...this.byPath },
+      fallbacks: { ...this.fallbacks },
+      latencyMs: { p50: p(0.5), p99: p(0.99) },
+    };
+  }
+
+  /** close stops emitting (frames still queued are dropped), clears timers and releases flush(); idempotent. Does not close the shared runner. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const e of this.queue) if (e.timer !== null) this.clock.clearTimeout(e.timer);
+    const dropped = this.queue.length;
+    this.queue.length = 0;
+    if (dropped) this.log.info('upscale stage closed with frames pending', { dropped });
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -32,6 +32,8 @@ export interface EncoderOptions {
   videoBufferFrames?: number;
   /** First segment number, to continue numbering after a restart. Default 0. */
   startNumber?: number;
+  /** close(): how long ffmpeg may take to finish after EOF before it is killed. Default 2000 ms. */
+  closeGraceMs?: number;
 }
 
 /** EncoderEvents are what an Encoder emits. */
@@ -233,7 +235,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
 
   /**
    * close tears the encoder down now: buffered input is discarded, ffmpeg gets EOF (and still
-   * writes ENDLIST if it can within 2 s) or is killed. Idempotent; resolves once it is dead.
+   * writes ENDLIST if it can within closeGraceMs) or is killed. Idempotent; resolves once it is dead.
    */
   close(): Promise<ProcessExit> {
     if (!this.closing) {
@@ -247,7 +249,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
         this.proc.stdin?.destroy();
         this.audioPipe()?.destroy();
         const stopped = this.proc.stop();
-        const inTime = await Promise.race([stopped.then(() => true), delay(2000).then(() => false)]);
+        const inTime = await Promise.race([stopped.then(() => true), delay(this.opts.closeGraceMs ?? 2000).then(() => false)]);
         if (!inTime) await this.proc.kill();
         return this.exitPromise;
       })();

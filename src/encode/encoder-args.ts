@@ -73,10 +73,15 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
   const fps = o.input.fpsNum / o.input.fpsDen;
   const gop = Math.max(1, Math.ceil(fps * o.segmentSeconds));
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-y'];
-  args.push('-thread_queue_size', String(o.videoQueue), '-f', 'yuv4mpegpipe', '-i', 'pipe:0');
+  // Both inputs are self-describing (y4m header; PCM format given here), so ffmpeg must not
+  // probe them: it opens inputs one after the other, and probing seconds of audio while nothing
+  // reads the video pipe would stall the upstream decoder, which produces both.
+  const noProbe = ['-probesize', '32', '-analyzeduration', '0'];
+  args.push('-thread_queue_size', String(o.videoQueue), ...noProbe, '-f', 'yuv4mpegpipe', '-i', 'pipe:0');
   if (o.hasAudio) {
     args.push(
       '-thread_queue_size', String(o.audioQueue),
+      ...noProbe,
       '-f', PCM_FORMAT.ffmpegFormat,
       '-ar', String(PCM_FORMAT.sampleRate),
       '-ch_layout', 'stereo',

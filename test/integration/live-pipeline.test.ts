@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -140,7 +140,7 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
     const pub = startPublisher({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/live1`, seconds: 30, width: 320, height: 180, fps: 25 });
     cleanups.push(() => pub.kill());
     const dir = path.join(s.dataDir, 'hls', 'live1');
-    await waitUntil(() => readdirSync(dir, { recursive: true }).map(String).some((f) => f.endsWith('.ts')), 30_000, 'first segment');
+    await waitUntil(() => existsSync(dir) && readdirSync(dir, { recursive: true }).map(String).some((f) => f.endsWith('.ts')), 30_000, 'first segment');
     await s.server.close();
     const playlists = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('index.m3u8'));
     expect(playlists).toHaveLength(2);

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { UprezError } from '../errors.js';
@@ -98,6 +99,25 @@ describe('invalid models fail at load with MODEL_INVALID naming the file', () =>
     expect(err.message).toContain(path.join(FIXTURES, `${name}.onnx`));
     expect(err.message).toContain(says);
     expect(threads()).toBeLessThanOrEqual(before);
+  });
+
+  test.each([
+    ['a sha256 that does not match the file', 'ab'.repeat(32), 'MODEL_INVALID'],
+    ['the matching sha256', null, 'ok'],
+  ])('card with %s', async (_, sha, expected) => {
+    const base = fixture('x2-resize');
+    const real = createHash('sha256').update(readFileSync(base.path)).digest('hex');
+    const card = { ...(base.card as NonNullable<typeof base.card>), fields: { ...base.card?.fields, sha256: sha ?? real } };
+    const attempt = createModelRunner({ model: { ...base, card }, provider: 'cpu', intraOpThreads: 1, log: silentLogger });
+    if (expected === 'ok') {
+      const r = await attempt;
+      runners.push(r);
+      expect(r.info.name).toBe('x2-resize');
+    } else {
+      const err = await failure(attempt);
+      expect(err.code).toBe(expected);
+      expect(err.message).toContain('sha256');
+    }
   });
 
   test('an RGB-float card is refused until its adapter exists', async () => {

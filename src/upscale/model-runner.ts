@@ -4,6 +4,8 @@
  * probe run whose output size must match the card's scale), so a bad file fails at start with
  * MODEL_INVALID naming it, never later on a frame.
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { UprezError, errorMessage } from '../errors.js';
@@ -78,6 +80,7 @@ export async function createModelRunner(opts: ModelRunnerOptions): Promise<Model
   if (model.layout !== 'y_uint8') {
     throw new UprezError('MODEL_UNSUPPORTED', `model ${model.name} (${model.path}) has layout ${model.layout}; only y_uint8 models run so far`, 'model');
   }
+  await checkDigest(model);
   const base = { modelPath: model.path, intraOpThreads, layout: model.layout } as const;
   const entry = opts.workerEntry ?? WORKER_ENTRY;
   const { pool, ready } = await startPool(opts, entry, base, workers);
@@ -106,6 +109,22 @@ export async function createModelRunner(opts: ModelRunnerOptions): Promise<Model
   }
   log.info('model runner started', { model: model.name, provider: ready.provider, workers, intraOpThreads });
   return runner;
+}
+
+/** checkDigest compares the file with the card's "sha256" when the card gives one (a stale or corrupt export). */
+async function checkDigest(model: ResolvedModel): Promise<void> {
+  const want = model.card?.fields['sha256'];
+  if (typeof want !== 'string' || !/^[0-9a-f]{64}$/i.test(want)) return;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(model.path);
+  } catch (err) {
+    throw invalid(model, `cannot read it: ${errorMessage(err)}`, err);
+  }
+  const got = createHash('sha256').update(bytes).digest('hex');
+  if (got !== want.toLowerCase()) {
+    throw invalid(model, `its sha256 is ${got} but the card ${model.card?.cardPath} says ${want} (re-export the model or fix the card)`);
+  }
 }
 
 /** startPool starts the workers on the asked provider; 'auto' tries CUDA, then CPU, and says why. */

@@ -7,28 +7,17 @@
  * result is dropped when it arrives. Frames leave in order, one out for every one in, at the
  * output size; emission is driven by model completions and deadline timers.
  */
-import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { defaultClock, type Clock } from './clock.js';
 import { upscaleChromaBicubic, upscaleLumaBicubic, upscaledGeometry } from './bicubic.js';
 import { planesOf, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame, type UpscalePath } from './frame.js';
 import { LatencyPredictor, Ring, sizeKey } from './latency-predictor.js';
 import type { LumaResult, ModelRunner } from './model-runner.js';
 import { decide } from './scheduler.js';
 
-/** Clock is the stage's time source and timers (ms); tests inject a fake one. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(h: unknown): void;
-}
-
-/** defaultClock is performance.now with the global timers. */
-export const defaultClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** Clock and defaultClock are re-exported here: UpscaleStageOptions takes a Clock. */
+export { defaultClock, type Clock } from './clock.js';
 
 /** UpscaleObserver receives every emitted frame and every finished inference (for metrics). */
 export interface UpscaleObserver {

@@ -100,6 +100,19 @@ describe('Decoder', () => {
     expect(r.events.at(-1)).toBe('exit');
   });
 
+  test('pause() before start() is honoured', async () => {
+    const file = y4mFile('three.y4m', 3);
+    const d = decoder(fakeFfmpeg('three.sh', `cat '${file}'`));
+    const r = record(d);
+    d.pause();
+    d.start();
+    await new Promise((res) => setTimeout(res, 150));
+    expect(r.frames).toHaveLength(0);
+    d.resume();
+    await r.exit;
+    expect(r.frames).toHaveLength(3);
+  });
+
   test('close() while paused and ffmpeg blocked on a full pipe ends it quickly, exit once', async () => {
     const file = y4mFile('big.y4m', 100_000); // 1.8 MB: far more than a pipe holds
     const d = decoder(fakeFfmpeg('big.sh', `exec cat '${file}'`));

@@ -107,6 +107,7 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
     const stdout = this.proc.stdout;
     if (stdout) {
       stdout.on('data', (chunk: Buffer) => this.onVideo(chunk));
+      if (this.paused) stdout.pause(); // pause() before start(): a 'data' listener would set it flowing
       stdout.once('close', () => {
         this.videoDone = true;
         this.maybeExit();

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { loadNms, type NmsBroadcast, type NmsModules, type NmsSession } from './nms-internals.js';
+import { authorizePublish, type AuthRefusal, type PublishPolicy } from './publish-auth.js';
+import { RateLimiter } from './rate-limiter.js';
 import { isValidStreamKey, RTMP_APP } from './stream-key.js';
 
 /** PublishEvent announces an accepted publish whose codec headers have arrived. */
@@ -15,7 +17,7 @@ export interface PublishEvent {
 }
 
 /** Why a publish was refused (metric label values). */
-export type PublishRefusal = 'invalid_key' | 'duplicate' | 'shutting_down' | 'no_video';
+export type PublishRefusal = 'invalid_key' | 'duplicate' | 'shutting_down' | 'no_video' | 'rate_limited' | AuthRefusal;
 
 /** IngestListener receives the adapter's typed events. */
 export interface IngestListener {
@@ -33,6 +35,10 @@ export interface RtmpIngestOptions {
   readonly headerWaitMs?: number;
   /** Idle sockets (half-open, silent) are closed after this long (ms). */
   readonly idleTimeoutMs?: number;
+  /** Who may publish (default: anyone with a valid key). */
+  readonly auth?: PublishPolicy;
+  /** Publish attempts allowed per client address per minute (default 30). */
+  readonly publishesPerMinute?: number;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -52,6 +58,7 @@ export class RtmpIngest {
   private readonly live = new Map<string, string>();
   private readonly listeners = new Set<IngestListener>();
   private readonly playToken = randomBytes(16).toString('hex');
+  private readonly limiter: RateLimiter;
   private refusing = false;
   private closed = false;
   private boundPort = 0;
@@ -63,6 +70,7 @@ export class RtmpIngest {
     // node-media-server's logger defaults to debug and prints every packet-level event.
     this.nms.logger.level = 'warn';
     this.server = net.createServer((socket) => this.onConnection(socket));
+    this.limiter = new RateLimiter(opts.publishesPerMinute ?? 30, 60_000);
   }
 
   /** on registers a listener; the returned function removes it. */
@@ -200,9 +208,12 @@ export class RtmpIngest {
   private readonly onPrePublish = (session: NmsSession): void => {
     if (!this.ownSessions.has(session.id)) return;
     if (this.refusing) return this.refuse(session, 'shutting_down');
+    if (!this.limiter.allow(session.socket.remoteAddress ?? '', Date.now())) return this.refuse(session, 'rate_limited');
     if (session.streamApp !== RTMP_APP || !isValidStreamKey(session.streamName)) {
       return this.refuse(session, 'invalid_key');
     }
+    const auth = authorizePublish(this.opts.auth ?? { mode: 'open' }, session.streamName, session.streamQuery, Date.now() / 1000);
+    if (!auth.ok) return this.refuse(session, auth.reason);
   };
 
   private readonly onPostPublish = (session: NmsSession): void => {

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { RtmpIngest, type PublishEvent, type PublishRefusal } from '../../src/ingest/rtmp-ingest.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { signPublish } from '../../src/ingest/publish-auth.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 
 let ingest: RtmpIngest | undefined;
@@ -14,8 +15,8 @@ afterEach(async () => {
   ingest = undefined;
 });
 
-async function startIngest(): Promise<{ ingest: RtmpIngest; port: number; events: { publish: PublishEvent[]; unpublish: string[]; refused: PublishRefusal[] } }> {
-  ingest = new RtmpIngest({ host: '127.0.0.1', port: 0, log: silentLogger });
+async function startIngest(extra: Partial<ConstructorParameters<typeof RtmpIngest>[0]> = {}): Promise<{ ingest: RtmpIngest; port: number; events: { publish: PublishEvent[]; unpublish: string[]; refused: PublishRefusal[] } }> {
+  ingest = new RtmpIngest({ host: '127.0.0.1', port: 0, log: silentLogger, ...extra });
   const events = { publish: [] as PublishEvent[], unpublish: [] as string[], refused: [] as PublishRefusal[] };
   ingest.on({
     publish: (e) => events.publish.push(e),
@@ -104,5 +105,55 @@ describe('RtmpIngest (real ffmpeg over RTMP)', () => {
     const r = await play(`rtmp://127.0.0.1:${port}/live/open`);
     expect(r.frames).toBe(0);
     expect(await pub.done).toBe(0);
+  });
+});
+
+describe('RtmpIngest publish auth and rate limit', () => {
+  test('a key list admits listed keys only', async () => {
+    const { port, events } = await startIngest({ auth: { mode: 'keys', keys: new Set(['allowed']) } });
+    const bad = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/intruder`, seconds: 2 });
+    publishers.push(bad);
+    expect(await bad.done).not.toBe(0);
+    expect(events.refused).toEqual(['unknown_key']);
+    const ok = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/allowed`, seconds: 2 });
+    publishers.push(ok);
+    await until(() => events.publish.length === 1);
+    expect(await ok.done).toBe(0);
+  });
+
+  test('HMAC-signed URLs with an expiry; refusals are logged without the secret', async () => {
+    const lines: string[] = [];
+    const secret = 'very-secret-value';
+    const { port, events } = await startIngest({
+      auth: { mode: 'hmac', secret },
+      log: createLogger({ level: 'debug', sink: (l) => lines.push(l) }),
+    });
+    const unsigned = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/cam`, seconds: 2 });
+    publishers.push(unsigned);
+    expect(await unsigned.done).not.toBe(0);
+    const expired = signPublish(secret, 'cam', Math.floor(Date.now() / 1000) - 10);
+    const old = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/cam?exp=${expired.exp}&sig=${expired.sig}`, seconds: 2 });
+    publishers.push(old);
+    expect(await old.done).not.toBe(0);
+    expect(events.refused).toEqual(['missing_signature', 'expired']);
+    const q = signPublish(secret, 'cam', Math.floor(Date.now() / 1000) + 300);
+    const ok = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/cam?exp=${q.exp}&sig=${q.sig}`, seconds: 2 });
+    publishers.push(ok);
+    await until(() => events.publish.length === 1);
+    expect(events.publish[0]!.key).toBe('cam');
+    expect(await ok.done).toBe(0);
+    expect(lines.some((l) => l.includes('refused publish'))).toBe(true);
+    expect(lines.join('\n')).not.toContain(secret);
+    expect(lines.join('\n')).not.toContain(expired.sig);
+  });
+
+  test('publish attempts are rate-limited per client address', async () => {
+    const { port, events } = await startIngest({ publishesPerMinute: 2, auth: { mode: 'keys', keys: new Set() } });
+    for (let i = 0; i < 3; i++) {
+      const p = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/k${i}`, seconds: 1 });
+      publishers.push(p);
+      await p.done;
+    }
+    expect(events.refused).toEqual(['unknown_key', 'unknown_key', 'rate_limited']);
   });
 });

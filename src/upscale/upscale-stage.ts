@@ -128,7 +128,7 @@ export class UpscaleStage {
         bicubicMs: Number(this.fallbackMs().toFixed(1)),
         budgetMs: this.opts.latencyBudgetMs,
       };
-      if (figure + this.fallbackMs() <= this.opts.latencyBudgetMs) this.log.info('model warmed up', fields);
+      if (figure + this.leadMs() <= this.opts.latencyBudgetMs) this.log.info('model warmed up', fields);
       else this.log.warn('model warmed up but slower than the latency budget: frames will mostly take bicubic', fields);
     } catch (err) {
       this.log.warn('model warm-up failed; the first frames will probe the model', { err: errorMessage(err) });
@@ -175,7 +175,7 @@ export class UpscaleStage {
       maxInFlight: this.maxInFlight,
       workers: runner?.info.workers ?? 1,
       serviceMs,
-      fallbackMs: this.fallbackMs(),
+      fallbackMs: this.leadMs(),
     });
     if (d.path === 'bicubic' || !runner) {
       this.bicubicLuma(frame.data, g, out);
@@ -191,7 +191,7 @@ export class UpscaleStage {
       (err: unknown) => this.onError(job, err),
     );
     upscaleChromaBicubic(frame.data, g, this.opts.scale, out);
-    const fireIn = Math.max(0, frame.deadline - this.fallbackMs() - now);
+    const fireIn = Math.max(0, frame.deadline - this.leadMs() - now);
     entry.timer = this.clock.setTimeout(() => this.onDeadline(entry), fireIn);
   }
 
@@ -295,6 +295,15 @@ export class UpscaleStage {
 
   private fallbackMs(): number {
     return this.fallbackCost.size ? this.fallbackCost.max() : 0;
+  }
+
+  /**
+   * leadMs is how long before a deadline the fallback must start: its own bicubic Y, plus as
+   * much again because the timer can be held up by other work on the event loop (another
+   * frame's bicubic, typically the same size). Measured on the stage's clock.
+   */
+  private leadMs(): number {
+    return 2 * this.fallbackMs();
   }
 
   private outGeometryFor(g: FrameGeometry): FrameGeometry {

@@ -4,6 +4,7 @@ import type { ServeConfig } from '../config/serve-config.js';
 import { UprezError, errorMessage } from '../errors.js';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { HttpServer } from '../http/http-server.js';
+import type { PublishPolicy } from '../ingest/publish-auth.js';
 import { RtmpIngest } from '../ingest/rtmp-ingest.js';
 import type { Logger } from '../log/logger.js';
 import { createMetrics, setExecutionProvider, type UprezMetrics } from '../metrics/metrics.js';
@@ -87,7 +88,13 @@ export class UprezServer {
       this.log.warn('no model (--model none): every frame takes the bicubic path');
     }
 
-    const ingest = new RtmpIngest({ host: cfg.host, port: cfg.rtmpPort, log: this.log });
+    const ingest = new RtmpIngest({
+      host: cfg.host,
+      port: cfg.rtmpPort,
+      log: this.log,
+      auth: publishPolicy(cfg),
+      publishesPerMinute: cfg.publishRateLimit,
+    });
     this.ingest = ingest;
     const manager = new StreamManager(
       ingest,
@@ -143,6 +150,13 @@ export class UprezServer {
     await this.runner?.close();
     this.log.info('closed');
   }
+}
+
+/** publishPolicy derives the ingest's publish policy from the config. */
+export function publishPolicy(cfg: ServeConfig): PublishPolicy {
+  if (cfg.publishSecret) return { mode: 'hmac', secret: cfg.publishSecret, maxTtlSeconds: 7 * 86_400 };
+  if (cfg.publishKeys.length > 0) return { mode: 'keys', keys: new Set(cfg.publishKeys) };
+  return { mode: 'open' };
 }
 
 function displayHost(host: string): string {

@@ -53,3 +53,18 @@ describe('uprez CLI dispatch', () => {
     expect(io.err()).toBe('uprez serve: --scale must be one of 2, 4, got "3"\n');
   });
 });
+
+describe('uprez sign', () => {
+  test('prints a URL the ingest accepts, and needs the secret', async () => {
+    const { authorizePublish } = await import('../ingest/publish-auth.js');
+    const io = fakeIo({ UPREZ_PUBLISH_SECRET: '0123456789abcdef-secret' });
+    expect(await main(['sign', 'cam', '--ttl', '60'], io)).toBe(0);
+    const url = new URL(io.out().trim().replace(/^rtmp:/, 'http:'));
+    expect(url.pathname).toBe('/live/cam');
+    const q = Object.fromEntries(url.searchParams);
+    expect(authorizePublish({ mode: 'hmac', secret: '0123456789abcdef-secret' }, 'cam', q, Date.now() / 1000)).toEqual({ ok: true });
+    const none = fakeIo();
+    expect(await main(['sign', 'cam'], none)).toBe(1);
+    expect(none.err()).toMatch(/UPREZ_PUBLISH_SECRET is not set/);
+  });
+});

@@ -9,6 +9,7 @@ import { runServeCommand } from './serve-command.js';
 const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = {
   serve: { run: async () => runServeCommand, help: 'RTMP ingest + upscale + HLS + player + metrics (what `npm start` runs)' },
   demo: { run: async () => runDemoCommand, help: 'publish a generated test clip to a running server and print the player URL' },
+  sign: { run: async () => (await import('./sign-command.js')).runSignCommand, help: 'print an HMAC-signed publish URL (UPREZ_PUBLISH_SECRET)' },
   image: { run: async () => (await import('./image-command.js')).runImageCommand, help: 'upscale PNG/JPEG images into PNGs (Y through the model, chroma bicubic)' },
   eval: { run: async () => (await import('./eval-command.js')).runEvalCommand, help: 'Set5-style Y-PSNR/SSIM of a model beside bicubic (the standard SR protocol)' },
 };

@@ -38,8 +38,24 @@ describe('parseServeConfig', () => {
     [['--bogus', '1'], {}, /unknown option "--bogus"/],
     [['--data-dir'], {}, /--data-dir needs a value/],
     [['--host', 'a b'], {}, /--host must be a host name/],
+    [['--publish-keys', 'ok,b/ad'], {}, /--publish-keys has an invalid key "b\/ad"/],
+    [[], { UPREZ_PUBLISH_SECRET: 'short' }, /UPREZ_PUBLISH_SECRET must be at least 16/],
+    [[], { UPREZ_PUBLISH_KEYS: 'a', UPREZ_PUBLISH_SECRET: '0123456789abcdef' }, /either --publish-keys/],
   ])('rejects %j %j', (argv, env, msg) => {
     expect(() => parseServeConfig(argv, env)).toThrow(msg);
+  });
+
+  test('security options', () => {
+    const cfg = parseServeConfig(['--publish-keys', 'cam1, cam2'], { UPREZ_API_TOKEN: 'tok-0123456789abcdef', UPREZ_PUBLISH_RATE_LIMIT: '5' });
+    expect(cfg.publishKeys).toEqual(['cam1', 'cam2']);
+    expect(cfg.apiToken).toBe('tok-0123456789abcdef');
+    expect(cfg.publishRateLimit).toBe(5);
+    expect(() => parseServeConfig([], { UPREZ_METRICS_TOKEN: 'has space in it!!' })).toThrow(/UPREZ_METRICS_TOKEN must be/);
+    try {
+      parseServeConfig([], { UPREZ_API_TOKEN: 'leak me' });
+    } catch (err) {
+      expect(String(err)).not.toContain('leak me');
+    }
   });
 
   test('help names every flag and variable', () => {

@@ -21,6 +21,16 @@ export interface ServeConfig {
   readonly maxInFlight: number;
   readonly segmentSeconds: number;
   readonly logLevel: LogLevel;
+  /** Stream keys allowed to publish; empty = any valid key (unless publishSecret is set). */
+  readonly publishKeys: readonly string[];
+  /** HMAC secret for signed publish URLs (?exp=&sig=); empty = not used. */
+  readonly publishSecret: string;
+  /** Publish attempts per client address per minute. */
+  readonly publishRateLimit: number;
+  /** Bearer token required on /api when set. */
+  readonly apiToken: string;
+  /** Bearer token required on /metrics when set. */
+  readonly metricsToken: string;
 }
 
 interface Field<K extends keyof ServeConfig> {
@@ -55,6 +65,16 @@ function oneOf<T extends string>(values: readonly T[]) {
 
 const port = intIn(0, 65535);
 
+function secret(minLength: number) {
+  return (raw: string, where: string): string => {
+    if (raw.length < minLength || /[\s\0]/.test(raw)) {
+      // Never echo the value: it is a secret.
+      throw new UprezError('CONFIG_INVALID', `${where} must be at least ${minLength} characters without spaces`, 'config');
+    }
+    return raw;
+  };
+}
+
 /** The schema: each key with its flag, environment variable, help and parser. Defaults are below. */
 export const SERVE_FIELDS = [
   { key: 'host', flag: '--host', env: 'UPREZ_HOST', help: 'address to listen on (RTMP and HTTP)', parse: (raw: string, where: string) => {
@@ -78,6 +98,16 @@ export const SERVE_FIELDS = [
   { key: 'inferenceThreads', flag: '--inference-threads', env: 'UPREZ_INFERENCE_THREADS', help: 'onnxruntime intra-op threads per worker', parse: intIn(1, 256) },
   { key: 'maxInFlight', flag: '--max-in-flight', env: 'UPREZ_MAX_IN_FLIGHT', help: 'frames per stream waiting on the model before new ones take bicubic', parse: intIn(1, 64) },
   { key: 'segmentSeconds', flag: '--segment-seconds', env: 'UPREZ_SEGMENT_SECONDS', help: 'HLS segment duration', parse: intIn(1, 30) },
+  { key: 'publishKeys', flag: '--publish-keys', env: 'UPREZ_PUBLISH_KEYS', help: 'comma-separated stream keys allowed to publish (default: any valid key)', parse: (raw: string, where: string) => {
+    const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
+    const bad = keys.find((k) => !/^[A-Za-z0-9_-]{1,64}$/.test(k));
+    if (bad !== undefined) throw new UprezError('CONFIG_INVALID', `${where} has an invalid key "${bad}" (keys match [A-Za-z0-9_-]{1,64})`, 'config');
+    return Object.freeze(keys);
+  } },
+  { key: 'publishSecret', flag: '--publish-secret', env: 'UPREZ_PUBLISH_SECRET', help: 'HMAC secret: publishers must use signed URLs (uprez sign KEY); prefer the variable to the flag', parse: secret(16) },
+  { key: 'publishRateLimit', flag: '--publish-rate-limit', env: 'UPREZ_PUBLISH_RATE_LIMIT', help: 'publish attempts allowed per client address per minute', parse: intIn(1, 100_000) },
+  { key: 'apiToken', flag: '--api-token', env: 'UPREZ_API_TOKEN', help: 'bearer token required on /api (default: open)', parse: secret(16) },
+  { key: 'metricsToken', flag: '--metrics-token', env: 'UPREZ_METRICS_TOKEN', help: 'bearer token required on /metrics (default: open)', parse: secret(16) },
   { key: 'logLevel', flag: '--log-level', env: 'UPREZ_LOG_LEVEL', help: 'debug, info, warn, error', parse: oneOf(['debug', 'info', 'warn', 'error'] as const) },
 ] as const satisfies readonly Field<keyof ServeConfig>[];
 
@@ -96,6 +126,11 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   maxInFlight: 4,
   segmentSeconds: 2,
   logLevel: 'info',
+  publishKeys: Object.freeze([]),
+  publishSecret: '',
+  publishRateLimit: 30,
+  apiToken: '',
+  metricsToken: '',
 });
 
 /**
@@ -132,6 +167,9 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   if (cfg.rtmpPort !== 0 && cfg.rtmpPort === cfg.httpPort) {
     throw new UprezError('CONFIG_INVALID', `--rtmp-port and --http-port must differ (both ${cfg.rtmpPort})`, 'config');
   }
+  if (cfg.publishKeys.length > 0 && cfg.publishSecret) {
+    throw new UprezError('CONFIG_INVALID', 'set either --publish-keys (UPREZ_PUBLISH_KEYS) or --publish-secret (UPREZ_PUBLISH_SECRET), not both', 'config');
+  }
   return Object.freeze(cfg);
 }
 
@@ -139,7 +177,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
 export function serveHelp(): string {
   const rows = SERVE_FIELDS.map((f) => {
     const def = SERVE_DEFAULTS[f.key];
-    const shown = f.key === 'dataDir' ? './data' : def === undefined ? '(default for the scale)' : String(def);
+    const shown = f.key === 'dataDir' ? './data' : def === undefined ? '(default for the scale)' : Array.isArray(def) ? def.join(',') || '(any)' : def === '' ? '(none)' : String(def);
     return `  ${f.flag.padEnd(22)} ${f.env.padEnd(26)} ${f.help} [${shown}]`;
   });
   return ['Usage: uprez serve [options]', '', '  flag                   environment variable', ...rows, ''].join('\n');

@@ -117,6 +117,8 @@ export class UprezServer {
       metrics,
       readiness: () => (this.ready ? { ready: true } : { ready: false, reason: this.closing ? 'shutting down' : 'starting' }),
       log: this.log.child({ stage: 'http' }),
+      apiToken: cfg.apiToken,
+      metricsToken: cfg.metricsToken,
     });
     this.http = http;
     const httpPort = await http.start(cfg.httpPort, cfg.host);

@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { UprezMetrics } from '../metrics/metrics.js';
 import type { StreamDirectory } from '../stream/stream-snapshot.js';
 import { apiRoutes } from './api-routes.js';
+import { bearerAuth } from './bearer-auth.js';
 import { cors } from './cors.js';
 import { hlsRoute } from './hls-route.js';
 import { errorHandler, notFound } from './json-errors.js';
@@ -23,6 +24,10 @@ export interface HttpServerOptions {
   readonly log: Logger;
   /** Access-Control-Allow-Origin for /hls and /api. Default '*'. */
   readonly corsOrigin?: string;
+  /** When set, /api requires `Authorization: Bearer <apiToken>`. */
+  readonly apiToken?: string;
+  /** When set, /metrics requires `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken?: string;
   /** How long close() lets in-flight responses (a segment download) finish before cutting them (ms). Default 2000. */
   readonly closeGraceMs?: number;
   /** player/ folder; found next to the code by default. */
@@ -110,7 +115,7 @@ export class HttpServer {
     });
     app.get('/', (_req, res) => res.redirect(302, '/player'));
     app.use(healthRoutes({ readiness: opts.readiness, shuttingDown: () => this.shuttingDown }));
-    app.get('/metrics', (_req, res, next) => {
+    app.get('/metrics', bearerAuth(opts.metricsToken ?? '', 'metrics'), (_req, res, next) => {
       opts.metrics.registry.metrics().then(
         (text) => res.status(200).type(opts.metrics.registry.contentType).set('Cache-Control', 'no-store').send(text),
         next,
@@ -118,7 +123,7 @@ export class HttpServer {
     });
     const allowOrigin = cors(opts.corsOrigin ?? '*');
     app.use('/hls', allowOrigin, hlsRoute(opts.hlsRoot, this.log));
-    app.use('/api', allowOrigin, apiRoutes(opts.streams));
+    app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), apiRoutes(opts.streams));
     app.use('/player', playerRoute(opts.playerDir));
     app.use(notFound);
     app.use(errorHandler(this.log));

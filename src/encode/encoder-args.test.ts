@@ -46,8 +46,23 @@ describe('buildEncoderArgs', () => {
   test('audio input is s16le 48 kHz stereo on fd 3 with a deep queue; video queue as given', () => {
     const args = buildEncoderArgs(options());
     const audioIn = args.slice(args.indexOf('pipe:0') + 1, args.indexOf('pipe:3') + 1);
-    expect(audioIn).toEqual(['-thread_queue_size', '1024', '-f', 's16le', '-ar', '48000', '-ch_layout', 'stereo', '-i', 'pipe:3']);
+    expect(audioIn).toEqual(['-thread_queue_size', '1024', '-probesize', '32', '-analyzeduration', '0', '-f', 's16le', '-ar', '48000', '-ch_layout', 'stereo', '-i', 'pipe:3']);
     expect(after(args, '-thread_queue_size')).toBe('64');
+  });
+
+  test.each([
+    ['video (stdin)', 'pipe:0'],
+    ['audio (fd 3)', 'pipe:3'],
+  ])('the %s input is not probed: ffmpeg opens inputs one at a time and must not wait for data here', (_name, pipe) => {
+    // Probing the audio input reads ~1 s of it while the video pipe is not read; a decoder paused
+    // for video backpressure then never sends that audio (reproduced by the live-paced
+    // integration test). Both inputs describe themselves, so nothing is lost.
+    const args = buildEncoderArgs(options());
+    const input = args.slice(0, args.indexOf(pipe) + 1);
+    const own = input.slice(input.lastIndexOf('-thread_queue_size'));
+    expect(own).toEqual(expect.arrayContaining(['-probesize', '32', '-analyzeduration', '0']));
+    expect(after(own, '-probesize')).toBe('32');
+    expect(after(own, '-analyzeduration')).toBe('0');
   });
 
   test('every rung has an explicit bitrate, VBV and level (ffmpeg 5.1 drops variants without a bitrate)', () => {

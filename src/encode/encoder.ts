@@ -60,8 +60,10 @@ const AUDIO_QUEUE_PACKETS = 1024;
  *
  * Deadlock hazard and the policy for callers: video reaches the encoder up to the latency budget
  * after its audio (the upscale stage sits between). Audio must therefore never be what stops the
- * pipeline: ffmpeg reads both inputs on their own threads with deep queues (audio ~21 s), and
- * node buffers up to audioBufferSeconds (default 5 s) more before writeAudio returns false. A
+ * pipeline: ffmpeg opens both inputs without probing (it opens them one at a time, and probing
+ * the audio reads ~1 s of it while no video is read), reads them on their own threads with deep
+ * queues (audio ~21 s), and node buffers up to audioBufferSeconds (default 5 s) more before
+ * writeAudio returns false. A
  * caller must keep writing audio and must NOT pause the decoder for audio backpressure unless
  * writeAudio returned false (the bound is passed: the encoder is genuinely stuck), and then only
  * until `drain`. writeFrame returning false is ordinary backpressure: pause the frame source

@@ -31,9 +31,16 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-afterEach(() => {
-  expect(ffmpegChildren()).toEqual([]);
-  expect(liveChildren()).toBe(0);
+/** Everything a test started, closed after it even when it failed half-way (close is idempotent). */
+const started: { close(): Promise<unknown> }[] = [];
+
+afterEach(async () => {
+  // Look first (a passing test must have left nothing running), then clean up whatever a failing one left.
+  const leftovers = ffmpegChildren();
+  const live = liveChildren();
+  await Promise.all(started.splice(0).map((s) => s.close()));
+  expect(leftovers).toEqual([]);
+  expect(live).toBe(0);
 });
 
 /** upscale2x is a plain nearest-neighbour x2 of a yuv420p frame (a stand-in for the upscale stage). */
@@ -66,8 +73,9 @@ interface RunResult {
 }
 
 /** runPipeline wires Decoder -> delayed upscale -> Encoder the way a stream pipeline would. */
-async function runPipeline(input: string, hasAudio: boolean, outDir: string, live: boolean): Promise<RunResult> {
-  const decoder = new Decoder({ binaries, input, hasAudio, realtime: false, log: silentLogger });
+async function runPipeline(input: string, hasAudio: boolean, outDir: string, live: boolean, realtime = false): Promise<RunResult> {
+  const decoder = new Decoder({ binaries, input, hasAudio, realtime, log: silentLogger });
+  started.push(decoder);
   let encoder: Encoder | null = null;
   let info: VideoInfo | null = null;
   let decoded = 0;
@@ -84,11 +92,20 @@ async function runPipeline(input: string, hasAudio: boolean, outDir: string, liv
   const allWritten = new Promise<void>((r) => (finish = r));
 
   const held = (): number => delayed + ready.length;
+  const pause = (): void => {
+    if (decoderPaused) return;
+    decoderPaused = true;
+    decoder.pause();
+  };
   const pump = (): void => {
     while (encoder && !blocked && ready.length) {
-      if (!encoder.writeFrame(ready.shift() as Uint8Array)) blocked = true;
+      // Like the stream pipeline: a refused frame pauses the decoder at once, until `drain`.
+      if (!encoder.writeFrame(ready.shift() as Uint8Array)) {
+        blocked = true;
+        pause();
+      }
     }
-    if (decoderPaused && held() < 10) {
+    if (decoderPaused && !blocked && held() < 10) {
       decoderPaused = false;
       decoder.resume();
     }
@@ -98,6 +115,7 @@ async function runPipeline(input: string, hasAudio: boolean, outDir: string, liv
   decoder.on('info', (i) => {
     info = i;
     encoder = new Encoder({ binaries, outDir, source: i, scale: 2, hasAudio, live, log: silentLogger });
+    started.push(encoder);
     encoder.on('drain', () => {
       blocked = false;
       pump();
@@ -117,10 +135,7 @@ async function runPipeline(input: string, hasAudio: boolean, outDir: string, liv
       pump();
     }, 300);
     // The stage holds a bounded number of frames; past that the decoder waits.
-    if (held() >= 50 && !decoderPaused) {
-      decoderPaused = true;
-      decoder.pause();
-    }
+    if (held() >= 50) pause();
   });
   decoder.on('audio', (chunk) => {
     audioBytes += chunk.length;
@@ -228,6 +243,21 @@ describe('Decoder -> x2 -> Encoder with real ffmpeg', () => {
     expect(r.segments.get('180p')).toEqual(low.segments);
   });
 
+  test('played live (-re), with audio: the encoder starts without waiting for more audio than the decoder gives', async () => {
+    // Audio now arrives at 1 s per second and the decoder is paused as soon as a frame is
+    // refused: if the encoder's ffmpeg probed its audio input (it opens inputs one at a time,
+    // reading no video meanwhile), the paused decoder would never send the audio it waits for.
+    const outDir = path.join(dir, 'live-paced');
+    const r = await runPipeline(clipWithAudio, true, outDir, true, true);
+    expect(r.encoderExit.code).toBe(0);
+    expect(r.decoded).toBe(100);
+    expect(r.written).toBe(100);
+    const top = await probeRung(outDir, '360p');
+    expect(top.videoFrames).toBe(100);
+    expect(top.audioInEvery).toBe(true);
+    expect(top.playlist.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
+  });
+
   test('without audio: video-only rungs, every frame, ENDLIST', async () => {
     const outDir = path.join(dir, 'silent');
     const r = await runPipeline(clipSilent, false, outDir, false);
@@ -258,6 +288,7 @@ describe('Decoder -> x2 -> Encoder with real ffmpeg', () => {
   ])('A/V start alignment: %s', async (_name, delay) => {
     const clip = await makeTestClip({ dir, width: 160, height: 90, fps: 25, seconds: 2, audio: true, ...delay });
     const decoder = new Decoder({ binaries, input: clip, hasAudio: true, log: silentLogger });
+    started.push(decoder);
     const frames: Uint8Array[] = [];
     const audio: Buffer[] = [];
     decoder.on('frame', (f) => frames.push(f));

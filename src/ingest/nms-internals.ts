@@ -24,6 +24,8 @@ export interface NmsSession {
   readonly videoHeight: number;
   readonly videoFramerate: number;
   isPublisher: boolean;
+  /** The RTMP protocol state machine; `onDeleteStream` is an empty hook node-media-server never fills. */
+  readonly rtmp: { onDeleteStream: (msg: unknown) => void };
   run(): void;
   close(): void;
 }

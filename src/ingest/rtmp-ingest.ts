@@ -22,7 +22,11 @@ export type PublishRefusal = 'invalid_key' | 'duplicate' | 'shutting_down' | 'no
 /** IngestListener receives the adapter's typed events. */
 export interface IngestListener {
   publish?(e: PublishEvent): void;
-  unpublish?(key: string, sessionId: string): void;
+  /**
+   * The publisher left. `clean` is true when it said so (RTMP deleteStream, as ffmpeg and OBS
+   * send on stop); false for a dropped connection, which may come back.
+   */
+  unpublish?(key: string, sessionId: string, clean: boolean): void;
   refused?(reason: PublishRefusal, key: string, clientAddress: string): void;
 }
 
@@ -54,6 +58,7 @@ export class RtmpIngest {
   private readonly sockets = new Set<net.Socket>();
   private readonly ownSessions = new Set<string>();
   private readonly refusedSessions = new Set<string>();
+  private readonly cleanStops = new Set<string>();
   /** key -> accepted publisher session id. */
   private readonly live = new Map<string, string>();
   private readonly listeners = new Set<IngestListener>();
@@ -189,9 +194,13 @@ export class RtmpIngest {
     });
     const session = new this.nms.RtmpSession(socket);
     this.ownSessions.add(session.id);
+    // A publisher that stops on purpose deletes its stream before closing; a dropped one does not.
+    session.rtmp.onDeleteStream = () => this.cleanStops.add(session.id);
     socket.on('close', () => {
       this.ownSessions.delete(session.id);
       this.refusedSessions.delete(session.id);
+      // After the unpublish listener (registered later on the same socket) has read it.
+      setImmediate(() => this.cleanStops.delete(session.id));
     });
     session.run();
     this.nms.context.sessions.set(session.id, session);
@@ -250,8 +259,9 @@ export class RtmpIngest {
     session.socket.once('close', () => {
       if (this.live.get(key) !== session.id) return;
       this.live.delete(key);
-      this.log.info('publish ended', { stream: key });
-      this.emit('unpublish', key, session.id);
+      const clean = this.cleanStops.has(session.id);
+      this.log.info(clean ? 'publish ended' : 'publisher connection lost', { stream: key });
+      this.emit('unpublish', key, session.id, clean);
     });
     this.log.info('publish accepted', { stream: key, client: address, audio: hasAudio });
     this.emit('publish', { key, sessionId: session.id, clientAddress: address, hasAudio, playUrl: this.playUrl(key) });

@@ -15,12 +15,15 @@ afterEach(async () => {
   ingest = undefined;
 });
 
-async function startIngest(extra: Partial<ConstructorParameters<typeof RtmpIngest>[0]> = {}): Promise<{ ingest: RtmpIngest; port: number; events: { publish: PublishEvent[]; unpublish: string[]; refused: PublishRefusal[] } }> {
+async function startIngest(extra: Partial<ConstructorParameters<typeof RtmpIngest>[0]> = {}): Promise<{ ingest: RtmpIngest; port: number; events: { publish: PublishEvent[]; unpublish: string[]; clean: boolean[]; refused: PublishRefusal[] } }> {
   ingest = new RtmpIngest({ host: '127.0.0.1', port: 0, log: silentLogger, ...extra });
-  const events = { publish: [] as PublishEvent[], unpublish: [] as string[], refused: [] as PublishRefusal[] };
+  const events = { publish: [] as PublishEvent[], unpublish: [] as string[], clean: [] as boolean[], refused: [] as PublishRefusal[] };
   ingest.on({
     publish: (e) => events.publish.push(e),
-    unpublish: (k) => events.unpublish.push(k),
+    unpublish: (k, _id, clean) => {
+      events.unpublish.push(k);
+      events.clean.push(clean);
+    },
     refused: (r) => events.refused.push(r),
   });
   const port = await ingest.start();
@@ -61,11 +64,22 @@ describe('RtmpIngest (real ffmpeg over RTMP)', () => {
     const player = play(e.playUrl);
     expect(await pub.done).toBe(0);
     await until(() => events.unpublish.length === 1);
+    expect(events.clean).toEqual([true]);
     ingest.endPlayers('cam_1');
     const r = await player;
     expect(r.code).toBe(0);
     expect(r.frames).toBeGreaterThan(20);
     expect(ingest.isLive('cam_1')).toBe(false);
+  });
+
+  test('a dropped publisher (killed, no deleteStream) is reported as not clean', async () => {
+    const { port, events } = await startIngest();
+    const pub = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/dropper`, seconds: 10 });
+    publishers.push(pub);
+    await until(() => events.publish.length === 1);
+    pub.kill();
+    await until(() => events.unpublish.length === 1);
+    expect(events.clean).toEqual([false]);
   });
 
   test('a publish without audio says so', async () => {

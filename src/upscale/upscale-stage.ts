@@ -6,6 +6,10 @@
  * not back by the deadline is not waited for: the frame goes bicubic then (`late_result`) and the
  * result is dropped when it arrives. Frames leave in order, one out for every one in, at the
  * output size; emission is driven by model completions and deadline timers.
+ *
+ * Quality mode (files, archives) has no deadline: every frame goes through the model (bicubic only
+ * when the model fails on it, `model_error`, or there is none, `no_model`), at most maxInFlight
+ * frames are held, and the caller awaits whenReady() before pushing more (backpressure).
  */
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -25,13 +29,26 @@ export interface UpscaleObserver {
   onInference?(ms: number): void;
 }
 
+/**
+ * UpscaleMode: 'deadline' (live: a frame takes bicubic rather than be late) or 'quality'
+ * (files: every frame through the model, no deadline, backpressure through whenReady()).
+ */
+export type UpscaleMode = 'deadline' | 'quality';
+
 /** UpscaleStageOptions configure one stream's stage; the runner is shared and not owned. */
 export interface UpscaleStageOptions {
   scale: number;
+  /** Deadline mode only (quality mode ignores frame deadlines). */
   latencyBudgetMs: number;
   runner: ModelRunner | null;
+  /** Default 'deadline'. */
+  mode?: UpscaleMode;
   clock?: Clock;
-  /** Model requests of this stream at the runner before new frames take bicubic (default 4). */
+  /**
+   * Deadline mode: model requests of this stream at the runner before new frames take bicubic.
+   * Quality mode: frames held by the stage (at the model or waiting for order) before whenReady()
+   * waits. Default 4.
+   */
   maxInFlight?: number;
   observer?: UpscaleObserver;
   log: Logger;
@@ -70,8 +87,12 @@ const WARM_UP_RUNS = 3;
 export class UpscaleStage {
   private readonly clock: Clock;
   private readonly maxInFlight: number;
+  private readonly mode: UpscaleMode;
   private readonly queue: Entry[] = [];
   private readonly inFlight: InFlight[] = [];
+  /** Quality mode: frames pushed beyond maxInFlight wait here for a free slot at the model, in order. */
+  private readonly waiting: Entry[] = [];
+  private readyWaiters: (() => void)[] = [];
   private readonly listeners = new Set<(f: UpscaledFrame) => void>();
   private readonly predictor = new LatencyPredictor();
   /** Bicubic Y cost at this size: the deadline timer fires this much early so the fallback is on time. */
@@ -92,6 +113,8 @@ export class UpscaleStage {
   constructor(private readonly opts: UpscaleStageOptions) {
     if (!Number.isInteger(opts.scale) || opts.scale < 1) throw new RangeError(`scale must be a whole number >= 1, got ${opts.scale}`);
     this.clock = opts.clock ?? defaultClock;
+    this.mode = opts.mode ?? 'deadline';
+    if (this.mode !== 'deadline' && this.mode !== 'quality') throw new RangeError(`mode must be deadline or quality, got ${String(this.mode)}`);
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
     this.log = opts.log.child({ stage: 'upscale' });
   }
@@ -128,7 +151,7 @@ export class UpscaleStage {
         bicubicMs: Number(this.fallbackMs().toFixed(1)),
         budgetMs: this.opts.latencyBudgetMs,
       };
-      if (figure + this.leadMs() <= this.opts.latencyBudgetMs) this.log.info('model warmed up', fields);
+      if (this.mode === 'quality' || figure + this.leadMs() <= this.opts.latencyBudgetMs) this.log.info('model warmed up', fields);
       else this.log.warn('model warmed up but slower than the latency budget: frames will mostly take bicubic', fields);
     } catch (err) {
       this.log.warn('model warm-up failed; the first frames will probe the model', { err: errorMessage(err) });
@@ -148,7 +171,8 @@ export class UpscaleStage {
     this.queue.push(entry);
     try {
       if (frame.data.length < g.frameSize) throw new RangeError(`frame ${frame.seq} has ${frame.data.length} bytes, ${g.width}x${g.height} needs ${g.frameSize}`);
-      this.route(entry);
+      if (this.mode === 'quality') this.routeQuality(entry);
+      else this.route(entry);
     } catch (err) {
       // Only a malformed frame gets here; it still leaves (black) so the count and order hold.
       this.log.error('frame could not be upscaled; emitting black', { seq: frame.seq, err: errorMessage(err) });
@@ -183,20 +207,51 @@ export class UpscaleStage {
       this.finish(entry, 'bicubic', d.path === 'bicubic' ? d.reason : 'no_model');
       return;
     }
-    const job: InFlight = { sentAt: now, entry };
-    this.inFlight.push(job);
     // Dispatch first (the worker starts at once), then do the chroma here meanwhile.
-    runner.upscaleLuma(planesOf(frame.data, g).y, g.width, g.height).then(
-      (r) => this.onResult(job, key, r),
-      (err: unknown) => this.onError(job, err),
-    );
+    this.dispatch(runner, entry, now);
     upscaleChromaBicubic(frame.data, g, this.opts.scale, out);
     const fireIn = Math.max(0, frame.deadline - this.leadMs() - now);
     entry.timer = this.clock.setTimeout(() => this.onDeadline(entry), fireIn);
   }
 
+  /** routeQuality: chroma now, Y to the model as soon as a slot is free (no deadline, no timer). */
+  private routeQuality(entry: Entry): void {
+    const { frame, out } = entry;
+    const runner = this.opts.runner;
+    if (!runner) {
+      this.bicubicLuma(frame.data, frame.geometry, out);
+      upscaleChromaBicubic(frame.data, frame.geometry, this.opts.scale, out);
+      this.finish(entry, 'bicubic', 'no_model');
+      return;
+    }
+    this.waiting.push(entry);
+    this.pump();
+    upscaleChromaBicubic(frame.data, frame.geometry, this.opts.scale, out);
+  }
+
+  /** pump sends waiting quality-mode frames to the model while this stage has slots free. */
+  private pump(): void {
+    const runner = this.opts.runner;
+    while (runner && !this.closed && this.waiting.length && this.inFlight.length < this.maxInFlight) {
+      this.dispatch(runner, this.waiting.shift() as Entry, this.clock.now());
+    }
+  }
+
+  /** dispatch sends one frame's Y to the model; the result lands in onResult / onError. */
+  private dispatch(runner: ModelRunner, entry: Entry, now: number): void {
+    const g = entry.frame.geometry;
+    const key = sizeKey(g.width, g.height);
+    const job: InFlight = { sentAt: now, entry };
+    this.inFlight.push(job);
+    runner.upscaleLuma(planesOf(entry.frame.data, g).y, g.width, g.height).then(
+      (r) => this.onResult(job, key, r),
+      (err: unknown) => this.onError(job, err),
+    );
+  }
+
   private onResult(job: InFlight, key: string, r: LumaResult): void {
     this.release(job);
+    this.pump();
     const now = this.clock.now();
     this.predictor.record(key, now - job.sentAt - (r.queuedMs ?? 0));
     this.safe(() => this.opts.observer?.onInference?.(r.inferMs));
@@ -217,9 +272,11 @@ export class UpscaleStage {
 
   private onError(job: InFlight, err: unknown): void {
     this.release(job);
+    this.pump();
     this.errorStreak++;
     if (this.errorStreak === 1) this.log.warn('model inference failed; frame takes bicubic', { seq: job.entry.frame.seq, err: errorMessage(err) });
-    if (this.errorStreak >= ERROR_STREAK) {
+    // Quality mode asks the model for every frame: no back-off, each failure is its own fallback.
+    if (this.errorStreak >= ERROR_STREAK && this.mode === 'deadline') {
       if (this.errorStreak === ERROR_STREAK) this.log.warn('model keeps failing; backing off', { failedInARow: this.errorStreak, backoffMs: ERROR_BACKOFF_MS });
       this.backoffUntil = this.clock.now() + ERROR_BACKOFF_MS;
     }
@@ -284,6 +341,11 @@ export class UpscaleStage {
       this.flushWaiters = [];
       for (const w of waiters) w();
     }
+    if (this.queue.length < this.maxInFlight && this.readyWaiters.length) {
+      const waiters = this.readyWaiters;
+      this.readyWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 
   /** bicubicLuma writes the bicubic Y and keeps the cost figure the deadline timers use. */
@@ -322,6 +384,17 @@ export class UpscaleStage {
     }
   }
 
+  /**
+   * whenReady resolves when the stage takes another frame without exceeding its bound: in quality
+   * mode once fewer than maxInFlight frames are held; in deadline mode at once (live frames are
+   * never held back, the deadline bounds them). Pushing without waiting is allowed: extra frames
+   * wait in order. Resolves on close too.
+   */
+  whenReady(): Promise<void> {
+    if (this.closed || this.mode === 'deadline' || this.queue.length < this.maxInFlight) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
   /** flush resolves once every frame pushed so far has been emitted. */
   flush(): Promise<void> {
     if (this.queue.length === 0 || this.closed) return Promise.resolve();
@@ -347,9 +420,11 @@ export class UpscaleStage {
     for (const e of this.queue) if (e.timer !== null) this.clock.clearTimeout(e.timer);
     const dropped = this.queue.length;
     this.queue.length = 0;
+    this.waiting.length = 0;
     if (dropped) this.log.info('upscale stage closed with frames pending', { dropped });
-    const waiters = this.flushWaiters;
+    const waiters = [...this.flushWaiters, ...this.readyWaiters];
     this.flushWaiters = [];
+    this.readyWaiters = [];
     for (const w of waiters) w();
   }
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { VideoInfo } from '../decode/video-info.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import type { Rung } from './ladder.js';
+import { videoCodecArgs, type VideoEncoder } from './video-codec.js';
 
 /** File layout of the encoder's output directory. */
 export const HLS_LAYOUT = {
@@ -32,6 +33,8 @@ export interface EncoderArgsOptions {
   audioQueue: number;
   /** First segment number (continue numbering after a restart). Default 0. */
   startNumber?: number;
+  /** H.264 encoder (see video-codec.ts). Default 'x264'. */
+  videoEncoder?: VideoEncoder;
 }
 
 /**
@@ -60,7 +63,7 @@ export function varStreamMap(rungs: readonly Rung[], hasAudio: boolean): string 
 
 /**
  * buildEncoderArgs builds the encoder's ffmpeg arguments: y4m video on stdin (and s16le audio
- * on fd 3) -> one libx264 (+ AAC) encode per rung -> HLS with a master playlist.
+ * on fd 3) -> one H.264 (libx264 or h264_nvenc) + AAC encode per rung -> HLS with a master playlist.
  *
  * Segments are independent: a keyframe is forced at every segment boundary (the same frames in
  * every rung, so rungs switch cleanly), scene-cut keyframes are off, GOPs are closed and
@@ -93,7 +96,8 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
   o.rungs.forEach((_, i) => args.push('-map', graph ? `[v${i}]` : '0:v'));
   if (o.hasAudio) o.rungs.forEach(() => args.push('-map', '1:a'));
   args.push(
-    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+    ...videoCodecArgs(o.videoEncoder ?? 'x264'),
+    '-profile:v', 'high', '-pix_fmt', 'yuv420p',
     '-flags', '+cgop', '-bf', '0', '-sc_threshold', '0', '-g', String(gop),
     '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`,
   );

@@ -1,0 +1,77 @@
+import { describe, expect, test } from 'vitest';
+import { buildEncoderArgs } from './encoder-args.js';
+import { buildLadder } from './ladder.js';
+import { VIDEO_ENCODERS, videoCodecArgs, type VideoEncoder } from './video-codec.js';
+
+function after(args: readonly string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i === -1 ? undefined : args[i + 1];
+}
+
+function encoderArgs(videoEncoder?: VideoEncoder): string[] {
+  const source = { width: 640, height: 360, fpsNum: 30, fpsDen: 1 };
+  return buildEncoderArgs({
+    outDir: '/data/hls/key',
+    input: { ...source, width: 1280, height: 720 },
+    rungs: buildLadder(source, 2, true),
+    hasAudio: true,
+    segmentSeconds: 2,
+    live: true,
+    videoQueue: 64,
+    audioQueue: 1024,
+    ...(videoEncoder === undefined ? {} : { videoEncoder }),
+  });
+}
+
+describe('videoCodecArgs', () => {
+  test.each([
+    ['x264', 'libx264', 'veryfast', 'zerolatency'],
+    ['nvenc', 'h264_nvenc', 'p4', 'll'],
+  ] as const)('%s selects %s with preset %s and tune %s', (encoder, codec, preset, tune) => {
+    const args = videoCodecArgs(encoder);
+    expect(args.slice(0, 2)).toEqual(['-c:v', codec]);
+    expect(after(args, '-preset')).toBe(preset);
+    expect(after(args, '-tune')).toBe(tune);
+  });
+
+  test('nvenc: constant bitrate, no lookahead, IDR at forced keyframes, no scene-cut keyframes', () => {
+    const args = videoCodecArgs('nvenc');
+    expect(after(args, '-rc')).toBe('cbr');
+    expect(after(args, '-zerolatency')).toBe('1');
+    expect(after(args, '-rc-lookahead')).toBe('0');
+    expect(after(args, '-forced-idr')).toBe('1');
+    expect(after(args, '-no-scenecut')).toBe('1');
+  });
+
+  test('every encoder is covered and arguments come in flag/value pairs', () => {
+    for (const e of VIDEO_ENCODERS) {
+      const args = videoCodecArgs(e);
+      expect(args.length % 2, e).toBe(0);
+      args.forEach((a, i) => expect(a.startsWith('-'), `${e} ${i}: ${a}`).toBe(i % 2 === 0));
+    }
+  });
+});
+
+describe('buildEncoderArgs with a video encoder', () => {
+  test('defaults to x264', () => {
+    expect(after(encoderArgs(), '-c:v')).toBe('libx264');
+    expect(encoderArgs()).toEqual(encoderArgs('x264'));
+  });
+
+  test('nvenc replaces only the codec settings: ladder, GOP, keyframes, bitrates and HLS stay', () => {
+    const x264 = encoderArgs('x264');
+    const nvenc = encoderArgs('nvenc');
+    expect(nvenc.filter((a) => a === '-c:v')).toHaveLength(1);
+    expect(after(nvenc, '-c:v')).toBe('h264_nvenc');
+    expect(nvenc.includes('libx264')).toBe(false);
+    const strip = (args: string[], codec: string[]): string[] => {
+      const at = args.indexOf('-c:v');
+      return [...args.slice(0, at), ...args.slice(at + codec.length)];
+    };
+    expect(strip(nvenc, videoCodecArgs('nvenc'))).toEqual(strip(x264, videoCodecArgs('x264')));
+    for (const flag of ['-g', '-force_key_frames', '-bf', '-profile:v', '-pix_fmt', '-b:v:0', '-level:v:0', '-var_stream_map']) {
+      expect(after(nvenc, flag), flag).toBe(after(x264, flag));
+      expect(after(nvenc, flag), flag).toBeDefined();
+    }
+  });
+});

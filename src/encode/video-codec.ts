@@ -1,0 +1,25 @@
+/** VIDEO_ENCODERS are the H.264 encoders uprez drives: x264 in software, NVENC on an NVIDIA GPU. */
+export const VIDEO_ENCODERS = ['x264', 'nvenc'] as const;
+
+/** VideoEncoder names one of VIDEO_ENCODERS. */
+export type VideoEncoder = (typeof VIDEO_ENCODERS)[number];
+
+/**
+ * videoCodecArgs selects the H.264 encoder and its low-latency settings. Both encode without
+ * lookahead, so a frame leaves as soon as it is in; NVENC is also told to make forced keyframes
+ * IDR (every segment must start decodable) and not to add keyframes of its own at scene cuts.
+ * The settings both share (profile, no B-frames, GOP, forced keyframes, per-rung bitrate, VBV and
+ * level) are added by buildEncoderArgs.
+ */
+export function videoCodecArgs(encoder: VideoEncoder): string[] {
+  switch (encoder) {
+    case 'x264':
+      return ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency'];
+    case 'nvenc':
+      // p4 and tune ll need NVENC SDK 10+ headers (ffmpeg 4.4+; Debian 12, Ubuntu 24.04).
+      return [
+        '-c:v', 'h264_nvenc', '-preset', 'p4', '-tune', 'll', '-rc', 'cbr', '-zerolatency', '1',
+        '-rc-lookahead', '0', '-no-scenecut', '1', '-forced-idr', '1',
+      ];
+  }
+}

@@ -104,6 +104,7 @@ export class UprezServer {
         latencyBudgetMs: cfg.latencyBudgetMs,
         maxInFlight: cfg.maxInFlight,
         segmentSeconds: cfg.segmentSeconds,
+        videoEncoder: cfg.encoder,
       },
       { binaries, runner: this.runner, metrics, log: this.log },
     );

@@ -33,6 +33,7 @@ describe('parseServeConfig', () => {
     [['--http-port', 'eighty'], {}, /--http-port must be a whole number/],
     [[], { UPREZ_SCALE: '3' }, /UPREZ_SCALE must be one of 2, 4/],
     [['--provider', 'tpu'], {}, /--provider must be one of auto, cpu, cuda/],
+    [[], { UPREZ_ENCODER: 'h264_nvenc' }, /UPREZ_ENCODER must be one of x264, nvenc/],
     [['--latency-budget-ms', '0'], {}, /--latency-budget-ms must be from 1/],
     [['--rtmp-port', '9000', '--http-port', '9000'], {}, /must differ/],
     [['--bogus', '1'], {}, /unknown option "--bogus"/],
@@ -43,6 +44,13 @@ describe('parseServeConfig', () => {
     [[], { UPREZ_PUBLISH_KEYS: 'a', UPREZ_PUBLISH_SECRET: '0123456789abcdef' }, /either --publish-keys/],
   ])('rejects %j %j', (argv, env, msg) => {
     expect(() => parseServeConfig(argv, env)).toThrow(msg);
+  });
+
+  test('encoder: x264 by default, nvenc from the variable or the flag', () => {
+    expect(parseServeConfig([], {}).encoder).toBe('x264');
+    expect(parseServeConfig([], { UPREZ_ENCODER: 'nvenc' }).encoder).toBe('nvenc');
+    expect(parseServeConfig(['--encoder', 'x264'], { UPREZ_ENCODER: 'nvenc' }).encoder).toBe('x264');
+    expectTypeOf(parseServeConfig([], {}).encoder).toEqualTypeOf<'x264' | 'nvenc'>();
   });
 
   test('security options', () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UprezError } from '../errors.js';
+import { VIDEO_ENCODERS, type VideoEncoder } from '../encode/video-codec.js';
 import type { LogLevel } from '../log/logger.js';
 
 /** Which onnxruntime execution provider to use. */
@@ -20,6 +21,8 @@ export interface ServeConfig {
   readonly inferenceThreads: number;
   readonly maxInFlight: number;
   readonly segmentSeconds: number;
+  /** H.264 encoder for the HLS ladder: x264 (CPU) or nvenc (NVIDIA GPU). */
+  readonly encoder: VideoEncoder;
   readonly logLevel: LogLevel;
   /** Stream keys allowed to publish; empty = any valid key (unless publishSecret is set). */
   readonly publishKeys: readonly string[];
@@ -98,6 +101,7 @@ export const SERVE_FIELDS = [
   { key: 'inferenceThreads', flag: '--inference-threads', env: 'UPREZ_INFERENCE_THREADS', help: 'onnxruntime intra-op threads per worker', parse: intIn(1, 256) },
   { key: 'maxInFlight', flag: '--max-in-flight', env: 'UPREZ_MAX_IN_FLIGHT', help: 'frames per stream waiting on the model before new ones take bicubic', parse: intIn(1, 64) },
   { key: 'segmentSeconds', flag: '--segment-seconds', env: 'UPREZ_SEGMENT_SECONDS', help: 'HLS segment duration', parse: intIn(1, 30) },
+  { key: 'encoder', flag: '--encoder', env: 'UPREZ_ENCODER', help: 'H.264 encoder: x264 (CPU) or nvenc (NVIDIA GPU with NVENC)', parse: oneOf(VIDEO_ENCODERS) },
   { key: 'publishKeys', flag: '--publish-keys', env: 'UPREZ_PUBLISH_KEYS', help: 'comma-separated stream keys allowed to publish (default: any valid key)', parse: (raw: string, where: string) => {
     const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
     const bad = keys.find((k) => !/^[A-Za-z0-9_-]{1,64}$/.test(k));
@@ -125,6 +129,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   inferenceThreads: 1,
   maxInFlight: 4,
   segmentSeconds: 2,
+  encoder: 'x264',
   logLevel: 'info',
   publishKeys: Object.freeze([]),
   publishSecret: '',

@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.js';
 import { frameGeometry } from '../upscale/frame.js';
 import { ENCODER_AUDIO_FD, HLS_LAYOUT, buildEncoderArgs } from './encoder-args.js';
 import { buildLadder, type Rung } from './ladder.js';
+import type { VideoEncoder } from './video-codec.js';
 import { SegmentWatcher } from './segment-watcher.js';
 import { Y4M_FRAME_MARKER, y4mStreamHeader } from './y4m-header.js';
 
@@ -34,6 +35,8 @@ export interface EncoderOptions {
   startNumber?: number;
   /** close(): how long ffmpeg may take to finish after EOF before it is killed. Default 2000 ms. */
   closeGraceMs?: number;
+  /** H.264 encoder: x264 (default) or nvenc. */
+  videoEncoder?: VideoEncoder;
 }
 
 /** EncoderEvents are what an Encoder emits. */
@@ -113,6 +116,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
       videoQueue: Math.max(8, Math.min(64, Math.floor(VIDEO_QUEUE_BYTES / this.frameBytes))),
       audioQueue: AUDIO_QUEUE_PACKETS,
       startNumber: opts.startNumber,
+      videoEncoder: opts.videoEncoder,
     });
     this.proc = new SupervisedProcess({
       name: 'encoder',

@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { VideoEncoder } from '../encode/video-codec.js';
 import type { IngestListener, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import type { Logger } from '../log/logger.js';
@@ -23,6 +24,8 @@ export interface StreamManagerOptions {
   readonly latencyBudgetMs: number;
   readonly maxInFlight: number;
   readonly segmentSeconds: number;
+  /** H.264 encoder for every stream's ladder. Default x264. */
+  readonly videoEncoder?: VideoEncoder;
   /** Ended streams stay listed (and their metric series kept) this long. */
   readonly retentionMs?: number;
 }
@@ -142,6 +145,7 @@ export class StreamManager implements StreamDirectory {
         latencyBudgetMs: this.opts.latencyBudgetMs,
         maxInFlight: this.opts.maxInFlight,
         segmentSeconds: this.opts.segmentSeconds,
+        videoEncoder: this.opts.videoEncoder,
       },
       this.deps,
     );

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Decoder, type VideoInfo } from '../decode/decoder.js';
 import { Encoder } from '../encode/encoder.js';
+import type { VideoEncoder } from '../encode/video-codec.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
@@ -25,6 +26,8 @@ export interface PipelineOptions {
   readonly latencyBudgetMs: number;
   readonly maxInFlight: number;
   readonly segmentSeconds: number;
+  /** H.264 encoder for the ladder. Default x264. */
+  readonly videoEncoder?: VideoEncoder;
   /** Decoder restarts allowed per minute before the stream is failed. */
   readonly maxRestartsPerMinute?: number;
 }
@@ -172,6 +175,7 @@ export class StreamPipeline {
       scale: this.opts.scale,
       hasAudio: this.opts.hasAudio,
       segmentSeconds: this.opts.segmentSeconds,
+      videoEncoder: this.opts.videoEncoder,
       log: this.log,
     });
     this.encoder = encoder;

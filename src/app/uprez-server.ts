@@ -1,6 +1,7 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ServeConfig } from '../config/serve-config.js';
+import { checkVideoEncoder } from '../encode/encoder-check.js';
 import { UprezError, errorMessage } from '../errors.js';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { HttpServer } from '../http/http-server.js';
@@ -62,6 +63,9 @@ export class UprezServer {
   private async startAll(): Promise<BoundAddresses> {
     const cfg = this.config;
     const binaries: FfmpegBinaries = resolveFfmpegBinaries(this.opts.env ?? process.env);
+    // x264 is part of every ffmpeg we support; a GPU encoder is checked once here, so a missing
+    // NVENC stops the server with one clear line rather than failing every stream later.
+    if (cfg.encoder !== 'x264') await checkVideoEncoder(binaries.ffmpeg, cfg.encoder);
     const hlsRoot = path.join(cfg.dataDir, 'hls');
     try {
       await mkdir(hlsRoot, { recursive: true });

@@ -10,10 +10,17 @@ ARG NODE_VERSION=20
 ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
+# python3, make and g++ let npm ci build the native bicubic kernel (binding.gyp, native/) against
+# the image's own Node headers (npm_config_nodedir), so node-gyp downloads nothing.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 # .npmrc skips onnxruntime-node's CUDA download: the CPU binaries ship inside the package.
-COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund
+COPY package.json package-lock.json .npmrc binding.gyp ./
+COPY native ./native
+RUN npm ci --no-audit --no-fund && test -f build/Release/uprez_bicubic.node
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
@@ -60,6 +67,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/build/Release/uprez_bicubic.node ./build/Release/uprez_bicubic.node
 COPY package.json ./
 COPY models/*.onnx models/*.json ./models/
 COPY player ./player

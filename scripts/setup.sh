@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+# python3, make and g++: npm ci builds the native bicubic kernel (binding.gyp) with node-gyp.
+for tool in python3 make g++; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [ "${UPREZ_SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -28,3 +30,5 @@ if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -
 else
   npm ci --no-audit --no-fund
 fi
+# node_modules can be current while the addon is missing (a fresh checkout beside old modules).
+[ -f build/Release/uprez_bicubic.node ] || npm run install

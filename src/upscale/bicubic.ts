@@ -8,7 +8,11 @@
  * sliding-window path with the per-phase weights held in locals: one scratch load per `scale`
  * outputs horizontally, five row loads per two output rows vertically at 2x. Downscaling uses
  * the same 4-tap kernel without antialiasing (the stage only upscales).
+ *
+ * When the native kernel (native/bicubic, SIMD C++) is built, every resize goes through it
+ * instead: same filter and weights, about 10x faster; this JavaScript kernel is the fallback.
  */
+import { loadNativeBicubic, type NativeBicubic, type NativeLoad } from './bicubic-native.js';
 import { W_BITS, tapsFor, type Taps1D } from './bicubic-taps.js';
 import { frameGeometry, type FrameGeometry } from './frame.js';
 
@@ -23,6 +27,30 @@ const H_SHIFT = W_BITS + (W_BITS - V_SHIFT);
 const H_ROUND = 1 << (H_SHIFT - 1);
 
 let scratch = new Int16Array(0);
+
+const nativeLoad: NativeLoad = loadNativeBicubic();
+let native: NativeBicubic | null = nativeLoad.addon;
+
+/** BicubicKernelInfo says which kernel the resize functions use, and why not native when not. */
+export interface BicubicKernelInfo {
+  readonly kind: 'native' | 'js';
+  /** native: the addon's SIMD level; js: 'none'. */
+  readonly simd: string;
+  /** Why the native kernel is not in use (absent when it is). */
+  readonly why?: string;
+}
+
+/** bicubicKernel reports the kernel in use. */
+export function bicubicKernel(): BicubicKernelInfo {
+  if (native) return { kind: 'native', simd: native.simd };
+  return { kind: 'js', simd: 'none', why: nativeLoad.addon ? 'switched to js' : nativeLoad.why };
+}
+
+/** useBicubicKernel switches between the native kernel (when built) and JavaScript; for benchmarks and tests. Returns false when native is asked for but absent. */
+export function useBicubicKernel(kind: 'native' | 'js'): boolean {
+  native = kind === 'native' ? nativeLoad.addon : null;
+  return kind === 'js' || native !== null;
+}
 
 /** scratchFor returns the shared Int16 intermediate plane, grown when needed (JS is single-threaded). */
 function scratchFor(n: number): Int16Array {
@@ -200,6 +228,10 @@ function horizontalK(tmp: Int16Array, sw: number, rows: number, tx: Taps1D, dst:
  * horizontal-first at 640x360 -> 1280x720.
  */
 function resizeInto(src: Uint8Array, so: number, sw: number, sh: number, dw: number, dh: number, dst: Uint8Array, dOff: number): void {
+  if (native) {
+    native.resize(src, so, sw, sh, dst, dOff, dw, dh);
+    return;
+  }
   const tx = tapsFor(sw, dw);
   const ty = tapsFor(sh, dh);
   const tmp = scratchFor(sw * dh);

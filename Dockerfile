@@ -44,6 +44,7 @@ COPY --from=build-gpu /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app
 COPY --from=build-gpu /app/node_modules ./node_modules
 COPY --from=build-gpu /app/dist ./dist
+COPY --from=build-gpu /app/build/Release/uprez_bicubic.node ./build/Release/uprez_bicubic.node
 COPY package.json ./
 COPY models/*.onnx models/*.json ./models/
 COPY player ./player

@@ -108,6 +108,8 @@ export class UprezServer {
         latencyBudgetMs: cfg.latencyBudgetMs,
         maxInFlight: cfg.maxInFlight,
         segmentSeconds: cfg.segmentSeconds,
+        listSize: cfg.hlsListSize,
+        reconnectWindowMs: cfg.reconnectWindowSeconds * 1000,
         videoEncoder: cfg.encoder,
       },
       { binaries, runner: this.runner, metrics, log: this.log },

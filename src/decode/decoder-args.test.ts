@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { buildDecoderArgs, isLiveUrl, isUrl } from './decoder-args.js';
+import { buildDecoderArgs, fitFilter, isLiveUrl, isUrl } from './decoder-args.js';
 
 /** after returns the argument that follows `flag` (first occurrence). */
 function after(args: string[], flag: string): string | undefined {
@@ -68,6 +68,18 @@ describe('buildDecoderArgs', () => {
   test('every output flushes each packet (a frame is not held back in a buffer)', () => {
     const args = buildDecoderArgs({ input: RTMP, hasAudio: true });
     expect(args.filter((a) => a === '-flush_packets')).toHaveLength(2);
+  });
+});
+
+describe('fixed output size (a stream whose ladder is set)', () => {
+  test('fits and pads an even size, scales an odd one exactly, refuses nonsense', () => {
+    const args = buildDecoderArgs({ input: 'rtmp://127.0.0.1/live/k', hasAudio: false, size: { width: 640, height: 360 } });
+    expect(args[args.indexOf('-vf') + 1]).toBe(fitFilter(640, 360));
+    expect(fitFilter(640, 360)).toBe('scale=640:360:force_original_aspect_ratio=decrease:flags=bicubic,pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1');
+    expect(fitFilter(321, 181)).toBe('scale=321:181:flags=bicubic,setsar=1');
+    expect(() => fitFilter(0, 360)).toThrow(RangeError);
+    expect(() => fitFilter(640.5, 360)).toThrow(RangeError);
+    expect(buildDecoderArgs({ input: 'rtmp://127.0.0.1/live/k', hasAudio: false }).includes('-vf')).toBe(false);
   });
 });
 

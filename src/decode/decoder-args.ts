@@ -12,6 +12,13 @@ export interface DecoderArgsOptions {
   fps?: { num: number; den: number };
   /** Network inputs: give up when no data arrives for this long. Default 10 000 ms. */
   rwTimeoutMs?: number;
+  /**
+   * Deliver frames of exactly this size (even dimensions): the source is scaled to fit, aspect
+   * kept, and padded with black. For a stream whose ladder is already fixed (a publisher that
+   * comes back at another resolution). Within one run ffmpeg itself scales a mid-stream size
+   * change back to the size it started with.
+   */
+  size?: { width: number; height: number };
 }
 
 /** The fd on which the decoder's ffmpeg writes PCM audio (a pipe the child is spawned with). */
@@ -57,6 +64,7 @@ export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
   args.push('-i', isUrl(o.input) ? o.input : fileInput(o.input));
   args.push('-map', '0:v:0', '-fps_mode', 'cfr');
   if (o.fps) args.push('-r', `${o.fps.num}/${o.fps.den}`);
+  if (o.size) args.push('-vf', fitFilter(o.size.width, o.size.height));
   // flush_packets: hand each frame to the pipe at once instead of holding its tail in a 32 KiB buffer.
   args.push('-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', '-flush_packets', '1', 'pipe:1');
   if (o.hasAudio) {
@@ -70,6 +78,21 @@ export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
     );
   }
   return args;
+}
+
+/**
+ * fitFilter scales into W x H keeping the aspect ratio and pads the rest with black. ffmpeg's pad
+ * rounds 4:2:0 sizes down to even, so an odd W or H is scaled to exactly (aspect not kept).
+ */
+export function fitFilter(width: number, height: number): string {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 2 || height < 2) {
+    throw new RangeError(`a fixed decoder size must be whole pixels, at least 2x2, got ${width}x${height}`);
+  }
+  if (width % 2 || height % 2) return `scale=${width}:${height}:flags=bicubic,setsar=1`;
+  return (
+    `scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=bicubic,` +
+    `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1`
+  );
 }
 
 /**

@@ -23,6 +23,8 @@ export interface DecoderOptions {
   fps?: { num: number; den: number };
   /** Network inputs: exit when no data arrives for this long (default 10 000 ms). */
   rwTimeoutMs?: number;
+  /** Deliver frames of exactly this size (scaled to fit and padded); see DecoderArgsOptions.size. */
+  size?: { width: number; height: number };
 }
 
 /** DecoderEvents are what a Decoder emits. */
@@ -73,6 +75,7 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
       realtime: opts.realtime,
       fps: opts.fps,
       rwTimeoutMs: opts.rwTimeoutMs,
+      size: opts.size,
     });
     this.proc = new SupervisedProcess({
       name: 'decoder',

@@ -96,13 +96,18 @@ describe('buildEncoderArgs', () => {
   });
 
   test.each([
-    [true, '6', undefined, 'independent_segments+temp_file+delete_segments'],
+    [true, '6', undefined, 'independent_segments+temp_file+delete_segments+omit_endlist'],
     [false, '0', 'event', 'independent_segments+temp_file'],
   ])('live=%s: list size %s, playlist type %s', (live, size, type, flags) => {
     const args = buildEncoderArgs(options({ live }));
     expect(after(args, '-hls_list_size')).toBe(size);
     expect(after(args, '-hls_playlist_type')).toBe(type);
     expect(after(args, '-hls_flags')).toBe(flags);
+  });
+
+  test('a live encoder appends to the playlists already there only when asked (restart, reconnect)', () => {
+    expect(after(buildEncoderArgs(options({ append: true })), '-hls_flags')).toBe('independent_segments+temp_file+delete_segments+omit_endlist+append_list');
+    expect(after(buildEncoderArgs(options({ live: false, append: true })), '-hls_flags')).toBe('independent_segments+temp_file');
   });
 
   test('start number is passed only when set', () => {

@@ -35,6 +35,11 @@ export interface EncoderArgsOptions {
   startNumber?: number;
   /** H.264 encoder (see video-codec.ts). Default 'x264'. */
   videoEncoder?: VideoEncoder;
+  /**
+   * Live only: continue the playlists already in outDir (ffmpeg's append_list: numbering goes on
+   * and the first new segment carries #EXT-X-DISCONTINUITY) instead of starting them over.
+   */
+  append?: boolean;
 }
 
 /**
@@ -118,7 +123,10 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
   const flags = ['independent_segments', 'temp_file'];
   args.push('-f', 'hls', '-hls_time', String(o.segmentSeconds), '-hls_segment_type', 'mpegts');
   if (o.live) {
-    flags.push('delete_segments');
+    // ENDLIST is the caller's to write (Encoder.end): a live encoder also ends when its publisher
+    // drops or it is restarted, and then the playlist must go on, not end.
+    flags.push('delete_segments', 'omit_endlist');
+    if (o.append) flags.push('append_list');
     args.push('-hls_list_size', String(o.listSize ?? 6));
   } else {
     args.push('-hls_list_size', '0', '-hls_playlist_type', 'event');

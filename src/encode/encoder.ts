@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
+import { appendEndList, lastSequence } from '../hls/live-playlists.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { VideoInfo } from '../decode/video-info.js';
@@ -33,6 +34,14 @@ export interface EncoderOptions {
   videoBufferFrames?: number;
   /** First segment number, to continue numbering after a restart. Default 0. */
   startNumber?: number;
+  /**
+   * Live: continue the playlists a previous encoder left in outDir (after a crash or a publisher
+   * reconnect): numbering goes on, the first new segment carries #EXT-X-DISCONTINUITY, and the
+   * master playlist stays in place for viewers meanwhile. Default false (start over).
+   */
+  append?: boolean;
+  /** Live window, in segments (default 6). */
+  listSize?: number;
   /** close(): how long ffmpeg may take to finish after EOF before it is killed. Default 2000 ms. */
   closeGraceMs?: number;
   /** H.264 encoder: x264 (default) or nvenc. */
@@ -117,6 +126,8 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
       audioQueue: AUDIO_QUEUE_PACKETS,
       startNumber: opts.startNumber,
       videoEncoder: opts.videoEncoder,
+      append: opts.append,
+      listSize: opts.listSize,
     });
     this.proc = new SupervisedProcess({
       name: 'encoder',
@@ -153,21 +164,30 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
     return this.frameBytes;
   }
 
+  /** hasExited says whether ffmpeg has ended (on its own, by end() or by close()). */
+  get hasExited(): boolean {
+    return this.proc.hasExited;
+  }
+
   /** pid of the ffmpeg process while it runs. */
   get pid(): number | undefined {
     return this.proc.pid;
   }
 
-  /** start prepares outDir (removing a previous run's playlists) and spawns ffmpeg. */
+  /** start prepares outDir (removing a previous run's playlists unless appending) and spawns ffmpeg. */
   start(): void {
     if (this.started || this.closing) return;
     this.started = true;
     mkdirSync(this.opts.outDir, { recursive: true });
+    const append = this.appending();
     // Stale playlists would be served to players (and re-reported as segments) until ffmpeg overwrites them.
-    rmSync(this.masterPlaylist, { force: true });
+    if (!append) rmSync(this.masterPlaylist, { force: true });
     for (const r of this.rungs) {
       mkdirSync(path.join(this.opts.outDir, r.name), { recursive: true });
-      rmSync(path.join(this.opts.outDir, r.name, HLS_LAYOUT.media), { force: true });
+      const media = path.join(this.opts.outDir, r.name, HLS_LAYOUT.media);
+      // Appending: the segments already listed were reported by the encoder that wrote them.
+      if (append) this.watcher.skipThrough(r.name, lastSequence(media));
+      else rmSync(media, { force: true });
     }
     this.proc.start();
     const stdin = this.proc.stdin;
@@ -225,26 +245,57 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
     return !this.audioBlocked;
   }
 
-  /** end closes both inputs and waits for ffmpeg to encode what is queued and write #EXT-X-ENDLIST. Idempotent. */
-  end(): Promise<ProcessExit> {
+  /**
+   * end closes both inputs and waits for ffmpeg to encode what is queued. The playlists then end
+   * with #EXT-X-ENDLIST, unless `endList: false` (live: the stream goes on in a later encoder,
+   * see `append`; finishPlaylists() ends them later if it does not). Idempotent: the first call's
+   * `endList` holds.
+   */
+  end(opts: { endList?: boolean } = {}): Promise<ProcessExit> {
     if (this.closing) return this.closing;
     if (!this.ending) {
+      const endList = opts.endList ?? true;
       this.ending = (async () => {
         this.inputsEnded = true;
-        this.log.info('input ended, finishing playlists', { frames: this.frames, audioSeconds: +(this.audioBytes / PCM_FORMAT.bytesPerSecond).toFixed(2) });
+        this.log.info(endList ? 'input ended, finishing playlists' : 'input ended, playlists left open', {
+          frames: this.frames,
+          audioSeconds: +(this.audioBytes / PCM_FORMAT.bytesPerSecond).toFixed(2),
+        });
         await this.proc.stop(); // ends stdin and fd 3 (after what is buffered), waits, escalates if stuck
-        return this.exitPromise;
+        const exit = await this.exitPromise;
+        if (endList) this.finishPlaylists();
+        return exit;
       })();
     }
     return this.ending;
   }
 
   /**
-   * close tears the encoder down now: buffered input is discarded, ffmpeg gets EOF (and still
-   * writes ENDLIST if it can within closeGraceMs) or is killed. Idempotent; resolves once it is dead.
+   * finishPlaylists writes #EXT-X-ENDLIST into every rung's media playlist that lacks it (live
+   * encoders leave it to us). Only once ffmpeg has exited; a no-op for playlists not written.
    */
-  close(): Promise<ProcessExit> {
+  finishPlaylists(): void {
+    if (!this.proc.hasExited) throw new Error('finishPlaylists() while the encoder still runs');
+    for (const r of this.rungs) appendEndList(path.join(this.opts.outDir, r.name, HLS_LAYOUT.media));
+  }
+
+  /** mediaPlaylists are the absolute paths of each rung's media playlist, largest rung first. */
+  get mediaPlaylists(): string[] {
+    return this.rungs.map((r) => path.join(this.opts.outDir, r.name, HLS_LAYOUT.media));
+  }
+
+  private appending(): boolean {
+    return (this.opts.live ?? true) && this.opts.append === true;
+  }
+
+  /**
+   * close tears the encoder down now: buffered input is discarded, ffmpeg gets EOF (and still
+   * finishes its last segment if it can within closeGraceMs) or is killed. The playlists then end
+   * with #EXT-X-ENDLIST unless `endList: false`. Idempotent; resolves once ffmpeg is dead.
+   */
+  close(opts: { endList?: boolean } = {}): Promise<ProcessExit> {
     if (!this.closing) {
+      const endList = opts.endList ?? true;
       this.closing = (async () => {
         this.inputsEnded = true;
         if (!this.started) {
@@ -257,7 +308,9 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
         const stopped = this.proc.stop();
         const inTime = await Promise.race([stopped.then(() => true), delay(this.opts.closeGraceMs ?? 2000).then(() => false)]);
         if (!inTime) await this.proc.kill();
-        return this.exitPromise;
+        const exit = await this.exitPromise;
+        if (endList) this.finishPlaylists();
+        return exit;
       })();
     }
     return this.closing;

@@ -26,6 +26,11 @@ export class SegmentWatcher {
 
   constructor(private readonly opts: SegmentWatcherOptions) {}
 
+  /** skipThrough marks a rung's segments up to `sequence` as already reported (an appended playlist). */
+  skipThrough(rung: string, sequence: number): void {
+    this.last.set(rung, Math.max(this.last.get(rung) ?? -1, sequence));
+  }
+
   /** start begins polling. */
   start(): void {
     if (this.timer) return;

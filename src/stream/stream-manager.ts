@@ -5,9 +5,18 @@ import type { IngestListener, PublishEvent, PublishRefusal } from '../ingest/rtm
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import type { Logger } from '../log/logger.js';
 import { forgetStream } from '../metrics/metrics.js';
+import { sweepSegments } from '../hls/live-playlists.js';
 import { readRenditions } from './renditions.js';
 import { StreamPipeline, type PipelineDeps } from './stream-pipeline.js';
 import type { StreamDirectory, StreamSnapshot } from './stream-snapshot.js';
+
+/** Segment sweeps run every this many 1 s samples. */
+const SWEEP_EVERY_TICKS = 10;
+/**
+ * Segments kept behind a playlist's window: ffmpeg itself deletes one behind (hls_delete_threshold),
+ * so the sweep stays clear of those and removes only what nothing will delete.
+ */
+const SWEEP_KEEP_BEHIND = 4;
 
 /** IngestPort is what the manager needs from the RTMP ingest. */
 export interface IngestPort {
@@ -26,7 +35,11 @@ export interface StreamManagerOptions {
   readonly segmentSeconds: number;
   /** H.264 encoder for every stream's ladder. Default x264. */
   readonly videoEncoder?: VideoEncoder;
-  /** Ended streams stay listed (and their metric series kept) this long. */
+  /** Live playlist window, in segments (default 6). */
+  readonly listSize?: number;
+  /** A dropped publisher may come back this long and continue its stream (default 30 s; 0 = end at once). */
+  readonly reconnectWindowMs?: number;
+  /** Ended streams stay listed (and their metric series and files kept) this long. */
   readonly retentionMs?: number;
 }
 
@@ -47,6 +60,7 @@ export class StreamManager implements StreamDirectory {
   private unsubscribe: (() => void) | null = null;
   private sampler: NodeJS.Timeout | null = null;
   private shuttingDown = false;
+  private ticks = 0;
   private readonly log: Logger;
 
   constructor(
@@ -61,7 +75,7 @@ export class StreamManager implements StreamDirectory {
   start(): void {
     this.unsubscribe = this.ingest.on({
       publish: (e) => void this.onPublish(e),
-      unpublish: (key) => this.onUnpublish(key),
+      unpublish: (key, _session, clean) => this.onUnpublish(key, clean),
       refused: (reason: PublishRefusal) => this.deps.metrics.publishRejectedTotal.inc({ reason }),
     });
     this.sampler = setInterval(() => this.sample(), 1_000);
@@ -118,6 +132,7 @@ export class StreamManager implements StreamDirectory {
   private async onPublish(e: PublishEvent): Promise<void> {
     if (this.shuttingDown || !isValidStreamKey(e.key)) return;
     const prev = this.entries.get(e.key);
+    if (prev && prev.pipeline.reattach(e.playUrl, e.hasAudio)) return; // a dropped publisher is back
     if (prev) {
       // A new publish of a key whose last run is still draining: let it finish first.
       if (!prev.pipeline.isEnded) await prev.pipeline.finish();
@@ -145,6 +160,7 @@ export class StreamManager implements StreamDirectory {
         latencyBudgetMs: this.opts.latencyBudgetMs,
         maxInFlight: this.opts.maxInFlight,
         segmentSeconds: this.opts.segmentSeconds,
+        listSize: this.opts.listSize,
         videoEncoder: this.opts.videoEncoder,
       },
       this.deps,
@@ -156,12 +172,14 @@ export class StreamManager implements StreamDirectory {
     pipeline.start();
   }
 
-  private onUnpublish(key: string): void {
+  private onUnpublish(key: string, clean: boolean): void {
     const e = this.entries.get(key);
     if (!e || e.pipeline.isEnded) return;
     // The decoder sees end-of-stream once its player connection is closed after the last bytes.
     this.ingest.endPlayers(key);
-    void e.pipeline.finish();
+    const windowMs = this.opts.reconnectWindowMs ?? 30_000;
+    if (clean || windowMs <= 0 || this.shuttingDown) void e.pipeline.finish();
+    else e.pipeline.suspend(windowMs);
   }
 
   private onEnded(entry: Entry): void {
@@ -173,6 +191,10 @@ export class StreamManager implements StreamDirectory {
       if (this.entries.get(key) !== entry) return;
       this.entries.delete(key);
       forgetStream(this.deps.metrics, key);
+      // Its files go with it: keys that never publish again must not fill the disk.
+      rm(path.join(this.opts.hlsRoot, key), { recursive: true, force: true }).catch((err: unknown) =>
+        this.log.warn('could not remove an ended stream', { stream: key, err }),
+      );
     }, this.opts.retentionMs ?? 10 * 60_000);
     entry.forgetTimer.unref();
   }
@@ -183,8 +205,10 @@ export class StreamManager implements StreamDirectory {
 
   private sample(): void {
     const now = Date.now();
+    const sweep = ++this.ticks % SWEEP_EVERY_TICKS === 0;
     for (const e of this.entries.values()) {
       if (e.pipeline.isEnded) continue;
+      if (sweep) this.sweep(e);
       const key = e.pipeline.key;
       const bytes = this.ingest.bytesIn(key);
       const dt = (now - e.lastSample) / 1000;
@@ -192,6 +216,18 @@ export class StreamManager implements StreamDirectory {
       e.lastBytes = bytes;
       e.lastSample = now;
       this.deps.metrics.encoderFps.set({ stream: key }, this.snapshotOf(e).outputFps);
+    }
+  }
+
+  /** sweep removes segment files no playlist lists any more (ffmpeg forgets some across restarts). */
+  private sweep(e: Entry): void {
+    for (const playlist of e.pipeline.mediaPlaylists) {
+      try {
+        const n = sweepSegments(path.dirname(playlist), playlist, SWEEP_KEEP_BEHIND);
+        if (n) this.log.debug('removed unlisted segments', { stream: e.pipeline.key, count: n });
+      } catch (err) {
+        this.log.warn('segment sweep failed', { stream: e.pipeline.key, err });
+      }
     }
   }
 

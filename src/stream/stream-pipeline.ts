@@ -3,6 +3,7 @@ import { Decoder, type VideoInfo } from '../decode/decoder.js';
 import { Encoder } from '../encode/encoder.js';
 import type { VideoEncoder } from '../encode/video-codec.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
+import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
 import type { UprezMetrics } from '../metrics/metrics.js';
@@ -17,6 +18,7 @@ export interface PipelineOptions {
   readonly key: string;
   /** Where the decoder reads the stream (the ingest's loopback play URL, or a file). */
   readonly input: string;
+  /** The ladder carries audio (fixed for the stream's life; a later session without audio gets silence). */
   readonly hasAudio: boolean;
   /** Directory receiving this stream's HLS output. */
   readonly outDir: string;
@@ -28,7 +30,9 @@ export interface PipelineOptions {
   readonly segmentSeconds: number;
   /** H.264 encoder for the ladder. Default x264. */
   readonly videoEncoder?: VideoEncoder;
-  /** Decoder restarts allowed per minute before the stream is failed. */
+  /** Live playlist window, in segments (default 6); older segments are deleted. */
+  readonly listSize?: number;
+  /** Decoder and encoder restarts allowed per minute before the stream is failed (default 5). */
   readonly maxRestartsPerMinute?: number;
 }
 
@@ -42,33 +46,69 @@ export interface PipelineDeps {
 
 const REASONS: readonly FallbackReason[] = ['predicted_late', 'queue_full', 'model_error', 'no_model', 'late_result'];
 
+/** After a decoder reads end-of-input on its own, how long to wait for the ingest to say why. */
+const EOF_VERDICT_MS = 1_000;
+
+/**
+ * A session is one decoder run and the encoder fed from it. A stream has a session per publish
+ * connection and per restart; the playlists run on across sessions (see Encoder `append`).
+ */
+interface Session {
+  readonly id: number;
+  readonly input: string;
+  readonly decoder: Decoder;
+  encoder: Encoder | null;
+  /** The ladder has audio but this publisher sends none: write silence in step with the video. */
+  readonly silence: boolean;
+  silenceCarry: number;
+  pendingAudio: Buffer[];
+  pendingAudioBytes: number;
+  waitingForDrain: boolean;
+  /** Set when the encoder died under this session (what the restart is counted as). */
+  encoderFailed: boolean;
+  ending: boolean;
+}
+
 /**
  * StreamPipeline owns one stream's children: the decoder ffmpeg, the upscale stage and the
  * encoder ffmpeg. Frames flow decoder -> stage -> encoder in order, one out per one in; audio
- * goes from the decoder straight to the encoder. A crashed decoder is restarted with backoff
- * while the publish lasts; when the input ends the stage is flushed and the encoder finishes
- * the playlists with #EXT-X-ENDLIST.
+ * goes from the decoder straight to the encoder.
+ *
+ * Faults: a decoder or encoder that dies while the publisher is live is restarted with backoff
+ * (both, as a new session: the new encoder appends to the playlists with #EXT-X-DISCONTINUITY,
+ * and the master playlist stays in place), up to maxRestartsPerMinute. A publisher that drops
+ * (suspend) leaves the stream `reconnecting` for a window: a republish of the key continues the
+ * same playlists (reattach); otherwise, and on a clean stop (finish), the stage is flushed and
+ * the playlists end with #EXT-X-ENDLIST. The ladder is fixed by the first session: a later one
+ * at another size is scaled to fit.
  */
 export class StreamPipeline {
   private state: StreamState = 'starting';
   private readonly startedAt = Date.now();
   private endedAt: number | null = null;
-  private decoder: Decoder | null = null;
+  private session: Session | null = null;
+  private sessions = 0;
+  /** The most recent encoder (ended or not): it knows the playlists to finish. */
+  private lastEncoder: Encoder | null = null;
   private stage: UpscaleStage | null = null;
-  private encoder: Encoder | null = null;
   private info: VideoInfo | null = null;
   private geometry: FrameGeometry | null = null;
   private seq = 0;
   private framesOut = 0;
+  private framesLost = 0;
   private deadlineMisses = 0;
   private restarts = 0;
+  private reconnects = 0;
   private readonly restartTimes: number[] = [];
+  /** A clean end was asked for: no restart, no reconnect. */
   private finishing = false;
+  /** The publisher dropped: the session's end waits for a reattach instead of ending the stream. */
+  private suspendMs: number | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private pendingReattach: { input: string; sourceAudio: boolean } | null = null;
+  private finalizing = false;
   private closed = false;
   private warming: Frame[] | null = null;
-  private pendingAudio: Buffer[] = [];
-  private pendingAudioBytes = 0;
-  private waitingForDrain = false;
   private readonly outRate = new RateWindow(5_000);
   private resolveDone!: () => void;
   /** done resolves once the stream has ended (playlists finished) or failed. */
@@ -92,30 +132,78 @@ export class StreamPipeline {
     return this.state === 'ended' || this.state === 'failed';
   }
 
+  /** isReconnecting says whether the stream waits for its dropped publisher to come back. */
+  get isReconnecting(): boolean {
+    return this.state === 'reconnecting';
+  }
+
+  /** mediaPlaylists are the absolute paths of the rungs' media playlists, once the ladder is known. */
+  get mediaPlaylists(): readonly string[] {
+    return this.lastEncoder?.mediaPlaylists ?? [];
+  }
+
   /** start spawns the decoder; the stage and encoder follow once the frame size is known. */
   start(): void {
     this.log.info('starting stream pipeline', { input: redact(this.opts.input), audio: this.opts.hasAudio });
-    this.startDecoder();
+    this.startSession(this.opts.input, this.opts.hasAudio);
   }
 
   /**
-   * finish is called when the input has ended (the publisher left): the decoder drains what it
-   * has, the stage flushes, the encoder writes ENDLIST. Resolves when that is done.
+   * finish is called when the input has ended for good (the publisher stopped): the decoder
+   * drains what it has, the stage flushes, the playlists get ENDLIST. A stream waiting for a
+   * reconnect ends at once. Resolves when that is done.
    */
   async finish(graceMs = 10_000): Promise<void> {
-    if (!this.finishing) {
+    if (!this.finishing && !this.isEnded) {
       this.finishing = true;
-      this.state = this.isEnded ? this.state : 'ending';
+      this.pendingReattach = null;
+      this.state = 'ending';
       this.log.info('publish ended, draining');
-      const timer = setTimeout(() => {
-        this.log.warn('decoder did not drain in time, stopping it', { graceMs });
-        void this.decoder?.close();
-      }, graceMs);
-      timer.unref();
-      void this.done.then(() => clearTimeout(timer));
-      if (!this.decoder) void this.endOutput();
+      const s = this.session;
+      if (s) {
+        const timer = setTimeout(() => {
+          this.log.warn('decoder did not drain in time, stopping it', { graceMs });
+          void s.decoder.close();
+        }, graceMs);
+        timer.unref();
+        void this.done.then(() => clearTimeout(timer));
+      } else if (!this.restartPending) {
+        // Between sessions (waiting for a reconnect): nothing to drain.
+        void this.finalize('ended');
+      }
     }
     await this.done;
+  }
+
+  /**
+   * suspend is called when the publisher's connection dropped without a stop: the current
+   * session drains, then the stream waits up to `windowMs` for reattach() before it ends.
+   */
+  suspend(windowMs: number): void {
+    if (this.finishing || this.isEnded) return;
+    this.suspendMs = windowMs;
+    this.log.warn('publisher connection lost; holding the stream for a reconnect', { windowMs });
+    if (!this.session && !this.restartPending) this.awaitReconnect();
+  }
+
+  /**
+   * reattach continues the stream from a new publish of the same key (after suspend, or while a
+   * restart is pending). Returns false when the stream can no longer continue (it is ending).
+   */
+  reattach(input: string, sourceAudio: boolean): boolean {
+    if (this.finishing || this.isEnded || this.closed) return false;
+    this.suspendMs = null;
+    this.reconnects++;
+    this.log.info('publisher reconnected; continuing the stream', { audio: sourceAudio });
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    if (this.session || this.restartPending) {
+      // The old session is still draining (or a restart is due): start once it is done.
+      this.pendingReattach = { input, sourceAudio };
+    } else {
+      this.startSession(input, sourceAudio);
+    }
+    return true;
   }
 
   /** close tears everything down at once (shutdown past its grace period); idempotent. */
@@ -123,37 +211,111 @@ export class StreamPipeline {
     if (this.closed) return;
     this.closed = true;
     this.finishing = true;
-    await Promise.allSettled([this.decoder?.close(), this.encoder?.close()]);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const s = this.session;
+    await Promise.allSettled([s?.decoder.close(), s?.encoder?.close()]);
     this.stage?.close();
+    this.finishLastPlaylists();
     if (!this.isEnded) this.setEnded('failed');
   }
 
-  private startDecoder(): void {
-    const decoder = new Decoder({ binaries: this.deps.binaries, input: this.opts.input, hasAudio: this.opts.hasAudio, log: this.log });
-    this.decoder = decoder;
-    decoder.on('info', (info) => this.onInfo(info));
-    decoder.on('frame', (data) => this.onFrame(data));
-    decoder.on('audio', (chunk) => this.onAudio(chunk));
-    decoder.on('exit', (e) => void this.onDecoderExit(decoder, e));
+  private restartPending = false;
+
+  private startSession(input: string, sourceAudio: boolean): void {
+    this.sessions++;
+    const info = this.info;
+    const decoder = new Decoder({
+      binaries: this.deps.binaries,
+      input,
+      hasAudio: this.opts.hasAudio && sourceAudio,
+      log: this.log,
+      // The ladder is fixed by the first session: later ones are fitted to it.
+      ...(info ? { size: { width: info.width, height: info.height }, fps: { num: info.fpsNum, den: info.fpsDen } } : {}),
+    });
+    const s: Session = {
+      id: this.sessions,
+      input,
+      decoder,
+      encoder: null,
+      silence: this.opts.hasAudio && !sourceAudio,
+      silenceCarry: 0,
+      pendingAudio: [],
+      pendingAudioBytes: 0,
+      waitingForDrain: false,
+      encoderFailed: false,
+      ending: false,
+    };
+    this.session = s;
+    if (this.state !== 'starting') this.state = 'starting';
+    decoder.on('info', (i) => this.onInfo(s, i));
+    decoder.on('frame', (data) => this.onFrame(s, data));
+    decoder.on('audio', (chunk) => this.onAudio(s, chunk));
+    decoder.on('exit', (e) => void this.onDecoderExit(s, e));
     decoder.start();
   }
 
-  private onInfo(info: VideoInfo): void {
-    if (this.info) {
-      if (info.width !== this.info.width || info.height !== this.info.height) {
-        // The encoder's ladder is sized for the first resolution; a change needs a new ladder.
-        this.log.error('source size changed after a decoder restart; ending the stream', {
-          was: `${this.info.width}x${this.info.height}`,
-          now: `${info.width}x${info.height}`,
-        });
-        this.finishing = true;
-        void this.decoder?.close();
-      }
+  private onInfo(s: Session, info: VideoInfo): void {
+    if (s !== this.session || s.ending) return;
+    const first = !this.info;
+    if (!this.info) {
+      this.info = info;
+      this.geometry = frameGeometry(info.width, info.height);
+      this.stage = this.createStage();
+    } else if (info.width !== this.info.width || info.height !== this.info.height) {
+      // Cannot happen with the decoder's fixed size; refuse rather than feed the encoder wrong frames.
+      this.log.error('decoder delivered another frame size than the ladder; restarting it', {
+        ladder: `${this.info.width}x${this.info.height}`,
+        got: `${info.width}x${info.height}`,
+      });
+      void s.decoder.close();
       return;
     }
-    this.info = info;
-    const g = frameGeometry(info.width, info.height);
-    this.geometry = g;
+    const source = this.info;
+    const encoder = new Encoder({
+      binaries: this.deps.binaries,
+      outDir: this.opts.outDir,
+      source,
+      scale: this.opts.scale,
+      hasAudio: this.opts.hasAudio,
+      segmentSeconds: this.opts.segmentSeconds,
+      listSize: this.opts.listSize,
+      videoEncoder: this.opts.videoEncoder,
+      append: !first,
+      log: this.log,
+    });
+    s.encoder = encoder;
+    this.lastEncoder = encoder;
+    encoder.on('drain', () => this.onEncoderDrain(s));
+    encoder.on('segment', (rung) => this.deps.metrics.hlsSegmentsTotal.inc({ stream: this.opts.key, rendition: rung }));
+    encoder.on('exit', (e) => this.onEncoderExit(s, e));
+    encoder.start();
+    for (const chunk of s.pendingAudio) encoder.writeAudio(chunk);
+    s.pendingAudio = [];
+    s.pendingAudioBytes = 0;
+    this.state = 'live';
+    this.log.info(first ? 'stream live' : 'stream continues', {
+      input: `${info.width}x${info.height}@${(info.fpsNum / info.fpsDen).toFixed(2)}`,
+      output: `${source.width * this.opts.scale}x${source.height * this.opts.scale}`,
+      model: this.deps.runner?.info.name ?? 'none',
+      session: s.id,
+    });
+    if (!first || !this.stage || !this.geometry) return;
+    // Warm the model on this size so the first frames are predicted, not guessed.
+    const stage = this.stage;
+    this.warming = [];
+    s.decoder.pause();
+    void stage
+      .warmUp(this.geometry)
+      .catch((err: unknown) => this.log.warn('model warm-up failed; frames will take bicubic until it answers', { err }))
+      .finally(() => {
+        const queued = this.warming ?? [];
+        this.warming = null;
+        for (const f of queued) stage.push(f);
+        if (this.session === s && !s.waitingForDrain) s.decoder.resume();
+      });
+  }
+
+  private createStage(): UpscaleStage {
     const stage = new UpscaleStage({
       scale: this.opts.scale,
       latencyBudgetMs: this.opts.latencyBudgetMs,
@@ -167,49 +329,13 @@ export class StreamPipeline {
       },
     });
     stage.onOutput((f) => this.onUpscaled(f));
-    this.stage = stage;
-    const encoder = new Encoder({
-      binaries: this.deps.binaries,
-      outDir: this.opts.outDir,
-      source: info,
-      scale: this.opts.scale,
-      hasAudio: this.opts.hasAudio,
-      segmentSeconds: this.opts.segmentSeconds,
-      videoEncoder: this.opts.videoEncoder,
-      log: this.log,
-    });
-    this.encoder = encoder;
-    encoder.on('drain', () => this.onEncoderDrain());
-    encoder.on('segment', (rung) => this.deps.metrics.hlsSegmentsTotal.inc({ stream: this.opts.key, rendition: rung }));
-    encoder.on('exit', (e) => this.onEncoderExit(e));
-    encoder.start();
-    for (const chunk of this.pendingAudio) encoder.writeAudio(chunk);
-    this.pendingAudio = [];
-    this.pendingAudioBytes = 0;
-    this.state = 'live';
-    this.log.info('stream live', {
-      input: `${info.width}x${info.height}@${(info.fpsNum / info.fpsDen).toFixed(2)}`,
-      output: `${info.width * this.opts.scale}x${info.height * this.opts.scale}`,
-      model: this.deps.runner?.info.name ?? 'none',
-    });
-    // Warm the model on this size so the first frames are predicted, not guessed.
-    this.warming = [];
-    this.decoder?.pause();
-    void stage
-      .warmUp(g)
-      .catch((err: unknown) => this.log.warn('model warm-up failed; frames will take bicubic until it answers', { err }))
-      .finally(() => {
-        const queued = this.warming ?? [];
-        this.warming = null;
-        for (const f of queued) stage.push(f);
-        if (!this.waitingForDrain) this.decoder?.resume();
-      });
+    return stage;
   }
 
-  private onFrame(data: Uint8Array): void {
+  private onFrame(s: Session, data: Uint8Array): void {
     const g = this.geometry;
     const info = this.info;
-    if (!g || !info || !this.stage) return;
+    if (s !== this.session || !g || !info || !this.stage || !s.encoder) return;
     const arrivedAt = performance.now();
     const seq = this.seq++;
     const frame: Frame = {
@@ -224,15 +350,16 @@ export class StreamPipeline {
     else this.stage.push(frame);
   }
 
-  private onAudio(chunk: Buffer): void {
-    if (this.encoder) {
-      this.encoder.writeAudio(chunk);
+  private onAudio(s: Session, chunk: Buffer): void {
+    if (s !== this.session) return;
+    if (s.encoder) {
+      s.encoder.writeAudio(chunk);
       return;
     }
     // Audio can arrive before the first video frame tells us the size; keep a bounded backlog.
-    if (this.pendingAudioBytes + chunk.length <= 4 * 48_000 * 4) {
-      this.pendingAudio.push(chunk);
-      this.pendingAudioBytes += chunk.length;
+    if (s.pendingAudioBytes + chunk.length <= 4 * PCM_FORMAT.bytesPerSecond) {
+      s.pendingAudio.push(chunk);
+      s.pendingAudioBytes += chunk.length;
     }
   }
 
@@ -247,42 +374,118 @@ export class StreamPipeline {
       this.deadlineMisses++;
       m.deadlineMissesTotal.inc({ stream });
     }
-    const encoder = this.encoder;
-    if (!encoder) return;
+    const s = this.session;
+    const encoder = s?.encoder;
+    if (!s || !encoder || s.encoderFailed) {
+      this.framesLost++;
+      return;
+    }
     m.frameLatencySeconds.observe({ stream }, (now - f.arrivedAt) / 1000);
     this.framesOut++;
     this.outRate.mark(now);
-    if (!encoder.writeFrame(f.data) && !this.waitingForDrain) {
+    const more = encoder.writeFrame(f.data);
+    if (s.silence) this.writeSilence(s, encoder);
+    if (!more && !s.waitingForDrain) {
       // Backpressure: the encoder is behind; stop reading decoded frames until it drains.
-      this.waitingForDrain = true;
-      this.decoder?.pause();
+      s.waitingForDrain = true;
+      s.decoder.pause();
     }
   }
 
-  private onEncoderDrain(): void {
-    if (!this.waitingForDrain) return;
-    this.waitingForDrain = false;
-    if (!this.warming) this.decoder?.resume();
+  /** writeSilence writes one frame's worth of silent PCM (the ladder has audio, the publisher not). */
+  private writeSilence(s: Session, encoder: Encoder): void {
+    const info = this.info;
+    if (!info) return;
+    const exact = (PCM_FORMAT.sampleRate * info.fpsDen) / info.fpsNum + s.silenceCarry;
+    const samples = Math.floor(exact);
+    s.silenceCarry = exact - samples;
+    if (samples > 0) encoder.writeAudio(Buffer.alloc(samples * PCM_FORMAT.bytesPerFrame));
   }
 
-  private async onDecoderExit(decoder: Decoder, e: ProcessExit): Promise<void> {
-    if (decoder !== this.decoder || this.closed) return;
-    const clean = e.code === 0;
-    if (!this.finishing && !clean && this.canRestart()) {
-      this.restarts++;
-      this.deps.metrics.processRestartsTotal.inc({ stream: this.opts.key, process: 'decoder' });
-      const delay = Math.min(250 * 2 ** (this.restartTimes.length - 1), 4_000);
-      this.log.warn('decoder exited, restarting', { code: e.code, signal: e.signal, delayMs: delay, stderr: e.stderrTail.slice(-3).join(' | ') });
-      await new Promise((r) => setTimeout(r, delay));
-      if (!this.finishing && !this.closed) this.startDecoder();
-      else await this.endOutput();
+  private onEncoderDrain(s: Session): void {
+    if (!s.waitingForDrain) return;
+    s.waitingForDrain = false;
+    if (!this.warming && this.session === s) s.decoder.resume();
+  }
+
+  private onEncoderExit(s: Session, e: ProcessExit): void {
+    if (s !== this.session || s.ending || this.closed) return;
+    // Without an encoder nothing reaches viewers: end this session; the restart brings both back.
+    this.log.error('encoder exited mid-stream', { code: e.code, signal: e.signal, stderr: e.stderrTail.slice(-5).join(' | ') });
+    s.encoderFailed = true;
+    void s.decoder.close();
+  }
+
+  private async onDecoderExit(s: Session, e: ProcessExit): Promise<void> {
+    if (s !== this.session || this.closed) return;
+    s.ending = true;
+    try {
+      if (this.warming) {
+        for (const f of this.warming) this.stage?.push(f);
+        this.warming = null;
+      }
+      await this.stage?.flush();
+      const exit = await s.encoder?.end({ endList: false });
+      if (exit && exit.code !== 0 && !s.encoderFailed) {
+        this.log.warn('encoder exited with an error at end', { code: exit.code, stderr: exit.stderrTail.slice(-3).join(' | ') });
+      }
+    } catch (err) {
+      this.log.error('ending the session failed', { err });
+    }
+    if (this.session !== s || this.closed) return;
+    this.session = null;
+    // A decoder that read end-of-input on its own: give the ingest a moment to say why.
+    if (e.code === 0 && !s.encoderFailed && !this.finishing && this.suspendMs === null && !this.pendingReattach) {
+      await delay(EOF_VERDICT_MS);
+      if (this.closed) return;
+      if (!this.finishing && this.suspendMs === null && !this.pendingReattach) this.finishing = true; // the input simply ended
+    }
+    await this.next(s, e);
+  }
+
+  /** next decides what follows a finished session: end, wait for a reconnect, or restart. */
+  private async next(s: Session, e: ProcessExit): Promise<void> {
+    if (this.closed || this.isEnded) return;
+    if (this.finishing) return this.finalize('ended');
+    const reattach = this.pendingReattach;
+    if (reattach) {
+      this.pendingReattach = null;
+      this.startSession(reattach.input, reattach.sourceAudio);
       return;
     }
-    if (!clean && !this.finishing) {
-      this.log.error('decoder keeps failing; ending the stream', { code: e.code, signal: e.signal, stderr: e.stderrTail.slice(-5).join(' | ') });
+    if (this.suspendMs !== null) return this.awaitReconnect();
+    // The publisher is still there: a child died under us.
+    const which = s.encoderFailed ? 'encoder' : 'decoder';
+    if (!this.canRestart()) {
+      this.log.error(`${which} keeps failing; ending the stream`, { code: e.code, signal: e.signal, stderr: e.stderrTail.slice(-5).join(' | ') });
+      return this.finalize('failed');
     }
-    this.decoder = null;
-    await this.endOutput();
+    this.restarts++;
+    this.deps.metrics.processRestartsTotal.inc({ stream: this.opts.key, process: which });
+    const delayMs = Math.min(250 * 2 ** (this.restartTimes.length - 1), 4_000);
+    this.log.warn(`${which} exited, restarting`, { code: e.code, signal: e.signal, delayMs, stderr: which === 'decoder' ? e.stderrTail.slice(-3).join(' | ') : undefined });
+    this.restartPending = true;
+    await delay(delayMs);
+    this.restartPending = false;
+    if (this.closed || this.isEnded) return;
+    if (this.finishing) return this.finalize('ended');
+    const again = this.pendingReattach ?? (this.suspendMs === null ? { input: s.input, sourceAudio: !s.silence } : null);
+    this.pendingReattach = null;
+    if (again) this.startSession(again.input, again.sourceAudio);
+    else this.awaitReconnect();
+  }
+
+  private awaitReconnect(): void {
+    const windowMs = this.suspendMs ?? 0;
+    this.state = 'reconnecting';
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.state !== 'reconnecting') return;
+      this.log.info('publisher did not come back; ending the stream', { windowMs });
+      void this.finalize('ended');
+    }, windowMs);
+    this.reconnectTimer.unref();
   }
 
   private canRestart(): boolean {
@@ -293,45 +496,37 @@ export class StreamPipeline {
     return true;
   }
 
-  /** endOutput flushes the stage into the encoder and lets the encoder finish its playlists. */
-  private async endOutput(): Promise<void> {
-    if (this.isEnded) return;
+  /** finalize ends the stream: playlists get ENDLIST (the last encoder has exited), the stage closes. */
+  private async finalize(state: 'ended' | 'failed'): Promise<void> {
+    if (this.finalizing || this.isEnded) return;
+    this.finalizing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
     try {
-      if (this.warming) {
-        for (const f of this.warming) this.stage?.push(f);
-        this.warming = null;
-      }
-      await this.stage?.flush();
-      const exit = await this.encoder?.end();
-      if (exit && exit.code !== 0) {
-        this.log.warn('encoder exited with an error at end', { code: exit.code, stderr: exit.stderrTail.slice(-3).join(' | ') });
-      }
-      this.setEnded('ended');
+      this.finishLastPlaylists();
     } catch (err) {
-      this.log.error('ending the stream failed', { err });
-      this.setEnded('failed');
-    } finally {
-      this.stage?.close();
+      this.log.error('could not end the playlists', { err });
+      state = 'failed';
     }
+    this.stage?.close();
+    this.setEnded(state);
   }
 
-  private onEncoderExit(e: ProcessExit): void {
-    if (this.isEnded || this.finishing || this.closed) return;
-    // Without an encoder nothing reaches viewers: fail the stream rather than decode for nothing.
-    this.log.error('encoder exited mid-stream', { code: e.code, signal: e.signal, stderr: e.stderrTail.slice(-5).join(' | ') });
-    this.finishing = true;
-    void (async () => {
-      await this.decoder?.close();
-      this.stage?.close();
-      this.setEnded('failed');
-    })();
+  private finishLastPlaylists(): void {
+    const enc = this.lastEncoder;
+    if (enc && enc.hasExited) enc.finishPlaylists();
   }
 
   private setEnded(state: 'ended' | 'failed'): void {
     if (this.isEnded) return;
     this.state = state;
     this.endedAt = Date.now();
-    this.log.info(state === 'ended' ? 'stream ended' : 'stream failed', { framesIn: this.seq, framesOut: this.framesOut });
+    this.log.info(state === 'ended' ? 'stream ended' : 'stream failed', {
+      framesIn: this.seq,
+      framesOut: this.framesOut,
+      framesLost: this.framesLost,
+      sessions: this.sessions,
+    });
     this.resolveDone();
   }
 
@@ -361,10 +556,15 @@ export class StreamPipeline {
       latencyMs: { p50: st?.latencyMs.p50 ?? 0, p99: st?.latencyMs.p99 ?? 0 },
       outputFps: this.isEnded ? 0 : this.outRate.rate(performance.now()),
       restarts: this.restarts,
+      reconnects: this.reconnects,
       master: `${this.opts.urlPath}/master.m3u8`,
       renditions,
     };
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 /** redact hides the play token in logs. */

@@ -1,7 +1,7 @@
 import type { FallbackReason, UpscalePath } from '../upscale/frame.js';
 
 /** Lifecycle of one published stream as the API reports it. */
-export type StreamState = 'starting' | 'live' | 'ending' | 'ended' | 'failed';
+export type StreamState = 'starting' | 'live' | 'reconnecting' | 'ending' | 'ended' | 'failed';
 
 /** A size in pixels. */
 export interface Size {
@@ -42,7 +42,10 @@ export interface StreamSnapshot {
   readonly latencyMs: { readonly p50: number; readonly p99: number };
   /** Measured output frame rate over the last seconds. */
   readonly outputFps: number;
+  /** Decoder/encoder restarts after a crash. */
   readonly restarts: number;
+  /** Times the publisher dropped and came back within the reconnect window. */
+  readonly reconnects: number;
   readonly master: string;
   readonly renditions: readonly RenditionSnapshot[];
 }

@@ -34,6 +34,7 @@ function snapshot(key: string): StreamSnapshot {
     latencyMs: { p50: 21, p99: 48 },
     outputFps: 30,
     restarts: 0,
+    reconnects: 0,
     master: `/hls/${key}/master.m3u8`,
     renditions: [],
   };

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** childProcessesNamed lists live child processes of this process whose command is `name`. */
 export function childProcessesNamed(name: string): number[] {
@@ -22,4 +23,17 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, ms: numb
     if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** childCommandLines lists live child processes named `name` with their argument vectors (Linux /proc). */
+export function childCommandLines(name: string): { pid: number; args: string[] }[] {
+  const out: { pid: number; args: string[] }[] = [];
+  for (const pid of childProcessesNamed(name)) {
+    try {
+      out.push({ pid, args: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
 }

@@ -10,6 +10,8 @@ export interface PublishOptions {
   readonly audio?: boolean;
   /** Push in real time (-re), like a camera. Default true. */
   readonly realtime?: boolean;
+  /** Encode with this many B-frames (a camera or OBS profile) instead of zerolatency's none. */
+  readonly bframes?: number;
 }
 
 /** Publisher is a running ffmpeg publish; `done` resolves with its exit code. */
@@ -29,7 +31,10 @@ export function publishArgs(o: PublishOptions): string[] {
   if (o.realtime ?? true) args.push('-re');
   args.push('-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=${fps}`);
   if (o.audio ?? true) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
-  args.push('-t', String(o.seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(fps * 2));
+  args.push('-t', String(o.seconds), '-c:v', 'libx264');
+  if (o.bframes) args.push('-preset', 'veryfast', '-bf', String(o.bframes));
+  else args.push('-preset', 'ultrafast', '-tune', 'zerolatency');
+  args.push('-pix_fmt', 'yuv420p', '-g', String(fps * 2));
   if (o.audio ?? true) args.push('-c:a', 'aac', '-b:a', '96k');
   args.push('-f', 'flv', o.url);
   return args;

@@ -32,15 +32,15 @@ export function hlsRoute(hlsRoot: string, log: Logger): RequestHandler {
       return;
     }
     resolveInside(hlsRoot, [parsed.key, ...parsed.segments]).then(
-      (file) => {
-        if (file === null) {
+      (found) => {
+        if (found === null) {
           sendError(res, 404, 'HTTP_NOT_FOUND', 'no such HLS file');
           return;
         }
         res.setHeader('Content-Type', parsed.contentType);
         res.setHeader('Cache-Control', HLS_CACHE_CONTROL[parsed.kind]);
         res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.sendFile(file, { cacheControl: false, dotfiles: 'deny' }, (err?: Error) => {
+        res.sendFile(found.relative, { root: found.root, cacheControl: false, dotfiles: 'deny' }, (err?: Error) => {
           if (!err) return;
           const code = (err as NodeJS.ErrnoException).code;
           // The viewer went away mid-segment: routine for players that switch renditions.
@@ -49,8 +49,12 @@ export function hlsRoute(hlsRoot: string, log: Logger): RequestHandler {
             log.warn('hls send failed', { path: req.url, err: errorMessage(err) });
             return;
           }
-          // Deleted between realpath and open: the encoder rotated it out of the playlist.
-          if (code === 'ENOENT' || (err as { status?: number }).status === 404) {
+          // The error answer is JSON, not the file's type.
+          res.removeHeader('Content-Type');
+          const status = (err as { status?: number }).status;
+          // Deleted between realpath and open (the encoder rotated it out of the playlist), or
+          // refused by send itself (403: a link that resolves to a dot-file): not a file we serve.
+          if (code === 'ENOENT' || status === 404 || status === 403) {
             sendError(res, 404, 'HTTP_NOT_FOUND', 'no such HLS file');
             return;
           }

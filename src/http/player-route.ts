@@ -88,7 +88,9 @@ export function playerRoute(playerDir: string = findPlayerDir()): Router {
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (entry.contentType === html) res.setHeader('Content-Security-Policy', PLAYER_CSP);
-    res.sendFile(entry.file, { cacheControl: false }, (err?: Error) => {
+    // Sent from its own folder: with an absolute path, send would refuse every file whose path
+    // has a dot-folder anywhere (a checkout under ~/.local, pnpm's node_modules/.pnpm).
+    res.sendFile(path.basename(entry.file), { root: path.dirname(entry.file), cacheControl: false }, (err?: Error) => {
       if (err && !res.headersSent) next(err);
     });
   });

@@ -4,19 +4,30 @@ import path from 'node:path';
 /** Errors that mean "no such file here" rather than a server fault. */
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EACCES']);
 
+/** InsideFile is a regular file found inside a root, as the real root and the path below it. */
+export interface InsideFile {
+  /** Real path of the root (symlinks resolved). */
+  readonly root: string;
+  /** The file's real path relative to `root`: never absolute, never starting with "..". */
+  readonly relative: string;
+}
+
 /**
- * resolveInside returns the real path of the regular file `root/...segments`, or null when it
- * does not exist, is not a regular file, or resolves (through symlinks) outside `root`.
+ * resolveInside finds the regular file `root/...segments` and returns where it really is, below
+ * the real root, or null when it does not exist, is not a regular file (a directory, a FIFO that
+ * would block a reader, a device), or resolves (through symlinks) outside `root`.
  * Segments must already be validated names (see parseHlsPath); this adds the file-system check.
+ * Callers send `relative` with `root` as the sender's root, so the sender checks containment
+ * again and judges dot-names below the root only (a root under ~/.local is fine).
  */
-export async function resolveInside(root: string, segments: readonly string[]): Promise<string | null> {
+export async function resolveInside(root: string, segments: readonly string[]): Promise<InsideFile | null> {
   try {
     const realRoot = await realpath(root);
     const real = await realpath(path.join(realRoot, ...segments));
-    const prefix = realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep;
-    if (!real.startsWith(prefix)) return null;
+    const relative = path.relative(realRoot, real);
+    if (relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return null;
     const st = await stat(real);
-    return st.isFile() ? real : null;
+    return st.isFile() ? { root: realRoot, relative } : null;
   } catch (err) {
     if (MISSING.has((err as NodeJS.ErrnoException).code ?? '')) return null;
     throw err;

@@ -154,3 +154,35 @@ describe('uprez image (bicubic, no model file needed)', () => {
     expect(io.out()).toMatch(/^Usage: uprez image IN\.\.\. --out DIR/);
   });
 });
+
+describe('uprez image progress and --json', () => {
+  test('--json: one object per image and a summary on stdout, progress JSON lines on stderr', async () => {
+    await writeFile(path.join(dir, 'a.png'), encodePng(picture(6, 4)));
+    await writeFile(path.join(dir, 'bad.png'), Buffer.from('nope'));
+    const io = captureIo();
+    const inputs = [path.join(dir, 'a.png'), path.join(dir, 'bad.png')];
+    expect(await runImageCommand([...inputs, '--out', path.join(dir, 'o'), '--model', 'bicubic', '--json'], io)).toBe(1);
+    const out = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(out).toHaveLength(3);
+    expect(out[0]).toMatchObject({ input: inputs[0], output: path.join(dir, 'o', 'a.png'), width: 6, height: 4, outWidth: 12, outHeight: 8, model: 'bicubic' });
+    expect(out[1]).toEqual({ input: inputs[1], error: 'not a PNG or JPEG file' });
+    expect(out[2]).toMatchObject({ summary: true, ok: 1, failed: [inputs[1]], total: 2, scale: 2, model: 'bicubic', outDir: path.join(dir, 'o') });
+    const progress = io.err().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(progress[0]).toMatchObject({ label: 'image', done: 1, total: 2, unit: 'images', ok: 1, failed: 0 });
+    expect(progress.at(-1)).toMatchObject({ label: 'image', done: 2, total: 2, ok: 1, failed: 1, finished: true, etaS: 0 });
+  });
+
+  test('on a terminal: a progress bar on stderr, result lines on stdout erase the bar line first', async () => {
+    await writeFile(path.join(dir, 'a.png'), encodePng(picture(4, 4)));
+    let out = '';
+    let err = '';
+    const io: CliIo = {
+      stdout: { write: (s: string) => (out += s), isTTY: true },
+      stderr: { write: (s: string) => (err += s), isTTY: true },
+      env: {},
+    };
+    expect(await runImageCommand([path.join(dir, 'a.png'), '--out', path.join(dir, 'o'), '--model', 'bicubic'], io)).toBe(0);
+    expect(out.startsWith(`\x1b[2K${path.join(dir, 'a.png')} -> `)).toBe(true);
+    expect(err).toMatch(/^\r\x1b\[2Kimage {2}\[#{24}\] {2}1\/1 images {2}100%[^\n]*\n$/);
+  });
+});

@@ -10,10 +10,11 @@ import { upscaleRgb } from '../image/upscale-rgb.js';
 import { createLogger } from '../log/logger.js';
 import type { CliIo, Command } from './cli-io.js';
 import { parseFlags } from './parse-flags.js';
+import { createProgress, progressStream, type Progress } from './progress.js';
 
 /** IMAGE_USAGE is the help text of `uprez image`. */
 export const IMAGE_USAGE = [
-  'Usage: uprez image IN... --out DIR [--scale 2|4] [--model NAME|PATH|bicubic] [--provider auto|cpu|cuda]',
+  'Usage: uprez image IN... --out DIR [--scale 2|4] [--model NAME|PATH|bicubic] [--provider auto|cpu|cuda] [--json]',
   '',
   'Upscales PNG/JPEG images and writes DIR/<base name>.png (DIR is created). Y (full-range BT.601,',
   'as in JPEG) goes through the model, Cb/Cr through bicubic; alpha is dropped. A file that cannot be',
@@ -22,6 +23,8 @@ export const IMAGE_USAGE = [
   '  --model     model NAME in models/, a path to an .onnx file, or bicubic (no network);',
   '              default: the default model for the scale',
   '  --provider  onnxruntime execution provider: auto (default), cpu, cuda',
+  '  --json      one JSON object per line on stdout (each image, then a summary with "summary": true);',
+  '              progress as JSON lines on stderr',
   '',
 ].join('\n');
 
@@ -30,6 +33,7 @@ const SPEC = {
   scale: { type: 'string' },
   model: { type: 'string' },
   provider: { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
 
@@ -92,14 +96,40 @@ async function readInput(input: string): Promise<Buffer> {
   }
 }
 
-/** upscaleOne reads, upscales and writes one input; it returns the line to print or throws a message for the error line. */
-async function upscaleOne(input: string, outPath: string, model: OpenedLumaModel, scale: number): Promise<string> {
+/** ImageResult is what one upscaled input reports (the text line and the --json object). */
+interface ImageResult {
+  readonly input: string;
+  readonly output: string;
+  readonly width: number;
+  readonly height: number;
+  readonly outWidth: number;
+  readonly outHeight: number;
+  readonly model: string;
+  readonly inferMs: number | null;
+}
+
+/** upscaleOne reads, upscales and writes one input; it returns what to report or throws a message for the error line. */
+async function upscaleOne(input: string, outPath: string, model: OpenedLumaModel, scale: number): Promise<ImageResult> {
   const bytes = await readInput(input);
   const img = decodeImage(bytes);
   const up = await upscaleRgb(img, scale, model.upscaler);
   await writeFileReplacing(outPath, encodePng(up.image));
-  const ms = up.inferMs === undefined ? '' : ` (${model.name} ${up.inferMs.toFixed(0)} ms)`;
-  return `${input} -> ${outPath}  ${img.width}x${img.height} -> ${up.image.width}x${up.image.height}${ms}`;
+  const inferMs = up.inferMs === undefined ? null : Math.round(up.inferMs * 10) / 10;
+  return { input, output: outPath, width: img.width, height: img.height, outWidth: up.image.width, outHeight: up.image.height, model: model.name, inferMs };
+}
+
+function resultLine(r: ImageResult): string {
+  const ms = r.inferMs === null ? '' : ` (${r.model} ${r.inferMs.toFixed(0)} ms)`;
+  return `${r.input} -> ${r.output}  ${r.width}x${r.height} -> ${r.outWidth}x${r.outHeight}${ms}`;
+}
+
+/**
+ * imageProgress is a bar on a terminal and JSON lines with --json, on stderr. Text output to a
+ * pipe or file gets none: each image already prints its own line as it finishes.
+ */
+function imageProgress(io: CliIo, total: number, json: boolean): Progress | undefined {
+  if (!json && !io.stderr.isTTY) return undefined;
+  return createProgress({ label: 'image', total, unit: 'images', json, out: progressStream(io.stderr) });
 }
 
 /**
@@ -116,6 +146,7 @@ export const runImageCommand: Command = async (argv, io) => {
   if (typeof outFlag !== 'string' || outFlag === '') throw new UprezError('CLI_MISSING_FLAG', '--out DIR is required', 'cli');
   if (positionals.length === 0) throw new UprezError('CLI_MISSING_ARG', 'give at least one input image (uprez image IN... --out DIR)', 'cli');
   const scale = parseScaleFlag(values['scale'], 2) as 2 | 4;
+  const json = values['json'] === true;
   const provider = parseProviderFlag(values['provider']);
   const outDir = path.resolve(outFlag);
   await mkdir(outDir, { recursive: true });
@@ -125,6 +156,10 @@ export const runImageCommand: Command = async (argv, io) => {
   let ok = 0;
   const failed: string[] = [];
   const taken = new Map<string, string>();
+  const progress = imageProgress(io, positionals.length, json);
+  // The bar leaves the cursor at column 0 of its line; erasing that line first keeps a result
+  // line from ending in the tail of the bar.
+  const lead = progress && !json && io.stdout.isTTY ? '\x1b[2K' : '';
   try {
     for (const input of positionals) {
       try {
@@ -133,18 +168,27 @@ export const runImageCommand: Command = async (argv, io) => {
         const earlier = taken.get(name);
         if (earlier !== undefined) throw new Error(`${name} was already written for ${earlier} in this run`);
         if (path.resolve(input) === outPath) throw new Error(`would overwrite its own input ${outPath}`);
-        io.stdout.write(await upscaleOne(input, outPath, model, model.scale) + '\n');
+        const result = await upscaleOne(input, outPath, model, model.scale);
+        io.stdout.write(json ? JSON.stringify(result) + '\n' : lead + resultLine(result) + '\n');
         taken.set(name, input);
         ok++;
       } catch (err) {
         failed.push(input);
-        io.stderr.write(`uprez image: ${input}: ${errorMessage(err)}\n`);
+        if (json) io.stdout.write(JSON.stringify({ input, error: errorMessage(err) }) + '\n');
+        else io.stderr.write(`${lead}uprez image: ${input}: ${errorMessage(err)}\n`);
       }
+      progress?.update(ok + failed.length, { ok, failed: failed.length });
     }
   } finally {
+    progress?.finish();
     await model.close();
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (json) {
+    const summary = { summary: true, ok, failed, total: positionals.length, scale: model.scale, model: model.name, provider: model.provider, outDir, seconds: Number(seconds) };
+    io.stdout.write(JSON.stringify(summary) + '\n');
+    return failed.length ? 1 : 0;
+  }
   const summary = `upscaled ${ok} of ${positionals.length} image${positionals.length === 1 ? '' : 's'} x${model.scale} with ${model.name} (${model.provider}) into ${outDir} in ${seconds} s`;
   io.stdout.write(failed.length ? `${summary}; ${failed.length} failed: ${failed.join(', ')}\n` : `${summary}\n`);
   return failed.length ? 1 : 0;

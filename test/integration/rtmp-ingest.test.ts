@@ -122,6 +122,68 @@ describe('RtmpIngest (real ffmpeg over RTMP)', () => {
   });
 });
 
+/** closedWithin resolves true when the server closes `sock` within `ms`. */
+function closedWithin(sock: net.Socket, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    sock.once('close', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
+async function connect(port: number): Promise<net.Socket> {
+  const sock = net.connect(port, '127.0.0.1');
+  sock.on('error', () => {
+    /* the server may reset us; that is the point */
+  });
+  await new Promise((r) => sock.once('connect', r));
+  return sock;
+}
+
+describe('RtmpIngest against hostile clients', () => {
+  test('a truncated handshake, garbage after a real handshake and a silent half-open socket are dropped; a live publish is untouched', async () => {
+    const { port, events } = await startIngest({ idleTimeoutMs: 1_500 });
+    const pub = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/steady`, seconds: 5 });
+    publishers.push(pub);
+    await until(() => events.publish.length === 1);
+
+    // C0 and a third of C1, then nothing.
+    const truncated = await connect(port);
+    truncated.write(Buffer.concat([Buffer.from([3]), Buffer.alloc(500, 7)]));
+    // A whole handshake, then chunk headers announcing a 16 MB AMF command, then noise.
+    const garbage = await connect(port);
+    const s0s1s2 = new Promise<void>((resolve) => {
+      let got = 0;
+      garbage.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got >= 1 + 1536 * 2) resolve();
+      });
+    });
+    garbage.write(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536, 1)]));
+    await s0s1s2;
+    garbage.write(Buffer.alloc(1536, 2)); // C2
+    garbage.write(Buffer.from([0x03, 0, 0, 0, 0xff, 0xff, 0xff, 0x14, 0, 0, 0, 0]));
+    garbage.write(Buffer.alloc(8192, 0xee));
+    // Connected, never a byte.
+    const silent = await connect(port);
+
+    const closes = await Promise.all([truncated, garbage, silent].map((s) => closedWithin(s, 6_000)));
+    expect(closes).toEqual([true, true, true]);
+    expect(await pub.done).toBe(0);
+    await until(() => events.unpublish.length === 1);
+    expect(events.clean).toEqual([true]);
+    expect(events.publish).toHaveLength(1);
+
+    // And the server still takes a new publish.
+    const again = startPublisher({ url: `rtmp://127.0.0.1:${port}/live/after`, seconds: 1 });
+    publishers.push(again);
+    expect(await again.done).toBe(0);
+    expect(events.publish.map((e) => e.key)).toEqual(['steady', 'after']);
+  });
+});
+
 describe('RtmpIngest publish auth and rate limit', () => {
   test('a key list admits listed keys only', async () => {
     const { port, events } = await startIngest({ auth: { mode: 'keys', keys: new Set(['allowed']) } });

@@ -19,6 +19,12 @@ export interface DecoderArgsOptions {
    * change back to the size it started with.
    */
   size?: { width: number; height: number };
+  /**
+   * Start decoding this many seconds into the input (-ss before -i: an accurate seek, frames
+   * before it are decoded and discarded, so frame 0 is the first frame at or after it and audio
+   * starts at the same instant). Used to resume a file job at a segment boundary.
+   */
+  seekSeconds?: number;
 }
 
 /** The fd on which the decoder's ffmpeg writes PCM audio (a pipe the child is spawned with). */
@@ -61,6 +67,10 @@ export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
     if (/^rtmp/i.test(o.input)) args.push('-rtmp_live', 'live');
   }
   if (o.realtime) args.push('-re');
+  if (o.seekSeconds !== undefined && o.seekSeconds !== 0) {
+    if (!(Number.isFinite(o.seekSeconds) && o.seekSeconds > 0)) throw new RangeError(`seekSeconds must be >= 0, got ${o.seekSeconds}`);
+    args.push('-ss', o.seekSeconds.toFixed(6));
+  }
   args.push('-i', isUrl(o.input) ? o.input : fileInput(o.input));
   args.push('-map', '0:v:0', '-fps_mode', 'cfr');
   if (o.fps) args.push('-r', `${o.fps.num}/${o.fps.den}`);

@@ -25,6 +25,8 @@ export interface DecoderOptions {
   rwTimeoutMs?: number;
   /** Deliver frames of exactly this size (scaled to fit and padded); see DecoderArgsOptions.size. */
   size?: { width: number; height: number };
+  /** Start this many seconds into the input (accurate seek; see DecoderArgsOptions.seekSeconds). */
+  seekSeconds?: number;
 }
 
 /** DecoderEvents are what a Decoder emits. */
@@ -76,6 +78,7 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
       fps: opts.fps,
       rwTimeoutMs: opts.rwTimeoutMs,
       size: opts.size,
+      seekSeconds: opts.seekSeconds,
     });
     this.proc = new SupervisedProcess({
       name: 'decoder',

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { VideoInfo } from '../decode/video-info.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
+import { frameSegmentHlsTime, frameSegmentKeyframeArgs } from './frame-segments.js';
 import type { Rung } from './ladder.js';
+import { pushOutputArgs, type PushOutput } from './push-output.js';
 import { videoCodecArgs, type VideoEncoder } from './video-codec.js';
 
 /** File layout of the encoder's output directory. */
@@ -40,6 +42,15 @@ export interface EncoderArgsOptions {
    * and the first new segment carries #EXT-X-DISCONTINUITY) instead of starting them over.
    */
   append?: boolean;
+  /**
+   * Segments of exactly this many frames (keyframes at every multiple, see frame-segments.ts)
+   * instead of segmentSeconds boundaries: file jobs, which resume at a segment boundary.
+   */
+  segmentFrames?: number;
+  /** Shift every output timestamp by this many seconds (a resumed file job continues its timeline). */
+  outputTsOffsetSeconds?: number;
+  /** Also send the top rung and the audio to this RTMP(S) server (uprez restream --to). */
+  push?: PushOutput;
 }
 
 /**
@@ -103,8 +114,8 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
   args.push(
     ...videoCodecArgs(o.videoEncoder ?? 'x264'),
     '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-    '-flags', '+cgop', '-bf', '0', '-sc_threshold', '0', '-g', String(gop),
-    '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`,
+    '-flags', '+cgop', '-bf', '0', '-sc_threshold', '0',
+    ...(o.segmentFrames ? frameSegmentKeyframeArgs(o.segmentFrames) : ['-g', String(gop), '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`]),
   );
   o.rungs.forEach((r, i) => {
     args.push(
@@ -121,7 +132,9 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
   // Packets of encoders that start first (audio) wait here until every rung has its first frame.
   args.push('-max_muxing_queue_size', '4096');
   const flags = ['independent_segments', 'temp_file'];
-  args.push('-f', 'hls', '-hls_time', String(o.segmentSeconds), '-hls_segment_type', 'mpegts');
+  if (o.outputTsOffsetSeconds) args.push('-output_ts_offset', o.outputTsOffsetSeconds.toFixed(6));
+  const hlsTime = o.segmentFrames ? frameSegmentHlsTime(o.segmentFrames, o.input) : String(o.segmentSeconds);
+  args.push('-f', 'hls', '-hls_time', hlsTime, '-hls_segment_type', 'mpegts');
   if (o.live) {
     // ENDLIST is the caller's to write (Encoder.end): a live encoder also ends when its publisher
     // drops or it is restarted, and then the playlist must go on, not end.
@@ -139,5 +152,7 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
     '-hls_segment_filename', path.join(o.outDir, '%v', HLS_LAYOUT.segmentPattern),
     path.join(o.outDir, '%v', HLS_LAYOUT.media),
   );
+  const top = o.rungs[0];
+  if (o.push && top) args.push(...pushOutputArgs(o.push, o.input, top, o.hasAudio, o.segmentFrames ?? gop));
   return args;
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { frameGeometry } from '../upscale/frame.js';
 import { ENCODER_AUDIO_FD, HLS_LAYOUT, buildEncoderArgs } from './encoder-args.js';
 import { buildLadder, type Rung } from './ladder.js';
+import type { PushOutput } from './push-output.js';
 import type { VideoEncoder } from './video-codec.js';
 import { SegmentWatcher } from './segment-watcher.js';
 import { Y4M_FRAME_MARKER, y4mStreamHeader } from './y4m-header.js';
@@ -44,6 +45,14 @@ export interface EncoderOptions {
   listSize?: number;
   /** close(): how long ffmpeg may take to finish after EOF before it is killed. Default 2000 ms. */
   closeGraceMs?: number;
+  /** Segments of exactly this many frames (file jobs; see EncoderArgsOptions.segmentFrames). */
+  segmentFrames?: number;
+  /** Shift every output timestamp by this many seconds (a resumed file job). */
+  outputTsOffsetSeconds?: number;
+  /** Also push the top rung and the audio to an RTMP(S) server (uprez restream --to). */
+  push?: PushOutput;
+  /** Extra rung heights between the source and the upscaled size, e.g. [2160] (see buildLadder). */
+  extraRungHeights?: readonly number[];
   /** H.264 encoder: x264 (default) or nvenc. */
   videoEncoder?: VideoEncoder;
 }
@@ -109,7 +118,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
   constructor(private readonly opts: EncoderOptions) {
     super();
     this.log = opts.log.child({ stage: 'encoder' });
-    this.rungs = buildLadder(opts.source, opts.scale, opts.hasAudio);
+    this.rungs = buildLadder(opts.source, opts.scale, opts.hasAudio, opts.extraRungHeights);
     this.input = { ...opts.source, width: opts.source.width * opts.scale, height: opts.source.height * opts.scale };
     this.frameBytes = frameGeometry(this.input.width, this.input.height).frameSize;
     this.videoLimit = (opts.videoBufferFrames ?? 4) * (this.frameBytes + Y4M_FRAME_MARKER.length);
@@ -128,6 +137,9 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
       videoEncoder: opts.videoEncoder,
       append: opts.append,
       listSize: opts.listSize,
+      segmentFrames: opts.segmentFrames,
+      outputTsOffsetSeconds: opts.outputTsOffsetSeconds,
+      push: opts.push,
     });
     this.proc = new SupervisedProcess({
       name: 'encoder',

@@ -46,9 +46,11 @@ export function evenDown(n: number): number {
  * buildLadder returns the renditions for a source upscaled by an integer `scale`: rung 0 at the
  * upscaled size, rung 1 at the source size (scaled down from the upscaled frames inside
  * ffmpeg). Odd sizes are rounded down to even; with scale 1 both rungs would be the same, so
- * there is one. Rungs are ordered from the largest, bitrates strictly decreasing.
+ * there is one. Each of `extraHeights` (e.g. 2160 for a 4K rung of an 8K output) that lies
+ * strictly between the two adds a rung of that height at the upscaled aspect ratio. Rungs are
+ * ordered from the largest, bitrates strictly decreasing.
  */
-export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean): Rung[] {
+export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean, extraHeights: readonly number[] = []): Rung[] {
   if (!Number.isInteger(scale) || scale < 1) throw new RangeError(`scale must be a positive integer, got ${scale}`);
   if (!Number.isInteger(source.width) || !Number.isInteger(source.height) || source.width < 1 || source.height < 1) {
     throw new RangeError(`invalid source size ${source.width}x${source.height}`);
@@ -57,6 +59,12 @@ export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean)
   const fps = source.fpsNum / source.fpsDen;
   const sizes: [number, number][] = [[evenDown(source.width * scale), evenDown(source.height * scale)]];
   const low: [number, number] = [evenDown(source.width), evenDown(source.height)];
+  const top = sizes[0] as [number, number];
+  for (const h of [...new Set(extraHeights)].sort((a, b) => b - a)) {
+    if (!Number.isInteger(h) || h < 2) throw new RangeError(`extra rung height must be a whole number >= 2, got ${h}`);
+    if (h >= top[1] || h <= low[1]) continue;
+    sizes.push([evenDown(Math.round((top[0] * h) / top[1])), evenDown(h)]);
+  }
   if (low[0] !== sizes[0]?.[0] || low[1] !== sizes[0]?.[1]) sizes.push(low);
   return sizes.map(([width, height]) => rung(width, height, fps, hasAudio));
 }

@@ -1,0 +1,384 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Decoder } from '../decode/decoder.js';
+import type { VideoInfo } from '../decode/video-info.js';
+import { Encoder } from '../encode/encoder.js';
+import { buildLadder } from '../encode/ladder.js';
+import { UprezError } from '../errors.js';
+import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
+import { probeMedia } from '../ffmpeg/probe.js';
+import type { ProcessExit } from '../ffmpeg/supervised-process.js';
+import type { Logger } from '../log/logger.js';
+import { RateWindow } from '../stream/rate-window.js';
+import { frameGeometry, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
+import { UpscaleStage } from '../upscale/upscale-stage.js';
+import { inputLocation, type FileInput } from './file-input.js';
+import { readJobState, sameJob, writeJobState, type FileJobIdentity, type FileJobState } from './job-state-file.js';
+import { resumePointFor, segmentPlanFor, segmentsComplete, type ResumePoint, type SegmentPlan } from './segment-plan.js';
+import { UpscaleChain } from './upscale-chain.js';
+import type { UpscalePlan } from './upscale-plan.js';
+import { finalizeVod } from './vod-finalize.js';
+
+/** FileProgress is reported while a file job encodes (frames count from the start of the file). */
+export interface FileProgress {
+  readonly framesDone: number;
+  /** Estimated from the input's duration; null when the input does not say. */
+  readonly totalFrames: number | null;
+  /** Output frames per second over the last seconds. */
+  readonly fps: number;
+  readonly etaSeconds: number | null;
+  readonly segmentsDone: number;
+  /** Frame this run started at (0, or where a resumed job picked up). */
+  readonly resumedAtFrame: number;
+}
+
+/** FileTranscodeOptions configure one `uprez file` job. */
+export interface FileTranscodeOptions {
+  readonly binaries: FfmpegBinaries;
+  readonly input: FileInput;
+  readonly outDir: string;
+  /** The upscaler (owned by the caller, who closes it). */
+  readonly upscale: UpscalePlan;
+  readonly mp4: boolean;
+  /** Segment length, seconds (a whole number of frames near it). Default 2. */
+  readonly segmentSeconds?: number;
+  /** Frames each upscale stage holds before the decoder waits. Default 4. */
+  readonly maxInFlight?: number;
+  readonly log: Logger;
+  readonly onProgress?: (p: FileProgress) => void;
+  /** Aborting stops the job; what is finished stays, and a rerun resumes from it. */
+  readonly signal?: AbortSignal;
+}
+
+/** FileTranscodeResult is what a finished job reports. */
+export interface FileTranscodeResult {
+  readonly master: string;
+  readonly mp4: string | null;
+  readonly subtitles: readonly string[];
+  readonly segments: number;
+  readonly totalFrames: number;
+  /** Segment this run started at (0 unless resumed; equal to `segments` when there was nothing left to do). */
+  readonly resumedAtSegment: number;
+  readonly framesThisRun: number;
+  readonly seconds: number;
+  readonly source: { readonly width: number; readonly height: number; readonly fps: number };
+  readonly output: { readonly width: number; readonly height: number };
+  readonly rungs: readonly string[];
+  readonly upscaler: string;
+  readonly hasAudio: boolean;
+}
+
+/** Every file job's timeline starts here (seconds): each run then shifts by the same amount (see below). */
+const TIMELINE_BASE_SECONDS = 10;
+/** A 2160p rung whenever the output is taller (an 8K x4 output also gets a 4K rung). */
+const EXTRA_RUNG_HEIGHTS: readonly number[] = [2160];
+
+/**
+ * transcodeFile runs one file job: decoder (-ss at the first missing segment when resuming) ->
+ * upscale stage(s) in quality mode (every frame through the model) -> encoder writing an HLS
+ * ladder in segments of a fixed number of frames, then finalizeVod (VOD playlists, subtitles,
+ * MP4). Progress is kept in DIR/.uprez-job.json after each segment finished in every rung, so an
+ * interrupted job (killed, cancelled, crashed) continues from there on the next run.
+ *
+ * Timestamps: run r's output is shifted by TIMELINE_BASE_SECONDS + its start time. The base keeps
+ * every run's first timestamps positive (AAC priming starts audio 21 ms early, and ffmpeg would
+ * shift a run that starts negative by that much, so the first run would sit 21 ms off the others).
+ */
+export async function transcodeFile(o: FileTranscodeOptions): Promise<FileTranscodeResult> {
+  return new FileTranscode(o).run();
+}
+
+class FileTranscode {
+  private readonly log: Logger;
+  private readonly started = performance.now();
+  private readonly rate = new RateWindow(5_000);
+  private readonly highest = new Map<string, number>();
+  private decoder: Decoder | null = null;
+  private chain: UpscaleChain | null = null;
+  private encoder: Encoder | null = null;
+  private plan: SegmentPlan | null = null;
+  private resume: ResumePoint = { startSegment: 0, startFrame: 0, startSeconds: 0 };
+  private state: FileJobState | null = null;
+  private saving: Promise<void> = Promise.resolve();
+  private totalEstimate: number | null = null;
+  private geometry: FrameGeometry | null = null;
+  private seq = 0;
+  private framesOut = 0;
+  private lastProgress = 0;
+  private waits = { warmUp: false, stage: false, encoder: false };
+  private pendingAudio: Buffer[] = [];
+  private stopped = false;
+  private decoderDone = false;
+  private failure: UprezError | null = null;
+  private resolveDone!: (exit: ProcessExit) => void;
+  private readonly done = new Promise<ProcessExit>((r) => (this.resolveDone = r));
+
+  constructor(private readonly o: FileTranscodeOptions) {
+    this.log = o.log.child({ stage: 'file' });
+  }
+
+  async run(): Promise<FileTranscodeResult> {
+    const o = this.o;
+    const location = inputLocation(o.input);
+    if (o.signal?.aborted) throw cancelled();
+    await mkdir(o.outDir, { recursive: true });
+    const probe = await probeMedia(o.binaries.ffprobe, location);
+    const video = probe.streams.find((s) => s.codecType === 'video');
+    if (!video) throw new UprezError('FILE_NO_VIDEO', `${location} has no video stream`, 'decoder');
+    const hasAudio = probe.streams.some((s) => s.codecType === 'audio');
+    const duration = probe.format.duration ?? video.duration;
+    const identity: FileJobIdentity = {
+      input: location,
+      inputSize: o.input.kind === 'file' ? o.input.size : null,
+      inputMtimeMs: o.input.kind === 'file' ? o.input.mtimeMs : null,
+      scale: o.upscale.scale,
+      upscaler: o.upscale.description,
+      segmentSeconds: o.segmentSeconds ?? 2,
+    };
+    const prev = await readJobState(o.outDir);
+    let fps: { num: number; den: number } | undefined;
+    if (prev && sameJob(prev, identity) && prev.hasAudio === hasAudio) {
+      if (prev.finished && prev.totalFrames !== null) return this.finishAgain(prev);
+      this.plan = { segmentFrames: prev.segmentFrames, fpsNum: prev.fpsNum, fpsDen: prev.fpsDen };
+      this.resume = resumePointFor(this.plan, prev.segmentsDone);
+      this.state = prev;
+      fps = { num: prev.fpsNum, den: prev.fpsDen };
+      if (prev.segmentsDone > 0) {
+        this.log.info('resuming', { segment: this.resume.startSegment, frame: this.resume.startFrame, atSeconds: +this.resume.startSeconds.toFixed(3) });
+      }
+    } else if (prev) {
+      this.log.info('the output directory holds another job (input or settings differ); starting over', { dir: o.outDir });
+      for (const r of prev.rungs) await rm(path.join(o.outDir, r), { recursive: true, force: true });
+    }
+    const probedFps = video.fps ?? (fps ? fps.num / fps.den : undefined);
+    if (duration !== undefined && probedFps) this.totalEstimate = Math.max(1, Math.round(duration * probedFps));
+
+    const decoder = new Decoder({ binaries: o.binaries, input: location, hasAudio, log: this.log, seekSeconds: this.resume.startSeconds, ...(fps ? { fps } : {}) });
+    this.decoder = decoder;
+    decoder.on('info', (info) => this.onInfo(info, identity, hasAudio));
+    decoder.on('frame', (data) => this.onFrame(data));
+    decoder.on('audio', (chunk) => this.onAudio(chunk));
+    decoder.on('exit', (e) => this.resolveDone(e));
+    const abort = (): void => this.stop(cancelled());
+    o.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      decoder.start();
+      const exit = await this.done;
+      return await this.complete(exit, hasAudio);
+    } finally {
+      o.signal?.removeEventListener('abort', abort);
+      this.chain?.close();
+      await Promise.allSettled([this.decoder?.close(), this.encoder?.close()]);
+      await this.saving;
+    }
+  }
+
+  private onInfo(info: VideoInfo, identity: FileJobIdentity, hasAudio: boolean): void {
+    const prev = this.state;
+    if (prev && (prev.width !== info.width || prev.height !== info.height || prev.fpsNum !== info.fpsNum || prev.fpsDen !== info.fpsDen)) {
+      this.stop(new UprezError('FILE_CHANGED', `the input now decodes as ${info.width}x${info.height} at ${info.fpsNum}/${info.fpsDen}, not as the saved job says; delete ${this.o.outDir} to start over`, 'decoder'));
+      return;
+    }
+    const plan = this.plan ?? segmentPlanFor(info, identity.segmentSeconds);
+    this.plan = plan;
+    const g = frameGeometry(info.width, info.height);
+    this.geometry = g;
+    const up = this.o.upscale;
+    const stages = Array.from({ length: up.passes }, () => new UpscaleStage({ scale: up.passScale, latencyBudgetMs: 0, runner: up.runner, mode: 'quality', maxInFlight: this.o.maxInFlight ?? 4, log: this.log }));
+    const chain = new UpscaleChain(stages);
+    chain.onOutput((f) => this.onUpscaled(f));
+    this.chain = chain;
+    const encoder = new Encoder({
+      binaries: this.o.binaries,
+      outDir: this.o.outDir,
+      source: info,
+      scale: up.scale,
+      hasAudio,
+      live: false,
+      log: this.log,
+      segmentFrames: plan.segmentFrames,
+      startNumber: this.resume.startSegment,
+      outputTsOffsetSeconds: TIMELINE_BASE_SECONDS + this.resume.startSeconds,
+      extraRungHeights: EXTRA_RUNG_HEIGHTS,
+    });
+    this.encoder = encoder;
+    encoder.on('drain', () => this.setWait('encoder', false));
+    encoder.on('segment', (rung, file) => this.onSegment(rung, file));
+    encoder.on('exit', (e) => {
+      if (!this.stopped && !this.decoderDone) this.stop(new UprezError('FILE_ENCODE_FAILED', `the encoder exited mid-job (code ${e.code}): ${e.stderrTail.slice(-3).join(' | ')}`, 'encoder'));
+    });
+    encoder.start();
+    for (const chunk of this.pendingAudio) encoder.writeAudio(chunk);
+    this.pendingAudio = [];
+    this.state = {
+      version: 1,
+      ...identity,
+      width: info.width,
+      height: info.height,
+      fpsNum: info.fpsNum,
+      fpsDen: info.fpsDen,
+      hasAudio,
+      segmentFrames: plan.segmentFrames,
+      rungs: encoder.rungs.map((r) => r.name),
+      segmentsDone: this.resume.startSegment,
+      totalFrames: null,
+      finished: false,
+      updatedAt: new Date().toISOString(),
+    };
+    this.save();
+    this.log.info('file job started', {
+      input: `${info.width}x${info.height}@${(info.fpsNum / info.fpsDen).toFixed(3)}`,
+      output: `${info.width * up.scale}x${info.height * up.scale}`,
+      upscaler: up.description,
+      rungs: this.state.rungs.join(','),
+      segmentFrames: plan.segmentFrames,
+    });
+    this.setWait('warmUp', true);
+    void chain.warmUp(g, up.passScale).finally(() => this.setWait('warmUp', false));
+  }
+
+  private onFrame(data: Uint8Array): void {
+    const chain = this.chain;
+    const g = this.geometry;
+    const plan = this.plan;
+    if (!chain || !g || !plan || this.stopped) return;
+    const seq = this.seq++;
+    const now = performance.now();
+    // Quality mode has no deadline; the field is kept for the frame contract.
+    chain.push({ seq, pts: ((this.resume.startFrame + seq) * plan.fpsDen) / plan.fpsNum, arrivedAt: now, deadline: Number.POSITIVE_INFINITY, geometry: g, data });
+    if (!this.waits.stage) {
+      this.setWait('stage', true);
+      void chain.whenReady().then(() => this.setWait('stage', false));
+    }
+  }
+
+  private onAudio(chunk: Buffer): void {
+    if (this.stopped) return;
+    if (this.encoder) this.encoder.writeAudio(chunk);
+    else this.pendingAudio.push(chunk);
+  }
+
+  private onUpscaled(f: UpscaledFrame): void {
+    const encoder = this.encoder;
+    if (!encoder || this.stopped) return;
+    this.framesOut++;
+    const now = performance.now();
+    this.rate.mark(now);
+    if (!encoder.writeFrame(f.data)) this.setWait('encoder', true);
+    if (now - this.lastProgress >= 500) this.progress(now);
+  }
+
+  private setWait(kind: keyof FileTranscode['waits'], on: boolean): void {
+    this.waits[kind] = on;
+    if (on) this.decoder?.pause();
+    else if (!this.waits.warmUp && !this.waits.stage && !this.waits.encoder) this.decoder?.resume();
+  }
+
+  private onSegment(rung: string, file: string): void {
+    const n = Number(/seg_(\d+)\.ts$/.exec(file)?.[1]);
+    if (!Number.isInteger(n) || this.stopped || !this.state || !this.plan) return;
+    this.highest.set(rung, Math.max(n, this.highest.get(rung) ?? -1));
+    let done = segmentsComplete(this.state.rungs, this.highest);
+    // Before the input has ended, a segment is whole only once the frame after it was written.
+    if (!this.decoderDone) done = Math.min(done, Math.floor((this.resume.startFrame + (this.encoder?.framesWritten ?? 0) - 1) / this.plan.segmentFrames));
+    if (done <= this.state.segmentsDone) return;
+    this.state = { ...this.state, segmentsDone: done, updatedAt: new Date().toISOString() };
+    this.log.info('segment finished', { segment: done - 1, rungs: this.state.rungs.length });
+    this.save();
+  }
+
+  private save(): void {
+    const state = this.state;
+    if (!state) return;
+    this.saving = this.saving.then(() => writeJobState(this.o.outDir, state)).catch((err: unknown) => this.log.error('could not save the job state', { err }));
+  }
+
+  private progress(now: number): void {
+    this.lastProgress = now;
+    const framesDone = this.resume.startFrame + this.framesOut;
+    const fps = this.rate.rate(now);
+    const total = this.totalEstimate;
+    this.o.onProgress?.({
+      framesDone,
+      totalFrames: total,
+      fps,
+      etaSeconds: total !== null && fps > 0 ? Math.max(0, (total - framesDone) / fps) : null,
+      segmentsDone: this.state?.segmentsDone ?? 0,
+      resumedAtFrame: this.resume.startFrame,
+    });
+  }
+
+  /** stop ends the job early: children are closed, the state keeps what was finished. */
+  private stop(why: UprezError): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.failure = why;
+    this.log.warn('file job stopping', { code: why.code, why: why.message });
+    this.chain?.close();
+    void this.encoder?.close();
+    void this.decoder?.close();
+  }
+
+  private async complete(exit: ProcessExit, hasAudio: boolean): Promise<FileTranscodeResult> {
+    this.decoderDone = true;
+    if (this.failure) throw this.failure;
+    if (exit.code !== 0) {
+      this.stop(new UprezError('FILE_DECODE_FAILED', `decoding ${inputLocation(this.o.input)} failed (code ${exit.code}): ${exit.error ?? exit.stderrTail.slice(-3).join(' | ')}`, 'decoder'));
+      throw this.failure as unknown as UprezError;
+    }
+    const encoder = this.encoder;
+    const plan = this.plan;
+    if (!encoder || !plan || !this.chain || !this.state) throw new UprezError('FILE_EMPTY', 'the input produced no video frames', 'decoder');
+    await this.chain.flush();
+    const encExit = await encoder.end();
+    if (this.failure) throw this.failure;
+    if (encExit.code !== 0) throw new UprezError('FILE_ENCODE_FAILED', `the encoder failed (code ${encExit.code}): ${encExit.stderrTail.slice(-3).join(' | ')}`, 'encoder');
+    const totalFrames = this.resume.startFrame + this.framesOut;
+    this.progress(performance.now());
+    const result = await finalizeVod({ binaries: this.o.binaries, log: this.log, outDir: this.o.outDir, input: inputLocation(this.o.input), rungs: encoder.rungs, plan, totalFrames, mp4: this.o.mp4, signal: this.o.signal });
+    this.state = { ...this.state, segmentsDone: result.segments, totalFrames, finished: true, updatedAt: new Date().toISOString() };
+    this.save();
+    await this.saving;
+    const seconds = (performance.now() - this.started) / 1000;
+    this.log.info('file job finished', { frames: totalFrames, thisRun: this.framesOut, segments: result.segments, seconds: +seconds.toFixed(1) });
+    return {
+      ...result,
+      totalFrames,
+      resumedAtSegment: this.resume.startSegment,
+      framesThisRun: this.framesOut,
+      seconds,
+      source: { width: this.state.width, height: this.state.height, fps: plan.fpsNum / plan.fpsDen },
+      output: { width: this.state.width * this.o.upscale.scale, height: this.state.height * this.o.upscale.scale },
+      rungs: encoder.rungs.map((r) => r.name),
+      upscaler: this.o.upscale.description,
+      hasAudio,
+    };
+  }
+
+  /** finishAgain handles a job whose encode is complete: the playlists (and MP4) are written again if missing. */
+  private async finishAgain(prev: FileJobState): Promise<FileTranscodeResult> {
+    const plan: SegmentPlan = { segmentFrames: prev.segmentFrames, fpsNum: prev.fpsNum, fpsDen: prev.fpsDen };
+    const source: VideoInfo = { width: prev.width, height: prev.height, fpsNum: prev.fpsNum, fpsDen: prev.fpsDen };
+    const rungs = buildLadder(source, prev.scale, prev.hasAudio, EXTRA_RUNG_HEIGHTS);
+    const totalFrames = prev.totalFrames ?? 0;
+    this.log.info('the job was already complete; checking its output', { frames: totalFrames });
+    const result = await finalizeVod({ binaries: this.o.binaries, log: this.log, outDir: this.o.outDir, input: prev.input, rungs, plan, totalFrames, mp4: this.o.mp4, signal: this.o.signal });
+    return {
+      ...result,
+      totalFrames,
+      resumedAtSegment: result.segments,
+      framesThisRun: 0,
+      seconds: (performance.now() - this.started) / 1000,
+      source: { width: prev.width, height: prev.height, fps: prev.fpsNum / prev.fpsDen },
+      output: { width: prev.width * prev.scale, height: prev.height * prev.scale },
+      rungs: rungs.map((r) => r.name),
+      upscaler: prev.upscaler,
+      hasAudio: prev.hasAudio,
+    };
+  }
+}
+
+function cancelled(): UprezError {
+  return new UprezError('JOB_CANCELLED', 'the job was cancelled', 'cli');
+}

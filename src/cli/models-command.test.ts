@@ -1,0 +1,101 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { defaultModelsDir, listModels } from '../upscale/model-registry.js';
+import type { CliIo } from './cli-io.js';
+import { main } from './dispatch.js';
+import { runModelsCommand, set5Of } from './models-command.js';
+
+function captureIo(): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, out: () => out, err: () => err };
+}
+
+let dir = '';
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'uprez-models-cmd-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** card writes NAME.json (and NAME.onnx unless `onnx` is false) into the temp folder. */
+async function card(name: string, fields: Record<string, unknown>, onnx = true): Promise<void> {
+  await writeFile(path.join(dir, `${name}.json`), JSON.stringify({ name, ...fields }));
+  if (onnx) await writeFile(path.join(dir, `${name}.onnx`), 'not read by the listing');
+}
+
+const set5 = (psnrY: number, bicubicPsnrY: number) => ({ set5: { psnrY, ssimY: 0.95, bicubicPsnrY, bicubicSsimY: 0.929 } });
+
+describe('set5Of', () => {
+  test.each([
+    [undefined, null],
+    [{ set5: { psnrY: 36 } }, null],
+    [{ set5: 'x' }, null],
+    [set5(36.5, 33.6), { psnrY: 36.5, ssimY: 0.95, bicubicPsnrY: 33.6, bicubicSsimY: 0.929 }],
+  ])('%j -> %j', (q, r) => expect(set5Of(q)).toEqual(r));
+});
+
+describe('uprez models', () => {
+  test('a table of the cards: scale, MACs/px, Set5 beside bicubic with the gain, default flag; skipped cards on stderr', async () => {
+    await card('b-x4', { scale: 4, description: 'big x4', macsPerPixel: 120000, quality: set5(31.2, 28.42), license: 'MIT' });
+    await card('a-x2', { scale: 2, description: 'fast x2', default: true, macsPerPixel: 5684, quality: set5(36.501, 33.637) });
+    await card('no-quality', { scale: 2, description: 'untested' });
+    await card('orphan', { scale: 2 }, false);
+    const io = captureIo();
+    expect(await runModelsCommand(['--dir', dir], io)).toBe(0);
+    const lines = io.out().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+SCALE\s+MACs\/px\s+Set5 PSNR-Y \(bicubic\)\s+gain\s+Set5 SSIM-Y \(bicubic\)\s+DEFAULT$/);
+    expect(lines[1]).toMatch(/^a-x2\s+x2\s+5,684\s+36\.50 dB \(33\.64\)\s+\+2\.86 dB\s+0\.9500 \(0\.9290\)\s+yes$/);
+    expect(lines[2]).toMatch(/^b-x4\s+x4\s+120,000\s+31\.20 dB \(28\.42\)\s+\+2\.78 dB\s+0\.9500 \(0\.9290\)$/);
+    expect(lines[3]).toMatch(/^no-quality\s+x2\s+-\s+-\s+-\s+-$/);
+    expect(io.out()).toContain('  a-x2: fast x2\n');
+    expect(io.out()).toContain('  b-x4: big x4 (MIT)\n');
+    expect(io.err()).toBe('uprez models: skipped orphan: no orphan.onnx beside the card\n');
+  });
+
+  test('--json: one array with the summary and the whole card of each model', async () => {
+    await card('a-x2', { scale: 2, description: 'fast x2', default: true, macsPerPixel: 5684, quality: set5(36.501, 33.637), extra: [1, 2] });
+    const io = captureIo();
+    expect(await runModelsCommand(['--json', '--dir', dir], io)).toBe(0);
+    const body = JSON.parse(io.out()) as Record<string, unknown>[];
+    expect(body).toEqual([
+      {
+        name: 'a-x2',
+        scale: 2,
+        default: true,
+        macsPerPixel: 5684,
+        set5: { psnrY: 36.501, ssimY: 0.95, bicubicPsnrY: 33.637, bicubicSsimY: 0.929, gainDb: 2.864 },
+        description: 'fast x2',
+        license: null,
+        path: path.join(dir, 'a-x2.onnx'),
+        card: expect.objectContaining({ name: 'a-x2', extra: [1, 2] }),
+      },
+    ]);
+  });
+
+  test('an empty folder says so', async () => {
+    const io = captureIo();
+    expect(await runModelsCommand(['--dir', dir], io)).toBe(0);
+    expect(io.out()).toMatch(/^no models in /);
+  });
+
+  test('through the dispatcher, the shipped models/ folder: every shipped card is listed, the default marked', async () => {
+    const shipped = listModels(defaultModelsDir());
+    expect(shipped.length).toBeGreaterThan(0);
+    const io = captureIo();
+    expect(await main(['models', '--json'], io)).toBe(0);
+    const body = JSON.parse(io.out()) as { name: string; default: boolean; scale: number }[];
+    expect(body.map((m) => m.name)).toEqual(shipped.map((m) => m.name));
+    expect(body.filter((m) => m.default && m.scale === 2)).toHaveLength(1);
+    const table = captureIo();
+    expect(await main(['models'], table)).toBe(0);
+    for (const m of shipped) expect(table.out()).toContain(m.name);
+  });
+
+  test('an unknown flag is named', async () => {
+    await expect(runModelsCommand(['--bogus'], captureIo())).rejects.toThrow(/unknown flag --bogus/);
+  });
+});

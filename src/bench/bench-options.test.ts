@@ -1,0 +1,38 @@
+import { describe, expect, test } from 'vitest';
+import { parseBenchOptions } from './bench-options.js';
+
+describe('uprez bench options', () => {
+  test('defaults: every benchmark, BENCHMARKS.md, auto provider, 60 s live', () => {
+    expect(parseBenchOptions([])).toEqual({
+      only: ['overhead', 'fallback', 'parallelism', 'live', 'density', 'gpu'],
+      quick: false,
+      out: 'BENCHMARKS.md',
+      model: undefined,
+      provider: 'auto',
+      threads: 1,
+      liveSeconds: 60,
+      help: false,
+    });
+  });
+
+  test('--only keeps report order; --quick shortens live runs; --no-write prints only', () => {
+    const o = parseBenchOptions(['--only', 'fallback,overhead', '--quick', '--no-write', '--provider', 'cuda']);
+    expect(o.only).toEqual(['overhead', 'fallback']);
+    expect(o.liveSeconds).toBe(15);
+    expect(o.out).toBeNull();
+    expect(o.provider).toBe('cuda');
+  });
+
+  test.each([
+    [['--only', 'fast'], /--only .*"fast"/],
+    [['--only', ''], /--only/],
+    [['--provider', 'tpu'], /--provider/],
+    [['--threads', '0'], /--threads/],
+    [['--live-seconds', '2'], /--live-seconds/],
+    [['--out', 'x.md', '--no-write'], /exclude/],
+    [['extra'], /unexpected argument/],
+    [['--bogus'], /bogus/],
+  ])('%j is refused, naming the flag', (argv, msg) => {
+    expect(() => parseBenchOptions(argv)).toThrow(msg);
+  });
+});

@@ -1,0 +1,84 @@
+/** `uprez bench` options: which benchmarks, how long, which model and provider. Pure. */
+import { UprezError } from '../errors.js';
+import { parseFlags } from '../cli/parse-flags.js';
+import { BENCH_IDS, type BenchId } from './bench-section.js';
+
+/** BenchOptions are the parsed `uprez bench` flags. */
+export interface BenchOptions {
+  readonly only: readonly BenchId[];
+  readonly quick: boolean;
+  /** Report file to update (the sections that ran are replaced); null: print only. */
+  readonly out: string | null;
+  /** Model name or path; undefined: the default for x2. */
+  readonly model: string | undefined;
+  readonly provider: 'auto' | 'cpu' | 'cuda';
+  /** onnxruntime intra-op threads for the overhead benchmark. */
+  readonly threads: number;
+  /** Seconds per live run (default 60; --quick 15). */
+  readonly liveSeconds: number;
+  readonly help: boolean;
+}
+
+const SPEC = {
+  only: { type: 'string' },
+  quick: { type: 'boolean' },
+  out: { type: 'string' },
+  'no-write': { type: 'boolean' },
+  model: { type: 'string' },
+  provider: { type: 'string' },
+  threads: { type: 'string' },
+  'live-seconds': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+/** BENCH_USAGE is the help text. */
+export const BENCH_USAGE = [
+  'Usage: uprez bench [--only LIST] [--quick] [--out BENCHMARKS.md | --no-write] [--model NAME|PATH] [--provider auto|cpu|cuda] [--threads N] [--live-seconds S]',
+  '',
+  `  --only LIST       comma-separated subset of: ${BENCH_IDS.join(', ')} (default: all)`,
+  '  --quick           fewer frames and repeats, 15 s live runs (a smoke run, not figures to publish)',
+  '  --out FILE        report file whose sections are replaced by this run (default BENCHMARKS.md)',
+  '  --no-write        print the tables only',
+  '  --provider P      onnxruntime execution provider (default auto: CUDA when available)',
+  '  --threads N       intra-op threads for the overhead benchmark (default 1, as the server)',
+  '  --live-seconds S  length of each live publish (default 60)',
+  '',
+].join('\n');
+
+function bad(msg: string): UprezError {
+  return new UprezError('CLI_BAD_FLAG', msg, 'cli');
+}
+
+/** parseBenchOptions parses `uprez bench` flags; every error names the flag. */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  const { values, positionals } = parseFlags(argv, SPEC);
+  if (positionals.length) throw bad(`unexpected argument "${positionals[0]}"`);
+  let only: BenchId[] = [...BENCH_IDS];
+  if (typeof values['only'] === 'string') {
+    const list = values['only'].split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = list.find((s) => !(BENCH_IDS as readonly string[]).includes(s));
+    if (unknown !== undefined || list.length === 0) throw bad(`--only takes a comma-separated list of ${BENCH_IDS.join(', ')}${unknown ? `; got "${unknown}"` : ''}`);
+    only = BENCH_IDS.filter((id) => list.includes(id));
+  }
+  const provider = values['provider'] ?? 'auto';
+  if (provider !== 'auto' && provider !== 'cpu' && provider !== 'cuda') throw bad('--provider must be auto, cpu or cuda');
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const v = values[name];
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw bad(`--${name} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+  const quick = values['quick'] === true;
+  if (values['no-write'] === true && values['out'] !== undefined) throw bad('--out and --no-write exclude each other');
+  return {
+    only,
+    quick,
+    out: values['no-write'] === true ? null : typeof values['out'] === 'string' ? values['out'] : 'BENCHMARKS.md',
+    model: typeof values['model'] === 'string' ? values['model'] : undefined,
+    provider,
+    threads: int('threads', 1, 1, 64),
+    liveSeconds: int('live-seconds', quick ? 15 : 60, 5, 3_600),
+    help: values['help'] === true,
+  };
+}

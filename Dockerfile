@@ -73,7 +73,8 @@ COPY package.json ./
 COPY models/*.onnx models/*.json ./models/
 COPY player ./player
 ENV NODE_ENV=production UPREZ_DATA_DIR=/data
-USER node
+# The image's `node` user, by number: Kubernetes can only verify runAsNonRoot for a numeric USER.
+USER 1000:1000
 VOLUME ["/data"]
 EXPOSE 1935 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \

@@ -27,6 +27,15 @@ export default defineConfig({
       },
       {
         test: {
+          // Dockerfile and k8s manifests, checked against the code they deploy.
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',

@@ -5,6 +5,12 @@ import { createLogger } from '../log/logger.js';
 import type { Command } from './cli-io.js';
 
 /**
+ * SHUTDOWN_LIMIT_MS is how long a signalled `uprez serve` may take to drain and close before it
+ * exits anyway (k8s: terminationGracePeriodSeconds must leave room for it after the preStop).
+ */
+export const SHUTDOWN_LIMIT_MS = 20_000;
+
+/**
  * runServeCommand is `uprez serve`: validates config, starts the server, and owns the process
  * from then on: SIGINT/SIGTERM drain streams (playlists get ENDLIST) within a time limit, a
  * second signal exits at once, and uncaught errors take the same shutdown path with exit 1.
@@ -31,7 +37,7 @@ export const runServeCommand: Command = async (argv, io) => {
       const limit = setTimeout(() => {
         log.error('shutdown took too long; exiting');
         process.exit(code || 1);
-      }, 20_000);
+      }, SHUTDOWN_LIMIT_MS);
       limit.unref();
       server
         .close()

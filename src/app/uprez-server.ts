@@ -1,4 +1,4 @@
-import { access, constants, mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ServeConfig } from '../config/serve-config.js';
 import { checkVideoEncoder } from '../encode/encoder-check.js';
@@ -40,6 +40,8 @@ export class UprezServer {
   private manager: StreamManager | null = null;
   private http: HttpServer | null = null;
   private ready = false;
+  /** Why the configured model is not in use (--on-model-error bicubic), or null. */
+  modelError: string | null = null;
   private closing: Promise<void> | null = null;
   private readonly log: Logger;
 
@@ -68,8 +70,11 @@ export class UprezServer {
     if (cfg.encoder !== 'x264') await checkVideoEncoder(binaries.ffmpeg, cfg.encoder);
     const hlsRoot = path.join(cfg.dataDir, 'hls');
     try {
+      // Write, don't ask: access(W_OK) says yes to root on a read-only mount.
       await mkdir(hlsRoot, { recursive: true });
-      await access(hlsRoot, constants.W_OK);
+      const probe = path.join(hlsRoot, `.write-test-${process.pid}`);
+      await writeFile(probe, 'ok');
+      await rm(probe, { force: true });
     } catch (err) {
       throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`, 'config');
     }
@@ -77,17 +82,26 @@ export class UprezServer {
     this.metrics = metrics;
 
     if (cfg.model !== 'none') {
-      const model = resolveModel({ modelsDir: this.opts.modelsDir ?? defaultModelsDir(), model: cfg.model, scale: cfg.scale });
-      this.runner = await createModelRunner({
-        model,
-        provider: cfg.provider,
-        workers: cfg.inferenceWorkers,
-        intraOpThreads: cfg.inferenceThreads,
-        log: this.log.child({ stage: 'model' }),
-      });
-      const info = this.runner.info;
-      setExecutionProvider(metrics, info.name, info.provider);
-      this.log.info('model loaded', { model: info.name, scale: info.scale, provider: info.provider, workers: info.workers, threads: info.intraOpThreads });
+      try {
+        const model = resolveModel({ modelsDir: this.opts.modelsDir ?? defaultModelsDir(), model: cfg.model, scale: cfg.scale });
+        this.runner = await createModelRunner({
+          model,
+          provider: cfg.provider,
+          workers: cfg.inferenceWorkers,
+          intraOpThreads: cfg.inferenceThreads,
+          log: this.log.child({ stage: 'model' }),
+        });
+      } catch (err) {
+        if (cfg.onModelError !== 'bicubic') throw err;
+        // Configured to keep serving: every frame takes the bicubic path, and we say why, loudly.
+        this.log.warn('model unusable; serving bicubic only (--on-model-error bicubic)', { err: errorMessage(err) });
+        this.modelError = errorMessage(err);
+      }
+      if (this.runner) {
+        const info = this.runner.info;
+        setExecutionProvider(metrics, info.name, info.provider);
+        this.log.info('model loaded', { model: info.name, scale: info.scale, provider: info.provider, workers: info.workers, threads: info.intraOpThreads });
+      }
     } else {
       this.log.warn('no model (--model none): every frame takes the bicubic path');
     }

@@ -21,6 +21,8 @@ export interface ServeConfig {
   readonly inferenceThreads: number;
   readonly maxInFlight: number;
   readonly segmentSeconds: number;
+  /** A model that cannot be loaded: stop at start (fail) or serve bicubic only with a warning. */
+  readonly onModelError: 'fail' | 'bicubic';
   /** Segments kept in each live playlist (and on disk, plus a few behind): the retention window. */
   readonly hlsListSize: number;
   /** How long a stream whose publisher dropped waits for it to come back before its playlists end. */
@@ -105,6 +107,7 @@ export const SERVE_FIELDS = [
   { key: 'inferenceThreads', flag: '--inference-threads', env: 'UPREZ_INFERENCE_THREADS', help: 'onnxruntime intra-op threads per worker', parse: intIn(1, 256) },
   { key: 'maxInFlight', flag: '--max-in-flight', env: 'UPREZ_MAX_IN_FLIGHT', help: 'frames per stream waiting on the model before new ones take bicubic', parse: intIn(1, 64) },
   { key: 'segmentSeconds', flag: '--segment-seconds', env: 'UPREZ_SEGMENT_SECONDS', help: 'HLS segment duration', parse: intIn(1, 30) },
+  { key: 'onModelError', flag: '--on-model-error', env: 'UPREZ_ON_MODEL_ERROR', help: 'a model that cannot be loaded: fail (stop at start) or bicubic (serve bicubic only, with a warning)', parse: oneOf(['fail', 'bicubic'] as const) },
   { key: 'hlsListSize', flag: '--hls-list-size', env: 'UPREZ_HLS_LIST_SIZE', help: 'segments per live playlist; older segments are deleted from disk (retention window)', parse: intIn(3, 100_000) },
   { key: 'reconnectWindowSeconds', flag: '--reconnect-window-s', env: 'UPREZ_RECONNECT_WINDOW_S', help: 'a publisher that drops may come back this long and continue the same playlists (0: end at once)', parse: intIn(0, 3_600) },
   { key: 'encoder', flag: '--encoder', env: 'UPREZ_ENCODER', help: 'H.264 encoder: x264 (CPU) or nvenc (NVIDIA GPU with NVENC)', parse: oneOf(VIDEO_ENCODERS) },
@@ -135,6 +138,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   inferenceThreads: 1,
   maxInFlight: 4,
   segmentSeconds: 2,
+  onModelError: 'fail',
   hlsListSize: 6,
   reconnectWindowSeconds: 30,
   encoder: 'x264',

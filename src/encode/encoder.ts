@@ -67,6 +67,9 @@ export interface EncoderEvents {
   exit: (e: ProcessExit) => void;
 }
 
+/** stderr lines that mean the output directory cannot take more (disk full, read-only, no permission). */
+const OUTPUT_WRITE_FAILURE = /No space left on device|Read-only file system|Permission denied|Disk quota exceeded/i;
+
 /** Memory cap for ffmpeg's queue of raw video frames (whole frames are queued). */
 const VIDEO_QUEUE_BYTES = 256 * 1024 * 1024;
 /** ffmpeg's raw PCM input packets are 4096 bytes (1024 samples, 21 ms): 1024 of them is ~21 s. */
@@ -111,6 +114,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
   private discarded = 0;
   private started = false;
   private inputsEnded = false;
+  private fatal: string | null = null;
   private ending: Promise<ProcessExit> | null = null;
   private closing: Promise<ProcessExit> | null = null;
   private readonly exitPromise: Promise<ProcessExit>;
@@ -151,6 +155,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
       // end(): ffmpeg gets EOF and must still encode what is queued and write ENDLIST.
       graceMs: 15_000,
       killTimeoutMs: 3000,
+      onStderrLine: (line) => this.onStderrLine(line),
     });
     this.watcher = new SegmentWatcher({
       outDir: opts.outDir,
@@ -174,6 +179,11 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
   /** frameSize is the byte size writeFrame expects (one upscaled yuv420p frame). */
   get frameSize(): number {
     return this.frameBytes;
+  }
+
+  /** failure is the stderr line for which the encoder stopped itself (an unwritable output), or null. */
+  get failure(): string | null {
+    return this.fatal;
   }
 
   /** hasExited says whether ffmpeg has ended (on its own, by end() or by close()). */
@@ -326,6 +336,18 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
       })();
     }
     return this.closing;
+  }
+
+  /**
+   * ffmpeg's HLS muxer logs a failed segment or playlist write and carries on encoding into
+   * nothing. An output that cannot be written is fatal here: stop ffmpeg so the owner sees an
+   * exit (and restarts or fails the stream with this line as the reason).
+   */
+  private onStderrLine(line: string): void {
+    if (this.fatal || !OUTPUT_WRITE_FAILURE.test(line)) return;
+    this.fatal = line;
+    this.log.error('cannot write the HLS output; stopping the encoder', { line });
+    void this.proc.kill();
   }
 
   private audioPipe(): Writable | null {

@@ -33,6 +33,8 @@ export interface SupervisedProcessOptions {
   stdin?: 'pipe' | 'ignore';
   /** Whether the child's stdout is a pipe (default) or /dev/null. */
   stdout?: 'pipe' | 'ignore';
+  /** Sees every stderr line as it comes (after logging), e.g. to act on errors ffmpeg survives. */
+  onStderrLine?: (line: string) => void;
 }
 
 const live = new Set<SupervisedProcess>();
@@ -264,6 +266,7 @@ export class SupervisedProcess {
     for (const line of lines) {
       if (ffmpegLineLevel(line) === 'warn') this.log.warn(`${this.name}: ${line}`);
       else this.log.debug(`${this.name}: ${line}`);
+      this.opts.onStderrLine?.(line);
     }
   }
 

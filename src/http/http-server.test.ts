@@ -35,6 +35,7 @@ function snapshot(key: string): StreamSnapshot {
     outputFps: 30,
     restarts: 0,
     reconnects: 0,
+    error: null,
     master: `/hls/${key}/master.m3u8`,
     renditions: [{ name: '1440p', width: 2560, height: 1440, bandwidth: 6_000_000, playlist: `/hls/${key}/1440p/index.m3u8` }],
   };

@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { errorMessage } from '../errors.js';
 import path from 'node:path';
 import type { VideoEncoder } from '../encode/video-codec.js';
 import type { IngestListener, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
@@ -141,11 +142,12 @@ export class StreamManager implements StreamDirectory {
     }
     const outDir = path.join(this.opts.hlsRoot, e.key);
     try {
-      // Each publish starts a fresh ladder (the previous run's playlists ended with ENDLIST).
-      await rm(outDir, { recursive: true, force: true });
+      // Each publish starts a fresh ladder (the previous run's playlists ended with ENDLIST). The
+      // directory itself stays: it may be a mount of its own.
       await mkdir(outDir, { recursive: true });
+      for (const name of await readdir(outDir)) await rm(path.join(outDir, name), { recursive: true, force: true });
     } catch (err) {
-      this.log.error('cannot prepare the stream directory', { stream: e.key, dir: outDir, err });
+      this.log.error('cannot prepare the stream directory; refusing the publish', { stream: e.key, dir: outDir, err: errorMessage(err) });
       this.ingest.endPlayers(e.key);
       return;
     }

@@ -99,6 +99,8 @@ export class StreamPipeline {
   private deadlineMisses = 0;
   private restarts = 0;
   private reconnects = 0;
+  /** Why the stream failed, in a line for operators (the API shows it). */
+  private failure: string | null = null;
   private readonly restartTimes: number[] = [];
   /** A clean end was asked for: no restart, no reconnect. */
   private finishing = false;
@@ -220,6 +222,7 @@ export class StreamPipeline {
   }
 
   private restartPending = false;
+  private lastEncoderFailure: string | null = null;
 
   private startSession(input: string, sourceAudio: boolean): void {
     this.sessions++;
@@ -413,6 +416,7 @@ export class StreamPipeline {
     // Without an encoder nothing reaches viewers: end this session; the restart brings both back.
     this.log.error('encoder exited mid-stream', { code: e.code, signal: e.signal, stderr: e.stderrTail.slice(-5).join(' | ') });
     s.encoderFailed = true;
+    this.lastEncoderFailure = s.encoder?.failure ?? lastMeaningfulLine(e);
     void s.decoder.close();
   }
 
@@ -457,6 +461,8 @@ export class StreamPipeline {
     // The publisher is still there: a child died under us.
     const which = s.encoderFailed ? 'encoder' : 'decoder';
     if (!this.canRestart()) {
+      const why = s.encoderFailed ? this.lastEncoderFailure : lastMeaningfulLine(e);
+      this.failure = `${which} failed ${this.restartTimes.length + 1} times within a minute${why ? `: ${why}` : ''}`;
       this.log.error(`${which} keeps failing; ending the stream`, { code: e.code, signal: e.signal, stderr: e.stderrTail.slice(-5).join(' | ') });
       return this.finalize('failed');
     }
@@ -506,6 +512,7 @@ export class StreamPipeline {
       this.finishLastPlaylists();
     } catch (err) {
       this.log.error('could not end the playlists', { err });
+      this.failure ??= `could not end the playlists: ${err instanceof Error ? err.message : String(err)}`;
       state = 'failed';
     }
     this.stage?.close();
@@ -557,10 +564,17 @@ export class StreamPipeline {
       outputFps: this.isEnded ? 0 : this.outRate.rate(performance.now()),
       restarts: this.restarts,
       reconnects: this.reconnects,
+      error: this.failure,
       master: `${this.opts.urlPath}/master.m3u8`,
       renditions,
     };
   }
+}
+
+/** lastMeaningfulLine picks ffmpeg's last stderr line that says something (for an operator-facing reason). */
+function lastMeaningfulLine(e: ProcessExit): string | null {
+  const lines = e.stderrTail.map((l) => l.trim()).filter((l) => l && !/^(frame=|size=|\[info\]|Press \[q\])/.test(l));
+  return lines.length ? (lines[lines.length - 1] as string).slice(0, 300) : e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
 }
 
 function delay(ms: number): Promise<void> {

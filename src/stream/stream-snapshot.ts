@@ -46,6 +46,8 @@ export interface StreamSnapshot {
   readonly restarts: number;
   /** Times the publisher dropped and came back within the reconnect window. */
   readonly reconnects: number;
+  /** Why the stream failed (state "failed"), in one line; null otherwise. */
+  readonly error: string | null;
   readonly master: string;
   readonly renditions: readonly RenditionSnapshot[];
 }

@@ -35,6 +35,7 @@ function snapshot(key: string): StreamSnapshot {
     outputFps: 30,
     restarts: 0,
     reconnects: 0,
+    error: null,
     master: `/hls/${key}/master.m3u8`,
     renditions: [],
   };

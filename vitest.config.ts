@@ -36,6 +36,15 @@ export default defineConfig({
       },
       {
         test: {
+          // On demand only (UPREZ_SOAK=1, npm run test:soak): a long live stream, RSS and fds flat.
+          name: 'soak',
+          include: ['test/soak/**/*.test.ts'],
+          environment: 'node',
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',

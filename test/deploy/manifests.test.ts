@@ -154,6 +154,20 @@ describe.each(Object.entries(variants))('k8s (%s)', (variant, objects) => {
     expect([cfg.provider, cfg.encoder]).toEqual(variant === 'gpu' ? ['cuda', 'nvenc'] : ['cpu', 'x264']);
   });
 
+  test('no Service link variable can shadow a uprez setting', () => {
+    // Kubelet injects NAME_PORT, NAME_SERVICE_HOST, … for every Service in the namespace; for
+    // uprez-rtmp and uprez-http those are UPREZ_RTMP_PORT and UPREZ_HTTP_PORT.
+    const linked = objects
+      .filter((o) => o.kind === 'Service')
+      .flatMap((s) => {
+        const prefix = String(s.metadata.name).toUpperCase().replace(/-/g, '_');
+        return [`${prefix}_PORT`, `${prefix}_SERVICE_HOST`, `${prefix}_SERVICE_PORT`];
+      });
+    const collisions = linked.filter((n) => SERVE_ENV.has(n));
+    if (collisions.length > 0) expect(podSpec['enableServiceLinks'], `service links would set ${collisions.join(', ')}`).toBe(false);
+    expect(collisions).toEqual(['UPREZ_RTMP_PORT', 'UPREZ_HTTP_PORT']);
+  });
+
   test('the GPU variant asks for one GPU and tolerates GPU nodes; the CPU variant asks for none', () => {
     const limits = dig(container, 'resources', 'limits') as Dict;
     const tolerations = (podSpec['tolerations'] as { key: string }[] | undefined) ?? [];

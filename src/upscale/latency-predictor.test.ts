@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { LatencyPredictor, Ring, percentile, sizeKey } from './latency-predictor.js';
+import { LatencyPredictor, Ring, percentile, predictionKey, sizeKey } from './latency-predictor.js';
 
 describe('percentile (nearest rank)', () => {
   test.each([
@@ -72,5 +72,12 @@ describe('LatencyPredictor', () => {
     expect(p.predict(key)).toBe(20);
     expect(p.predict(sizeKey(1280, 720))).toBe(80);
     expect(p.samples(key)).toBe(1);
+  });
+});
+
+describe('predictionKey', () => {
+  test('separates models and sizes', () => {
+    expect(predictionKey('a', 640, 360)).toBe('a@640x360');
+    expect(new Set([predictionKey('a', 640, 360), predictionKey('b', 640, 360), predictionKey('a', 1280, 720)]).size).toBe(3);
   });
 });

@@ -12,9 +12,14 @@ export function percentile(values: ArrayLike<number>, p: number, n = values.leng
   return sorted[rank - 1] as number;
 }
 
-/** sizeKey names an input size for the predictor (one model per process, so the size is the key). */
+/** sizeKey names an input size. */
 export function sizeKey(width: number, height: number): string {
   return `${width}x${height}`;
+}
+
+/** predictionKey names what a prediction is for: one model at one input size (a runner can change model, a stream can change size). */
+export function predictionKey(model: string, width: number, height: number): string {
+  return `${model}@${sizeKey(width, height)}`;
 }
 
 /** Ring is a fixed-size window of the most recent samples. */

@@ -25,6 +25,12 @@ export class FakeClock implements Clock {
   get pendingTimers(): number {
     return this.timers.length;
   }
+  /** nextTimerAt is when the earliest pending timer fires (undefined with none). */
+  nextTimerAt(): number | undefined {
+    let at: number | undefined;
+    for (const x of this.timers) if (at === undefined || x.at < at) at = x.at;
+    return at;
+  }
   /** advance moves time to now+ms, firing due timers at their own times. */
   advance(ms: number): void {
     const end = this.t + ms;
@@ -71,3 +77,81 @@ export class FakeRunner implements ModelRunner {
   }
 }
 
+/** flushMicrotasks lets pending promise callbacks (model completions) run. */
+export function flushMicrotasks(): Promise<void> {
+  return new Promise<void>((r) => setImmediate(r));
+}
+
+/**
+ * runUntil moves the fake clock to `t` one timer at a time, letting promise callbacks run after
+ * each, so a completion resolved by a timer is seen by the stage at that timer's time.
+ */
+export async function runUntil(clock: FakeClock, t: number): Promise<void> {
+  for (;;) {
+    const next = clock.nextTimerAt();
+    if (next === undefined || next > t) break;
+    clock.advance(Math.max(0, next - clock.now()));
+    await flushMicrotasks();
+  }
+  clock.advance(Math.max(0, t - clock.now()));
+  await flushMicrotasks();
+}
+
+/** seededRandom is mulberry32: a small, fast, reproducible generator in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * TimedRunner: a model runner on the fake clock. One worker serves requests FIFO; each takes
+ * serviceMs() of fake time and then resolves with a Y plane filled with the request's first
+ * byte (so a test can tell which frame a result belongs to), or rejects when fails() says so.
+ */
+export class TimedRunner implements ModelRunner {
+  readonly info: ModelRunnerInfo = { name: 'timed', path: '/timed.onnx', scale: 2, provider: 'cpu', workers: 1, intraOpThreads: 1 };
+  private busyUntil = 0;
+  private inflight = 0;
+  calls = 0;
+
+  constructor(
+    private readonly clock: FakeClock,
+    private readonly serviceMs: () => number,
+    private readonly fails: () => boolean = () => false,
+    private readonly warmTimes: number[] = [],
+  ) {}
+
+  get pending(): number {
+    return this.inflight;
+  }
+
+  upscaleLuma(y: Uint8Array, width: number, height: number): Promise<LumaResult> {
+    this.calls++;
+    this.inflight++;
+    const now = this.clock.now();
+    const start = Math.max(now, this.busyUntil);
+    const ms = this.serviceMs();
+    this.busyUntil = start + ms;
+    const value = y[0] as number;
+    const fail = this.fails();
+    return new Promise((resolve, reject) => {
+      this.clock.setTimeout(() => {
+        this.inflight--;
+        if (fail) reject(new UprezError('MODEL_RUN_FAILED', 'random failure', 'model', false));
+        else resolve({ y: new Uint8Array(width * 2 * height * 2).fill(value), inferMs: ms, queuedMs: start - now });
+      }, this.busyUntil - now);
+    });
+  }
+
+  async warmUp(): Promise<number[]> {
+    return this.warmTimes;
+  }
+
+  async close(): Promise<void> {}
+}

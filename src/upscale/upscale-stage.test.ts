@@ -27,7 +27,7 @@ interface Rig {
 }
 
 /** rig builds a stage over a fake clock and runner; warm = the runner's warm-up round trips. */
-async function rig(opts: { warm?: number[]; maxInFlight?: number; runner?: null } = {}): Promise<Rig> {
+async function rig(opts: { warm?: number[]; maxInFlight?: number; runner?: null; hysteresis?: UpscaleStageOptions['hysteresis'] } = {}): Promise<Rig> {
   const clock = new FakeClock();
   const runner = new FakeRunner(opts.warm ?? [20, 20, 20]);
   const observed: { seq: number; stageMs: number }[] = [];
@@ -38,6 +38,8 @@ async function rig(opts: { warm?: number[]; maxInFlight?: number; runner?: null 
     runner: opts.runner === null ? null : runner,
     clock,
     maxInFlight: opts.maxInFlight ?? 4,
+    // These tests pin the per-frame decision; hysteresis has its own (upscale-stage-hysteresis.test.ts).
+    hysteresis: opts.hysteresis ?? false,
     log: silentLogger,
     observer: { onFrame: (f, stageMs) => observed.push({ seq: f.seq, stageMs }), onInference: (ms) => inferences.push(ms) },
   };

@@ -5,7 +5,10 @@
  * before the frame's deadline, else the bicubic path, counted by reason. A model result that is
  * not back by the deadline is not waited for: the frame goes bicubic then (`late_result`) and the
  * result is dropped when it arrives. Frames leave in order, one out for every one in, at the
- * output size; emission is driven by model completions and deadline timers.
+ * output size; emission is driven by model completions and deadline timers. Hysteresis
+ * (path-hysteresis.ts) keeps the stream on one path until it must change: after a forced fallback
+ * it stays on bicubic for a while and comes back only with headroom (frames held there count as
+ * `predicted_late`), with shadow probes keeping the prediction fresh meanwhile.
  *
  * Quality mode (files, archives) has no deadline: every frame goes through the model (bicubic only
  * when the model fails on it, `model_error`, or there is none, `no_model`), at most maxInFlight
@@ -16,9 +19,10 @@ import type { Logger } from '../log/logger.js';
 import { defaultClock, type Clock } from './clock.js';
 import { upscaleChromaBicubic, upscaleLumaBicubic, upscaledGeometry } from './bicubic.js';
 import { planesOf, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame, type UpscalePath } from './frame.js';
-import { LatencyPredictor, Ring, sizeKey } from './latency-predictor.js';
+import { LatencyPredictor, Ring, predictionKey } from './latency-predictor.js';
 import type { LumaResult, ModelRunner } from './model-runner.js';
-import { decide } from './scheduler.js';
+import { PathHysteresis, type HysteresisOptions } from './path-hysteresis.js';
+import { decide, type SchedulerInput } from './scheduler.js';
 
 /** Clock and defaultClock are re-exported here: UpscaleStageOptions takes a Clock. */
 export { defaultClock, type Clock } from './clock.js';
@@ -50,6 +54,8 @@ export interface UpscaleStageOptions {
    * waits. Default 4.
    */
   maxInFlight?: number;
+  /** Deadline mode: path hysteresis (see path-hysteresis.ts); false turns it off (each frame decided alone). */
+  hysteresis?: HysteresisOptions | false;
   observer?: UpscaleObserver;
   log: Logger;
 }
@@ -61,6 +67,12 @@ export interface UpscaleStageStats {
   byPath: Record<UpscalePath, number>;
   fallbacks: Record<FallbackReason, number>;
   latencyMs: { p50: number; p99: number };
+  /** Times the stream changed path (model <-> bicubic) under hysteresis. */
+  pathSwitches: number;
+  /** Bicubic frames that were held there by hysteresis (counted in fallbacks.predicted_late). */
+  held: number;
+  /** Shadow probes sent while on bicubic (not frames: their results are only measured). */
+  probes: number;
 }
 
 interface Entry {
@@ -75,7 +87,8 @@ interface Entry {
 
 interface InFlight {
   readonly sentAt: number;
-  readonly entry: Entry;
+  /** null: a shadow probe (measured only, its frame already took bicubic). */
+  readonly entry: Entry | null;
 }
 
 /** After this many model errors in a row the stage stops asking the model for ERROR_BACKOFF_MS. */
@@ -108,6 +121,12 @@ export class UpscaleStage {
   private backoffUntil = -Infinity;
   private lastGeometry: FrameGeometry | null = null;
   private lastOutGeometry: FrameGeometry | null = null;
+  private readonly hysteresis: PathHysteresis | null;
+  private held = 0;
+  private probes = 0;
+  /** Smoothed time between frame arrivals (ms): whether the model keeps up with the frame rate. */
+  private intervalMs: number | undefined;
+  private lastArrival: number | undefined;
   private readonly log: Logger;
 
   constructor(private readonly opts: UpscaleStageOptions) {
@@ -117,6 +136,7 @@ export class UpscaleStage {
     if (this.mode !== 'deadline' && this.mode !== 'quality') throw new RangeError(`mode must be deadline or quality, got ${String(this.mode)}`);
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
     this.log = opts.log.child({ stage: 'upscale' });
+    this.hysteresis = this.mode === 'deadline' && opts.hysteresis !== false ? new PathHysteresis(opts.hysteresis ?? {}) : null;
   }
 
   /** onOutput registers a listener for emitted frames; returns its removal. */
@@ -143,7 +163,7 @@ export class UpscaleStage {
       // Each worker's first run pays for allocations at this size; the rest are the figure.
       const steady = times.filter((_, i) => i % WARM_UP_RUNS !== 0);
       const figure = Math.max(...(steady.length ? steady : times));
-      this.predictor.setWarmUp(sizeKey(geometry.width, geometry.height), figure);
+      this.predictor.setWarmUp(predictionKey(runner.info.name, geometry.width, geometry.height), figure);
       const fields = {
         model: runner.info.name,
         size: `${geometry.width}x${geometry.height}`,
@@ -165,6 +185,11 @@ export class UpscaleStage {
       return;
     }
     this.framesIn++;
+    if (this.lastArrival !== undefined && frame.arrivedAt > this.lastArrival) {
+      const dt = frame.arrivedAt - this.lastArrival;
+      this.intervalMs = this.intervalMs === undefined ? dt : 0.9 * this.intervalMs + 0.1 * dt;
+    }
+    this.lastArrival = frame.arrivedAt;
     const g = frame.geometry;
     const outGeometry = this.outGeometryFor(g);
     const entry: Entry = { frame, out: new Uint8Array(outGeometry.frameSize), outGeometry, ready: false, path: 'bicubic', reason: undefined, timer: null };
@@ -187,9 +212,9 @@ export class UpscaleStage {
     const g = frame.geometry;
     const runner = this.opts.runner;
     const now = this.clock.now();
-    const key = sizeKey(g.width, g.height);
+    const key = predictionKey(this.opts.runner?.info.name ?? 'none', g.width, g.height);
     const serviceMs = this.predictor.predict(key);
-    const d = decide({
+    const input: SchedulerInput = {
       now,
       deadline: frame.deadline,
       hasRunner: runner !== null,
@@ -200,8 +225,24 @@ export class UpscaleStage {
       workers: runner?.info.workers ?? 1,
       serviceMs,
       fallbackMs: this.leadMs(),
-    });
+    };
+    let d = decide(input);
+    const h = this.hysteresis;
+    if (h && d.path === 'model') {
+      const factor = h.returnFactor;
+      // Coming back needs headroom on this frame's deadline and a model that keeps up with the
+      // frame rate (one that cannot would be forced off again within frames: a pulsing picture).
+      const keepsUp = () => serviceMs === undefined || this.intervalMs === undefined || serviceMs * factor <= this.intervalMs * (runner?.info.workers ?? 1);
+      const fits = () => keepsUp() && decide({ ...input, serviceMs: serviceMs === undefined ? undefined : serviceMs * factor }).path === 'model';
+      if (!h.allowModel(now, fits)) {
+        d = { path: 'bicubic', reason: 'predicted_late' };
+        this.held++;
+      }
+    } else if (h && d.path === 'bicubic' && (d.reason === 'predicted_late' || d.reason === 'queue_full')) {
+      h.forced(now);
+    }
     if (d.path === 'bicubic' || !runner) {
+      if (h && runner && d.path === 'bicubic' && d.reason !== 'model_error' && h.shouldProbe(now, this.inFlight.length)) this.probe(runner, frame, now);
       this.bicubicLuma(frame.data, g, out);
       upscaleChromaBicubic(frame.data, g, this.opts.scale, out);
       this.finish(entry, 'bicubic', d.path === 'bicubic' ? d.reason : 'no_model');
@@ -237,13 +278,23 @@ export class UpscaleStage {
     }
   }
 
+  /** probe sends a bicubic frame's Y to the model only to measure it (hysteresis keeps the prediction fresh). */
+  private probe(runner: ModelRunner, frame: Frame, now: number): void {
+    this.probes++;
+    this.send(runner, frame, null, now);
+  }
+
   /** dispatch sends one frame's Y to the model; the result lands in onResult / onError. */
   private dispatch(runner: ModelRunner, entry: Entry, now: number): void {
-    const g = entry.frame.geometry;
-    const key = sizeKey(g.width, g.height);
+    this.send(runner, entry.frame, entry, now);
+  }
+
+  private send(runner: ModelRunner, frame: Frame, entry: Entry | null, now: number): void {
+    const g = frame.geometry;
+    const key = predictionKey(this.opts.runner?.info.name ?? 'none', g.width, g.height);
     const job: InFlight = { sentAt: now, entry };
     this.inFlight.push(job);
-    runner.upscaleLuma(planesOf(entry.frame.data, g).y, g.width, g.height).then(
+    runner.upscaleLuma(planesOf(frame.data, g).y, g.width, g.height).then(
       (r) => this.onResult(job, key, r),
       (err: unknown) => this.onError(job, err),
     );
@@ -260,7 +311,7 @@ export class UpscaleStage {
       this.errorStreak = 0;
     }
     const entry = job.entry;
-    if (this.closed || entry.ready) return; // already sent bicubic at its deadline: drop the late result
+    if (!entry || this.closed || entry.ready) return; // a probe, or already sent bicubic at its deadline: drop the result
     if (r.y.length !== entry.outGeometry.lumaSize) {
       this.onError(job, new Error(`model returned ${r.y.length} bytes of Y, expected ${entry.outGeometry.lumaSize}`));
       return;
@@ -274,14 +325,15 @@ export class UpscaleStage {
     this.release(job);
     this.pump();
     this.errorStreak++;
-    if (this.errorStreak === 1) this.log.warn('model inference failed; frame takes bicubic', { seq: job.entry.frame.seq, err: errorMessage(err) });
+    if (this.errorStreak === 1) this.log.warn('model inference failed; frame takes bicubic', { seq: job.entry?.frame.seq, err: errorMessage(err) });
     // Quality mode asks the model for every frame: no back-off, each failure is its own fallback.
     if (this.errorStreak >= ERROR_STREAK && this.mode === 'deadline') {
       if (this.errorStreak === ERROR_STREAK) this.log.warn('model keeps failing; backing off', { failedInARow: this.errorStreak, backoffMs: ERROR_BACKOFF_MS });
       this.backoffUntil = this.clock.now() + ERROR_BACKOFF_MS;
     }
+    this.hysteresis?.forced(this.clock.now());
     const entry = job.entry;
-    if (this.closed || entry.ready) return;
+    if (!entry || this.closed || entry.ready) return;
     this.bicubicLuma(entry.frame.data, entry.frame.geometry, entry.out);
     this.finish(entry, 'bicubic', 'model_error');
     this.drain();
@@ -290,6 +342,7 @@ export class UpscaleStage {
   private onDeadline(entry: Entry): void {
     entry.timer = null;
     if (this.closed || entry.ready) return;
+    this.hysteresis?.forced(this.clock.now());
     this.bicubicLuma(entry.frame.data, entry.frame.geometry, entry.out);
     this.finish(entry, 'bicubic', 'late_result');
     this.drain();
@@ -410,6 +463,9 @@ export class UpscaleStage {
       byPath: { ...this.byPath },
       fallbacks: { ...this.fallbacks },
       latencyMs: { p50: p(0.5), p99: p(0.99) },
+      pathSwitches: this.hysteresis?.switches ?? 0,
+      held: this.held,
+      probes: this.probes,
     };
   }
 

@@ -1,0 +1,61 @@
+import { describe, expect, test } from 'vitest';
+import { PathHysteresis } from './path-hysteresis.js';
+
+describe('PathHysteresis', () => {
+  test('leaves the model at once when forced, comes back only after the dwell and with headroom', () => {
+    const h = new PathHysteresis({ dwellMs: 100, headroom: 0.5 });
+    expect(h.path).toBe('model');
+    expect(h.allowModel(0, () => false)).toBe(true); // on the model path the headroom is not asked
+    h.forced(10);
+    expect(h.path).toBe('bicubic');
+    expect(h.allowModel(50, () => true)).toBe(false); // dwell not over
+    expect(h.allowModel(120, () => false)).toBe(false); // no headroom
+    expect(h.allowModel(120, () => true)).toBe(true);
+    expect(h.path).toBe('model');
+    expect(h.switches).toBe(2);
+    expect(h.returnFactor).toBe(1.5);
+  });
+
+  test('forced off again soon after coming back: the dwell doubles (to at most 16x); a long model run resets it', () => {
+    const h = new PathHysteresis({ dwellMs: 100 });
+    h.forced(0);
+    expect(h.allowModel(100, () => true)).toBe(true);
+    h.forced(150); // 50 ms on the model
+    expect(h.dwellNow).toBe(200);
+    expect(h.allowModel(300, () => true)).toBe(false);
+    expect(h.allowModel(350, () => true)).toBe(true);
+    for (let t = 400; t < 2_000; t += 200) {
+      h.forced(t);
+      h.allowModel(t + h.dwellNow, () => true);
+    }
+    expect(h.dwellNow).toBe(1_600);
+    const back = 10_000;
+    h.forced(back - 1);
+    h.allowModel(back + h.dwellNow, () => true);
+    h.forced(back + h.dwellNow + 4 * 1_600 + 1); // a long run on the model
+    expect(h.dwellNow).toBe(100);
+  });
+
+  test('a forced fallback while on bicubic restarts the dwell', () => {
+    const h = new PathHysteresis({ dwellMs: 100 });
+    h.forced(0);
+    h.forced(90);
+    expect(h.allowModel(150, () => true)).toBe(false);
+    expect(h.allowModel(190, () => true)).toBe(true);
+    expect(h.switches).toBe(2);
+  });
+
+  test('probes only on bicubic, with nothing in flight, at most once per interval', () => {
+    const h = new PathHysteresis({ probeIntervalMs: 50 });
+    expect(h.shouldProbe(0, 0)).toBe(false); // on the model path
+    h.forced(0);
+    expect(h.shouldProbe(1, 1)).toBe(false); // something in flight
+    expect(h.shouldProbe(1, 0)).toBe(true);
+    expect(h.shouldProbe(30, 0)).toBe(false);
+    expect(h.shouldProbe(51, 0)).toBe(true);
+  });
+
+  test.each([{ dwellMs: -1 }, { headroom: -0.1 }, { probeIntervalMs: Number.NaN }])('rejects %j', (o) => {
+    expect(() => new PathHysteresis(o)).toThrow(RangeError);
+  });
+});

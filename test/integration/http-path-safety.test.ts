@@ -214,7 +214,7 @@ describe('HLS files are served from inside the data dir only', () => {
   });
 });
 
-describe('the player serves its own files only', () => {
+describe('the player and dashboard serve their own files only', () => {
   test.each(['/player', '/player/', '/player/index.html', '/player/player.js', '/player/player.css', '/player/vendor/hls.mjs', '/player/vendor/hls.worker.js'])(
     'serves %s',
     async (target) => {
@@ -244,6 +244,13 @@ describe('the player serves its own files only', () => {
     '/player/README.md',
     '/player/.git/config',
     `/player/${encodeURIComponent(path.join(root, 'secret.ts'))}`,
+    '/dashboard/../package.json',
+    '/dashboard/..%2f..%2fpackage.json',
+    '/dashboard/%2e%2e/%2e%2e/package.json',
+    '/dashboard/..%5cpackage.json',
+    '/dashboard/dashboard.html%00',
+    '/dashboard//etc/passwd',
+    '/dashboard/player.js',
   ])('refuses %s', async (target) => {
     const r = await rawRequest(port, target);
     expect(r.status, target).toBeGreaterThanOrEqual(400);

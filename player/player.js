@@ -1,22 +1,29 @@
 // uprez player: picks a stream from /api/streams and plays /hls/KEY/master.m3u8 with the
-// vendored hls.js (or natively where MSE is missing, e.g. iOS Safari). Plain ESM, no build step.
+// vendored hls.js (or natively where MSE is missing, e.g. iOS Safari). "Compare" shows the AI
+// rung beside the browser-scaled source rung (compare.js). Plain ESM, no build step.
 import Hls from '/player/vendor/hls.mjs';
+import { CompareView } from './compare.js';
+import { isAtLiveEdge, liveLatency } from './stream-sync.js';
+import { fallbackText, fetchJson, pct, size } from './util.js';
 
 const LIST_REFRESH_MS = 3000;
 const STATS_REFRESH_MS = 2000;
+const LIVE_REFRESH_MS = 500;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 10000;
-const FETCH_TIMEOUT_MS = 4000;
 /** Media errors hls.js may recover from in place before the player starts over. */
 const MAX_MEDIA_RECOVERIES = 2;
 
-const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const ui = {
   streamsStatus: $('streams-status'),
   list: $('stream-list'),
   heading: $('viewer-heading'),
+  watch: $('watch'),
   video: /** @type {HTMLVideoElement} */ ($('video')),
   rendition: /** @type {HTMLSelectElement} */ ($('rendition')),
+  live: /** @type {HTMLButtonElement} */ ($('live-badge')),
+  statsToggle: $('stats-toggle'),
   status: $('player-status'),
   error: $('player-error'),
   stats: $('stats'),
@@ -24,43 +31,37 @@ const ui = {
 
 const player = {
   /** @type {string | null} */ key: null,
-  /** @type {Hls | null} */ hls: null,
-  /** Last snapshot of the selected stream, or null when unknown. */ snapshot: null,
-  /** Last list from /api/streams. */ streams: [],
+  /** @type {any} */ hls: null,
+  /** @type {any} Last snapshot of the selected stream, or null when unknown. */ snapshot: null,
+  /** @type {any[]} Last list from /api/streams. */ streams: [],
   /** @type {ReturnType<typeof setTimeout> | null} */ retryTimer: null,
   /** @type {ReturnType<typeof setInterval> | null} */ countdown: null,
   retryAttempt: 0,
   mediaRecoveries: 0,
   /** True when playing through the browser's own HLS (no hls.js). */ native: false,
   /** True while waiting for an ended stream to come back (no timer running). */ waiting: false,
+  /** @type {'watch' | 'compare'} */ view: 'watch',
+  /** True once the comparison runs for the selected stream (it waits for two renditions). */ comparing: false,
+  showStats: true,
 };
+
+const compare = new CompareView(Hls, { onError: showError, onStatus: setStatus });
 
 // ---------- small helpers ----------
 
-async function fetchJson(url) {
-  const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), cache: 'no-store' });
-  const body = await res.json().catch(() => null);
-  if (!res.ok) {
-    const err = new Error(body?.error?.message ?? `HTTP ${res.status}`);
-    err.status = res.status;
-    throw err;
-  }
-  return body;
-}
-
-const pct = (x) => `${Math.round(x * 100)}%`;
-const size = (s) => (s ? `${s.width}×${s.height}` : '?');
-
+/** @param {string} text @param {string} [tone] */
 function setStatus(text, tone = '') {
   ui.status.textContent = text;
   ui.status.dataset.tone = tone;
 }
 
+/** @param {string} text */
 function showError(text) {
   ui.error.textContent = text;
   ui.error.hidden = !text;
 }
 
+/** @param {any} snapshot */
 function isGone(snapshot) {
   return snapshot === null || snapshot.state === 'ended' || snapshot.state === 'failed';
 }
@@ -72,17 +73,18 @@ async function refreshList() {
   try {
     streams = (await fetchJson('/api/streams')).streams;
   } catch (err) {
-    ui.streamsStatus.textContent = `Cannot load streams: ${err.message}. Retrying…`;
+    ui.streamsStatus.textContent = `Cannot load streams: ${/** @type {Error} */ (err).message}. Retrying…`;
     return;
   }
   ui.streamsStatus.textContent = streams.length === 0 ? 'No streams yet.' : `${streams.length} stream${streams.length === 1 ? '' : 's'}`;
   player.streams = streams;
   renderList(streams);
-  if (player.key !== null) noteSnapshot(streams.find((s) => s.key === player.key) ?? null);
+  if (player.key !== null) noteSnapshot(streams.find((/** @type {any} */ s) => s.key === player.key) ?? null);
 }
 
+/** @param {any[]} streams */
 function renderList(streams) {
-  const focusedKey = document.activeElement?.closest?.('#stream-list button')?.dataset.key;
+  const focusedKey = /** @type {HTMLElement | null} */ (document.activeElement?.closest?.('#stream-list button') ?? null)?.dataset.key;
   const items = streams.map((s) => {
     const button = document.createElement('button');
     button.type = 'button';
@@ -104,27 +106,65 @@ function renderList(streams) {
     return li;
   });
   ui.list.replaceChildren(...items);
-  if (focusedKey) ui.list.querySelector(`button[data-key="${CSS.escape(focusedKey)}"]`)?.focus();
+  if (focusedKey) /** @type {HTMLElement | null} */ (ui.list.querySelector(`button[data-key="${CSS.escape(focusedKey)}"]`))?.focus();
 }
 
-// ---------- selection and playback ----------
+// ---------- selection, view and playback ----------
 
+/** @param {string} key */
 function select(key) {
   if (key === player.key) return;
-  const url = new URL(location.href);
-  url.searchParams.set('stream', key);
-  history.replaceState(null, '', url);
   player.key = key;
   player.snapshot = player.streams.find((s) => s.key === key) ?? null;
+  writeUrl();
   ui.heading.textContent = key;
   for (const b of ui.list.querySelectorAll('button')) {
-    if (b.dataset.key === key) b.setAttribute('aria-current', 'true');
+    if (/** @type {HTMLElement} */ (b).dataset.key === key) b.setAttribute('aria-current', 'true');
     else b.removeAttribute('aria-current');
   }
   ui.stats.hidden = true;
   player.retryAttempt = 0;
-  play();
+  startView();
   refreshStats();
+}
+
+function writeUrl() {
+  const url = new URL(location.href);
+  if (player.key !== null) url.searchParams.set('stream', player.key);
+  if (player.view === 'compare') url.searchParams.set('view', 'compare');
+  else url.searchParams.delete('view');
+  history.replaceState(null, '', url);
+}
+
+/** @param {'watch' | 'compare'} view */
+function setView(view) {
+  if (view === player.view) return;
+  player.view = view;
+  for (const b of document.querySelectorAll('[data-view]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.view === view));
+  writeUrl();
+  startView();
+}
+
+/** startView (re)starts what the current view shows for the selected stream; only one view decodes at a time. */
+function startView() {
+  showError('');
+  ui.watch.hidden = player.view !== 'watch';
+  ui.rendition.closest('label')?.toggleAttribute('hidden', player.view !== 'watch');
+  if (player.view === 'compare') {
+    teardown();
+    player.comparing = false;
+    if (player.key !== null) player.comparing = compare.open(compareStream());
+    else compare.hide();
+    return;
+  }
+  compare.hide();
+  player.comparing = false;
+  play();
+}
+
+function compareStream() {
+  const s = player.snapshot;
+  return { key: /** @type {string} */ (player.key), input: s?.input ?? null, model: s?.model ?? null, renditions: s?.renditions ?? [] };
 }
 
 function teardown() {
@@ -144,14 +184,16 @@ function teardown() {
 
 function play() {
   teardown();
-  if (player.key === null) return;
+  if (player.key === null || player.view !== 'watch') return;
   const src = `/hls/${encodeURIComponent(player.key)}/master.m3u8`;
   player.mediaRecoveries = 0;
   setStatus(player.retryAttempt === 0 ? 'Loading…' : `Reconnecting (attempt ${player.retryAttempt})…`);
   if (Hls.isSupported()) {
+    // Chromium, Firefox, desktop Safari (MSE) and iOS 17.1+ (ManagedMediaSource).
     const hls = new Hls({ workerPath: '/player/vendor/hls.worker.js', backBufferLength: 30 });
     player.hls = hls;
-    hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => onManifest(data.levels));
+    player.native = false;
+    hls.on(Hls.Events.MANIFEST_PARSED, (/** @type {unknown} */ _e, /** @type {any} */ data) => onManifest(data.levels));
     hls.on(Hls.Events.LEVEL_SWITCHED, () => updateAutoLabel());
     hls.on(Hls.Events.FRAG_BUFFERED, () => {
       // Media arrives again: whatever went wrong before is over.
@@ -159,11 +201,11 @@ function play() {
       showError('');
       if (!ui.video.paused && ui.status.dataset.tone === 'warn') setStatus('Playing', 'ok');
     });
-    hls.on(Hls.Events.ERROR, (_e, data) => onHlsError(hls, data));
+    hls.on(Hls.Events.ERROR, (/** @type {unknown} */ _e, /** @type {any} */ data) => onHlsError(hls, data));
     hls.loadSource(src);
     hls.attachMedia(ui.video);
   } else if (ui.video.canPlayType('application/vnd.apple.mpegurl')) {
-    // Safari on iOS: native HLS picks renditions itself, so the menu stays on Auto.
+    // Older iOS Safari: native HLS picks renditions itself, so the menu stays on Auto.
     player.native = true;
     ui.video.src = src;
     ui.video.addEventListener('loadedmetadata', () => startVideo(), { once: true });
@@ -180,6 +222,7 @@ function startVideo() {
   });
 }
 
+/** @param {any[]} levels */
 function onManifest(levels) {
   const options = levels.map((_l, i) => new Option('', String(i)));
   ui.rendition.replaceChildren(new Option('Auto', '-1'), ...options);
@@ -192,7 +235,7 @@ function onManifest(levels) {
 function labelRenditions() {
   const levels = player.hls?.levels ?? [];
   const top = player.snapshot?.output;
-  levels.forEach((l, i) => {
+  levels.forEach((/** @type {any} */ l, /** @type {number} */ i) => {
     const option = ui.rendition.options[i + 1];
     if (!option) return;
     const ai = top && l.width === top.width && l.height === top.height ? ' · AI' : '';
@@ -209,6 +252,7 @@ function updateAutoLabel() {
   auto.text = hls.autoLevelEnabled && level ? `Auto (${level.height}p)` : 'Auto';
 }
 
+/** @param {any} hls @param {any} data */
 function onHlsError(hls, data) {
   if (!data.fatal) {
     // Recoverable hiccups (a stall, a segment retried) are shown, not hidden; hls.js handles them.
@@ -234,6 +278,7 @@ ui.video.addEventListener('error', () => {
   scheduleReconnect(`video error ${ui.video.error.code}: ${ui.video.error.message || 'playback failed'}`);
 });
 
+/** @param {string} reason */
 function scheduleReconnect(reason) {
   teardown();
   showError(`Playback stopped: ${reason}`);
@@ -252,17 +297,62 @@ function scheduleReconnect(reason) {
   player.retryTimer = setTimeout(play, delay);
 }
 
-/** noteSnapshot tracks the selected stream's state and restarts playback when it comes back. */
+/** noteSnapshot tracks the selected stream's state and restarts playback when it comes back. @param {any} snapshot */
 function noteSnapshot(snapshot) {
   const wasWaiting = player.waiting;
   const sizeChanged = snapshot?.output?.width !== player.snapshot?.output?.width;
   player.snapshot = snapshot;
   if (sizeChanged) labelRenditions();
+  if (player.view === 'compare' && !player.comparing && snapshot !== null && player.key !== null) {
+    player.comparing = compare.open(compareStream());
+  }
   if (wasWaiting && snapshot !== null && snapshot.state === 'live') {
     player.retryAttempt = 0;
     play();
   }
 }
+
+// ---------- live edge ----------
+
+/** updateLive shows how far playback is behind the live edge; at the edge the badge reads LIVE. */
+function updateLive() {
+  /** @type {number | null} */
+  let latency = null;
+  let target = 6;
+  let segment = 2;
+  if (player.view === 'compare') {
+    latency = compare.latency();
+  } else if (player.hls !== null) {
+    const h = player.hls;
+    latency = player.hls.levels.length && Number.isFinite(h.latency) && h.latency > 0 ? h.latency : null;
+    if (Number.isFinite(h.targetLatency)) target = h.targetLatency;
+    const details = h.levels[h.currentLevel]?.details;
+    if (details?.targetduration) segment = details.targetduration;
+    if (details && !details.live) latency = null;
+  } else if (player.native && ui.video.seekable.length) {
+    latency = liveLatency(ui.video.currentTime, ui.video.seekable.end(ui.video.seekable.length - 1));
+  }
+  if (latency === null) {
+    ui.live.dataset.live = 'unknown';
+    ui.live.textContent = 'LIVE';
+    ui.live.disabled = true;
+    ui.live.title = 'No live position yet';
+    return;
+  }
+  const atEdge = isAtLiveEdge(latency, target, segment);
+  ui.live.dataset.live = String(atEdge);
+  ui.live.dataset.latency = latency.toFixed(2);
+  ui.live.textContent = atEdge ? `LIVE · ${latency.toFixed(1)} s` : `${latency.toFixed(1)} s behind · go live`;
+  ui.live.title = `Playback is ${latency.toFixed(1)} s behind the newest segment${atEdge ? '' : '; click to jump to the live edge'}`;
+  ui.live.disabled = atEdge || player.view !== 'watch';
+}
+
+ui.live.addEventListener('click', () => {
+  const pos = player.hls?.liveSyncPosition;
+  if (typeof pos === 'number' && Number.isFinite(pos)) ui.video.currentTime = pos;
+  else if (ui.video.seekable.length) ui.video.currentTime = Math.max(0, ui.video.seekable.end(ui.video.seekable.length - 1) - 6);
+  if (ui.video.paused) startVideo();
+});
 
 // ---------- stats ----------
 
@@ -274,23 +364,21 @@ async function refreshStats() {
     s = await fetchJson(`/api/streams/${encodeURIComponent(key)}`);
   } catch (err) {
     if (key !== player.key) return;
-    if (err.status === 404) noteSnapshot(null);
+    const e = /** @type {Error & { status?: number }} */ (err);
+    if (e.status === 404) noteSnapshot(null);
     ui.stats.hidden = true;
-    setStatus(err.status === 404 ? `Stream "${key}" is not known to the server.` : `Cannot load stats: ${err.message}`, 'warn');
+    setStatus(e.status === 404 ? `Stream "${key}" is not known to the server.` : `Cannot load stats: ${e.message}`, 'warn');
     return;
   }
   if (key !== player.key) return;
   noteSnapshot(s);
-  const fallbacks = Object.entries(s.fallbacks).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
   $('stat-ai').textContent = `${pct(s.aiShare)} of ${s.frames.out.toLocaleString()} frames`;
-  $('stat-fallbacks').textContent =
-    (fallbacks.length ? fallbacks.map(([r, n]) => `${r.replace(/_/g, ' ')} ${n.toLocaleString()}`).join(' · ') : 'none') +
-    (s.deadlineMisses ? ` · ${s.deadlineMisses.toLocaleString()} late` : '');
+  $('stat-fallbacks').textContent = fallbackText(s.fallbacks) + (s.deadlineMisses ? ` · ${s.deadlineMisses.toLocaleString()} late` : '');
   $('stat-latency').textContent = `p50 ${Math.round(s.latencyMs.p50)} ms · p99 ${Math.round(s.latencyMs.p99)} ms (budget ${s.latencyBudgetMs} ms)`;
   $('stat-model').textContent = s.model ?? 'none (bicubic only)';
   $('stat-provider').textContent = s.provider ? s.provider.toUpperCase() : '–';
-  $('stat-output').textContent = `${size(s.input)} → ${size(s.output)} @ ${s.outputFps.toFixed(1)} fps · ${s.state}`;
-  ui.stats.hidden = false;
+  $('stat-output').textContent = `${size(s.input)} → ${size(s.output)} @ ${s.outputFps.toFixed(1)} fps · ${s.state}${s.error ? ` (${s.error})` : ''}`;
+  ui.stats.hidden = !player.showStats;
 }
 
 // ---------- wiring ----------
@@ -301,10 +389,27 @@ ui.rendition.addEventListener('change', () => {
   updateAutoLabel();
 });
 
+ui.statsToggle.addEventListener('click', () => {
+  player.showStats = !player.showStats;
+  ui.statsToggle.setAttribute('aria-pressed', String(player.showStats));
+  ui.stats.hidden = !player.showStats || player.key === null;
+});
+
+for (const b of document.querySelectorAll('[data-view]')) {
+  b.addEventListener('click', () => setView(/** @type {HTMLElement} */ (b).dataset.view === 'compare' ? 'compare' : 'watch'));
+}
+
+/** @param {() => unknown} fn @param {number} ms */
 const every = (fn, ms) => setInterval(() => { if (!document.hidden) fn(); }, ms);
 every(refreshList, LIST_REFRESH_MS);
 every(refreshStats, STATS_REFRESH_MS);
+every(updateLive, LIVE_REFRESH_MS);
 
-const wanted = new URLSearchParams(location.search).get('stream');
+const params = new URLSearchParams(location.search);
+if (params.get('view') === 'compare') {
+  player.view = 'compare';
+  for (const b of document.querySelectorAll('[data-view]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.view === 'compare'));
+}
+const wanted = params.get('stream');
 await refreshList();
 if (wanted && /^[A-Za-z0-9_-]{1,64}$/.test(wanted)) select(wanted);

@@ -2,14 +2,15 @@ import { Router } from 'express';
 import type { StreamDirectory, StreamSnapshot } from '../stream/stream-snapshot.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import { notFound, sendError } from './json-errors.js';
+import type { HistorySource } from './stream-history.js';
 
 /** StreamListBody is the JSON shape of GET /api/streams. */
 export interface StreamListBody {
   readonly streams: StreamSnapshot[];
 }
 
-/** apiRoutes builds the /api router: stream snapshots, JSON errors only. */
-export function apiRoutes(streams: StreamDirectory): Router {
+/** apiRoutes builds the /api router: stream snapshots and (when given) their recent history, JSON errors only. */
+export function apiRoutes(streams: StreamDirectory, history?: HistorySource): Router {
   const router = Router();
   router.use((_req, res, next) => {
     // Snapshots are live numbers; a cached one is a wrong one.
@@ -29,6 +30,18 @@ export function apiRoutes(streams: StreamDirectory): Router {
     }
     res.json(snap);
   });
+  if (history !== undefined) {
+    // GET /api/history[?since=MS]: per-stream samples for the dashboard's plots.
+    router.get('/history', (req, res) => {
+      const raw = req.query['since'];
+      const since = typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+      if (raw !== undefined && since === undefined) {
+        sendError(res, 400, 'HTTP_BAD_QUERY', 'since must be a time in ms since the epoch');
+        return;
+      }
+      res.json(history.body(since));
+    });
+  }
   // Keep unknown /api paths JSON even if a later route would answer otherwise.
   router.use(notFound);
   return router;

@@ -10,7 +10,8 @@ import { bearerAuth } from './bearer-auth.js';
 import { cors } from './cors.js';
 import { hlsRoute } from './hls-route.js';
 import { errorHandler, notFound } from './json-errors.js';
-import { playerRoute } from './player-route.js';
+import { dashboardRoute, playerRoute } from './player-route.js';
+import { StreamHistory } from './stream-history.js';
 import { healthRoutes, type Readiness } from './health-routes.js';
 
 /** HttpServerOptions is everything the HTTP server needs, declared narrowly. */
@@ -44,9 +45,12 @@ export class HttpServer {
   private server: http.Server | undefined;
   private closing: Promise<void> | undefined;
   private shuttingDown = false;
+  /** Recent per-stream samples behind /api/history (the dashboard's plots). */
+  private readonly history: StreamHistory;
 
   constructor(private readonly opts: HttpServerOptions) {
     this.log = opts.log.child({ stage: 'http' });
+    this.history = new StreamHistory(opts.streams);
     this.app = this.buildApp();
   }
 
@@ -71,6 +75,7 @@ export class HttpServer {
       });
     });
     server.on('error', (err) => this.log.error('server error', { err: errorMessage(err) }));
+    this.history.start();
     const bound = (server.address() as AddressInfo).port;
     this.log.info('http listening', { host: host ?? '*', port: bound });
     return bound;
@@ -91,6 +96,7 @@ export class HttpServer {
 
   private async doClose(): Promise<void> {
     this.shuttingDown = true;
+    this.history.close();
     const server = this.server;
     if (server === undefined) return;
     this.log.info('http closing');
@@ -123,8 +129,9 @@ export class HttpServer {
     });
     const allowOrigin = cors(opts.corsOrigin ?? '*');
     app.use('/hls', allowOrigin, hlsRoute(opts.hlsRoot, this.log));
-    app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), apiRoutes(opts.streams));
+    app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), apiRoutes(opts.streams, this.history));
     app.use('/player', playerRoute(opts.playerDir));
+    app.use('/dashboard', dashboardRoute(opts.playerDir));
     app.use(notFound);
     app.use(errorHandler(this.log));
     return app;

@@ -59,23 +59,37 @@ function resolveHlsJs(): { module: string; map: string; worker: string } {
   }
 }
 
-/** playerRoute serves the player page at /player (and /player/), its script and the vendored hls.js. */
+const HTML = 'text/html; charset=utf-8';
+const JS = 'text/javascript; charset=utf-8';
+
+/** The player's and the dashboard's ES modules in player/, served under /player/. */
+export const PLAYER_MODULES = ['player.js', 'compare.js', 'stream-sync.js', 'util.js', 'dashboard.js', 'chart.js'] as const;
+
+/** playerRoute serves the player page at /player (and /player/), its modules and styles, and the vendored hls.js. */
 export function playerRoute(playerDir: string = findPlayerDir()): Router {
   const hls = resolveHlsJs();
-  const html = 'text/html; charset=utf-8';
-  const js = 'text/javascript; charset=utf-8';
-  // An allow-list, not a static folder: the player is three files and nothing else leaks out.
+  // An allow-list, not a static folder: only these files, and nothing else in player/, go out.
   const files = new Map<string, PlayerFile>([
-    ['/', { file: path.join(playerDir, 'index.html'), contentType: html }],
-    ['/index.html', { file: path.join(playerDir, 'index.html'), contentType: html }],
-    ['/player.js', { file: path.join(playerDir, 'player.js'), contentType: js }],
+    ['/', { file: path.join(playerDir, 'index.html'), contentType: HTML }],
+    ['/index.html', { file: path.join(playerDir, 'index.html'), contentType: HTML }],
+    ...PLAYER_MODULES.map((m): [string, PlayerFile] => [`/${m}`, { file: path.join(playerDir, m), contentType: JS }]),
     ['/player.css', { file: path.join(playerDir, 'player.css'), contentType: 'text/css; charset=utf-8' }],
-    ['/vendor/hls.mjs', { file: hls.module, contentType: js }],
+    ['/vendor/hls.mjs', { file: hls.module, contentType: JS }],
     // hls.min.mjs names its source map relative to itself; devtools fetch it on demand.
     ['/vendor/hls.min.mjs.map', { file: hls.map, contentType: 'application/json; charset=utf-8' }],
-    ['/vendor/hls.worker.js', { file: hls.worker, contentType: js }],
+    ['/vendor/hls.worker.js', { file: hls.worker, contentType: JS }],
   ]);
+  return fileRouter(files);
+}
 
+/** dashboardRoute serves the dashboard page at /dashboard (its modules come from /player/). */
+export function dashboardRoute(playerDir: string = findPlayerDir()): Router {
+  const page: PlayerFile = { file: path.join(playerDir, 'dashboard.html'), contentType: HTML };
+  return fileRouter(new Map([['/', page], ['/index.html', page]]));
+}
+
+/** fileRouter answers GET for exactly the listed paths, with the player's headers (CSP on pages). */
+function fileRouter(files: ReadonlyMap<string, PlayerFile>): Router {
   const router = Router();
   router.get('/{*rest}', (req, res, next) => {
     const entry = files.get(req.path);
@@ -87,7 +101,7 @@ export function playerRoute(playerDir: string = findPlayerDir()): Router {
     // Revalidate (ETag) so a redeploy is seen at once; the files are small or rarely change.
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (entry.contentType === html) res.setHeader('Content-Security-Policy', PLAYER_CSP);
+    if (entry.contentType === HTML) res.setHeader('Content-Security-Policy', PLAYER_CSP);
     // Sent from its own folder: with an absolute path, send would refuse every file whose path
     // has a dot-folder anywhere (a checkout under ~/.local, pnpm's node_modules/.pnpm).
     res.sendFile(path.basename(entry.file), { root: path.dirname(entry.file), cacheControl: false }, (err?: Error) => {

@@ -62,7 +62,7 @@ async function writeHls(dir: string): Promise<void> {
 
 /** video reads a number from the page's <video> (typed by hand: this file compiles without the DOM lib). */
 function video(page: Page, prop: 'currentTime' | 'videoHeight'): Promise<number> {
-  return page.locator('video').evaluate((v, p) => (v as unknown as Record<string, number>)[p] ?? NaN, prop);
+  return page.locator('#video').evaluate((v, p) => (v as unknown as Record<string, number>)[p] ?? NaN, prop);
 }
 
 describe('player page in headless Chromium', () => {

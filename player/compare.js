@@ -1,0 +1,291 @@
+// The comparison view: the AI rung and the source rung of one stream, the source scaled up by the
+// browser to the same size, kept on the same frame. Shown as a split (a divider over one frame
+// area) or side by side; "Freeze" pauses both on one frame, and zoom magnifies the same region
+// of both. The AI video leads; the source video follows by segment number (stream-sync.js).
+import { edgeAlignedTarget, followerTarget, pickCompareRungs, syncAction } from './stream-sync.js';
+import { size } from './util.js';
+
+const SYNC_INTERVAL_MS = 100;
+const RETRY_MS = 2000;
+const HLS_CONFIG = { workerPath: '/player/vendor/hls.worker.js', backBufferLength: 30 };
+
+/**
+ * @typedef {import('./stream-sync.js').CompareStream} CompareStream
+ * @typedef {{ onError(text: string): void, onStatus(text: string, tone?: string): void }} CompareHooks
+ */
+
+/** CompareView drives the #compare section of the player page. */
+export class CompareView {
+  /**
+   * @param {any} Hls the hls.js class
+   * @param {CompareHooks} hooks
+   */
+  constructor(Hls, hooks) {
+    this.Hls = Hls;
+    this.hooks = hooks;
+    const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+    this.root = $('compare');
+    this.stage = $('compare-stage');
+    this.aiPane = $('compare-ai-pane');
+    this.divider = $('compare-divider');
+    this.ai = /** @type {HTMLVideoElement} */ ($('compare-ai'));
+    this.source = /** @type {HTMLVideoElement} */ ($('compare-source'));
+    this.aiLabel = $('compare-ai-label');
+    this.sourceLabel = $('compare-source-label');
+    this.split = /** @type {HTMLInputElement} */ ($('compare-split'));
+    this.freezeButton = /** @type {HTMLButtonElement} */ ($('compare-freeze'));
+    this.zoomSelect = /** @type {HTMLSelectElement} */ ($('compare-zoom'));
+    this.driftOut = $('compare-drift');
+    this.message = $('compare-message');
+    /** @type {any[]} */ this.players = [];
+    /** @type {string | null} */ this.key = null;
+    this.frozen = false;
+    this.zoom = { level: 1, x: 50, y: 50 };
+    /** @type {ReturnType<typeof setInterval> | null} */ this.timer = null;
+    /** @type {ReturnType<typeof setTimeout> | null} */ this.retry = null;
+    /** @type {CompareStream | null} */ this.stream = null;
+    this.wire();
+  }
+
+  /** @private */
+  wire() {
+    for (const b of this.root.querySelectorAll('[data-layout]')) {
+      b.addEventListener('click', () => this.setLayout(/** @type {HTMLElement} */ (b).dataset.layout ?? 'split'));
+    }
+    this.split.addEventListener('input', () => this.setSplit(Number(this.split.value)));
+    this.divider.addEventListener('pointerdown', (e) => {
+      // Drag the divider itself; the range input below does the same for keyboards.
+      this.divider.setPointerCapture(e.pointerId);
+      const move = (/** @type {PointerEvent} */ ev) => {
+        const r = this.stage.getBoundingClientRect();
+        this.setSplit(((ev.clientX - r.left) / r.width) * 100);
+      };
+      const up = () => {
+        this.divider.removeEventListener('pointermove', move);
+        this.divider.removeEventListener('pointerup', up);
+      };
+      this.divider.addEventListener('pointermove', move);
+      this.divider.addEventListener('pointerup', up);
+      e.preventDefault();
+    });
+    this.freezeButton.addEventListener('click', () => (this.frozen ? this.resume() : this.freeze()));
+    this.zoomSelect.addEventListener('change', () => this.setZoom(Number(this.zoomSelect.value)));
+    this.stage.addEventListener('click', (e) => {
+      if (e.target === this.divider) return;
+      // Clicking picks the region to zoom into (and zooms to 2x if not zoomed yet).
+      const r = this.stage.getBoundingClientRect();
+      const pane = this.stage.dataset.layout === 'side' ? /** @type {HTMLElement} */ (e.target).closest('.compare-pane') : this.stage;
+      const box = pane ? pane.getBoundingClientRect() : r;
+      this.zoom.x = Math.min(100, Math.max(0, ((e.clientX - box.left) / box.width) * 100));
+      this.zoom.y = Math.min(100, Math.max(0, ((e.clientY - box.top) / box.height) * 100));
+      if (this.zoom.level === 1) this.zoomSelect.value = '2';
+      this.setZoom(Number(this.zoomSelect.value));
+    });
+  }
+
+  /**
+   * open starts comparing a stream; false (with a message shown) when it has no two renditions yet.
+   * @param {CompareStream} stream
+   * @returns {boolean}
+   */
+  open(stream) {
+    this.close();
+    this.key = stream.key;
+    this.stream = stream;
+    this.root.hidden = false;
+    const rungs = pickCompareRungs(stream);
+    if (rungs === null) {
+      this.message.textContent = 'Waiting for the stream to have both its AI and its source rendition…';
+      this.message.hidden = false;
+      this.hooks.onStatus('Waiting for renditions…', 'warn');
+      return false;
+    }
+    this.message.hidden = true;
+    this.stage.style.aspectRatio = `${rungs.ai.width} / ${rungs.ai.height}`;
+    this.stage.style.setProperty('--pane-ratio', `${rungs.ai.width} / ${rungs.ai.height}`);
+    this.aiLabel.textContent = `AI ${size(rungs.ai)}${stream.model ? ` · ${stream.model}` : ''}`;
+    this.sourceLabel.textContent = `Source ${size(rungs.source)} · scaled by the browser`;
+    this.root.dataset.ai = rungs.ai.name;
+    this.root.dataset.source = rungs.source.name;
+    this.hooks.onStatus('Loading comparison…');
+    this.attach(this.ai, rungs.ai.playlist);
+    this.attach(this.source, rungs.source.playlist);
+    this.timer = setInterval(() => this.syncStep(), SYNC_INTERVAL_MS);
+    return true;
+  }
+
+  /** close stops both players and the sync loop (the section stays as it is). */
+  close() {
+    if (this.timer !== null) clearInterval(this.timer);
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.timer = this.retry = null;
+    for (const p of this.players) p.destroy();
+    this.players = [];
+    for (const v of [this.ai, this.source]) {
+      v.removeAttribute('src');
+      v.load();
+      v.playbackRate = 1;
+    }
+    this.frozen = false;
+    this.freezeButton.setAttribute('aria-pressed', 'false');
+    this.freezeButton.textContent = 'Freeze frame';
+    this.root.dataset.synced = 'false';
+  }
+
+  /** hide closes and hides the section. */
+  hide() {
+    this.close();
+    this.key = null;
+    this.root.hidden = true;
+  }
+
+  /**
+   * @private
+   * @param {HTMLVideoElement} video
+   * @param {string} url a media playlist: each side plays exactly one rung, no adaptation
+   */
+  attach(video, url) {
+    const Hls = this.Hls;
+    if (Hls.isSupported()) {
+      const hls = new Hls(HLS_CONFIG);
+      this.players.push(hls);
+      let recoveries = 0;
+      hls.on(Hls.Events.ERROR, (/** @type {unknown} */ _e, /** @type {any} */ data) => {
+        if (!data.fatal) return;
+        if (data.type === Hls.ErrorTypes.MEDIA_ERROR && recoveries++ < 2) {
+          hls.recoverMediaError();
+          return;
+        }
+        this.fail(`${video === this.ai ? 'AI' : 'source'} rendition: ${data.type}: ${data.details}${data.response?.code ? ` (HTTP ${data.response.code})` : ''}`);
+      });
+      hls.on(Hls.Events.MANIFEST_PARSED, () => this.play(video));
+      hls.loadSource(url);
+      hls.attachMedia(video);
+      /** @type {any} */ (video).hls = hls;
+    } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+      video.src = url;
+      video.addEventListener('loadedmetadata', () => this.play(video), { once: true });
+    } else {
+      this.fail('this browser can play neither Media Source Extensions nor native HLS');
+    }
+  }
+
+  /** @private @param {HTMLVideoElement} video */
+  play(video) {
+    if (this.frozen) return;
+    video.play().catch((err) => this.hooks.onStatus(`Press play to start (${err.name})`, 'warn'));
+  }
+
+  /** @private @param {string} reason */
+  fail(reason) {
+    const stream = this.stream;
+    this.close();
+    this.hooks.onError(`Comparison stopped: ${reason}`);
+    this.hooks.onStatus(`Reconnecting comparison in ${RETRY_MS / 1000} s…`, 'warn');
+    this.retry = setTimeout(() => {
+      if (stream !== null && this.key === stream.key) this.open(stream);
+    }, RETRY_MS);
+  }
+
+  /**
+   * targetForSource is the source video's time that shows the AI video's current frame.
+   * @private
+   * @returns {number | null}
+   */
+  targetForSource() {
+    const a = /** @type {any} */ (this.ai).hls;
+    const b = /** @type {any} */ (this.source).hls;
+    if (a && b) {
+      const fa = a.levels?.[0]?.details?.fragments ?? [];
+      const fb = b.levels?.[0]?.details?.fragments ?? [];
+      return followerTarget(fa, this.ai.currentTime, fb);
+    }
+    const ea = this.ai.seekable.length ? this.ai.seekable.end(this.ai.seekable.length - 1) : NaN;
+    const eb = this.source.seekable.length ? this.source.seekable.end(this.source.seekable.length - 1) : NaN;
+    return Number.isFinite(ea) && Number.isFinite(eb) ? edgeAlignedTarget(this.ai.currentTime, ea, eb) : null;
+  }
+
+  /** @private one correction of the source video towards the AI video's frame */
+  syncStep() {
+    if (document.hidden) return;
+    const target = this.targetForSource();
+    if (target === null || this.ai.readyState < 2) {
+      this.root.dataset.synced = 'false';
+      this.driftOut.textContent = 'syncing…';
+      return;
+    }
+    const drift = this.source.currentTime - target;
+    this.root.dataset.driftMs = String(Math.round(drift * 1000));
+    this.driftOut.textContent = `Δ ${Math.round(Math.abs(drift) * 1000)} ms`;
+    if (this.frozen) return;
+    // Mirror the leader: a buffering or paused AI video holds the source too.
+    if (this.ai.paused || this.ai.readyState < 3) {
+      if (!this.source.paused) this.source.pause();
+      return;
+    }
+    if (this.source.paused) this.play(this.source);
+    const action = syncAction(drift);
+    if (action.seek) this.source.currentTime = target;
+    this.source.playbackRate = action.rate;
+    this.root.dataset.synced = String(Math.abs(drift) < 0.1);
+    if (!this.ai.paused && this.root.dataset.synced === 'true') this.hooks.onStatus('Comparing (in sync)', 'ok');
+  }
+
+  /** freeze pauses both videos on the same frame (the source is seeked onto the AI frame). */
+  freeze() {
+    this.frozen = true;
+    this.ai.pause();
+    this.source.pause();
+    this.source.playbackRate = 1;
+    const target = this.targetForSource();
+    if (target !== null) this.source.currentTime = target;
+    this.freezeButton.setAttribute('aria-pressed', 'true');
+    this.freezeButton.textContent = 'Resume';
+    this.root.dataset.frozen = 'true';
+    this.hooks.onStatus('Frozen on one frame: click the picture to zoom into a region', 'ok');
+  }
+
+  /** resume plays both again from the live edge. */
+  resume() {
+    this.frozen = false;
+    this.root.dataset.frozen = 'false';
+    this.freezeButton.setAttribute('aria-pressed', 'false');
+    this.freezeButton.textContent = 'Freeze frame';
+    const live = /** @type {any} */ (this.ai).hls?.liveSyncPosition;
+    if (typeof live === 'number' && Number.isFinite(live)) this.ai.currentTime = live;
+    this.play(this.ai);
+    this.play(this.source);
+  }
+
+  /** @param {string} layout "split" (a divider over one frame area) or "side" (side by side) */
+  setLayout(layout) {
+    const l = layout === 'side' ? 'side' : 'split';
+    this.stage.dataset.layout = l;
+    for (const b of this.root.querySelectorAll('[data-layout]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.layout === l));
+    this.split.hidden = l !== 'split';
+  }
+
+  /** @param {number} percent where the divider sits, 0..100 from the left (source left, AI right) */
+  setSplit(percent) {
+    const p = Math.min(100, Math.max(0, percent));
+    this.split.value = String(Math.round(p));
+    this.stage.style.setProperty('--split', `${p}%`);
+  }
+
+  /** @param {number} level magnification of both videos around the chosen point (1 = none) */
+  setZoom(level) {
+    this.zoom.level = level > 1 ? level : 1;
+    const t = this.zoom.level === 1 ? '' : `scale(${this.zoom.level})`;
+    for (const v of [this.ai, this.source]) {
+      v.style.transformOrigin = `${this.zoom.x}% ${this.zoom.y}%`;
+      v.style.transform = t;
+    }
+    this.stage.dataset.zoom = String(this.zoom.level);
+  }
+
+  /** latency is the AI video's distance behind the live edge (s), or null when unknown. */
+  latency() {
+    const hls = /** @type {any} */ (this.ai).hls;
+    return hls && Number.isFinite(hls.latency) ? hls.latency : null;
+  }
+}

@@ -1,0 +1,58 @@
+// Helpers shared by the player and the dashboard: JSON fetch with a time limit, number formats.
+
+const FETCH_TIMEOUT_MS = 4000;
+
+/**
+ * fetchJson GETs a JSON document; a non-2xx answer throws an Error carrying the API's message and
+ * `status`, so callers can show what went wrong instead of swallowing it.
+ * @param {string} url
+ * @returns {Promise<any>}
+ */
+export async function fetchJson(url) {
+  /** @type {RequestInit & { cache: string }} the API answers no-store; this keeps old browsers' caches out too */
+  const init = { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), cache: 'no-store' };
+  const res = await fetch(url, init);
+  /** @type {any} */
+  const body = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = /** @type {Error & { status?: number }} */ (new Error(body?.error?.message ?? `HTTP ${res.status}`));
+    err.status = res.status;
+    throw err;
+  }
+  return body;
+}
+
+/** pct formats a 0..1 share as a whole percentage. @param {number} x */
+export const pct = (x) => `${Math.round(x * 100)}%`;
+
+/** size formats {width, height} as W×H ("?" when unknown). @param {{ width: number, height: number } | null | undefined} s */
+export const size = (s) => (s ? `${s.width}×${s.height}` : '?');
+
+/**
+ * formatDuration renders seconds as "42 s", "3 min 05 s" or "2 h 07 min".
+ * @param {number} seconds
+ */
+export function formatDuration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/**
+ * fallbackText lists the non-zero fallback reasons, largest first ("predicted late 8 · queue full 4").
+ * @param {Record<string, number>} fallbacks
+ */
+export function fallbackText(fallbacks) {
+  const rows = Object.entries(fallbacks).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  return rows.length ? rows.map(([r, n]) => `${r.replace(/_/g, ' ')} ${n.toLocaleString()}`).join(' · ') : 'none';
+}
+
+/**
+ * uptimeSeconds is how long a stream has been (or was) up, from its snapshot.
+ * @param {{ startedAt: number, endedAt: number | null }} s
+ * @param {number} [now]
+ */
+export function uptimeSeconds(s, now = Date.now()) {
+  return ((s.endedAt ?? now) - s.startedAt) / 1000;
+}

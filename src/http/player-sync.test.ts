@@ -1,0 +1,103 @@
+// Unit tests of the player's pure modules (player/stream-sync.js, player/util.js): plain ESM the
+// browser loads as-is, imported here directly.
+import { describe, expect, test } from 'vitest';
+import {
+  DEADBAND_S,
+  edgeAlignedTarget,
+  followerTarget,
+  isAtLiveEdge,
+  liveLatency,
+  MAX_RATE_NUDGE,
+  pickCompareRungs,
+  positionAt,
+  SEEK_THRESHOLD_S,
+  syncAction,
+  timeOf,
+} from '../../player/stream-sync.js';
+import { fallbackText, formatDuration, uptimeSeconds } from '../../player/util.js';
+
+/** frags builds a playlist window of 2 s segments numbered from `firstSn`, the first starting at `start`. */
+const frags = (firstSn: number, start: number, n = 5) =>
+  Array.from({ length: n }, (_, i) => ({ sn: firstSn + i, start: start + i * 2, duration: 2 }));
+
+describe('mapping a time between renditions by segment number', () => {
+  test('positionAt finds the segment and the offset into it', () => {
+    const f = frags(10, 100);
+    expect(positionAt(f, 100)).toEqual({ sn: 10, offset: 0 });
+    expect(positionAt(f, 103.5)).toEqual({ sn: 11, offset: 1.5 });
+    expect(positionAt(f, 109.9)?.sn).toBe(14);
+    expect(positionAt(f, 99)).toBeNull();
+    expect(positionAt(f, 120)).toBeNull();
+    expect(positionAt([{ sn: 'initSegment', start: 0, duration: 0 }, ...f], 101)).toEqual({ sn: 10, offset: 1 });
+  });
+
+  test('two players that joined at different moments have different timelines; the same frame is found in both', () => {
+    const leader = frags(10, 100); // joined early: segment 10 at t=100
+    const follower = frags(12, 0); // joined two segments later: segment 12 at t=0
+    expect(followerTarget(leader, 104.75, follower)).toBeCloseTo(0.75, 9); // sn 12 + 0.75 s
+    expect(followerTarget(leader, 101, follower)).toBeNull(); // sn 10 is not in the follower's window
+    expect(timeOf(follower, { sn: 13, offset: 5 })).toBe(4); // offsets clamp to the segment
+  });
+
+  test('edgeAlignedTarget keeps the same distance behind each live edge (native HLS fallback)', () => {
+    expect(edgeAlignedTarget(50, 56, 30)).toBe(24);
+  });
+});
+
+describe('syncAction', () => {
+  test.each([
+    [0, { seek: false, rate: 1 }],
+    [DEADBAND_S / 2, { seek: false, rate: 1 }],
+    [0.03, { seek: false, rate: 0.94 }], // ahead: slow down
+    [-0.03, { seek: false, rate: 1.06 }], // behind: speed up
+    [0.2, { seek: false, rate: 1 - MAX_RATE_NUDGE }],
+    [-0.2, { seek: false, rate: 1 + MAX_RATE_NUDGE }],
+    [SEEK_THRESHOLD_S + 0.01, { seek: true, rate: 1 }],
+    [-5, { seek: true, rate: 1 }],
+    [Number.NaN, { seek: false, rate: 1 }],
+  ])('drift %s s -> %j', (drift, action) => expect(syncAction(drift)).toEqual(action));
+});
+
+describe('live edge', () => {
+  test('latency is the distance to the edge, never negative, null when unknown', () => {
+    expect(liveLatency(10, 16.5)).toBe(6.5);
+    expect(liveLatency(17, 16.5)).toBe(0);
+    expect(liveLatency(10, null)).toBeNull();
+    expect(liveLatency(Number.NaN, 3)).toBeNull();
+  });
+  test.each([
+    [6, 6, 2, true],
+    [8, 6, 2, true],
+    [8.5, 6, 2, false],
+    [null, 6, 2, false],
+  ])('latency %s with target %s and %s s segments: at the edge %s', (l, t, s, r) => expect(isAtLiveEdge(l, t, s)).toBe(r));
+});
+
+describe('pickCompareRungs', () => {
+  const r = (w: number, h: number) => ({ name: `${h}p`, width: w, height: h, bandwidth: w * 1000, playlist: `/hls/k/${h}p/index.m3u8` });
+  test('the largest is the AI rung, the one at the input size the source rung', () => {
+    const picked = pickCompareRungs({ key: 'k', model: 'm', input: { width: 640, height: 360 }, renditions: [r(960, 540), r(1280, 720), r(640, 360)] });
+    expect([picked?.ai.height, picked?.source.height]).toEqual([720, 360]);
+  });
+  test('without an input size the smallest is the source; one rendition is not enough', () => {
+    expect(pickCompareRungs({ key: 'k', model: null, input: null, renditions: [r(640, 360), r(1280, 720)] })?.source.height).toBe(360);
+    expect(pickCompareRungs({ key: 'k', model: null, input: null, renditions: [r(640, 360)] })).toBeNull();
+  });
+});
+
+describe('util', () => {
+  test.each([
+    [0, '0 s'],
+    [59.9, '59 s'],
+    [65, '1 min 05 s'],
+    [7620, '2 h 07 min'],
+  ])('formatDuration(%s) = %s', (s, text) => expect(formatDuration(s)).toBe(text));
+  test('fallbackText lists non-zero reasons, largest first', () => {
+    expect(fallbackText({ queue_full: 4, predicted_late: 8, model_error: 0 })).toBe('predicted late 8 · queue full 4');
+    expect(fallbackText({ queue_full: 0 })).toBe('none');
+  });
+  test('uptime runs to now while live and stops at the end', () => {
+    expect(uptimeSeconds({ startedAt: 1000, endedAt: null }, 61_000)).toBe(60);
+    expect(uptimeSeconds({ startedAt: 1000, endedAt: 11_000 }, 61_000)).toBe(10);
+  });
+});

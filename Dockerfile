@@ -48,8 +48,9 @@ COPY --from=build-gpu /app/build/Release/uprez_bicubic.node ./build/Release/upre
 COPY package.json ./
 COPY models/*.onnx models/*.json ./models/
 COPY player ./player
+# The CUDA base image asks the NVIDIA runtime for compute and utility only; NVENC needs video too.
 ENV NODE_ENV=production UPREZ_DATA_DIR=/data UPREZ_PROVIDER=cuda UPREZ_ENCODER=nvenc \
-    NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility,video
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,video
 # uid 1000 (the image's `ubuntu` user), the same as `node` in the CPU image.
 USER 1000:1000
 VOLUME ["/data"]

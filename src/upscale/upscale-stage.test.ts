@@ -122,6 +122,18 @@ describe('UpscaleStage decisions', () => {
     expect(stage.stats().fallbacks.late_result).toBe(1);
   });
 
+  test('a busy event loop (clock.timerLagMs) starts the deadline fallback that much earlier', async () => {
+    const { clock, stage, out } = await rig({ warm: [20, 20, 20] });
+    (clock as FakeClock & { timerLagMs?: () => number }).timerLagMs = () => 30;
+    const f = frame(0, clock);
+    stage.push(f);
+    clock.advance(69);
+    expect(out).toHaveLength(0);
+    clock.advance(1);
+    expect(out.map(pathOf)).toEqual(['bicubic:late_result']);
+    expect(out[0]?.emittedAt).toBe(f.deadline - 30);
+  });
+
   test('a slow model is learned from real results, not only the warm-up', async () => {
     const { clock, runner, stage, out } = await rig({ warm: [10, 10, 10] });
     for (let i = 0; i < 10; i++) {

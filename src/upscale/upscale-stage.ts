@@ -415,10 +415,11 @@ export class UpscaleStage {
   /**
    * leadMs is how long before a deadline the fallback must start: its own bicubic Y, plus as
    * much again because the timer can be held up by other work on the event loop (another
-   * frame's bicubic, typically the same size). Measured on the stage's clock.
+   * frame's bicubic, typically the same size), plus the event loop's recent delay p99 (decoder
+   * parsing, encoder writes, GC, a busy machine). Measured on the stage's clock.
    */
   private leadMs(): number {
-    return 2 * this.fallbackMs();
+    return 2 * this.fallbackMs() + (this.clock.timerLagMs?.() ?? 0);
   }
 
   private outGeometryFor(g: FrameGeometry): FrameGeometry {

@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { errorMessage, UprezError } from '../errors.js';
-import { decodeImage } from '../image/decode-image.js';
-import { encodePng } from '../image/encode-png.js';
-import { openLumaModel, type OpenedLumaModel, type ProviderChoice } from '../image/open-model.js';
-import { outputNameFor, outputPathIn } from '../image/output-name.js';
-import { upscaleRgb } from '../image/upscale-rgb.js';
+import { UprezError } from '../errors.js';
+import { DEFAULT_QUALITY } from '../image/encode-image.js';
+import { countImages, runImageBatch, type BatchEvent, type BatchSummary } from '../image/image-batch.js';
+import { isImageFormat, type ImageFormat } from '../image/image-format.js';
+import { inlineJobRunner, workerJobRunner } from '../image/image-job-runner.js';
+import type { WalkOptions } from '../image/image-walk.js';
+import { openLumaModel, type ProviderChoice } from '../image/open-model.js';
 import { createLogger } from '../log/logger.js';
 import type { CliIo, Command } from './cli-io.js';
 import { parseFlags } from './parse-flags.js';
@@ -14,17 +15,26 @@ import { createProgress, progressStream, type Progress } from './progress.js';
 
 /** IMAGE_USAGE is the help text of `uprez image`. */
 export const IMAGE_USAGE = [
-  'Usage: uprez image IN... --out DIR [--scale 2|4] [--model NAME|PATH|bicubic] [--provider auto|cpu|cuda] [--json]',
+  'Usage: uprez image IN... --out DIR [--scale 2|4] [--model NAME|PATH|bicubic] [--format png|jpeg|webp]',
+  '                   [--quality 1-100] [--jobs N] [--force] [--fail-on-error] [--provider auto|cpu|cuda] [--json]',
   '',
-  'Upscales PNG/JPEG images and writes DIR/<base name>.png (DIR is created). Y (full-range BT.601,',
-  'as in JPEG) goes through the model, Cb/Cr through bicubic; alpha is dropped. A file that cannot be',
-  'read or decoded is reported and skipped; the exit code is 1 if any failed.',
-  '  --scale     2 (default) or 4',
-  '  --model     model NAME in models/, a path to an .onnx file, or bicubic (no network);',
-  '              default: the default model for the scale',
-  '  --provider  onnxruntime execution provider: auto (default), cpu, cuda',
-  '  --json      one JSON object per line on stdout (each image, then a summary with "summary": true);',
-  '              progress as JSON lines on stderr',
+  'Upscales PNG, JPEG and WebP images. A file IN is written as DIR/<base name>.<ext>; a folder IN is',
+  'walked (sorted, sub-folders included, non-image files ignored) and its sub-folders are kept under',
+  'DIR. Y (full-range BT.601, as in JPEG) goes through the model, Cb/Cr through bicubic; alpha is',
+  'dropped. Each output is written to a temp file and renamed, so a killed run leaves no half file; a',
+  'complete output newer than its input is skipped on a rerun. A file that cannot be read or decoded',
+  'gets one line on stderr and the batch goes on.',
+  '  --scale          2 (default) or 4',
+  '  --model          model NAME in models/, a path to an .onnx file, or bicubic (no network);',
+  '                   default: the default model for the scale',
+  '  --format         output format: png, jpeg (.jpg) or webp; default: the format of each input',
+  `  --quality        JPEG and WebP quality, 1-100 (default ${DEFAULT_QUALITY}); PNG is lossless`,
+  '  --jobs           images in flight at once, each on its own thread (default: the number of cores)',
+  '  --force          upscale again even when the output is up to date (also after changing --scale/--model)',
+  '  --fail-on-error  exit 1 when any image failed (default: exit 0, the failures are reported)',
+  '  --provider       onnxruntime execution provider: auto (default), cpu, cuda',
+  '  --json           one JSON object per line on stdout (each input, then a summary with "summary": true);',
+  '                   progress as JSON lines on stderr',
   '',
 ].join('\n');
 
@@ -32,6 +42,11 @@ const SPEC = {
   out: { type: 'string' },
   scale: { type: 'string' },
   model: { type: 'string' },
+  format: { type: 'string' },
+  quality: { type: 'string' },
+  jobs: { type: 'string' },
+  force: { type: 'boolean' },
+  'fail-on-error': { type: 'boolean' },
   provider: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
@@ -51,6 +66,22 @@ export function parseProviderFlag(v: unknown): ProviderChoice {
   return v;
 }
 
+/** parseFormatFlag reads --format (png, jpeg or its alias jpg, webp; undefined when absent: keep each input's format). */
+export function parseFormatFlag(v: unknown): ImageFormat | undefined {
+  if (v === undefined) return undefined;
+  const s = v === 'jpg' ? 'jpeg' : String(v);
+  if (!isImageFormat(s)) throw new UprezError('CLI_BAD_FLAG', `--format must be png, jpeg or webp, got "${String(v)}"`, 'cli');
+  return s;
+}
+
+/** parseIntFlag reads a whole-number flag within [min, max], `def` when absent; errors name the flag. */
+export function parseIntFlag(name: string, v: unknown, min: number, max: number, def: number): number {
+  if (v === undefined) return def;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}, got "${String(v)}"`, 'cli');
+  return n;
+}
+
 /** stringFlag narrows a parsed value-taking flag to string | undefined. */
 export function stringFlag(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -61,80 +92,59 @@ export function cliLogger(io: CliIo, command: string) {
   return createLogger({ level: 'warn', sink: (line) => io.stderr.write(line + '\n'), fields: { stage: 'cli', command } });
 }
 
-/** writeFileReplacing writes via a temp file in the same directory and a rename, so an existing symlink is replaced, never followed. */
-async function writeFileReplacing(file: string, data: Uint8Array): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, data, { flag: 'wx' });
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+/** Ignored inputs worth a note: anything but a plain non-image file in a walked folder (those are expected). */
+const SILENT_IGNORE = 'not an image file name';
+
+/** eventLine is the text form of one event and the stream it goes to (failures and notes on stderr). */
+function eventLine(e: BatchEvent): { line: string; err: boolean } | undefined {
+  switch (e.kind) {
+    case 'done': {
+      const ms = e.inferMs === null ? '' : ` (${e.inferMs.toFixed(0)} ms model)`;
+      return { line: `${e.input} -> ${e.output}  ${e.width}x${e.height} -> ${e.outWidth}x${e.outHeight}${ms}`, err: false };
+    }
+    case 'skipped':
+      return { line: `${e.input} -> ${e.output}  skipped (${e.reason})`, err: false };
+    case 'failed':
+      return { line: `uprez image: ${e.input}: ${e.reason}`, err: true };
+    case 'ignored':
+      return e.reason === SILENT_IGNORE ? undefined : { line: `uprez image: note: ${e.input}: ${e.reason}, ignored`, err: true };
   }
 }
 
-/** Inputs larger than this are refused before reading (no image uprez can decode is this big). */
-const MAX_INPUT_BYTES = 256 * 1024 * 1024;
-
-function readError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return errorMessage(err);
-}
-
-/** readInput reads a regular file of sane size (never a FIFO or a device such as /dev/zero). */
-async function readInput(input: string): Promise<Buffer> {
-  try {
-    const st = await stat(input);
-    if (st.isDirectory()) throw new Error('is a directory');
-    if (!st.isFile()) throw new Error('is not a regular file');
-    if (st.size > MAX_INPUT_BYTES) throw new Error(`is ${st.size} bytes, more than ${MAX_INPUT_BYTES}`);
-    return await readFile(input);
-  } catch (err) {
-    throw new Error(readError(err));
+/** eventJson is the --json object of one event. */
+function eventJson(e: BatchEvent, model: string): Record<string, unknown> {
+  switch (e.kind) {
+    case 'done':
+      return { input: e.input, output: e.output, width: e.width, height: e.height, outWidth: e.outWidth, outHeight: e.outHeight, model, inferMs: e.inferMs };
+    case 'skipped':
+      return { input: e.input, output: e.output, skipped: e.reason };
+    case 'failed':
+      return { input: e.input, error: e.reason };
+    case 'ignored':
+      return { input: e.input, ignored: e.reason };
   }
 }
 
-/** ImageResult is what one upscaled input reports (the text line and the --json object). */
-interface ImageResult {
-  readonly input: string;
-  readonly output: string;
-  readonly width: number;
-  readonly height: number;
-  readonly outWidth: number;
-  readonly outHeight: number;
-  readonly model: string;
-  readonly inferMs: number | null;
-}
-
-/** upscaleOne reads, upscales and writes one input; it returns what to report or throws a message for the error line. */
-async function upscaleOne(input: string, outPath: string, model: OpenedLumaModel, scale: number): Promise<ImageResult> {
-  const bytes = await readInput(input);
-  const img = decodeImage(bytes);
-  const up = await upscaleRgb(img, scale, model.upscaler);
-  await writeFileReplacing(outPath, encodePng(up.image));
-  const inferMs = up.inferMs === undefined ? null : Math.round(up.inferMs * 10) / 10;
-  return { input, output: outPath, width: img.width, height: img.height, outWidth: up.image.width, outHeight: up.image.height, model: model.name, inferMs };
-}
-
-function resultLine(r: ImageResult): string {
-  const ms = r.inferMs === null ? '' : ` (${r.model} ${r.inferMs.toFixed(0)} ms)`;
-  return `${r.input} -> ${r.output}  ${r.width}x${r.height} -> ${r.outWidth}x${r.outHeight}${ms}`;
+/** summaryLine is the closing text line: counts, model and time. */
+function summaryLine(s: BatchSummary, model: { name: string; provider: string; scale: number }, outDir: string): string {
+  const parts = [`upscaled ${s.done}`, `skipped ${s.skipped} up to date`, `failed ${s.failed}`];
+  if (s.ignored) parts.push(`ignored ${s.ignored} non-image`);
+  return `${parts.join(', ')} — x${model.scale} with ${model.name} (${model.provider}) into ${outDir} in ${s.seconds.toFixed(1)} s`;
 }
 
 /**
  * imageProgress is a bar on a terminal and JSON lines with --json, on stderr. Text output to a
  * pipe or file gets none: each image already prints its own line as it finishes.
  */
-function imageProgress(io: CliIo, total: number, json: boolean): Progress | undefined {
+async function imageProgress(io: CliIo, inputs: readonly string[], walk: WalkOptions, json: boolean): Promise<Progress | undefined> {
   if (!json && !io.stderr.isTTY) return undefined;
+  const total = await countImages(inputs, walk);
   return createProgress({ label: 'image', total, unit: 'images', json, out: progressStream(io.stderr) });
 }
 
 /**
- * runImageCommand is `uprez image IN... --out DIR [--scale 2|4] [--model NAME|PATH|bicubic]
- * [--provider auto|cpu|cuda]`: upscales each image and writes a PNG with the same base name into DIR.
+ * runImageCommand is `uprez image IN... --out DIR [options]` (see IMAGE_USAGE): upscales files and
+ * folders of PNG/JPEG/WebP into DIR, several images at once, skipping outputs that are up to date.
  */
 export const runImageCommand: Command = async (argv, io) => {
   const { values, positionals } = parseFlags(argv, SPEC);
@@ -144,52 +154,64 @@ export const runImageCommand: Command = async (argv, io) => {
   }
   const outFlag = values['out'];
   if (typeof outFlag !== 'string' || outFlag === '') throw new UprezError('CLI_MISSING_FLAG', '--out DIR is required', 'cli');
-  if (positionals.length === 0) throw new UprezError('CLI_MISSING_ARG', 'give at least one input image (uprez image IN... --out DIR)', 'cli');
+  if (positionals.length === 0) throw new UprezError('CLI_MISSING_ARG', 'give at least one input image or folder (uprez image IN... --out DIR)', 'cli');
   const scale = parseScaleFlag(values['scale'], 2) as 2 | 4;
+  const format = parseFormatFlag(values['format']);
+  const quality = parseIntFlag('quality', values['quality'], 1, 100, DEFAULT_QUALITY);
+  const jobs = parseIntFlag('jobs', values['jobs'], 1, 64, availableParallelism());
   const json = values['json'] === true;
   const provider = parseProviderFlag(values['provider']);
   const outDir = path.resolve(outFlag);
   await mkdir(outDir, { recursive: true });
+  const outStat = await stat(outDir);
+  // The output folder is never walked, even when it lies inside an input folder.
+  const walk: WalkOptions = { exclude: { dev: outStat.dev, ino: outStat.ino } };
 
-  const started = performance.now();
-  const model = await openLumaModel({ model: stringFlag(values['model']), scale, provider, log: cliLogger(io, 'image') });
-  let ok = 0;
-  const failed: string[] = [];
-  const taken = new Map<string, string>();
-  const progress = imageProgress(io, positionals.length, json);
-  // The bar leaves the cursor at column 0 of its line; erasing that line first keeps a result
-  // line from ending in the tail of the bar.
-  const lead = progress && !json && io.stdout.isTTY ? '\x1b[2K' : '';
+  const model = await openLumaModel({ model: stringFlag(values['model']), scale, provider, workers: Math.min(jobs, availableParallelism()), log: cliLogger(io, 'image') });
+  const runner = jobs > 1 ? workerJobRunner(jobs) : inlineJobRunner();
+  let progress: Progress | undefined;
+  let summary: BatchSummary;
   try {
-    for (const input of positionals) {
-      try {
-        const name = outputNameFor(input);
-        const outPath = outputPathIn(outDir, name);
-        const earlier = taken.get(name);
-        if (earlier !== undefined) throw new Error(`${name} was already written for ${earlier} in this run`);
-        if (path.resolve(input) === outPath) throw new Error(`would overwrite its own input ${outPath}`);
-        const result = await upscaleOne(input, outPath, model, model.scale);
-        io.stdout.write(json ? JSON.stringify(result) + '\n' : lead + resultLine(result) + '\n');
-        taken.set(name, input);
-        ok++;
-      } catch (err) {
-        failed.push(input);
-        if (json) io.stdout.write(JSON.stringify({ input, error: errorMessage(err) }) + '\n');
-        else io.stderr.write(`${lead}uprez image: ${input}: ${errorMessage(err)}\n`);
-      }
-      progress?.update(ok + failed.length, { ok, failed: failed.length });
-    }
+    progress = await imageProgress(io, positionals, walk, json);
+    // The bar leaves the cursor at column 0 of its line; erasing that line first keeps a result
+    // line from ending in the tail of the bar.
+    const lead = progress && !json && io.stdout.isTTY ? '\x1b[2K' : '';
+    const n = { done: 0, ok: 0, skipped: 0, failed: 0 };
+    summary = await runImageBatch({
+      inputs: positionals,
+      outDir,
+      scale: model.scale,
+      format,
+      quality,
+      force: values['force'] === true,
+      inFlight: jobs,
+      luma: model.upscaler,
+      runner,
+      walk,
+      onEvent: (e) => {
+        if (json) io.stdout.write(JSON.stringify(eventJson(e, model.name)) + '\n');
+        else {
+          const text = eventLine(e);
+          if (text) (text.err ? io.stderr : io.stdout).write(lead + text.line + '\n');
+        }
+        if (e.kind === 'ignored') return;
+        n.done++;
+        if (e.kind === 'done') n.ok++;
+        else n[e.kind]++;
+        progress?.update(n.done, { ok: n.ok, skipped: n.skipped, failed: n.failed });
+      },
+    });
   } finally {
     progress?.finish();
+    await runner.close();
     await model.close();
   }
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (json) {
-    const summary = { summary: true, ok, failed, total: positionals.length, scale: model.scale, model: model.name, provider: model.provider, outDir, seconds: Number(seconds) };
-    io.stdout.write(JSON.stringify(summary) + '\n');
-    return failed.length ? 1 : 0;
+    const { done, skipped, failed, ignored, seconds } = summary;
+    const obj = { summary: true, ok: done, skipped, failed, ignored, total: done + skipped + failed, scale: model.scale, model: model.name, provider: model.provider, outDir, seconds: Math.round(seconds * 10) / 10 };
+    io.stdout.write(JSON.stringify(obj) + '\n');
+  } else {
+    io.stdout.write(summaryLine(summary, model, outDir) + '\n');
   }
-  const summary = `upscaled ${ok} of ${positionals.length} image${positionals.length === 1 ? '' : 's'} x${model.scale} with ${model.name} (${model.provider}) into ${outDir} in ${seconds} s`;
-  io.stdout.write(failed.length ? `${summary}; ${failed.length} failed: ${failed.join(', ')}\n` : `${summary}\n`);
-  return failed.length ? 1 : 0;
+  return values['fail-on-error'] === true && summary.failed > 0 ? 1 : 0;
 };

@@ -1,20 +1,22 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { UprezError } from '../errors.js';
+import type { ImageFormat } from './image-format.js';
 import type { RgbImage } from './rgb-image.js';
+import { decodeWebpRgba, readWebpInfo } from './webp-codec.js';
 
-/** ImageFormat is a still-image container uprez reads. */
-export type ImageFormat = 'png' | 'jpeg';
+export type { ImageFormat } from './image-format.js';
 
 /** Images larger than this many pixels are refused before decoding (decompression bombs). */
 export const MAX_IMAGE_PIXELS = 100_000_000;
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** detectImageFormat recognises PNG and JPEG by their leading bytes (not by file name), or returns undefined. */
+/** detectImageFormat recognises PNG, JPEG and WebP by their leading bytes (not by file name), or returns undefined. */
 export function detectImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   if (bytes.length >= 8 && PNG_SIGNATURE.every((v, i) => bytes[i] === v)) return 'png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes.length >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP') return 'webp';
   return undefined;
 }
 
@@ -58,7 +60,7 @@ function decodeJpeg(bytes: Uint8Array): RgbImage {
   return { width: img.width, height: img.height, data: img.data };
 }
 
-function dropAlpha(width: number, height: number, rgba: Uint8Array): RgbImage {
+function dropAlpha(width: number, height: number, rgba: Uint8Array | Uint8ClampedArray): RgbImage {
   const n = width * height;
   const data = new Uint8Array(n * 3);
   for (let i = 0, j = 0, k = 0; i < n; i++, j += 4, k += 3) {
@@ -69,13 +71,38 @@ function dropAlpha(width: number, height: number, rgba: Uint8Array): RgbImage {
   return { width, height, data };
 }
 
+async function decodeWebp(bytes: Uint8Array): Promise<RgbImage> {
+  const info = readWebpInfo(bytes);
+  if (!info || info.width <= 0 || info.height <= 0) throw corrupt('webp', new Error('no VP8, VP8L or VP8X header'));
+  if (info.animated) throw new UprezError('IMAGE_UNSUPPORTED', 'animated WebP is not supported (only still images)', 'decoder', false);
+  checkSize(info.width, info.height);
+  const px = await decodeWebpRgba(bytes);
+  if (px.width !== info.width || px.height !== info.height) {
+    throw corrupt('webp', new Error(`header says ${info.width}x${info.height}, decoder returned ${px.width}x${px.height}`));
+  }
+  return dropAlpha(px.width, px.height, px.data);
+}
+
 /**
  * decodeImage decodes PNG or JPEG bytes to 8-bit RGB (alpha is discarded; 16-bit PNG is reduced to
- * 8 bits). Errors: IMAGE_UNSUPPORTED (neither format), IMAGE_CORRUPT, IMAGE_TOO_LARGE.
+ * 8 bits). Errors: IMAGE_UNSUPPORTED (not PNG or JPEG; WebP needs decodeImageAsync), IMAGE_CORRUPT,
+ * IMAGE_TOO_LARGE.
  */
 export function decodeImage(bytes: Uint8Array): RgbImage {
   const format = detectImageFormat(bytes);
   if (format === 'png') return decodePng(bytes);
   if (format === 'jpeg') return decodeJpeg(bytes);
-  throw new UprezError('IMAGE_UNSUPPORTED', 'not a PNG or JPEG file', 'decoder', false);
+  if (format === 'webp') throw new UprezError('IMAGE_UNSUPPORTED', 'WebP is decoded by decodeImageAsync', 'decoder', false);
+  throw unsupported();
+}
+
+function unsupported(): UprezError {
+  return new UprezError('IMAGE_UNSUPPORTED', 'not a PNG, JPEG or WebP file', 'decoder', false);
+}
+
+/** decodeImageAsync is decodeImage for PNG, JPEG and WebP (the WebP codec loads on first use); returns the format found too. */
+export async function decodeImageAsync(bytes: Uint8Array): Promise<{ image: RgbImage; format: ImageFormat }> {
+  const format = detectImageFormat(bytes);
+  if (format === undefined) throw unsupported();
+  return { image: format === 'webp' ? await decodeWebp(bytes) : decodeImage(bytes), format };
 }

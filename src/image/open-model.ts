@@ -26,6 +26,8 @@ export interface OpenModelOptions {
   readonly provider: ProviderChoice;
   readonly modelsDir?: string;
   readonly log: Logger;
+  /** Inference worker threads (one model session each; default 1), for callers with several images in flight. */
+  readonly workers?: number;
 }
 
 /** isBicubicModel says whether a --model value asks for the bicubic path instead of a network. */
@@ -43,7 +45,7 @@ export async function openLumaModel(o: OpenModelOptions): Promise<OpenedLumaMode
     return { name: 'bicubic', provider: 'js', scale: o.scale, upscaler: bicubicLumaUpscaler(o.scale), close: async () => {} };
   }
   const model = resolveModel({ modelsDir: o.modelsDir ?? defaultModelsDir(), model: o.model, scale: o.scale });
-  const runner = await createModelRunner({ model, provider: o.provider, log: o.log });
+  const runner = await createModelRunner({ model, provider: o.provider, log: o.log, ...(o.workers !== undefined ? { workers: o.workers } : {}) });
   return {
     name: runner.info.name,
     provider: runner.info.provider,

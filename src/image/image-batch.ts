@@ -1,0 +1,149 @@
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { errorMessage } from '../errors.js';
+import { ensureDirUnder } from './atomic-write.js';
+import { detectImageFormat } from './decode-image.js';
+import { extensionOf, formatOfName, type ImageFormat } from './image-format.js';
+import { statInput } from './image-job.js';
+import type { ImageJobRunner } from './image-job-runner.js';
+import { walkImageInputs, type WalkEntry, type WalkOptions } from './image-walk.js';
+import { checkUpscaledLuma, type LumaUpscaler } from './luma-upscaler.js';
+import { outputNameFor, outputPathUnder } from './output-name.js';
+import { decideSkip, readOutputState } from './skip-check.js';
+
+/** BatchOptions: what to upscale, where to, how, and with which model and job runner. */
+export interface BatchOptions {
+  readonly inputs: readonly string[];
+  readonly outDir: string;
+  readonly scale: number;
+  /** Output format; undefined keeps each input's own format. */
+  readonly format: ImageFormat | undefined;
+  readonly quality: number;
+  /** Redo inputs whose output is already up to date. */
+  readonly force: boolean;
+  /** Images in flight at once (each holds its decoded planes until written). */
+  readonly inFlight: number;
+  readonly luma: LumaUpscaler;
+  readonly runner: ImageJobRunner;
+  readonly walk?: WalkOptions;
+  /** Called once per input, as it is decided. */
+  readonly onEvent: (e: BatchEvent) => void;
+  /** Wall clock in ms (Date.now), compared with file times; injectable for tests. */
+  readonly clock?: () => number;
+}
+
+/** BatchEvent is what happened to one input. */
+export type BatchEvent =
+  | {
+      readonly kind: 'done';
+      readonly input: string;
+      readonly output: string;
+      readonly width: number;
+      readonly height: number;
+      readonly outWidth: number;
+      readonly outHeight: number;
+      readonly inferMs: number | null;
+    }
+  | { readonly kind: 'skipped'; readonly input: string; readonly output: string; readonly reason: string }
+  | { readonly kind: 'failed'; readonly input: string; readonly reason: string }
+  | { readonly kind: 'ignored'; readonly input: string; readonly reason: string };
+
+/** BatchSummary counts the events of a run. */
+export interface BatchSummary {
+  readonly done: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly ignored: number;
+  readonly seconds: number;
+}
+
+/** countImages walks the inputs once without reading any image, for a progress total. */
+export async function countImages(inputs: readonly string[], walk?: WalkOptions): Promise<number> {
+  let n = 0;
+  for await (const e of walkImageInputs(inputs, walk)) if (e.kind === 'image') n++;
+  return n;
+}
+
+/** sniffFormat reads a file's first bytes to tell its format when its name does not. */
+async function sniffFormat(file: string): Promise<ImageFormat | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const head = new Uint8Array(16);
+    const { bytesRead } = await fh.read(head, 0, 16, 0);
+    return detectImageFormat(head.subarray(0, bytesRead));
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * runImageBatch upscales every image the walk finds, at most `inFlight` at a time (a semaphore on the
+ * walk, so neither the file list nor the pictures pile up in memory), and reports each input through
+ * onEvent: done, skipped (output up to date), failed (one reason) or ignored. A failure never stops
+ * the batch. Outputs go to outDir/<sub-folders>/<name>.<ext> of the format asked or the input's own.
+ */
+export async function runImageBatch(o: BatchOptions): Promise<BatchSummary> {
+  const clock = o.clock ?? Date.now;
+  const startedMs = clock();
+  const t0 = performance.now();
+  const counts = { done: 0, skipped: 0, failed: 0, ignored: 0 };
+  const emit = (e: BatchEvent): void => {
+    counts[e.kind]++;
+    o.onEvent(e);
+  };
+  /** Outputs being written now, by input: two inputs of one run must not write one file. */
+  const writing = new Map<string, string>();
+  const running = new Set<Promise<void>>();
+
+  const one = async (entry: Extract<WalkEntry, { kind: 'image' }>): Promise<void> => {
+    const input = entry.path;
+    let claimed: string | undefined;
+    try {
+      const inStat = await statInput(input);
+      const inFormat = formatOfName(entry.name) ?? (await sniffFormat(input));
+      const format = o.format ?? inFormat;
+      if (!format) throw new Error('not a PNG, JPEG or WebP file');
+      const outPath = outputPathUnder(o.outDir, entry.relDir, outputNameFor(entry.name, extensionOf(format)));
+      if (path.resolve(input) === outPath) throw new Error(`would overwrite its own input ${outPath}`);
+      const other = writing.get(outPath);
+      if (other !== undefined) throw new Error(`${path.basename(outPath)} is being written for ${other} in this run`);
+      writing.set(outPath, input);
+      claimed = outPath;
+      const decision = decideSkip({ input: inStat, output: await readOutputState(outPath), force: o.force, runStartedMs: startedMs });
+      if (decision.action === 'refuse') throw new Error(`${path.basename(outPath)}: ${decision.reason}`);
+      if (decision.action === 'skip') {
+        emit({ kind: 'skipped', input, output: outPath, reason: decision.reason });
+        return;
+      }
+      const p = await o.runner.prepare(input);
+      const up = await o.luma.upscaleLuma(p.y, p.width, p.height);
+      await ensureDirUnder(o.outDir, entry.relDir);
+      const yUp = checkUpscaledLuma(up.y, p.width, p.height, o.scale);
+      const f = await o.runner.finish({ yUp, cb: p.cb, cr: p.cr, width: p.width, height: p.height, scale: o.scale, format, quality: o.quality, outPath });
+      const inferMs = up.inferMs === undefined ? null : Math.round(up.inferMs * 10) / 10;
+      emit({ kind: 'done', input, output: outPath, width: p.width, height: p.height, outWidth: f.outWidth, outHeight: f.outHeight, inferMs });
+    } catch (err) {
+      emit({ kind: 'failed', input, reason: errorMessage(err) });
+    } finally {
+      if (claimed !== undefined) writing.delete(claimed);
+    }
+  };
+
+  for await (const entry of walkImageInputs(o.inputs, o.walk)) {
+    if (entry.kind === 'ignored') {
+      emit({ kind: 'ignored', input: entry.path, reason: entry.reason });
+      continue;
+    }
+    if (entry.kind === 'error') {
+      emit({ kind: 'failed', input: entry.path, reason: entry.reason });
+      continue;
+    }
+    while (running.size >= Math.max(1, o.inFlight)) await Promise.race(running);
+    const job = one(entry).finally(() => running.delete(job));
+    running.add(job);
+  }
+  await Promise.all(running);
+  return { ...counts, seconds: (performance.now() - t0) / 1000 };
+}

@@ -25,6 +25,8 @@ const K8S = path.join(repo, 'k8s');
 const VERSION = (JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string }).version;
 const IMAGE = 'ghcr.io/uprez/uprez';
 const SERVE_ENV = new Set<string>(SERVE_FIELDS.map((f) => f.env));
+/** The Secret is created by the operator from this example, never applied by kustomize. */
+const secret = asK8sObject(loadYamlDocuments(path.join(K8S, 'secret.example.yaml'))[0], 'secret.example.yaml');
 
 /** Schema validation (types, required fields, enums) by apiVersion and kind. */
 const MODELS: Record<string, (o: K8sObject) => { validate(): void }> = {
@@ -98,14 +100,13 @@ describe.each(Object.entries(variants))('k8s (%s)', (variant, objects) => {
   const ports = container['ports'] as ContainerPort[];
   const podLabels = dig(deployment, 'spec', 'template', 'metadata', 'labels') as Record<string, string>;
   const configMap = one(objects, 'ConfigMap', 'uprez-config');
-  const secret = one(objects, 'Secret', 'uprez-secrets');
   const env: Record<string, string> = {
     ...(configMap['data'] as Record<string, string>),
     ...(secret['stringData'] as Record<string, string>),
   };
 
   test('every object is valid against its schema (Kubernetes, Prometheus Operator)', () => {
-    for (const o of objects) {
+    for (const o of [...objects, secret]) {
       const model = MODELS[`${o.apiVersion}/${o.kind}`];
       expect(model, `no schema for ${o.apiVersion} ${o.kind}`).toBeDefined();
       expect(() => model?.(o).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
@@ -114,7 +115,13 @@ describe.each(Object.entries(variants))('k8s (%s)', (variant, objects) => {
 
   test('everything is in the uprez namespace, which is part of the deploy', () => {
     expect(one(objects, 'Namespace').metadata.name).toBe('uprez');
-    for (const o of objects.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('uprez');
+    for (const o of [...objects, secret].filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('uprez');
+  });
+
+  test('no Secret is applied (re-applying must not wipe the operator\'s values); the pods need the example\'s', () => {
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const refs = (container['envFrom'] as { secretRef?: { name: string; optional?: boolean } }[]).flatMap((r) => (r.secretRef ? [r.secretRef] : []));
+    expect(refs).toEqual([{ name: secret.metadata.name }]);
   });
 
   test('the Deployment, Services and PodDisruptionBudget select the same pods', () => {

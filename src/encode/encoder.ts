@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
+import { stat, statfs } from 'node:fs/promises';
 import { appendEndList, lastSequence } from '../hls/live-playlists.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -160,7 +161,10 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
     this.watcher = new SegmentWatcher({
       outDir: opts.outDir,
       rungs: this.rungs.map((r) => r.name),
-      onSegment: (rung, file) => this.emit('segment', rung, file),
+      onSegment: (rung, file) => {
+        this.emit('segment', rung, file);
+        void this.checkSegment(file);
+      },
     });
     this.exitPromise = this.proc.exited.then(async (e) => {
       await this.watcher.close();
@@ -344,7 +348,29 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
    * exit (and restarts or fails the stream with this line as the reason).
    */
   private onStderrLine(line: string): void {
-    if (this.fatal || !OUTPUT_WRITE_FAILURE.test(line)) return;
+    if (OUTPUT_WRITE_FAILURE.test(line)) this.outputFailed(line);
+  }
+
+  /**
+   * ffmpeg 5.1's file writer ignores write errors (a full disk leaves empty segments and no line
+   * on stderr), so each finished segment is checked: an empty one, or a disk with less free space
+   * than two more like it, stops the encoder as an unwritable output.
+   */
+  private async checkSegment(file: string): Promise<void> {
+    if (this.fatal || this.proc.hasExited) return;
+    try {
+      const { size } = await stat(file);
+      const fsInfo = await statfs(file);
+      const free = fsInfo.bavail * fsInfo.bsize;
+      if (size === 0) this.outputFailed(`segment ${path.basename(file)} was written empty: No space left on device? (${free} bytes free)`);
+      else if (free < 2 * size) this.outputFailed(`No space left on device: ${free} bytes free on the output disk, segments take ${size}`);
+    } catch {
+      // the live window deleted it already: nothing to check
+    }
+  }
+
+  private outputFailed(line: string): void {
+    if (this.fatal) return;
     this.fatal = line;
     this.log.error('cannot write the HLS output; stopping the encoder', { line });
     void this.proc.kill();

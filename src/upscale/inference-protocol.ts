@@ -9,8 +9,15 @@ export interface WorkerInit {
   readonly modelPath: string;
   readonly provider: 'cpu' | 'cuda';
   readonly intraOpThreads: number;
-  /** The tensor adapter the worker uses (only 'y_uint8' is built; RGB float comes later). */
-  readonly layout: ModelLayout;
+  /**
+   * The tensor layout, from the model's card; 'detect' (a model without a card) lets the worker
+   * pick it from the session's input metadata (float32 [1,3,H,W] is rgb_float, else y_uint8).
+   */
+  readonly layout: ModelLayout | 'detect';
+  /** rgb_float only: largest tile side in LR pixels (default 256). */
+  readonly tileSize?: number;
+  /** rgb_float only: context kept around each tile in LR pixels (default 16). */
+  readonly tileOverlap?: number;
 }
 
 /** TensorMeta is one model input or output as onnxruntime reports it (symbolic dims are strings). */
@@ -25,6 +32,8 @@ export interface TensorMeta {
 export interface WorkerReady {
   readonly type: 'ready';
   readonly provider: 'cpu' | 'cuda';
+  /** The layout the worker runs the model in (absent from older workers: the init's layout). */
+  readonly layout?: ModelLayout;
   readonly inputs: readonly TensorMeta[];
   readonly outputs: readonly TensorMeta[];
 }
@@ -59,6 +68,9 @@ export interface RunResult {
   readonly inferMs: number;
   /** Time the request waited in the worker behind earlier ones. */
   readonly queuedMs?: number;
+  /** rgb_float: how many tiles the frame was run as, and the largest tile's input pixels. */
+  readonly tiles?: number;
+  readonly maxTilePixels?: number;
 }
 
 /** RunError: this request failed; the worker carries on. */

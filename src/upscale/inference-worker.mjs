@@ -5,37 +5,81 @@
  * A plain ESM .mjs (checked by tsc through JSDoc) so `new Worker(new URL('./inference-worker.mjs',
  * import.meta.url))` loads the same file under vitest (src/) and after tsc (dist/src/).
  * onnxruntime-node's run() blocks its thread, which is why it lives here and not on the event loop.
- * Protocol: ./inference-protocol.ts. Tensors in the model's own layout are built by an adapter
- * per card layout; only the uprez contract (uint8 Y [1,1,H,W] -> [1,1,sH,sW]) exists so far.
+ * Protocol: ./inference-protocol.ts. One adapter per layout turns a Y plane into the model's
+ * tensors and back: y_uint8 (the uprez contract) wraps the plane as-is; rgb_float runs the plane
+ * replicated as grey RGB, in tiles with overlap (./rgb-tiling.mjs says why both).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { upscaleLumaTiled } from './rgb-tiling.mjs';
 
 /** @typedef {import('./inference-protocol.js').WorkerInit} WorkerInit */
 /** @typedef {import('./inference-protocol.js').ToWorker} ToWorker */
 /** @typedef {import('./inference-protocol.js').FromWorker} FromWorker */
 /** @typedef {import('./inference-protocol.js').TensorMeta} TensorMeta */
+/** @typedef {import('./model-registry.js').ModelLayout} ModelLayout */
 
 /**
- * @typedef {object} LayoutAdapter
- * @property {(y: Uint8Array, width: number, height: number) => ort.Tensor} input builds the model input from Y
- * @property {(out: ort.Tensor) => { y: Uint8Array; width: number; height: number }} output reads Y back out
+ * @typedef {object} LumaOut
+ * @property {Uint8Array} y
+ * @property {number} width
+ * @property {number} height
+ * @property {number} [tiles]
+ * @property {number} [maxTilePixels]
  */
+/** @typedef {(session: ort.InferenceSession, y: Uint8Array, width: number, height: number) => Promise<LumaOut>} LayoutAdapter */
 
-/** @type {Record<string, LayoutAdapter>} */
+const DEFAULT_TILE = 256;
+const DEFAULT_OVERLAP = 16;
+
+/** @param {ort.InferenceSession} session */
+function io(session) {
+  return { input: session.inputNames[0] ?? '', output: session.outputNames[0] ?? '' };
+}
+
+/** @type {Record<ModelLayout, LayoutAdapter>} */
 const ADAPTERS = {
-  y_uint8: {
+  y_uint8: async (session, y, width, height) => {
+    const { input, output } = io(session);
     // No copy: the tensor wraps the transferred buffer.
-    input: (y, width, height) => new ort.Tensor('uint8', y, [1, 1, height, width]),
-    output: (out) => {
+    const results = await session.run({ [input]: new ort.Tensor('uint8', y, [1, 1, height, width]) });
+    const out = results[output];
+    if (!out) throw new Error(`model returned no output "${output}"`);
+    const d = out.dims;
+    if (out.type !== 'uint8' || d.length !== 4 || d[0] !== 1 || d[1] !== 1) {
+      throw new Error(`model output is ${out.type} [${d.join(',')}], expected uint8 [1,1,H,W]`);
+    }
+    return { y: /** @type {Uint8Array} */ (out.data), width: Number(d[3]), height: Number(d[2]) };
+  },
+  rgb_float: async (session, y, width, height) => {
+    const { input, output } = io(session);
+    /** @type {(rgb: Float32Array, w: number, h: number) => Promise<{ data: Float32Array; width: number; height: number }>} */
+    const run = async (rgb, w, h) => {
+      const results = await session.run({ [input]: new ort.Tensor('float32', rgb, [1, 3, h, w]) });
+      const out = results[output];
+      if (!out) throw new Error(`model returned no output "${output}"`);
       const d = out.dims;
-      if (out.type !== 'uint8' || d.length !== 4 || d[0] !== 1 || d[1] !== 1) {
-        throw new Error(`model output is ${out.type} [${d.join(',')}], expected uint8 [1,1,H,W]`);
+      if (out.type !== 'float32' || d.length !== 4 || d[0] !== 1 || d[1] !== 3) {
+        throw new Error(`model output is ${out.type} [${d.join(',')}], expected float32 [1,3,H,W]`);
       }
-      return { y: /** @type {Uint8Array} */ (out.data), width: Number(d[3]), height: Number(d[2]) };
-    },
+      return { data: /** @type {Float32Array} */ (out.data), width: Number(d[3]), height: Number(d[2]) };
+    };
+    const tile = init.tileSize ?? DEFAULT_TILE;
+    const overlap = init.tileOverlap ?? DEFAULT_OVERLAP;
+    const r = await upscaleLumaTiled(run, y, width, height, { tile, overlap });
+    return { y: r.y, width: width * r.scale, height: height * r.scale, tiles: r.tiles, maxTilePixels: r.maxTilePixels };
   },
 };
+
+/**
+ * detect picks the layout of a model without a card from its input (mirrors detectLayout in
+ * model-contract.ts, which the runner uses to check the result).
+ * @param {readonly ort.InferenceSession.ValueMetadata[]} inputs @returns {ModelLayout}
+ */
+function detect(inputs) {
+  const m = inputs.length === 1 ? inputs[0] : undefined;
+  return m?.isTensor && m.type === 'float32' && m.shape[1] === 3 ? 'rgb_float' : 'y_uint8';
+}
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.mjs must run in a worker thread');
@@ -57,9 +101,8 @@ function metaOf(list) {
 }
 
 async function main() {
-  const adapter = ADAPTERS[init.layout];
-  if (!adapter) {
-    send({ type: 'failed', message: `layout ${init.layout} is not supported yet (only y_uint8)` });
+  if (init.layout !== 'detect' && !(init.layout in ADAPTERS)) {
+    send({ type: 'failed', message: `layout ${init.layout} is not supported (y_uint8, rgb_float)` });
     return;
   }
   // Failures come back to the runner as messages (and are logged there); onnxruntime's own
@@ -80,9 +123,9 @@ async function main() {
     send({ type: 'failed', message: messageOf(err) });
     return;
   }
-  const inputName = session.inputNames[0] ?? '';
-  const outputName = session.outputNames[0] ?? '';
-  send({ type: 'ready', provider: init.provider, inputs: metaOf(session.inputMetadata), outputs: metaOf(session.outputMetadata) });
+  const layout = init.layout === 'detect' ? detect(session.inputMetadata) : init.layout;
+  const adapter = ADAPTERS[layout];
+  send({ type: 'ready', provider: init.provider, layout, inputs: metaOf(session.inputMetadata), outputs: metaOf(session.outputMetadata) });
 
   // One request at a time, in arrival order, so inferMs is this request's own run time.
   let chain = Promise.resolve();
@@ -95,21 +138,17 @@ async function main() {
         return;
       }
       try {
-        const feeds = { [inputName]: adapter.input(new Uint8Array(msg.y), msg.width, msg.height) };
         const t0 = performance.now();
         // Time spent behind other requests in this worker (any stream's): the runner's callers
         // subtract it from their round trip to learn the service time alone.
         const queuedMs = t0 - receivedAt;
-        const results = await session.run(feeds);
+        const { y, width, height, tiles, maxTilePixels } = await adapter(session, new Uint8Array(msg.y), msg.width, msg.height);
         const inferMs = performance.now() - t0;
-        const out = results[outputName];
-        if (!out) throw new Error(`model returned no output "${outputName}"`);
-        const { y, width, height } = adapter.output(/** @type {ort.Tensor} */ (out));
         // The binding gives a fresh ArrayBuffer per output: transfer it whole; copy only a view.
         const owned = y.byteOffset === 0 && y.byteLength === y.buffer.byteLength ? y : y.slice();
-        send({ type: 'result', id: msg.id, width, height, y: /** @type {ArrayBuffer} */ (owned.buffer), inferMs, queuedMs }, [
-          /** @type {ArrayBuffer} */ (owned.buffer),
-        ]);
+        const buffer = /** @type {ArrayBuffer} */ (owned.buffer);
+        const tiling = tiles === undefined ? {} : { tiles, maxTilePixels };
+        send({ type: 'result', id: msg.id, width, height, y: buffer, inferMs, queuedMs, ...tiling }, [buffer]);
       } catch (err) {
         send({ type: 'error', id: msg.id, message: messageOf(err) });
       }

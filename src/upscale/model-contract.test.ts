@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { TensorMeta } from './inference-protocol.js';
-import { lumaContractProblem, outputScaleProblem } from './model-contract.js';
+import { contractProblem, detectLayout, lumaContractProblem, outputScaleProblem, rgbContractProblem } from './model-contract.js';
 
 const t = (type: string, shape: (number | string)[], name = 'x'): TensorMeta => ({ name, isTensor: true, type, shape });
 const Y = t('uint8', [1, 1, 'h', 'w']);
@@ -27,6 +27,48 @@ describe('lumaContractProblem', () => {
     ['non-tensor output', [Y], [{ name: 'seq', isTensor: false }], 'not a tensor'],
   ])('rejects %s', (_, inputs, outputs, says) => {
     expect(lumaContractProblem(inputs, outputs)).toContain(says);
+  });
+});
+
+const RGB = t('float32', [1, 3, 'h', 'w']);
+const RGB_OUT = t('float32', [1, 3, 'H', 'W']);
+
+describe('rgbContractProblem', () => {
+  test.each([
+    ['float32 [1,3,h,w] -> float32 [1,3,H,W]', [RGB], [RGB_OUT]],
+    ['symbolic batch and channel dims', [t('float32', ['n', 'c', 'h', 'w'])], [t('float32', ['n', 'c', 'H', 'W'])]],
+  ])('accepts %s', (_, inputs, outputs) => {
+    expect(rgbContractProblem(inputs, outputs)).toBeNull();
+    expect(contractProblem('rgb_float', inputs, outputs)).toBeNull();
+  });
+
+  test.each([
+    ['uint8 input', [t('uint8', [1, 3, 'h', 'w'])], [RGB_OUT], 'float32 [1,3,H,W]'],
+    ['1-channel input', [t('float32', [1, 1, 'h', 'w'])], [RGB_OUT], 'input'],
+    ['fixed input size', [t('float32', [1, 3, 64, 64])], [RGB_OUT], 'dynamic H and W'],
+    ['two inputs', [RGB, RGB], [RGB_OUT], '2 inputs'],
+    ['uint8 Y output', [RGB], [OUT], 'output'],
+    ['float16 output', [RGB], [t('float16', [1, 3, 'H', 'W'])], 'output'],
+  ])('rejects %s', (_, inputs, outputs, says) => {
+    expect(rgbContractProblem(inputs, outputs)).toContain(says);
+    expect(contractProblem('rgb_float', inputs, outputs)).toContain(says);
+  });
+
+  test('contractProblem holds y_uint8 models to the luma contract', () => {
+    expect(contractProblem('y_uint8', [Y], [OUT])).toBeNull();
+    expect(contractProblem('y_uint8', [RGB], [RGB_OUT])).toContain('not uint8 [1,1,H,W]');
+  });
+});
+
+describe('detectLayout', () => {
+  test.each([
+    ['float32 [1,3,h,w]', [RGB], 'rgb_float'],
+    ['uint8 [1,1,h,w]', [Y], 'y_uint8'],
+    ['uint8 [1,3,h,w] (fits neither; the luma check says why)', [t('uint8', [1, 3, 'h', 'w'])], 'y_uint8'],
+    ['float32 [1,1,h,w]', [t('float32', [1, 1, 'h', 'w'])], 'y_uint8'],
+    ['two inputs', [RGB, RGB], 'y_uint8'],
+  ])('%s -> %s', (_, inputs, want) => {
+    expect(detectLayout(inputs)).toBe(want);
   });
 });
 

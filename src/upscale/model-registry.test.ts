@@ -54,6 +54,7 @@ describe('parseModelCard', () => {
     [{ scale: 2 }, { scale: 2, layout: 'y_uint8', default: false, description: '' }],
     [{ name: 'm', scale: 4, layout: 'rgb_float', default: true, description: 'd' }, { scale: 4, layout: 'rgb_float', default: true, description: 'd' }],
     [{ scale: 2, macsPerPixel: 10, license: 'MIT', trainedOn: 'DIV2K' }, { scale: 2, macsPerPixel: 10, license: 'MIT' }],
+    [{ scale: 4, layout: 'rgb_float', tile: { size: 128, overlap: 32 } }, { layout: 'rgb_float', tile: { size: 128, overlap: 32 } }],
   ])('accepts %j', (json, expected) => {
     const card = parseModelCard(json, 'm', '/m/m.onnx', '/m/m.json');
     expect(card).toMatchObject({ name: 'm', path: '/m/m.onnx', cardPath: '/m/m.json', ...expected });
@@ -70,6 +71,10 @@ describe('parseModelCard', () => {
     [{ scale: 2, default: 'yes' }, '"default"'],
     [{ scale: 2, name: 'other' }, '"name"'],
     [{ scale: 2, macsPerPixel: -1 }, '"macsPerPixel"'],
+    [{ scale: 4, tile: { size: 8, overlap: 0 } }, '"tile"'],
+    [{ scale: 4, tile: { size: 64, overlap: 32 } }, '"tile"'],
+    [{ scale: 4, tile: { size: 64 } }, '"tile"'],
+    [{ scale: 4, tile: 256 }, '"tile"'],
   ])('rejects %j naming the field', (json, field) => {
     const err = (() => {
       try {
@@ -164,9 +169,9 @@ describe('resolveModel', () => {
     expect(messageOf(() => resolveModel({ modelsDir: dir, scale: 3 }))).toContain('--model none');
   });
 
-  test('a path to an .onnx works without a card (scale checked at load) and with one', () => {
+  test('a path to an .onnx works without a card (layout and scale checked at load) and with one', () => {
     const loose = path.join(dir, 'sub', 'loose.onnx');
-    expect(resolveModel({ modelsDir: '/nonexistent', model: loose, scale: 4 })).toMatchObject({ name: 'loose', path: loose, scale: 4, card: null });
+    expect(resolveModel({ modelsDir: '/nonexistent', model: loose, scale: 4 })).toMatchObject({ name: 'loose', path: loose, scale: 4, layout: 'detect', card: null });
     expect(resolveModel({ modelsDir: '/nonexistent', model: path.join(dir, 'b-x2.onnx'), scale: 2 }).card?.name).toBe('b-x2');
     expect(codeOf(() => resolveModel({ modelsDir: '/nonexistent', model: path.join(dir, 'b-x2.onnx'), scale: 4 }))).toBe('MODEL_SCALE_MISMATCH');
   });

@@ -10,7 +10,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UprezError, errorMessage } from '../errors.js';
 
-/** ModelLayout is the tensor layout a model takes: uint8 Y (the uprez contract) or RGB float (later). */
+/**
+ * ModelLayout is the tensor layout a model takes: uint8 Y [1,1,H,W] (the uprez contract, our
+ * models) or RGB float [1,3,H,W] in 0..1 (the common export of SR networks from elsewhere; the
+ * runner feeds it the Y plane as grey, in tiles).
+ */
 export type ModelLayout = 'y_uint8' | 'rgb_float';
 
 const LAYOUTS: readonly ModelLayout[] = ['y_uint8', 'rgb_float'];
@@ -29,6 +33,8 @@ export interface ModelCard {
   /** Quality figures as the card states them (e.g. PSNR/SSIM per validation set); shape is the card's. */
   readonly quality?: unknown;
   readonly license?: string;
+  /** rgb_float tiling, when the card sets it ("tile": { "size": LR px, "overlap": LR px }). */
+  readonly tile?: TileSettings;
   /** Absolute path of the .onnx file. */
   readonly path: string;
   /** Absolute path of the card. */
@@ -37,12 +43,22 @@ export interface ModelCard {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
-/** ResolvedModel is what the runner loads: a file, its scale, and its card when there is one. */
+/** TileSettings: rgb_float models run on tiles of at most `size` LR pixels a side with `overlap` px of context. */
+export interface TileSettings {
+  readonly size: number;
+  readonly overlap: number;
+}
+
+/**
+ * ResolvedModel is what the runner loads: a file, its scale, and its card when there is one.
+ * Without a card the layout is 'detect' (read from the model's input at load) and the scale is
+ * the asked one, which the runner checks against the scale a probe run shows.
+ */
 export interface ResolvedModel {
   readonly name: string;
   readonly path: string;
   readonly scale: number;
-  readonly layout: ModelLayout;
+  readonly layout: ModelLayout | 'detect';
   readonly card: ModelCard | null;
 }
 
@@ -81,6 +97,7 @@ export function parseModelCard(json: unknown, name: string, onnxPath: string, ca
   if (macs !== undefined && (typeof macs !== 'number' || !(macs >= 0))) throw cardError(cardPath, '"macsPerPixel" must be a number >= 0');
   const license = f['license'];
   if (license !== undefined && typeof license !== 'string') throw cardError(cardPath, '"license" must be a string');
+  const tile = parseTile(f['tile'], cardPath);
   return {
     name,
     scale,
@@ -90,10 +107,21 @@ export function parseModelCard(json: unknown, name: string, onnxPath: string, ca
     ...(macs !== undefined ? { macsPerPixel: macs as number } : {}),
     ...(f['quality'] !== undefined ? { quality: f['quality'] } : {}),
     ...(license !== undefined ? { license: license as string } : {}),
+    ...(tile ? { tile } : {}),
     path: onnxPath,
     cardPath,
     fields: f,
   };
+}
+
+function parseTile(v: unknown, cardPath: string): TileSettings | undefined {
+  if (v === undefined) return undefined;
+  const t = v as { size?: unknown; overlap?: unknown } | null;
+  const ok = (n: unknown, min: number): n is number => typeof n === 'number' && Number.isInteger(n) && n >= min && n <= 4096;
+  if (typeof t !== 'object' || t === null || !ok(t.size, 16) || !ok(t.overlap, 0) || t.overlap * 2 >= t.size) {
+    throw cardError(cardPath, `"tile" must be { "size": 16..4096, "overlap": 0..size/2 } (LR pixels), got ${JSON.stringify(v)}`);
+  }
+  return { size: t.size, overlap: t.overlap };
 }
 
 /** readModelCard reads and validates one card file; errors name the file. */
@@ -242,8 +270,9 @@ function resolvePath(model: string, scale: number, dir: string, all: readonly Mo
   const name = path.basename(onnxPath).replace(/\.onnx$/, '');
   const cardPath = onnxPath.replace(/(\.onnx)?$/, '.json');
   if (!existsSync(cardPath)) {
-    // No card: the scale is checked against the model's real output when the runner loads it.
-    return { name, path: onnxPath, scale, layout: 'y_uint8', card: null };
+    // No card: the runner reads the layout from the model's input and checks the scale against
+    // a probe run's output when it loads it.
+    return { name, path: onnxPath, scale, layout: 'detect', card: null };
   }
   const card = readModelCard(cardPath, onnxPath);
   checkScale(card, scale, path.dirname(onnxPath), all);

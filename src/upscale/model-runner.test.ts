@@ -120,9 +120,4 @@ describe('invalid models fail at load with MODEL_INVALID naming the file', () =>
     }
   });
 
-  test('an RGB-float card is refused until its adapter exists', async () => {
-    const model = { ...fixture('x2-resize'), layout: 'rgb_float' as const };
-    const err = await failure(createModelRunner({ model, provider: 'cpu', log: silentLogger }));
-    expect(err.code).toBe('MODEL_UNSUPPORTED');
-  });
 });

@@ -1,8 +1,9 @@
 /**
  * ModelRunner: an ONNX super-resolution model behind worker threads, shared by every stream of
- * the process. Loading validates the model (metadata against the uint8 Y contract, then a tiny
- * probe run whose output size must match the card's scale), so a bad file fails at start with
- * MODEL_INVALID naming it, never later on a frame.
+ * the process. Loading validates the model (metadata against its layout's contract: uint8 Y, or
+ * RGB float for models from elsewhere, which run on tiles; then a tiny probe run whose output
+ * size must match the card's scale, or, without a card, the asked scale), so a bad file fails at
+ * start with MODEL_INVALID naming it, never later on a frame.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -11,8 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { UprezError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerInit, WorkerReady } from './inference-protocol.js';
-import { lumaContractProblem, outputScaleProblem } from './model-contract.js';
-import type { ResolvedModel } from './model-registry.js';
+import { contractProblem, outputScaleProblem } from './model-contract.js';
+import type { ModelLayout, ResolvedModel, TileSettings } from './model-registry.js';
 import { InferencePool } from './worker-pool.js';
 
 /** ModelRunnerInfo describes a loaded runner (the provider is the one actually in use). */
@@ -23,6 +24,10 @@ export interface ModelRunnerInfo {
   provider: 'cpu' | 'cuda';
   workers: number;
   intraOpThreads: number;
+  /** The tensor layout the model runs in (from its card, or read from the model); absent in test doubles. */
+  layout?: ModelLayout;
+  /** rgb_float: the tiling in use. */
+  tile?: TileSettings;
 }
 
 /** LumaResult is an upscaled Y plane (width*scale x height*scale) and the time spent in session.run. */
@@ -31,6 +36,9 @@ export interface LumaResult {
   inferMs: number;
   /** Time the request waited in its worker behind earlier requests (any stream's), when known. */
   queuedMs?: number;
+  /** rgb_float: model runs this plane took, and the largest run's input in LR pixels (bounded by the tile). */
+  tiles?: number;
+  maxTilePixels?: number;
 }
 
 /** ModelRunner upscales Y planes with the model; rejections are UprezError with fatal: false. */
@@ -57,7 +65,12 @@ export interface ModelRunnerOptions {
   log: Logger;
   /** Worker entry; tests pass a double that speaks the same protocol. */
   workerEntry?: URL;
+  /** rgb_float tiling (default: the card's "tile", else 256 px tiles with 16 px overlap). */
+  tile?: TileSettings;
 }
+
+/** DEFAULT_TILE: tiles of 256x256 LR pixels with 16 px of context, about 290k input pixels per run. */
+export const DEFAULT_TILE: TileSettings = { size: 256, overlap: 16 };
 
 /** Probe size for the load-time check: small, and a multiple of 8 for models that need it. */
 const PROBE_W = 32;
@@ -77,13 +90,12 @@ export async function createModelRunner(opts: ModelRunnerOptions): Promise<Model
     throw new UprezError('CONFIG_INVALID', `--inference-workers must be 1..64, got ${workers}`, 'config');
   }
   const intraOpThreads = opts.intraOpThreads ?? Math.max(1, Math.floor((availableParallelism() - 1) / workers));
-  if (model.layout !== 'y_uint8') {
-    throw new UprezError('MODEL_UNSUPPORTED', `model ${model.name} (${model.path}) has layout ${model.layout}; only y_uint8 models run so far`, 'model');
-  }
   await checkDigest(model);
-  const base = { modelPath: model.path, intraOpThreads, layout: model.layout } as const;
+  const tile = opts.tile ?? model.card?.tile ?? DEFAULT_TILE;
+  const base = { modelPath: model.path, intraOpThreads, layout: model.layout, tileSize: tile.size, tileOverlap: tile.overlap } as const;
   const entry = opts.workerEntry ?? WORKER_ENTRY;
   const { pool, ready } = await startPool(opts, entry, base, workers);
+  const layout: ModelLayout = ready.layout ?? (model.layout === 'detect' ? 'y_uint8' : model.layout);
   const runner = new WorkerModelRunner(pool, {
     name: model.name,
     path: model.path,
@@ -91,10 +103,12 @@ export async function createModelRunner(opts: ModelRunnerOptions): Promise<Model
     provider: ready.provider,
     workers,
     intraOpThreads,
+    layout,
+    ...(layout === 'rgb_float' ? { tile } : {}),
   });
   try {
-    const problem = lumaContractProblem(ready.inputs, ready.outputs);
-    if (problem) throw invalid(model, problem);
+    const problem = contractProblem(layout, ready.inputs, ready.outputs);
+    if (problem) throw invalid(model, problem + (model.layout === 'detect' ? ' (layout read from the model; it has no card)' : ''));
     let probe;
     try {
       probe = await pool.run(new Uint8Array(PROBE_W * PROBE_H).fill(128), PROBE_W, PROBE_H);
@@ -102,12 +116,17 @@ export async function createModelRunner(opts: ModelRunnerOptions): Promise<Model
       throw invalid(model, `a ${PROBE_W}x${PROBE_H} probe run failed: ${errorMessage(err)}`, err);
     }
     const scaleProblem = outputScaleProblem(PROBE_W, PROBE_H, probe.width, probe.height, model.scale);
-    if (scaleProblem) throw invalid(model, scaleProblem + (model.card ? ` (card ${model.card.cardPath})` : ' (--scale)'));
+    if (scaleProblem) {
+      // Without a card the probe is where the scale comes from: say which --scale fits.
+      const seen = probe.width / PROBE_W;
+      const hint = Number.isInteger(seen) && probe.height === PROBE_H * seen ? `; pass --scale ${seen}` : '';
+      throw invalid(model, scaleProblem + (model.card ? ` (card ${model.card.cardPath})` : ` (--scale; the model has no card${hint})`));
+    }
   } catch (err) {
     await runner.close();
     throw err;
   }
-  log.info('model runner started', { model: model.name, provider: ready.provider, workers, intraOpThreads });
+  log.info('model runner started', { model: model.name, provider: ready.provider, layout, workers, intraOpThreads, ...(layout === 'rgb_float' ? { tile } : {}) });
   return runner;
 }
 
@@ -193,7 +212,12 @@ class WorkerModelRunner implements ModelRunner {
     if (r.width !== width * s || r.height !== height * s) {
       throw new UprezError('MODEL_RUN_FAILED', `model output ${r.width}x${r.height} for a ${width}x${height} input is not x${s}`, 'model', false);
     }
-    return { y: new Uint8Array(r.y), inferMs: r.inferMs, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) };
+    return {
+      y: new Uint8Array(r.y),
+      inferMs: r.inferMs,
+      ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}),
+      ...(r.tiles !== undefined ? { tiles: r.tiles, maxTilePixels: r.maxTilePixels ?? 0 } : {}),
+    };
   }
 
   async warmUp(width: number, height: number, runs = 3): Promise<number[]> {

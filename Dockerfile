@@ -49,8 +49,9 @@ COPY package.json ./
 COPY models/*.onnx models/*.json ./models/
 COPY player ./player
 # The CUDA base image asks the NVIDIA runtime for compute and utility only; NVENC needs video too.
+# CUDA's JIT cache goes to /tmp: the root file system is read-only in k8s (/tmp is a volume).
 ENV NODE_ENV=production UPREZ_DATA_DIR=/data UPREZ_PROVIDER=cuda UPREZ_ENCODER=nvenc \
-    NVIDIA_DRIVER_CAPABILITIES=compute,utility,video
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,video CUDA_CACHE_PATH=/tmp/cuda-cache
 # uid 1000 (the image's `ubuntu` user), the same as `node` in the CPU image.
 USER 1000:1000
 VOLUME ["/data"]

@@ -41,7 +41,8 @@ export function drawLineChart(canvas, data) {
 
   const values = data.series.flatMap((s) => s.points.map((p) => p.v)).filter((v) => v !== null);
   const yMin = data.yMin ?? 0;
-  const yMax = data.yMax ?? niceMax(Math.max(...values.map(Number), yMin + 1e-9));
+  // Four grid steps of a round size (10, 20, 50 ...), so every tick label is a round number.
+  const yMax = data.yMax ?? yMin + 4 * niceMax((Math.max(...values.map(Number), yMin + 1e-9) - yMin) / 4);
   const x = (/** @type {number} */ t) => PAD.left + ((t - data.tStart) / Math.max(1, data.tEnd - data.tStart)) * (w - PAD.left - PAD.right);
   const y = (/** @type {number} */ v) => h - PAD.bottom - ((v - yMin) / (yMax - yMin || 1)) * (h - PAD.top - PAD.bottom);
 

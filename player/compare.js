@@ -25,6 +25,7 @@ export class CompareView {
     this.hooks = hooks;
     const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
     this.root = $('compare');
+    this.bar = $('compare-bar');
     this.stage = $('compare-stage');
     this.aiPane = $('compare-ai-pane');
     this.divider = $('compare-divider');
@@ -49,7 +50,7 @@ export class CompareView {
 
   /** @private */
   wire() {
-    for (const b of this.root.querySelectorAll('[data-layout]')) {
+    for (const b of this.bar.querySelectorAll('[data-layout]')) {
       b.addEventListener('click', () => this.setLayout(/** @type {HTMLElement} */ (b).dataset.layout ?? 'split'));
     }
     this.split.addEventListener('input', () => this.setSplit(Number(this.split.value)));
@@ -93,6 +94,7 @@ export class CompareView {
     this.key = stream.key;
     this.stream = stream;
     this.root.hidden = false;
+    this.bar.hidden = false;
     const rungs = pickCompareRungs(stream);
     if (rungs === null) {
       this.message.textContent = 'Waiting for the stream to have both its AI and its source rendition…';
@@ -137,6 +139,7 @@ export class CompareView {
     this.close();
     this.key = null;
     this.root.hidden = true;
+    this.bar.hidden = true;
   }
 
   /**
@@ -261,7 +264,7 @@ export class CompareView {
   setLayout(layout) {
     const l = layout === 'side' ? 'side' : 'split';
     this.stage.dataset.layout = l;
-    for (const b of this.root.querySelectorAll('[data-layout]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.layout === l));
+    for (const b of this.bar.querySelectorAll('[data-layout]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.layout === l));
     this.split.hidden = l !== 'split';
   }
 

@@ -36,6 +36,15 @@ export default defineConfig({
       },
       {
         test: {
+          // The shipped models in models/: every card matches its .onnx and the uprez contract.
+          name: 'models',
+          include: ['test/models/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           // On demand only (UPREZ_SOAK=1, npm run test:soak): a long live stream, RSS and fds flat.
           name: 'soak',
           include: ['test/soak/**/*.test.ts'],

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UprezServer } from '../../src/app/uprez-server.js';
 import { parseServeConfig } from '../../src/config/serve-config.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { defaultModelsDir, listModels, pickDefault } from '../../src/upscale/model-registry.js';
 import { waitUntil } from '../helpers/processes.js';
 
 const CHROMIUM = process.env['UPREZ_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -22,6 +23,8 @@ const KEY = 'live1';
 const FPS = 25;
 /** One frame in seconds; the comparison must keep both videos within 0.1 s, i.e. 2 frames at 25 fps. */
 const MAX_FRAME_GAP = 2;
+/** The model serve picks for x2 without --model (whatever models/ ships as the default). */
+const MODEL = pickDefault(listModels(defaultModelsDir()), 2)?.name ?? 'none';
 
 /**
  * barcodeFilter writes the frame number N as 12 blocks of 20x16 pixels (bit i at x = 20i, white
@@ -149,7 +152,7 @@ describe('player, comparison and dashboard against a live stream (real server, f
 
       // Stats overlay from /api/streams.
       await page.locator('#stats').waitFor();
-      expect(await page.locator('#stat-model').textContent()).toBe('uprez-x2-fast');
+      expect(await page.locator('#stat-model').textContent()).toBe(MODEL);
       expect(await page.locator('#stat-provider').textContent()).toBe('CPU');
       expect(await page.locator('#stat-ai').textContent()).toMatch(/^\d+% of [\d,]+ frames$/);
       expect(await page.locator('#stat-latency').textContent()).toMatch(/^p50 \d+ ms · p99 \d+ ms \(budget 250 ms\)$/);
@@ -175,7 +178,7 @@ describe('player, comparison and dashboard against a live stream (real server, f
     const { page, problems } = await open(`/player?stream=${KEY}&view=compare`);
     try {
       await page.locator('#compare').waitFor();
-      expect(await page.locator('#compare-ai-label').textContent()).toBe('AI 640×360 · uprez-x2-fast');
+      expect(await page.locator('#compare-ai-label').textContent()).toBe(`AI 640×360 · ${MODEL}`);
       expect(await page.locator('#compare-source-label').textContent()).toBe('Source 320×180 · scaled by the browser');
       await expect.poll(() => videoProp(page, '#compare-ai', 'currentTime'), { timeout: 20_000 }).toBeGreaterThan(0.2);
       await page.locator('#compare[data-synced="true"]').waitFor({ timeout: 20_000 });
@@ -238,7 +241,7 @@ describe('player, comparison and dashboard against a live stream (real server, f
       expect(Number(cells[4])).toBeGreaterThan(15);
       expect(cells[5]).toMatch(/^\d+%$/);
       expect(cells[6]).toMatch(/^\d+ \/ \d+ ms$/);
-      expect(cells[7]).toBe('uprez-x2-fast (cpu)');
+      expect(cells[7]).toBe(`${MODEL} (cpu)`);
       expect(cells[8]).toMatch(/^\d+ s$|min/);
       expect(await row.locator('a', { hasText: 'player' }).getAttribute('href')).toBe(`/player?stream=${KEY}`);
       expect(await row.locator('a', { hasText: 'compare' }).getAttribute('href')).toBe(`/player?stream=${KEY}&view=compare`);

@@ -2,9 +2,11 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, test } from 'vitest';
 import { UprezError } from '../errors.js';
-import { decodeImage, detectImageFormat } from './decode-image.js';
+import { decodeImage, decodeImageAsync, detectImageFormat } from './decode-image.js';
+import { encodeImage } from './encode-image.js';
 import { encodePng } from './encode-png.js';
 import { createRgbImage } from './rgb-image.js';
+import { readWebpInfo } from './webp-codec.js';
 
 const sample = createRgbImage(5, 4, Uint8Array.from({ length: 60 }, (_, i) => (i * 41) % 256));
 
@@ -53,6 +55,7 @@ describe('decodeImage', () => {
 
   test.each([
     ['text', 'IMAGE_UNSUPPORTED', Buffer.from('hello, not an image')],
+    ['a WebP (needs decodeImageAsync)', 'IMAGE_UNSUPPORTED', Buffer.from('RIFF\x00\x00\x00\x00WEBPVP8 ', 'latin1')],
     ['a truncated PNG', 'IMAGE_CORRUPT', encodePng(sample).subarray(0, 40)],
     ['a PNG signature then garbage', 'IMAGE_CORRUPT', Buffer.concat([encodePng(sample).subarray(0, 8), Buffer.alloc(64, 7)])],
     ['a JPEG marker then garbage', 'IMAGE_CORRUPT', Buffer.from([0xff, 0xd8, 0xff, 0x00, 1, 2, 3, 4])],
@@ -64,5 +67,47 @@ describe('decodeImage', () => {
     })()],
   ])('%s is refused with %s', (_name, code, bytes) => {
     expect(codeOf(() => decodeImage(bytes))).toBe(code);
+  });
+});
+
+describe('WebP', () => {
+  const webpOf = (w: number, h: number) => encodeImage(createRgbImage(w, h, new Uint8Array(w * h * 3).fill(120)), 'webp');
+
+  test('detected by its RIFF/WEBP header; its size is read from the header before decoding', async () => {
+    const bytes = await webpOf(7, 5);
+    expect(detectImageFormat(bytes)).toBe('webp');
+    expect(readWebpInfo(bytes)).toEqual({ width: 7, height: 5, animated: false });
+    const { image, format } = await decodeImageAsync(bytes);
+    expect([format, image.width, image.height]).toEqual(['webp', 7, 5]);
+    expect(codeOf(() => decodeImage(bytes))).toBe('IMAGE_UNSUPPORTED');
+  });
+
+  /** vp8x builds a VP8X header (flags, canvas size) as an extended WebP starts. */
+  function vp8x(flags: number, w: number, h: number): Uint8Array {
+    const b = Buffer.alloc(40);
+    b.write('RIFF', 0, 'latin1');
+    b.writeUInt32LE(32, 4);
+    b.write('WEBPVP8X', 8, 'latin1');
+    b.writeUInt32LE(10, 16);
+    b[20] = flags;
+    b.writeUIntLE(w - 1, 24, 3);
+    b.writeUIntLE(h - 1, 27, 3);
+    return b;
+  }
+
+  test.each([
+    ['an animated WebP', vp8x(0x02, 10, 10), 'IMAGE_UNSUPPORTED'],
+    ['a WebP claiming 16000x16000', vp8x(0, 16000, 16000), 'IMAGE_TOO_LARGE'],
+    ['a WebP header then garbage', vp8x(0, 10, 10), 'IMAGE_CORRUPT'],
+    ['RIFF/WEBP with no image chunk', Buffer.concat([Buffer.from('RIFF\x16\x00\x00\x00WEBPJUNK', 'latin1'), Buffer.alloc(18)]), 'IMAGE_CORRUPT'],
+  ])('%s is refused with %s', async (_name, bytes, code) => {
+    const err = await decodeImageAsync(bytes).then(() => undefined, (e: unknown) => e);
+    expect(err instanceof UprezError ? err.code : err).toBe(code);
+  });
+
+  test('a truncated WebP is IMAGE_CORRUPT', async () => {
+    const bytes = await webpOf(32, 32);
+    const err = await decodeImageAsync(bytes.subarray(0, bytes.length - 10)).then(() => undefined, (e: unknown) => e);
+    expect(err instanceof UprezError ? err.code : err).toBe('IMAGE_CORRUPT');
   });
 });

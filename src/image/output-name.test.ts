@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { outputNameFor, outputPathIn } from './output-name.js';
+import { outputNameFor, outputPathIn, outputPathUnder } from './output-name.js';
 
 describe('outputNameFor', () => {
   test.each([
@@ -28,5 +28,25 @@ describe('outputPathIn', () => {
 
   test.each(['../a.png', 'sub/a.png', '/abs.png', '..', '.'])('refuses %j', (name) => {
     expect(() => outputPathIn('/out/dir', name)).toThrow(/refusing/);
+  });
+});
+
+describe('outputNameFor with another extension', () => {
+  test.each([
+    ['photo.png', '.jpg', 'photo.jpg'],
+    ['x/y.webp', '.webp', 'y.webp'],
+    ['a.b.JPEG', '.png', 'a.b.png'],
+  ])('%j with %s -> %j', (input, ext, name) => expect(outputNameFor(input, ext)).toBe(name));
+});
+
+describe('outputPathUnder', () => {
+  test.each([
+    [[], 'a.png', '/out/a.png'],
+    [['trip', 'day 1'], 'c.webp', '/out/trip/day 1/c.webp'],
+    [['...'], 'x.jpg', '/out/.../x.jpg'],
+  ])('%j + %s -> %s', (rel, name, want) => expect(outputPathUnder('/out', rel, name)).toBe(want));
+
+  test.each([[['..']], [['a', '..', '..']], [['.']], [['']], [['a/b']], [['a\\b']], [['bad\nname']], [['/etc']]])('refuses the folder segments %j', (rel) => {
+    expect(() => outputPathUnder('/out', rel, 'x.png')).toThrow(/refusing/);
   });
 });

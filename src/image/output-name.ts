@@ -46,7 +46,7 @@ export function outputPathUnder(dir: string, relDir: readonly string[], name: st
   if (bad !== undefined) throw new UprezError('IMAGE_BAD_NAME', `refusing folder name ${JSON.stringify(bad)} under ${path.resolve(dir)}`, 'cli', false);
   const parent = path.resolve(dir, ...relDir);
   const rel = path.relative(path.resolve(dir), parent);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
     throw new UprezError('IMAGE_BAD_NAME', `refusing to write under ${JSON.stringify(relDir.join('/'))} outside ${path.resolve(dir)}`, 'cli', false);
   }
   return outputPathIn(parent, name);

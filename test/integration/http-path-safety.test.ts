@@ -215,7 +215,7 @@ describe('HLS files are served from inside the data dir only', () => {
 });
 
 describe('the player and dashboard serve their own files only', () => {
-  test.each(['/player', '/player/', '/player/index.html', '/player/player.js', '/player/player.css', '/player/vendor/hls.mjs', '/player/vendor/hls.worker.js'])(
+  test.each(['/player', '/player/', '/player/index.html', '/player/player.js', '/player/player.css', '/player/vendor/hls.mjs', '/player/vendor/hls.worker.js', '/dashboard', '/dashboard/'])(
     'serves %s',
     async (target) => {
       expect((await rawRequest(port, target)).status).toBe(200);

@@ -10,6 +10,11 @@ import { RtmpIngest } from '../ingest/rtmp-ingest.js';
 import type { Logger } from '../log/logger.js';
 import { createMetrics, setExecutionProvider, type UprezMetrics } from '../metrics/metrics.js';
 import { StreamManager } from '../stream/stream-manager.js';
+import { fileJobExecutor } from '../jobs/file-job.js';
+import { JobManager } from '../jobs/job-manager.js';
+import { JobStore } from '../jobs/job-store.js';
+import { restreamJobExecutor } from '../jobs/restream-job.js';
+import { PushTargets } from '../restream/push-targets.js';
 import { createModelRunner, type ModelRunner } from '../upscale/model-runner.js';
 import { defaultModelsDir, resolveModel } from '../upscale/model-registry.js';
 
@@ -38,6 +43,7 @@ export class UprezServer {
   private runner: ModelRunner | null = null;
   private ingest: RtmpIngest | null = null;
   private manager: StreamManager | null = null;
+  private jobManager: JobManager | null = null;
   private http: HttpServer | null = null;
   private ready = false;
   /** Why the configured model is not in use (--on-model-error bicubic), or null. */
@@ -114,6 +120,7 @@ export class UprezServer {
       publishesPerMinute: cfg.publishRateLimit,
     });
     this.ingest = ingest;
+    const pushTargets = new PushTargets();
     const manager = new StreamManager(
       ingest,
       {
@@ -125,12 +132,14 @@ export class UprezServer {
         listSize: cfg.hlsListSize,
         reconnectWindowMs: cfg.reconnectWindowSeconds * 1000,
         videoEncoder: cfg.encoder,
+        pushTargets,
       },
       { binaries, runner: this.runner, metrics, log: this.log },
     );
     this.manager = manager;
     manager.start();
     const rtmpPort = await ingest.start();
+    const jobs = await this.createJobs(binaries, pushTargets, rtmpPort);
 
     const http = new HttpServer({
       hlsRoot,
@@ -140,9 +149,11 @@ export class UprezServer {
       log: this.log.child({ stage: 'http' }),
       apiToken: cfg.apiToken,
       metricsToken: cfg.metricsToken,
+      jobs,
     });
     this.http = http;
     const httpPort = await http.start(cfg.httpPort, cfg.host);
+    await jobs.start();
     this.ready = true;
     this.log.info('uprez serving', {
       rtmp: `rtmp://${displayHost(cfg.host)}:${rtmpPort}/live/KEY`,
@@ -150,6 +161,34 @@ export class UprezServer {
       dataDir: cfg.dataDir,
     });
     return { rtmpPort, httpPort };
+  }
+
+  /**
+   * createJobs sets up the file and restream jobs behind /api/jobs: records in DATA_DIR/jobs,
+   * inputs only from the jobs input directory, restreams published to our own ingest over loopback.
+   */
+  private async createJobs(binaries: FfmpegBinaries, pushTargets: PushTargets, rtmpPort: number): Promise<JobManager> {
+    const cfg = this.config;
+    const inputDir = cfg.jobsInputDir || path.join(cfg.dataDir, 'inputs');
+    await mkdir(inputDir, { recursive: true });
+    const local = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
+    const ingestBase = `rtmp://${local.includes(':') ? `[${local}]` : local}:${rtmpPort}/live`;
+    const jobs = new JobManager({
+      store: new JobStore(path.join(cfg.dataDir, 'jobs'), this.log),
+      executors: {
+        file: fileJobExecutor({ binaries, inputDir, dataDir: cfg.dataDir, provider: cfg.provider, ...(this.opts.modelsDir ? { modelsDir: this.opts.modelsDir } : {}) }),
+        restream: restreamJobExecutor({ binaries, inputDir, ingestBase: () => ingestBase, policy: publishPolicy(cfg), pushTargets }),
+      },
+      concurrency: cfg.jobsConcurrency,
+      log: this.log,
+    });
+    this.jobManager = jobs;
+    return jobs;
+  }
+
+  /** jobs exposes the job manager (for embedders and tests). */
+  get jobs(): JobManager | null {
+    return this.jobManager;
   }
 
   /** streams exposes the stream directory (for embedders and tests). */
@@ -167,6 +206,8 @@ export class UprezServer {
     this.ready = false;
     this.log.info('closing');
     this.http?.beginShutdown();
+    // Running jobs stop first and stay queued on disk (file jobs resume from their last segment).
+    await this.jobManager?.close();
     await this.manager?.shutdown(this.opts.shutdownGraceMs ?? 10_000);
     await this.ingest?.close();
     await this.http?.close();

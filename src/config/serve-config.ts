@@ -40,6 +40,10 @@ export interface ServeConfig {
   readonly apiToken: string;
   /** Bearer token required on /metrics when set. */
   readonly metricsToken: string;
+  /** Local inputs of HTTP jobs (POST /api/jobs) must be files inside this directory; '' = DATA_DIR/inputs. */
+  readonly jobsInputDir: string;
+  /** Jobs (file, restream) running at once. */
+  readonly jobsConcurrency: number;
 }
 
 interface Field<K extends keyof ServeConfig> {
@@ -121,6 +125,11 @@ export const SERVE_FIELDS = [
   { key: 'publishRateLimit', flag: '--publish-rate-limit', env: 'UPREZ_PUBLISH_RATE_LIMIT', help: 'publish attempts allowed per client address per minute', parse: intIn(1, 100_000) },
   { key: 'apiToken', flag: '--api-token', env: 'UPREZ_API_TOKEN', help: 'bearer token required on /api (default: open)', parse: secret(16) },
   { key: 'metricsToken', flag: '--metrics-token', env: 'UPREZ_METRICS_TOKEN', help: 'bearer token required on /metrics (default: open)', parse: secret(16) },
+  { key: 'jobsInputDir', flag: '--jobs-input-dir', env: 'UPREZ_JOBS_INPUT_DIR', help: 'POST /api/jobs inputs must be files inside this directory (default DATA_DIR/inputs)', parse: (raw: string, where: string) => {
+    if (raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a directory path`, 'config');
+    return path.resolve(raw);
+  } },
+  { key: 'jobsConcurrency', flag: '--jobs-concurrency', env: 'UPREZ_JOBS_CONCURRENCY', help: 'jobs (file, restream) running at once', parse: intIn(1, 16) },
   { key: 'logLevel', flag: '--log-level', env: 'UPREZ_LOG_LEVEL', help: 'debug, info, warn, error', parse: oneOf(['debug', 'info', 'warn', 'error'] as const) },
 ] as const satisfies readonly Field<keyof ServeConfig>[];
 
@@ -148,6 +157,8 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   publishRateLimit: 30,
   apiToken: '',
   metricsToken: '',
+  jobsInputDir: '',
+  jobsConcurrency: 1,
 });
 
 /**

@@ -9,6 +9,7 @@ import { apiRoutes } from './api-routes.js';
 import { bearerAuth } from './bearer-auth.js';
 import { cors } from './cors.js';
 import { hlsRoute } from './hls-route.js';
+import { jobRoutes, type JobDirectory } from './job-routes.js';
 import { errorHandler, notFound } from './json-errors.js';
 import { dashboardRoute, playerRoute } from './player-route.js';
 import { StreamHistory } from './stream-history.js';
@@ -29,6 +30,8 @@ export interface HttpServerOptions {
   readonly apiToken?: string;
   /** When set, /metrics requires `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken?: string;
+  /** The job queue behind /api/jobs (same bearer token as /api); absent = no jobs API. */
+  readonly jobs?: JobDirectory;
   /** How long close() lets in-flight responses (a segment download) finish before cutting them (ms). Default 2000. */
   readonly closeGraceMs?: number;
   /** player/ folder; found next to the code by default. */
@@ -129,6 +132,7 @@ export class HttpServer {
     });
     const allowOrigin = cors(opts.corsOrigin ?? '*');
     app.use('/hls', allowOrigin, hlsRoute(opts.hlsRoot, this.log));
+    if (opts.jobs) app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), jobRoutes(opts.jobs));
     app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), apiRoutes(opts.streams, this.history));
     app.use('/player', playerRoute(opts.playerDir));
     app.use('/dashboard', dashboardRoute(opts.playerDir));

@@ -2,6 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { errorMessage } from '../errors.js';
 import path from 'node:path';
 import type { VideoEncoder } from '../encode/video-codec.js';
+import type { PushTargetLookup } from '../restream/push-targets.js';
 import type { IngestListener, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import type { Logger } from '../log/logger.js';
@@ -36,6 +37,8 @@ export interface StreamManagerOptions {
   readonly segmentSeconds: number;
   /** H.264 encoder for every stream's ladder. Default x264. */
   readonly videoEncoder?: VideoEncoder;
+  /** Restream destinations by key: a publish of such a key also pushes its top rung there. */
+  readonly pushTargets?: PushTargetLookup;
   /** Live playlist window, in segments (default 6). */
   readonly listSize?: number;
   /** A dropped publisher may come back this long and continue its stream (default 30 s; 0 = end at once). */
@@ -164,6 +167,7 @@ export class StreamManager implements StreamDirectory {
         segmentSeconds: this.opts.segmentSeconds,
         listSize: this.opts.listSize,
         videoEncoder: this.opts.videoEncoder,
+        push: this.opts.pushTargets?.get(e.key),
       },
       this.deps,
     );

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Decoder, type VideoInfo } from '../decode/decoder.js';
 import { Encoder } from '../encode/encoder.js';
+import type { PushOutput } from '../encode/push-output.js';
 import type { VideoEncoder } from '../encode/video-codec.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   readonly segmentSeconds: number;
   /** H.264 encoder for the ladder. Default x264. */
   readonly videoEncoder?: VideoEncoder;
+  /** Also push the top rung (with audio) to this RTMP(S) server (a restream job's `to`). */
+  readonly push?: PushOutput;
   /** Live playlist window, in segments (default 6); older segments are deleted. */
   readonly listSize?: number;
   /** Decoder and encoder restarts allowed per minute before the stream is failed (default 5). */
@@ -283,6 +286,7 @@ export class StreamPipeline {
       segmentSeconds: this.opts.segmentSeconds,
       listSize: this.opts.listSize,
       videoEncoder: this.opts.videoEncoder,
+      push: this.opts.push,
       append: !first,
       log: this.log,
     });

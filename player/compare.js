@@ -286,9 +286,8 @@ export class CompareView {
     this.stage.dataset.zoom = String(this.zoom.level);
   }
 
-  /** latency is the AI video's distance behind the live edge (s), or null when unknown. */
-  latency() {
-    const hls = /** @type {any} */ (this.ai).hls;
-    return hls && Number.isFinite(hls.latency) ? hls.latency : null;
+  /** hls is the AI video's hls.js instance (null with native HLS or when closed). */
+  leader() {
+    return /** @type {any} */ (this.ai).hls ?? null;
   }
 }

@@ -320,17 +320,17 @@ function updateLive() {
   let latency = null;
   let target = 6;
   let segment = 2;
-  if (player.view === 'compare') {
-    latency = compare.latency();
-  } else if (player.hls !== null) {
-    const h = player.hls;
-    latency = player.hls.levels.length && Number.isFinite(h.latency) && h.latency > 0 ? h.latency : null;
+  const h = player.view === 'compare' ? compare.leader() : player.hls;
+  if (h !== null) {
+    latency = h.levels.length && Number.isFinite(h.latency) && h.latency > 0 ? h.latency : null;
     if (Number.isFinite(h.targetLatency)) target = h.targetLatency;
     const details = h.levels[h.currentLevel]?.details;
     if (details?.targetduration) segment = details.targetduration;
     if (details && !details.live) latency = null;
-  } else if (player.native && ui.video.seekable.length) {
-    latency = liveLatency(ui.video.currentTime, ui.video.seekable.end(ui.video.seekable.length - 1));
+  } else {
+    // Native HLS: the end of the seekable range is the newest media the browser knows of.
+    const v = player.view === 'compare' ? compare.ai : ui.video;
+    if (v.seekable.length && (player.view === 'compare' || player.native)) latency = liveLatency(v.currentTime, v.seekable.end(v.seekable.length - 1));
   }
   if (latency === null) {
     ui.live.dataset.live = 'unknown';

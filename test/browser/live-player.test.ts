@@ -149,6 +149,12 @@ describe('player, comparison and dashboard against a live stream (real server, f
       expect(latency).toBeGreaterThan(0);
       expect(latency).toBeLessThan(15);
       expect(await page.locator('#live-badge').textContent()).toMatch(/LIVE · \d+\.\d s|behind/);
+      // Fall 6 s behind: the badge says so; clicking it jumps back to the live edge.
+      await page.locator('#video').evaluate((v) => { const e = v as unknown as { currentTime: number }; e.currentTime = Math.max(0, e.currentTime - 6); });
+      await page.locator('#live-badge[data-live="false"]').waitFor({ timeout: 5_000 });
+      expect(await page.locator('#live-badge').textContent()).toMatch(/^\d+\.\d s behind · go live$/);
+      await page.locator('#live-badge').click();
+      await page.locator('#live-badge[data-live="true"]').waitFor({ timeout: 5_000 });
 
       // Stats overlay from /api/streams.
       await page.locator('#stats').waitFor();
@@ -222,6 +228,12 @@ describe('player, comparison and dashboard against a live stream (real server, f
       await expect.poll(() => videoProp(page, '#compare-ai', 'paused')).toBe(0);
       await expect.poll(async () => { const [a, s] = await compareFrames(page); return Math.abs(a - s); }, { timeout: 10_000 }).toBeLessThanOrEqual(MAX_FRAME_GAP);
       await page.screenshot({ path: path.join(ARTIFACTS, 'compare-side.png') });
+
+      // Back to watching: the comparison stops decoding, the main video plays.
+      await page.locator('#view-watch').click();
+      expect(await page.locator('#compare').isHidden()).toBe(true);
+      await expect.poll(() => videoProp(page, '#video', 'currentTime'), { timeout: 20_000 }).toBeGreaterThan(0.5);
+      expect(new URL(page.url()).searchParams.get('view')).toBeNull();
       expect(problems).toEqual([]);
     } finally {
       await page.close();

@@ -10,7 +10,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = 
   serve: { run: async () => runServeCommand, help: 'RTMP ingest + upscale + HLS + player + metrics (what `npm start` runs)' },
   demo: { run: async () => runDemoCommand, help: 'publish a generated test clip to a running server and print the player URL' },
   sign: { run: async () => (await import('./sign-command.js')).runSignCommand, help: 'print an HMAC-signed publish URL (UPREZ_PUBLISH_SECRET)' },
-  image: { run: async () => (await import('./image-command.js')).runImageCommand, help: 'upscale PNG/JPEG images into PNGs (Y through the model, chroma bicubic)' },
+  image: { run: async () => (await import('./image-command.js')).runImageCommand, help: 'upscale PNG/JPEG/WebP files and folders (Y through the model, chroma bicubic); reruns skip done files' },
   eval: { run: async () => (await import('./eval-command.js')).runEvalCommand, help: 'Set5-style Y-PSNR/SSIM of a model beside bicubic (the standard SR protocol)' },
   models: { run: async () => (await import('./models-command.js')).runModelsCommand, help: 'list the shipped models with their cards (scale, MACs/px, Set5 vs bicubic, default); --json' },
   bench: { run: async () => (await import('../bench/bench-command.js')).runBenchCommand, help: 'benchmarks: stage overhead, bicubic vs swscale, live, density; updates BENCHMARKS.md' },

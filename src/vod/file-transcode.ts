@@ -106,7 +106,8 @@ class FileTranscode {
   private seq = 0;
   private framesOut = 0;
   private lastProgress = 0;
-  private waits = { warmUp: false, stage: false, encoder: false };
+  /** Why the decoder is paused: model warm-up, the upscale stages full, the encoder behind (video or, past its bound, audio). */
+  private waits = { warmUp: false, stage: false, encoder: false, audio: false };
   private pendingAudio: Buffer[] = [];
   private stopped = false;
   private decoderDone = false;
@@ -203,7 +204,10 @@ class FileTranscode {
       extraRungHeights: EXTRA_RUNG_HEIGHTS,
     });
     this.encoder = encoder;
-    encoder.on('drain', () => this.setWait('encoder', false));
+    encoder.on('drain', () => {
+      this.waits.audio = false;
+      this.setWait('encoder', false);
+    });
     encoder.on('segment', (rung, file) => this.onSegment(rung, file));
     encoder.on('exit', (e) => {
       if (!this.stopped && !this.decoderDone) this.stop(new UprezError('FILE_ENCODE_FAILED', `the encoder exited mid-job (code ${e.code}): ${e.stderrTail.slice(-3).join(' | ')}`, 'encoder'));
@@ -255,8 +259,10 @@ class FileTranscode {
 
   private onAudio(chunk: Buffer): void {
     if (this.stopped) return;
-    if (this.encoder) this.encoder.writeAudio(chunk);
-    else this.pendingAudio.push(chunk);
+    // Audio is never held back for video; only past the encoder's audio bound (writeAudio false:
+    // the encoder is stuck) does the decoder wait, until `drain`.
+    if (!this.encoder) this.pendingAudio.push(chunk);
+    else if (!this.encoder.writeAudio(chunk)) this.setWait('audio', true);
   }
 
   private onUpscaled(f: UpscaledFrame): void {
@@ -272,7 +278,7 @@ class FileTranscode {
   private setWait(kind: keyof FileTranscode['waits'], on: boolean): void {
     this.waits[kind] = on;
     if (on) this.decoder?.pause();
-    else if (!this.waits.warmUp && !this.waits.stage && !this.waits.encoder) this.decoder?.resume();
+    else if (!this.waits.warmUp && !this.waits.stage && !this.waits.encoder && !this.waits.audio) this.decoder?.resume();
   }
 
   private onSegment(rung: string, file: string): void {

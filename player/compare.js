@@ -27,7 +27,6 @@ export class CompareView {
     this.root = $('compare');
     this.bar = $('compare-bar');
     this.stage = $('compare-stage');
-    this.aiPane = $('compare-ai-pane');
     this.divider = $('compare-divider');
     this.ai = /** @type {HTMLVideoElement} */ ($('compare-ai'));
     this.source = /** @type {HTMLVideoElement} */ ($('compare-source'));

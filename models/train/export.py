@@ -49,12 +49,38 @@ def check_skip(scale):
     return err
 
 
+def train_command(targs, init):
+    """The train.py command line that reproduces a run from its saved arguments."""
+    loss = targs.get('loss', 'l1')
+    return (f'/usr/bin/python3 models/train/train.py --arch {targs["arch"]} --scale {targs["scale"]} --iters {targs["iters"]}'
+            f' --batch {targs["batch"]} --lr {targs["lr"]:g}' + (f' --lr-min {targs["lr_min"]:g}' if targs['lr_min'] != 1e-5 else '')
+            + (f' --loss {loss}' if loss != 'l1' else '') + (' --h264' if targs.get('h264') else '')
+            + (f' --init {init["path"]}' if init else '') + f' --out {targs["out"]}')
+
+
+def earlier_stages(init):
+    """The runs a fine-tune started from, oldest first (following each checkpoint's own --init)."""
+    stages = []
+    while init:
+        ck = torch.load(init['path'])
+        targs, state = ck['args'], ck['state']
+        parent = state.get('init')
+        last = state['history'][-1] if state['history'] else {}
+        stages.append(dict(command=train_command(targs, parent), iterations=state['iter'],
+                           loss=targs.get('loss', 'l1').upper(), h264=bool(targs.get('h264')),
+                           lastValidation=dict(iter=last.get('iter'), psnrY=last.get('psnr')),
+                           wallClockMin=round(state['wall'] / 60, 1)))
+        init = parent
+    return stages[::-1]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--ckpt', required=True)
     ap.add_argument('--name', required=True)
     ap.add_argument('--default', action='store_true', help='the model the service uses by default at its scale')
     ap.add_argument('--description', default='')
+    ap.add_argument('--training-note', default='', help='how the run went, where it differs from its command')
     ap.add_argument('--threads', type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -124,22 +150,25 @@ def main():
                          'Gaussian noise sigma U(0, 2.5) grey levels before encoding on half of the encoded copies']
     degradations.append('random flips and 90-degree rotations')
     init = state.get('init')
-    cmd = (f'/usr/bin/python3 models/train/train.py --arch {targs["arch"]} --scale {scale} --iters {targs["iters"]}'
-           f' --batch {targs["batch"]} --lr {targs["lr"]}' + (' --h264' if h264 else '')
-           + (f' --init {init["path"]}' if init else '') + f' --out {targs["out"]}')
+    cmd = train_command(targs, init)
     training = dict(
         data='T91', degradations=degradations, iterations=state['iter'],
         patch=dict(lr=targs['patch'], hr=targs['patch'] * scale, gridStrideLr=targs['stride']),
-        batch=targs['batch'], loss='L1',
+        batch=targs['batch'], loss=targs.get('loss', 'l1').upper(),
         optimizer=f'Adam (betas 0.9, 0.999), lr {targs["lr"]:g}',
         schedule=f'cosine from {targs["lr"]:g} to {targs["lr_min"]:g} over {targs["iters"]} iterations',
         wallClock=f'{state["wall"] / 60:.1f} min on a shared 2-core CPU, {targs["threads"]} torch thread(s)',
         command=cmd, learningCurve=[dict(iter=h['iter'], psnrY=h['psnr'], **({'psnrYCrf28': h['psnr_crf28']}
                                                                               if 'psnr_crf28' in h else {}))
                                     for h in state['history']])
+    if args.training_note:
+        training['note'] = args.training_note
     if init:
+        stages = earlier_stages(init)
         training['initialisedFrom'] = dict(checkpoint=init['path'], iterations=init['iter'],
-                                           note='stage 2 fine-tune; stage 1 is the plain model\'s own recipe')
+                                           note='a fine-tune; the earlier stages below ran first, in order')
+        training['earlierStages'] = stages
+        training['commands'] = [st['command'] for st in stages] + [cmd]
     card = dict(
         name=args.name, scale=scale, layout='y_uint8',
         input=dict(name='y', dtype='uint8', shape=[1, 1, 'H', 'W']),

@@ -1,11 +1,14 @@
 """Train an uprez SR network on T91 luma patches; resumes from OUT/ckpt.pt when rerun.
 
   /usr/bin/python3 models/train/train.py --arch fast --scale 2 --out models/train/runs/fast-x2
-  /usr/bin/python3 models/train/train.py --arch fast --scale 2 --h264 --out models/train/runs/live-x2
+  /usr/bin/python3 models/train/train.py --arch default --scale 2 --h264 --init RUN/ckpt.pt --lr 5e-4 \
+      --iters 8000 --out models/train/runs/live-x2                           # fine-tune of a plain run
+  (models/train/recipe.sh NAME runs every stage of a shipped model and exports it)
 
 Residual over a fixed bicubic skip, pixel shuffle, L1 loss, random flips/rotations, Adam with a
-cosine learning-rate schedule. Prints iter, loss, lr and, every --val-every iterations, Set5 Y-PSNR
-(standard protocol; with --h264 also on Set5 LR through H.264 CRF 28).
+cosine learning-rate schedule (`--loss l2`: MSE instead, for a low-lr fine-tune after L1). Prints
+iter, loss, lr and, every --val-every iterations, Set5 Y-PSNR (standard protocol; with --h264 also
+on Set5 LR through H.264 CRF 28).
 """
 import argparse
 import json
@@ -35,6 +38,8 @@ def parse(argv=None):
     ap.add_argument('--stride', type=int, default=0, help='LR patch grid stride (default patch/3)')
     ap.add_argument('--lr', type=float, default=1e-3)
     ap.add_argument('--lr-min', type=float, default=1e-5)
+    ap.add_argument('--loss', choices=('l1', 'l2'), default='l1',
+                    help='l1 to train; l2 (MSE, what PSNR measures) for a low-lr fine-tune from --init')
     ap.add_argument('--h264', action='store_true', help='compression-aware: LR through H.264 at CRFs 18-34')
     ap.add_argument('--clean-frac', type=float, default=0.2, help='with --h264: share of clean LR samples')
     ap.add_argument('--init', default='', help='start from the weights of this checkpoint (fine-tune)')
@@ -149,6 +154,7 @@ def main():
 
     if state['iter'] == 0:
         validate(0)
+    loss_fn = F.l1_loss if args.loss == 'l1' else F.mse_loss
     net.train()
     run_loss, t0 = 0.0, time.time()
     while state['iter'] < args.iters:
@@ -156,7 +162,7 @@ def main():
         for g in opt.param_groups:
             g['lr'] = lr_at(it - 1)
         x, y = sample(rng, args, hr, lr, deg)
-        loss = F.l1_loss(net(x), y)
+        loss = loss_fn(net(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -166,7 +172,9 @@ def main():
         state['wall'] += now - t0
         t0 = now
         if it % args.log_every == 0:
-            log(f'iter {it}/{args.iters} loss {run_loss / args.log_every * 255:.4f} (grey levels) '
+            mean_loss = run_loss / args.log_every
+            err = mean_loss * 255 if args.loss == 'l1' else math.sqrt(mean_loss) * 255  # MAE or RMSE
+            log(f'iter {it}/{args.iters} loss {err:.4f} (grey levels{"" if args.loss == "l1" else ", RMSE"}) '
                 f'lr {lr_at(it - 1):.2e} wall {state["wall"] / 60:.1f} min')
             run_loss = 0.0
         if it % args.val_every == 0 or it == args.iters:

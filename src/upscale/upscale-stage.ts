@@ -22,10 +22,14 @@ import { planesOf, type FallbackReason, type Frame, type FrameGeometry, type Ups
 import { LatencyPredictor, Ring, predictionKey } from './latency-predictor.js';
 import type { LumaResult, ModelRunner } from './model-runner.js';
 import { PathHysteresis, type HysteresisOptions } from './path-hysteresis.js';
+import { ReorderQueue } from './reorder-queue.js';
+import { StageCounters, type UpscaleStageStats } from './stage-counters.js';
 import { decide, type SchedulerInput } from './scheduler.js';
 
 /** Clock and defaultClock are re-exported here: UpscaleStageOptions takes a Clock. */
 export { defaultClock, type Clock } from './clock.js';
+/** UpscaleStageStats is re-exported here: stats() returns it. */
+export type { UpscaleStageStats } from './stage-counters.js';
 
 /** UpscaleObserver receives every emitted frame and every finished inference (for metrics). */
 export interface UpscaleObserver {
@@ -60,20 +64,6 @@ export interface UpscaleStageOptions {
   log: Logger;
 }
 
-/** UpscaleStageStats: counters since start and stage latency (emittedAt - arrivedAt) over recent frames. */
-export interface UpscaleStageStats {
-  framesIn: number;
-  framesOut: number;
-  byPath: Record<UpscalePath, number>;
-  fallbacks: Record<FallbackReason, number>;
-  latencyMs: { p50: number; p99: number };
-  /** Times the stream changed path (model <-> bicubic) under hysteresis. */
-  pathSwitches: number;
-  /** Bicubic frames that were held there by hysteresis (counted in fallbacks.predicted_late). */
-  held: number;
-  /** Shadow probes sent while on bicubic (not frames: their results are only measured). */
-  probes: number;
-}
 
 interface Entry {
   readonly frame: Frame;
@@ -101,29 +91,22 @@ export class UpscaleStage {
   private readonly clock: Clock;
   private readonly maxInFlight: number;
   private readonly mode: UpscaleMode;
-  private readonly queue: Entry[] = [];
+  /** Every frame pushed and not yet emitted, in arrival order (the reorder buffer). */
+  private readonly queue: ReorderQueue<Entry>;
   private readonly inFlight: InFlight[] = [];
   /** Quality mode: frames pushed beyond maxInFlight wait here for a free slot at the model, in order. */
   private readonly waiting: Entry[] = [];
-  private readyWaiters: (() => void)[] = [];
   private readonly listeners = new Set<(f: UpscaledFrame) => void>();
   private readonly predictor = new LatencyPredictor();
   /** Bicubic Y cost at this size: the deadline timer fires this much early so the fallback is on time. */
   private readonly fallbackCost = new Ring(32);
-  private readonly latency = new Ring(1024);
-  private flushWaiters: (() => void)[] = [];
+  private readonly counters = new StageCounters();
   private closed = false;
-  private framesIn = 0;
-  private framesOut = 0;
-  private readonly byPath: Record<UpscalePath, number> = { model: 0, bicubic: 0 };
-  private readonly fallbacks: Record<FallbackReason, number> = { predicted_late: 0, queue_full: 0, model_error: 0, no_model: 0, late_result: 0 };
   private errorStreak = 0;
   private backoffUntil = -Infinity;
   private lastGeometry: FrameGeometry | null = null;
   private lastOutGeometry: FrameGeometry | null = null;
   private readonly hysteresis: PathHysteresis | null;
-  private held = 0;
-  private probes = 0;
   /** Smoothed time between frame arrivals (ms): whether the model keeps up with the frame rate. */
   private intervalMs: number | undefined;
   private lastArrival: number | undefined;
@@ -135,6 +118,7 @@ export class UpscaleStage {
     this.mode = opts.mode ?? 'deadline';
     if (this.mode !== 'deadline' && this.mode !== 'quality') throw new RangeError(`mode must be deadline or quality, got ${String(this.mode)}`);
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
+    this.queue = new ReorderQueue<Entry>(this.maxInFlight);
     this.log = opts.log.child({ stage: 'upscale' });
     this.hysteresis = this.mode === 'deadline' && opts.hysteresis !== false ? new PathHysteresis(opts.hysteresis ?? {}) : null;
   }
@@ -184,7 +168,7 @@ export class UpscaleStage {
       this.log.warn('frame pushed after close, ignored', { seq: frame.seq });
       return;
     }
-    this.framesIn++;
+    this.counters.framesIn++;
     if (this.lastArrival !== undefined && frame.arrivedAt > this.lastArrival) {
       const dt = frame.arrivedAt - this.lastArrival;
       this.intervalMs = this.intervalMs === undefined ? dt : 0.9 * this.intervalMs + 0.1 * dt;
@@ -236,7 +220,7 @@ export class UpscaleStage {
       const fits = () => keepsUp() && decide({ ...input, serviceMs: serviceMs === undefined ? undefined : serviceMs * factor }).path === 'model';
       if (!h.allowModel(now, fits)) {
         d = { path: 'bicubic', reason: 'predicted_late' };
-        this.held++;
+        this.counters.held++;
       }
     } else if (h && d.path === 'bicubic' && (d.reason === 'predicted_late' || d.reason === 'queue_full')) {
       h.forced(now);
@@ -280,7 +264,7 @@ export class UpscaleStage {
 
   /** probe sends a bicubic frame's Y to the model only to measure it (hysteresis keeps the prediction fresh). */
   private probe(runner: ModelRunner, frame: Frame, now: number): void {
-    this.probes++;
+    this.counters.probes++;
     this.send(runner, frame, null, now);
   }
 
@@ -366,39 +350,28 @@ export class UpscaleStage {
 
   /** drain emits every ready frame at the head of the queue, in order. */
   private drain(): void {
-    while (this.queue.length && (this.queue[0] as Entry).ready) {
-      const e = this.queue.shift() as Entry;
-      const f = e.frame;
-      const emittedAt = this.clock.now();
-      const out: UpscaledFrame = {
-        seq: f.seq,
-        pts: f.pts,
-        arrivedAt: f.arrivedAt,
-        deadline: f.deadline,
-        geometry: e.outGeometry,
-        data: e.out,
-        path: e.path,
-        ...(e.reason ? { reason: e.reason } : {}),
-        emittedAt,
-      };
-      this.framesOut++;
-      this.byPath[e.path]++;
-      if (e.reason) this.fallbacks[e.reason]++;
-      const stageMs = emittedAt - f.arrivedAt;
-      this.latency.push(stageMs);
-      for (const cb of this.listeners) this.safe(() => cb(out));
-      this.safe(() => this.opts.observer?.onFrame?.(out, stageMs));
-    }
-    if (this.queue.length === 0 && this.flushWaiters.length) {
-      const waiters = this.flushWaiters;
-      this.flushWaiters = [];
-      for (const w of waiters) w();
-    }
-    if (this.queue.length < this.maxInFlight && this.readyWaiters.length) {
-      const waiters = this.readyWaiters;
-      this.readyWaiters = [];
-      for (const w of waiters) w();
-    }
+    this.queue.drain((e) => this.emit(e));
+  }
+
+  /** emit hands one finished frame to the listeners and counts it. */
+  private emit(e: Entry): void {
+    const f = e.frame;
+    const emittedAt = this.clock.now();
+    const out: UpscaledFrame = {
+      seq: f.seq,
+      pts: f.pts,
+      arrivedAt: f.arrivedAt,
+      deadline: f.deadline,
+      geometry: e.outGeometry,
+      data: e.out,
+      path: e.path,
+      ...(e.reason ? { reason: e.reason } : {}),
+      emittedAt,
+    };
+    const stageMs = emittedAt - f.arrivedAt;
+    this.counters.emitted(e.path, e.reason, stageMs);
+    for (const cb of this.listeners) this.safe(() => cb(out));
+    this.safe(() => this.opts.observer?.onFrame?.(out, stageMs));
   }
 
   /** bicubicLuma writes the bicubic Y and keeps the cost figure the deadline timers use. */
@@ -445,43 +418,28 @@ export class UpscaleStage {
    * wait in order. Resolves on close too.
    */
   whenReady(): Promise<void> {
-    if (this.closed || this.mode === 'deadline' || this.queue.length < this.maxInFlight) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    if (this.closed || this.mode === 'deadline') return Promise.resolve();
+    return this.queue.whenRoom();
   }
 
   /** flush resolves once every frame pushed so far has been emitted. */
   flush(): Promise<void> {
-    if (this.queue.length === 0 || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push(resolve));
+    if (this.closed) return Promise.resolve();
+    return this.queue.whenEmpty();
   }
 
   /** stats reports counters and recent stage latency. */
   stats(): UpscaleStageStats {
-    const p = (q: number) => (this.latency.size ? this.latency.percentile(q) : 0);
-    return {
-      framesIn: this.framesIn,
-      framesOut: this.framesOut,
-      byPath: { ...this.byPath },
-      fallbacks: { ...this.fallbacks },
-      latencyMs: { p50: p(0.5), p99: p(0.99) },
-      pathSwitches: this.hysteresis?.switches ?? 0,
-      held: this.held,
-      probes: this.probes,
-    };
+    return this.counters.snapshot(this.hysteresis?.switches ?? 0);
   }
 
   /** close stops emitting (frames still queued are dropped), clears timers and releases flush(); idempotent. Does not close the shared runner. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const e of this.queue) if (e.timer !== null) this.clock.clearTimeout(e.timer);
-    const dropped = this.queue.length;
-    this.queue.length = 0;
+    const dropped = this.queue.clear();
+    for (const e of dropped) if (e.timer !== null) this.clock.clearTimeout(e.timer);
     this.waiting.length = 0;
-    if (dropped) this.log.info('upscale stage closed with frames pending', { dropped });
-    const waiters = [...this.flushWaiters, ...this.readyWaiters];
-    this.flushWaiters = [];
-    this.readyWaiters = [];
-    for (const w of waiters) w();
+    if (dropped.length) this.log.info('upscale stage closed with frames pending', { dropped: dropped.length });
   }
 }

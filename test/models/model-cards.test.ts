@@ -21,9 +21,9 @@ describe('shipped models', () => {
     expect([...cards.values()].filter((c) => c.scale === 2 && c.default).map((c) => c.name)).toHaveLength(1);
   });
 
-  test('at most one default per scale', () => {
+  test('exactly one default for every scale that has a model', () => {
     for (const scale of new Set([...cards.values()].map((c) => c.scale))) {
-      expect([...cards.values()].filter((c) => c.scale === scale && c.default).length).toBeLessThanOrEqual(1);
+      expect([...cards.values()].filter((c) => c.scale === scale && c.default).map((c) => c.name), `x${scale}`).toHaveLength(1);
     }
   });
 
@@ -37,7 +37,13 @@ describe('shipped models', () => {
     expect(typeof card['macsPerPixel']).toBe('number');
     expect(typeof card['cpuMsPerFrame640x360']).toBe('number');
     expect(statSync(onnxPath).size).toBeLessThan(5 * 1024 * 1024);
+    expect(statSync(onnxPath).size).toBe(card['bytes']);
     expect(createHash('sha256').update(readFileSync(onnxPath)).digest('hex')).toBe(card.sha256);
+    // Quality on Set5 is stated beside bicubic of the same input, and the model beats it.
+    const set5 = (card['quality'] as { set5?: { psnrY?: unknown; bicubicPsnrY?: unknown; ssimY?: unknown } } | undefined)?.set5;
+    expect(set5?.psnrY).toBeTypeOf('number');
+    expect(set5?.ssimY).toBeTypeOf('number');
+    expect(set5?.psnrY as number).toBeGreaterThan(set5?.bicubicPsnrY as number);
   });
 
   test.each(names)('%s: uint8 Y in, uint8 Y x scale out, flat stays flat', async (name) => {

@@ -98,10 +98,11 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+// uprez-x2-fast keeps the run short; the model choice does not change what is checked.
 describe('uprez file (real ffmpeg, the fast x2 model, a separate uprez process)', () => {
   test('a 5 s clip with audio and subtitles becomes a VOD ladder and an MP4: every frame x2, same count and duration', async () => {
     const out = path.join(dir, 'out-once');
-    const r = await runCli(['file', clip, '--out', out, '--mp4', '--json']);
+    const r = await runCli(['file', clip, '--out', out, '--model', 'uprez-x2-fast', '--mp4', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as FileResult;
     expect(result.resumedAtSegment).toBe(0);
@@ -118,7 +119,7 @@ describe('uprez file (real ffmpeg, the fast x2 model, a separate uprez process)'
   test('killed with SIGKILL halfway, the rerun resumes at the first missing segment and the result is whole', async () => {
     const out = path.join(dir, 'out-resume');
     const stateFile = path.join(out, '.uprez-job.json');
-    const child = spawn(process.execPath, [cli, 'file', clip, '--out', out, '--mp4', '--segment-seconds', '1'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, [cli, 'file', clip, '--out', out, '--model', 'uprez-x2-fast', '--mp4', '--segment-seconds', '1'], { cwd: REPO_ROOT, stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, sig) => resolve(sig)));
     const segmentsDone = (): number => {
       try {
@@ -146,7 +147,7 @@ describe('uprez file (real ffmpeg, the fast x2 model, a separate uprez process)'
       }
     }
 
-    const r = await runCli(['file', clip, '--out', out, '--mp4', '--segment-seconds', '1', '--json']);
+    const r = await runCli(['file', clip, '--out', out, '--model', 'uprez-x2-fast', '--mp4', '--segment-seconds', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as FileResult;
     expect(result.resumedAtSegment).toBe(done);
@@ -156,7 +157,7 @@ describe('uprez file (real ffmpeg, the fast x2 model, a separate uprez process)'
     checkOutput(out, result);
 
     // A third run finds the job complete and redoes nothing.
-    const again = await runCli(['file', clip, '--out', out, '--segment-seconds', '1', '--json']);
+    const again = await runCli(['file', clip, '--out', out, '--model', 'uprez-x2-fast', '--segment-seconds', '1', '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect((JSON.parse(again.stdout) as FileResult).framesThisRun).toBe(0);
   });

@@ -36,7 +36,8 @@ interface Started {
 }
 
 async function startServer(dataDir: string, extra: string[] = []): Promise<Started> {
-  const config = parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--api-token', TOKEN, ...extra], {});
+  // uprez-x2-fast (the live model) keeps file jobs and model loading short on a small machine.
+  const config = parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--api-token', TOKEN, '--model', 'uprez-x2-fast', ...extra], {});
   const server = new UprezServer(config, { log: silentLogger });
   const { rtmpPort, httpPort } = await server.start();
   cleanups.push(() => server.close());
@@ -97,10 +98,10 @@ describe('jobs API (real server, ffmpeg, HTTP)', () => {
     expect((await api(s, 'POST', '/jobs', { type: 'file', input: 'https://example.com/a.mp4' })).status).toBe(400);
     expect((await api(s, 'GET', '/jobs/0123456789abcdef')).status).toBe(404);
 
-    const created = await api(s, 'POST', '/jobs', { type: 'file', input: 'clip3.mp4', mp4: true });
+    const created = await api(s, 'POST', '/jobs', { type: 'file', input: 'clip3.mp4', model: 'uprez-x2-fast', mp4: true });
     expect(created.status).toBe(201);
     const job = created.json as JobRecord;
-    expect(job).toMatchObject({ state: expect.stringMatching(/queued|running/), spec: { type: 'file', input: 'clip3.mp4', scale: 2, mp4: true } });
+    expect(job).toMatchObject({ state: expect.stringMatching(/queued|running/), spec: { type: 'file', input: 'clip3.mp4', scale: 2, model: 'uprez-x2-fast', mp4: true } });
     const list = (await api(s, 'GET', '/jobs')).json as { jobs: JobRecord[] };
     expect(list.jobs.map((j) => j.id)).toEqual([job.id]);
     const done = await waitJob(s, job.id, (j) => j.state === 'done' || j.state === 'failed', 90_000, 'the file job');
@@ -126,8 +127,9 @@ describe('jobs API (real server, ffmpeg, HTTP)', () => {
   test('jobs survive a server restart: a job running at shutdown is queued on disk and resumes on the next start', async () => {
     const dataDir = newDataDir();
     const s1 = await startServer(dataDir);
-    const job = (await api(s1, 'POST', '/jobs', { type: 'file', input: 'clip6.mp4' })).json as JobRecord;
-    await waitJob(s1, job.id, (j) => (j.progress?.done ?? 0) >= 60, 60_000, 'some frames');
+    const job = (await api(s1, 'POST', '/jobs', { type: 'file', input: 'clip6.mp4', model: 'uprez-x2-fast' })).json as JobRecord;
+    const stateFile = path.join(dataDir, 'jobs', job.id, '.uprez-job.json');
+    await waitUntil(() => existsSync(stateFile) && (JSON.parse(readFileSync(stateFile, 'utf8')) as { segmentsDone: number }).segmentsDone >= 1, 60_000, 'a finished segment');
     await s1.server.close();
     const stored = JSON.parse(readFileSync(path.join(dataDir, 'jobs', `${job.id}.json`), 'utf8')) as JobRecord;
     expect(stored.state).toBe('queued');

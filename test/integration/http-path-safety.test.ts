@@ -89,6 +89,13 @@ beforeAll(async () => {
   await symlink('.hidden.ts', path.join(hls, 'abc', 'to-hidden.ts'));
   // A FIFO would block a reader forever: it must be refused, not opened.
   execFileSync('mkfifo', [path.join(hls, 'abc', 'pipe.ts')]);
+  // The jobs input directory (DATA_DIR/inputs): a real input, links leading out, a FIFO.
+  const inputs = path.join(realData, 'inputs');
+  await mkdir(path.join(inputs, 'sub'), { recursive: true });
+  await writeFile(path.join(outside, 'secret.mp4'), SECRET);
+  await symlink(path.join(outside, 'secret.mp4'), path.join(inputs, 'link-out.mp4'));
+  await symlink(outside, path.join(inputs, 'dir-out'));
+  execFileSync('mkfifo', [path.join(inputs, 'pipe.mp4')]);
 
   const config = parseServeConfig(['--model', 'none', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir], {});
   server = new UprezServer(config, { log: silentLogger, shutdownGraceMs: 1_000 });
@@ -211,6 +218,73 @@ describe('HLS files are served from inside the data dir only', () => {
     const r = await rawRequest(port, '/hls/abc/hard.ts');
     expect(r.status).toBe(200);
     await rm(linked);
+  });
+});
+
+/** postJob sends a job body to POST /api/jobs (open: no API token is configured here). */
+function postJob(body: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/api/jobs', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+describe('job inputs named over HTTP stay inside the jobs input directory', () => {
+  test.each([
+    '../secret.ts',
+    '../../outside/secret.mp4',
+    'sub/../../secret.ts',
+    './../secret.m3u8',
+    '..\\..\\outside\\secret.mp4',
+    '%2e%2e/%2e%2e/outside/secret.mp4',
+    '/etc/hostname',
+    path.join(root, 'outside', 'secret.mp4'),
+    'link-out.mp4',
+    'dir-out/secret.mp4',
+    'pipe.mp4',
+    'sub',
+    'file:/etc/hostname',
+    'file:///etc/hostname',
+    'concat:/etc/hostname|/etc/hostname',
+    'pipe:0',
+    'subfile:,start,0,end,0,:/etc/hostname',
+    'http://169.254.169.254/latest/meta-data/',
+    'secret.mp4\u0000.mp4',
+  ])('file and restream jobs refuse %j with a 400, before anything runs', async (input) => {
+    for (const body of [
+      { type: 'file', input },
+      { type: 'restream', input, key: 'jobkey' },
+    ]) {
+      const r = await postJob(body);
+      expect(r.status, `${body.type} ${input}: ${r.text}`).toBe(400);
+      expect(r.text).not.toContain(SECRET);
+      expect(JSON.parse(r.text)).toMatchObject({ error: { code: expect.stringMatching(/^(INPUT|JOB)_INVALID$/) } });
+    }
+    const list = await rawRequest(port, '/api/jobs');
+    expect(JSON.parse(list.body)).toEqual({ jobs: [] });
+  });
+
+  test('while a file inside it is accepted (the refusals above are about the path)', async () => {
+    await writeFile(path.join(root, '.state', 'data', 'inputs', 'sub', 'ok.mp4'), 'not really a video');
+    const r = await postJob({ type: 'file', input: 'sub/ok.mp4' });
+    expect(r.status, r.text).toBe(201);
+    const id = (JSON.parse(r.text) as { id: string }).id;
+    await new Promise<void>((resolve, reject) => {
+      http.request({ host: '127.0.0.1', port, path: `/api/jobs/${id}`, method: 'DELETE', agent: false }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      }).on('error', reject).end();
+    });
   });
 });
 

@@ -86,10 +86,14 @@ export const runFileCommand: Command = async (argv, io) => {
   if (positionals.length !== 1) throw new UprezError('CLI_BAD_ARGS', `give exactly one input (uprez file IN --out DIR), got ${positionals.length}`, 'cli');
   const scale = parseScaleFlag(values['scale'], 2) as 2 | 4;
   const json = values['json'] === true;
+  // Every flag is checked before anything touches the file system or loads a model.
+  const provider = parseProviderFlag(values['provider']);
+  const x4 = parseX4(values['x4']);
+  const segmentSeconds = parseSegmentSeconds(values['segment-seconds']);
   const log = commandLogger(io, 'file');
   const binaries = resolveFfmpegBinaries(io.env);
   const input = await resolveFileInput(positionals[0] as string, CLI_INPUT_POLICY);
-  const plan = await openUpscalePlan({ model: stringFlag(values['model']), scale, provider: parseProviderFlag(values['provider']), x4: parseX4(values['x4']), log });
+  const plan = await openUpscalePlan({ model: stringFlag(values['model']), scale, provider, x4, log });
   const abort = new AbortController();
   const onSignal = (): void => {
     io.stderr.write('uprez file: stopping; finished segments are kept, rerun the same command to resume\n');
@@ -105,7 +109,7 @@ export const runFileCommand: Command = async (argv, io) => {
       outDir: path.resolve(out),
       upscale: plan,
       mp4: values['mp4'] === true,
-      segmentSeconds: parseSegmentSeconds(values['segment-seconds']),
+      segmentSeconds,
       log,
       signal: abort.signal,
       onProgress: (p) => {

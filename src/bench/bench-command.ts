@@ -76,8 +76,7 @@ export const runBenchCommand: Command = async (argv, io) => {
       io.stderr.write(`uprez bench: ${id} failed: ${err instanceof Error ? err.message : String(err)}\n`);
       continue;
     }
-    const provider = /provider (cpu|cuda)/.exec(section.notes.join(' '));
-    if (provider) providerInUse = provider[1] as string;
+    if (section.provider) providerInUse = section.provider;
     io.stdout.write(`${renderText(section)}  (${((Date.now() - t0) / 1000).toFixed(0)} s)\n\n`);
     done.push({ id, markdown: `${renderSection(section)}\n${runHeader(machine, providerInUse, o.quick)}\n` });
   }

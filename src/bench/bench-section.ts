@@ -25,6 +25,8 @@ export interface BenchSection {
   readonly title: string;
   readonly rows: readonly BenchRow[];
   readonly notes: readonly string[];
+  /** The onnxruntime execution provider the benchmark ran the model on, when it ran one. */
+  readonly provider?: 'cpu' | 'cuda';
 }
 
 /** meets checks a ratio against a target written as ">= x" or "<= x". */

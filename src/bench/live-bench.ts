@@ -40,7 +40,7 @@ interface RunResult {
   readonly flicker: number;
   readonly decodedFrames: number;
   readonly metricsFrames: { model: number; bicubic: number };
-  readonly provider: string | null;
+  readonly provider: 'cpu' | 'cuda' | null;
 }
 
 async function onePublish(o: LiveBenchOptions, clip: string, w: number, h: number, model: string | undefined, key: string): Promise<RunResult> {
@@ -93,7 +93,7 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<BenchSection> {
   const dir = await mkdtemp(path.join(tmpdir(), 'uprez-bench-clips-'));
   const rows: BenchRow[] = [];
   const notes: string[] = [];
-  let provider = 'n/a';
+  let provider: 'cpu' | 'cuda' | null = null;
   try {
     for (const s of SIZES) {
       const clip = await makeClip(o.ffmpeg, dir, s.w, s.h, o.seconds, o.log);
@@ -119,9 +119,9 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<BenchSection> {
     await rm(dir, { recursive: true, force: true });
   }
   notes.unshift(
-    `Real server in-process (RTMP in, x264 HLS ladder out), ffmpeg -re publishing a pre-encoded ${o.seconds} s 30 fps testsrc2 clip with audio; default settings (latency budget ${BUDGET_MS} ms, 1 inference worker, 1 intra-op thread, 4 in flight), provider ${provider}.`,
+    `Real server in-process (RTMP in, x264 HLS ladder out), ffmpeg -re publishing a pre-encoded ${o.seconds} s 30 fps testsrc2 clip with audio; default settings (latency budget ${BUDGET_MS} ms, 1 inference worker, 1 intra-op thread, 4 in flight), provider ${provider ?? 'none (no model)'}.`,
     'Flicker: the top HLS rendition decoded after the run; mean |Y(t) - Y(t-1)| over every 3rd pixel, beside the same clip through the same server with --model none. The test pattern moves, so most of both figures is motion; the ratio is what switching paths adds.',
     'p99 stage latency is from /api/streams (decoder-out to encoder-in over the last 1024 frames); the fallback figure is the slowest of 20 whole-frame bicubic runs at that size.',
   );
-  return { id: 'live', title: 'Live: 30 fps publish through the server, x2', rows, notes };
+  return { id: 'live', title: 'Live: 30 fps publish through the server, x2', rows, notes, ...(provider ? { provider } : {}) };
 }

@@ -57,5 +57,5 @@ export async function runOverheadBench(o: OverheadBenchOptions): Promise<BenchSe
     `Model ${o.model.name}, provider ${provider}, ${o.threads} intra-op thread(s) on both sides; stage: 1 inference worker, quality mode, 4 frames in flight; medians of ${repeats} alternating repeats.`,
     'The stage figure includes everything a frame costs there: the Y copy into the worker, the transfer back, the copy into the output frame, the chroma bicubic on the main thread and the in-order emission.',
   ];
-  return { id: 'overhead', title: 'Stage overhead: quality-mode stage vs raw onnxruntime-node', rows, notes };
+  return { id: 'overhead', title: 'Stage overhead: quality-mode stage vs raw onnxruntime-node', rows, notes, provider };
 }

@@ -47,6 +47,7 @@ export async function runParallelismBench(o: ParallelismBenchOptions): Promise<B
       id: 'parallelism',
       title: 'Parallelism: inference workers vs onnxruntime intra-op threads (640x360, quality mode)',
       rows,
+      ...(runners[0] ? { provider: runners[0].info.provider } : {}),
       notes: [
         `Model ${o.model.name}, provider ${runners[0]?.info.provider ?? 'n/a'}, ${frames.length} frames, 4 in flight, medians of ${repeats} alternating repeats. Ratio = fps / fps of 1 worker x 1 thread.`,
         'The event loop (decode/encode pipes, chroma bicubic) needs a core too, which is why the server defaults to 1 worker x 1 thread on small machines.',

@@ -129,6 +129,7 @@ function eventJson(e: BatchEvent, model: string): Record<string, unknown> {
 function summaryLine(s: BatchSummary, model: { name: string; provider: string; scale: number }, outDir: string): string {
   const parts = [`upscaled ${s.done}`, `skipped ${s.skipped} up to date`, `failed ${s.failed}`];
   if (s.ignored) parts.push(`ignored ${s.ignored} non-image`);
+  if (s.stopped) parts.push('stopped early');
   return `${parts.join(', ')} — x${model.scale} with ${model.name} (${model.provider}) into ${outDir} in ${s.seconds.toFixed(1)} s`;
 }
 
@@ -169,6 +170,13 @@ export const runImageCommand: Command = async (argv, io) => {
 
   const model = await openLumaModel({ model: stringFlag(values['model']), scale, provider, workers: Math.min(jobs, availableParallelism()), log: cliLogger(io, 'image') });
   const runner = jobs > 1 ? workerJobRunner(jobs) : inlineJobRunner();
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    io.stderr.write('uprez image: stopping after the images in flight; rerun the same command to go on\n');
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let progress: Progress | undefined;
   let summary: BatchSummary;
   try {
@@ -188,6 +196,7 @@ export const runImageCommand: Command = async (argv, io) => {
       luma: model.upscaler,
       runner,
       walk,
+      signal: abort.signal,
       onEvent: (e) => {
         if (json) io.stdout.write(JSON.stringify(eventJson(e, model.name)) + '\n');
         else {
@@ -202,16 +211,19 @@ export const runImageCommand: Command = async (argv, io) => {
       },
     });
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress?.finish();
     await runner.close();
     await model.close();
   }
   if (json) {
     const { done, skipped, failed, ignored, seconds } = summary;
-    const obj = { summary: true, ok: done, skipped, failed, ignored, total: done + skipped + failed, scale: model.scale, model: model.name, provider: model.provider, outDir, seconds: Math.round(seconds * 10) / 10 };
+    const obj = { summary: true, ok: done, skipped, failed, ignored, total: done + skipped + failed, stopped: summary.stopped, scale: model.scale, model: model.name, provider: model.provider, outDir, seconds: Math.round(seconds * 10) / 10 };
     io.stdout.write(JSON.stringify(obj) + '\n');
   } else {
     io.stdout.write(summaryLine(summary, model, outDir) + '\n');
   }
+  if (summary.stopped) return 130;
   return values['fail-on-error'] === true && summary.failed > 0 ? 1 : 0;
 };

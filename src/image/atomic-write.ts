@@ -28,11 +28,12 @@ export async function writeFileAtomic(file: string, data: Uint8Array): Promise<v
 }
 
 /**
- * ensureDirUnder creates `root/relDir...` one level at a time and checks that every level is a real
+ * ensureDirUnder creates `root` (as asked, with its parents) and then `relDir...` one level at a time, checking that every level is a real
  * folder, not a symlink (which could point anywhere), so files written there stay inside `root`.
  */
 export async function ensureDirUnder(root: string, relDir: readonly string[]): Promise<string> {
   let dir = path.resolve(root);
+  await mkdir(dir, { recursive: true });
   for (const seg of relDir) {
     dir = path.join(dir, seg);
     try {

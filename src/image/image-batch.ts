@@ -30,6 +30,8 @@ export interface BatchOptions {
   readonly onEvent: (e: BatchEvent) => void;
   /** Wall clock in ms (Date.now), compared with file times; injectable for tests. */
   readonly clock?: () => number;
+  /** Aborting stops taking new inputs; the images in flight are finished (or fail) and written whole. */
+  readonly signal?: AbortSignal;
 }
 
 /** BatchEvent is what happened to one input. */
@@ -55,6 +57,8 @@ export interface BatchSummary {
   readonly failed: number;
   readonly ignored: number;
   readonly seconds: number;
+  /** True when the signal stopped the run before the walk ended. */
+  readonly stopped: boolean;
 }
 
 /** countImages walks the inputs once without reading any image, for a progress total. */
@@ -131,7 +135,12 @@ export async function runImageBatch(o: BatchOptions): Promise<BatchSummary> {
     }
   };
 
+  let stopped = false;
   for await (const entry of walkImageInputs(o.inputs, o.walk)) {
+    if (o.signal?.aborted) {
+      stopped = true;
+      break;
+    }
     if (entry.kind === 'ignored') {
       emit({ kind: 'ignored', input: entry.path, reason: entry.reason });
       continue;
@@ -141,9 +150,13 @@ export async function runImageBatch(o: BatchOptions): Promise<BatchSummary> {
       continue;
     }
     while (running.size >= Math.max(1, o.inFlight)) await Promise.race(running);
+    if (o.signal?.aborted) {
+      stopped = true;
+      break;
+    }
     const job = one(entry).finally(() => running.delete(job));
     running.add(job);
   }
   await Promise.all(running);
-  return { ...counts, seconds: (performance.now() - t0) / 1000 };
+  return { ...counts, seconds: (performance.now() - t0) / 1000, stopped };
 }

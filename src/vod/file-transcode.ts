@@ -73,6 +73,8 @@ export interface FileTranscodeResult {
 const TIMELINE_BASE_SECONDS = 10;
 /** A 2160p rung whenever the output is taller (an 8K x4 output also gets a 4K rung). */
 const EXTRA_RUNG_HEIGHTS: readonly number[] = [2160];
+/** Audio kept before the encoder exists (4 s of s16le 48 kHz stereo). */
+const PENDING_AUDIO_BYTES = 4 * 48_000 * 4;
 
 /**
  * transcodeFile runs one file job: decoder (-ss at the first missing segment when resuming) ->
@@ -109,6 +111,7 @@ class FileTranscode {
   /** Why the decoder is paused: model warm-up, the upscale stages full, the encoder behind (video or, past its bound, audio). */
   private waits = { warmUp: false, stage: false, encoder: false, audio: false };
   private pendingAudio: Buffer[] = [];
+  private pendingAudioBytes = 0;
   private stopped = false;
   private decoderDone = false;
   private failure: UprezError | null = null;
@@ -261,7 +264,13 @@ class FileTranscode {
     if (this.stopped) return;
     // Audio is never held back for video; only past the encoder's audio bound (writeAudio false:
     // the encoder is stuck) does the decoder wait, until `drain`.
-    if (!this.encoder) this.pendingAudio.push(chunk);
+    if (!this.encoder) {
+      // Before the first frame tells the size there is no encoder yet: keep a bounded backlog.
+      if (this.pendingAudioBytes + chunk.length <= PENDING_AUDIO_BYTES) {
+        this.pendingAudio.push(chunk);
+        this.pendingAudioBytes += chunk.length;
+      }
+    }
     else if (!this.encoder.writeAudio(chunk)) this.setWait('audio', true);
   }
 

@@ -8,6 +8,7 @@ import { runRestreamCommand } from '../../src/cli/restream-command.js';
 import { parseServeConfig } from '../../src/config/serve-config.js';
 import type { JobRecord } from '../../src/jobs/job-record.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { processesMentioning } from '../helpers/built-cli.js';
 import { makeTestClip } from '../helpers/ffmpeg-fixtures.js';
 import { childProcessesNamed, waitUntil } from '../helpers/processes.js';
 import { startPublisher } from '../helpers/publisher.js';
@@ -120,6 +121,9 @@ describe('jobs API (real server, ffmpeg, HTTP)', () => {
     await waitJob(s, job.id, (j) => j.state === 'running' && (j.progress?.done ?? 0) > 0.5, 30_000, 'the restream to run');
     const del = await api(s, 'DELETE', `/jobs/${job.id}`);
     expect(del).toMatchObject({ status: 200, json: { state: 'cancelled' } });
+    // The publisher (the only process reading the input file) is gone once DELETE has answered.
+    expect(processesMentioning(path.join(s.dataDir, 'inputs', 'clip6.mp4'))).toEqual([]);
+    expect((await api(s, 'GET', `/jobs/${job.id}`)).json).toMatchObject({ state: 'cancelled', error: null });
     await s.server.close();
     expect(childProcessesNamed('ffmpeg')).toEqual([]);
   });

@@ -4,75 +4,25 @@ import { performance } from 'node:perf_hooks';
 import { Decoder } from '../decode/decoder.js';
 import type { VideoInfo } from '../decode/video-info.js';
 import { Encoder } from '../encode/encoder.js';
-import { buildLadder } from '../encode/ladder.js';
 import { UprezError } from '../errors.js';
-import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { probeMedia } from '../ffmpeg/probe.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
 import { RateWindow } from '../stream/rate-window.js';
 import { frameGeometry, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
 import { UpscaleStage } from '../upscale/upscale-stage.js';
-import { inputLocation, type FileInput } from './file-input.js';
+import { inputLocation } from './file-input.js';
 import { readJobState, sameJob, writeJobState, type FileJobIdentity, type FileJobState } from './job-state-file.js';
 import { resumePointFor, segmentPlanFor, segmentsComplete, type ResumePoint, type SegmentPlan } from './segment-plan.js';
 import { UpscaleChain } from './upscale-chain.js';
-import type { UpscalePlan } from './upscale-plan.js';
+import type { FileTranscodeOptions, FileTranscodeResult } from './file-transcode-types.js';
+import { EXTRA_RUNG_HEIGHTS, rewriteFinishedJob } from './rewrite-finished-job.js';
 import { finalizeVod } from './vod-finalize.js';
 
-/** FileProgress is reported while a file job encodes (frames count from the start of the file). */
-export interface FileProgress {
-  readonly framesDone: number;
-  /** Estimated from the input's duration; null when the input does not say. */
-  readonly totalFrames: number | null;
-  /** Output frames per second over the last seconds. */
-  readonly fps: number;
-  readonly etaSeconds: number | null;
-  readonly segmentsDone: number;
-  /** Frame this run started at (0, or where a resumed job picked up). */
-  readonly resumedAtFrame: number;
-}
-
-/** FileTranscodeOptions configure one `uprez file` job. */
-export interface FileTranscodeOptions {
-  readonly binaries: FfmpegBinaries;
-  readonly input: FileInput;
-  readonly outDir: string;
-  /** The upscaler (owned by the caller, who closes it). */
-  readonly upscale: UpscalePlan;
-  readonly mp4: boolean;
-  /** Segment length, seconds (a whole number of frames near it). Default 2. */
-  readonly segmentSeconds?: number;
-  /** Frames each upscale stage holds before the decoder waits. Default 4. */
-  readonly maxInFlight?: number;
-  readonly log: Logger;
-  readonly onProgress?: (p: FileProgress) => void;
-  /** Aborting stops the job; what is finished stays, and a rerun resumes from it. */
-  readonly signal?: AbortSignal;
-}
-
-/** FileTranscodeResult is what a finished job reports. */
-export interface FileTranscodeResult {
-  readonly master: string;
-  readonly mp4: string | null;
-  readonly subtitles: readonly string[];
-  readonly segments: number;
-  readonly totalFrames: number;
-  /** Segment this run started at (0 unless resumed; equal to `segments` when there was nothing left to do). */
-  readonly resumedAtSegment: number;
-  readonly framesThisRun: number;
-  readonly seconds: number;
-  readonly source: { readonly width: number; readonly height: number; readonly fps: number };
-  readonly output: { readonly width: number; readonly height: number };
-  readonly rungs: readonly string[];
-  readonly upscaler: string;
-  readonly hasAudio: boolean;
-}
+export type { FileProgress, FileTranscodeOptions, FileTranscodeResult } from './file-transcode-types.js';
 
 /** Every file job's timeline starts here (seconds): each run then shifts by the same amount (see below). */
 const TIMELINE_BASE_SECONDS = 10;
-/** A 2160p rung whenever the output is taller (an 8K x4 output also gets a 4K rung). */
-const EXTRA_RUNG_HEIGHTS: readonly number[] = [2160];
 /** Audio kept before the encoder exists (4 s of s16le 48 kHz stereo). */
 const PENDING_AUDIO_BYTES = 4 * 48_000 * 4;
 
@@ -143,7 +93,7 @@ class FileTranscode {
     const prev = await readJobState(o.outDir);
     let fps: { num: number; den: number } | undefined;
     if (prev && sameJob(prev, identity) && prev.hasAudio === hasAudio) {
-      if (prev.finished && prev.totalFrames !== null) return this.finishAgain(prev);
+      if (prev.finished && prev.totalFrames !== null) return rewriteFinishedJob(prev, o, this.log, this.started);
       this.plan = { segmentFrames: prev.segmentFrames, fpsNum: prev.fpsNum, fpsDen: prev.fpsDen };
       this.resume = resumePointFor(this.plan, prev.segmentsDone);
       this.state = prev;
@@ -368,28 +318,6 @@ class FileTranscode {
       rungs: encoder.rungs.map((r) => r.name),
       upscaler: this.o.upscale.description,
       hasAudio,
-    };
-  }
-
-  /** finishAgain handles a job whose encode is complete: the playlists (and MP4) are written again if missing. */
-  private async finishAgain(prev: FileJobState): Promise<FileTranscodeResult> {
-    const plan: SegmentPlan = { segmentFrames: prev.segmentFrames, fpsNum: prev.fpsNum, fpsDen: prev.fpsDen };
-    const source: VideoInfo = { width: prev.width, height: prev.height, fpsNum: prev.fpsNum, fpsDen: prev.fpsDen };
-    const rungs = buildLadder(source, prev.scale, prev.hasAudio, EXTRA_RUNG_HEIGHTS);
-    const totalFrames = prev.totalFrames ?? 0;
-    this.log.info('the job was already complete; checking its output', { frames: totalFrames });
-    const result = await finalizeVod({ binaries: this.o.binaries, log: this.log, outDir: this.o.outDir, input: prev.input, rungs, plan, totalFrames, mp4: this.o.mp4, signal: this.o.signal });
-    return {
-      ...result,
-      totalFrames,
-      resumedAtSegment: result.segments,
-      framesThisRun: 0,
-      seconds: (performance.now() - this.started) / 1000,
-      source: { width: prev.width, height: prev.height, fps: prev.fpsNum / prev.fpsDen },
-      output: { width: prev.width * prev.scale, height: prev.height * prev.scale },
-      rungs: rungs.map((r) => r.name),
-      upscaler: prev.upscaler,
-      hasAudio: prev.hasAudio,
     };
   }
 }

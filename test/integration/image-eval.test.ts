@@ -146,3 +146,21 @@ describe.skipIf(!haveSet5)('uprez eval and uprez image with the shipped models',
     expect(gain).toBeGreaterThan(2);
   });
 });
+
+// Bring your own model: an RGB float .onnx given by path, no card (test/fixtures/rgb-x4-sharpen.onnx,
+// copied so its card does not travel with it). uprez eval reads the layout from the model, checks
+// the scale with the probe run, and runs the frames in tiles.
+describe.skipIf(!haveSet5)('uprez eval with an RGB float model from elsewhere', () => {
+  test('runs through the RGB adapter end to end; a wrong --scale names the one that fits', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'uprez-byo-it-'));
+    tmpDirs.push(dir);
+    const model = path.join(dir, 'someones-x4.onnx');
+    await writeFile(model, await readFile(path.join(repoRoot, 'test', 'fixtures', 'rgb-x4-sharpen.onnx')));
+    const r = await evalJson(['--set', set5, '--scale', '4', '--provider', 'cpu', '--model', model]);
+    expect(r.model?.name).toBe('someones-x4');
+    // A mild sharpen before bicubic: near bicubic, and not a broken picture (that would lose many dB).
+    expect(Math.abs(r.mean.gain?.psnr ?? 99)).toBeLessThan(1);
+    // The command rejects with the coded error; main.ts prints its one line and exits non-zero.
+    await expect(runEvalCommand(['--set', set5, '--scale', '2', '--provider', 'cpu', '--model', model], captureIo())).rejects.toThrow('pass --scale 4');
+  });
+});

@@ -150,6 +150,7 @@ export class UprezServer {
       apiToken: cfg.apiToken,
       metricsToken: cfg.metricsToken,
       jobs,
+      vodRoot: path.join(cfg.dataDir, 'jobs'),
     });
     this.http = http;
     const httpPort = await http.start(cfg.httpPort, cfg.host);

@@ -32,6 +32,8 @@ export interface HttpServerOptions {
   readonly metricsToken?: string;
   /** The job queue behind /api/jobs (same bearer token as /api); absent = no jobs API. */
   readonly jobs?: JobDirectory;
+  /** Directory of file jobs' outputs (DATA_DIR/jobs), served read-only at /vod/ID/… like /hls. */
+  readonly vodRoot?: string;
   /** How long close() lets in-flight responses (a segment download) finish before cutting them (ms). Default 2000. */
   readonly closeGraceMs?: number;
   /** player/ folder; found next to the code by default. */
@@ -133,6 +135,8 @@ export class HttpServer {
     const allowOrigin = cors(opts.corsOrigin ?? '*');
     app.use('/hls', allowOrigin, hlsRoute(opts.hlsRoot, this.log));
     if (opts.jobs) app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), jobRoutes(opts.jobs));
+    // A job id is a valid key, so /hls's path rules apply as they are; the job's JSON and state file are never served.
+    if (opts.vodRoot) app.use('/vod', allowOrigin, hlsRoute(opts.vodRoot, this.log));
     app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), apiRoutes(opts.streams, this.history));
     app.use('/player', playerRoute(opts.playerDir));
     app.use('/dashboard', dashboardRoute(opts.playerDir));

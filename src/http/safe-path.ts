@@ -11,6 +11,8 @@ export const HLS_FILE_TYPES: Readonly<Record<string, { readonly contentType: str
   // fMP4 init sections keep one name (init.mp4) for a stream's whole life, so they are not
   // treated as immutable segments: a republished key may change resolution or codec.
   '.mp4': { contentType: 'video/mp4', kind: 'init' },
+  // WebVTT subtitle renditions of file jobs' VOD output (see /vod); one name per track, revalidated.
+  '.vtt': { contentType: 'text/vtt; charset=utf-8', kind: 'init' },
 };
 
 /** Every path segment below the stream key: plain names, no leading dot, no "..". */

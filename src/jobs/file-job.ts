@@ -46,9 +46,13 @@ export function fileJobExecutor(deps: FileJobDeps): JobExecutor<FileJobSpec> {
           onProgress: (p) => ctx.progress({ done: p.framesDone, total: p.totalFrames, unit: 'frames', rate: Number(p.fps.toFixed(2)), etaSeconds: p.etaSeconds === null ? null : Math.round(p.etaSeconds) }),
         });
         const rel = (p: string): string => path.relative(deps.dataDir, p);
+        // Served by /vod/ID/… (the output directory's name is the job id).
+        const url = (p: string): string => `/vod/${path.basename(ctx.outDir)}/${path.relative(ctx.outDir, p).split(path.sep).join('/')}`;
         return {
           master: rel(r.master),
           mp4: r.mp4 ? rel(r.mp4) : null,
+          masterUrl: url(r.master),
+          mp4Url: r.mp4 ? url(r.mp4) : null,
           subtitles: r.subtitles,
           segments: r.segments,
           frames: r.totalFrames,

@@ -113,6 +113,17 @@ describe('jobs API (real server, ffmpeg, HTTP)', () => {
     expect(readFileSync(path.join(s.dataDir, 'jobs', job.id, 'master.m3u8'), 'utf8')).toContain('RESOLUTION=640x360');
     expect(JSON.parse(readFileSync(path.join(s.dataDir, 'jobs', `${job.id}.json`), 'utf8'))).toMatchObject({ id: job.id, state: 'done' });
     expect((await api(s, 'DELETE', `/jobs/${job.id}`)).status).toBe(409);
+    // The output is served read-only under /vod/ID/ (open, like /hls); the job's own files are not.
+    expect(done.result).toMatchObject({ masterUrl: `/vod/${job.id}/master.m3u8`, mp4Url: `/vod/${job.id}/upscaled.mp4` });
+    const vod = `http://127.0.0.1:${s.httpPort}/vod/${job.id}`;
+    const master = await fetch(`${vod}/master.m3u8`);
+    expect(master.status).toBe(200);
+    expect(await master.text()).toContain('360p/index.m3u8');
+    expect((await fetch(`${vod}/360p/index.m3u8`)).status).toBe(200);
+    const mp4 = await fetch(`${vod}/upscaled.mp4`);
+    expect([mp4.status, mp4.headers.get('content-type')]).toEqual([200, 'video/mp4']);
+    await mp4.arrayBuffer();
+    for (const hidden of ['.uprez-job.json', '../' + job.id + '.json']) expect((await fetch(`${vod}/${hidden}`)).status).not.toBe(200);
   });
 
   test('DELETE cancels a running job and kills its ffmpeg', async () => {

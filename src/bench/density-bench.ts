@@ -99,15 +99,11 @@ export async function runDensityBench(o: DensityBenchOptions): Promise<BenchSect
     await rm(dir, { recursive: true, force: true });
   }
   const carried = steps.filter((s) => s.ok).length;
-  const rows: BenchRow[] = steps.map((s) =>
-    row(
-      `${s.streams} stream(s)`,
-      `worst ${fmt(s.worstFps, 2)} fps, ${fmt(100 * s.aiShare, 0)} % AI`,
-      '30 fps each',
-      s.worstFps / 30,
-      '>= 0.97',
-    ),
-  );
+  const rows: BenchRow[] = steps.map((s) => ({
+    ...row(`${s.streams} stream(s)`, `worst ${fmt(s.worstFps, 2)} fps, ${s.framesShort} frames short, ${fmt(100 * s.aiShare, 0)} % AI`, '30 fps each, every frame', s.worstFps / 30, '>= 0.97'),
+    // Carried means the frame rate held and no frame was lost, not the fps ratio alone.
+    pass: s.ok,
+  }));
   const perStream = steps.map((s) => (s.rssMiB - idleRss) / s.streams).filter((v) => v > 0);
   return {
     id: 'density',

@@ -81,3 +81,16 @@ describe('predictionKey', () => {
     expect(new Set([predictionKey('a', 640, 360), predictionKey('b', 640, 360), predictionKey('a', 1280, 720)]).size).toBe(3);
   });
 });
+
+describe('LatencyPredictor.restart', () => {
+  test('forgets the samples and predicts from the new figure', () => {
+    const p = new LatencyPredictor({ minSamples: 2 });
+    for (let i = 0; i < 10; i++) p.record('k', 400);
+    expect(p.predict('k')).toBe(400);
+    p.restart('k', 20);
+    expect(p.samples('k')).toBe(0);
+    expect(p.predict('k')).toBe(20);
+    p.record('k', 30);
+    expect(p.predict('k')).toBe(30); // below minSamples: the warm-up raised to the slowest seen
+  });
+});

@@ -110,6 +110,12 @@ export class LatencyPredictor {
     s.cached = undefined;
   }
 
+  /** restart forgets `key`'s samples and starts again from `ms` as its warm-up figure (the model changed speed for good). */
+  restart(key: string, ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    this.bySize.set(key, { ring: new Ring(this.window), warmUp: ms, cached: undefined });
+  }
+
   /** samples is how many real samples are held for `key`. */
   samples(key: string): number {
     return this.bySize.get(key)?.ring.size ?? 0;

@@ -55,7 +55,16 @@ describe('PathHysteresis', () => {
     expect(h.shouldProbe(51, 0)).toBe(true);
   });
 
-  test.each([{ dwellMs: -1 }, { headroom: -0.1 }, { probeIntervalMs: Number.NaN }])('rejects %j', (o) => {
+  test('a slow model is probed less often: at most probeDuty of its time', () => {
+    const h = new PathHysteresis({ probeIntervalMs: 50, probeDuty: 0.1 });
+    h.forced(0);
+    expect(h.shouldProbe(0, 0, 300)).toBe(true);
+    expect(h.shouldProbe(2_999, 0, 300)).toBe(false);
+    expect(h.shouldProbe(3_000, 0, 300)).toBe(true);
+    expect(h.shouldProbe(3_050, 0, 1)).toBe(true); // a fast model: the base interval
+  });
+
+  test.each([{ dwellMs: -1 }, { headroom: -0.1 }, { probeIntervalMs: Number.NaN }, { probeDuty: 0 }, { probeDuty: 1.5 }])('rejects %j', (o) => {
     expect(() => new PathHysteresis(o)).toThrow(RangeError);
   });
 });

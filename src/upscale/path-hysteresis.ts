@@ -16,8 +16,10 @@ export interface HysteresisOptions {
   readonly dwellMs?: number;
   /** To come back, the prediction scaled by (1 + headroom) must still fit (default 0.25). */
   readonly headroom?: number;
-  /** Least time between shadow probes while on bicubic (default 500 ms). */
+  /** Least time between shadow probes while on bicubic (default 500 ms); never more often than probeDuty allows. */
   readonly probeIntervalMs?: number;
+  /** Most of one worker's time probes may use (default 0.1): a 300 ms model is probed every 3 s, not every 0.5 s. */
+  readonly probeDuty?: number;
 }
 
 /** PathHysteresis is the stage's path state: which path it is on and since when. */
@@ -32,14 +34,16 @@ export class PathHysteresis {
   readonly returnFactor: number;
   private readonly dwellMs: number;
   private readonly probeIntervalMs: number;
+  private readonly probeDuty: number;
 
   constructor(opts: HysteresisOptions = {}) {
     this.dwellMs = opts.dwellMs ?? 1_000;
     this.returnFactor = 1 + (opts.headroom ?? 0.25);
     this.probeIntervalMs = opts.probeIntervalMs ?? 500;
+    this.probeDuty = opts.probeDuty ?? 0.1;
     this.dwell = this.dwellMs;
-    if (!(this.dwellMs >= 0) || !(this.returnFactor >= 1) || !(this.probeIntervalMs >= 0)) {
-      throw new RangeError('hysteresis: dwellMs and probeIntervalMs must be >= 0 and headroom >= 0');
+    if (!(this.dwellMs >= 0) || !(this.returnFactor >= 1) || !(this.probeIntervalMs >= 0) || !(this.probeDuty > 0 && this.probeDuty <= 1)) {
+      throw new RangeError('hysteresis: dwellMs and probeIntervalMs must be >= 0, headroom >= 0, probeDuty in (0, 1]');
     }
   }
 
@@ -85,9 +89,14 @@ export class PathHysteresis {
     return true;
   }
 
-  /** shouldProbe says whether a bicubic frame should also be sent to the model as a shadow probe (and counts it as sent). */
-  shouldProbe(now: number, inFlight: number): boolean {
-    if (this.state !== 'bicubic' || inFlight > 0 || now - this.lastProbe < this.probeIntervalMs) return false;
+  /**
+   * shouldProbe says whether a bicubic frame should also be sent to the model as a shadow probe
+   * (and counts it as sent): on bicubic, nothing in flight, and the interval passed, which is at
+   * least serviceMs / probeDuty so probes of a slow model do not starve the rest of the machine.
+   */
+  shouldProbe(now: number, inFlight: number, serviceMs = 0): boolean {
+    const interval = Math.max(this.probeIntervalMs, serviceMs / this.probeDuty);
+    if (this.state !== 'bicubic' || inFlight > 0 || now - this.lastProbe < interval) return false;
     this.lastProbe = now;
     return true;
   }

@@ -14,11 +14,11 @@ function frame(seq: number, now: number): Frame {
 }
 
 /** drive pushes `n` frames every `interval` ms with the model taking service() each. */
-async function drive(service: (seq: number) => number, n: number, interval: number, hysteresis: boolean) {
+async function drive(service: (call: number, now: number) => number, n: number, interval: number, hysteresis: boolean) {
   const clock = new FakeClock();
   let seq = 0;
   let calls = 0;
-  const runner = new TimedRunner(clock, () => service(calls++), () => false, [20, 20, 20]);
+  const runner = new TimedRunner(clock, () => service(calls++, clock.now()), () => false, [20, 20, 20]);
   const stage = new UpscaleStage({
     scale: 2,
     latencyBudgetMs: BUDGET,
@@ -58,8 +58,8 @@ describe('UpscaleStage hysteresis', () => {
   });
 
   test('a slow spell moves the stream to bicubic; probes see the model recover and it comes back', async () => {
-    // Calls 5..24 take 400 ms (a stall), everything else 15 ms.
-    const spell = (call: number) => (call >= 5 && call < 25 ? 400 : 15);
+    // From 150 ms to 3 s every request takes 400 ms (a stall), otherwise 15 ms.
+    const spell = (_call: number, now: number) => (now >= 150 && now < 3_000 ? 400 : 15);
     const r = await drive(spell, 600, 33, true);
     const paths = r.out.map((f) => f.path);
     expect(paths.slice(0, 5)).toEqual(['model', 'model', 'model', 'model', 'model']);

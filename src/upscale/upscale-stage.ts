@@ -226,7 +226,7 @@ export class UpscaleStage {
       h.forced(now);
     }
     if (d.path === 'bicubic' || !runner) {
-      if (h && runner && d.path === 'bicubic' && d.reason !== 'model_error' && h.shouldProbe(now, this.inFlight.length)) this.probe(runner, frame, now);
+      if (h && runner && d.path === 'bicubic' && d.reason !== 'model_error' && h.shouldProbe(now, this.inFlight.length, serviceMs)) this.probe(runner, frame, now);
       this.bicubicLuma(frame.data, g, out);
       upscaleChromaBicubic(frame.data, g, this.opts.scale, out);
       this.finish(entry, 'bicubic', d.path === 'bicubic' ? d.reason : 'no_model');
@@ -288,7 +288,15 @@ export class UpscaleStage {
     this.release(job);
     this.pump();
     const now = this.clock.now();
-    this.predictor.record(key, now - job.sentAt - (r.queuedMs ?? 0));
+    const serviceMs = now - job.sentAt - (r.queuedMs ?? 0);
+    const predicted = this.predictor.predict(key);
+    // A probe clearly faster than the prediction: the slow spell is over. Probes are sparse, so
+    // waiting for them to push the spell out of the percentile window would take minutes.
+    if (job.entry === null && this.hysteresis && predicted !== undefined && serviceMs * this.hysteresis.returnFactor < predicted) {
+      this.predictor.restart(key, serviceMs);
+    } else {
+      this.predictor.record(key, serviceMs);
+    }
     this.safe(() => this.opts.observer?.onInference?.(r.inferMs));
     if (this.errorStreak > 0) {
       this.log.info('model answering again', { failedInARow: this.errorStreak });

@@ -11,15 +11,50 @@ const FETCH_TIMEOUT_MS = 4000;
 export async function fetchJson(url) {
   /** @type {RequestInit & { cache: string }} the API answers no-store; this keeps old browsers' caches out too */
   const init = { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), cache: 'no-store' };
+  const token = apiToken();
+  if (token) init.headers = { Authorization: `Bearer ${token}` };
   const res = await fetch(url, init);
   /** @type {any} */
   const body = await res.json().catch(() => null);
   if (!res.ok) {
-    const err = /** @type {Error & { status?: number }} */ (new Error(body?.error?.message ?? `HTTP ${res.status}`));
+    const message =
+      res.status === 401
+        ? 'the API needs a token (uprez serve --api-token): open this page with #token=YOUR_TOKEN at the end of its address'
+        : body?.error?.message ?? `HTTP ${res.status}`;
+    const err = /** @type {Error & { status?: number }} */ (new Error(message));
     err.status = res.status;
     throw err;
   }
   return body;
+}
+
+const TOKEN_KEY = 'uprez.apiToken';
+
+/**
+ * apiToken is the bearer token for /api when the server has one: given once as `#token=…` in the
+ * page address (a fragment never reaches the server or its logs), then kept for the tab's session
+ * and taken out of the address bar.
+ * @returns {string}
+ */
+export function apiToken() {
+  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (m) {
+    const token = decodeURIComponent(m[1] ?? '');
+    try {
+      sessionStorage.setItem(TOKEN_KEY, token);
+    } catch {
+      // storage off (private mode): the fragment stays and is read again next time
+      return token;
+    }
+    const rest = location.hash.replace(/(?:^#|&)token=[^&]+/, '').replace(/^&/, '');
+    history.replaceState(null, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+    return token;
+  }
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
 }
 
 /** pct formats a 0..1 share as a whole percentage. @param {number} x */

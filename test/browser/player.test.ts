@@ -142,6 +142,34 @@ describe('player page in headless Chromium', () => {
     }
   });
 
+  it('with an API token configured: says how to give it, then takes it from #token= and keeps it out of the address', async () => {
+    const guarded = new HttpServer({
+      hlsRoot: root,
+      streams,
+      metrics: createMetrics({ collectDefault: false }),
+      readiness: () => ({ ready: true }),
+      log: silentLogger,
+      apiToken: 'browser-test-token-123',
+    });
+    const guardedBase = `http://127.0.0.1:${await guarded.start(0, '127.0.0.1')}`;
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${guardedBase}/player`);
+      await page.locator('#streams-status').filter({ hasText: 'needs a token' }).waitFor({ timeout: 20_000 });
+      expect(await page.locator('#streams-status').textContent()).toContain('#token=YOUR_TOKEN');
+
+      await page.goto(`${guardedBase}/player?stream=abc#token=browser-test-token-123`);
+      await page.locator('#stream-list button[data-key="abc"]').waitFor({ timeout: 20_000 });
+      expect(page.url()).not.toContain('token');
+      // Kept for the tab's session: a reload without the fragment still loads the list.
+      await page.reload();
+      await page.locator('#stream-list button[data-key="abc"]').waitFor({ timeout: 20_000 });
+    } finally {
+      await page.close();
+      await guarded.close();
+    }
+  });
+
   it('shows a stream without HLS output as stopped and reconnecting, not silently black', async () => {
     const { page } = await open('?stream=silent');
     try {

@@ -37,6 +37,12 @@ const TOKEN_KEY = 'uprez.apiToken';
  * @returns {string}
  */
 export function apiToken() {
+  // Typed by hand: this module is also type-checked (and unit-tested) without the DOM lib.
+  const { location, sessionStorage, history } = /** @type {{
+    location: { hash: string, pathname: string, search: string },
+    sessionStorage: { getItem(k: string): string | null, setItem(k: string, v: string): void },
+    history: { replaceState(state: unknown, unused: string, url: string): void },
+  }} */ (/** @type {unknown} */ (globalThis));
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (m) {
     const token = decodeURIComponent(m[1] ?? '');

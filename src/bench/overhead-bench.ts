@@ -9,7 +9,7 @@ import { createModelRunner } from '../upscale/model-runner.js';
 import type { ResolvedModel } from '../upscale/model-registry.js';
 import { row, type BenchSection } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
-import { RawSession, stageFps, syntheticFrames } from './stage-throughput.js';
+import { RawSession, framesFor, stageFps, syntheticFrames } from './stage-throughput.js';
 
 /** OverheadBenchOptions: the model, where it runs, its threads, quick mode. */
 export interface OverheadBenchOptions {
@@ -21,8 +21,8 @@ export interface OverheadBenchOptions {
 }
 
 const SIZES = [
-  { w: 640, h: 360, frames: 60, quickFrames: 16 },
-  { w: 1280, h: 720, frames: 24, quickFrames: 6 },
+  { w: 640, h: 360 },
+  { w: 1280, h: 720 },
 ] as const;
 
 /** runOverheadBench measures stage throughput / raw session throughput at 360p and 720p. */
@@ -35,10 +35,12 @@ export async function runOverheadBench(o: OverheadBenchOptions): Promise<BenchSe
   try {
     for (const s of SIZES) {
       const g = frameGeometry(s.w, s.h);
-      const frames = syntheticFrames(g, o.quick ? s.quickFrames : s.frames);
-      // Warm both (allocations at this size, first-run graph work).
-      await raw.fps(g, frames.slice(0, 2));
-      await stageFps(runner, g, frames.slice(0, 2), o.log);
+      const probe = syntheticFrames(g, 2);
+      // Warm both (allocations at this size, first-run graph work); the raw figure sizes the run.
+      await stageFps(runner, g, probe, o.log);
+      const frameMs = 1000 / (await raw.fps(g, probe));
+      // About 4 s per measurement (1 s with --quick), whatever the model's speed.
+      const frames = syntheticFrames(g, framesFor(frameMs, o.quick ? 1_000 : 4_000, 4, 120));
       const rawFps: number[] = [];
       const stFps: number[] = [];
       for (let r = 0; r < repeats; r++) {
@@ -54,7 +56,7 @@ export async function runOverheadBench(o: OverheadBenchOptions): Promise<BenchSe
     await runner.close();
   }
   const notes = [
-    `Model ${o.model.name}, provider ${provider}, ${o.threads} intra-op thread(s) on both sides; stage: 1 inference worker, quality mode, 4 frames in flight; medians of ${repeats} alternating repeats.`,
+    `Model ${o.model.name}, provider ${provider}, ${o.threads} intra-op thread(s) on both sides; stage: 1 inference worker, quality mode, 4 frames in flight; about 4 s of frames per measurement, medians of ${repeats} alternating repeats.`,
     'The stage figure includes everything a frame costs there: the Y copy into the worker, the transfer back, the copy into the output frame, the chroma bicubic on the main thread and the in-order emission.',
   ];
   return { id: 'overhead', title: 'Stage overhead: quality-mode stage vs raw onnxruntime-node', rows, notes, provider };

@@ -9,7 +9,7 @@ import { createModelRunner, type ModelRunner } from '../upscale/model-runner.js'
 import type { ResolvedModel } from '../upscale/model-registry.js';
 import { row, type BenchSection } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
-import { stageFps, syntheticFrames } from './stage-throughput.js';
+import { framesFor, stageFps, syntheticFrames } from './stage-throughput.js';
 
 /** ParallelismBenchOptions: the model, provider, quick mode. */
 export interface ParallelismBenchOptions {
@@ -29,12 +29,14 @@ const LAYOUTS = [
 export async function runParallelismBench(o: ParallelismBenchOptions): Promise<BenchSection> {
   const repeats = o.quick ? 2 : 4;
   const g = frameGeometry(640, 360);
-  const frames = syntheticFrames(g, o.quick ? 16 : 48);
   const runners: ModelRunner[] = [];
   try {
     for (const l of LAYOUTS) runners.push(await createModelRunner({ model: o.model, provider: o.provider, workers: l.workers, intraOpThreads: l.threads, log: o.log }));
     const fps: number[][] = LAYOUTS.map(() => []);
-    for (const r of runners) await stageFps(r, g, frames.slice(0, 4), o.log);
+    const warm = syntheticFrames(g, 4);
+    let slowest = 0;
+    for (const r of runners) slowest = Math.max(slowest, 1000 / (await stageFps(r, g, warm, o.log)));
+    const frames = syntheticFrames(g, framesFor(slowest, o.quick ? 1_000 : 4_000, 8, 96));
     for (let k = 0; k < repeats; k++) {
       for (const [i, r] of runners.entries()) (fps[i] as number[]).push(await stageFps(r, g, frames, o.log));
     }

@@ -26,6 +26,15 @@ export function syntheticFrames(g: FrameGeometry, n: number, seed = 1): Uint8Arr
   return out;
 }
 
+/**
+ * framesFor picks how many frames make one measurement last about `targetMs` given one frame's
+ * time (a slow model gets fewer frames, a fast one more), within [min, max].
+ */
+export function framesFor(frameMs: number, targetMs: number, min: number, max: number): number {
+  if (!(frameMs > 0)) return max;
+  return Math.max(min, Math.min(max, Math.ceil(targetMs / frameMs)));
+}
+
 /** stageFps runs the frames through a quality-mode stage (every frame through the model) and returns frames per second. */
 export async function stageFps(runner: ModelRunner, g: FrameGeometry, frames: readonly Uint8Array[], log: Logger, maxInFlight = 4): Promise<number> {
   const stage = new UpscaleStage({ scale: runner.info.scale, latencyBudgetMs: 1, runner, mode: 'quality', maxInFlight, log });

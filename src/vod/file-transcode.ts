@@ -93,7 +93,8 @@ class FileTranscode {
     const prev = await readJobState(o.outDir);
     let fps: { num: number; den: number } | undefined;
     if (prev && sameJob(prev, identity) && prev.hasAudio === hasAudio) {
-      if (prev.finished && prev.totalFrames !== null) return rewriteFinishedJob(prev, o, this.log, this.started);
+      // Encoded to the end (totalFrames is set then): only the playlists, subtitles and MP4 are (re)written.
+      if (prev.totalFrames !== null) return rewriteFinishedJob(prev, o, this.log, this.started);
       this.plan = { segmentFrames: prev.segmentFrames, fpsNum: prev.fpsNum, fpsDen: prev.fpsDen };
       this.resume = resumePointFor(this.plan, prev.segmentsDone);
       this.state = prev;
@@ -301,6 +302,10 @@ class FileTranscode {
     if (encExit.code !== 0) throw new UprezError('FILE_ENCODE_FAILED', `the encoder failed (code ${encExit.code}): ${encExit.stderrTail.slice(-3).join(' | ')}`, 'encoder');
     const totalFrames = this.resume.startFrame + this.framesOut;
     this.progress(performance.now());
+    // The encode is complete: a rerun after a failure below only has to finish the output.
+    this.state = { ...this.state, segmentsDone: Math.ceil(totalFrames / plan.segmentFrames), totalFrames, updatedAt: new Date().toISOString() };
+    this.save();
+    await this.saving;
     const result = await finalizeVod({ binaries: this.o.binaries, log: this.log, outDir: this.o.outDir, input: inputLocation(this.o.input), rungs: encoder.rungs, plan, totalFrames, mp4: this.o.mp4, signal: this.o.signal });
     this.state = { ...this.state, segmentsDone: result.segments, totalFrames, finished: true, updatedAt: new Date().toISOString() };
     this.save();

@@ -156,9 +156,14 @@ describe('uprez file (real ffmpeg, the fast x2 model, a separate uprez process)'
     for (const [f, mtime] of kept) expect(statSync(f).mtimeMs, `${f} was rewritten`).toBe(mtime);
     checkOutput(out, result);
 
-    // A third run finds the job complete and redoes nothing.
-    const again = await runCli(['file', clip, '--out', out, '--model', 'uprez-x2-fast', '--segment-seconds', '1', '--json']);
+    // A third run finds the job encoded and encodes nothing; it writes a lost playlist and MP4 again.
+    rmSync(path.join(out, 'upscaled.mp4'));
+    rmSync(path.join(out, 'master.m3u8'));
+    const again = await runCli(['file', clip, '--out', out, '--model', 'uprez-x2-fast', '--mp4', '--segment-seconds', '1', '--json']);
     expect(again.code, again.stderr).toBe(0);
-    expect((JSON.parse(again.stdout) as FileResult).framesThisRun).toBe(0);
+    const third = JSON.parse(again.stdout) as FileResult;
+    expect(third.framesThisRun).toBe(0);
+    for (const [f, mtime] of kept) expect(statSync(f).mtimeMs, `${f} was rewritten`).toBe(mtime);
+    checkOutput(out, third);
   });
 });

@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { RateWindow } from '../stream/rate-window.js';
 import { frameGeometry, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
 import { UpscaleStage } from '../upscale/upscale-stage.js';
+import { lockOutputDir } from './dir-lock.js';
 import { inputLocation } from './file-input.js';
 import { readJobState, sameJob, writeJobState, type FileJobIdentity, type FileJobState } from './job-state-file.js';
 import { resumePointFor, segmentPlanFor, segmentsComplete, type ResumePoint, type SegmentPlan } from './segment-plan.js';
@@ -38,7 +39,13 @@ const PENDING_AUDIO_BYTES = 4 * 48_000 * 4;
  * shift a run that starts negative by that much, so the first run would sit 21 ms off the others).
  */
 export async function transcodeFile(o: FileTranscodeOptions): Promise<FileTranscodeResult> {
-  return new FileTranscode(o).run();
+  await mkdir(o.outDir, { recursive: true });
+  const release = await lockOutputDir(o.outDir);
+  try {
+    return await new FileTranscode(o).run();
+  } finally {
+    await release();
+  }
 }
 
 class FileTranscode {

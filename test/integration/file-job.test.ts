@@ -116,6 +116,19 @@ describe('uprez file (real ffmpeg, the fast x2 model, a separate uprez process)'
     expect(lines.some((l) => typeof l.rate === 'number' && l.etaS !== undefined)).toBe(true);
   });
 
+  test('x4 without a x4 model: two x2 passes, every frame source x 4', async () => {
+    const small = path.join(dir, 'small.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', small]);
+    const out = path.join(dir, 'out-x4');
+    const r = await runCli(['file', small, '--out', out, '--scale', '4', '--x4', '2x2', '--model', 'uprez-x2-fast', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as FileResult & { upscaler: string };
+    expect(result.upscaler).toBe('uprez-x2-fast x2, 2 passes');
+    expect(result).toMatchObject({ totalFrames: 25, output: { width: 640, height: 360 }, rungs: ['360p', '90p'] });
+    const top = probe(path.join(out, '360p', 'index.m3u8')).streams.find((s) => s.codec_type === 'video');
+    expect(top).toMatchObject({ width: 640, height: 360, nb_read_frames: '25' });
+  });
+
   test('killed with SIGKILL halfway, the rerun resumes at the first missing segment and the result is whole', async () => {
     const out = path.join(dir, 'out-resume');
     const stateFile = path.join(out, '.uprez-job.json');

@@ -38,7 +38,7 @@ describe('encoder options for file jobs and restream', () => {
     const push = args.slice(hlsOut + 1);
     expect(push.slice(0, 4)).toEqual(['-map', '0:v', '-map', '1:a']);
     expect(after(push, '-b:v')).toBe(String(rungs[0]?.videoBitrate));
-    expect(push.slice(-3)).toEqual(['-f', 'tee', '[f=flv:onfail=ignore]rtmp://example.com/live/abc']);
+    expect(push.slice(-3)).toEqual(['-f', 'tee', '[f=flv:onfail=ignore]rtmp://example.com/live/abc|[f=null]-']);
     expect(push).toContain('+global_header');
     const odd = pushOutputArgs({ url: 'rtmps://h/app/k' }, { width: 641, height: 361, fpsNum: 25, fpsDen: 1 }, buildLadder({ width: 641, height: 361, fpsNum: 25, fpsDen: 1 }, 1, false)[0]!, false, 50);
     expect(after(odd, '-vf')).toBe('crop=640:360:0:0');

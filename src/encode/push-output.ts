@@ -33,11 +33,15 @@ export function validatePushUrl(url: string): string | null {
   return null;
 }
 
-/** teeTarget is the tee muxer's slave spec: FLV, and a failing push is ignored (the HLS output goes on). */
+/**
+ * teeTarget is the tee muxer's slave list: the push as FLV with onfail=ignore, plus a null slave.
+ * tee fails the whole output (and so the encoder, and the HLS ladder with it) once every slave has
+ * failed, so the null slave, which cannot fail, keeps a refused or dropped push from doing that.
+ */
 export function teeTarget(url: string): string {
   const problem = validatePushUrl(url);
   if (problem) throw new RangeError(`push URL ${problem}`);
-  return `[f=flv:onfail=ignore]${url}`;
+  return `[f=flv:onfail=ignore]${url}|[f=null]-`;
 }
 
 /**
@@ -45,7 +49,7 @@ export function teeTarget(url: string): string {
  * RTMP server as FLV, for `uprez restream --to`. It is its own x264 encode of the top rung (an
  * ffmpeg output cannot share another output's encoder), at the rung's bitrate, GOP `gop`
  * frames. It goes through the tee muxer with onfail=ignore, so a destination that refuses or
- * drops us does not end the HLS ladder; global headers are needed because tee, unlike the flv
+ * drops us does not end the HLS ladder (it is not retried for that encoder's life); global headers are needed because tee, unlike the flv
  * muxer, does not ask for them.
  */
 export function pushOutputArgs(push: PushOutput, input: VideoInfo, top: Rung, hasAudio: boolean, gop: number): string[] {

@@ -194,4 +194,16 @@ describe('uprez restream (real ingest, live pipeline)', () => {
     const done = await waitJob(s, job.id, (j) => j.state === 'done' || j.state === 'failed', 60_000, 'the restream job');
     expect(done.state).toBe('done');
   });
+
+  test('a push destination that refuses does not take the ladder down', async () => {
+    const s = await startServer(newDataDir(), ['--model', 'none']);
+    const job = (await api(s, 'POST', '/jobs', { type: 'restream', input: 'clip3.mp4', key: 'lonely', to: 'rtmp://127.0.0.1:1/live/nobody' })).json as JobRecord;
+    const done = await waitJob(s, job.id, (j) => j.state === 'done' || j.state === 'failed', 60_000, 'the restream job');
+    expect(done.state).toBe('done');
+    await waitUntil(async () => (await streamKeys(s)).some((x) => x.key === 'lonely' && x.state === 'ended'), 30_000, 'the stream to end');
+    const snap = (await api(s, 'GET', '/streams/lonely')).json as { restarts: number; frames: { out: number } };
+    expect(snap.restarts).toBe(0);
+    expect(snap.frames.out).toBeGreaterThanOrEqual(70);
+    expect(readFileSync(path.join(s.dataDir, 'hls', 'lonely', '360p', 'index.m3u8'), 'utf8')).toContain('#EXT-X-ENDLIST');
+  });
 });

@@ -111,7 +111,10 @@ describe('jobs API (real server, ffmpeg, HTTP)', () => {
     expect(done.result).toMatchObject({ frames: 75, segments: 2, output: { width: 640, height: 360 }, master: `jobs/${job.id}/master.m3u8`, mp4: `jobs/${job.id}/upscaled.mp4` });
     expect(done.progress).toMatchObject({ done: 75, unit: 'frames' });
     expect(readFileSync(path.join(s.dataDir, 'jobs', job.id, 'master.m3u8'), 'utf8')).toContain('RESOLUTION=640x360');
-    expect(JSON.parse(readFileSync(path.join(s.dataDir, 'jobs', `${job.id}.json`), 'utf8'))).toMatchObject({ id: job.id, state: 'done' });
+    // The record on disk follows the answer (writes are queued in order behind it).
+    const recordFile = path.join(s.dataDir, 'jobs', `${job.id}.json`);
+    await waitUntil(() => (JSON.parse(readFileSync(recordFile, 'utf8')) as JobRecord).state === 'done', 5_000, 'the stored record');
+    expect(JSON.parse(readFileSync(recordFile, 'utf8'))).toMatchObject({ id: job.id, state: 'done', result: { frames: 75 } });
     expect((await api(s, 'DELETE', `/jobs/${job.id}`)).status).toBe(409);
     // The output is served read-only under /vod/ID/ (open, like /hls); the job's own files are not.
     expect(done.result).toMatchObject({ masterUrl: `/vod/${job.id}/master.m3u8`, mp4Url: `/vod/${job.id}/upscaled.mp4` });

@@ -121,11 +121,24 @@ describe('not on a TTY', () => {
       c.advance(20); // 50 fps for 3 s
       p.update(i);
     }
-    expect(o.writes).toEqual(['video  1/300 frames  0%  50.0 fps  ETA 0:06\n', 'video  101/300 frames  33%  50.0 fps  ETA 0:04\n']);
+    // The first line comes 20 ms in: too soon to measure a rate, so none is shown.
+    expect(o.writes).toEqual(['video  1/300 frames  0%\n', 'video  101/300 frames  33%  50.0 fps  ETA 0:04\n']);
     p.finish('done: 150 frames');
     expect(o.writes.slice(2)).toEqual([expect.stringMatching(/^video {2}150\/300 frames {2}50%/), 'done: 150 frames\n']);
     expect(o.text()).not.toContain('\r');
     expect(o.text()).not.toContain('\x1b');
+  });
+
+  test('no rate before a second is measured: a resumed job jumping to frame 600 is not "30000 fps"', () => {
+    const o = fakeOut(false);
+    const c = fakeClock();
+    const p = createProgress({ label: 'file', total: 1000, unit: 'frames', out: o.out, now: c.now });
+    c.advance(20);
+    p.update(600);
+    expect(o.writes).toEqual(['file  600/1000 frames  60%\n']);
+    c.advance(2000);
+    p.update(660);
+    expect(o.writes[1]).toMatch(/^file {2}660\/1000 frames {2}66% {2}\d/);
   });
 
   test('without a total it shows the count and rate, no ETA', () => {

@@ -20,6 +20,9 @@ const TTY_INTERVAL_MS = 100;
 const PLAIN_INTERVAL_MS = 2000;
 /** JSON lines at most this often: enough for a UI, bounded when updates come per frame. */
 const JSON_INTERVAL_MS = 500;
+/** No rate (nor ETA) before this much time has been measured. */
+const MIN_RATE_SPAN_S = 1;
+
 /** The rate is measured over this recent window, so it follows changes of speed. */
 const RATE_WINDOW_MS = 5000;
 const BAR_WIDTH = 24;
@@ -118,7 +121,9 @@ export function createProgress(opts: ProgressOptions): Progress {
     while (samples.length > 2 && t - (samples[1] as Sample).t >= RATE_WINDOW_MS) samples.shift();
     const first = samples[0] as Sample;
     const dt = (t - first.t) / 1000;
-    const rate = dt > 0 ? Math.max(0, (done - first.done) / dt) : undefined;
+    // Under a second of history (a job's first frames, or a resumed job's jump to where it was)
+    // gives absurd rates: say nothing until there is one to measure.
+    const rate = dt >= MIN_RATE_SPAN_S ? Math.max(0, (done - first.done) / dt) : undefined;
     const remaining = opts.total === undefined ? undefined : Math.max(0, opts.total - done);
     const etaS = remaining === undefined || rate === undefined ? undefined : remaining === 0 ? 0 : rate > 0 ? remaining / rate : undefined;
     return { done, total: opts.total, rate, etaS, extra };

@@ -54,7 +54,9 @@ def train_command(targs, init):
     loss = targs.get('loss', 'l1')
     return (f'/usr/bin/python3 models/train/train.py --arch {targs["arch"]} --scale {targs["scale"]} --iters {targs["iters"]}'
             f' --batch {targs["batch"]} --lr {targs["lr"]:g}' + (f' --lr-min {targs["lr_min"]:g}' if targs['lr_min'] != 1e-5 else '')
-            + (f' --loss {loss}' if loss != 'l1' else '') + (' --h264' if targs.get('h264') else '')
+            + (f' --loss {loss}' if loss != 'l1' else '') + (f' --loss-crop {targs["loss_crop"]}' if targs.get('loss_crop') else '')
+            + (' --h264' if targs.get('h264') else '') + (f' --max-crf {targs["max_crf"]}' if targs.get('max_crf') else '')
+            + (f' --clean-frac {targs["clean_frac"]:g}' if targs.get('h264') and targs.get('clean_frac', 0.2) != 0.2 else '')
             + (f' --init {init["path"]}' if init else '') + f' --out {targs["out"]}')
 
 
@@ -145,7 +147,8 @@ def main():
     h264 = bool(targs.get('h264'))
     degradations = [f'bicubic downscale x{scale} (MATLAB imresize, antialiased)']
     if h264:
-        degradations += [f'H.264 (libx264 preset {P.H264_PRESET}, one intra frame) at CRF {list(D.CRFS)} '
+        crfs = [c for c in D.CRFS if not targs.get('max_crf') or c <= targs['max_crf']]
+        degradations += [f'H.264 (libx264 preset {P.H264_PRESET}, one intra frame) at CRF {crfs} '
                          f'with probability {1 - targs["clean_frac"]:.2f}, else clean',
                          'Gaussian noise sigma U(0, 2.5) grey levels before encoding on half of the encoded copies']
     degradations.append('random flips and 90-degree rotations')

@@ -28,12 +28,12 @@ uprez-x2)
 uprez-x4)
   train --arch default --scale 4 --iters 6000 --out $runs/default-x4
   $py models/train/export.py --ckpt $runs/default-x4/ckpt.pt --name uprez-x4 --default \
-    --description "Default x4 luma upscaler"
+    --description "Default x4 luma upscaler (the x2 body with a 16-phase pixel-shuffle head)"
   ;;
 uprez-x2-live)
   # Needs uprez-x2's stages first (its checkpoint is the starting point).
   [ -f $runs/default-x2/ckpt.pt ] || "$0" uprez-x2 --threads "$threads"
-  train --arch default --scale 2 --h264 --init $runs/default-x2/ckpt.pt --lr 5e-4 --iters 8000 --out $runs/live-x2
+  train --arch default --scale 2 --h264 --init $runs/default-x2/ckpt.pt --lr 5e-4 --iters 4000 --out $runs/live-x2
   $py models/train/export.py --ckpt $runs/live-x2/ckpt.pt --name uprez-x2-live \
     --description "Compression-aware x2 for live streams: trained on LR that went through H.264 (CRF 18-34)"
   ;;

@@ -40,7 +40,11 @@ def parse(argv=None):
     ap.add_argument('--lr-min', type=float, default=1e-5)
     ap.add_argument('--loss', choices=('l1', 'l2'), default='l1',
                     help='l1 to train; l2 (MSE, what PSNR measures) for a low-lr fine-tune from --init')
+    ap.add_argument('--loss-crop', type=int, default=0,
+                    help='LR pixels left out of the loss on every side of a patch, so that the body\'s zero padding at '
+                         'patch edges (receptive field: 6 LR px) does not weigh on what it learns for the inside of a frame')
     ap.add_argument('--h264', action='store_true', help='compression-aware: LR through H.264 at CRFs 18-34')
+    ap.add_argument('--max-crf', type=int, default=0, help='with --h264: train only on the encoded copies up to this CRF')
     ap.add_argument('--clean-frac', type=float, default=0.2, help='with --h264: share of clean LR samples')
     ap.add_argument('--init', default='', help='start from the weights of this checkpoint (fine-tune)')
     ap.add_argument('--val-every', type=int, default=1000)
@@ -82,7 +86,8 @@ def sample(rng, args, hr, lr, deg):
     x = lr[idx]
     if deg is not None:
         # per sample: clean with probability clean_frac, else one CRF variant uniformly
-        v = rng.integers(0, deg.shape[0], args.batch)
+        allowed = [i for i, crf in enumerate(D.CRFS) if not args.max_crf or crf <= args.max_crf]
+        v = np.array(allowed)[rng.integers(0, len(allowed), args.batch)]
         clean = rng.random(args.batch) < args.clean_frac
         x = np.stack([x[i] if clean[i] else deg[v[i], idx[i]] for i in range(args.batch)])
     xt = torch.from_numpy(x.astype(np.float32) / 255.0)[:, None]
@@ -162,7 +167,11 @@ def main():
         for g in opt.param_groups:
             g['lr'] = lr_at(it - 1)
         x, y = sample(rng, args, hr, lr, deg)
-        loss = loss_fn(net(x), y)
+        out = net(x)
+        if args.loss_crop:
+            c = args.loss_crop * args.scale
+            out, y = out[..., c:-c, c:-c], y[..., c:-c, c:-c]
+        loss = loss_fn(out, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -43,7 +43,8 @@ export const runBenchCommand: Command = async (argv, io) => {
     return 0;
   }
   const log = createLogger({ level: 'warn', sink: (line) => io.stderr.write(`${line}\n`) });
-  const { ffmpeg } = resolveFfmpegBinaries(io.env);
+  // Resolved when a benchmark needs it, so `--only overhead,gpu` runs without ffmpeg.
+  const ffmpeg = () => resolveFfmpegBinaries(io.env).ffmpeg;
   const machine = await describeMachine();
   const kernel = bicubicKernel();
   io.stdout.write(`uprez bench ${o.quick ? '(quick) ' : ''}${machine.date}\n${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, GPU: ${machine.gpu}, load ${machine.loadAtStart}\n`);
@@ -58,10 +59,10 @@ export const runBenchCommand: Command = async (argv, io) => {
   const done: { id: BenchId; markdown: string }[] = [];
   const runners: Record<BenchId, () => Promise<BenchSection>> = {
     overhead: async () => runOverheadBench({ model: model(), provider: o.provider, threads: o.threads, quick: o.quick, log }),
-    fallback: async () => runFallbackBench({ ffmpeg, quick: o.quick, log }),
+    fallback: async () => runFallbackBench({ ffmpeg: ffmpeg(), quick: o.quick, log }),
     parallelism: async () => runParallelismBench({ model: model(), provider: o.provider, quick: o.quick, log }),
-    live: async () => runLiveBench({ ffmpeg, model: o.model, provider: o.provider, seconds: o.liveSeconds, log }),
-    density: async () => runDensityBench({ ffmpeg, model: o.model, provider: o.provider, seconds: o.quick ? 12 : 30, maxStreams: o.quick ? 2 : 6, log }),
+    live: async () => runLiveBench({ ffmpeg: ffmpeg(), model: o.model, provider: o.provider, seconds: o.liveSeconds, log }),
+    density: async () => runDensityBench({ ffmpeg: ffmpeg(), model: o.model, provider: o.provider, seconds: o.quick ? 12 : 30, maxStreams: o.quick ? 2 : 6, log }),
     gpu: async () => gpuSection(machine, o, providerInUse),
   };
   let failed = 0;

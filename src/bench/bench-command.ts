@@ -30,7 +30,7 @@ function gpuSection(m: MachineInfo, o: BenchOptions, providerInUse: string): Ben
       noGpu
         ? `No GPU on this machine (nvidia-smi: ${m.gpu}); provider in use: ${providerInUse}. No GPU figures were measured.`
         : `GPU: ${m.gpu}; provider asked: ${o.provider}, in use: ${providerInUse}.`,
-      'On a GPU machine, `npm run bench -- --provider cuda` runs the same benchmarks with the model on CUDA: overhead (stage vs raw session.run on CUDA, where the Y copies and the worker hop weigh more against a ~1 ms inference), live (AI-frame share should reach 100 % at 720p and above), density (streams per GPU until one misses 30 fps); the provider in use is printed in every section, and `--provider cuda` stops with a clear error when the CUDA provider cannot start rather than measuring the CPU.',
+      'On a GPU machine, `npm run bench -- --provider cuda` runs the same benchmarks with the model on CUDA: overhead (stage vs raw session.run on CUDA, where the Y copies and the worker hop weigh more against a ~1 ms inference), live (the AI-frame share, flicker and p99 latency the GPU reaches at 360p and 720p), density (streams per GPU until one misses 30 fps); the provider in use is printed in every section, and `--provider cuda` stops with a clear error when the CUDA provider cannot start rather than measuring the CPU.',
     ],
   };
 }

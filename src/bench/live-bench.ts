@@ -105,7 +105,8 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<BenchSection> {
       const expected = o.seconds * 30;
       const fps = median(ai.live.slice(3).map((x) => x.outputFps));
       const slack = fallbackMs(s.w, s.h);
-      rows.push(row(`${label}: frames out / in`, `${f.frames.out}`, `${f.frames.in} in (clip: ${expected})`, f.frames.in ? f.frames.out / f.frames.in : NaN, '>= 1.0'));
+      // End to end: against the frames published, not only those that reached the stage.
+      rows.push(row(`${label}: frames out / published`, `${f.frames.out} out (${f.frames.in} into the stage)`, `${expected} published`, f.frames.out / expected, '>= 1.0'));
       rows.push(row(`${label}: output fps (median while live)`, `${fmt(fps, 2)} fps`, `${f.input?.fps ?? 30} fps in`, fps / (f.input?.fps ?? 30), '>= 0.97'));
       rows.push(row(`${label}: p99 stage latency`, `${fmt(f.latencyMs.p99, 1)} ms`, `budget ${BUDGET_MS} + fallback ${fmt(slack, 2)} ms`, f.latencyMs.p99 / (BUDGET_MS + slack), '<= 1.0'));
       rows.push(row(`${label}: AI-frame share`, `${fmt(100 * f.aiShare, 1)} %`, `${f.frames.model} model / ${f.frames.bicubic} bicubic`, null));

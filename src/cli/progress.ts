@@ -125,7 +125,7 @@ export function createProgress(opts: ProgressOptions): Progress {
     // gives absurd rates: say nothing until there is one to measure.
     const rate = dt >= MIN_RATE_SPAN_S ? Math.max(0, (done - first.done) / dt) : undefined;
     const remaining = opts.total === undefined ? undefined : Math.max(0, opts.total - done);
-    const etaS = remaining === undefined || rate === undefined ? undefined : remaining === 0 ? 0 : rate > 0 ? remaining / rate : undefined;
+    const etaS = remaining === 0 ? 0 : remaining === undefined || rate === undefined ? undefined : rate > 0 ? remaining / rate : undefined;
     return { done, total: opts.total, rate, etaS, extra };
   };
 

@@ -80,7 +80,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--ckpt', required=True)
     ap.add_argument('--name', required=True)
-    ap.add_argument('--default', action='store_true', help='the model the service uses by default at its scale')
+    ap.add_argument('--default', action='store_true', help='the model files and images use by default at its scale')
+    ap.add_argument('--live-default', action='store_true', help='the model uprez serve (live) uses by default at its scale')
     ap.add_argument('--description', default='')
     ap.add_argument('--training-note', default='', help='how the run went, where it differs from its command')
     ap.add_argument('--threads', type=int, default=1)
@@ -177,6 +178,7 @@ def main():
         input=dict(name='y', dtype='uint8', shape=[1, 1, 'H', 'W']),
         output=dict(name='y_sr', dtype='uint8', shape=[1, 1, f'{scale}H', f'{scale}W']),
         default=bool(args.default),
+        liveDefault=bool(args.live_default),
         description=args.description,
         architecture=dict(summary=net.describe(), activation='ReLU', residual='fixed bicubic skip inside the graph',
                           upsampler='pixel shuffle (ONNX DepthToSpace CRD)', onnxOpset=OPSET, onnxOps=ops,

@@ -17,7 +17,7 @@ train() { $py models/train/train.py --threads "$threads" "$@"; }
 case "$name" in
 uprez-x2-fast)
   train --arch fast --scale 2 --iters 40000 --out $runs/fast-x2
-  $py models/train/export.py --ckpt $runs/fast-x2/ckpt.pt --name uprez-x2-fast \
+  $py models/train/export.py --ckpt $runs/fast-x2/ckpt.pt --name uprez-x2-fast --live-default \
     --description "Fast x2 luma upscaler for live CPU use: a quarter of uprez-x2's cost"
   ;;
 uprez-x2)

@@ -89,7 +89,7 @@ export class UprezServer {
 
     if (cfg.model !== 'none') {
       try {
-        const model = resolveModel({ modelsDir: this.opts.modelsDir ?? defaultModelsDir(), model: cfg.model, scale: cfg.scale });
+        const model = resolveModel({ modelsDir: this.opts.modelsDir ?? defaultModelsDir(), model: cfg.model, scale: cfg.scale, purpose: 'live' });
         this.runner = await createModelRunner({
           model,
           provider: cfg.provider,
@@ -131,6 +131,7 @@ export class UprezServer {
         segmentSeconds: cfg.segmentSeconds,
         listSize: cfg.hlsListSize,
         reconnectWindowMs: cfg.reconnectWindowSeconds * 1000,
+        hysteresis: cfg.hysteresis,
         videoEncoder: cfg.encoder,
         pushTargets,
       },

@@ -50,7 +50,7 @@ export const runBenchCommand: Command = async (argv, io) => {
   io.stdout.write(`uprez bench ${o.quick ? '(quick) ' : ''}${machine.date}\n${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, GPU: ${machine.gpu}, load ${machine.loadAtStart}\n`);
   io.stdout.write(`bicubic kernel: ${kernel.kind}${kernel.kind === 'native' ? ` (${kernel.simd})` : ` (${kernel.why ?? ''})`}; benchmarks: ${o.only.join(', ')}\n\n`);
   const needsModel = o.only.some((id) => id === 'overhead' || id === 'parallelism');
-  const resolved = needsModel ? resolveModel({ modelsDir: defaultModelsDir(), model: o.model, scale: 2 }) : null;
+  const resolved = needsModel ? resolveModel({ modelsDir: defaultModelsDir(), model: o.model, scale: 2, purpose: 'live' }) : null;
   const model = () => {
     if (!resolved) throw new Error('no model resolved');
     return resolved;

@@ -42,15 +42,15 @@ describe('uprez models', () => {
   test('a table of the cards: scale, MACs/px, Set5 beside bicubic with the gain, default flag; skipped cards on stderr', async () => {
     await card('b-x4', { scale: 4, description: 'big x4', macsPerPixel: 120000, quality: set5(31.2, 28.42), license: 'MIT' });
     await card('a-x2', { scale: 2, description: 'fast x2', default: true, macsPerPixel: 5684, quality: set5(36.501, 33.637) });
-    await card('no-quality', { scale: 2, description: 'untested' });
+    await card('no-quality', { scale: 2, description: 'untested', liveDefault: true });
     await card('orphan', { scale: 2 }, false);
     const io = captureIo();
     expect(await runModelsCommand(['--dir', dir], io)).toBe(0);
     const lines = io.out().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+SCALE\s+MACs\/px\s+Set5 PSNR-Y \(bicubic\)\s+gain\s+Set5 SSIM-Y \(bicubic\)\s+DEFAULT$/);
-    expect(lines[1]).toMatch(/^a-x2\s+x2\s+5,684\s+36\.50 dB \(33\.64\)\s+\+2\.86 dB\s+0\.9500 \(0\.9290\)\s+yes$/);
+    expect(lines[1]).toMatch(/^a-x2\s+x2\s+5,684\s+36\.50 dB \(33\.64\)\s+\+2\.86 dB\s+0\.9500 \(0\.9290\)\s+files$/);
     expect(lines[2]).toMatch(/^b-x4\s+x4\s+120,000\s+31\.20 dB \(28\.42\)\s+\+2\.78 dB\s+0\.9500 \(0\.9290\)$/);
-    expect(lines[3]).toMatch(/^no-quality\s+x2\s+-\s+-\s+-\s+-$/);
+    expect(lines[3]).toMatch(/^no-quality\s+x2\s+-\s+-\s+-\s+-\s+live$/);
     expect(io.out()).toContain('  a-x2: fast x2\n');
     expect(io.out()).toContain('  b-x4: big x4 (MIT)\n');
     expect(io.err()).toBe('uprez models: skipped orphan: no orphan.onnx beside the card\n');
@@ -66,6 +66,7 @@ describe('uprez models', () => {
         name: 'a-x2',
         scale: 2,
         default: true,
+        liveDefault: false,
         macsPerPixel: 5684,
         set5: { psnrY: 36.501, ssimY: 0.95, bicubicPsnrY: 33.637, bicubicSsimY: 0.929, gainDb: 2.864 },
         description: 'fast x2',

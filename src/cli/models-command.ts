@@ -33,6 +33,8 @@ export interface ModelSummary {
   readonly name: string;
   readonly scale: number;
   readonly default: boolean;
+  /** The model `uprez serve` picks for live streams at this scale. */
+  readonly liveDefault: boolean;
   readonly macsPerPixel: number | null;
   readonly set5: (Set5Quality & { readonly gainDb: number }) | null;
   readonly description: string;
@@ -59,6 +61,7 @@ export function summarizeModel(card: ModelCard): ModelSummary {
     name: card.name,
     scale: card.scale,
     default: card.default,
+    liveDefault: card.liveDefault,
     macsPerPixel: card.macsPerPixel ?? null,
     set5: q === null ? null : { ...q, gainDb: Math.round((q.psnrY - q.bicubicPsnrY) * 1000) / 1000 },
     description: card.description,
@@ -76,7 +79,7 @@ export function formatModelsTable(models: readonly ModelSummary[]): string {
     m.set5 ? `${m.set5.psnrY.toFixed(2)} dB (${m.set5.bicubicPsnrY.toFixed(2)})` : '-',
     m.set5 ? `${m.set5.gainDb >= 0 ? '+' : ''}${m.set5.gainDb.toFixed(2)} dB` : '-',
     m.set5 ? `${m.set5.ssimY.toFixed(4)} (${m.set5.bicubicSsimY.toFixed(4)})` : '-',
-    m.default ? 'yes' : '',
+    [m.default ? 'files' : '', m.liveDefault ? 'live' : ''].filter(Boolean).join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();

@@ -129,6 +129,16 @@ describe('pickDefault', () => {
     expect(pickDefault(models, 4)?.name).toBe('z-x4');
     expect(pickDefault(models, 3)).toBeUndefined();
   });
+
+  test('live use takes the card marked liveDefault, and falls back to the default without one', () => {
+    const models = listModels(dir);
+    const live = models.map((m) => (m.name === 'a-x2' ? { ...m, liveDefault: true } : m));
+    expect(pickDefault(live, 2, 'live')?.name).toBe('a-x2');
+    expect(pickDefault(live, 2, 'quality')?.name).toBe('c-x2');
+    expect(pickDefault(live, 2)?.name).toBe('c-x2');
+    expect(pickDefault(models, 2, 'live')?.name).toBe('c-x2');
+    expect(() => parseModelCard({ scale: 2, liveDefault: 'yes' }, 'm', '/m.onnx', '/m.json')).toThrow(/"liveDefault" must be true or false/);
+  });
 });
 
 describe('resolveModel', () => {

@@ -28,6 +28,12 @@ export interface ModelCard {
   readonly description: string;
   /** The model picked for its scale when `--model` is not given. */
   readonly default: boolean;
+  /**
+   * The model `uprez serve` picks for its scale when `--model` is not given ("liveDefault" in the
+   * card): live streams need one that keeps up with the frame rate on a CPU, files the best one.
+   * Without such a card the scale's default serves live too.
+   */
+  readonly liveDefault: boolean;
   /** Multiply-accumulates per input pixel, when the card says. */
   readonly macsPerPixel?: number;
   /** Quality figures as the card states them (e.g. PSNR/SSIM per validation set); shape is the card's. */
@@ -93,6 +99,8 @@ export function parseModelCard(json: unknown, name: string, onnxPath: string, ca
   if (typeof description !== 'string') throw cardError(cardPath, '"description" must be a string');
   const isDefault = f['default'] ?? false;
   if (typeof isDefault !== 'boolean') throw cardError(cardPath, '"default" must be true or false');
+  const liveDefault = f['liveDefault'] ?? false;
+  if (typeof liveDefault !== 'boolean') throw cardError(cardPath, '"liveDefault" must be true or false');
   const macs = f['macsPerPixel'];
   if (macs !== undefined && (typeof macs !== 'number' || !(macs >= 0))) throw cardError(cardPath, '"macsPerPixel" must be a number >= 0');
   const license = f['license'];
@@ -104,6 +112,7 @@ export function parseModelCard(json: unknown, name: string, onnxPath: string, ca
     layout: layout as ModelLayout,
     description,
     default: isDefault,
+    liveDefault,
     ...(macs !== undefined ? { macsPerPixel: macs as number } : {}),
     ...(f['quality'] !== undefined ? { quality: f['quality'] } : {}),
     ...(license !== undefined ? { license: license as string } : {}),
@@ -190,13 +199,19 @@ function isFile(p: string): boolean {
 
 function describeAvailable(models: readonly ModelCard[], dir: string): string {
   if (models.length === 0) return `no models in ${dir}`;
-  return `available in ${dir}: ${models.map((m) => `${m.name} (x${m.scale}${m.default ? ', default' : ''})`).join(', ')}`;
+  return `available in ${dir}: ${models.map((m) => `${m.name} (x${m.scale}${m.default ? ', default' : ''}${m.liveDefault ? ', live default' : ''})`).join(', ')}`;
 }
 
-/** pickDefault chooses the model for a scale: the card marked default, else the first by NAME (pure). */
-export function pickDefault(models: readonly ModelCard[], scale: number): ModelCard | undefined {
+/** ModelPurpose: what the default is picked for (see ModelCard.liveDefault). */
+export type ModelPurpose = 'quality' | 'live';
+
+/**
+ * pickDefault chooses the model for a scale: for live use the card marked liveDefault, then (and
+ * for quality) the card marked default, else the first by NAME (pure).
+ */
+export function pickDefault(models: readonly ModelCard[], scale: number, purpose: ModelPurpose = 'quality'): ModelCard | undefined {
   const forScale = models.filter((m) => m.scale === scale);
-  return forScale.find((m) => m.default) ?? forScale[0];
+  return (purpose === 'live' ? forScale.find((m) => m.liveDefault) : undefined) ?? forScale.find((m) => m.default) ?? forScale[0];
 }
 
 function checkScale(card: ModelCard, scale: number, dir: string, all: readonly ModelCard[]): void {
@@ -215,13 +230,13 @@ function checkScale(card: ModelCard, scale: number, dir: string, all: readonly M
  * resolveModel turns `--model` (a NAME in modelsDir, a path to an .onnx file, or nothing for the
  * scale's default) into a file to load. Errors name `--model` and list what is available.
  */
-export function resolveModel(opts: { modelsDir: string; model?: string | undefined; scale: number }): ResolvedModel {
+export function resolveModel(opts: { modelsDir: string; model?: string | undefined; scale: number; purpose?: ModelPurpose }): ResolvedModel {
   const { modelsDir, model, scale } = opts;
   const dir = path.resolve(modelsDir);
   const scan = scanModels(dir);
   const skippedNote = scan.skipped.length ? ` (skipped: ${scan.skipped.join('; ')})` : '';
   if (model === undefined || model === '') {
-    const picked = pickDefault(scan.models, scale);
+    const picked = pickDefault(scan.models, scale, opts.purpose);
     if (!picked) {
       throw new UprezError(
         'MODEL_NOT_FOUND',

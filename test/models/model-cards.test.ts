@@ -27,6 +27,16 @@ describe('shipped models', () => {
     }
   });
 
+  test('at most one live default per scale, and the x2 one is the fast model (it must keep up on a CPU)', () => {
+    for (const scale of new Set([...cards.values()].map((c) => c.scale))) {
+      expect([...cards.values()].filter((c) => c.scale === scale && c['liveDefault'] === true).length, `x${scale}`).toBeLessThanOrEqual(1);
+    }
+    const live = [...cards.values()].find((c) => c.scale === 2 && c['liveDefault'] === true);
+    const quality = [...cards.values()].find((c) => c.scale === 2 && c.default);
+    expect(live?.name).toBe('uprez-x2-fast');
+    expect(Number(live?.['macsPerPixel'])).toBeLessThan(Number(quality?.['macsPerPixel']));
+  });
+
   test.each(names)('%s: card fields, size and sha256', (name) => {
     const card = cards.get(name) as Card;
     const onnxPath = path.join(modelsDir, `${name}.onnx`);

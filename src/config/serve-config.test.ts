@@ -53,6 +53,17 @@ describe('parseServeConfig', () => {
     expectTypeOf(parseServeConfig([], {}).encoder).toEqualTypeOf<'x264' | 'nvenc'>();
   });
 
+  test('stream fault and path options: retention window, reconnect window, model errors, hysteresis', () => {
+    const d = parseServeConfig([], {});
+    expect([d.hlsListSize, d.reconnectWindowSeconds, d.onModelError, d.hysteresis]).toEqual([6, 30, 'fail', true]);
+    const c = parseServeConfig(['--hls-list-size', '10', '--reconnect-window-s', '0', '--on-model-error', 'bicubic', '--hysteresis', 'off'], {});
+    expect([c.hlsListSize, c.reconnectWindowSeconds, c.onModelError, c.hysteresis]).toEqual([10, 0, 'bicubic', false]);
+    expect(parseServeConfig([], { UPREZ_HYSTERESIS: 'off' }).hysteresis).toBe(false);
+    expect(() => parseServeConfig(['--hysteresis', 'maybe'], {})).toThrow(/--hysteresis/);
+    expect(() => parseServeConfig(['--hls-list-size', '2'], {})).toThrow(/--hls-list-size must be from 3/);
+    expect(() => parseServeConfig(['--on-model-error', 'ignore'], {})).toThrow(/--on-model-error/);
+  });
+
   test('security options', () => {
     const cfg = parseServeConfig(['--publish-keys', 'cam1, cam2'], { UPREZ_API_TOKEN: 'tok-0123456789abcdef', UPREZ_PUBLISH_RATE_LIMIT: '5' });
     expect(cfg.publishKeys).toEqual(['cam1', 'cam2']);

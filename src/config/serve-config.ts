@@ -21,6 +21,8 @@ export interface ServeConfig {
   readonly inferenceThreads: number;
   readonly maxInFlight: number;
   readonly segmentSeconds: number;
+  /** Keep a stream on one path until it must change (steady picture) or decide each frame alone (more AI frames, more flicker). */
+  readonly hysteresis: boolean;
   /** A model that cannot be loaded: stop at start (fail) or serve bicubic only with a warning. */
   readonly onModelError: 'fail' | 'bicubic';
   /** Segments kept in each live playlist (and on disk, plus a few behind): the retention window. */
@@ -111,6 +113,7 @@ export const SERVE_FIELDS = [
   { key: 'inferenceThreads', flag: '--inference-threads', env: 'UPREZ_INFERENCE_THREADS', help: 'onnxruntime intra-op threads per worker', parse: intIn(1, 256) },
   { key: 'maxInFlight', flag: '--max-in-flight', env: 'UPREZ_MAX_IN_FLIGHT', help: 'frames per stream waiting on the model before new ones take bicubic', parse: intIn(1, 64) },
   { key: 'segmentSeconds', flag: '--segment-seconds', env: 'UPREZ_SEGMENT_SECONDS', help: 'HLS segment duration', parse: intIn(1, 30) },
+  { key: 'hysteresis', flag: '--hysteresis', env: 'UPREZ_HYSTERESIS', help: 'on: a stream changes between model and bicubic only when it must (steady picture); off: each frame decided alone (more AI frames when the model almost keeps up, but visible flicker)', parse: (raw: string, where: string) => oneOf(['on', 'off'] as const)(raw, where) === 'on' },
   { key: 'onModelError', flag: '--on-model-error', env: 'UPREZ_ON_MODEL_ERROR', help: 'a model that cannot be loaded: fail (stop at start) or bicubic (serve bicubic only, with a warning)', parse: oneOf(['fail', 'bicubic'] as const) },
   { key: 'hlsListSize', flag: '--hls-list-size', env: 'UPREZ_HLS_LIST_SIZE', help: 'segments per live playlist; older segments are deleted from disk (retention window)', parse: intIn(3, 100_000) },
   { key: 'reconnectWindowSeconds', flag: '--reconnect-window-s', env: 'UPREZ_RECONNECT_WINDOW_S', help: 'a publisher that drops may come back this long and continue the same playlists (0: end at once)', parse: intIn(0, 3_600) },
@@ -147,6 +150,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   inferenceThreads: 1,
   maxInFlight: 4,
   segmentSeconds: 2,
+  hysteresis: true,
   onModelError: 'fail',
   hlsListSize: 6,
   reconnectWindowSeconds: 30,

@@ -41,6 +41,8 @@ export interface StreamManagerOptions {
   readonly pushTargets?: PushTargetLookup;
   /** Live playlist window, in segments (default 6). */
   readonly listSize?: number;
+  /** Path hysteresis in each stream's stage (default on). */
+  readonly hysteresis?: boolean;
   /** A dropped publisher may come back this long and continue its stream (default 30 s; 0 = end at once). */
   readonly reconnectWindowMs?: number;
   /** Ended streams stay listed (and their metric series and files kept) this long. */
@@ -166,6 +168,7 @@ export class StreamManager implements StreamDirectory {
         maxInFlight: this.opts.maxInFlight,
         segmentSeconds: this.opts.segmentSeconds,
         listSize: this.opts.listSize,
+        hysteresis: this.opts.hysteresis,
         videoEncoder: this.opts.videoEncoder,
         push: this.opts.pushTargets?.get(e.key),
       },

@@ -33,6 +33,8 @@ export interface PipelineOptions {
   readonly videoEncoder?: VideoEncoder;
   /** Also push the top rung (with audio) to this RTMP(S) server (a restream job's `to`). */
   readonly push?: PushOutput;
+  /** Path hysteresis in the upscale stage (default on; see path-hysteresis.ts). */
+  readonly hysteresis?: boolean;
   /** Live playlist window, in segments (default 6); older segments are deleted. */
   readonly listSize?: number;
   /** Decoder and encoder restarts allowed per minute before the stream is failed (default 5). */
@@ -328,6 +330,7 @@ export class StreamPipeline {
       latencyBudgetMs: this.opts.latencyBudgetMs,
       runner: this.deps.runner,
       maxInFlight: this.opts.maxInFlight,
+      ...(this.opts.hysteresis === false ? { hysteresis: false as const } : {}),
       log: this.log,
       observer: {
         onInference: (ms) => {

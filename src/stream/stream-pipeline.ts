@@ -51,6 +51,9 @@ export interface PipelineDeps {
 
 const REASONS: readonly FallbackReason[] = ['predicted_late', 'queue_full', 'model_error', 'no_model', 'late_result'];
 
+/** While draining after the publisher left: a decoder that delivers no frame for this long is stopped. */
+const DRAIN_IDLE_MS = 3_000;
+
 /** After a decoder reads end-of-input on its own, how long to wait for the ingest to say why. */
 const EOF_VERDICT_MS = 1_000;
 
@@ -99,6 +102,8 @@ export class StreamPipeline {
   private info: VideoInfo | null = null;
   private geometry: FrameGeometry | null = null;
   private seq = 0;
+  /** performance.now() of the last decoded frame (the drain watchdog's measure of progress). */
+  private lastFrameAt = 0;
   private framesOut = 0;
   private framesLost = 0;
   private deadlineMisses = 0;
@@ -157,10 +162,12 @@ export class StreamPipeline {
 
   /**
    * finish is called when the input has ended for good (the publisher stopped): the decoder
-   * drains what it has, the stage flushes, the playlists get ENDLIST. A stream waiting for a
-   * reconnect ends at once. Resolves when that is done.
+   * drains what it has, the stage flushes, the playlists get ENDLIST. A decoder that is still
+   * delivering frames (behind under load) is given the time it needs, up to `maxMs`; one that has
+   * delivered nothing for DRAIN_IDLE_MS is stopped. A stream waiting for a reconnect ends at once.
+   * Resolves when that is done.
    */
-  async finish(graceMs = 10_000): Promise<void> {
+  async finish(maxMs = 120_000): Promise<void> {
     if (!this.finishing && !this.isEnded) {
       this.finishing = true;
       this.pendingReattach = null;
@@ -168,12 +175,18 @@ export class StreamPipeline {
       this.log.info('publish ended, draining');
       const s = this.session;
       if (s) {
-        const timer = setTimeout(() => {
-          this.log.warn('decoder did not drain in time, stopping it', { graceMs });
-          void s.decoder.close();
-        }, graceMs);
-        timer.unref();
-        void this.done.then(() => clearTimeout(timer));
+        const t0 = performance.now();
+        this.lastFrameAt = Math.max(this.lastFrameAt, t0);
+        const watchdog = setInterval(() => {
+          const now = performance.now();
+          const idle = now - this.lastFrameAt >= DRAIN_IDLE_MS;
+          if (!idle && now - t0 < maxMs) return;
+          clearInterval(watchdog);
+          this.log.warn(idle ? 'decoder idle while draining, stopping it' : 'decoder did not drain in time, stopping it', { maxMs });
+          void this.session?.decoder.close();
+        }, 250);
+        watchdog.unref();
+        void this.done.then(() => clearInterval(watchdog));
       } else if (!this.restartPending) {
         // Between sessions (waiting for a reconnect): nothing to drain.
         void this.finalize('ended');
@@ -347,6 +360,7 @@ export class StreamPipeline {
     const info = this.info;
     if (s !== this.session || !g || !info || !this.stage || !s.encoder) return;
     const arrivedAt = performance.now();
+    this.lastFrameAt = arrivedAt;
     const seq = this.seq++;
     const frame: Frame = {
       seq,

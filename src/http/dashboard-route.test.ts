@@ -5,32 +5,16 @@ import type { StreamDirectory, StreamSnapshot } from '../stream/stream-snapshot.
 import { HttpServer } from './http-server.js';
 import { PLAYER_CSP, PLAYER_MODULES } from './player-route.js';
 import type { HistoryBody } from './stream-history.js';
+import { fakeSnapshot, framesOf } from '../../test/helpers/stream-snapshot.js';
 
 function snapshot(key: string, out: number, model: number): StreamSnapshot {
-  return {
-    key,
-    state: 'live',
+  return fakeSnapshot(key, {
     startedAt: Date.now() - 5000,
-    endedAt: null,
-    input: { width: 320, height: 180, fps: 25 },
-    output: { width: 640, height: 360 },
-    scale: 2,
-    model: 'm',
-    provider: 'cpu',
-    latencyBudgetMs: 250,
-    hasAudio: false,
-    frames: { in: out, out, model, bicubic: out - model },
-    aiShare: out ? model / out : 0,
+    ...framesOf(out, model),
     fallbacks: { predicted_late: out - model, queue_full: 0, model_error: 0, no_model: 0, late_result: 0 },
-    deadlineMisses: 0,
     latencyMs: { p50: 12, p99: 31 },
     outputFps: 25,
-    restarts: 0,
-    reconnects: 0,
-    error: null,
-    master: `/hls/${key}/master.m3u8`,
-    renditions: [],
-  };
+  });
 }
 
 describe('dashboard page, player modules and /api/history on the HTTP server', () => {

@@ -9,36 +9,22 @@ import { createMetrics } from '../metrics/metrics.js';
 import type { StreamDirectory, StreamSnapshot } from '../stream/stream-snapshot.js';
 import { HttpServer, type HttpServerOptions } from './http-server.js';
 import { HLS_JS_PATH } from './player-route.js';
+import { fakeSnapshot, framesOf } from '../../test/helpers/stream-snapshot.js';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-HLS-ROOT';
 const MASTER = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=6000000,RESOLUTION=2560x1440\n1440p/index.m3u8\n';
 const SEGMENT = Buffer.from([0x47, 0x40, 0x00, 0x10, 1, 2, 3, 4, 5, 6, 7, 8]);
 
 function snapshot(key: string): StreamSnapshot {
-  return {
-    key,
-    state: 'live',
-    startedAt: 1_700_000_000_000,
-    endedAt: null,
+  return fakeSnapshot(key, {
     input: { width: 1280, height: 720, fps: 30 },
     output: { width: 2560, height: 1440 },
-    scale: 2,
-    model: 'espcn-x2',
-    provider: 'cpu',
-    latencyBudgetMs: 250,
     hasAudio: true,
-    frames: { in: 100, out: 100, model: 90, bicubic: 10 },
-    aiShare: 0.9,
+    ...framesOf(100, 90),
     fallbacks: { predicted_late: 6, queue_full: 4, model_error: 0, no_model: 0, late_result: 0 },
     deadlineMisses: 1,
-    latencyMs: { p50: 21, p99: 48 },
-    outputFps: 30,
-    restarts: 0,
-    reconnects: 0,
-    error: null,
-    master: `/hls/${key}/master.m3u8`,
     renditions: [{ name: '1440p', width: 2560, height: 1440, bandwidth: 6_000_000, playlist: `/hls/${key}/1440p/index.m3u8` }],
-  };
+  });
 }
 
 /** A hand-written StreamDirectory: a fixed map, or a throw to exercise the 500 path. */

@@ -1,33 +1,11 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { StreamDirectory, StreamSnapshot, StreamState } from '../stream/stream-snapshot.js';
 import { StreamHistory } from './stream-history.js';
+import { fakeSnapshot, framesOf } from '../../test/helpers/stream-snapshot.js';
 
 /** snap is a snapshot with the fields the history reads set, the rest filled plausibly. */
 function snap(key: string, state: StreamState, out: number, model: number, p50 = 20, p99 = 40): StreamSnapshot {
-  return {
-    key,
-    state,
-    startedAt: 0,
-    endedAt: null,
-    input: { width: 320, height: 180, fps: 25 },
-    output: { width: 640, height: 360 },
-    scale: 2,
-    model: 'm',
-    provider: 'cpu',
-    latencyBudgetMs: 250,
-    hasAudio: false,
-    frames: { in: out, out, model, bicubic: out - model },
-    aiShare: out ? model / out : 0,
-    fallbacks: { predicted_late: 0, queue_full: 0, model_error: 0, no_model: 0, late_result: 0 },
-    deadlineMisses: 0,
-    latencyMs: { p50, p99 },
-    outputFps: 25,
-    restarts: 0,
-    reconnects: 0,
-    error: null,
-    master: `/hls/${key}/master.m3u8`,
-    renditions: [],
-  };
+  return fakeSnapshot(key, { state, startedAt: 0, ...framesOf(out, model), latencyMs: { p50, p99 }, outputFps: 25 });
 }
 
 /** dir is a directory whose list the test sets between samples. */

@@ -10,35 +10,13 @@ import { HttpServer } from '../../src/http/http-server.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import type { StreamDirectory, StreamSnapshot } from '../../src/stream/stream-snapshot.js';
+import { fakeSnapshot } from '../helpers/stream-snapshot.js';
 
 const CHROMIUM = process.env['UPREZ_CHROMIUM'] ?? '/usr/bin/chromium';
 const FFMPEG = process.env['UPREZ_FFMPEG'] ?? '/usr/bin/ffmpeg';
 
 function snapshot(key: string): StreamSnapshot {
-  return {
-    key,
-    state: 'live',
-    startedAt: Date.now(),
-    endedAt: null,
-    input: { width: 320, height: 180, fps: 30 },
-    output: { width: 640, height: 360 },
-    scale: 2,
-    model: 'espcn-x2',
-    provider: 'cpu',
-    latencyBudgetMs: 250,
-    hasAudio: false,
-    frames: { in: 120, out: 120, model: 108, bicubic: 12 },
-    aiShare: 0.9,
-    fallbacks: { predicted_late: 8, queue_full: 4, model_error: 0, no_model: 0, late_result: 0 },
-    deadlineMisses: 0,
-    latencyMs: { p50: 21, p99: 48 },
-    outputFps: 30,
-    restarts: 0,
-    reconnects: 0,
-    error: null,
-    master: `/hls/${key}/master.m3u8`,
-    renditions: [],
-  };
+  return fakeSnapshot(key, { startedAt: Date.now(), model: 'espcn-x2' });
 }
 
 const streams: StreamDirectory = {

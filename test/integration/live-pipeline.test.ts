@@ -1,34 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { UprezServer } from '../../src/app/uprez-server.js';
-import { parseServeConfig } from '../../src/config/serve-config.js';
-import { silentLogger } from '../../src/log/logger.js';
 import { childProcessesNamed, waitUntil } from '../helpers/processes.js';
 import { startPublisher } from '../helpers/publisher.js';
+import { startTestServer, type StartedServer } from '../helpers/test-server.js';
 
-interface Started {
-  server: UprezServer;
-  rtmpPort: number;
-  httpPort: number;
-  dataDir: string;
-}
+type Started = StartedServer;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startServer(extra: string[]): Promise<Started> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'uprez-live-'));
-  const config = parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, ...extra], {});
-  const server = new UprezServer(config, { log: silentLogger });
-  const { rtmpPort, httpPort } = await server.start();
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  cleanups.push(() => server.close());
-  return { server, rtmpPort, httpPort, dataDir };
+function startServer(extra: string[]): Promise<Started> {
+  return startTestServer(extra, cleanups, 'uprez-live-');
 }
 
 function ffprobeJson(file: string, extra: string[] = []): { streams: { codec_type: string; width?: number; height?: number; nb_read_frames?: string }[] } {

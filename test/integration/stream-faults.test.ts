@@ -3,24 +3,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { UprezServer } from '../../src/app/uprez-server.js';
-import { parseServeConfig } from '../../src/config/serve-config.js';
 import { parseMediaPlaylist } from '../../src/hls/media-playlist.js';
-import { silentLogger } from '../../src/log/logger.js';
 import { childCommandLines, childProcessesNamed, waitUntil } from '../helpers/processes.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
+import { startTestServer, type StartedServer } from '../helpers/test-server.js';
 
 // Faults a live stream meets in production, against real ffmpeg, the real RTMP ingest and HTTP:
 // children killed mid-stream, a publisher that drops and comes back (at another size), one that
 // does not come back, and sources of every shape (no audio, 854x480, 60 fps, B-frames, a size
 // change mid-publish).
 
-interface Started {
-  server: UprezServer;
-  rtmpPort: number;
-  httpPort: number;
-  dataDir: string;
-}
+type Started = StartedServer;
 
 interface ApiStream {
   key: string;
@@ -38,14 +31,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startServer(extra: string[]): Promise<Started> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'uprez-faults-'));
-  const config = parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, ...extra], {});
-  const server = new UprezServer(config, { log: silentLogger });
-  const { rtmpPort, httpPort } = await server.start();
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  cleanups.push(() => server.close());
-  return { server, rtmpPort, httpPort, dataDir };
+function startServer(extra: string[]): Promise<Started> {
+  return startTestServer(extra, cleanups, 'uprez-faults-');
 }
 
 function publish(s: Started, key: string, o: Omit<Parameters<typeof startPublisher>[0], 'url'>): Publisher {

@@ -1,0 +1,39 @@
+import type { StreamSnapshot } from '../../src/stream/stream-snapshot.js';
+
+/**
+ * fakeSnapshot is a complete, plausible /api/streams entry for tests of the HTTP API, the player
+ * and the dashboard: a live 320x180 -> 640x360 stream, 90 % AI. Pass what the test is about in
+ * `over`; a field added to StreamSnapshot is added here once.
+ */
+export function fakeSnapshot(key: string, over: Partial<StreamSnapshot> = {}): StreamSnapshot {
+  return {
+    key,
+    state: 'live',
+    startedAt: 1_700_000_000_000,
+    endedAt: null,
+    input: { width: 320, height: 180, fps: 30 },
+    output: { width: 640, height: 360 },
+    scale: 2,
+    model: 'uprez-x2-fast',
+    provider: 'cpu',
+    latencyBudgetMs: 250,
+    hasAudio: false,
+    frames: { in: 120, out: 120, model: 108, bicubic: 12 },
+    aiShare: 0.9,
+    fallbacks: { predicted_late: 8, queue_full: 4, model_error: 0, no_model: 0, late_result: 0 },
+    deadlineMisses: 0,
+    latencyMs: { p50: 21, p99: 48 },
+    outputFps: 30,
+    restarts: 0,
+    reconnects: 0,
+    error: null,
+    master: `/hls/${key}/master.m3u8`,
+    renditions: [],
+    ...over,
+  };
+}
+
+/** framesOf builds the frames/aiShare fields for `out` frames of which `model` went through the model. */
+export function framesOf(out: number, model: number): Pick<StreamSnapshot, 'frames' | 'aiShare'> {
+  return { frames: { in: out, out, model, bicubic: out - model }, aiShare: out ? model / out : 0 };
+}

@@ -25,7 +25,12 @@ export interface NmsSession {
   readonly videoFramerate: number;
   isPublisher: boolean;
   /** The RTMP protocol state machine; `onDeleteStream` is an empty hook node-media-server never fills. */
-  readonly rtmp: { onDeleteStream: (msg: unknown) => void };
+  readonly rtmp: {
+    onDeleteStream: (msg: unknown) => void;
+    /** The message stream of the play/publish (set by the client's play or publish command). */
+    readonly streamId: number;
+    sendStatusMessage(streamId: number, level: string, code: string, description: string): void;
+  };
   run(): void;
   close(): void;
 }

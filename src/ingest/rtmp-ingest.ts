@@ -141,7 +141,10 @@ export class RtmpIngest {
     const b = this.broadcast(key);
     if (!b) return;
     for (const s of b.subscribers.values()) {
-      if (this.ownSessions.has(s.id)) s.close();
+      if (!this.ownSessions.has(s.id)) continue;
+      // Say so in RTMP first: ffmpeg then reads a clean end of stream instead of an I/O error.
+      s.rtmp.sendStatusMessage(s.rtmp.streamId, 'status', 'NetStream.Play.UnpublishNotify', `${key} is now unpublished.`);
+      s.close();
     }
   }
 

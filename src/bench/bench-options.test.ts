@@ -11,6 +11,8 @@ describe('uprez bench options', () => {
       provider: 'auto',
       threads: 1,
       liveSeconds: 60,
+      workers: 2,
+      hysteresis: true,
       help: false,
     });
   });
@@ -23,12 +25,19 @@ describe('uprez bench options', () => {
     expect(o.provider).toBe('cuda');
   });
 
+  test('live runs can use other server settings: --workers, --hysteresis', () => {
+    const o = parseBenchOptions(['--workers', '2', '--hysteresis', 'off']);
+    expect([o.workers, o.hysteresis]).toEqual([2, false]);
+  });
+
   test.each([
     [['--only', 'fast'], /--only .*"fast"/],
     [['--only', ''], /--only/],
     [['--provider', 'tpu'], /--provider/],
     [['--threads', '0'], /--threads/],
     [['--live-seconds', '2'], /--live-seconds/],
+    [['--workers', '0'], /--workers/],
+    [['--hysteresis', 'maybe'], /--hysteresis/],
     [['--out', 'x.md', '--no-write'], /exclude/],
     [['extra'], /unexpected argument/],
     [['--bogus'], /bogus/],

@@ -1,6 +1,7 @@
 /** `uprez bench` options: which benchmarks, how long, which model and provider. Pure. */
 import { UprezError } from '../errors.js';
 import { parseFlags } from '../cli/parse-flags.js';
+import { SERVE_DEFAULTS } from '../config/serve-config.js';
 import { BENCH_IDS, type BenchId } from './bench-section.js';
 
 /** BenchOptions are the parsed `uprez bench` flags. */
@@ -16,6 +17,10 @@ export interface BenchOptions {
   readonly threads: number;
   /** Seconds per live run (default 60; --quick 15). */
   readonly liveSeconds: number;
+  /** Live runs: the server's --inference-workers (default: the server's). */
+  readonly workers: number;
+  /** Live runs: the server's --hysteresis (default on, as the server). */
+  readonly hysteresis: boolean;
   readonly help: boolean;
 }
 
@@ -28,12 +33,14 @@ const SPEC = {
   provider: { type: 'string' },
   threads: { type: 'string' },
   'live-seconds': { type: 'string' },
+  workers: { type: 'string' },
+  hysteresis: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
 /** BENCH_USAGE is the help text. */
 export const BENCH_USAGE = [
-  'Usage: uprez bench [--only LIST] [--quick] [--out BENCHMARKS.md | --no-write] [--model NAME|PATH] [--provider auto|cpu|cuda] [--threads N] [--live-seconds S]',
+  'Usage: uprez bench [--only LIST] [--quick] [--out BENCHMARKS.md | --no-write] [--model NAME|PATH] [--provider auto|cpu|cuda] [--threads N] [--live-seconds S] [--workers N] [--hysteresis on|off]',
   '',
   `  --only LIST       comma-separated subset of: ${BENCH_IDS.join(', ')} (default: all)`,
   '  --quick           fewer frames and repeats, 15 s live runs (a smoke run, not figures to publish)',
@@ -42,6 +49,8 @@ export const BENCH_USAGE = [
   '  --provider P      onnxruntime execution provider (default auto: CUDA when available)',
   '  --threads N       intra-op threads for the overhead benchmark (default 1, as the server)',
   '  --live-seconds S  length of each live publish (default 60)',
+  `  --workers N       live runs: the server's --inference-workers (default ${SERVE_DEFAULTS.inferenceWorkers}, as the server)`,
+  '  --hysteresis on|off  live runs: the server\'s --hysteresis (default on, as the server)',
   '',
 ].join('\n');
 
@@ -70,6 +79,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     return n;
   };
   const quick = values['quick'] === true;
+  const hysteresis = values['hysteresis'] ?? 'on';
+  if (hysteresis !== 'on' && hysteresis !== 'off') throw bad('--hysteresis must be on or off');
   if (values['no-write'] === true && values['out'] !== undefined) throw bad('--out and --no-write exclude each other');
   return {
     only,
@@ -79,6 +90,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     provider,
     threads: int('threads', 1, 1, 64),
     liveSeconds: int('live-seconds', quick ? 15 : 60, 5, 3_600),
+    workers: int('workers', SERVE_DEFAULTS.inferenceWorkers, 1, 64),
+    hysteresis: hysteresis === 'on',
     help: values['help'] === true,
   };
 }

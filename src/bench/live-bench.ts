@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SERVE_DEFAULTS } from '../config/serve-config.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamSnapshot } from '../stream/stream-snapshot.js';
 import { upscaleFrameBicubic, upscaledGeometry } from '../upscale/bicubic.js';
@@ -23,6 +24,10 @@ export interface LiveBenchOptions {
   readonly model: string | undefined;
   readonly provider: 'auto' | 'cpu' | 'cuda';
   readonly seconds: number;
+  /** The server's --inference-workers (default: the server's). */
+  readonly workers?: number;
+  /** The server's --hysteresis (default on). */
+  readonly hysteresis?: boolean;
   readonly log: Logger;
 }
 
@@ -44,7 +49,14 @@ interface RunResult {
 }
 
 async function onePublish(o: LiveBenchOptions, clip: string, w: number, h: number, model: string | undefined, key: string): Promise<RunResult> {
-  const flags = [...(model ? ['--model', model] : []), '--provider', o.provider, '--latency-budget-ms', String(BUDGET_MS), '--log-level', 'warn'];
+  const flags = [
+    ...(model ? ['--model', model] : []),
+    '--provider', o.provider,
+    '--latency-budget-ms', String(BUDGET_MS),
+    '--inference-workers', String(o.workers ?? SERVE_DEFAULTS.inferenceWorkers),
+    '--hysteresis', o.hysteresis === false ? 'off' : 'on',
+    '--log-level', 'warn',
+  ];
   const srv = await startLiveServer(flags, o.log);
   try {
     const pub = startPublisher(o.ffmpeg, clip, `rtmp://127.0.0.1:${srv.rtmpPort}/live/${key}`, o.log);
@@ -119,8 +131,9 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<BenchSection> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  const workers = o.workers ?? SERVE_DEFAULTS.inferenceWorkers;
   notes.unshift(
-    `Real server in-process (RTMP in, x264 HLS ladder out), ffmpeg -re publishing a pre-encoded ${o.seconds} s 30 fps testsrc2 clip with audio; default settings (latency budget ${BUDGET_MS} ms, 1 inference worker, 1 intra-op thread, 4 in flight), provider ${provider ?? 'none (no model)'}.`,
+    `Real server in-process (RTMP in, x264 HLS ladder out), ffmpeg -re publishing a pre-encoded ${o.seconds} s 30 fps testsrc2 clip with audio; settings: latency budget ${BUDGET_MS} ms, ${workers} inference worker(s) x 1 intra-op thread, 4 in flight, hysteresis ${o.hysteresis === false ? 'off' : 'on'}${workers === SERVE_DEFAULTS.inferenceWorkers && o.hysteresis !== false ? ' (the server defaults)' : ''}, provider ${provider ?? 'none (no model)'}.`,
     'Flicker: the top HLS rendition decoded after the run; mean |Y(t) - Y(t-1)| over every 3rd pixel, beside the same clip through the same server with --model none. The test pattern moves, so most of both figures is motion; the ratio is what switching paths adds.',
     'p99 stage latency is from /api/streams (decoder-out to encoder-in over the last 1024 frames); the fallback figure is the slowest of 20 whole-frame bicubic runs at that size.',
   );

@@ -52,7 +52,7 @@ export async function runParallelismBench(o: ParallelismBenchOptions): Promise<B
       ...(runners[0] ? { provider: runners[0].info.provider } : {}),
       notes: [
         `Model ${o.model.name}, provider ${runners[0]?.info.provider ?? 'n/a'}, ${frames.length} frames, 4 in flight, medians of ${repeats} alternating repeats. Ratio = fps / fps of 1 worker x 1 thread.`,
-        'The event loop (decode/encode pipes, chroma bicubic) needs a core too, which is why the server defaults to 1 worker x 1 thread on small machines.',
+        'Intra-op threads split one small frame and pay for it in wake-ups; workers run whole frames in parallel (the stage keeps order), which is why the server defaults to 2 workers x 1 thread. The event loop (decode/encode pipes, chroma bicubic) shares those cores: the live section shows what a whole stream gets.',
       ],
     };
   } finally {

@@ -146,7 +146,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   scale: 2,
   latencyBudgetMs: 250,
   provider: 'auto',
-  inferenceWorkers: 1,
+  inferenceWorkers: 2,
   inferenceThreads: 1,
   maxInFlight: 4,
   segmentSeconds: 2,

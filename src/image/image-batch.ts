@@ -9,7 +9,7 @@ import type { ImageJobRunner } from './image-job-runner.js';
 import { walkImageInputs, type WalkEntry, type WalkOptions } from './image-walk.js';
 import { checkUpscaledLuma, type LumaUpscaler } from './luma-upscaler.js';
 import { outputNameFor, outputPathUnder } from './output-name.js';
-import { decideSkip, readOutputState } from './skip-check.js';
+import { decideSkip, fileSystemStart, readOutputState } from './skip-check.js';
 
 /** BatchOptions: what to upscale, where to, how, and with which model and job runner. */
 export interface BatchOptions {
@@ -28,7 +28,7 @@ export interface BatchOptions {
   readonly walk?: WalkOptions;
   /** Called once per input, as it is decided. */
   readonly onEvent: (e: BatchEvent) => void;
-  /** Wall clock in ms (Date.now), compared with file times; injectable for tests. */
+  /** The run's start in ms, compared with output mtimes (default: the file system's clock in outDir); for tests. */
   readonly clock?: () => number;
   /** Aborting stops taking new inputs; the images in flight are finished (or fail) and written whole. */
   readonly signal?: AbortSignal;
@@ -89,8 +89,8 @@ async function sniffFormat(file: string): Promise<ImageFormat | undefined> {
  * the batch. Outputs go to outDir/<sub-folders>/<name>.<ext> of the format asked or the input's own.
  */
 export async function runImageBatch(o: BatchOptions): Promise<BatchSummary> {
-  const clock = o.clock ?? Date.now;
-  const startedMs = clock();
+  // The start in the file system's clock (what output mtimes are stamped with), unless a test sets one.
+  const startedMs = o.clock ? o.clock() : await fileSystemStart(await ensureDirUnder(o.outDir, []));
   const t0 = performance.now();
   const counts = { done: 0, skipped: 0, failed: 0, ignored: 0 };
   const emit = (e: BatchEvent): void => {

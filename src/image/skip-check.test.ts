@@ -1,10 +1,10 @@
-import { mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { encodeImage } from './encode-image.js';
 import { createRgbImage } from './rgb-image.js';
-import { decideSkip, looksComplete, readOutputState } from './skip-check.js';
+import { decideSkip, fileSystemStart, looksComplete, readOutputState } from './skip-check.js';
 
 describe('decideSkip', () => {
   const run = 10_000;
@@ -60,5 +60,30 @@ describe('readOutputState', () => {
     expect((await readOutputState(path.join(dir, 'tiny.png')))?.complete).toBe(false);
     await symlink(path.join(dir, 'ok.png'), path.join(dir, 'link.png'));
     expect((await readOutputState(path.join(dir, 'link.png')))?.complete).toBe(false);
+  });
+});
+
+describe('fileSystemStart', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'uprez-fsstart-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('files written before it are older, files written after it are not (Date.now cannot promise either); nothing is left behind', async () => {
+    for (let i = 0; i < 50; i++) {
+      await writeFile(path.join(dir, 'before.png'), 'x');
+      const start = await fileSystemStart(dir);
+      await writeFile(path.join(dir, 'after.png'), 'x');
+      expect((await stat(path.join(dir, 'before.png'))).mtimeMs).toBeLessThan(start);
+      expect((await stat(path.join(dir, 'after.png'))).mtimeMs).toBeGreaterThanOrEqual(start);
+    }
+    expect((await readdir(dir)).sort()).toEqual(['after.png', 'before.png']);
+  });
+
+  test('a directory that does not exist is an error, not a guess', async () => {
+    await expect(fileSystemStart(path.join(dir, 'missing'))).rejects.toThrow(/ENOENT/);
   });
 });

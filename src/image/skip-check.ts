@@ -1,4 +1,6 @@
-import { lstat, open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, open, unlink } from 'node:fs/promises';
+import path from 'node:path';
 import { detectImageFormat } from './decode-image.js';
 
 /** FileTimes is what the skip rule needs of a file: its modification time. */
@@ -66,5 +68,33 @@ export async function readOutputState(file: string): Promise<OutputState | undef
     return { mtimeMs: st.mtimeMs, complete: st.size >= 16 && looksComplete(head, tail, st.size) };
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * fileSystemStart is a start time in the file system's own clock: every file in DIR written before
+ * the call has an older mtime, every file written after it one at least as new. The kernel stamps
+ * mtimes from a coarse clock (a tick of a few ms; 2 s on FAT) that can lag Date.now(), so comparing
+ * mtimes with Date.now() let an output written just after the start look older than it, and a
+ * plain stamp cannot tell apart files written in the same tick before and after. So it writes a
+ * hidden file in DIR until its mtime moves on to the next tick (at most a tick, `maxWaitMs` at
+ * worst), removes it, and returns that tick.
+ */
+export async function fileSystemStart(dir: string, maxWaitMs = 3_000): Promise<number> {
+  const probe = path.join(dir, `.uprez-clock-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const fh = await open(probe, 'wx');
+  try {
+    const first = (await fh.stat()).mtimeMs;
+    const giveUp = Date.now() + maxWaitMs;
+    let now = first;
+    while (now <= first && Date.now() < giveUp) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      await fh.write('.');
+      now = (await fh.stat()).mtimeMs;
+    }
+    return now;
+  } finally {
+    await fh.close();
+    await unlink(probe);
   }
 }

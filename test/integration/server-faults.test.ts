@@ -88,12 +88,14 @@ describe('data dir faults', () => {
     if (why) return ctx.skip(why);
     const s = server(dataDir, ['--reconnect-window-s', '0']);
     const { rtmpPort, httpPort } = await s.start();
-    const full = startPublisher({ url: `rtmp://127.0.0.1:${rtmpPort}/live/full`, seconds: 40, width: 320, height: 180 });
+    // Long enough for the encoder's restarts to run out first (~37 s here, more on a loaded machine);
+    // a publish that ends sooner fails the stream on its ENDLIST write instead, which is not this path.
+    const full = startPublisher({ url: `rtmp://127.0.0.1:${rtmpPort}/live/full`, seconds: 100, width: 320, height: 180 });
     cleanups.push(() => full.kill());
     const fine = startPublisher({ url: `rtmp://127.0.0.1:${rtmpPort}/live/fine`, seconds: 5, width: 320, height: 180 });
     cleanups.push(() => fine.kill());
 
-    const failed = await waitEnded(httpPort, 'full', 60_000);
+    const failed = await waitEnded(httpPort, 'full', 100_000);
     expect(failed.state).toBe('failed');
     expect(failed.error).toMatch(/^encoder failed \d+ times within a minute: .*No space left on device/);
 
@@ -104,7 +106,7 @@ describe('data dir faults', () => {
     expect(ok.frames.in).toBeGreaterThanOrEqual(120);
     expect(ok.frames.out).toBe(ok.frames.in);
     expect((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status).toBe(200);
-  });
+  }, 150_000);
 });
 
 describe('model faults', () => {

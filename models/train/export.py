@@ -4,9 +4,9 @@
 
 Steps: (1) check the fixed bicubic skip against MATLAB imresize; (2) torch.onnx.export of the uint8
 wrapper (opset 13, dynamic H and W); (3) Set5 Y-PSNR/SSIM beside bicubic through the same uint8
-graph in PyTorch (clean, and H.264 CRF 28 at x2); (4) reference outputs for a few Set5 images and
-`node models/train/check-onnx.mjs`, which must agree within 1 grey level and times a 640x360 frame on
-one thread; (5) models/NAME.json with the sha256 of the .onnx.
+graph in PyTorch (clean, and H.264 CRF 28 at x2); (4) reference outputs for a few Set5 images (one
+cropped to an odd size) and `node models/train/check-onnx.mjs`, which must agree within 1 grey level
+and times a 640x360 frame on one thread; (5) models/NAME.json with the sha256 of the .onnx.
 """
 import argparse
 import datetime
@@ -129,7 +129,10 @@ def main():
     os.makedirs(ref_dir, exist_ok=True)
     manifest = []
     with torch.no_grad():
-        for name, _, lr in D.set5_cached(scale)[:3] + [(f'{n}-crf28', h, l) for n, h, l in D.set5_cached(scale, 28)[2:3]]:
+        clean = D.set5_cached(scale)
+        # ... and one odd-sized crop: frames and images need not have even sizes.
+        odd = [(f'{n}-odd', h, np.ascontiguousarray(l[:-1, :-1])) for n, h, l in clean[1:2]]
+        for name, _, lr in clean[:3] + odd + [(f'{n}-crf28', h, l) for n, h, l in D.set5_cached(scale, 28)[2:3]]:
             sr = wrapper(torch.from_numpy(lr)[None, None])[0, 0].numpy()
             lr.tofile(os.path.join(ref_dir, f'{name}.lr.u8'))
             sr.tofile(os.path.join(ref_dir, f'{name}.sr.u8'))

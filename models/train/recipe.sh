@@ -21,8 +21,8 @@ uprez-x2-fast)
     --description "Fast x2 luma upscaler for live CPU use: a quarter of uprez-x2's cost"
   ;;
 uprez-x2)
-  train --arch default --scale 2 --iters 15000 --out $runs/default-x2
-  $py models/train/export.py --ckpt $runs/default-x2/ckpt.pt --name uprez-x2 --default \
+  train --arch deep --scale 2 --iters 30000 --out $runs/deep-x2
+  $py models/train/export.py --ckpt $runs/deep-x2/ckpt.pt --name uprez-x2 --default \
     --description "Default x2 luma upscaler (best quality of our x2 models; 4x the cost of uprez-x2-fast)"
   ;;
 uprez-x4)
@@ -31,11 +31,9 @@ uprez-x4)
     --description "Default x4 luma upscaler (the x2 body with a 16-phase pixel-shuffle head)"
   ;;
 uprez-x2-live)
-  # Needs uprez-x2's stages first (its checkpoint is the starting point).
-  [ -f $runs/default-x2/ckpt.pt ] || "$0" uprez-x2 --threads "$threads"
-  train --arch default --scale 2 --h264 --init $runs/default-x2/ckpt.pt --lr 5e-4 --iters 4000 --out $runs/live-x2
-  $py models/train/export.py --ckpt $runs/live-x2/ckpt.pt --name uprez-x2-live \
-    --description "Compression-aware x2 for live streams: trained on LR that went through H.264 (CRF 18-34)"
+  train --arch twoscale --scale 2 --h264 --iters 12000 --out $runs/twoscale-live-x2
+  $py models/train/export.py --ckpt $runs/twoscale-live-x2/ckpt.pt --name uprez-x2-live \
+    --description "Compression-aware x2 for live streams: trained on LR that went through H.264 (CRF 18-34); a two-scale body whose receptive field (about 29 LR px) spans H.264's blocks"
   ;;
 *)
   echo "unknown model $name (uprez-x2, uprez-x2-fast, uprez-x4, uprez-x2-live)" >&2

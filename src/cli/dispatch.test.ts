@@ -2,20 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { CliIo } from './cli-io.js';
+import { captureIo as fakeIo } from '../../test/helpers/capture-io.js';
 import { main } from './dispatch.js';
-
-function fakeIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('uprez CLI dispatch', () => {
   test('no command prints usage and fails; --help succeeds', async () => {

@@ -5,14 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodePng } from '../image/encode-png.js';
 import { createRgbImage, type RgbImage } from '../image/rgb-image.js';
 import { evaluateImage } from '../image/sr-eval.js';
-import type { CliIo } from './cli-io.js';
+import { captureIo } from '../../test/helpers/capture-io.js';
 import { listSetImages, runEvalCommand } from './eval-command.js';
-
-function captureIo(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, out: () => out, err: () => err };
-}
 
 function picture(w: number, h: number, seed: number): RgbImage {
   const d = new Uint8Array(w * h * 3);

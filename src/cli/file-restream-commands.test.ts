@@ -1,16 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import type { CliIo } from './cli-io.js';
+import { captureIo as captureWith, type CapturedIo } from '../../test/helpers/capture-io.js';
 import { runFileCommand } from './file-command.js';
 import { DEFAULT_INGEST, parseIngestBase, parseServer, runRestreamCommand } from './restream-command.js';
 import { followRestreamJob } from './restream-job-client.js';
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: process.env, out: () => out, err: () => err };
-}
+const io = (): CapturedIo => captureWith(process.env);
 
 describe('uprez file: usage errors name the flag', () => {
   test.each([

@@ -9,19 +9,8 @@ import { encodeImage } from '../image/encode-image.js';
 import { encodePng } from '../image/encode-png.js';
 import { createRgbImage } from '../image/rgb-image.js';
 import type { CliIo } from './cli-io.js';
+import { captureIo } from '../../test/helpers/capture-io.js';
 import { parseFormatFlag, parseIntFlag, parseProviderFlag, parseScaleFlag, runImageCommand } from './image-command.js';
-
-function captureIo(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env: {},
-    out: () => out,
-    err: () => err,
-  };
-}
 
 const picture = (w: number, h: number) =>
   createRgbImage(w, h, Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37 + Math.floor(i / (w * 3)) * 11) % 256));

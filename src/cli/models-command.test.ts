@@ -3,15 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { defaultModelsDir, listModels } from '../upscale/model-registry.js';
-import type { CliIo } from './cli-io.js';
+import { captureIo } from '../../test/helpers/capture-io.js';
 import { main } from './dispatch.js';
 import { runModelsCommand, set5Of } from './models-command.js';
-
-function captureIo(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, out: () => out, err: () => err };
-}
 
 let dir = '';
 beforeEach(async () => {

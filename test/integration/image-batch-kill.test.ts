@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { CliIo } from '../../src/cli/cli-io.js';
+import { captureIo as captureWith, type CapturedIo } from '../helpers/capture-io.js';
 import { runImageCommand } from '../../src/cli/image-command.js';
 import { decodeImageAsync } from '../../src/image/decode-image.js';
 import { encodeImage } from '../../src/image/encode-image.js';
@@ -22,10 +22,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-function captureIo(): CliIo & { out: () => string } {
-  let out = '';
-  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, env: process.env, out: () => out };
-}
+const captureIo = (): CapturedIo => captureWith(process.env);
 
 /** visibleFiles lists the outputs a user would see (temp files are hidden, with a leading dot). */
 async function visibleFiles(dir: string): Promise<string[]> {

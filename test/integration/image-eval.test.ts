@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, onTestFinished, test } from 'vitest';
-import type { CliIo } from '../../src/cli/cli-io.js';
+import { captureIo as captureWith, type CapturedIo } from '../helpers/capture-io.js';
 import { runEvalCommand } from '../../src/cli/eval-command.js';
 import { runImageCommand } from '../../src/cli/image-command.js';
 import { decodeImage } from '../../src/image/decode-image.js';
@@ -23,11 +23,7 @@ if (!haveSet5) {
   console.warn(`image-eval: SKIPPING the Set5 protocol checks: ${set5} does not exist (set UPREZ_DATASETS to the datasets folder)`);
 }
 
-function captureIo(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: process.env, out: () => out, err: () => err };
-}
+const captureIo = (): CapturedIo => captureWith(process.env);
 
 interface Scores {
   psnr: number;

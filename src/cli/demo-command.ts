@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
 import { UprezError } from '../errors.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
@@ -16,6 +17,16 @@ export function demoPublishArgs(o: { url: string; seconds: number; width: number
     '-c:a', 'aac', '-b:a', '128k',
     '-f', 'flv', o.url,
   ];
+}
+
+/**
+ * defaultDemoSize is the clip size `uprez demo` publishes without --size: 640x360 where the server
+ * likely has cores to spare, 480x270 on 2 cores or fewer, where a 640x360 30 fps stream left the
+ * model no CPU beside the x264 ladder (0.2 % AI frames against 93 % at 480x270, measured on the
+ * 2-core dev machine), and a demo that shows no AI frames shows nothing.
+ */
+export function defaultDemoSize(cores: number): { width: number; height: number } {
+  return cores <= 2 ? { width: 480, height: 270 } : { width: 640, height: 360 };
 }
 
 const SPEC = {
@@ -42,7 +53,8 @@ function num(v: unknown, name: string, def: number, min: number, max: number): n
 export const runDemoCommand: Command = async (argv, io) => {
   const { values } = parseFlags(argv, SPEC);
   if (values['help']) {
-    io.stdout.write('Usage: uprez demo [--host 127.0.0.1] [--rtmp-port 1935] [--http-port 8000] [--key demo] [--seconds 60] [--size 640x360]\n');
+    io.stdout.write('Usage: uprez demo [--host 127.0.0.1] [--rtmp-port 1935] [--http-port 8000] [--key demo] [--seconds 60] [--size WxH]\n' +
+      '  --size  the clip size (default 640x360; 480x270 on a machine with 2 cores or fewer, so the model keeps up there)\n');
     return 0;
   }
   const env = io.env;
@@ -53,11 +65,14 @@ export const runDemoCommand: Command = async (argv, io) => {
   const key = String(values['key'] ?? 'demo');
   if (!isValidStreamKey(key)) throw new UprezError('CLI_BAD_FLAG', '--key must match [A-Za-z0-9_-]{1,64}', 'cli');
   const seconds = num(values['seconds'], 'seconds', 60, 1, 86_400);
-  const size = String(values['size'] ?? '640x360');
+  const cores = availableParallelism();
+  const fallback = defaultDemoSize(cores);
+  const size = String(values['size'] ?? `${fallback.width}x${fallback.height}`);
   const m = /^(\d{2,4})x(\d{2,4})$/.exec(size);
   if (!m) throw new UprezError('CLI_BAD_FLAG', '--size must look like 640x360', 'cli');
   const width = Number(m[1]);
   const height = Number(m[2]);
+  if (width % 2 || height % 2) throw new UprezError('CLI_BAD_FLAG', '--size must be even in both dimensions (yuv420p)', 'cli');
 
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`;
   try {
@@ -69,7 +84,8 @@ export const runDemoCommand: Command = async (argv, io) => {
   }
   const { ffmpeg } = resolveFfmpegBinaries(env);
   const url = `rtmp://${host}:${rtmpPort}/live/${key}`;
-  io.stdout.write(`Publishing a ${seconds}s ${width}x${height} test clip with audio to ${url}\n`);
+  const why = values['size'] === undefined && fallback.width < 640 ? ` (this machine has ${cores} cores; --size 640x360 for a larger one)` : '';
+  io.stdout.write(`Publishing a ${seconds}s ${width}x${height} test clip with audio to ${url}${why}\n`);
   io.stdout.write(`Watch it: ${base}/player?stream=${key}\n`);
   const child = spawn(ffmpeg, demoPublishArgs({ url, seconds, width, height, fps: 30 }), { stdio: ['ignore', 'inherit', 'inherit'] });
   const forward = (): void => void child.kill('SIGINT');

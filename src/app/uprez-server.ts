@@ -133,6 +133,7 @@ export class UprezServer {
         reconnectWindowMs: cfg.reconnectWindowSeconds * 1000,
         hysteresis: cfg.hysteresis,
         videoEncoder: cfg.encoder,
+        x264Preset: cfg.x264Preset,
         pushTargets,
       },
       { binaries, runner: this.runner, metrics, log: this.log },

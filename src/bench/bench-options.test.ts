@@ -13,6 +13,7 @@ describe('uprez bench options', () => {
       liveSeconds: 60,
       workers: 2,
       hysteresis: true,
+      x264Preset: 'veryfast',
       help: false,
     });
   });
@@ -25,9 +26,9 @@ describe('uprez bench options', () => {
     expect(o.provider).toBe('cuda');
   });
 
-  test('live runs can use other server settings: --workers, --hysteresis', () => {
-    const o = parseBenchOptions(['--workers', '2', '--hysteresis', 'off']);
-    expect([o.workers, o.hysteresis]).toEqual([2, false]);
+  test('live runs can use other server settings: --workers, --hysteresis, --x264-preset', () => {
+    const o = parseBenchOptions(['--workers', '2', '--hysteresis', 'off', '--x264-preset', 'ultrafast']);
+    expect([o.workers, o.hysteresis, o.x264Preset]).toEqual([2, false, 'ultrafast']);
   });
 
   test.each([
@@ -38,6 +39,7 @@ describe('uprez bench options', () => {
     [['--live-seconds', '2'], /--live-seconds/],
     [['--workers', '0'], /--workers/],
     [['--hysteresis', 'maybe'], /--hysteresis/],
+    [['--x264-preset', 'placebo'], /--x264-preset must be one of/],
     [['--out', 'x.md', '--no-write'], /exclude/],
     [['extra'], /unexpected argument/],
     [['--bogus'], /bogus/],

@@ -2,6 +2,7 @@
 import { UprezError } from '../errors.js';
 import { parseFlags } from '../cli/parse-flags.js';
 import { SERVE_DEFAULTS } from '../config/serve-config.js';
+import { X264_PRESETS, type X264Preset } from '../encode/video-codec.js';
 import { BENCH_IDS, type BenchId } from './bench-section.js';
 
 /** BenchOptions are the parsed `uprez bench` flags. */
@@ -21,6 +22,8 @@ export interface BenchOptions {
   readonly workers: number;
   /** Live runs: the server's --hysteresis (default on, as the server). */
   readonly hysteresis: boolean;
+  /** Live runs: the server's --x264-preset (default: the server's). */
+  readonly x264Preset: X264Preset;
   readonly help: boolean;
 }
 
@@ -35,12 +38,13 @@ const SPEC = {
   'live-seconds': { type: 'string' },
   workers: { type: 'string' },
   hysteresis: { type: 'string' },
+  'x264-preset': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
 /** BENCH_USAGE is the help text. */
 export const BENCH_USAGE = [
-  'Usage: uprez bench [--only LIST] [--quick] [--out BENCHMARKS.md | --no-write] [--model NAME|PATH] [--provider auto|cpu|cuda] [--threads N] [--live-seconds S] [--workers N] [--hysteresis on|off]',
+  'Usage: uprez bench [--only LIST] [--quick] [--out BENCHMARKS.md | --no-write] [--model NAME|PATH] [--provider auto|cpu|cuda] [--threads N] [--live-seconds S] [--workers N] [--hysteresis on|off] [--x264-preset P]',
   '',
   `  --only LIST       comma-separated subset of: ${BENCH_IDS.join(', ')} (default: all)`,
   '  --quick           fewer frames and repeats, 15 s live runs (a smoke run, not figures to publish)',
@@ -51,6 +55,7 @@ export const BENCH_USAGE = [
   '  --live-seconds S  length of each live publish (default 60)',
   `  --workers N       live runs: the server's --inference-workers (default ${SERVE_DEFAULTS.inferenceWorkers}, as the server)`,
   '  --hysteresis on|off  live runs: the server\'s --hysteresis (default on, as the server)',
+  `  --x264-preset P   live runs: the server's --x264-preset (default ${SERVE_DEFAULTS.x264Preset}, as the server)`,
   '',
 ].join('\n');
 
@@ -81,6 +86,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const quick = values['quick'] === true;
   const hysteresis = values['hysteresis'] ?? 'on';
   if (hysteresis !== 'on' && hysteresis !== 'off') throw bad('--hysteresis must be on or off');
+  const preset = X264_PRESETS.find((p) => p === (values['x264-preset'] ?? SERVE_DEFAULTS.x264Preset));
+  if (preset === undefined) throw bad(`--x264-preset must be one of ${X264_PRESETS.join(', ')}`);
   if (values['no-write'] === true && values['out'] !== undefined) throw bad('--out and --no-write exclude each other');
   return {
     only,
@@ -92,6 +99,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     liveSeconds: int('live-seconds', quick ? 15 : 60, 5, 3_600),
     workers: int('workers', SERVE_DEFAULTS.inferenceWorkers, 1, 64),
     hysteresis: hysteresis === 'on',
+    x264Preset: preset,
     help: values['help'] === true,
   };
 }

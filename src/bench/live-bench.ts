@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SERVE_DEFAULTS } from '../config/serve-config.js';
+import type { X264Preset } from '../encode/video-codec.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamSnapshot } from '../stream/stream-snapshot.js';
 import { upscaleFrameBicubic, upscaledGeometry } from '../upscale/bicubic.js';
@@ -28,6 +29,8 @@ export interface LiveBenchOptions {
   readonly workers?: number;
   /** The server's --hysteresis (default on). */
   readonly hysteresis?: boolean;
+  /** The server's --x264-preset (default: the server's). */
+  readonly x264Preset?: X264Preset;
   readonly log: Logger;
 }
 
@@ -55,6 +58,7 @@ async function onePublish(o: LiveBenchOptions, clip: string, w: number, h: numbe
     '--latency-budget-ms', String(BUDGET_MS),
     '--inference-workers', String(o.workers ?? SERVE_DEFAULTS.inferenceWorkers),
     '--hysteresis', o.hysteresis === false ? 'off' : 'on',
+    '--x264-preset', o.x264Preset ?? SERVE_DEFAULTS.x264Preset,
     '--log-level', 'warn',
   ];
   const srv = await startLiveServer(flags, o.log);
@@ -132,8 +136,10 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<BenchSection> {
     await rm(dir, { recursive: true, force: true });
   }
   const workers = o.workers ?? SERVE_DEFAULTS.inferenceWorkers;
+  const preset = o.x264Preset ?? SERVE_DEFAULTS.x264Preset;
+  const defaults = workers === SERVE_DEFAULTS.inferenceWorkers && o.hysteresis !== false && preset === SERVE_DEFAULTS.x264Preset;
   notes.unshift(
-    `Real server in-process (RTMP in, x264 HLS ladder out), ffmpeg -re publishing a pre-encoded ${o.seconds} s 30 fps testsrc2 clip with audio; settings: latency budget ${BUDGET_MS} ms, ${workers} inference worker(s) x 1 intra-op thread, 4 in flight, hysteresis ${o.hysteresis === false ? 'off' : 'on'}${workers === SERVE_DEFAULTS.inferenceWorkers && o.hysteresis !== false ? ' (the server defaults)' : ''}, provider ${provider ?? 'none (no model)'}.`,
+    `Real server in-process (RTMP in, x264 HLS ladder out), ffmpeg -re publishing a pre-encoded ${o.seconds} s 30 fps testsrc2 clip with audio; settings: latency budget ${BUDGET_MS} ms, ${workers} inference worker(s) x 1 intra-op thread, 4 in flight, hysteresis ${o.hysteresis === false ? 'off' : 'on'}, x264 preset ${preset}${defaults ? ' (the server defaults)' : ''}, provider ${provider ?? 'none (no model)'}.`,
     'Flicker: the top HLS rendition decoded after the run; mean |Y(t) - Y(t-1)| over every 3rd pixel, beside the same clip through the same server with --model none. The test pattern moves, so most of both figures is motion; the ratio is what switching paths adds.',
     'p99 stage latency is from /api/streams (decoder-out to encoder-in over the last 1024 frames); the fallback figure is the slowest of 20 whole-frame bicubic runs at that size.',
   );

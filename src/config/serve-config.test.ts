@@ -34,6 +34,7 @@ describe('parseServeConfig', () => {
     [[], { UPREZ_SCALE: '3' }, /UPREZ_SCALE must be one of 2, 4/],
     [['--provider', 'tpu'], {}, /--provider must be one of auto, cpu, cuda/],
     [[], { UPREZ_ENCODER: 'h264_nvenc' }, /UPREZ_ENCODER must be one of x264, nvenc/],
+    [['--x264-preset', 'placebo'], {}, /--x264-preset must be one of ultrafast, superfast, veryfast, faster, fast, medium/],
     [['--latency-budget-ms', '0'], {}, /--latency-budget-ms must be from 1/],
     [['--rtmp-port', '9000', '--http-port', '9000'], {}, /must differ/],
     [['--bogus', '1'], {}, /unknown option "--bogus"/],
@@ -51,6 +52,12 @@ describe('parseServeConfig', () => {
     expect(parseServeConfig([], { UPREZ_ENCODER: 'nvenc' }).encoder).toBe('nvenc');
     expect(parseServeConfig(['--encoder', 'x264'], { UPREZ_ENCODER: 'nvenc' }).encoder).toBe('x264');
     expectTypeOf(parseServeConfig([], {}).encoder).toEqualTypeOf<'x264' | 'nvenc'>();
+  });
+
+  test('x264 preset: veryfast by default, any of the listed ones from the variable or the flag', () => {
+    expect(parseServeConfig([], {}).x264Preset).toBe('veryfast');
+    expect(parseServeConfig([], { UPREZ_X264_PRESET: 'ultrafast' }).x264Preset).toBe('ultrafast');
+    expect(parseServeConfig(['--x264-preset', 'superfast'], { UPREZ_X264_PRESET: 'ultrafast' }).x264Preset).toBe('superfast');
   });
 
   test('stream fault and path options: retention window, reconnect window, model errors, hysteresis', () => {

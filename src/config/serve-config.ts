@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UprezError } from '../errors.js';
-import { VIDEO_ENCODERS, type VideoEncoder } from '../encode/video-codec.js';
+import { VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, type X264Preset } from '../encode/video-codec.js';
 import type { LogLevel } from '../log/logger.js';
 
 /** Which onnxruntime execution provider to use. */
@@ -31,6 +31,8 @@ export interface ServeConfig {
   readonly reconnectWindowSeconds: number;
   /** H.264 encoder for the HLS ladder: x264 (CPU) or nvenc (NVIDIA GPU). */
   readonly encoder: VideoEncoder;
+  /** x264's speed preset for the live ladder (with --encoder x264). */
+  readonly x264Preset: X264Preset;
   readonly logLevel: LogLevel;
   /** Stream keys allowed to publish; empty = any valid key (unless publishSecret is set). */
   readonly publishKeys: readonly string[];
@@ -118,6 +120,7 @@ export const SERVE_FIELDS = [
   { key: 'hlsListSize', flag: '--hls-list-size', env: 'UPREZ_HLS_LIST_SIZE', help: 'segments per live playlist; older segments are deleted from disk (retention window)', parse: intIn(3, 100_000) },
   { key: 'reconnectWindowSeconds', flag: '--reconnect-window-s', env: 'UPREZ_RECONNECT_WINDOW_S', help: 'a publisher that drops may come back this long and continue the same playlists (0: end at once)', parse: intIn(0, 3_600) },
   { key: 'encoder', flag: '--encoder', env: 'UPREZ_ENCODER', help: 'H.264 encoder: x264 (CPU) or nvenc (NVIDIA GPU with NVENC)', parse: oneOf(VIDEO_ENCODERS) },
+  { key: 'x264Preset', flag: '--x264-preset', env: 'UPREZ_X264_PRESET', help: 'x264 speed preset for the live ladder: faster ones keep up with larger frames on fewer cores, at more bits for the same picture', parse: oneOf(X264_PRESETS) },
   { key: 'publishKeys', flag: '--publish-keys', env: 'UPREZ_PUBLISH_KEYS', help: 'comma-separated stream keys allowed to publish (default: any valid key)', parse: (raw: string, where: string) => {
     const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
     const bad = keys.find((k) => !/^[A-Za-z0-9_-]{1,64}$/.test(k));
@@ -155,6 +158,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   hlsListSize: 6,
   reconnectWindowSeconds: 30,
   encoder: 'x264',
+  x264Preset: 'veryfast',
   logLevel: 'info',
   publishKeys: Object.freeze([]),
   publishSecret: '',

@@ -4,7 +4,7 @@ import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import { frameSegmentHlsTime, frameSegmentKeyframeArgs } from './frame-segments.js';
 import type { Rung } from './ladder.js';
 import { pushOutputArgs, type PushOutput } from './push-output.js';
-import { videoCodecArgs, type VideoEncoder } from './video-codec.js';
+import { videoCodecArgs, type VideoEncoder, type X264Preset } from './video-codec.js';
 
 /** File layout of the encoder's output directory. */
 export const HLS_LAYOUT = {
@@ -37,6 +37,8 @@ export interface EncoderArgsOptions {
   startNumber?: number;
   /** H.264 encoder (see video-codec.ts). Default 'x264'. */
   videoEncoder?: VideoEncoder;
+  /** x264's speed preset when videoEncoder is x264. Default 'veryfast'. */
+  x264Preset?: X264Preset;
   /**
    * Live only: continue the playlists already in outDir (ffmpeg's append_list: numbering goes on
    * and the first new segment carries #EXT-X-DISCONTINUITY) instead of starting them over.
@@ -112,7 +114,7 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
   o.rungs.forEach((_, i) => args.push('-map', graph ? `[v${i}]` : '0:v'));
   if (o.hasAudio) o.rungs.forEach(() => args.push('-map', '1:a'));
   args.push(
-    ...videoCodecArgs(o.videoEncoder ?? 'x264'),
+    ...videoCodecArgs(o.videoEncoder ?? 'x264', o.x264Preset),
     '-profile:v', 'high', '-pix_fmt', 'yuv420p',
     '-flags', '+cgop', '-bf', '0', '-sc_threshold', '0',
     ...(o.segmentFrames ? frameSegmentKeyframeArgs(o.segmentFrames) : ['-g', String(gop), '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`]),

@@ -13,7 +13,7 @@ import { frameGeometry } from '../upscale/frame.js';
 import { ENCODER_AUDIO_FD, HLS_LAYOUT, buildEncoderArgs } from './encoder-args.js';
 import { buildLadder, type Rung } from './ladder.js';
 import type { PushOutput } from './push-output.js';
-import type { VideoEncoder } from './video-codec.js';
+import type { VideoEncoder, X264Preset } from './video-codec.js';
 import { SegmentWatcher } from './segment-watcher.js';
 import { Y4M_FRAME_MARKER, y4mStreamHeader } from './y4m-header.js';
 
@@ -56,6 +56,8 @@ export interface EncoderOptions {
   extraRungHeights?: readonly number[];
   /** H.264 encoder: x264 (default) or nvenc. */
   videoEncoder?: VideoEncoder;
+  /** x264's speed preset (default veryfast). */
+  x264Preset?: X264Preset;
 }
 
 /** EncoderEvents are what an Encoder emits. */
@@ -140,6 +142,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
       audioQueue: AUDIO_QUEUE_PACKETS,
       startNumber: opts.startNumber,
       videoEncoder: opts.videoEncoder,
+      x264Preset: opts.x264Preset,
       append: opts.append,
       listSize: opts.listSize,
       segmentFrames: opts.segmentFrames,

@@ -1,14 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { buildEncoderArgs } from './encoder-args.js';
 import { buildLadder } from './ladder.js';
-import { VIDEO_ENCODERS, videoCodecArgs, type VideoEncoder } from './video-codec.js';
+import { VIDEO_ENCODERS, videoCodecArgs, type VideoEncoder, type X264Preset } from './video-codec.js';
 
 function after(args: readonly string[], flag: string): string | undefined {
   const i = args.indexOf(flag);
   return i === -1 ? undefined : args[i + 1];
 }
 
-function encoderArgs(videoEncoder?: VideoEncoder): string[] {
+function encoderArgs(videoEncoder?: VideoEncoder, x264Preset?: X264Preset): string[] {
   const source = { width: 640, height: 360, fpsNum: 30, fpsDen: 1 };
   return buildEncoderArgs({
     outDir: '/data/hls/key',
@@ -20,6 +20,7 @@ function encoderArgs(videoEncoder?: VideoEncoder): string[] {
     videoQueue: 64,
     audioQueue: 1024,
     ...(videoEncoder === undefined ? {} : { videoEncoder }),
+    ...(x264Preset === undefined ? {} : { x264Preset }),
   });
 }
 
@@ -32,6 +33,13 @@ describe('videoCodecArgs', () => {
     expect(args.slice(0, 2)).toEqual(['-c:v', codec]);
     expect(after(args, '-preset')).toBe(preset);
     expect(after(args, '-tune')).toBe(tune);
+  });
+
+  test('x264 takes the preset asked for; nvenc has its own', () => {
+    expect(after(videoCodecArgs('x264', 'ultrafast'), '-preset')).toBe('ultrafast');
+    expect(after(videoCodecArgs('nvenc', 'ultrafast'), '-preset')).toBe('p4');
+    expect(after(encoderArgs('x264', 'superfast'), '-preset')).toBe('superfast');
+    expect(after(encoderArgs(), '-preset')).toBe('veryfast');
   });
 
   test('nvenc: constant bitrate, no lookahead, IDR at forced keyframes, no scene-cut keyframes', () => {

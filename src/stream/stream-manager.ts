@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { errorMessage } from '../errors.js';
 import path from 'node:path';
-import type { VideoEncoder } from '../encode/video-codec.js';
+import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
 import type { PushTargetLookup } from '../restream/push-targets.js';
 import type { IngestListener, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
@@ -37,6 +37,8 @@ export interface StreamManagerOptions {
   readonly segmentSeconds: number;
   /** H.264 encoder for every stream's ladder. Default x264. */
   readonly videoEncoder?: VideoEncoder;
+  /** x264's speed preset for every stream's ladder (default veryfast). */
+  readonly x264Preset?: X264Preset;
   /** Restream destinations by key: a publish of such a key also pushes its top rung there. */
   readonly pushTargets?: PushTargetLookup;
   /** Live playlist window, in segments (default 6). */
@@ -170,6 +172,7 @@ export class StreamManager implements StreamDirectory {
         listSize: this.opts.listSize,
         hysteresis: this.opts.hysteresis,
         videoEncoder: this.opts.videoEncoder,
+        x264Preset: this.opts.x264Preset,
         push: this.opts.pushTargets?.get(e.key),
       },
       this.deps,

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Decoder, type VideoInfo } from '../decode/decoder.js';
 import { Encoder } from '../encode/encoder.js';
 import type { PushOutput } from '../encode/push-output.js';
-import type { VideoEncoder } from '../encode/video-codec.js';
+import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
@@ -31,6 +31,8 @@ export interface PipelineOptions {
   readonly segmentSeconds: number;
   /** H.264 encoder for the ladder. Default x264. */
   readonly videoEncoder?: VideoEncoder;
+  /** x264's speed preset (default veryfast). */
+  readonly x264Preset?: X264Preset;
   /** Also push the top rung (with audio) to this RTMP(S) server (a restream job's `to`). */
   readonly push?: PushOutput;
   /** Path hysteresis in the upscale stage (default on; see path-hysteresis.ts). */
@@ -301,6 +303,7 @@ export class StreamPipeline {
       segmentSeconds: this.opts.segmentSeconds,
       listSize: this.opts.listSize,
       videoEncoder: this.opts.videoEncoder,
+      x264Preset: this.opts.x264Preset,
       push: this.opts.push,
       append: !first,
       log: this.log,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UprezError } from '../errors.js';
-import { VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, type X264Preset } from '../encode/video-codec.js';
+import { DEFAULT_X264_PRESET, VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, type X264Preset } from '../encode/video-codec.js';
 import type { LogLevel } from '../log/logger.js';
 
 /** Which onnxruntime execution provider to use. */
@@ -158,7 +158,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   hlsListSize: 6,
   reconnectWindowSeconds: 30,
   encoder: 'x264',
-  x264Preset: 'veryfast',
+  x264Preset: DEFAULT_X264_PRESET,
   logLevel: 'info',
   publishKeys: Object.freeze([]),
   publishSecret: '',

@@ -14,6 +14,9 @@ export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fa
 /** X264Preset names one of X264_PRESETS. */
 export type X264Preset = (typeof X264_PRESETS)[number];
 
+/** DEFAULT_X264_PRESET is what every ladder uses unless configured (serve's --x264-preset default too). */
+export const DEFAULT_X264_PRESET: X264Preset = 'veryfast';
+
 /**
  * videoCodecArgs selects the H.264 encoder and its low-latency settings (x264 at `x264Preset`). Both encode without
  * lookahead, so a frame leaves as soon as it is in; NVENC is also told to make forced keyframes
@@ -21,7 +24,7 @@ export type X264Preset = (typeof X264_PRESETS)[number];
  * The settings both share (profile, no B-frames, GOP, forced keyframes, per-rung bitrate, VBV and
  * level) are added by buildEncoderArgs.
  */
-export function videoCodecArgs(encoder: VideoEncoder, x264Preset: X264Preset = 'veryfast'): string[] {
+export function videoCodecArgs(encoder: VideoEncoder, x264Preset: X264Preset = DEFAULT_X264_PRESET): string[] {
   switch (encoder) {
     case 'x264':
       return ['-c:v', 'libx264', '-preset', x264Preset, '-tune', 'zerolatency'];

@@ -34,15 +34,19 @@ def main():
         assert digest == card['sha256'], f'{name}: the .onnx no longer matches its card; re-export it instead'
         load_before = os.getloadavg()[0]
         ref_dir = os.path.join(HERE, 'runs', 'check', name)
+        tmp = None
         if not os.path.exists(os.path.join(ref_dir, 'manifest.json')):
             # No PyTorch reference here (export.py ran on another checkout): the sha256 above says this is
             # the file that export.py checked, so only the timing is taken.
             print(f'{name}: no reference outputs in {ref_dir}; timing only (the sha256 matches the checked export)')
-            ref_dir = tempfile.mkdtemp(prefix='uprez-retime-')
+            tmp = tempfile.TemporaryDirectory(prefix='uprez-retime-')
+            ref_dir = tmp.name
             with open(os.path.join(ref_dir, 'manifest.json'), 'w') as fh:
                 fh.write('[]')
         res = subprocess.run(['node', os.path.join(HERE, 'check-onnx.mjs'), onnx_path, ref_dir,
                               str(args.runs)], stdout=subprocess.PIPE, cwd=os.path.dirname(MODELS))
+        if tmp:
+            tmp.cleanup()
         check = json.loads(res.stdout)
         assert res.returncode == 0 and check['maxAbsDiff'] <= 1, f'{name}: onnxruntime-node differs from PyTorch'
         load = max(load_before, os.getloadavg()[0])

@@ -2,7 +2,7 @@
 // browser to the same size, kept on the same frame. Shown as a split (a divider over one frame
 // area) or side by side; "Freeze" pauses both on one frame, and zoom magnifies the same region
 // of both. The AI video leads; the source video follows by segment number (stream-sync.js).
-import { edgeAlignedTarget, followerTarget, pickCompareRungs, syncAction } from './stream-sync.js';
+import { edgeAlignedTarget, followerTarget, isInSync, pickCompareRungs, syncAction } from './stream-sync.js';
 import { size } from './util.js';
 
 const SYNC_INTERVAL_MS = 100;
@@ -229,7 +229,7 @@ export class CompareView {
     const action = syncAction(drift);
     if (action.seek) this.source.currentTime = target;
     this.source.playbackRate = action.rate;
-    this.root.dataset.synced = String(Math.abs(drift) < 0.1);
+    this.root.dataset.synced = String(!action.seek && isInSync(drift, this.source.seeking));
     if (!this.ai.paused && this.root.dataset.synced === 'true') this.hooks.onStatus('Comparing (in sync)', 'ok');
   }
 

@@ -18,6 +18,12 @@ export const SEEK_THRESHOLD_S = 0.3;
 export const DEADBAND_S = 0.02;
 /** The playback rate stays within 1 ± this while catching up, so the nudge is not seen. */
 export const MAX_RATE_NUDGE = 0.1;
+/**
+ * The view reports "in sync" below this drift (about a frame at 25 fps), not at the 0.1 s it
+ * promises: currentTime and the frame on screen can each be a frame apart, so a drift just under
+ * 0.1 s can show frames 3 apart (120 ms at 25 fps).
+ */
+export const IN_SYNC_S = 0.05;
 
 /**
  * positionAt finds the segment that contains time `t` and how far into it `t` is. Every rendition
@@ -87,6 +93,17 @@ export function syncAction(drift) {
   if (Math.abs(drift) <= DEADBAND_S) return { seek: false, rate: 1 };
   const nudge = Math.max(-MAX_RATE_NUDGE, Math.min(MAX_RATE_NUDGE, drift * 2));
   return { seek: false, rate: Math.round((1 - nudge) * 1000) / 1000 };
+}
+
+/**
+ * isInSync says whether the follower counts as showing the leader's frame: a small drift, and no
+ * seek in flight (during a seek currentTime already holds the target while the old frame shows).
+ * @param {number} drift follower time minus its target, seconds
+ * @param {boolean} seeking
+ * @returns {boolean}
+ */
+export function isInSync(drift, seeking) {
+  return !seeking && Number.isFinite(drift) && Math.abs(drift) < IN_SYNC_S;
 }
 
 /**

@@ -5,7 +5,9 @@ import {
   DEADBAND_S,
   edgeAlignedTarget,
   followerTarget,
+  IN_SYNC_S,
   isAtLiveEdge,
+  isInSync,
   liveLatency,
   MAX_RATE_NUDGE,
   pickCompareRungs,
@@ -56,6 +58,18 @@ describe('syncAction', () => {
     [-5, { seek: true, rate: 1 }],
     [Number.NaN, { seek: false, rate: 1 }],
   ])('drift %s s -> %j', (drift, action) => expect(syncAction(drift)).toEqual(action));
+});
+
+describe('isInSync', () => {
+  test('a drift under about a frame with no seek in flight counts; 0.09 s does not (it can show frames 3 apart)', () => {
+    expect(isInSync(0, false)).toBe(true);
+    expect(isInSync(-0.04, false)).toBe(true);
+    expect(isInSync(IN_SYNC_S, false)).toBe(false);
+    expect(isInSync(0.09, false)).toBe(false);
+    expect(isInSync(-0.09, false)).toBe(false);
+    expect(isInSync(0, true)).toBe(false); // seeking: currentTime is the target, the old frame still shows
+    expect(isInSync(Number.NaN, false)).toBe(false);
+  });
 });
 
 describe('live edge', () => {

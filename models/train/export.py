@@ -82,6 +82,8 @@ def main():
     ap.add_argument('--name', required=True)
     ap.add_argument('--default', action='store_true', help='the model files and images use by default at its scale')
     ap.add_argument('--live-default', action='store_true', help='the model uprez serve (live) uses by default at its scale')
+    ap.add_argument('--live-fallback', action='store_true',
+                    help="the live model ladder's lower rung: streams step down to it before bicubic when their model cannot keep up")
     ap.add_argument('--description', default='')
     ap.add_argument('--training-note', default='', help='how the run went, where it differs from its command')
     ap.add_argument('--threads', type=int, default=1)
@@ -182,6 +184,7 @@ def main():
         output=dict(name='y_sr', dtype='uint8', shape=[1, 1, f'{scale}H', f'{scale}W']),
         default=bool(args.default),
         liveDefault=bool(args.live_default),
+        **(dict(liveFallback=True) if args.live_fallback else {}),
         description=args.description,
         architecture=dict(summary=net.describe(), activation='ReLU', residual='fixed bicubic skip inside the graph',
                           upsampler='pixel shuffle (ONNX DepthToSpace CRD)', onnxOpset=OPSET, onnxOps=ops,

@@ -12,6 +12,12 @@ import torch.nn.functional as F
 # name -> (channels, first kernel, middle 3x3 layers, MAC budget per LR pixel)
 ARCHS = {
     'fast': dict(channels=16, first_k=5, n_mid=2, budget=6000),
+    # The live ladder's lowest model rung: what a CPU that cannot keep 'fast' up with 30 fps (x264
+    # encoding beside it) still runs on every frame; about 2.5x faster than 'fast' in onnxruntime.
+    # Its convolutions pad by edge replication, not zeros: with zero padding a net this small cannot
+    # learn the frame border away, and a flat frame came back up to 6 grey levels off along the edges
+    # (tried); replicated edges make a flat frame flat for every layer, borders included.
+    'tiny': dict(channels=8, first_k=5, n_mid=1, budget=1500, he_init=True, pad='replicate'),
     'default': dict(channels=28, first_k=5, n_mid=3, budget=25000),
     # The same budget spent on depth: 7 conv layers instead of 5 (receptive field 17 LR px, not 13).
     # He initialisation: with torch's default init the signal shrinks through 7 layers and the body
@@ -46,13 +52,14 @@ def bicubic_phase_kernel(scale, radius=2):
 
 
 class SRNet(nn.Module):
-    def __init__(self, scale, channels, first_k, n_mid):
+    def __init__(self, scale, channels, first_k, n_mid, pad='zeros'):
         super().__init__()
         self.scale = scale
-        layers = [nn.Conv2d(1, channels, first_k, padding=first_k // 2), nn.ReLU(inplace=True)]
+        self.pad = pad
+        layers = [nn.Conv2d(1, channels, first_k, padding=first_k // 2, padding_mode=pad), nn.ReLU(inplace=True)]
         for _ in range(n_mid):
-            layers += [nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(inplace=True)]
-        layers += [nn.Conv2d(channels, scale * scale, 3, padding=1)]
+            layers += [nn.Conv2d(channels, channels, 3, padding=1, padding_mode=pad), nn.ReLU(inplace=True)]
+        layers += [nn.Conv2d(channels, scale * scale, 3, padding=1, padding_mode=pad)]
         self.body = nn.Sequential(*layers)
         nn.init.normal_(self.body[-1].weight, std=1e-3)  # start at plain bicubic
         nn.init.zeros_(self.body[-1].bias)
@@ -73,7 +80,8 @@ class SRNet(nn.Module):
         parts = [f'conv{c.kernel_size[0]}x{c.kernel_size[1]} {c.in_channels}->{c.out_channels}'
                  for c in self.body if isinstance(c, nn.Conv2d)]
         k = self.bicubic.shape[-1]
-        return (' + ReLU, '.join(parts) + f', + fixed bicubic skip (conv{k}x{k} 1->{self.scale ** 2}, Keys a=-0.5,'
+        padding = ' (edge-replicating padding)' if self.pad == 'replicate' else ''
+        return (' + ReLU, '.join(parts) + padding + f', + fixed bicubic skip (conv{k}x{k} 1->{self.scale ** 2}, Keys a=-0.5,'
                 f' edge padding), pixel shuffle x{self.scale}')
 
 
@@ -144,7 +152,7 @@ def build(arch, scale):
     if cfg.get('kind') == 'twoscale':
         net = TwoScaleSRNet(scale, cfg['channels'], cfg['half_channels'], cfg['n_mid'])
     else:
-        net = SRNet(scale, cfg['channels'], cfg['first_k'], cfg['n_mid'])
+        net = SRNet(scale, cfg['channels'], cfg['first_k'], cfg['n_mid'], cfg.get('pad', 'zeros'))
     if cfg.get('he_init'):
         he_init(net)
     budget = cfg['budget'] if scale == 2 else X4_BUDGET

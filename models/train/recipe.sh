@@ -1,12 +1,12 @@
 #!/bin/sh
 # One command per shipped model: trains every stage (each resumes from its checkpoint when rerun),
 # then exports models/NAME.onnx + models/NAME.json with the onnxruntime-node check.
-#   models/train/recipe.sh uprez-x2|uprez-x2-fast|uprez-x4|uprez-x2-live [--threads N]
+#   models/train/recipe.sh uprez-x2|uprez-x2-fast|uprez-x2-tiny|uprez-x4|uprez-x2-live [--threads N]
 # Stages run one after the other; a stage whose run folder already holds a finished checkpoint
 # returns at once, so a rerun after an interruption picks up where it stopped.
 set -eu
 cd "$(dirname "$0")/../.."
-name=${1:?usage: models/train/recipe.sh uprez-x2|uprez-x2-fast|uprez-x4|uprez-x2-live [--threads N]}
+name=${1:?usage: models/train/recipe.sh uprez-x2|uprez-x2-fast|uprez-x2-tiny|uprez-x4|uprez-x2-live [--threads N]}
 shift
 threads=1
 if [ "${1:-}" = --threads ]; then threads=${2:?--threads needs a number}; fi
@@ -19,6 +19,11 @@ uprez-x2-fast)
   train --arch fast --scale 2 --iters 40000 --out $runs/fast-x2
   $py models/train/export.py --ckpt $runs/fast-x2/ckpt.pt --name uprez-x2-fast --live-default \
     --description "Fast x2 luma upscaler for live CPU use: a quarter of uprez-x2's cost"
+  ;;
+uprez-x2-tiny)
+  train --arch tiny --scale 2 --iters 30000 --out $runs/tiny-x2
+  $py models/train/export.py --ckpt $runs/tiny-x2/ckpt.pt --name uprez-x2-tiny --live-fallback \
+    --description "Tiny x2 luma upscaler: the live model ladder's lower rung, for CPUs that cannot run uprez-x2-fast on every frame (about a fifth of its MACs)"
   ;;
 uprez-x2)
   train --arch deep --scale 2 --iters 30000 --out $runs/deep-x2
@@ -36,7 +41,7 @@ uprez-x2-live)
     --description "Compression-aware x2 for live streams: trained on LR that went through H.264 (CRF 18-34); a two-scale body whose receptive field (about 29 LR px) spans H.264's blocks"
   ;;
 *)
-  echo "unknown model $name (uprez-x2, uprez-x2-fast, uprez-x4, uprez-x2-live)" >&2
+  echo "unknown model $name (uprez-x2, uprez-x2-fast, uprez-x2-tiny, uprez-x4, uprez-x2-live)" >&2
   exit 2
   ;;
 esac

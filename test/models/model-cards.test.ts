@@ -37,6 +37,19 @@ describe('shipped models', () => {
     expect(Number(live?.['macsPerPixel'])).toBeLessThan(Number(quality?.['macsPerPixel']));
   });
 
+  test('at most one live fallback per scale: cheaper than the live default, never a default itself', () => {
+    for (const scale of new Set([...cards.values()].map((c) => c.scale))) {
+      const fallbacks = [...cards.values()].filter((c) => c.scale === scale && c['liveFallback'] === true);
+      expect(fallbacks.length, `x${scale}`).toBeLessThanOrEqual(1);
+      const live = [...cards.values()].find((c) => c.scale === scale && c['liveDefault'] === true);
+      for (const f of fallbacks) {
+        expect(f.default || f['liveDefault'] === true, f.name).toBe(false);
+        if (live) expect(Number(f['macsPerPixel']), f.name).toBeLessThan(Number(live['macsPerPixel']));
+      }
+    }
+    expect([...cards.values()].find((c) => c.scale === 2 && c['liveFallback'] === true)?.name).toBe('uprez-x2-tiny');
+  });
+
   test.each(names)('%s: card fields, size and sha256', (name) => {
     const card = cards.get(name) as Card;
     const onnxPath = path.join(modelsDir, `${name}.onnx`);

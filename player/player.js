@@ -4,7 +4,7 @@
 import Hls from '/player/vendor/hls.mjs';
 import { CompareView } from './compare.js';
 import { isAtLiveEdge, liveLatency } from './stream-sync.js';
-import { fallbackText, fetchJson, pct, size } from './util.js';
+import { fallbackText, fetchJson, ladderText, pct, size } from './util.js';
 
 const LIST_REFRESH_MS = 3000;
 const STATS_REFRESH_MS = 2000;
@@ -376,6 +376,9 @@ async function refreshStats() {
   $('stat-fallbacks').textContent = fallbackText(s.fallbacks) + (s.deadlineMisses ? ` · ${s.deadlineMisses.toLocaleString()} late` : '');
   $('stat-latency').textContent = `p50 ${Math.round(s.latencyMs.p50)} ms · p99 ${Math.round(s.latencyMs.p99)} ms (budget ${s.latencyBudgetMs} ms)`;
   $('stat-model').textContent = s.model ?? 'none (bicubic only)';
+  const ladder = ladderText(s);
+  $('stat-ladder').textContent = ladder ?? '';
+  /** @type {HTMLElement} */ ($('stat-ladder').parentElement).hidden = ladder === null;
   $('stat-provider').textContent = s.provider ? s.provider.toUpperCase() : '–';
   $('stat-output').textContent = `${size(s.input)} → ${size(s.output)} @ ${s.outputFps.toFixed(1)} fps · ${s.state}${s.error ? ` (${s.error})` : ''}`;
   ui.stats.hidden = !player.showStats;

@@ -90,6 +90,18 @@ export function fallbackText(fallbacks) {
 }
 
 /**
+ * ladderText says how much of the stream the model ladder's cheaper rung made ("uprez-x2-tiny ·
+ * 80% of frames"), or null when the stream has no fallback model.
+ * @param {{ fallbackModel?: string | null, frames: { out: number, byModel?: Record<string, number> } }} s
+ */
+export function ladderText(s) {
+  if (!s.fallbackModel) return null;
+  const n = s.frames.byModel?.[s.fallbackModel] ?? 0;
+  const share = s.frames.out > 0 ? Math.round((100 * n) / s.frames.out) : 0;
+  return `${s.fallbackModel} · ${share}% of frames`;
+}
+
+/**
  * uptimeSeconds is how long a stream has been (or was) up, from its snapshot.
  * @param {{ startedAt: number, endedAt: number | null }} s
  * @param {number} [now]

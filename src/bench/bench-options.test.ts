@@ -26,6 +26,12 @@ describe('uprez bench options', () => {
     expect(o.provider).toBe('cuda');
   });
 
+  test('live runs can name the fallback model or turn the ladder off', () => {
+    expect(parseBenchOptions([]).fallbackModel).toBeUndefined();
+    expect(parseBenchOptions(['--fallback-model', 'none']).fallbackModel).toBe('none');
+    expect(parseBenchOptions(['--fallback-model', 'uprez-x2-tiny']).fallbackModel).toBe('uprez-x2-tiny');
+  });
+
   test('live runs can use other server settings: --workers, --hysteresis, --x264-preset', () => {
     const o = parseBenchOptions(['--workers', '2', '--hysteresis', 'off', '--x264-preset', 'ultrafast']);
     expect([o.workers, o.hysteresis, o.x264Preset]).toEqual([2, false, 'ultrafast']);

@@ -13,6 +13,8 @@ export interface BenchOptions {
   readonly out: string | null;
   /** Model name or path; undefined: the default for x2. */
   readonly model: string | undefined;
+  /** Live runs: the server's --fallback-model (NAME, path or 'none'); undefined: the server's default. */
+  readonly fallbackModel: string | undefined;
   readonly provider: 'auto' | 'cpu' | 'cuda';
   /** onnxruntime intra-op threads for the overhead benchmark. */
   readonly threads: number;
@@ -33,6 +35,7 @@ const SPEC = {
   out: { type: 'string' },
   'no-write': { type: 'boolean' },
   model: { type: 'string' },
+  'fallback-model': { type: 'string' },
   provider: { type: 'string' },
   threads: { type: 'string' },
   'live-seconds': { type: 'string' },
@@ -44,12 +47,13 @@ const SPEC = {
 
 /** BENCH_USAGE is the help text. */
 export const BENCH_USAGE = [
-  'Usage: uprez bench [--only LIST] [--quick] [--out BENCHMARKS.md | --no-write] [--model NAME|PATH] [--provider auto|cpu|cuda] [--threads N] [--live-seconds S] [--workers N] [--hysteresis on|off] [--x264-preset P]',
+  'Usage: uprez bench [--only LIST] [--quick] [--out BENCHMARKS.md | --no-write] [--model NAME|PATH] [--fallback-model NAME|none] [--provider auto|cpu|cuda] [--threads N] [--live-seconds S] [--workers N] [--hysteresis on|off] [--x264-preset P]',
   '',
   `  --only LIST       comma-separated subset of: ${BENCH_IDS.join(', ')} (default: all)`,
   '  --quick           fewer frames and repeats, 15 s live runs (a smoke run, not figures to publish)',
   '  --out FILE        report file whose sections are replaced by this run (default BENCHMARKS.md)',
   '  --no-write        print the tables only',
+  "  --fallback-model M  live runs: the server's --fallback-model (default: the card marked liveFallback)",
   '  --provider P      onnxruntime execution provider (default auto: CUDA when available)',
   '  --threads N       intra-op threads for the overhead benchmark (default 1, as the server)',
   '  --live-seconds S  length of each live publish (default 60)',
@@ -94,6 +98,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     quick,
     out: values['no-write'] === true ? null : typeof values['out'] === 'string' ? values['out'] : 'BENCHMARKS.md',
     model: typeof values['model'] === 'string' ? values['model'] : undefined,
+    fallbackModel: typeof values['fallback-model'] === 'string' ? values['fallback-model'] : undefined,
     provider,
     threads: int('threads', 1, 1, 64),
     liveSeconds: int('live-seconds', quick ? 15 : 60, 5, 3_600),

@@ -1,6 +1,8 @@
 /**
  * Live: a 30 fps publish through the real server in this process (RTMP in, HLS out), once with
- * the model and once with `--model none` (all-bicubic) for the flicker reference. Reads
+ * the model and once with `--model none` (all-bicubic) for the flicker reference, and, when the
+ * server runs a model ladder, once more with `--fallback-model none` (the model alone) so the
+ * ladder's gain in AI frames is measured side by side. Reads
  * /api/streams while it runs and /metrics at the end; decodes the top HLS rendition of both runs
  * to measure flicker (mean absolute frame-to-frame luma difference).
  */
@@ -23,6 +25,8 @@ export interface LiveBenchOptions {
   readonly ffmpeg: string;
   /** --model value for the server; undefined: the default model. */
   readonly model: string | undefined;
+  /** --fallback-model value for the server; undefined: the server's default. */
+  readonly fallbackModel?: string | undefined;
   readonly provider: 'auto' | 'cpu' | 'cuda';
   readonly seconds: number;
   /** The server's --inference-workers (default: the server's). */
@@ -51,9 +55,10 @@ interface RunResult {
   readonly provider: 'cpu' | 'cuda' | null;
 }
 
-async function onePublish(o: LiveBenchOptions, clip: string, w: number, h: number, model: string | undefined, key: string): Promise<RunResult> {
+async function onePublish(o: LiveBenchOptions, clip: string, w: number, h: number, model: string | undefined, key: string, fallbackModel = o.fallbackModel): Promise<RunResult> {
   const flags = [
     ...(model ? ['--model', model] : []),
+    ...(fallbackModel && model !== 'none' ? ['--fallback-model', fallbackModel] : []),
     '--provider', o.provider,
     '--latency-budget-ms', String(BUDGET_MS),
     '--inference-workers', String(o.workers ?? SERVE_DEFAULTS.inferenceWorkers),
@@ -116,6 +121,8 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<BenchSection> {
       const label = `${s.w}x${s.h} -> ${2 * s.w}x${2 * s.h}`;
       const ai = await onePublish(o, clip, s.w, s.h, o.model, `live${s.h}`);
       const ref = await onePublish(o, clip, s.w, s.h, 'none', `ref${s.h}`);
+      // With a ladder: the model alone, for the share of AI frames the fallback model adds.
+      const alone = ai.final.fallbackModel ? await onePublish(o, clip, s.w, s.h, o.model, `alone${s.h}`, 'none') : null;
       provider = ai.provider ?? provider;
       const f = ai.final;
       const expected = o.seconds * 30;
@@ -125,11 +132,16 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<BenchSection> {
       rows.push(row(`${label}: frames out / published`, `${f.frames.out} out (${f.frames.in} into the stage)`, `${expected} published`, f.frames.out / expected, '>= 1.0'));
       rows.push(row(`${label}: output fps (median while live)`, `${fmt(fps, 2)} fps`, `${f.input?.fps ?? 30} fps in`, fps / (f.input?.fps ?? 30), '>= 0.97'));
       rows.push(row(`${label}: p99 stage latency`, `${fmt(f.latencyMs.p99, 1)} ms`, `budget ${BUDGET_MS} + fallback ${fmt(slack, 2)} ms`, f.latencyMs.p99 / (BUDGET_MS + slack), '<= 1.0'));
-      rows.push(row(`${label}: AI-frame share`, `${fmt(100 * f.aiShare, 1)} %`, `${f.frames.model} model / ${f.frames.bicubic} bicubic`, null));
+      const byModel = Object.entries(f.frames.byModel).map(([m, n]) => `${m} ${n}`).join(' + ');
+      rows.push(row(`${label}: AI-frame share`, `${fmt(100 * f.aiShare, 1)} %`, `${f.frames.model} model${byModel ? ` (${byModel})` : ''} / ${f.frames.bicubic} bicubic`, null));
+      if (alone) {
+        const a = alone.final;
+        rows.push(row(`${label}: AI-frame share, ${a.model ?? 'model'} alone (--fallback-model none)`, `${fmt(100 * a.aiShare, 1)} %`, `${a.frames.model} model / ${a.frames.bicubic} bicubic; flicker ${fmt(alone.flicker, 3)}`, null));
+      }
       rows.push(row(`${label}: flicker (mean abs luma diff, frame to frame)`, `${fmt(ai.flicker, 3)}`, `all-bicubic ${fmt(ref.flicker, 3)}`, ai.flicker / ref.flicker));
       const reasons = Object.entries(f.fallbacks).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
       notes.push(
-        `${label}: fallbacks by reason: ${reasons}; deadline misses ${f.deadlineMisses}; p50 ${fmt(f.latencyMs.p50, 1)} ms; /metrics frames_total model ${ai.metricsFrames.model} + bicubic ${ai.metricsFrames.bicubic}; HLS frames decoded ${ai.decodedFrames} (reference run: ${ref.decodedFrames}, ${ref.final.frames.out}/${ref.final.frames.in} frames).`,
+        `${label}: model ${f.model ?? 'none'}${f.fallbackModel ? `, fallback model ${f.fallbackModel}` : ', no fallback model'}; fallbacks by reason: ${reasons}; deadline misses ${f.deadlineMisses}; p50 ${fmt(f.latencyMs.p50, 1)} ms; /metrics frames_total model ${ai.metricsFrames.model} + bicubic ${ai.metricsFrames.bicubic}; HLS frames decoded ${ai.decodedFrames} (reference run: ${ref.decodedFrames}, ${ref.final.frames.out}/${ref.final.frames.in} frames).`,
       );
     }
   } finally {

@@ -54,6 +54,13 @@ describe('parseServeConfig', () => {
     expectTypeOf(parseServeConfig([], {}).encoder).toEqualTypeOf<'x264' | 'nvenc'>();
   });
 
+  test('fallback model: unset (the card marked liveFallback) by default, a name, a path or none from the variable or the flag', () => {
+    expect(parseServeConfig([], {}).fallbackModel).toBeUndefined();
+    expect(parseServeConfig([], { UPREZ_FALLBACK_MODEL: 'none' }).fallbackModel).toBe('none');
+    expect(parseServeConfig(['--fallback-model', 'uprez-x2-tiny'], { UPREZ_FALLBACK_MODEL: 'none' }).fallbackModel).toBe('uprez-x2-tiny');
+    expect(() => parseServeConfig(['--fallback-model', ''], {})).toThrow(/--fallback-model must be a model name or path, or none/);
+  });
+
   test('x264 preset: veryfast by default, any of the listed ones from the variable or the flag', () => {
     expect(parseServeConfig([], {}).x264Preset).toBe('veryfast');
     expect(parseServeConfig([], { UPREZ_X264_PRESET: 'ultrafast' }).x264Preset).toBe('ultrafast');

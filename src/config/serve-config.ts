@@ -14,6 +14,11 @@ export interface ServeConfig {
   readonly dataDir: string;
   /** A model NAME from models/, a path to an .onnx file, or 'none' for bicubic only; undefined = default for the scale. */
   readonly model: string | undefined;
+  /**
+   * The model ladder's cheaper rung: a NAME, a path, 'none' (model, then bicubic), or undefined =
+   * the card marked liveFallback for the scale when it is cheaper than the model.
+   */
+  readonly fallbackModel: string | undefined;
   readonly scale: 2 | 4;
   readonly latencyBudgetMs: number;
   readonly provider: ProviderChoice;
@@ -108,6 +113,10 @@ export const SERVE_FIELDS = [
     if (raw.length === 0 || raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a model name or path`, 'config');
     return raw;
   } },
+  { key: 'fallbackModel', flag: '--fallback-model', env: 'UPREZ_FALLBACK_MODEL', help: "a cheaper model frames take when --model cannot keep up, before bicubic (NAME, path, or 'none'; default: the card marked liveFallback for the scale)", parse: (raw: string, where: string) => {
+    if (raw.length === 0 || raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a model name or path, or none`, 'config');
+    return raw;
+  } },
   { key: 'scale', flag: '--scale', env: 'UPREZ_SCALE', help: 'upscale factor: 2 or 4', parse: (raw: string, where: string) => Number(oneOf(['2', '4'] as const)(raw, where)) as 2 | 4 },
   { key: 'latencyBudgetMs', flag: '--latency-budget-ms', env: 'UPREZ_LATENCY_BUDGET_MS', help: 'time a frame may spend in the upscale stage before it takes the bicubic path', parse: intIn(1, 10_000) },
   { key: 'provider', flag: '--provider', env: 'UPREZ_PROVIDER', help: 'onnxruntime execution provider: auto (CUDA when available), cpu, cuda', parse: oneOf(['auto', 'cpu', 'cuda'] as const) },
@@ -146,6 +155,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   httpPort: 8000,
   dataDir: path.resolve('data'),
   model: undefined,
+  fallbackModel: undefined,
   scale: 2,
   latencyBudgetMs: 250,
   provider: 'auto',

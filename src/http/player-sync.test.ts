@@ -16,7 +16,7 @@ import {
   syncAction,
   timeOf,
 } from '../../player/stream-sync.js';
-import { fallbackText, formatDuration, uptimeSeconds } from '../../player/util.js';
+import { fallbackText, formatDuration, ladderText, uptimeSeconds } from '../../player/util.js';
 
 /** frags builds a playlist window of 2 s segments numbered from `firstSn`, the first starting at `start`. */
 const frags = (firstSn: number, start: number, n = 5) =>
@@ -106,6 +106,12 @@ describe('util', () => {
     [65, '1 min 05 s'],
     [7620, '2 h 07 min'],
   ])('formatDuration(%s) = %s', (s, text) => expect(formatDuration(s)).toBe(text));
+  test('ladderText: the fallback model and its share of the frames, or null without one', () => {
+    expect(ladderText({ fallbackModel: 'uprez-x2-tiny', frames: { out: 200, byModel: { 'uprez-x2-fast': 40, 'uprez-x2-tiny': 160 } } })).toBe('uprez-x2-tiny · 80% of frames');
+    expect(ladderText({ fallbackModel: 'uprez-x2-tiny', frames: { out: 0, byModel: {} } })).toBe('uprez-x2-tiny · 0% of frames');
+    expect(ladderText({ fallbackModel: null, frames: { out: 10 } })).toBeNull();
+  });
+
   test('fallbackText lists non-zero reasons, largest first', () => {
     expect(fallbackText({ queue_full: 4, predicted_late: 8, model_error: 0 })).toBe('predicted late 8 · queue full 4');
     expect(fallbackText({ queue_full: 0 })).toBe('none');

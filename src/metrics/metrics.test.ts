@@ -10,6 +10,7 @@ const SPEC: ReadonlyArray<{ field: keyof UprezMetrics; name: string; kind: Kind;
   { field: 'modelInferenceSeconds', name: 'uprez_model_inference_seconds', kind: 'histogram', labels: ['model'] },
   { field: 'frameLatencySeconds', name: 'uprez_frame_latency_seconds', kind: 'histogram', labels: ['stream'] },
   { field: 'framesTotal', name: 'uprez_frames_total', kind: 'counter', labels: ['stream', 'path'] },
+  { field: 'modelFramesTotal', name: 'uprez_model_frames_total', kind: 'counter', labels: ['stream', 'model'] },
   { field: 'fallbackFramesTotal', name: 'uprez_fallback_frames_total', kind: 'counter', labels: ['stream', 'reason'] },
   { field: 'deadlineMissesTotal', name: 'uprez_deadline_misses_total', kind: 'counter', labels: ['stream'] },
   { field: 'streamsActive', name: 'uprez_streams_active', kind: 'gauge', labels: [] },
@@ -107,6 +108,7 @@ describe('forgetStream', () => {
       m.upscaleFrameSeconds.observe({ stream, path: 'bicubic' }, 0.002);
       m.frameLatencySeconds.observe({ stream }, 0.03);
       m.framesTotal.inc({ stream, path: 'model' });
+      m.modelFramesTotal.inc({ stream, model: 'uprez-x2-tiny' });
       m.fallbackFramesTotal.inc({ stream, reason: 'queue_full' });
       m.fallbackFramesTotal.inc({ stream, reason: 'predicted_late' });
       m.deadlineMissesTotal.inc({ stream });

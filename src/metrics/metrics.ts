@@ -19,6 +19,8 @@ export interface UprezMetrics {
   /** Decoder-out to encoder-in. */
   readonly frameLatencySeconds: Histogram<'stream'>;
   readonly framesTotal: Counter<'stream' | 'path'>;
+  /** Model frames by the model that made them (a stream's ladder: its model, then a cheaper one). */
+  readonly modelFramesTotal: Counter<'stream' | 'model'>;
   /** reason is a FallbackReason. */
   readonly fallbackFramesTotal: Counter<'stream' | 'reason'>;
   /** Frames that left the upscale stage after their deadline. */
@@ -74,6 +76,12 @@ export function createMetrics(opts: MetricsOptions = {}): UprezMetrics {
       name: 'uprez_frames_total',
       help: 'Frames that left the upscale stage, by path (model or bicubic).',
       labelNames: ['stream', 'path'] as const,
+      registers,
+    }),
+    modelFramesTotal: new Counter({
+      name: 'uprez_model_frames_total',
+      help: 'Frames whose luma came from a model, by model (the model ladder: the stream\'s model, then a cheaper fallback model).',
+      labelNames: ['stream', 'model'] as const,
       registers,
     }),
     fallbackFramesTotal: new Counter({
@@ -146,6 +154,7 @@ function streamMetrics(m: UprezMetrics): ReadonlyArray<Counter<string> | Gauge<s
     m.upscaleFrameSeconds,
     m.frameLatencySeconds,
     m.framesTotal,
+    m.modelFramesTotal,
     m.fallbackFramesTotal,
     m.deadlineMissesTotal,
     m.ingestBitrateBits,

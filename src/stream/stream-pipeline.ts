@@ -47,6 +47,8 @@ export interface PipelineOptions {
 export interface PipelineDeps {
   readonly binaries: FfmpegBinaries;
   readonly runner: ModelRunner | null;
+  /** The model ladder's cheaper rung, between runner and bicubic (null: none). */
+  readonly fallbackRunner?: ModelRunner | null;
   readonly metrics: UprezMetrics;
   readonly log: Logger;
 }
@@ -345,13 +347,12 @@ export class StreamPipeline {
       scale: this.opts.scale,
       latencyBudgetMs: this.opts.latencyBudgetMs,
       runner: this.deps.runner,
+      fallbackRunner: this.deps.fallbackRunner ?? null,
       maxInFlight: this.opts.maxInFlight,
       ...(this.opts.hysteresis === false ? { hysteresis: false as const } : {}),
       log: this.log,
       observer: {
-        onInference: (ms) => {
-          if (this.deps.runner) this.deps.metrics.modelInferenceSeconds.observe({ model: this.deps.runner.info.name }, ms / 1000);
-        },
+        onInference: (ms, model) => this.deps.metrics.modelInferenceSeconds.observe({ model }, ms / 1000),
       },
     });
     stage.onOutput((f) => this.onUpscaled(f));
@@ -395,6 +396,7 @@ export class StreamPipeline {
     const stream = this.opts.key;
     const now = performance.now();
     m.framesTotal.inc({ stream, path: f.path });
+    if (f.model !== undefined) m.modelFramesTotal.inc({ stream, model: f.model });
     if (f.path === 'bicubic' && f.reason) m.fallbackFramesTotal.inc({ stream, reason: f.reason });
     m.upscaleFrameSeconds.observe({ stream, path: f.path }, (f.emittedAt - f.arrivedAt) / 1000);
     if (f.emittedAt > f.deadline) {
@@ -577,10 +579,11 @@ export class StreamPipeline {
       output: info ? { width: info.width * this.opts.scale, height: info.height * this.opts.scale } : null,
       scale: this.opts.scale,
       model: this.deps.runner?.info.name ?? null,
+      fallbackModel: this.deps.fallbackRunner?.info.name ?? null,
       provider: this.deps.runner?.info.provider ?? null,
       latencyBudgetMs: this.opts.latencyBudgetMs,
       hasAudio: this.opts.hasAudio,
-      frames: { in: this.seq, out: this.framesOut, model: byModel, bicubic: byBicubic },
+      frames: { in: this.seq, out: this.framesOut, model: byModel, bicubic: byBicubic, byModel: st?.byModel ?? {} },
       aiShare: byModel + byBicubic > 0 ? byModel / (byModel + byBicubic) : 0,
       fallbacks,
       deadlineMisses: this.deadlineMisses,

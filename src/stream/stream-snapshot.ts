@@ -30,11 +30,16 @@ export interface StreamSnapshot {
   readonly output: Size | null;
   readonly scale: number;
   readonly model: string | null;
+  /** The model ladder's cheaper rung (frames take it before bicubic when `model` cannot keep up); null: none. */
+  readonly fallbackModel: string | null;
   readonly provider: 'cpu' | 'cuda' | null;
   readonly latencyBudgetMs: number;
   readonly hasAudio: boolean;
-  readonly frames: { readonly in: number; readonly out: number } & Readonly<Record<UpscalePath, number>>;
-  /** Share of output frames that went through the model, 0..1. */
+  readonly frames: { readonly in: number; readonly out: number } & Readonly<Record<UpscalePath, number>> & {
+    /** Model frames by the model that made them (`model` and `fallbackModel`). */
+    readonly byModel: Readonly<Record<string, number>>;
+  };
+  /** Share of output frames that went through a model (either rung of the ladder), 0..1. */
   readonly aiShare: number;
   readonly fallbacks: Readonly<Record<FallbackReason, number>>;
   readonly deadlineMisses: number;

@@ -81,6 +81,8 @@ export interface UpscaledFrame {
   readonly data: Uint8Array;
   readonly path: UpscalePath;
   readonly reason?: FallbackReason;
+  /** path 'model': which model of the stage's ladder made the Y plane. */
+  readonly model?: string;
   /** Clock time (ms) at which the frame left the stage. */
   readonly emittedAt: number;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UprezError } from '../errors.js';
-import { defaultModelsDir, isModelName, listModels, parseModelCard, pickDefault, resolveModel, scanModels } from './model-registry.js';
+import { defaultModelsDir, isModelName, listModels, parseModelCard, pickDefault, pickLiveFallback, resolveModel, scanModels } from './model-registry.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures');
 
@@ -138,6 +138,30 @@ describe('pickDefault', () => {
     expect(pickDefault(live, 2)?.name).toBe('c-x2');
     expect(pickDefault(models, 2, 'live')?.name).toBe('c-x2');
     expect(() => parseModelCard({ scale: 2, liveDefault: 'yes' }, 'm', '/m.onnx', '/m.json')).toThrow(/"liveDefault" must be true or false/);
+  });
+});
+
+describe('pickLiveFallback (the live model ladder)', () => {
+  test('the card marked liveFallback, when it is another model of the scale and cheaper', () => {
+    const tiny = { ...parseModelCard({ scale: 2, liveFallback: true, macsPerPixel: 500 }, 't-x2', '/t.onnx', '/t.json') };
+    const models = [...listModels(dir), tiny];
+    const c = models.find((m) => m.name === 'c-x2') ?? null; // 1,200 MACs
+    expect(pickLiveFallback(models, 2, { name: 'c-x2', card: c })?.name).toBe('t-x2');
+    expect(pickLiveFallback(models, 2, { name: 't-x2', card: tiny })).toBeUndefined(); // itself
+    expect(pickLiveFallback(models, 4, { name: 'z-x4', card: null })).toBeUndefined(); // none at x4
+    expect(pickLiveFallback(models, 2, { name: 'byo', card: null })?.name).toBe('t-x2'); // cost unknown: still offered
+    const costly = { ...tiny, macsPerPixel: 5_000 };
+    expect(pickLiveFallback([...listModels(dir), costly], 2, { name: 'c-x2', card: c })).toBeUndefined(); // not cheaper
+    expect(pickLiveFallback(listModels(dir), 2, { name: 'c-x2', card: c })).toBeUndefined(); // no card marked
+    expect(() => parseModelCard({ scale: 2, liveFallback: 1 }, 'm', '/m.onnx', '/m.json')).toThrow(/"liveFallback" must be true or false/);
+  });
+
+  test('the shipped models: uprez-x2-tiny under uprez-x2-fast and uprez-x2, nothing under x4', () => {
+    const shipped = listModels(defaultModelsDir());
+    const card = (n: string) => shipped.find((m) => m.name === n) ?? null;
+    expect(pickLiveFallback(shipped, 2, { name: 'uprez-x2-fast', card: card('uprez-x2-fast') })?.name).toBe('uprez-x2-tiny');
+    expect(pickLiveFallback(shipped, 2, { name: 'uprez-x2', card: card('uprez-x2') })?.name).toBe('uprez-x2-tiny');
+    expect(pickLiveFallback(shipped, 4, { name: 'uprez-x4', card: card('uprez-x4') })).toBeUndefined();
   });
 });
 

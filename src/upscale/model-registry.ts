@@ -34,6 +34,11 @@ export interface ModelCard {
    * Without such a card the scale's default serves live too.
    */
   readonly liveDefault: boolean;
+  /**
+   * The cheap model a live stream steps down to before bicubic when its model cannot keep up
+   * ("liveFallback" in the card): the model ladder's lower rung.
+   */
+  readonly liveFallback: boolean;
   /** Multiply-accumulates per input pixel, when the card says. */
   readonly macsPerPixel?: number;
   /** Quality figures as the card states them (e.g. PSNR/SSIM per validation set); shape is the card's. */
@@ -101,6 +106,8 @@ export function parseModelCard(json: unknown, name: string, onnxPath: string, ca
   if (typeof isDefault !== 'boolean') throw cardError(cardPath, '"default" must be true or false');
   const liveDefault = f['liveDefault'] ?? false;
   if (typeof liveDefault !== 'boolean') throw cardError(cardPath, '"liveDefault" must be true or false');
+  const liveFallback = f['liveFallback'] ?? false;
+  if (typeof liveFallback !== 'boolean') throw cardError(cardPath, '"liveFallback" must be true or false');
   const macs = f['macsPerPixel'];
   if (macs !== undefined && (typeof macs !== 'number' || !(macs >= 0))) throw cardError(cardPath, '"macsPerPixel" must be a number >= 0');
   const license = f['license'];
@@ -113,6 +120,7 @@ export function parseModelCard(json: unknown, name: string, onnxPath: string, ca
     description,
     default: isDefault,
     liveDefault,
+    liveFallback,
     ...(macs !== undefined ? { macsPerPixel: macs as number } : {}),
     ...(f['quality'] !== undefined ? { quality: f['quality'] } : {}),
     ...(license !== undefined ? { license: license as string } : {}),
@@ -214,12 +222,25 @@ export function pickDefault(models: readonly ModelCard[], scale: number, purpose
   return (purpose === 'live' ? forScale.find((m) => m.liveDefault) : undefined) ?? forScale.find((m) => m.default) ?? forScale[0];
 }
 
-function checkScale(card: ModelCard, scale: number, dir: string, all: readonly ModelCard[]): void {
+/**
+ * pickLiveFallback chooses the live ladder's lower rung for `primary` (pure): the card marked
+ * liveFallback at that scale, when it is another model and cheaper by MACs per pixel (a primary
+ * whose cost is unknown, e.g. a bring-your-own file without a card, gets it too); else none.
+ */
+export function pickLiveFallback(models: readonly ModelCard[], scale: number, primary: { readonly name: string; readonly card: ModelCard | null }): ModelCard | undefined {
+  const f = models.find((m) => m.scale === scale && m.liveFallback && m.name !== primary.name);
+  if (!f) return undefined;
+  const primaryMacs = primary.card?.macsPerPixel;
+  if (primaryMacs !== undefined && (f.macsPerPixel === undefined || f.macsPerPixel >= primaryMacs)) return undefined;
+  return f;
+}
+
+function checkScale(card: ModelCard, scale: number, dir: string, all: readonly ModelCard[], flag = '--model'): void {
   if (card.scale !== scale) {
     const same = all.filter((m) => m.scale === scale).map((m) => m.name);
     throw new UprezError(
       'MODEL_SCALE_MISMATCH',
-      `--model ${card.name} is a x${card.scale} model but --scale is ${scale}` +
+      `${flag} ${card.name} is a x${card.scale} model but --scale is ${scale}` +
         (same.length ? `; x${scale} models in ${dir}: ${same.join(', ')}` : `; there is no x${scale} model in ${dir}`),
       'model',
     );
@@ -228,10 +249,12 @@ function checkScale(card: ModelCard, scale: number, dir: string, all: readonly M
 
 /**
  * resolveModel turns `--model` (a NAME in modelsDir, a path to an .onnx file, or nothing for the
- * scale's default) into a file to load. Errors name `--model` and list what is available.
+ * scale's default) into a file to load. Errors name the flag (`opts.flag`, default `--model`) and
+ * list what is available.
  */
-export function resolveModel(opts: { modelsDir: string; model?: string | undefined; scale: number; purpose?: ModelPurpose }): ResolvedModel {
+export function resolveModel(opts: { modelsDir: string; model?: string | undefined; scale: number; purpose?: ModelPurpose; flag?: string }): ResolvedModel {
   const { modelsDir, model, scale } = opts;
+  const flag = opts.flag ?? '--model';
   const dir = path.resolve(modelsDir);
   const scan = scanModels(dir);
   const skippedNote = scan.skipped.length ? ` (skipped: ${scan.skipped.join('; ')})` : '';
@@ -247,28 +270,28 @@ export function resolveModel(opts: { modelsDir: string; model?: string | undefin
     }
     return fromCard(picked);
   }
-  if (model.includes('/') || model.includes('\\') || model.endsWith('.onnx')) return resolvePath(model, scale, dir, scan.models);
+  if (model.includes('/') || model.includes('\\') || model.endsWith('.onnx')) return resolvePath(model, scale, dir, scan.models, flag);
   if (!isModelName(model)) {
     throw new UprezError(
       'MODEL_NAME_INVALID',
-      `--model ${JSON.stringify(model)} is not a model NAME (letters, digits, '.', '_', '-', not starting with '.') nor a path to an .onnx file; ${describeAvailable(scan.models, dir)}`,
+      `${flag} ${JSON.stringify(model)} is not a model NAME (letters, digits, '.', '_', '-', not starting with '.') nor a path to an .onnx file; ${describeAvailable(scan.models, dir)}`,
       'model',
     );
   }
   const onnxPath = path.join(dir, `${model}.onnx`);
   const cardPath = path.join(dir, `${model}.json`);
   if (!isFile(onnxPath)) {
-    throw new UprezError('MODEL_NOT_FOUND', `--model ${model}: ${onnxPath} does not exist; ${describeAvailable(scan.models, dir)}${skippedNote}`, 'model');
+    throw new UprezError('MODEL_NOT_FOUND', `${flag} ${model}: ${onnxPath} does not exist; ${describeAvailable(scan.models, dir)}${skippedNote}`, 'model');
   }
   if (!isFile(cardPath)) {
     throw new UprezError(
       'MODEL_CARD_MISSING',
-      `--model ${model}: ${onnxPath} has no card ${cardPath} (it must give at least "scale"); pass the .onnx path to use the file without a card`,
+      `${flag} ${model}: ${onnxPath} has no card ${cardPath} (it must give at least "scale"); pass the .onnx path to use the file without a card`,
       'model',
     );
   }
   const card = readModelCard(cardPath, onnxPath);
-  checkScale(card, scale, dir, scan.models);
+  checkScale(card, scale, dir, scan.models, flag);
   return fromCard(card);
 }
 
@@ -277,10 +300,10 @@ function fromCard(card: ModelCard): ResolvedModel {
 }
 
 /** resolvePath accepts an .onnx path; a NAME.json beside it is used (and checked) when present. */
-function resolvePath(model: string, scale: number, dir: string, all: readonly ModelCard[]): ResolvedModel {
+function resolvePath(model: string, scale: number, dir: string, all: readonly ModelCard[], flag: string): ResolvedModel {
   const onnxPath = path.resolve(model);
   if (!isFile(onnxPath)) {
-    throw new UprezError('MODEL_NOT_FOUND', `--model ${model}: ${onnxPath} is not a file; ${describeAvailable(all, dir)}`, 'model');
+    throw new UprezError('MODEL_NOT_FOUND', `${flag} ${model}: ${onnxPath} is not a file; ${describeAvailable(all, dir)}`, 'model');
   }
   const name = path.basename(onnxPath).replace(/\.onnx$/, '');
   const cardPath = onnxPath.replace(/(\.onnx)?$/, '.json');
@@ -290,7 +313,7 @@ function resolvePath(model: string, scale: number, dir: string, all: readonly Mo
     return { name, path: onnxPath, scale, layout: 'detect', card: null };
   }
   const card = readModelCard(cardPath, onnxPath);
-  checkScale(card, scale, path.dirname(onnxPath), all);
+  checkScale(card, scale, path.dirname(onnxPath), all, flag);
   return fromCard(card);
 }
 

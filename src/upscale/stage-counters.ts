@@ -7,13 +7,15 @@ export interface UpscaleStageStats {
   framesIn: number;
   framesOut: number;
   byPath: Record<UpscalePath, number>;
+  /** Model frames by the model that made them (a ladder has more than one). */
+  byModel: Record<string, number>;
   fallbacks: Record<FallbackReason, number>;
   latencyMs: { p50: number; p99: number };
-  /** Times the stream changed path (model <-> bicubic) under hysteresis. */
+  /** Times the stream changed rung (model <-> smaller model <-> bicubic) under hysteresis. */
   pathSwitches: number;
-  /** Bicubic frames that were held there by hysteresis (counted in fallbacks.predicted_late). */
+  /** Frames held on a lower rung than the scheduler alone would pick, by hysteresis (on bicubic: counted in fallbacks.predicted_late). */
   held: number;
-  /** Shadow probes sent while on bicubic (not frames: their results are only measured). */
+  /** Shadow probes of the rung above sent while below the top (not frames: their results are only measured). */
   probes: number;
 }
 
@@ -24,13 +26,15 @@ export class StageCounters {
   probes = 0;
   private framesOut = 0;
   private readonly byPath: Record<UpscalePath, number> = { model: 0, bicubic: 0 };
+  private readonly byModel = new Map<string, number>();
   private readonly fallbacks: Record<FallbackReason, number> = { predicted_late: 0, queue_full: 0, model_error: 0, no_model: 0, late_result: 0 };
   private readonly latency = new Ring(1024);
 
   /** emitted counts one frame leaving the stage after stageMs. */
-  emitted(path: UpscalePath, reason: FallbackReason | undefined, stageMs: number): void {
+  emitted(path: UpscalePath, reason: FallbackReason | undefined, stageMs: number, model?: string): void {
     this.framesOut++;
     this.byPath[path]++;
+    if (path === 'model' && model !== undefined) this.byModel.set(model, (this.byModel.get(model) ?? 0) + 1);
     if (reason) this.fallbacks[reason]++;
     this.latency.push(stageMs);
   }
@@ -42,6 +46,7 @@ export class StageCounters {
       framesIn: this.framesIn,
       framesOut: this.framesOut,
       byPath: { ...this.byPath },
+      byModel: Object.fromEntries(this.byModel),
       fallbacks: { ...this.fallbacks },
       latencyMs: { p50: p(0.5), p99: p(0.99) },
       pathSwitches,

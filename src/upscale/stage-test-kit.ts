@@ -115,7 +115,7 @@ export function seededRandom(seed: number): () => number {
  * byte (so a test can tell which frame a result belongs to), or rejects when fails() says so.
  */
 export class TimedRunner implements ModelRunner {
-  readonly info: ModelRunnerInfo = { name: 'timed', path: '/timed.onnx', scale: 2, provider: 'cpu', workers: 1, intraOpThreads: 1 };
+  readonly info: ModelRunnerInfo;
   private busyUntil = 0;
   private inflight = 0;
   calls = 0;
@@ -125,7 +125,10 @@ export class TimedRunner implements ModelRunner {
     private readonly serviceMs: () => number,
     private readonly fails: () => boolean = () => false,
     private readonly warmTimes: number[] = [],
-  ) {}
+    name = 'timed',
+  ) {
+    this.info = { name, path: `/${name}.onnx`, scale: 2, provider: 'cpu', workers: 1, intraOpThreads: 1 };
+  }
 
   get pending(): number {
     return this.inflight;

@@ -84,3 +84,115 @@ describe('UpscaleStage hysteresis', () => {
     expect(r.stats).toMatchObject({ pathSwitches: 0, held: 0, probes: 0 });
   });
 });
+
+/** driveLadder: like drive, with a second, cheaper model between the first and bicubic. */
+async function driveLadder(big: (now: number) => number, small: (now: number) => number, n: number, interval: number, hysteresis: boolean) {
+  const clock = new FakeClock();
+  const top = new TimedRunner(clock, () => big(clock.now()), () => false, [20, 20, 20], 'big');
+  const below = new TimedRunner(clock, () => small(clock.now()), () => false, [5, 5, 5], 'small');
+  const stage = new UpscaleStage({
+    scale: 2,
+    latencyBudgetMs: BUDGET,
+    runner: top,
+    fallbackRunner: below,
+    clock,
+    maxInFlight: 2,
+    hysteresis: hysteresis ? { dwellMs: 300, headroom: 0.25, probeIntervalMs: 100 } : false,
+    log: silentLogger,
+  });
+  const out: UpscaledFrame[] = [];
+  stage.onOutput((f) => out.push(f));
+  await stage.warmUp(G);
+  for (let seq = 0; seq < n; seq++) {
+    stage.push(frame(seq, clock.now()));
+    await runUntil(clock, clock.now() + interval);
+  }
+  await runUntil(clock, clock.now() + 10_000);
+  const label = (f: UpscaledFrame) => f.model ?? f.path;
+  const transitions = out.slice(1).filter((f, i) => label(f) !== label(out[i] as UpscaledFrame)).length;
+  return { out, stats: stage.stats(), transitions, label };
+}
+
+describe('UpscaleStage model ladder (model, smaller model, bicubic)', () => {
+  test('a model that cannot keep up: the stream settles on the smaller model, not on bicubic', async () => {
+    const r = await driveLadder(() => 38, () => 8, 300, 33, true);
+    expect(r.out.map((f) => f.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    for (const f of r.out) expect(f.emittedAt).toBeLessThanOrEqual(f.deadline);
+    expect(r.out.every((f) => f.path === 'model')).toBe(true); // every frame through a model
+    expect(r.stats.byModel['small']).toBeGreaterThan(250);
+    expect(r.stats.byModel['big'] ?? 0).toBeLessThan(50);
+    expect(r.transitions).toBe(1); // big -> small once, then steady
+    expect(r.stats.pathSwitches).toBe(1);
+    expect(r.stats.probes).toBeGreaterThan(0); // the big model is still probed
+    expect(r.stats.byPath.model).toBe((r.stats.byModel['big'] ?? 0) + (r.stats.byModel['small'] ?? 0));
+  });
+
+  test('the big model recovers after a slow spell: the stream steps back up to it', async () => {
+    const r = await driveLadder((now) => (now >= 150 && now < 3_000 ? 400 : 15), () => 8, 600, 33, true);
+    const labels = r.out.map(r.label);
+    expect(labels.slice(0, 4)).toEqual(['big', 'big', 'big', 'big']);
+    expect(labels).toContain('small');
+    expect(labels.slice(-30).every((l) => l === 'big')).toBe(true);
+    expect(labels.filter((l) => l === 'bicubic').length).toBeLessThan(5);
+    expect(r.transitions).toBeLessThanOrEqual(4);
+  });
+
+  test('neither model keeps up: down the ladder to bicubic, one rung at a time', async () => {
+    const r = await driveLadder(() => 300, () => 250, 200, 33, true);
+    const labels = r.out.map(r.label);
+    expect(labels.slice(-100).every((l) => l === 'bicubic')).toBe(true);
+    for (const f of r.out) expect(f.emittedAt).toBeLessThanOrEqual(f.deadline);
+    expect(r.stats.pathSwitches).toBeGreaterThanOrEqual(2);
+  });
+
+  test('frames held upstream (during warm-up) take what still fits without moving the stream down', async () => {
+    const clock = new FakeClock();
+    const top = new TimedRunner(clock, () => 10, () => false, [10, 10, 10], 'big');
+    const stage = new UpscaleStage({ scale: 2, latencyBudgetMs: BUDGET, runner: top, clock, maxInFlight: 2, hysteresis: { dwellMs: 300 }, log: silentLogger });
+    const out: UpscaledFrame[] = [];
+    stage.onOutput((f) => out.push(f));
+    await stage.warmUp(G);
+    // Ten frames that arrived 150 ms ago (their 100 ms budget is gone), two that arrived 60 ms ago
+    // (40 ms left: enough for the 10 ms model, one at a time), then ten on time.
+    for (let seq = 0; seq < 10; seq++) stage.push(frame(seq, clock.now() - 150));
+    stage.push(frame(10, clock.now() - 60));
+    stage.push(frame(11, clock.now() - 60));
+    expect(stage.stats().pathSwitches).toBe(0);
+    for (let seq = 12; seq < 22; seq++) {
+      await runUntil(clock, clock.now() + 33);
+      stage.push(frame(seq, clock.now()));
+    }
+    await runUntil(clock, clock.now() + 1_000);
+    expect(out.slice(0, 10).every((f) => f.path === 'bicubic' && f.reason === 'predicted_late')).toBe(true);
+    expect(out.slice(10, 12).map((f) => f.path)).toEqual(['model', 'model']);
+    expect(out.slice(12).every((f) => f.path === 'model')).toBe(true); // no dwell on bicubic after them
+    expect(stage.stats().pathSwitches).toBe(0);
+  });
+
+  test('a burst of frames on time (the decoder catching up) overflows to the rungs below for those frames only', async () => {
+    const clock = new FakeClock();
+    const top = new TimedRunner(clock, () => 10, () => false, [10, 10, 10], 'big');
+    const below = new TimedRunner(clock, () => 2, () => false, [2, 2, 2], 'small');
+    const stage = new UpscaleStage({ scale: 2, latencyBudgetMs: BUDGET, runner: top, fallbackRunner: below, clock, maxInFlight: 2, hysteresis: { dwellMs: 300 }, log: silentLogger });
+    const out: UpscaledFrame[] = [];
+    stage.onOutput((f) => out.push(f));
+    await stage.warmUp(G);
+    for (let seq = 0; seq < 6; seq++) stage.push(frame(seq, clock.now())); // six at once, each with its full budget
+    for (let seq = 6; seq < 20; seq++) {
+      await runUntil(clock, clock.now() + 33);
+      stage.push(frame(seq, clock.now()));
+    }
+    await runUntil(clock, clock.now() + 1_000);
+    expect(out.slice(0, 6).map((f) => f.model ?? f.reason)).toEqual(['big', 'big', 'small', 'small', 'queue_full', 'queue_full']);
+    expect(out.slice(6).every((f) => f.model === 'big')).toBe(true);
+    expect(stage.stats().pathSwitches).toBe(0);
+  });
+
+  test('without hysteresis each frame takes the best rung that fits', async () => {
+    const r = await driveLadder(() => 38, () => 8, 300, 33, false);
+    expect(r.out.every((f) => f.path === 'model')).toBe(true);
+    expect(r.stats.byModel['big']).toBeGreaterThan(100); // alternates: what hysteresis avoids
+    expect(r.stats.byModel['small']).toBeGreaterThan(20);
+  });
+});
+

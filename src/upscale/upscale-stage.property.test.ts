@@ -3,7 +3,8 @@
  * rates, budgets and in-flight caps (seeded, so a failure names its seed and reproduces):
  * order kept, one out per in, no frame later than its deadline (the bicubic fallback costs no
  * fake time, so the allowance for it is 0 here), counters add up, and every model frame carries
- * its own frame's result.
+ * its own frame's result. Half the deadline-mode scenarios run a model ladder (a second, cheaper
+ * runner between the model and bicubic).
  */
 import { describe, expect, test } from 'vitest';
 import { silentLogger } from '../log/logger.js';
@@ -26,13 +27,16 @@ interface Scenario {
   readonly budgetMs: number;
   readonly maxInFlight: number;
   readonly hysteresis: boolean;
+  /** A cheaper fallback model's base service time, or null for one model only. */
+  readonly ladderBase: number | null;
 }
 
-function scenario(seed: number): Scenario & { service: () => number; fails: () => boolean; warm: number[] } {
+function scenario(seed: number): Scenario & { service: () => number; smallService: () => number; fails: () => boolean; warm: number[] } {
   const r = seededRandom(seed);
   const base = 5 + r() * 80;
   const spread = r() * 3;
   const failRate = r() < 0.3 ? r() * 0.2 : 0;
+  const ladderBase = r() < 0.5 ? base * (0.1 + 0.5 * r()) : null;
   return {
     seed,
     frames: 60 + Math.floor(r() * 90),
@@ -44,6 +48,8 @@ function scenario(seed: number): Scenario & { service: () => number; fails: () =
     service: () => base * (1 + spread * r() * r()) * (r() < 0.03 ? 5 : 1),
     fails: () => r() < failRate,
     warm: r() < 0.2 ? [] : [base, base, base],
+    ladderBase,
+    smallService: () => (ladderBase ?? 1) * (1 + spread * r() * r()) * (r() < 0.03 ? 5 : 1),
   };
 }
 
@@ -54,10 +60,12 @@ describe('UpscaleStage properties (deadline mode)', () => {
     const s = scenario(seed);
     const clock = new FakeClock();
     const runner = new TimedRunner(clock, s.service, s.fails, s.warm);
+    const small = s.ladderBase === null ? null : new TimedRunner(clock, s.smallService, s.fails, [], 'small');
     const stage = new UpscaleStage({
       scale: 2,
       latencyBudgetMs: s.budgetMs,
       runner,
+      fallbackRunner: small,
       clock,
       maxInFlight: s.maxInFlight,
       hysteresis: s.hysteresis ? { dwellMs: 200, probeIntervalMs: 100 } : false,
@@ -87,12 +95,17 @@ describe('UpscaleStage properties (deadline mode)', () => {
     expect(st.byPath.model + st.byPath.bicubic).toBe(s.frames);
     expect(Object.values(st.fallbacks).reduce((a, b) => a + b, 0)).toBe(st.byPath.bicubic);
     expect(st.byPath.model).toBe(out.filter((f) => f.path === 'model').length);
-    expect(st.held).toBeLessThanOrEqual(st.fallbacks.predicted_late);
+    expect(Object.values(st.byModel).reduce((a, b) => a + b, 0)).toBe(st.byPath.model);
+    for (const f of out) if (f.path === 'model') expect(['timed', 'small']).toContain(f.model);
+    if (!small) expect(out.every((f) => f.path === 'bicubic' || f.model === 'timed')).toBe(true);
+    // Held frames are on a lower rung than the scheduler alone would pick: bicubic, or the small model.
+    expect(st.held).toBeLessThanOrEqual(st.fallbacks.predicted_late + (st.byModel['small'] ?? 0));
     if (!s.hysteresis) expect(st.held + st.probes + st.pathSwitches).toBe(0);
     // Every model call was for a frame or a probe: model frames and late results asked once each;
     // model_error frames at most once (during an error back-off they are not asked at all).
-    expect(runner.calls).toBeGreaterThanOrEqual(st.byPath.model + st.fallbacks.late_result + st.probes);
-    expect(runner.calls).toBeLessThanOrEqual(st.byPath.model + st.fallbacks.late_result + st.probes + st.fallbacks.model_error);
+    const calls = runner.calls + (small?.calls ?? 0);
+    expect(calls).toBeGreaterThanOrEqual(st.byPath.model + st.fallbacks.late_result + st.probes);
+    expect(calls).toBeLessThanOrEqual(st.byPath.model + st.fallbacks.late_result + st.probes + st.fallbacks.model_error);
     stage.close();
   });
 });

@@ -5,10 +5,15 @@
  * before the frame's deadline, else the bicubic path, counted by reason. A model result that is
  * not back by the deadline is not waited for: the frame goes bicubic then (`late_result`) and the
  * result is dropped when it arrives. Frames leave in order, one out for every one in, at the
- * output size; emission is driven by model completions and deadline timers. Hysteresis
- * (path-hysteresis.ts) keeps the stream on one path until it must change: after a forced fallback
- * it stays on bicubic for a while and comes back only with headroom (frames held there count as
- * `predicted_late`), with shadow probes keeping the prediction fresh meanwhile.
+ * output size; emission is driven by model completions and deadline timers.
+ *
+ * The paths form a ladder: the model, optionally a cheaper fallback model, then bicubic. A frame
+ * takes the best rung that fits. Hysteresis (path-hysteresis.ts) keeps the stream on one rung until
+ * it must change: forced off a rung, it steps down at once, stays below for a while and steps back
+ * up only with headroom and a model that keeps up with the frame rate (frames held on bicubic that
+ * way count as `predicted_late`), with shadow probes of the rung above keeping its prediction fresh.
+ * On a CPU that cannot run the model on every frame, the smaller model still can: a steady picture
+ * from it rather than a steady bicubic one.
  *
  * Quality mode (files, archives) has no deadline: every frame goes through the model (bicubic only
  * when the model fails on it, `model_error`, or there is none, `no_model`), at most maxInFlight
@@ -34,7 +39,8 @@ export type { UpscaleStageStats } from './stage-counters.js';
 /** UpscaleObserver receives every emitted frame and every finished inference (for metrics). */
 export interface UpscaleObserver {
   onFrame?(f: UpscaledFrame, stageMs: number): void;
-  onInference?(ms: number): void;
+  /** `model` is the runner's model name (the stage may use more than one: see fallbackRunner). */
+  onInference?(ms: number, model: string): void;
 }
 
 /**
@@ -49,6 +55,11 @@ export interface UpscaleStageOptions {
   /** Deadline mode only (quality mode ignores frame deadlines). */
   latencyBudgetMs: number;
   runner: ModelRunner | null;
+  /**
+   * Deadline mode: a cheaper model between `runner` and bicubic, for frames the main model cannot
+   * take in time (the model ladder). Shared and not owned, like runner. Quality mode ignores it.
+   */
+  fallbackRunner?: ModelRunner | null;
   /** Default 'deadline'. */
   mode?: UpscaleMode;
   clock?: Clock;
@@ -72,12 +83,16 @@ interface Entry {
   ready: boolean;
   path: UpscalePath;
   reason: FallbackReason | undefined;
+  /** The model that made this frame's Y (path 'model'). */
+  model: string | undefined;
   timer: unknown;
 }
 
 interface InFlight {
   readonly sentAt: number;
-  /** null: a shadow probe (measured only, its frame already took bicubic). */
+  /** The ladder rung (index into the stage's runners) the request went to. */
+  readonly rung: number;
+  /** null: a shadow probe (measured only, its frame took another path). */
   readonly entry: Entry | null;
 }
 
@@ -85,6 +100,8 @@ interface InFlight {
 const ERROR_STREAK = 3;
 const ERROR_BACKOFF_MS = 1_000;
 const WARM_UP_RUNS = 3;
+/** A frame that reaches the stage more than budget / this after it arrived was held upstream. */
+const HELD_UPSTREAM_FRACTION = 4;
 
 /** UpscaleStage turns decoded frames into upscaled frames, in order, one out per one in. */
 export class UpscaleStage {
@@ -107,6 +124,8 @@ export class UpscaleStage {
   private lastGeometry: FrameGeometry | null = null;
   private lastOutGeometry: FrameGeometry | null = null;
   private readonly hysteresis: PathHysteresis | null;
+  /** The model ladder, best first (deadline mode: runner, then fallbackRunner; quality mode: runner). */
+  private readonly rungs: readonly ModelRunner[];
   /** Smoothed time between frame arrivals (ms): whether the model keeps up with the frame rate. */
   private intervalMs: number | undefined;
   private lastArrival: number | undefined;
@@ -120,7 +139,9 @@ export class UpscaleStage {
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
     this.queue = new ReorderQueue<Entry>(this.maxInFlight);
     this.log = opts.log.child({ stage: 'upscale' });
-    this.hysteresis = this.mode === 'deadline' && opts.hysteresis !== false ? new PathHysteresis(opts.hysteresis ?? {}) : null;
+    const ladder = this.mode === 'deadline' ? [opts.runner, opts.fallbackRunner] : [opts.runner];
+    this.rungs = ladder.filter((r): r is ModelRunner => r !== null && r !== undefined);
+    this.hysteresis = this.mode === 'deadline' && opts.hysteresis !== false ? new PathHysteresis(opts.hysteresis ?? {}, Math.max(1, this.rungs.length)) : null;
   }
 
   /** onOutput registers a listener for emitted frames; returns its removal. */
@@ -140,25 +161,27 @@ export class UpscaleStage {
     // The first run builds the tap tables and gets compiled; only the second is a cost figure.
     upscaleLumaBicubic(src, geometry, this.opts.scale, dst);
     this.bicubicLuma(src, geometry, dst);
-    const runner = this.opts.runner;
-    if (!runner) return;
-    try {
-      const times = await runner.warmUp(geometry.width, geometry.height, WARM_UP_RUNS);
-      // Each worker's first run pays for allocations at this size; the rest are the figure.
-      const steady = times.filter((_, i) => i % WARM_UP_RUNS !== 0);
-      const figure = Math.max(...(steady.length ? steady : times));
-      this.predictor.setWarmUp(predictionKey(runner.info.name, geometry.width, geometry.height), figure);
-      const fields = {
-        model: runner.info.name,
-        size: `${geometry.width}x${geometry.height}`,
-        modelMs: Number(figure.toFixed(1)),
-        bicubicMs: Number(this.fallbackMs().toFixed(1)),
-        budgetMs: this.opts.latencyBudgetMs,
-      };
-      if (this.mode === 'quality' || figure + this.leadMs() <= this.opts.latencyBudgetMs) this.log.info('model warmed up', fields);
-      else this.log.warn('model warmed up but slower than the latency budget: frames will mostly take bicubic', fields);
-    } catch (err) {
-      this.log.warn('model warm-up failed; the first frames will probe the model', { err: errorMessage(err) });
+    for (const [i, runner] of this.rungs.entries()) {
+      try {
+        const times = await runner.warmUp(geometry.width, geometry.height, WARM_UP_RUNS);
+        // Each worker's first run pays for allocations at this size; the rest are the figure.
+        const steady = times.filter((_, k) => k % WARM_UP_RUNS !== 0);
+        const figure = Math.max(...(steady.length ? steady : times));
+        this.predictor.setWarmUp(predictionKey(runner.info.name, geometry.width, geometry.height), figure);
+        const fields = {
+          model: runner.info.name,
+          rung: i,
+          size: `${geometry.width}x${geometry.height}`,
+          modelMs: Number(figure.toFixed(1)),
+          bicubicMs: Number(this.fallbackMs().toFixed(1)),
+          budgetMs: this.opts.latencyBudgetMs,
+        };
+        const below = i + 1 < this.rungs.length ? 'the smaller model' : 'bicubic';
+        if (this.mode === 'quality' || figure + this.leadMs() <= this.opts.latencyBudgetMs) this.log.info('model warmed up', fields);
+        else this.log.warn(`model warmed up but slower than the latency budget: frames will mostly take ${below}`, fields);
+      } catch (err) {
+        this.log.warn('model warm-up failed; the first frames will probe the model', { model: runner.info.name, err: errorMessage(err) });
+      }
     }
   }
 
@@ -176,7 +199,7 @@ export class UpscaleStage {
     this.lastArrival = frame.arrivedAt;
     const g = frame.geometry;
     const outGeometry = this.outGeometryFor(g);
-    const entry: Entry = { frame, out: new Uint8Array(outGeometry.frameSize), outGeometry, ready: false, path: 'bicubic', reason: undefined, timer: null };
+    const entry: Entry = { frame, out: new Uint8Array(outGeometry.frameSize), outGeometry, ready: false, path: 'bicubic', reason: undefined, model: undefined, timer: null };
     this.queue.push(entry);
     try {
       if (frame.data.length < g.frameSize) throw new RangeError(`frame ${frame.seq} has ${frame.data.length} bytes, ${g.width}x${g.height} needs ${g.frameSize}`);
@@ -191,59 +214,135 @@ export class UpscaleStage {
     this.drain();
   }
 
+  /** predictionFor is the predicted service time of rung `r` at geometry g (undefined: nothing known yet). */
+  private predictionFor(r: number, g: FrameGeometry): number | undefined {
+    const runner = this.rungs[r] as ModelRunner;
+    return this.predictor.predict(predictionKey(runner.info.name, g.width, g.height));
+  }
+
+  /** inFlightAt counts this stage's requests at rung r (probes included: they hold a worker). */
+  private inFlightAt(r: number): number {
+    let n = 0;
+    for (const f of this.inFlight) if (f.rung === r) n++;
+    return n;
+  }
+
+  /** isBurst: every request of this stage at rung r was sent within one predicted service time of now. */
+  private isBurst(r: number, g: FrameGeometry, now: number): boolean {
+    const window = this.predictionFor(r, g) ?? 0;
+    return this.inFlight.every((f) => f.rung !== r || f.sentAt >= now - window);
+  }
+
+  /** schedulerInput describes a frame for rung r; `factor` scales the prediction (headroom for stepping up). */
+  private schedulerInput(r: number, frame: Frame, now: number, factor = 1): SchedulerInput {
+    const runner = this.rungs[r] as ModelRunner;
+    const own = this.inFlight.filter((f) => f.rung === r).map((f) => f.sentAt);
+    const serviceMs = this.predictionFor(r, frame.geometry);
+    return {
+      now,
+      deadline: frame.deadline,
+      hasRunner: true,
+      modelBackingOff: now < this.backoffUntil,
+      inFlightSentAt: own,
+      othersAhead: Math.max(0, (runner.pending ?? 0) - own.length),
+      maxInFlight: this.maxInFlight,
+      workers: runner.info.workers,
+      serviceMs: serviceMs === undefined ? undefined : serviceMs * factor,
+      fallbackMs: this.leadMs(),
+    };
+  }
+
+  /**
+   * fitsWithHeadroom: rung r would take this frame with its prediction scaled by `factor`, and it
+   * keeps up with the frame rate (one that cannot would be forced off again within frames: a
+   * pulsing picture).
+   */
+  private fitsWithHeadroom(r: number, frame: Frame, now: number, factor: number): boolean {
+    const serviceMs = this.predictionFor(r, frame.geometry);
+    const workers = (this.rungs[r] as ModelRunner).info.workers;
+    const keepsUp = serviceMs === undefined || this.intervalMs === undefined || serviceMs * factor <= this.intervalMs * workers;
+    return keepsUp && decide(this.schedulerInput(r, frame, now, factor)).path === 'model';
+  }
+
   private route(entry: Entry): void {
     const { frame, out } = entry;
     const g = frame.geometry;
-    const runner = this.opts.runner;
     const now = this.clock.now();
-    const key = predictionKey(this.opts.runner?.info.name ?? 'none', g.width, g.height);
-    const serviceMs = this.predictor.predict(key);
-    const input: SchedulerInput = {
-      now,
-      deadline: frame.deadline,
-      hasRunner: runner !== null,
-      modelBackingOff: now < this.backoffUntil,
-      inFlightSentAt: this.inFlight.map((f) => f.sentAt),
-      othersAhead: Math.max(0, (runner?.pending ?? 0) - this.inFlight.length),
-      maxInFlight: this.maxInFlight,
-      workers: runner?.info.workers ?? 1,
-      serviceMs,
-      fallbackMs: this.leadMs(),
-    };
-    let d = decide(input);
+    const n = this.rungs.length;
     const h = this.hysteresis;
-    if (h && d.path === 'model') {
-      const factor = h.returnFactor;
-      // Coming back needs headroom on this frame's deadline and a model that keeps up with the
-      // frame rate (one that cannot would be forced off again within frames: a pulsing picture).
-      const keepsUp = () => serviceMs === undefined || this.intervalMs === undefined || serviceMs * factor <= this.intervalMs * (runner?.info.workers ?? 1);
-      const fits = () => keepsUp() && decide({ ...input, serviceMs: serviceMs === undefined ? undefined : serviceMs * factor }).path === 'model';
-      if (!h.allowModel(now, fits)) {
-        d = { path: 'bicubic', reason: 'predicted_late' };
-        this.counters.held++;
+    let reason: Exclude<FallbackReason, 'late_result'> = n === 0 ? 'no_model' : 'predicted_late';
+    let chosen = -1;
+    if (n > 0 && !h) {
+      // Each frame alone: the best rung that fits.
+      for (let r = 0; r < n && chosen < 0; r++) {
+        const d = decide(this.schedulerInput(r, frame, now));
+        if (d.path === 'model') chosen = r;
+        else if ((reason = d.reason) === 'model_error') break;
       }
-    } else if (h && d.path === 'bicubic' && (d.reason === 'predicted_late' || d.reason === 'queue_full')) {
-      h.forced(now);
+    } else if (n > 0 && h && now - frame.arrivedAt > this.opts.latencyBudgetMs / HELD_UPSTREAM_FRACTION) {
+      // The frame spent part of its budget before it got here (held while the models warmed up):
+      // it takes the best rung at or below the stream's that still fits, but a miss says nothing
+      // about the rungs, so the ladder stays where it is.
+      for (let r = h.rung; r < n && chosen < 0; r++) {
+        const d = decide(this.schedulerInput(r, frame, now));
+        if (d.path === 'model') chosen = r;
+        else if ((reason = d.reason) === 'model_error') break;
+      }
+    } else if (n > 0 && h) {
+      let level = h.rung;
+      if (level > 0) {
+        // Below the top: step up one rung only after the dwell, with headroom; the frame is held
+        // on this rung otherwise. A rung above that does not fit even without headroom restarts the dwell.
+        const up = decide(this.schedulerInput(level - 1, frame, now));
+        if (up.path === 'model') {
+          if (h.allowUp(now, () => this.fitsWithHeadroom(level - 1, frame, now, h.returnFactor))) level--;
+          else this.counters.held++;
+        } else {
+          reason = up.reason;
+          if (reason !== 'model_error') h.forced(now, level - 1);
+        }
+      }
+      while (level < n && reason !== 'model_error') {
+        const d = decide(this.schedulerInput(level, frame, now));
+        if (d.path === 'model') {
+          chosen = level;
+          break;
+        }
+        reason = d.reason;
+        if (reason === 'model_error') break;
+        if (reason === 'queue_full' && this.isBurst(level, g, now)) {
+          // The cap of this stream's requests at the rung was reached by frames sent within one
+          // service time (frames held during warm-up, a decoder catching up): a burst, not a slow
+          // rung. This frame tries the rung below; the stream stays where it is.
+          level++;
+          continue;
+        }
+        h.forced(now, level);
+        level = h.rung;
+      }
+      const above = h.rung - 1;
+      if (above >= 0 && reason !== 'model_error' && h.shouldProbe(now, this.inFlightAt(above), this.predictionFor(above, g))) {
+        this.counters.probes++;
+        this.send(above, frame, null, now);
+      }
     }
-    if (d.path === 'bicubic' || !runner) {
-      if (h && runner && d.path === 'bicubic' && d.reason !== 'model_error' && h.shouldProbe(now, this.inFlight.length, serviceMs)) this.probe(runner, frame, now);
+    if (chosen < 0) {
       this.bicubicLuma(frame.data, g, out);
       upscaleChromaBicubic(frame.data, g, this.opts.scale, out);
-      this.finish(entry, 'bicubic', d.path === 'bicubic' ? d.reason : 'no_model');
+      this.finish(entry, 'bicubic', reason);
       return;
     }
     // Dispatch first (the worker starts at once), then do the chroma here meanwhile.
-    this.dispatch(runner, entry, now);
+    this.send(chosen, frame, entry, now);
     upscaleChromaBicubic(frame.data, g, this.opts.scale, out);
     const fireIn = Math.max(0, frame.deadline - this.leadMs() - now);
-    entry.timer = this.clock.setTimeout(() => this.onDeadline(entry), fireIn);
+    entry.timer = this.clock.setTimeout(() => this.onDeadline(entry, chosen), fireIn);
   }
 
   /** routeQuality: chroma now, Y to the model as soon as a slot is free (no deadline, no timer). */
   private routeQuality(entry: Entry): void {
     const { frame, out } = entry;
-    const runner = this.opts.runner;
-    if (!runner) {
+    if (this.rungs.length === 0) {
       this.bicubicLuma(frame.data, frame.geometry, out);
       upscaleChromaBicubic(frame.data, frame.geometry, this.opts.scale, out);
       this.finish(entry, 'bicubic', 'no_model');
@@ -256,35 +355,29 @@ export class UpscaleStage {
 
   /** pump sends waiting quality-mode frames to the model while this stage has slots free. */
   private pump(): void {
-    const runner = this.opts.runner;
-    while (runner && !this.closed && this.waiting.length && this.inFlight.length < this.maxInFlight) {
-      this.dispatch(runner, this.waiting.shift() as Entry, this.clock.now());
+    while (this.rungs.length && !this.closed && this.waiting.length && this.inFlight.length < this.maxInFlight) {
+      const entry = this.waiting.shift() as Entry;
+      this.send(0, entry.frame, entry, this.clock.now());
     }
   }
 
-  /** probe sends a bicubic frame's Y to the model only to measure it (hysteresis keeps the prediction fresh). */
-  private probe(runner: ModelRunner, frame: Frame, now: number): void {
-    this.counters.probes++;
-    this.send(runner, frame, null, now);
-  }
-
-  /** dispatch sends one frame's Y to the model; the result lands in onResult / onError. */
-  private dispatch(runner: ModelRunner, entry: Entry, now: number): void {
-    this.send(runner, entry.frame, entry, now);
-  }
-
-  private send(runner: ModelRunner, frame: Frame, entry: Entry | null, now: number): void {
+  /**
+   * send sends one frame's Y to the model of rung r; the result lands in onResult / onError.
+   * `entry` null: a shadow probe (hysteresis keeps the rung's prediction fresh; only measured).
+   */
+  private send(r: number, frame: Frame, entry: Entry | null, now: number): void {
     const g = frame.geometry;
-    const key = predictionKey(this.opts.runner?.info.name ?? 'none', g.width, g.height);
-    const job: InFlight = { sentAt: now, entry };
+    const runner = this.rungs[r] as ModelRunner;
+    const key = predictionKey(runner.info.name, g.width, g.height);
+    const job: InFlight = { sentAt: now, rung: r, entry };
     this.inFlight.push(job);
     runner.upscaleLuma(planesOf(frame.data, g).y, g.width, g.height).then(
-      (r) => this.onResult(job, key, r),
+      (res) => this.onResult(job, key, runner.info.name, res),
       (err: unknown) => this.onError(job, err),
     );
   }
 
-  private onResult(job: InFlight, key: string, r: LumaResult): void {
+  private onResult(job: InFlight, key: string, model: string, r: LumaResult): void {
     this.release(job);
     this.pump();
     const now = this.clock.now();
@@ -297,7 +390,7 @@ export class UpscaleStage {
     } else {
       this.predictor.record(key, serviceMs);
     }
-    this.safe(() => this.opts.observer?.onInference?.(r.inferMs));
+    this.safe(() => this.opts.observer?.onInference?.(r.inferMs, model));
     if (this.errorStreak > 0) {
       this.log.info('model answering again', { failedInARow: this.errorStreak });
       this.errorStreak = 0;
@@ -309,6 +402,7 @@ export class UpscaleStage {
       return;
     }
     entry.out.set(r.y, 0);
+    entry.model = model;
     this.finish(entry, 'model', undefined);
     this.drain();
   }
@@ -323,7 +417,7 @@ export class UpscaleStage {
       if (this.errorStreak === ERROR_STREAK) this.log.warn('model keeps failing; backing off', { failedInARow: this.errorStreak, backoffMs: ERROR_BACKOFF_MS });
       this.backoffUntil = this.clock.now() + ERROR_BACKOFF_MS;
     }
-    this.hysteresis?.forced(this.clock.now());
+    this.hysteresis?.forced(this.clock.now(), job.rung);
     const entry = job.entry;
     if (!entry || this.closed || entry.ready) return;
     this.bicubicLuma(entry.frame.data, entry.frame.geometry, entry.out);
@@ -331,10 +425,10 @@ export class UpscaleStage {
     this.drain();
   }
 
-  private onDeadline(entry: Entry): void {
+  private onDeadline(entry: Entry, rung: number): void {
     entry.timer = null;
     if (this.closed || entry.ready) return;
-    this.hysteresis?.forced(this.clock.now());
+    this.hysteresis?.forced(this.clock.now(), rung);
     this.bicubicLuma(entry.frame.data, entry.frame.geometry, entry.out);
     this.finish(entry, 'bicubic', 'late_result');
     this.drain();
@@ -374,10 +468,11 @@ export class UpscaleStage {
       data: e.out,
       path: e.path,
       ...(e.reason ? { reason: e.reason } : {}),
+      ...(e.model ? { model: e.model } : {}),
       emittedAt,
     };
     const stageMs = emittedAt - f.arrivedAt;
-    this.counters.emitted(e.path, e.reason, stageMs);
+    this.counters.emitted(e.path, e.reason, stageMs, e.model);
     for (const cb of this.listeners) this.safe(() => cb(out));
     this.safe(() => this.opts.observer?.onFrame?.(out, stageMs));
   }

@@ -170,6 +170,8 @@ describe('player, comparison and dashboard against a live stream (real server, f
       await page.locator('#stats').waitFor();
       expect(await page.locator('#stat-model').textContent()).toBe(MODEL);
       expect(await page.locator('#stat-provider').textContent()).toBe('CPU');
+      // The model ladder: the shipped fallback model below the live default, with its share.
+      expect(await page.locator('#stat-ladder').textContent()).toMatch(/^uprez-x2-tiny · \d+% of frames$/);
       expect(await page.locator('#stat-ai').textContent()).toMatch(/^\d+% of [\d,]+ frames$/);
       expect(await page.locator('#stat-latency').textContent()).toMatch(/^p50 \d+ ms · p99 \d+ ms \(budget 250 ms\)$/);
       expect(await page.locator('#stat-output').textContent()).toContain('320×180 → 640×360');

@@ -15,10 +15,11 @@ export function fakeSnapshot(key: string, over: Partial<StreamSnapshot> = {}): S
     output: { width: 640, height: 360 },
     scale: 2,
     model: 'uprez-x2-fast',
+    fallbackModel: 'uprez-x2-tiny',
     provider: 'cpu',
     latencyBudgetMs: 250,
     hasAudio: false,
-    frames: { in: 120, out: 120, model: 108, bicubic: 12 },
+    frames: { in: 120, out: 120, model: 108, bicubic: 12, byModel: { 'uprez-x2-fast': 100, 'uprez-x2-tiny': 8 } },
     aiShare: 0.9,
     fallbacks: { predicted_late: 8, queue_full: 4, model_error: 0, no_model: 0, late_result: 0 },
     deadlineMisses: 0,
@@ -33,7 +34,7 @@ export function fakeSnapshot(key: string, over: Partial<StreamSnapshot> = {}): S
   };
 }
 
-/** framesOf builds the frames/aiShare fields for `out` frames of which `model` went through the model. */
+/** framesOf builds the frames/aiShare fields for `out` frames of which `model` went through the (top) model. */
 export function framesOf(out: number, model: number): Pick<StreamSnapshot, 'frames' | 'aiShare'> {
-  return { frames: { in: out, out, model, bicubic: out - model }, aiShare: out ? model / out : 0 };
+  return { frames: { in: out, out, model, bicubic: out - model, byModel: { 'uprez-x2-fast': model } }, aiShare: out ? model / out : 0 };
 }

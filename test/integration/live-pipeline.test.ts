@@ -31,7 +31,9 @@ async function getText(url: string): Promise<string> {
 interface ApiStream {
   key: string;
   state: string;
-  frames: { in: number; out: number; model: number; bicubic: number };
+  frames: { in: number; out: number; model: number; bicubic: number; byModel: Record<string, number> };
+  model: string | null;
+  fallbackModel: string | null;
   fallbacks: Record<string, number>;
   input: { width: number; height: number } | null;
   output: { width: number; height: number } | null;
@@ -63,6 +65,8 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
     expect(snap.frames.in).toBeGreaterThanOrEqual(148);
     expect(snap.frames.out).toBe(snap.frames.in);
     expect(snap.frames.model + snap.frames.bicubic).toBe(snap.frames.out);
+    // The default ladder at x2: the live default, then the card marked liveFallback.
+    expect([snap.model, snap.fallbackModel]).toEqual(['uprez-x2-fast', 'uprez-x2-tiny']);
 
     const base = `http://127.0.0.1:${s.httpPort}/hls/cam1`;
     const master = await getText(`${base}/master.m3u8`);
@@ -119,6 +123,59 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
     expect(readFileSync(path.join(s.dataDir, 'hls', 'slow', 'master.m3u8'), 'utf8')).toContain('#EXT-X-STREAM-INF');
     await s.server.close();
     expect(childProcessesNamed('ffmpeg')).toEqual([]);
+  });
+
+  /**
+   * publishSampled publishes `seconds` of 25 fps and returns the snapshot once `from` frames are in
+   * (the stream past its start: warm-up and the decoder's catch-up burst) and the final one.
+   */
+  async function publishSampled(s: Started, key: string, seconds: number, from: number): Promise<{ mid: ApiStream; end: ApiStream }> {
+    const pub = startPublisher({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/${key}`, seconds, width: 320, height: 180, fps: 25 });
+    cleanups.push(() => pub.kill());
+    const api = `http://127.0.0.1:${s.httpPort}/api/streams/${key}`;
+    let mid: ApiStream | undefined;
+    await waitUntil(async () => {
+      const res = await fetch(api);
+      if (res.ok) mid = (await res.json()) as ApiStream;
+      return mid !== undefined && mid.frames.out >= from;
+    }, 60_000, `stream ${key} past ${from} frames`);
+    expect(await pub.done, pub.stderr()).toBe(0);
+    let end: ApiStream | undefined;
+    await waitUntil(async () => {
+      const res = await fetch(api);
+      if (res.ok) end = (await res.json()) as ApiStream;
+      return end?.state === 'ended' || end?.state === 'failed';
+    }, 60_000, `stream ${key} to end`);
+    return { mid: mid as ApiStream, end: end as ApiStream };
+  }
+
+  test('the model ladder: a model that cannot keep up hands the frames to the fallback model, not to bicubic', async () => {
+    // With one worker uprez-x2 needs ~60 ms a 320x180 frame, more than 25 fps allows; uprez-x2-tiny
+    // needs a few ms. Past the stream's start, the tiny model makes the frames.
+    const s = await startServer(['--model', 'uprez-x2', '--fallback-model', 'uprez-x2-tiny', '--inference-workers', '1']);
+    const { mid, end } = await publishSampled(s, 'ladder', 8, 75);
+    expect(end.state).toBe('ended');
+    expect([end.model, end.fallbackModel]).toEqual(['uprez-x2', 'uprez-x2-tiny']);
+    expect(end.frames.out).toBe(end.frames.in);
+    expect((end.frames.byModel['uprez-x2'] ?? 0) + (end.frames.byModel['uprez-x2-tiny'] ?? 0)).toBe(end.frames.model);
+    const frames = end.frames.out - mid.frames.out;
+    const tiny = (end.frames.byModel['uprez-x2-tiny'] ?? 0) - (mid.frames.byModel['uprez-x2-tiny'] ?? 0);
+    expect(tiny, `${JSON.stringify(mid.frames)} -> ${JSON.stringify(end.frames)}`).toBeGreaterThan(0.8 * frames);
+
+    const metrics = await getText(`http://127.0.0.1:${s.httpPort}/metrics`);
+    const counted = /^uprez_model_frames_total\{[^}]*model="uprez-x2-tiny"[^}]*\} (\d+)/m.exec(metrics);
+    expect(Number(counted?.[1])).toBe(end.frames.byModel['uprez-x2-tiny']);
+    await s.server.close();
+    expect(childProcessesNamed('ffmpeg')).toEqual([]);
+  });
+
+  test('--fallback-model none: no ladder, the model and bicubic only', async () => {
+    const s = await startServer(['--model', 'uprez-x2', '--fallback-model', 'none', '--inference-workers', '1']);
+    const { mid, end } = await publishSampled(s, 'noladder', 6, 75);
+    expect(end.fallbackModel).toBeNull();
+    expect(end.frames.byModel['uprez-x2-tiny']).toBeUndefined();
+    expect(end.frames.bicubic - mid.frames.bicubic, `${JSON.stringify(mid.frames)} -> ${JSON.stringify(end.frames)}`).toBeGreaterThan(0.8 * (end.frames.out - mid.frames.out));
+    await s.server.close();
   });
 
   test('shutdown while a publisher is live ends every playlist with ENDLIST and leaves no ffmpeg', async () => {

@@ -117,6 +117,20 @@ describe('model faults', () => {
     await expect(server(tmpDir(), ['--model', path.join(fixtures, file)]).start()).rejects.toThrow(message);
   });
 
+  test.each([
+    ['corrupt', ['--fallback-model', path.join(fixtures, 'broken.onnx')], /model broken .* is not usable: .*Protobuf parsing failed/],
+    ['missing', ['--fallback-model', 'no-such-model'], /--fallback-model no-such-model: .* does not exist/],
+    ['the model itself', ['--model', 'uprez-x2-fast', '--fallback-model', 'uprez-x2-fast'], /--fallback-model uprez-x2-fast is the model itself/],
+  ])('a %s fallback model stops the start with a clear error', async (_what, flags, message) => {
+    await expect(server(tmpDir(), flags).start()).rejects.toThrow(message);
+  });
+
+  test('with --on-model-error bicubic a corrupt fallback model is logged and the ladder is model then bicubic', async () => {
+    const s = server(tmpDir(), ['--fallback-model', path.join(fixtures, 'broken.onnx'), '--on-model-error', 'bicubic']);
+    await s.start();
+    expect(s.modelError).toBeNull(); // the model itself serves
+  });
+
   test('with --on-model-error bicubic a corrupt model is reported and every frame takes bicubic (no_model)', async () => {
     const s = server(tmpDir(), ['--model', path.join(fixtures, 'broken.onnx'), '--on-model-error', 'bicubic']);
     const { rtmpPort, httpPort } = await s.start();

@@ -18,6 +18,8 @@ import { makeClip, sampleWhileLive, startLiveServer, startPublisher, streamSnaps
 export interface DensityBenchOptions {
   readonly ffmpeg: string;
   readonly model: string | undefined;
+  /** --fallback-model for the server; undefined: the server's default. */
+  readonly fallbackModel?: string | undefined;
   readonly provider: 'auto' | 'cpu' | 'cuda';
   readonly seconds: number;
   readonly maxStreams: number;
@@ -60,7 +62,7 @@ export async function runDensityBench(o: DensityBenchOptions): Promise<BenchSect
   try {
     const clip = await makeClip(o.ffmpeg, dir, 640, 360, o.seconds, o.log);
     for (let n = 1; n <= o.maxStreams; n++) {
-      const srv = await startLiveServer([...(o.model ? ['--model', o.model] : []), '--provider', o.provider, '--log-level', 'error'], o.log);
+      const srv = await startLiveServer([...(o.model ? ['--model', o.model] : []), ...(o.fallbackModel ? ['--fallback-model', o.fallbackModel] : []), '--provider', o.provider, '--log-level', 'error'], o.log);
       try {
         if (n === 1) idleRss = await serverRssMiB();
         const keys = Array.from({ length: n }, (_, i) => `d${n}s${i}`);
@@ -112,7 +114,7 @@ export async function runDensityBench(o: DensityBenchOptions): Promise<BenchSect
     notes: [
       `Streams carried without missing their frame rate: ${carried} (stopped at the first step where a stream fell below 29 fps or lost frames, or at ${o.maxStreams}).`,
       `Memory: idle server ${fmt(idleRss, 0)} MiB (process + model); per stream ${perStream.length ? fmt(median(perStream), 0) : 'n/a'} MiB (median over steps of (RSS - idle) / streams, counting this process and the stream's decoder and encoder ffmpeg processes; publishers excluded).`,
-      `Each step: a fresh server, every publisher started together, ${o.seconds} s of pre-encoded testsrc2 with audio; fps = median of /api/streams outputFps while live (first 3 s skipped), the worst stream reported.`,
+      `Each step: a fresh server (models: ${o.model ?? 'the live default'}${o.fallbackModel ? `, --fallback-model ${o.fallbackModel}` : ' and its default fallback model'}), every publisher started together, ${o.seconds} s of pre-encoded testsrc2 with audio; fps = median of /api/streams outputFps while live (first 3 s skipped), the worst stream reported. The bench process's RSS counts too, so the idle figure is lower when density runs alone than after other sections.`,
     ],
   };
 }

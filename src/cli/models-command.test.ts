@@ -37,6 +37,7 @@ describe('uprez models', () => {
     await card('b-x4', { scale: 4, description: 'big x4', macsPerPixel: 120000, quality: set5(31.2, 28.42), license: 'MIT' });
     await card('a-x2', { scale: 2, description: 'fast x2', default: true, macsPerPixel: 5684, quality: set5(36.501, 33.637) });
     await card('no-quality', { scale: 2, description: 'untested', liveDefault: true });
+    await card('small', { scale: 2, description: 'ladder', liveFallback: true });
     await card('orphan', { scale: 2 }, false);
     const io = captureIo();
     expect(await runModelsCommand(['--dir', dir], io)).toBe(0);
@@ -45,6 +46,7 @@ describe('uprez models', () => {
     expect(lines[1]).toMatch(/^a-x2\s+x2\s+5,684\s+36\.50 dB \(33\.64\)\s+\+2\.86 dB\s+0\.9500 \(0\.9290\)\s+files$/);
     expect(lines[2]).toMatch(/^b-x4\s+x4\s+120,000\s+31\.20 dB \(28\.42\)\s+\+2\.78 dB\s+0\.9500 \(0\.9290\)$/);
     expect(lines[3]).toMatch(/^no-quality\s+x2\s+-\s+-\s+-\s+-\s+live$/);
+    expect(lines[4]).toMatch(/^small\s+x2\s+-\s+-\s+-\s+-\s+live fallback$/);
     expect(io.out()).toContain('  a-x2: fast x2\n');
     expect(io.out()).toContain('  b-x4: big x4 (MIT)\n');
     expect(io.err()).toBe('uprez models: skipped orphan: no orphan.onnx beside the card\n');
@@ -61,6 +63,7 @@ describe('uprez models', () => {
         scale: 2,
         default: true,
         liveDefault: false,
+        liveFallback: false,
         macsPerPixel: 5684,
         set5: { psnrY: 36.501, ssimY: 0.95, bicubicPsnrY: 33.637, bicubicSsimY: 0.929, gainDb: 2.864 },
         description: 'fast x2',

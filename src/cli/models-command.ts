@@ -35,6 +35,8 @@ export interface ModelSummary {
   readonly default: boolean;
   /** The model `uprez serve` picks for live streams at this scale. */
   readonly liveDefault: boolean;
+  /** The model live streams step down to before bicubic at this scale (the model ladder's lower rung). */
+  readonly liveFallback: boolean;
   readonly macsPerPixel: number | null;
   readonly set5: (Set5Quality & { readonly gainDb: number }) | null;
   readonly description: string;
@@ -62,6 +64,7 @@ export function summarizeModel(card: ModelCard): ModelSummary {
     scale: card.scale,
     default: card.default,
     liveDefault: card.liveDefault,
+    liveFallback: card.liveFallback,
     macsPerPixel: card.macsPerPixel ?? null,
     set5: q === null ? null : { ...q, gainDb: Math.round((q.psnrY - q.bicubicPsnrY) * 1000) / 1000 },
     description: card.description,
@@ -79,7 +82,7 @@ export function formatModelsTable(models: readonly ModelSummary[]): string {
     m.set5 ? `${m.set5.psnrY.toFixed(2)} dB (${m.set5.bicubicPsnrY.toFixed(2)})` : '-',
     m.set5 ? `${m.set5.gainDb >= 0 ? '+' : ''}${m.set5.gainDb.toFixed(2)} dB` : '-',
     m.set5 ? `${m.set5.ssimY.toFixed(4)} (${m.set5.bicubicSsimY.toFixed(4)})` : '-',
-    [m.default ? 'files' : '', m.liveDefault ? 'live' : ''].filter(Boolean).join(', '),
+    [m.default ? 'files' : '', m.liveDefault ? 'live' : '', m.liveFallback ? 'live fallback' : ''].filter(Boolean).join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();

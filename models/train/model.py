@@ -12,6 +12,9 @@ import torch.nn.functional as F
 # name -> (channels, first kernel, middle 3x3 layers, MAC budget per LR pixel)
 ARCHS = {
     'fast': dict(channels=16, first_k=5, n_mid=2, budget=6000),
+    # 'fast' with edge-replicating padding (what lifted 'tiny' by 0.38 dB): tried, not shipped; it
+    # trailed 'fast' at every checkpoint (36.337 / 36.449 at 6k / 12k iterations against 36.426 / 36.507).
+    'fast-edge': dict(channels=16, first_k=5, n_mid=2, budget=6000, pad='replicate'),
     # The live ladder's lowest model rung: what a CPU that cannot keep 'fast' up with 30 fps (x264
     # encoding beside it) still runs on every frame; about 2.5x faster than 'fast' in onnxruntime.
     # Its convolutions pad by edge replication, not zeros: with zero padding a net this small cannot

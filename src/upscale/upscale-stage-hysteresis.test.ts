@@ -13,16 +13,23 @@ function frame(seq: number, now: number): Frame {
   return { seq, pts: seq / 30, arrivedAt: now, deadline: now + BUDGET, geometry: G, data };
 }
 
-/** drive pushes `n` frames every `interval` ms with the model taking service() each. */
-async function drive(service: (call: number, now: number) => number, n: number, interval: number, hysteresis: boolean) {
+/** label names an output frame's path: the model that made it, or 'bicubic'. */
+const label = (f: UpscaledFrame): string => f.model ?? f.path;
+
+/**
+ * drive pushes `n` frames every `interval` ms with the model ('timed') taking service() each;
+ * with `small`, a cheaper fallback model ('small') sits between it and bicubic (the ladder).
+ */
+async function drive(service: (call: number, now: number) => number, n: number, interval: number, hysteresis: boolean, small?: (now: number) => number) {
   const clock = new FakeClock();
-  let seq = 0;
   let calls = 0;
   const runner = new TimedRunner(clock, () => service(calls++, clock.now()), () => false, [20, 20, 20]);
+  const below = small ? new TimedRunner(clock, () => small(clock.now()), () => false, [5, 5, 5], 'small') : null;
   const stage = new UpscaleStage({
     scale: 2,
     latencyBudgetMs: BUDGET,
     runner,
+    fallbackRunner: below,
     clock,
     maxInFlight: 2,
     hysteresis: hysteresis ? { dwellMs: 300, headroom: 0.25, probeIntervalMs: 100 } : false,
@@ -31,12 +38,12 @@ async function drive(service: (call: number, now: number) => number, n: number, 
   const out: UpscaledFrame[] = [];
   stage.onOutput((f) => out.push(f));
   await stage.warmUp(G);
-  for (; seq < n; seq++) {
+  for (let seq = 0; seq < n; seq++) {
     stage.push(frame(seq, clock.now()));
     await runUntil(clock, clock.now() + interval);
   }
   await runUntil(clock, clock.now() + 10_000);
-  const transitions = out.slice(1).filter((f, i) => f.path !== (out[i] as UpscaledFrame).path).length;
+  const transitions = out.slice(1).filter((f, i) => label(f) !== label(out[i] as UpscaledFrame)).length;
   return { out, stats: stage.stats(), transitions };
 }
 
@@ -85,61 +92,33 @@ describe('UpscaleStage hysteresis', () => {
   });
 });
 
-/** driveLadder: like drive, with a second, cheaper model between the first and bicubic. */
-async function driveLadder(big: (now: number) => number, small: (now: number) => number, n: number, interval: number, hysteresis: boolean) {
-  const clock = new FakeClock();
-  const top = new TimedRunner(clock, () => big(clock.now()), () => false, [20, 20, 20], 'big');
-  const below = new TimedRunner(clock, () => small(clock.now()), () => false, [5, 5, 5], 'small');
-  const stage = new UpscaleStage({
-    scale: 2,
-    latencyBudgetMs: BUDGET,
-    runner: top,
-    fallbackRunner: below,
-    clock,
-    maxInFlight: 2,
-    hysteresis: hysteresis ? { dwellMs: 300, headroom: 0.25, probeIntervalMs: 100 } : false,
-    log: silentLogger,
-  });
-  const out: UpscaledFrame[] = [];
-  stage.onOutput((f) => out.push(f));
-  await stage.warmUp(G);
-  for (let seq = 0; seq < n; seq++) {
-    stage.push(frame(seq, clock.now()));
-    await runUntil(clock, clock.now() + interval);
-  }
-  await runUntil(clock, clock.now() + 10_000);
-  const label = (f: UpscaledFrame) => f.model ?? f.path;
-  const transitions = out.slice(1).filter((f, i) => label(f) !== label(out[i] as UpscaledFrame)).length;
-  return { out, stats: stage.stats(), transitions, label };
-}
-
 describe('UpscaleStage model ladder (model, smaller model, bicubic)', () => {
   test('a model that cannot keep up: the stream settles on the smaller model, not on bicubic', async () => {
-    const r = await driveLadder(() => 38, () => 8, 300, 33, true);
+    const r = await drive(() => 38, 300, 33, true, () => 8);
     expect(r.out.map((f) => f.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i));
     for (const f of r.out) expect(f.emittedAt).toBeLessThanOrEqual(f.deadline);
     expect(r.out.every((f) => f.path === 'model')).toBe(true); // every frame through a model
     expect(r.stats.byModel['small']).toBeGreaterThan(250);
-    expect(r.stats.byModel['big'] ?? 0).toBeLessThan(50);
+    expect(r.stats.byModel['timed'] ?? 0).toBeLessThan(50);
     expect(r.transitions).toBe(1); // big -> small once, then steady
     expect(r.stats.pathSwitches).toBe(1);
     expect(r.stats.probes).toBeGreaterThan(0); // the big model is still probed
-    expect(r.stats.byPath.model).toBe((r.stats.byModel['big'] ?? 0) + (r.stats.byModel['small'] ?? 0));
+    expect(r.stats.byPath.model).toBe((r.stats.byModel['timed'] ?? 0) + (r.stats.byModel['small'] ?? 0));
   });
 
   test('the big model recovers after a slow spell: the stream steps back up to it', async () => {
-    const r = await driveLadder((now) => (now >= 150 && now < 3_000 ? 400 : 15), () => 8, 600, 33, true);
-    const labels = r.out.map(r.label);
-    expect(labels.slice(0, 4)).toEqual(['big', 'big', 'big', 'big']);
+    const r = await drive((_call, now) => (now >= 150 && now < 3_000 ? 400 : 15), 600, 33, true, () => 8);
+    const labels = r.out.map(label);
+    expect(labels.slice(0, 4)).toEqual(['timed', 'timed', 'timed', 'timed']);
     expect(labels).toContain('small');
-    expect(labels.slice(-30).every((l) => l === 'big')).toBe(true);
+    expect(labels.slice(-30).every((l) => l === 'timed')).toBe(true);
     expect(labels.filter((l) => l === 'bicubic').length).toBeLessThan(5);
     expect(r.transitions).toBeLessThanOrEqual(4);
   });
 
   test('neither model keeps up: down the ladder to bicubic, one rung at a time', async () => {
-    const r = await driveLadder(() => 300, () => 250, 200, 33, true);
-    const labels = r.out.map(r.label);
+    const r = await drive(() => 300, 200, 33, true, () => 250);
+    const labels = r.out.map(label);
     expect(labels.slice(-100).every((l) => l === 'bicubic')).toBe(true);
     for (const f of r.out) expect(f.emittedAt).toBeLessThanOrEqual(f.deadline);
     expect(r.stats.pathSwitches).toBeGreaterThanOrEqual(2);
@@ -189,9 +168,9 @@ describe('UpscaleStage model ladder (model, smaller model, bicubic)', () => {
   });
 
   test('without hysteresis each frame takes the best rung that fits', async () => {
-    const r = await driveLadder(() => 38, () => 8, 300, 33, false);
+    const r = await drive(() => 38, 300, 33, false, () => 8);
     expect(r.out.every((f) => f.path === 'model')).toBe(true);
-    expect(r.stats.byModel['big']).toBeGreaterThan(100); // alternates: what hysteresis avoids
+    expect(r.stats.byModel['timed']).toBeGreaterThan(100); // alternates: what hysteresis avoids
     expect(r.stats.byModel['small']).toBeGreaterThan(20);
   });
 });

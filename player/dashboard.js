@@ -75,7 +75,7 @@ function renderTable(streams) {
       cell(s.outputFps.toFixed(1)),
       cell(pct(s.aiShare)),
       cell(`${Math.round(s.latencyMs.p50)} / ${Math.round(s.latencyMs.p99)} ms`),
-      cell(s.model ? `${s.model}${s.provider ? ` (${s.provider})` : ''}` : 'bicubic only'),
+      cell(s.model ? `${s.model}${s.fallbackModel ? ` → ${s.fallbackModel}` : ''}${s.provider ? ` (${s.provider})` : ''}` : 'bicubic only'),
       cell(formatDuration(uptimeSeconds(s))),
       watch,
     );

@@ -265,7 +265,7 @@ describe('player, comparison and dashboard against a live stream (real server, f
       expect(Number(cells[4])).toBeGreaterThan(15);
       expect(cells[5]).toMatch(/^\d+%$/);
       expect(cells[6]).toMatch(/^\d+ \/ \d+ ms$/);
-      expect(cells[7]).toBe(`${MODEL} (cpu)`);
+      expect(cells[7]).toBe(`${MODEL} → uprez-x2-tiny (cpu)`); // the model ladder: the live default, then the fallback
       expect(cells[8]).toMatch(/^\d+ s$|min/);
       expect(await row.locator('a', { hasText: 'player' }).getAttribute('href')).toBe(`/player?stream=${KEY}`);
       expect(await row.locator('a', { hasText: 'compare' }).getAttribute('href')).toBe(`/player?stream=${KEY}&view=compare`);

@@ -567,7 +567,7 @@ export class StreamPipeline {
   snapshot(renditions: readonly RenditionSnapshot[]): StreamSnapshot {
     const st = this.stage?.stats();
     const info = this.info;
-    const byModel = st?.byPath.model ?? 0;
+    const modelFrames = st?.byPath.model ?? 0;
     const byBicubic = st?.byPath.bicubic ?? 0;
     const fallbacks = Object.fromEntries(REASONS.map((r) => [r, st?.fallbacks[r] ?? 0])) as Record<FallbackReason, number>;
     return {
@@ -583,8 +583,8 @@ export class StreamPipeline {
       provider: this.deps.runner?.info.provider ?? null,
       latencyBudgetMs: this.opts.latencyBudgetMs,
       hasAudio: this.opts.hasAudio,
-      frames: { in: this.seq, out: this.framesOut, model: byModel, bicubic: byBicubic, byModel: st?.byModel ?? {} },
-      aiShare: byModel + byBicubic > 0 ? byModel / (byModel + byBicubic) : 0,
+      frames: { in: this.seq, out: this.framesOut, model: modelFrames, bicubic: byBicubic, byModel: st?.byModel ?? {} },
+      aiShare: modelFrames + byBicubic > 0 ? modelFrames / (modelFrames + byBicubic) : 0,
       fallbacks,
       deadlineMisses: this.deadlineMisses,
       latencyMs: { p50: st?.latencyMs.p50 ?? 0, p99: st?.latencyMs.p99 ?? 0 },

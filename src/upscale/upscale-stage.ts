@@ -264,6 +264,21 @@ export class UpscaleStage {
     return keepsUp && decide(this.schedulerInput(r, frame, now, factor)).path === 'model';
   }
 
+  /**
+   * bestRungFrom is the first rung from `start` down that takes this frame on its own (no
+   * hysteresis), or -1 with the last rung's reason (predicted_late when none was asked).
+   */
+  private bestRungFrom(start: number, frame: Frame, now: number): { chosen: number; reason: Exclude<FallbackReason, 'late_result'> } {
+    let reason: Exclude<FallbackReason, 'late_result'> = 'predicted_late';
+    for (let r = start; r < this.rungs.length; r++) {
+      const d = decide(this.schedulerInput(r, frame, now));
+      if (d.path === 'model') return { chosen: r, reason };
+      reason = d.reason;
+      if (reason === 'model_error') break;
+    }
+    return { chosen: -1, reason };
+  }
+
   private route(entry: Entry): void {
     const { frame, out } = entry;
     const g = frame.geometry;
@@ -274,20 +289,12 @@ export class UpscaleStage {
     let chosen = -1;
     if (n > 0 && !h) {
       // Each frame alone: the best rung that fits.
-      for (let r = 0; r < n && chosen < 0; r++) {
-        const d = decide(this.schedulerInput(r, frame, now));
-        if (d.path === 'model') chosen = r;
-        else if ((reason = d.reason) === 'model_error') break;
-      }
+      ({ chosen, reason } = this.bestRungFrom(0, frame, now));
     } else if (n > 0 && h && now - frame.arrivedAt > this.opts.latencyBudgetMs / HELD_UPSTREAM_FRACTION) {
       // The frame spent part of its budget before it got here (held while the models warmed up):
       // it takes the best rung at or below the stream's that still fits, but a miss says nothing
       // about the rungs, so the ladder stays where it is.
-      for (let r = h.rung; r < n && chosen < 0; r++) {
-        const d = decide(this.schedulerInput(r, frame, now));
-        if (d.path === 'model') chosen = r;
-        else if ((reason = d.reason) === 'model_error') break;
-      }
+      ({ chosen, reason } = this.bestRungFrom(h.rung, frame, now));
     } else if (n > 0 && h) {
       let level = h.rung;
       if (level > 0) {

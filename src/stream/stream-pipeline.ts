@@ -3,6 +3,7 @@ import { Decoder, type VideoInfo } from '../decode/decoder.js';
 import { Encoder } from '../encode/encoder.js';
 import type { PushOutput } from '../encode/push-output.js';
 import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
+import type { FeedSource } from '../ingest/publish-feed.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
@@ -17,8 +18,8 @@ import type { RenditionSnapshot, StreamSnapshot, StreamState } from './stream-sn
 /** PipelineOptions are one stream's settings. */
 export interface PipelineOptions {
   readonly key: string;
-  /** Where the decoder reads the stream (the ingest's loopback play URL, or a file). */
-  readonly input: string;
+  /** What the decoder reads: a publish's feed from the ingest, or a file or URL. */
+  readonly input: string | FeedSource;
   /** The ladder carries audio (fixed for the stream's life; a later session without audio gets silence). */
   readonly hasAudio: boolean;
   /** Directory receiving this stream's HLS output. */
@@ -67,7 +68,7 @@ const EOF_VERDICT_MS = 1_000;
  */
 interface Session {
   readonly id: number;
-  readonly input: string;
+  readonly input: string | FeedSource;
   readonly decoder: Decoder;
   encoder: Encoder | null;
   /** The ladder has audio but this publisher sends none: write silence in step with the video. */
@@ -121,7 +122,7 @@ export class StreamPipeline {
   /** The publisher dropped: the session's end waits for a reattach instead of ending the stream. */
   private suspendMs: number | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private pendingReattach: { input: string; sourceAudio: boolean } | null = null;
+  private pendingReattach: { input: string | FeedSource; sourceAudio: boolean } | null = null;
   private finalizing = false;
   private closed = false;
   private warming: Frame[] | null = null;
@@ -160,7 +161,7 @@ export class StreamPipeline {
 
   /** start spawns the decoder; the stage and encoder follow once the frame size is known. */
   start(): void {
-    this.log.info('starting stream pipeline', { input: redact(this.opts.input), audio: this.opts.hasAudio });
+    this.log.info('starting stream pipeline', { input: describeInput(this.opts.input), audio: this.opts.hasAudio });
     this.startSession(this.opts.input, this.opts.hasAudio);
   }
 
@@ -214,7 +215,7 @@ export class StreamPipeline {
    * reattach continues the stream from a new publish of the same key (after suspend, or while a
    * restart is pending). Returns false when the stream can no longer continue (it is ending).
    */
-  reattach(input: string, sourceAudio: boolean): boolean {
+  reattach(input: string | FeedSource, sourceAudio: boolean): boolean {
     if (this.finishing || this.isEnded || this.closed) return false;
     this.suspendMs = null;
     this.reconnects++;
@@ -246,7 +247,7 @@ export class StreamPipeline {
   private restartPending = false;
   private lastEncoderFailure: string | null = null;
 
-  private startSession(input: string, sourceAudio: boolean): void {
+  private startSession(input: string | FeedSource, sourceAudio: boolean): void {
     this.sessions++;
     const info = this.info;
     const decoder = new Decoder({
@@ -608,7 +609,7 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
 
-/** redact hides the play token in logs. */
-function redact(url: string): string {
-  return url.replace(/token=[^&]+/, 'token=***');
+/** describeInput names the input for logs: a file or URL (credentials hidden), or the publish's feed. */
+function describeInput(input: string | FeedSource): string {
+  return typeof input === 'string' ? input.replace(/\/\/[^/@]*@/, '//***@').replace(/([?&](?:token|sig|key|password)=)[^&]+/gi, '$1***') : 'publish feed';
 }

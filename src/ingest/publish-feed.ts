@@ -47,6 +47,8 @@ export interface FeedSource {
   detach(sink: Writable): void;
   /** picturesWritten counts video pictures written to the current sink so far. */
   readonly picturesWrittenToSink: number;
+  /** The publish has ended and every tag was handed to a decoder. */
+  readonly drained: boolean;
 }
 
 /** PublishFeed: see the file comment. */
@@ -97,6 +99,11 @@ export class PublishFeed implements FeedSource {
   /** isEnded says whether the publish has ended (no more tags will come). */
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** drained says whether the publish has ended and every tag was handed to a decoder. */
+  get drained(): boolean {
+    return this.ended && this.queue.length === 0;
   }
 
   /** picturesWrittenToSink counts video pictures written to the current sink. */

@@ -184,6 +184,11 @@ export class StreamPipeline {
         this.lastFrameAt = Math.max(this.lastFrameAt, t0);
         const watchdog = setInterval(() => {
           const now = performance.now();
+          // A decoder we hold (model warm-up, encoder backpressure) is not idle: its frames wait on us.
+          // Nor is one still reading a feed the publisher filled faster than it decodes: it ends by itself.
+          const input = this.session?.input;
+          const feedPending = input !== undefined && typeof input !== 'string' && !input.drained;
+          if (this.warming || this.session?.waitingForDrain || feedPending) this.lastFrameAt = now;
           const idle = now - this.lastFrameAt >= DRAIN_IDLE_MS;
           if (!idle && now - t0 < maxMs) return;
           clearInterval(watchdog);

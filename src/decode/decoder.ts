@@ -1,6 +1,7 @@
 import type { Duplex, Writable } from 'node:stream';
 import { UprezError, errorMessage } from '../errors.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
+import { redactorFor } from '../ffmpeg/redact.js';
 import { SupervisedProcess, type ProcessExit } from '../ffmpeg/supervised-process.js';
 import { TypedEmitter } from '../ffmpeg/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
@@ -91,6 +92,7 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
       log: this.log,
       extraPipes: opts.hasAudio ? 1 : 0,
       stdin: this.feed ? 'pipe' : 'ignore',
+      redact: redactorFor(typeof opts.input === 'string' ? [opts.input] : []),
       // A feed's decoder ends when the feed ends its stdin; it is never asked to wait longer.
       graceMs: 2000,
       killTimeoutMs: 2000,

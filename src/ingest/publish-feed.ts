@@ -49,6 +49,8 @@ export interface FeedSource {
   readonly picturesWrittenToSink: number;
   /** The publish has ended and every tag was handed to a decoder. */
   readonly drained: boolean;
+  /** Video pictures skipped to a keyframe for a restarted decoder (never decoded). */
+  readonly picturesSkipped: number;
 }
 
 /** PublishFeed: see the file comment. */
@@ -69,7 +71,7 @@ export class PublishFeed implements FeedSource {
   private pictures = 0;
   private picturesWritten = 0;
   private picturesToSink = 0;
-  private picturesSkipped = 0;
+  private picturesSkipped_ = 0;
   private readonly high: number;
   private readonly low: number;
 
@@ -101,6 +103,11 @@ export class PublishFeed implements FeedSource {
     return this.ended;
   }
 
+  /** picturesSkipped counts video pictures skipped to a keyframe for a restarted decoder. */
+  get picturesSkipped(): number {
+    return this.picturesSkipped_;
+  }
+
   /** drained says whether the publish has ended and every tag was handed to a decoder. */
   get drained(): boolean {
     return this.ended && this.queue.length === 0;
@@ -116,7 +123,7 @@ export class PublishFeed implements FeedSource {
     return {
       videoPictures: this.pictures,
       videoPicturesWritten: this.picturesWritten,
-      videoPicturesSkipped: this.picturesSkipped,
+      videoPicturesSkipped: this.picturesSkipped_,
       bytesQueued: this.queuedBytes,
       peakBytesQueued: this.peakBytes,
       pressured: this.pressured,
@@ -204,7 +211,7 @@ export class PublishFeed implements FeedSource {
       this.queuedBytes -= tag.bytes.length;
       if (this.awaitingKeyframe) {
         if (!tag.keyframe) {
-          if (tag.picture) this.picturesSkipped++;
+          if (tag.picture) this.picturesSkipped_++;
           continue;
         }
         this.awaitingKeyframe = false;

@@ -6,11 +6,12 @@ import type { PushTargetLookup } from '../restream/push-targets.js';
 import type { IngestListener, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import type { Logger } from '../log/logger.js';
-import { forgetStream } from '../metrics/metrics.js';
+import { forgetStream, initStream } from '../metrics/metrics.js';
+import { FALLBACK_REASONS } from '../upscale/frame.js';
 import { sweepSegments } from '../hls/live-playlists.js';
 import { readRenditions } from './renditions.js';
 import { StreamPipeline, type PipelineDeps } from './stream-pipeline.js';
-import type { StreamDirectory, StreamSnapshot } from './stream-snapshot.js';
+import { FRAME_LOSS_REASONS, type StreamDirectory, type StreamSnapshot } from './stream-snapshot.js';
 
 /** Segment sweeps run every this many 1 s samples. */
 const SWEEP_EVERY_TICKS = 10;
@@ -180,6 +181,8 @@ export class StreamManager implements StreamDirectory {
       },
       this.deps,
     );
+    const models = [this.deps.runner?.info.name, this.deps.fallbackRunner?.info.name].filter((n): n is string => n !== undefined);
+    initStream(this.deps.metrics, e.key, { models, fallbackReasons: FALLBACK_REASONS, lossReasons: FRAME_LOSS_REASONS });
     const entry: Entry = { pipeline, lastBytes: 0, lastSample: Date.now() };
     this.entries.set(e.key, entry);
     this.updateActive();

@@ -8,12 +8,12 @@ import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
-import type { UprezMetrics } from '../metrics/metrics.js';
-import { frameGeometry, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
+import { initRenditions, type UprezMetrics } from '../metrics/metrics.js';
+import { FALLBACK_REASONS, frameGeometry, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
 import { UpscaleStage } from '../upscale/upscale-stage.js';
 import { RateWindow } from './rate-window.js';
-import type { RenditionSnapshot, StreamSnapshot, StreamState } from './stream-snapshot.js';
+import type { FrameLossReason, RenditionSnapshot, StreamSnapshot, StreamState } from './stream-snapshot.js';
 
 /** PipelineOptions are one stream's settings. */
 export interface PipelineOptions {
@@ -54,7 +54,6 @@ export interface PipelineDeps {
   readonly log: Logger;
 }
 
-const REASONS: readonly FallbackReason[] = ['predicted_late', 'queue_full', 'model_error', 'no_model', 'late_result'];
 
 /** While draining after the publisher left: a decoder that delivers no frame for this long is stopped. */
 const DRAIN_IDLE_MS = 3_000;
@@ -79,6 +78,8 @@ interface Session {
   waitingForDrain: boolean;
   /** Set when the encoder died under this session (what the restart is counted as). */
   encoderFailed: boolean;
+  /** The feed's skipped-picture count when this session began (its own skips are the difference). */
+  readonly skippedAtStart: number;
   ending: boolean;
 }
 
@@ -110,7 +111,7 @@ export class StreamPipeline {
   /** performance.now() of the last decoded frame (the drain watchdog's measure of progress). */
   private lastFrameAt = 0;
   private framesOut = 0;
-  private framesLost = 0;
+  private readonly lost: Record<FrameLossReason, number> = { decoder_restart: 0, encoder_down: 0 };
   private deadlineMisses = 0;
   private restarts = 0;
   private reconnects = 0;
@@ -274,6 +275,7 @@ export class StreamPipeline {
       pendingAudioBytes: 0,
       waitingForDrain: false,
       encoderFailed: false,
+      skippedAtStart: typeof input === 'string' ? 0 : input.picturesSkipped,
       ending: false,
     };
     this.session = s;
@@ -319,6 +321,7 @@ export class StreamPipeline {
     s.encoder = encoder;
     this.lastEncoder = encoder;
     encoder.on('drain', () => this.onEncoderDrain(s));
+    initRenditions(this.deps.metrics, this.opts.key, encoder.rungs.map((r) => r.name));
     encoder.on('segment', (rung) => this.deps.metrics.hlsSegmentsTotal.inc({ stream: this.opts.key, rendition: rung }));
     encoder.on('exit', (e) => this.onEncoderExit(s, e));
     encoder.start();
@@ -412,7 +415,7 @@ export class StreamPipeline {
     const s = this.session;
     const encoder = s?.encoder;
     if (!s || !encoder || s.encoderFailed) {
-      this.framesLost++;
+      this.loseFrames('encoder_down', 1);
       return;
     }
     m.frameLatencySeconds.observe({ stream }, (now - f.arrivedAt) / 1000);
@@ -425,6 +428,23 @@ export class StreamPipeline {
       s.waitingForDrain = true;
       s.decoder.pause();
     }
+  }
+
+  /** loseFrames counts frames the publisher sent that will not reach the ladder. */
+  private loseFrames(reason: FrameLossReason, n: number): void {
+    if (n <= 0) return;
+    this.lost[reason] += n;
+    this.deps.metrics.framesLostTotal.inc({ stream: this.opts.key, reason }, n);
+  }
+
+  /**
+   * countDecoderLoss counts, for a session on a publish feed that did not end cleanly, the pictures
+   * fed to its decoder that never came out, and those its feed skipped to a keyframe for it.
+   */
+  private countDecoderLoss(s: Session, e: ProcessExit): void {
+    if (typeof s.input === 'string') return;
+    this.loseFrames('decoder_restart', s.input.picturesSkipped - s.skippedAtStart);
+    if (e.code !== 0 || s.encoderFailed) this.loseFrames('decoder_restart', s.decoder.picturesFed - s.decoder.framesEmitted);
   }
 
   /** writeSilence writes one frame's worth of silent PCM (the ladder has audio, the publisher not). */
@@ -455,6 +475,7 @@ export class StreamPipeline {
   private async onDecoderExit(s: Session, e: ProcessExit): Promise<void> {
     if (s !== this.session || this.closed) return;
     s.ending = true;
+    this.countDecoderLoss(s, e);
     try {
       if (this.warming) {
         for (const f of this.warming) this.stage?.push(f);
@@ -563,7 +584,7 @@ export class StreamPipeline {
     this.log.info(state === 'ended' ? 'stream ended' : 'stream failed', {
       framesIn: this.seq,
       framesOut: this.framesOut,
-      framesLost: this.framesLost,
+      framesLost: this.lost.decoder_restart + this.lost.encoder_down,
       sessions: this.sessions,
     });
     this.resolveDone();
@@ -575,7 +596,7 @@ export class StreamPipeline {
     const info = this.info;
     const modelFrames = st?.byPath.model ?? 0;
     const byBicubic = st?.byPath.bicubic ?? 0;
-    const fallbacks = Object.fromEntries(REASONS.map((r) => [r, st?.fallbacks[r] ?? 0])) as Record<FallbackReason, number>;
+    const fallbacks = Object.fromEntries(FALLBACK_REASONS.map((r) => [r, st?.fallbacks[r] ?? 0])) as Record<FallbackReason, number>;
     return {
       key: this.opts.key,
       state: this.state,
@@ -589,7 +610,7 @@ export class StreamPipeline {
       provider: this.deps.runner?.info.provider ?? null,
       latencyBudgetMs: this.opts.latencyBudgetMs,
       hasAudio: this.opts.hasAudio,
-      frames: { in: this.seq, out: this.framesOut, model: modelFrames, bicubic: byBicubic, byModel: st?.byModel ?? {} },
+      frames: { in: this.seq, out: this.framesOut, model: modelFrames, bicubic: byBicubic, byModel: st?.byModel ?? {}, lost: { ...this.lost } },
       aiShare: modelFrames + byBicubic > 0 ? modelFrames / (modelFrames + byBicubic) : 0,
       fallbacks,
       deadlineMisses: this.deadlineMisses,

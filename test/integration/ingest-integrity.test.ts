@@ -117,4 +117,34 @@ describe('ingest integrity against the real server (issue 11)', () => {
       expect(x.frames.in).toBeLessThanOrEqual(76);
     }
   });
+
+  test('metrics: every per-stream counter exists at 0 while a stream is live, before any increase', async () => {
+    const s = await startTestServer(['--model', 'none'], cleanups);
+    const p = publish({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/fresh`, seconds: 6, fps: 25 });
+    let text = '';
+    await waitUntil(async () => {
+      text = await (await fetch(`http://127.0.0.1:${s.httpPort}/metrics`)).text();
+      return text.includes('uprez_hls_segments_total{stream="fresh"');
+    }, 30_000, 'the stream to start');
+    for (const line of [
+      'uprez_deadline_misses_total{stream="fresh"} 0',
+      'uprez_fallback_frames_total{stream="fresh",reason="predicted_late"} 0',
+      'uprez_fallback_frames_total{stream="fresh",reason="model_error"} 0',
+      'uprez_frames_total{stream="fresh",path="model"} 0',
+      'uprez_frames_lost_total{stream="fresh",reason="decoder_restart"} 0',
+      'uprez_process_restarts_total{stream="fresh",process="decoder"} 0',
+    ]) {
+      expect(text).toContain(line);
+    }
+    expect(await p.done).toBe(0);
+  });
+
+  test('an audio-only publish is refused promptly with a reason the client shows', async () => {
+    const s = await startTestServer(['--model', 'none'], cleanups);
+    const t0 = Date.now();
+    const p = publish({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/radio`, seconds: 20, video: 'none', audio: true });
+    expect(await p.done).not.toBe(0);
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    expect(p.stderr()).toContain('no video: uprez needs a video track');
+  });
 });

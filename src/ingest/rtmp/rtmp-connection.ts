@@ -54,6 +54,12 @@ export interface RtmpConnectionOptions {
 }
 
 const OUT_CHUNK_SIZE = 4096;
+/** How long a refused client's bytes are still read (and dropped) so it can read why (ms). */
+const REFUSE_LINGER_MS = 1_000;
+
+function discard(): void {
+  /* a refused client's bytes go nowhere */
+}
 const WINDOW_ACK_SIZE = 2_500_000;
 
 let nextId = 1;
@@ -75,6 +81,7 @@ export class RtmpConnection {
   private deciding: { streamId: number; media: RtmpMessage[]; bytes: number } | null = null;
   private ended = false;
   private closed = false;
+  private refused = false;
   private bytesIn = 0;
   private lastAck = 0;
   private peerWindow = 0;
@@ -117,18 +124,23 @@ export class RtmpConnection {
   }
 
   /**
-   * refuse tells the client why it cannot publish (onStatus error on its stream, which ffmpeg
-   * prints as "Server error: DESCRIPTION" and OBS shows as a failed connection), stops reading
-   * at once and destroys the socket once that status is flushed (or after 500 ms).
+   * refuse tells the client why it cannot publish (an onStatus error on its stream, which ffmpeg
+   * prints as "Server error: DESCRIPTION" and OBS shows as a failed connection). From that moment
+   * nothing the client sends is parsed or delivered: its bytes are read and dropped for at most
+   * REFUSE_LINGER_MS, so that its TCP stack does not answer our status with a reset that would
+   * discard the status unread, then the socket is destroyed (at once when the client closes first).
    */
   refuse(status: PublishRefusalStatus, streamId = this.publishing?.streamId ?? this.deciding?.streamId ?? 0): void {
-    if (this.closed) return;
+    if (this.closed || this.refused) return;
+    this.refused = true;
     this.stopReading();
     this.closeReason = status.description;
-    this.socket.write(this.writer.onStatus(streamId, 'error', status.code, status.description));
-    const timer = setTimeout(() => this.destroy(status.description), 500);
+    this.socket.on('data', discard);
+    this.socket.resume();
+    this.socket.end(this.writer.onStatus(streamId, 'error', status.code, status.description));
+    const timer = setTimeout(() => this.destroy(status.description), REFUSE_LINGER_MS);
     timer.unref();
-    this.socket.end(() => {
+    this.socket.once('end', () => {
       clearTimeout(timer);
       this.destroy(status.description);
     });

@@ -51,6 +51,8 @@ export interface FeedSource {
   readonly drained: boolean;
   /** Video pictures skipped to a keyframe for a restarted decoder (never decoded). */
   readonly picturesSkipped: number;
+  /** Video pictures received and not yet written to any decoder. */
+  readonly picturesPending: number;
 }
 
 /** PublishFeed: see the file comment. */
@@ -101,6 +103,11 @@ export class PublishFeed implements FeedSource {
   /** isEnded says whether the publish has ended (no more tags will come). */
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** picturesPending counts video pictures received and not yet written to any decoder. */
+  get picturesPending(): number {
+    return this.pictures - this.picturesWritten - this.picturesSkipped_;
   }
 
   /** picturesSkipped counts video pictures skipped to a keyframe for a restarted decoder. */

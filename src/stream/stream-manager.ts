@@ -79,6 +79,7 @@ export class StreamManager implements StreamDirectory {
     private readonly ingest: IngestPort,
     private readonly opts: StreamManagerOptions,
     private readonly deps: PipelineDeps,
+    private readonly hooks: { readonly onStreamEnded?: () => void } = {},
   ) {
     this.log = deps.log.child({ stage: 'streams' });
   }
@@ -200,6 +201,12 @@ export class StreamManager implements StreamDirectory {
 
   private onEnded(entry: Entry): void {
     this.updateActive();
+    // The stream's frame buffers are garbage now: give the memory back (see process-memory.ts).
+    try {
+      this.hooks.onStreamEnded?.();
+    } catch (err) {
+      this.log.warn('releasing memory after a stream failed', { err: errorMessage(err) });
+    }
     const key = entry.pipeline.key;
     this.deps.metrics.ingestBitrateBits.remove({ stream: key });
     this.deps.metrics.encoderFps.remove({ stream: key });

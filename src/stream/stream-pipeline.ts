@@ -80,6 +80,8 @@ interface Session {
   encoderFailed: boolean;
   /** The feed's skipped-picture count when this session began (its own skips are the difference). */
   readonly skippedAtStart: number;
+  /** The drain watchdog stopped this session's decoder before it had decoded everything. */
+  cutShort: boolean;
   ending: boolean;
 }
 
@@ -111,7 +113,7 @@ export class StreamPipeline {
   /** performance.now() of the last decoded frame (the drain watchdog's measure of progress). */
   private lastFrameAt = 0;
   private framesOut = 0;
-  private readonly lost: Record<FrameLossReason, number> = { decoder_restart: 0, encoder_down: 0 };
+  private readonly lost: Record<FrameLossReason, number> = { decoder_restart: 0, encoder_down: 0, drain_timeout: 0 };
   private deadlineMisses = 0;
   private restarts = 0;
   private reconnects = 0;
@@ -194,6 +196,7 @@ export class StreamPipeline {
           if (!idle && now - t0 < maxMs) return;
           clearInterval(watchdog);
           this.log.warn(idle ? 'decoder idle while draining, stopping it' : 'decoder did not drain in time, stopping it', { maxMs });
+          if (this.session) this.session.cutShort = true;
           void this.session?.decoder.close();
         }, 250);
         watchdog.unref();
@@ -276,6 +279,7 @@ export class StreamPipeline {
       waitingForDrain: false,
       encoderFailed: false,
       skippedAtStart: typeof input === 'string' ? 0 : input.picturesSkipped,
+      cutShort: false,
       ending: false,
     };
     this.session = s;
@@ -444,7 +448,9 @@ export class StreamPipeline {
   private countDecoderLoss(s: Session, e: ProcessExit): void {
     if (typeof s.input === 'string') return;
     this.loseFrames('decoder_restart', s.input.picturesSkipped - s.skippedAtStart);
-    if (e.code !== 0 || s.encoderFailed) this.loseFrames('decoder_restart', s.decoder.picturesFed - s.decoder.framesEmitted);
+    const unDecoded = s.decoder.picturesFed - s.decoder.framesEmitted;
+    if (s.cutShort) this.loseFrames('drain_timeout', unDecoded + s.input.picturesPending);
+    else if (e.code !== 0 || s.encoderFailed) this.loseFrames('decoder_restart', unDecoded);
   }
 
   /** writeSilence writes one frame's worth of silent PCM (the ladder has audio, the publisher not). */
@@ -584,7 +590,7 @@ export class StreamPipeline {
     this.log.info(state === 'ended' ? 'stream ended' : 'stream failed', {
       framesIn: this.seq,
       framesOut: this.framesOut,
-      framesLost: this.lost.decoder_restart + this.lost.encoder_down,
+      framesLost: this.lost.decoder_restart + this.lost.encoder_down + this.lost.drain_timeout,
       sessions: this.sessions,
     });
     this.resolveDone();

@@ -72,7 +72,7 @@ export class UprezServer {
     if (cfg.fallbackModel !== undefined) {
       const chosen = resolveModel({ modelsDir, model: cfg.fallbackModel, scale: cfg.scale, purpose: 'live', flag: '--fallback-model' });
       if (path.resolve(chosen.path) === path.resolve(primary.path)) {
-        throw new UprezError('CONFIG_INVALID', `--fallback-model ${cfg.fallbackModel} is the model itself (--model ${primary.name}); name a cheaper one, or none`, 'config');
+        throw new UprezError('CONFIG_INVALID', `--fallback-model ${cfg.fallbackModel} is the model itself (--model ${primary.name}); name a cheaper one, or none`);
       }
       return chosen;
     }
@@ -132,7 +132,7 @@ export class UprezServer {
       await writeFile(probe, 'ok');
       await rm(probe, { force: true });
     } catch (err) {
-      throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`, 'config');
+      throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`);
     }
     const metrics = createMetrics();
     this.metrics = metrics;

@@ -3,7 +3,7 @@ import { UprezError, errorMessage } from '../errors.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { redactorFor } from '../ffmpeg/redact.js';
 import { SupervisedProcess, type ProcessExit } from '../ffmpeg/supervised-process.js';
-import { TypedEmitter } from '../ffmpeg/typed-emitter.js';
+import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
 import type { FeedSource } from '../ingest/publish-feed.js';
 import { DECODER_AUDIO_FD, FLV_STDIN, buildDecoderArgs } from './decoder-args.js';
@@ -194,7 +194,7 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
     try {
       for (const frame of this.parser.push(chunk)) this.queue.push(frame);
     } catch (err) {
-      const e = err instanceof UprezError ? err : new UprezError('Y4M_INVALID', errorMessage(err), 'decoder');
+      const e = err instanceof UprezError ? err : new UprezError('Y4M_INVALID', errorMessage(err));
       this.log.error('decoder output is unusable, stopping', { code: e.code, err: e.message });
       this.emit('error', e);
       void this.close();

@@ -8,7 +8,7 @@ import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import { redactorFor } from '../ffmpeg/redact.js';
 import { SupervisedProcess, type ProcessExit } from '../ffmpeg/supervised-process.js';
-import { TypedEmitter } from '../ffmpeg/typed-emitter.js';
+import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
 import { frameGeometry } from '../upscale/frame.js';
 import { ENCODER_AUDIO_FD, HLS_LAYOUT, buildEncoderArgs } from './encoder-args.js';

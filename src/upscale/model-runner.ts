@@ -91,7 +91,7 @@ const PROBE_H = 24;
 const WORKER_ENTRY = new URL('./inference-worker.mjs', import.meta.url);
 
 function invalid(model: ResolvedModel, why: string, cause?: unknown): UprezError {
-  return new UprezError('MODEL_INVALID', `model ${model.name} (${model.path}) is not usable: ${why}`, 'model', true, cause === undefined ? undefined : { cause });
+  return new UprezError('MODEL_INVALID', `model ${model.name} (${model.path}) is not usable: ${why}`, cause === undefined ? undefined : { cause });
 }
 
 /** createModelRunner loads and validates the model in its workers; rejects with a coded UprezError. */
@@ -99,13 +99,13 @@ export async function createModelRunner(opts: ModelRunnerOptions): Promise<Model
   const { model, log } = opts;
   const workers = opts.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-    throw new UprezError('CONFIG_INVALID', `--inference-workers must be 1..64, got ${workers}`, 'config');
+    throw new UprezError('CONFIG_INVALID', `--inference-workers must be 1..64, got ${workers}`);
   }
   const intraOpThreads = opts.intraOpThreads ?? Math.max(1, Math.floor((availableParallelism() - 1) / workers));
   await checkDigest(model);
   const tile = opts.tile ?? model.card?.tile ?? DEFAULT_TILE;
   const lumaTile = opts.lumaTile ?? DEFAULT_LUMA_TILE;
-  if (!Number.isInteger(lumaTile) || lumaTile < 0 || lumaTile % 2) throw new UprezError('CONFIG_INVALID', `the luma tile must be an even number of pixels (0: whole frames), got ${lumaTile}`, 'config');
+  if (!Number.isInteger(lumaTile) || lumaTile < 0 || lumaTile % 2) throw new UprezError('CONFIG_INVALID', `the luma tile must be an even number of pixels (0: whole frames), got ${lumaTile}`);
   const base = { modelPath: model.path, intraOpThreads, layout: model.layout, tileSize: tile.size, tileOverlap: tile.overlap, lumaTile } as const;
   const entry = opts.workerEntry ?? WORKER_ENTRY;
   const { pool, ready } = await startPool(opts, entry, base, workers);
@@ -204,8 +204,6 @@ async function startPool(
       throw new UprezError(
         'MODEL_PROVIDER_UNAVAILABLE',
         `--provider cuda: the CUDA execution provider could not start (${errorMessage(cudaErr)}); use --provider auto or cpu`,
-        'model',
-        true,
         { cause: cudaErr },
       );
     }
@@ -229,12 +227,12 @@ class WorkerModelRunner implements ModelRunner {
 
   async upscaleLuma(y: Uint8Array, width: number, height: number): Promise<LumaResult> {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || y.length < width * height) {
-      throw new UprezError('MODEL_INPUT_INVALID', `a ${width}x${height} luma plane needs ${width * height} bytes, got ${y.length}`, 'model', false);
+      throw new UprezError('MODEL_INPUT_INVALID', `a ${width}x${height} luma plane needs ${width * height} bytes, got ${y.length}`);
     }
     const r = await this.pool.run(y, width, height);
     const s = this.info.scale;
     if (r.width !== width * s || r.height !== height * s) {
-      throw new UprezError('MODEL_RUN_FAILED', `model output ${r.width}x${r.height} for a ${width}x${height} input is not x${s}`, 'model', false);
+      throw new UprezError('MODEL_RUN_FAILED', `model output ${r.width}x${r.height} for a ${width}x${height} input is not x${s}`);
     }
     return {
       y: new Uint8Array(r.y),

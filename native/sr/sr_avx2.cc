@@ -26,8 +26,49 @@ struct V {
   static R Add(R a, R b) { return _mm256_add_ps(a, b); }
   static R Relu(R v) { return _mm256_max_ps(v, _mm256_setzero_ps()); }
   static void Store(float* p, R v) { _mm256_storeu_ps(p, v); }
-  static void Barrier(R* acc) {
-    for (int i = 0; i < kPeakChains; i++) __asm__ volatile("" : "+x"(acc[i]));
+  // PeakLoop runs 12 independent FMA chains `iterations` times; returns a value that depends on all.
+  static float PeakLoop(long iterations) {
+    const R m = _mm256_set1_ps(0.9999999f), c = _mm256_set1_ps(1e-7f);
+    R a0 = _mm256_set1_ps(1.0f + 0),
+      a1 = _mm256_set1_ps(1.0f + 1),
+      a2 = _mm256_set1_ps(1.0f + 2),
+      a3 = _mm256_set1_ps(1.0f + 3),
+      a4 = _mm256_set1_ps(1.0f + 4),
+      a5 = _mm256_set1_ps(1.0f + 5),
+      a6 = _mm256_set1_ps(1.0f + 6),
+      a7 = _mm256_set1_ps(1.0f + 7),
+      a8 = _mm256_set1_ps(1.0f + 8),
+      a9 = _mm256_set1_ps(1.0f + 9),
+      a10 = _mm256_set1_ps(1.0f + 10),
+      a11 = _mm256_set1_ps(1.0f + 11);
+    for (long it = 0; it < iterations; it++) {
+      a0 = _mm256_fmadd_ps(a0, m, c);
+      a1 = _mm256_fmadd_ps(a1, m, c);
+      a2 = _mm256_fmadd_ps(a2, m, c);
+      a3 = _mm256_fmadd_ps(a3, m, c);
+      a4 = _mm256_fmadd_ps(a4, m, c);
+      a5 = _mm256_fmadd_ps(a5, m, c);
+      a6 = _mm256_fmadd_ps(a6, m, c);
+      a7 = _mm256_fmadd_ps(a7, m, c);
+      a8 = _mm256_fmadd_ps(a8, m, c);
+      a9 = _mm256_fmadd_ps(a9, m, c);
+      a10 = _mm256_fmadd_ps(a10, m, c);
+      a11 = _mm256_fmadd_ps(a11, m, c);
+      __asm__ volatile("" : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5), "+x"(a6), "+x"(a7), "+x"(a8), "+x"(a9), "+x"(a10), "+x"(a11));
+    }
+    R s = a0;
+    s = _mm256_add_ps(s, a1);
+    s = _mm256_add_ps(s, a2);
+    s = _mm256_add_ps(s, a3);
+    s = _mm256_add_ps(s, a4);
+    s = _mm256_add_ps(s, a5);
+    s = _mm256_add_ps(s, a6);
+    s = _mm256_add_ps(s, a7);
+    s = _mm256_add_ps(s, a8);
+    s = _mm256_add_ps(s, a9);
+    s = _mm256_add_ps(s, a10);
+    s = _mm256_add_ps(s, a11);
+    return _mm_cvtss_f32(_mm256_castps256_ps128(s));
   }
   static __m256i Round(R v) {
     return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), _mm256_set1_ps(255.f)));

@@ -26,11 +26,15 @@ struct V {
   static R Add(R a, R b) { return a + b; }
   static R Relu(R v) { return v > 0.f ? v : 0.f; }
   static void Store(float* p, R v) { *p = v; }
-  static void Barrier(R* acc) {
-    for (int i = 0; i < kPeakChains; i++) {
-      volatile float keep = acc[i];
-      acc[i] = keep;
+  static float PeakLoop(long iterations) {
+    float a[kPeakChains];
+    for (int i = 0; i < kPeakChains; i++) a[i] = 1.0f + i;
+    for (long it = 0; it < iterations; it++) {
+      for (int i = 0; i < kPeakChains; i++) a[i] = a[i] * 0.9999999f + 1e-7f;
     }
+    float s = 0;
+    for (int i = 0; i < kPeakChains; i++) s += a[i];
+    return s;
   }
   static int Round(float v) {
     v = v > 0.f ? v : 0.f;  // NaN goes to 0 as in the SIMD builds

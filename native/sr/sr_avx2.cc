@@ -73,6 +73,35 @@ struct V {
   static __m256i Round(R v) {
     return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), _mm256_set1_ps(255.f)));
   }
+  // Zip2 interleaves two rows of n bytes (or int16) into 2n: out = a0 b0 a1 b1 ...
+  static void Zip2(const uint8_t* a, const uint8_t* b, uint8_t* out, int n) {
+    int x = 0;
+    for (; x + 32 <= n; x += 32) {
+      const __m256i va = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + x));
+      const __m256i vb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + x));
+      const __m256i lo = _mm256_unpacklo_epi8(va, vb), hi = _mm256_unpackhi_epi8(va, vb);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * x), _mm256_permute2x128_si256(lo, hi, 0x20));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * x + 32), _mm256_permute2x128_si256(lo, hi, 0x31));
+    }
+    for (; x < n; x++) {
+      out[2 * x] = a[x];
+      out[2 * x + 1] = b[x];
+    }
+  }
+  static void Zip2(const int16_t* a, const int16_t* b, int16_t* out, int n) {
+    int x = 0;
+    for (; x + 16 <= n; x += 16) {
+      const __m256i va = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + x));
+      const __m256i vb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + x));
+      const __m256i lo = _mm256_unpacklo_epi16(va, vb), hi = _mm256_unpackhi_epi16(va, vb);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * x), _mm256_permute2x128_si256(lo, hi, 0x20));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * x + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
+    }
+    for (; x < n; x++) {
+      out[2 * x] = a[x];
+      out[2 * x + 1] = b[x];
+    }
+  }
   // Quant: q = clamp(round_half_even(a + s), 0, 255); rq = q - the same of s alone (when asked).
   static void Quant(const float* a, const float* s, uint8_t* q, int16_t* rq) {
     const R sv = _mm256_loadu_ps(s);

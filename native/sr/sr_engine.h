@@ -239,34 +239,38 @@ struct Pipe {
 
   // Emit rounds body + skip for frame row y and writes the region's HR rows.
   void Emit(int y) {
-    const int s = net->scale, n = RoundUp(r->rw, L), b0 = B(r->x0);
+    const int s = net->scale, n = RoundUp(r->rw, L), b0 = B(r->x0), rw = r->rw;
     const size_t cs = g.BW;
+    int16_t* const rq0 = r->res ? rq : nullptr;
     for (int k = 0; k < s * s; k++) {
       const float* a = lastRow + k * cs + b0;
       const float* sk = net->hasSkip ? skipRow + k * cs + b0 : zeroRow;
-      for (int i = 0; i < n; i += L) V::Quant(a + i, sk + i, q + k * cs + i, r->res ? rq + k * cs + i : nullptr);
+      uint8_t* qk = q + k * cs;
+      int16_t* rk = rq0 ? rq0 + k * cs : nullptr;
+      for (int i = 0; i < n; i += L) V::Quant(a + i, sk + i, qk + i, rk ? rk + i : nullptr);
     }
     const int oy = (y - r->y0) * s;
+    uint8_t* const dst = r->dst;
+    const ptrdiff_t ds = r->dstStride;
     for (int i = 0; i < s; i++) {
-      uint8_t* d = r->dst + (oy + i) * r->dstStride;
+      uint8_t* d = dst + (oy + i) * ds;
       if (s == 2) {
-        const uint8_t* p0 = q + (i * 2) * cs;
-        const uint8_t* p1 = q + (i * 2 + 1) * cs;
-        for (int x = 0; x < r->rw; x++) {
-          d[2 * x] = p0[x];
-          d[2 * x + 1] = p1[x];
-        }
+        V::Zip2(q + (i * 2) * cs, q + (i * 2 + 1) * cs, d, rw);
       } else {
         for (int j = 0; j < s; j++) {
           const uint8_t* p = q + (i * s + j) * cs;
-          for (int x = 0; x < r->rw; x++) d[x * s + j] = p[x];
+          for (int x = 0; x < rw; x++) d[x * s + j] = p[x];
         }
       }
-      if (!r->res) continue;
+      if (!rq0) continue;
       int16_t* e = r->res + (oy + i) * r->resStride;
-      for (int j = 0; j < s; j++) {
-        const int16_t* p = rq + (i * s + j) * cs;
-        for (int x = 0; x < r->rw; x++) e[x * s + j] = p[x];
+      if (s == 2) {
+        V::Zip2(rq0 + (i * 2) * cs, rq0 + (i * 2 + 1) * cs, e, rw);
+      } else {
+        for (int j = 0; j < s; j++) {
+          const int16_t* p = rq0 + (i * s + j) * cs;
+          for (int x = 0; x < rw; x++) e[x * s + j] = p[x];
+        }
       }
     }
   }

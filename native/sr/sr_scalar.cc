@@ -36,6 +36,13 @@ struct V {
     for (int i = 0; i < kPeakChains; i++) s += a[i];
     return s;
   }
+  template <class T>
+  static void Zip2(const T* a, const T* b, T* out, int n) {
+    for (int x = 0; x < n; x++) {
+      out[2 * x] = a[x];
+      out[2 * x + 1] = b[x];
+    }
+  }
   static int Round(float v) {
     v = v > 0.f ? v : 0.f;  // NaN goes to 0 as in the SIMD builds
     return static_cast<int>(std::nearbyint(v < 255.f ? v : 255.f));

@@ -5,7 +5,7 @@
 //   create(spec, isa) -> handle                spec: { scale, inScale, outScale, body: Conv[], skip: Conv | null }
 //                                              Conv: { cin, cout, k, relu, edge, weight: Float32Array, bias: Float32Array }
 //   describe(handle) -> { isa, lanes, radius, scale }
-//   run(handle, src, w, h, dst, stripWidth)    whole frame: dst is (w*s) x (h*s)
+//   run(handle, src, w, h, dst, stripWidth)    whole frame: dst is (w*s) x (h*s); stripWidth 0: sized to the cache
 //   runRegions(handle, src, w, h, rects, dst, residual|null)
 //                                              rects: Int32Array of x, y, w, h per rectangle; outputs packed
 //                                              one after another, each (w*s) x (h*s), residual likewise (int16)

@@ -19,7 +19,7 @@ double Clock() {
 
 struct V {
   using R = __m256;
-  static constexpr int L = 8, kPx8 = 0, kPx4 = 3, kPeakChains = 12;
+  static constexpr int L = 8, kPx8 = 0, kPx4 = 3, kPx4Small = 2, kPeakChains = 12;
   static R Load(const float* p) { return _mm256_loadu_ps(p); }
   static R Bcast(const float* p) { return _mm256_broadcast_ss(p); }
   static R Fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }

@@ -20,7 +20,7 @@ double Clock() {
 
 struct V {
   using R = __m512;
-  static constexpr int L = 16, kPx8 = 3, kPx4 = 6, kPeakChains = 16;
+  static constexpr int L = 16, kPx8 = 3, kPx4 = 6, kPx4Small = 3, kPeakChains = 16;
   static R Load(const float* p) { return _mm512_loadu_ps(p); }
   static R Bcast(const float* p) { return _mm512_set1_ps(*p); }
   static R Fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }

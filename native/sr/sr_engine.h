@@ -17,6 +17,8 @@
 //   what makes a region bit-exact with the whole frame.
 
 constexpr int L = V::L;
+// What one conv block may keep in L1 (input window + the layer's weights): below a 48 KB L1d.
+constexpr size_t kL1Budget = 40 * 1024;
 
 inline size_t Round16(size_t n) { return (n + 15) & ~static_cast<size_t>(15); }
 inline int RoundUp(int n, int m) { return (n + m - 1) / m * m; }
@@ -110,17 +112,28 @@ void ConvRowT(const PLayer& ly, const float* const* rows, ptrdiff_t cs, float* o
   }
 }
 
-// ConvRow dispatches on the kernel size (3 or 5: the recogniser refuses others) and the block.
-void ConvRow(const PLayer& ly, const float* const* rows, ptrdiff_t cs, float* out, int x0, int x1) {
+// ConvRow dispatches on the kernel size (3 or 5: the recogniser refuses others), the block of
+// output channels, and the pixel vectors per block. A block reads a K-row input window of
+// PX*L + K-1 columns of every input channel from L1 for each output block, beside the layer's
+// weights; when wide vectors and many channels would make that spill L1 (about 48 KB), PX drops
+// (uprez-x4's 28 channels: 3 pixel vectors instead of 6).
+template <int K>
+void ConvRowK(const PLayer& ly, const float* const* rows, ptrdiff_t cs, float* out, int x0, int x1) {
   if constexpr (V::kPx8 > 0) {
     if (ly.cb == 8) {
-      if (ly.k == 3) ConvRowT<3, 8, V::kPx8>(ly, rows, cs, out, x0, x1);
-      else ConvRowT<5, 8, V::kPx8>(ly, rows, cs, out, x0, x1);
+      ConvRowT<K, 8, V::kPx8>(ly, rows, cs, out, x0, x1);
       return;
     }
   }
-  if (ly.k == 3) ConvRowT<3, 4, V::kPx4>(ly, rows, cs, out, x0, x1);
-  else ConvRowT<5, 4, V::kPx4>(ly, rows, cs, out, x0, x1);
+  const size_t weights = static_cast<size_t>(ly.cin) * K * K * ly.coutPad * sizeof(float);
+  const size_t window = static_cast<size_t>(K) * ly.cin * (V::kPx4 * L + K - 1) * sizeof(float);
+  if (V::kPx4Small < V::kPx4 && weights + window > kL1Budget) ConvRowT<K, 4, V::kPx4Small>(ly, rows, cs, out, x0, x1);
+  else ConvRowT<K, 4, V::kPx4>(ly, rows, cs, out, x0, x1);
+}
+
+void ConvRow(const PLayer& ly, const float* const* rows, ptrdiff_t cs, float* out, int x0, int x1) {
+  if (ly.k == 3) ConvRowK<3>(ly, rows, cs, out, x0, x1);
+  else ConvRowK<5>(ly, rows, cs, out, x0, x1);
 }
 
 int BlockFor(int cout) { return (V::kPx8 > 0 && cout % 8 == 0) ? 8 : 4; }

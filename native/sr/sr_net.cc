@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <unistd.h>
+
 namespace uprez_sr {
 namespace {
 
@@ -39,6 +41,16 @@ bool CheckConv(const ConvSpec& c, const char* what, std::string* err) {
     if (!std::isfinite(v)) return Fail(err, std::string(what) + ": non-finite bias");
   }
   return true;
+}
+
+// CacheBudget is what a strip's rows of every layer may take: half the L2 (the other half for the
+// input plane, the output rows and the weights), 512 KB when the OS does not say.
+size_t CacheBudget() {
+  static const size_t budget = [] {
+    const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return l2 > 0 ? static_cast<size_t>(l2) / 2 : static_cast<size_t>(512 * 1024);
+  }();
+  return budget;
 }
 
 }  // namespace
@@ -148,8 +160,15 @@ float* Net::Scratch(int rw) {
 
 void Net::RunRegion(const Region& r) { isa_->run(net_, r, Scratch(r.rw)); }
 
+int Net::AutoStripWidth(int W) const {
+  // Bytes per column of the region's buffers, from the engine's own scratch layout at a wide strip.
+  const double perColumn = static_cast<double>(isa_->scratchFloats(net_, 4096)) * sizeof(float) / 4096;
+  const int fit = static_cast<int>(static_cast<double>(CacheBudget()) / perColumn);
+  return std::max(std::min(fit, W), 64);
+}
+
 void Net::Frame(const uint8_t* src, int W, int H, uint8_t* dst, int stripWidth) {
-  const int sw = stripWidth > 0 ? stripWidth : W;
+  const int sw = stripWidth > 0 ? stripWidth : AutoStripWidth(W);
   // Equal strips: no sliver of a few columns paying a whole halo.
   const int strips = (W + sw - 1) / sw, base = W / strips, extra = W % strips;
   int x0 = 0;

@@ -41,8 +41,12 @@ class Net {
   // Create checks the spec; on failure returns null and says why in *err.
   static std::unique_ptr<Net> Create(const NetSpec& spec, const IsaOps* isa, std::string* err);
 
-  // Frame upscales the whole W x H plane into dst (W*s x H*s), in strips of stripWidth columns.
+  // Frame upscales the whole W x H plane into dst (W*s x H*s), in strips of stripWidth columns
+  // (0: as wide as keeps every layer's rows within half the L2 cache; see AutoStripWidth).
   void Frame(const uint8_t* src, int W, int H, uint8_t* dst, int stripWidth);
+
+  // AutoStripWidth is the strip width Frame uses for stripWidth 0 on a W-wide frame.
+  int AutoStripWidth(int W) const;
 
   // RunRegion produces one rectangle (bounds checked by the caller).
   void RunRegion(const Region& r);

@@ -19,7 +19,7 @@ double Clock() {
 
 struct V {
   using R = float;
-  static constexpr int L = 1, kPx8 = 0, kPx4 = 4, kPeakChains = 8;
+  static constexpr int L = 1, kPx8 = 0, kPx4 = 4, kPx4Small = 4, kPeakChains = 8;
   static R Load(const float* p) { return *p; }
   static R Bcast(const float* p) { return *p; }
   static R Fma(R a, R b, R c) { return a * b + c; }

@@ -135,7 +135,7 @@ export async function runInferenceBench(o: InferenceBenchOptions): Promise<Bench
     notes: [
       `Every case ran on the benchmark's thread, one run per case per round, ${repeats} rounds interleaved after 2 warm-up runs; medians. GMAC/s = the model's multiply-accumulates per LR pixel (all convs, the bicubic skip included) x pixels / time.`,
       'Rates are per second of CPU time (process CPU time around each run, the benchmark thread being the only busy one), the peak measured the same way, so time other jobs held the core counts for neither; the wall-clock rate is beside each. Milliseconds are CPU time per frame.',
-      `Peak: the addon's FMA probe (16 independent chains of vfmadd on zmm registers for avx512, 12 on ymm for avx2: throughput bound), in GMAC/s of fp32 lanes. Native: ${isa}, whole frame as one strip; onnxruntime: the inference worker's options (CPU EP, graph optimisation 'all', sequential, 1 intra-op thread).`,
+      `Peak: the addon's FMA probe (16 independent chains of vfmadd on zmm registers for avx512, 12 on ymm for avx2: throughput bound), in GMAC/s of fp32 lanes. Native: ${isa}, whole frame in cache-sized strips (stripWidth 0); onnxruntime: the inference worker's options (CPU EP, graph optimisation 'all', sequential, 1 intra-op thread).`,
       'Regions: the frame produced as a grid of tiles through runRegions, each tile reading its own halo (the receptive radius, 5 LR px for uprez-x2-fast) from the frame; ratio = time / whole-frame time, i.e. what per-tile scheduling pays for tiles of that size.',
       'uprez-x2-live is a two-scale net (a stride-2 conv and an inner pixel shuffle): the native kernel refuses it and onnxruntime runs it.',
     ],

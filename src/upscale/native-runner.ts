@@ -34,7 +34,7 @@ export interface NativeRunnerOptions {
   readonly workers?: number;
   /** Instruction set (default: the fastest this CPU runs, as the caller read it from the addon). */
   readonly isa: string;
-  /** Whole frames run as strips this many LR columns wide (default DEFAULT_STRIP_WIDTH; 0: one strip). */
+  /** Whole frames run as strips this many LR columns wide (default DEFAULT_STRIP_WIDTH; 0: the kernel sizes them to its cache). */
   readonly stripWidth?: number;
   readonly log: Logger;
   /** Worker entry; tests may pass a double. */
@@ -42,9 +42,10 @@ export interface NativeRunnerOptions {
 }
 
 /**
- * DEFAULT_STRIP_WIDTH: the whole frame in one strip. Narrower strips keep fewer activations but
- * pay the receptive halo again per strip; at 16-28 channels a full 1280-pixel row of every layer
- * still fits in L2, and one strip measured fastest (BENCHMARKS.md, inference).
+ * DEFAULT_STRIP_WIDTH: 0, the kernel picks strips as wide as keep every layer's rows in half the
+ * L2 cache (whole rows for uprez-x2-fast up to 1280 px on a 2 MB L2; strips for the 22- and
+ * 28-channel nets). Narrower strips pay the receptive halo again per strip; on this machine
+ * strip widths from 320 px to whole rows measured within noise of each other (BENCHMARKS.md).
  */
 export const DEFAULT_STRIP_WIDTH = 0;
 

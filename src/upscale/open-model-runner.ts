@@ -24,7 +24,7 @@ export interface OpenModelRunnerOptions extends ModelRunnerOptions {
   readonly engine?: InferenceEngine;
   /** Native instruction set (avx512, avx2, scalar); default UPREZ_SR_ISA, else the fastest this CPU runs. */
   readonly nativeIsa?: string;
-  /** Native whole-frame strip width (LR columns; 0 = whole rows). */
+  /** Native whole-frame strip width (LR columns; 0, the default: sized to the cache by the kernel). */
   readonly stripWidth?: number;
   /** Environment (UPREZ_NATIVE_SR=off, UPREZ_SR_ISA); default process.env. */
   readonly env?: NodeJS.ProcessEnv;

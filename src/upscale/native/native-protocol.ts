@@ -6,6 +6,6 @@ export interface NativeWorkerInit {
   readonly spec: SrNetSpec;
   /** Instruction set for the addon's engine: avx512, avx2 or scalar (one this CPU runs). */
   readonly isa: string;
-  /** Whole frames run as vertical strips this many LR columns wide (0: one strip). */
+  /** Whole frames run as vertical strips this many LR columns wide (0: sized to the cache by the kernel). */
   readonly stripWidth: number;
 }

@@ -14,8 +14,13 @@
       "sources": ["native/sr/sr_avx512.cc"],
       "cflags_cc!": ["-O2", "-fno-exceptions"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions", "-fPIC", "-Wno-psabi"],
-      "conditions": [["target_arch=='x64'", { "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma", "-Wno-maybe-uninitialized", "-Wno-uninitialized"] }]],
-      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"] }
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17"] },
+      "conditions": [
+        ["target_arch=='x64'", {
+          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma", "-Wno-maybe-uninitialized", "-Wno-uninitialized"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"] }
+        }]
+      ]
     },
     {
       "target_name": "uprez_sr_avx2",
@@ -23,8 +28,13 @@
       "sources": ["native/sr/sr_avx2.cc"],
       "cflags_cc!": ["-O2", "-fno-exceptions"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions", "-fPIC", "-Wno-psabi"],
-      "conditions": [["target_arch=='x64'", { "cflags_cc": ["-mavx2", "-mfma"] }]],
-      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-mavx2", "-mfma"] }
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17"] },
+      "conditions": [
+        ["target_arch=='x64'", {
+          "cflags_cc": ["-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"] }
+        }]
+      ]
     },
     {
       "target_name": "uprez_sr",

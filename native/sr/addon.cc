@@ -4,7 +4,7 @@
 //   isas() -> string[]                         engines this CPU runs, fastest first
 //   create(spec, isa) -> handle                spec: { scale, inScale, outScale, body: Conv[], skip: Conv | null }
 //                                              Conv: { cin, cout, k, relu, edge, weight: Float32Array, bias: Float32Array }
-//   describe(handle) -> { isa, lanes, radius, scale }
+//   describe(handle) -> { isa, lanes, radius, scale, cacheStripWidth }   (the widest strip that stays in cache)
 //   run(handle, src, w, h, dst, stripWidth)    whole frame: dst is (w*s) x (h*s); stripWidth 0: sized to the cache
 //   runRegions(handle, src, w, h, rects, dst, residual|null)
 //                                              rects: Int32Array of x, y, w, h per rectangle; outputs packed
@@ -182,6 +182,8 @@ napi_value Describe(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, o, "radius", v);
   napi_create_int32(env, net->scale(), &v);
   napi_set_named_property(env, o, "scale", v);
+  napi_create_int32(env, net->AutoStripWidth(static_cast<int>(kMaxSide)), &v);
+  napi_set_named_property(env, o, "cacheStripWidth", v);
   return o;
 }
 

@@ -158,7 +158,26 @@ float* Net::Scratch(int rw) {
   return scratch_.data() + ((64 - (a & 63)) & 63) / sizeof(float);
 }
 
-void Net::RunRegion(const Region& r) { isa_->run(net_, r, Scratch(r.rw)); }
+void Net::RunRegion(const Region& r) {
+  // A wide rectangle runs as column chunks no wider than a cache-sized strip: the same output
+  // (every chunk reads its own halo from the frame), bounded scratch, rows that stay cached.
+  const int chunk = AutoStripWidth(r.W);
+  if (r.rw <= chunk) {
+    isa_->run(net_, r, Scratch(r.rw));
+    return;
+  }
+  const int pieces = (r.rw + chunk - 1) / chunk, base = r.rw / pieces, extra = r.rw % pieces;
+  int x = 0;
+  for (int k = 0; k < pieces; k++) {
+    Region c = r;
+    c.x0 = r.x0 + x;
+    c.rw = base + (k < extra ? 1 : 0);
+    c.dst = r.dst + static_cast<ptrdiff_t>(x) * net_.scale;
+    if (r.res) c.res = r.res + static_cast<ptrdiff_t>(x) * net_.scale;
+    isa_->run(net_, c, Scratch(c.rw));
+    x += c.rw;
+  }
+}
 
 int Net::AutoStripWidth(int W) const {
   // Bytes per column of the region's buffers, from the engine's own scratch layout at a wide strip.

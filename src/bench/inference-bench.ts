@@ -140,6 +140,7 @@ export async function runInferenceBench(o: InferenceBenchOptions): Promise<Bench
       'Rates are per second of CPU time (process CPU time around each run, the benchmark thread being the only busy one), the peak measured the same way, so time other jobs held the core counts for neither; the wall-clock rate is beside each. Milliseconds are CPU time per frame.',
       `Peak: the addon's FMA probe (16 independent chains of vfmadd on zmm registers for avx512, 12 on ymm for avx2: throughput bound), in GMAC/s of fp32 lanes; the ratios divide by its best round (other jobs on the core only ever lower it, so the ratios are conservative), the median is shown beside it. Native: ${isa}, whole frame in cache-sized strips (stripWidth 0); onnxruntime: the inference worker's options (CPU EP, graph optimisation 'all', sequential, 1 intra-op thread).`,
       'Regions: the frame produced as a grid of tiles through runRegions, each tile reading its own halo (the receptive radius, 5 LR px for uprez-x2-fast) from the frame; ratio = time / whole-frame time, i.e. what per-tile scheduling pays for tiles of that size.',
+      `Cache-sized strips (the widest strip whose rows of every layer fit half the L2): ${models.filter((m) => m.spec).map((m) => `${m.name} ${addon.describe(addon.create(m.spec as SrNetSpec, isa)).cacheStripWidth} px`).join(', ')}; wider frames and regions run as strips of at most that.`,
       'uprez-x2-live is a two-scale net (a stride-2 conv and an inner pixel shuffle): the native kernel refuses it and onnxruntime runs it.',
     ],
   };

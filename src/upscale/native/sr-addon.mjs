@@ -33,7 +33,7 @@ import { createRequire } from 'node:module';
  * @typedef {object} NativeSrAddon
  * @property {() => string[]} isas engines this CPU runs, fastest first
  * @property {(spec: AddonNetSpec, isa: string) => unknown} create
- * @property {(net: unknown) => { isa: string; lanes: number; radius: number; scale: number }} describe
+ * @property {(net: unknown) => { isa: string; lanes: number; radius: number; scale: number; cacheStripWidth: number }} describe
  * @property {(net: unknown, src: Uint8Array, w: number, h: number, dst: Uint8Array, stripWidth: number) => void} run
  * @property {(net: unknown, src: Uint8Array, w: number, h: number, rects: Int32Array, dst: Uint8Array, residual: Int16Array | null) => void} runRegions
  * @property {(isa: string, iterations: number) => { gmacs: number; seconds: number }} fmaPeak

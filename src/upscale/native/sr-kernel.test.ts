@@ -188,6 +188,29 @@ describe.skipIf(!addon)('native SR regions', () => {
     }
   });
 
+  test('uprez-x2 on a frame wider than one cache-sized strip: the strips and a region split into chunks match onnxruntime and each other', async () => {
+    const file = path.join(ROOT, 'models', 'uprez-x2.onnx');
+    const spec = specOf(readFileSync(file));
+    const [w, h] = [1500, 12];
+    const y = texture(w, h, 5);
+    const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+    const ref = await ortRun(session, y, w, h);
+    const isa = isas[0]!;
+    // The case exists only if the 1400-column region is wider than what the kernel keeps in cache.
+    expect(addon!.describe(addon!.create(spec, isa)).cacheStripWidth).toBeLessThan(1400);
+    const whole = nativeRun(spec, isa, y, w, h);
+    expect(maxDiff(whole, ref)).toBeLessThanOrEqual(1);
+    const net = addon!.create(spec, isa);
+    const out = new Uint8Array(1400 * 2 * 10 * 2);
+    const residual = new Int16Array(out.length);
+    addon!.runRegions(net, y, w, h, Int32Array.from([50, 1, 1400, 10]), out, residual);
+    expect(maxDiff(out, crop(whole, w * 2, 100, 2, 2800, 20))).toBe(0);
+    const whole2 = new Uint8Array(w * 2 * h * 2);
+    const res2 = new Int16Array(whole2.length);
+    addon!.runRegions(net, y, w, h, Int32Array.from([0, 0, w, h]), whole2, res2);
+    for (let r = 0; r < 20; r++) expect([...residual.subarray(r * 2800, (r + 1) * 2800)]).toEqual([...res2.subarray((r + 2) * w * 2 + 100, (r + 2) * w * 2 + 2900)]);
+  }, 60_000);
+
   test("uprez-x2-fast: output minus residual is the model's bicubic skip, within 1 grey level of the stage's bicubic", () => {
     const spec = specOf(readFileSync(path.join(ROOT, 'models', 'uprez-x2-fast.onnx')));
     const net = addon!.create(spec, isas[0]!);

@@ -9,6 +9,13 @@
       "defines": ["NAPI_VERSION=8"]
     },
     {
+      "target_name": "uprez_memory",
+      "sources": ["native/memory/addon.cc"],
+      "cflags_cc!": ["-O2"],
+      "cflags_cc": ["-O2", "-std=c++17"],
+      "defines": ["NAPI_VERSION=8"]
+    },
+    {
       "target_name": "uprez_sr_avx512",
       "type": "static_library",
       "sources": ["native/sr/sr_avx512.cc"],

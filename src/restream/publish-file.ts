@@ -1,6 +1,7 @@
 import { UprezError } from '../errors.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { probeMedia } from '../ffmpeg/probe.js';
+import { redactorFor } from '../ffmpeg/redact.js';
 import { SupervisedProcess } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
 import { parseProgressSeconds, publishArgs } from './publish-args.js';
@@ -40,7 +41,7 @@ export async function publishFile(o: PublishFileOptions): Promise<PublishFileRes
   const copied = { video: video.codecName === 'h264', audio: audio?.codecName === 'aac' };
   const args = publishArgs({ input: o.input, url: o.url, hasAudio: !!audio, copyVideo: copied.video, copyAudio: copied.audio, gop: 2 * (video.fps ?? 25) });
   const log = o.log.child({ stage: 'restream' });
-  const proc = new SupervisedProcess({ name: 'publisher', bin: o.binaries.ffmpeg, args, log, stdin: 'ignore', killTimeoutMs: 3000 });
+  const proc = new SupervisedProcess({ name: 'publisher', bin: o.binaries.ffmpeg, args, log, stdin: 'ignore', killTimeoutMs: 3000, redact: redactorFor([o.url]) });
   if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', 'the restream was cancelled', 'ffmpeg');
   const stop = (): void => void proc.stop();
   o.signal?.addEventListener('abort', stop, { once: true });

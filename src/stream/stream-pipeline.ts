@@ -3,22 +3,23 @@ import { Decoder, type VideoInfo } from '../decode/decoder.js';
 import { Encoder } from '../encode/encoder.js';
 import type { PushOutput } from '../encode/push-output.js';
 import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
+import type { FeedSource } from '../ingest/publish-feed.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
-import type { UprezMetrics } from '../metrics/metrics.js';
-import { frameGeometry, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
+import { initRenditions, type UprezMetrics } from '../metrics/metrics.js';
+import { FALLBACK_REASONS, frameGeometry, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
 import { UpscaleStage } from '../upscale/upscale-stage.js';
 import { RateWindow } from './rate-window.js';
-import type { RenditionSnapshot, StreamSnapshot, StreamState } from './stream-snapshot.js';
+import type { FrameLossReason, RenditionSnapshot, StreamSnapshot, StreamState } from './stream-snapshot.js';
 
 /** PipelineOptions are one stream's settings. */
 export interface PipelineOptions {
   readonly key: string;
-  /** Where the decoder reads the stream (the ingest's loopback play URL, or a file). */
-  readonly input: string;
+  /** What the decoder reads: a publish's feed from the ingest, or a file or URL. */
+  readonly input: string | FeedSource;
   /** The ladder carries audio (fixed for the stream's life; a later session without audio gets silence). */
   readonly hasAudio: boolean;
   /** Directory receiving this stream's HLS output. */
@@ -53,7 +54,6 @@ export interface PipelineDeps {
   readonly log: Logger;
 }
 
-const REASONS: readonly FallbackReason[] = ['predicted_late', 'queue_full', 'model_error', 'no_model', 'late_result'];
 
 /** While draining after the publisher left: a decoder that delivers no frame for this long is stopped. */
 const DRAIN_IDLE_MS = 3_000;
@@ -67,7 +67,7 @@ const EOF_VERDICT_MS = 1_000;
  */
 interface Session {
   readonly id: number;
-  readonly input: string;
+  readonly input: string | FeedSource;
   readonly decoder: Decoder;
   encoder: Encoder | null;
   /** The ladder has audio but this publisher sends none: write silence in step with the video. */
@@ -78,6 +78,10 @@ interface Session {
   waitingForDrain: boolean;
   /** Set when the encoder died under this session (what the restart is counted as). */
   encoderFailed: boolean;
+  /** The feed's skipped-picture count when this session began (its own skips are the difference). */
+  readonly skippedAtStart: number;
+  /** The drain watchdog stopped this session's decoder before it had decoded everything. */
+  cutShort: boolean;
   ending: boolean;
 }
 
@@ -109,7 +113,7 @@ export class StreamPipeline {
   /** performance.now() of the last decoded frame (the drain watchdog's measure of progress). */
   private lastFrameAt = 0;
   private framesOut = 0;
-  private framesLost = 0;
+  private readonly lost: Record<FrameLossReason, number> = { decoder_restart: 0, encoder_down: 0, drain_timeout: 0 };
   private deadlineMisses = 0;
   private restarts = 0;
   private reconnects = 0;
@@ -121,7 +125,7 @@ export class StreamPipeline {
   /** The publisher dropped: the session's end waits for a reattach instead of ending the stream. */
   private suspendMs: number | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private pendingReattach: { input: string; sourceAudio: boolean } | null = null;
+  private pendingReattach: { input: string | FeedSource; sourceAudio: boolean } | null = null;
   private finalizing = false;
   private closed = false;
   private warming: Frame[] | null = null;
@@ -160,7 +164,7 @@ export class StreamPipeline {
 
   /** start spawns the decoder; the stage and encoder follow once the frame size is known. */
   start(): void {
-    this.log.info('starting stream pipeline', { input: redact(this.opts.input), audio: this.opts.hasAudio });
+    this.log.info('starting stream pipeline', { input: describeInput(this.opts.input), audio: this.opts.hasAudio });
     this.startSession(this.opts.input, this.opts.hasAudio);
   }
 
@@ -183,10 +187,16 @@ export class StreamPipeline {
         this.lastFrameAt = Math.max(this.lastFrameAt, t0);
         const watchdog = setInterval(() => {
           const now = performance.now();
+          // A decoder we hold (model warm-up, encoder backpressure) is not idle: its frames wait on us.
+          // Nor is one still reading a feed the publisher filled faster than it decodes: it ends by itself.
+          const input = this.session?.input;
+          const feedPending = input !== undefined && typeof input !== 'string' && !input.drained;
+          if (this.warming || this.session?.waitingForDrain || feedPending) this.lastFrameAt = now;
           const idle = now - this.lastFrameAt >= DRAIN_IDLE_MS;
           if (!idle && now - t0 < maxMs) return;
           clearInterval(watchdog);
           this.log.warn(idle ? 'decoder idle while draining, stopping it' : 'decoder did not drain in time, stopping it', { maxMs });
+          if (this.session) this.session.cutShort = true;
           void this.session?.decoder.close();
         }, 250);
         watchdog.unref();
@@ -214,7 +224,7 @@ export class StreamPipeline {
    * reattach continues the stream from a new publish of the same key (after suspend, or while a
    * restart is pending). Returns false when the stream can no longer continue (it is ending).
    */
-  reattach(input: string, sourceAudio: boolean): boolean {
+  reattach(input: string | FeedSource, sourceAudio: boolean): boolean {
     if (this.finishing || this.isEnded || this.closed) return false;
     this.suspendMs = null;
     this.reconnects++;
@@ -246,7 +256,7 @@ export class StreamPipeline {
   private restartPending = false;
   private lastEncoderFailure: string | null = null;
 
-  private startSession(input: string, sourceAudio: boolean): void {
+  private startSession(input: string | FeedSource, sourceAudio: boolean): void {
     this.sessions++;
     const info = this.info;
     const decoder = new Decoder({
@@ -268,6 +278,8 @@ export class StreamPipeline {
       pendingAudioBytes: 0,
       waitingForDrain: false,
       encoderFailed: false,
+      skippedAtStart: typeof input === 'string' ? 0 : input.picturesSkipped,
+      cutShort: false,
       ending: false,
     };
     this.session = s;
@@ -313,6 +325,7 @@ export class StreamPipeline {
     s.encoder = encoder;
     this.lastEncoder = encoder;
     encoder.on('drain', () => this.onEncoderDrain(s));
+    initRenditions(this.deps.metrics, this.opts.key, encoder.rungs.map((r) => r.name));
     encoder.on('segment', (rung) => this.deps.metrics.hlsSegmentsTotal.inc({ stream: this.opts.key, rendition: rung }));
     encoder.on('exit', (e) => this.onEncoderExit(s, e));
     encoder.start();
@@ -406,7 +419,7 @@ export class StreamPipeline {
     const s = this.session;
     const encoder = s?.encoder;
     if (!s || !encoder || s.encoderFailed) {
-      this.framesLost++;
+      this.loseFrames('encoder_down', 1);
       return;
     }
     m.frameLatencySeconds.observe({ stream }, (now - f.arrivedAt) / 1000);
@@ -419,6 +432,25 @@ export class StreamPipeline {
       s.waitingForDrain = true;
       s.decoder.pause();
     }
+  }
+
+  /** loseFrames counts frames the publisher sent that will not reach the ladder. */
+  private loseFrames(reason: FrameLossReason, n: number): void {
+    if (n <= 0) return;
+    this.lost[reason] += n;
+    this.deps.metrics.framesLostTotal.inc({ stream: this.opts.key, reason }, n);
+  }
+
+  /**
+   * countDecoderLoss counts, for a session on a publish feed that did not end cleanly, the pictures
+   * fed to its decoder that never came out, and those its feed skipped to a keyframe for it.
+   */
+  private countDecoderLoss(s: Session, e: ProcessExit): void {
+    if (typeof s.input === 'string') return;
+    this.loseFrames('decoder_restart', s.input.picturesSkipped - s.skippedAtStart);
+    const unDecoded = s.decoder.picturesFed - s.decoder.framesEmitted;
+    if (s.cutShort) this.loseFrames('drain_timeout', unDecoded + s.input.picturesPending);
+    else if (e.code !== 0 || s.encoderFailed) this.loseFrames('decoder_restart', unDecoded);
   }
 
   /** writeSilence writes one frame's worth of silent PCM (the ladder has audio, the publisher not). */
@@ -449,6 +481,7 @@ export class StreamPipeline {
   private async onDecoderExit(s: Session, e: ProcessExit): Promise<void> {
     if (s !== this.session || this.closed) return;
     s.ending = true;
+    this.countDecoderLoss(s, e);
     try {
       if (this.warming) {
         for (const f of this.warming) this.stage?.push(f);
@@ -557,7 +590,7 @@ export class StreamPipeline {
     this.log.info(state === 'ended' ? 'stream ended' : 'stream failed', {
       framesIn: this.seq,
       framesOut: this.framesOut,
-      framesLost: this.framesLost,
+      framesLost: this.lost.decoder_restart + this.lost.encoder_down + this.lost.drain_timeout,
       sessions: this.sessions,
     });
     this.resolveDone();
@@ -569,7 +602,7 @@ export class StreamPipeline {
     const info = this.info;
     const modelFrames = st?.byPath.model ?? 0;
     const byBicubic = st?.byPath.bicubic ?? 0;
-    const fallbacks = Object.fromEntries(REASONS.map((r) => [r, st?.fallbacks[r] ?? 0])) as Record<FallbackReason, number>;
+    const fallbacks = Object.fromEntries(FALLBACK_REASONS.map((r) => [r, st?.fallbacks[r] ?? 0])) as Record<FallbackReason, number>;
     return {
       key: this.opts.key,
       state: this.state,
@@ -583,7 +616,7 @@ export class StreamPipeline {
       provider: this.deps.runner?.info.provider ?? null,
       latencyBudgetMs: this.opts.latencyBudgetMs,
       hasAudio: this.opts.hasAudio,
-      frames: { in: this.seq, out: this.framesOut, model: modelFrames, bicubic: byBicubic, byModel: st?.byModel ?? {} },
+      frames: { in: this.seq, out: this.framesOut, model: modelFrames, bicubic: byBicubic, byModel: st?.byModel ?? {}, lost: { ...this.lost } },
       aiShare: modelFrames + byBicubic > 0 ? modelFrames / (modelFrames + byBicubic) : 0,
       fallbacks,
       deadlineMisses: this.deadlineMisses,
@@ -608,7 +641,7 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
 
-/** redact hides the play token in logs. */
-function redact(url: string): string {
-  return url.replace(/token=[^&]+/, 'token=***');
+/** describeInput names the input for logs: a file or URL (credentials hidden), or the publish's feed. */
+function describeInput(input: string | FeedSource): string {
+  return typeof input === 'string' ? input.replace(/\/\/[^/@]*@/, '//***@').replace(/([?&](?:token|sig|key|password)=)[^&]+/gi, '$1***') : 'publish feed';
 }

@@ -28,6 +28,10 @@ export interface ModelRunnerInfo {
   layout?: ModelLayout;
   /** rgb_float: the tiling in use. */
   tile?: TileSettings;
+  /** y_uint8: frames run as tiles of `size` LR pixels with `halo` pixels of context (exact), or absent: whole frames. */
+  lumaTile?: { size: number; halo: number };
+  /** y_uint8: how far one input pixel reaches in the output (LR pixels), measured at load. */
+  receptiveRadius?: number;
 }
 
 /** LumaResult is an upscaled Y plane (width*scale x height*scale) and the time spent in session.run. */
@@ -67,7 +71,15 @@ export interface ModelRunnerOptions {
   workerEntry?: URL;
   /** rgb_float tiling (default: the card's "tile", else 256 px tiles with 16 px overlap). */
   tile?: TileSettings;
+  /** y_uint8 tile side in LR pixels (even; 0: whole frames). Default DEFAULT_LUMA_TILE. */
+  lumaTile?: number;
 }
+
+/**
+ * DEFAULT_LUMA_TILE: uint8 luma models run in tiles of 256 LR pixels a side, which bounds each
+ * session's memory by the tile instead of the frame (about 6 % of the time; luma-tiling.mjs).
+ */
+export const DEFAULT_LUMA_TILE = 256;
 
 /** DEFAULT_TILE: tiles of 256x256 LR pixels with 16 px of context, about 290k input pixels per run. */
 export const DEFAULT_TILE: TileSettings = { size: 256, overlap: 16 };
@@ -92,7 +104,9 @@ export async function createModelRunner(opts: ModelRunnerOptions): Promise<Model
   const intraOpThreads = opts.intraOpThreads ?? Math.max(1, Math.floor((availableParallelism() - 1) / workers));
   await checkDigest(model);
   const tile = opts.tile ?? model.card?.tile ?? DEFAULT_TILE;
-  const base = { modelPath: model.path, intraOpThreads, layout: model.layout, tileSize: tile.size, tileOverlap: tile.overlap } as const;
+  const lumaTile = opts.lumaTile ?? DEFAULT_LUMA_TILE;
+  if (!Number.isInteger(lumaTile) || lumaTile < 0 || lumaTile % 2) throw new UprezError('CONFIG_INVALID', `the luma tile must be an even number of pixels (0: whole frames), got ${lumaTile}`, 'config');
+  const base = { modelPath: model.path, intraOpThreads, layout: model.layout, tileSize: tile.size, tileOverlap: tile.overlap, lumaTile } as const;
   const entry = opts.workerEntry ?? WORKER_ENTRY;
   const { pool, ready } = await startPool(opts, entry, base, workers);
   const layout: ModelLayout = ready.layout ?? (model.layout === 'detect' ? 'y_uint8' : model.layout);
@@ -105,6 +119,8 @@ export async function createModelRunner(opts: ModelRunnerOptions): Promise<Model
     intraOpThreads,
     layout,
     ...(layout === 'rgb_float' ? { tile } : {}),
+    ...(ready.lumaTile ? { lumaTile: { ...ready.lumaTile } } : {}),
+    ...(ready.receptiveRadius !== undefined ? { receptiveRadius: ready.receptiveRadius } : {}),
   });
   try {
     const problem = contractProblem(layout, ready.inputs, ready.outputs);
@@ -126,7 +142,15 @@ export async function createModelRunner(opts: ModelRunnerOptions): Promise<Model
     await runner.close();
     throw err;
   }
-  log.info('model runner started', { model: model.name, provider: ready.provider, layout, workers, intraOpThreads, ...(layout === 'rgb_float' ? { tile } : {}) });
+  log.info('model runner started', {
+    model: model.name,
+    provider: ready.provider,
+    layout,
+    workers,
+    intraOpThreads,
+    ...(layout === 'rgb_float' ? { tile } : {}),
+    ...(ready.lumaTile ? { lumaTile: ready.lumaTile.size, halo: ready.lumaTile.halo, receptiveRadius: ready.receptiveRadius } : {}),
+  });
   return runner;
 }
 

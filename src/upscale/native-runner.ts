@@ -20,8 +20,8 @@ export interface NativeRunnerInfo extends ModelRunnerInfo {
   readonly engine: 'native';
   /** The addon's instruction set in use: avx512, avx2 or scalar. */
   readonly isa: string;
-  /** LR pixels beyond a rectangle that its output depends on (the kernel reads them itself). */
-  readonly radius: number;
+  /** LR pixels beyond a rectangle that its output depends on (from the graph; the kernel reads them itself). */
+  readonly receptiveRadius: number;
   readonly macsPerPixel: number;
   readonly stripWidth: number;
 }
@@ -76,7 +76,7 @@ export async function createNativeRunner(opts: NativeRunnerOptions): Promise<Nat
     layout: 'y_uint8',
     engine: 'native',
     isa: opts.isa,
-    radius: opts.spec.radius,
+    receptiveRadius: opts.spec.radius,
     macsPerPixel: opts.spec.macsPerPixel,
     stripWidth,
   };

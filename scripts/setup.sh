@@ -30,5 +30,5 @@ if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -
 else
   npm ci --no-audit --no-fund
 fi
-# node_modules can be current while the addon is missing (a fresh checkout beside old modules).
-[ -f build/Release/uprez_bicubic.node ] && [ -f build/Release/uprez_memory.node ] || npm run install
+# node_modules can be current while an addon is missing (a fresh checkout beside old modules).
+[ -f build/Release/uprez_bicubic.node ] && [ -f build/Release/uprez_memory.node ] && [ -f build/Release/uprez_sr.node ] || npm run install

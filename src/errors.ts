@@ -72,6 +72,10 @@ export const ERRORS = {
   MODEL_INVALID: spec('model', true),
   MODEL_LOAD_FAILED: spec('model', true),
   MODEL_PROVIDER_UNAVAILABLE: spec('model', true),
+  /** --inference-engine native on a model the native kernel does not run. */
+  MODEL_ENGINE_UNAVAILABLE: spec('model', true),
+  /** A model file whose ONNX protobuf does not parse (the native engine's reader). */
+  ONNX_PARSE_FAILED: spec('model', true),
   /** One inference failed or its worker died: that frame takes bicubic, the runner carries on. */
   MODEL_RUN_FAILED: spec('model', false),
   MODEL_INPUT_INVALID: spec('model', false),

@@ -14,6 +14,7 @@ import { BENCH_USAGE, parseBenchOptions, type BenchOptions } from './bench-optio
 import { renderSection, renderText, type BenchId, type BenchSection } from './bench-section.js';
 import { runDensityBench } from './density-bench.js';
 import { runFallbackBench } from './fallback-bench.js';
+import { runInferenceBench } from './inference-bench.js';
 import { describeMachine, type MachineInfo } from './machine.js';
 import { runLiveBench } from './live-bench.js';
 import { runOverheadBench } from './overhead-bench.js';
@@ -59,6 +60,7 @@ export const runBenchCommand: Command = async (argv, io) => {
   const done: { id: BenchId; markdown: string }[] = [];
   const runners: Record<BenchId, () => Promise<BenchSection>> = {
     overhead: async () => runOverheadBench({ model: model(), provider: o.provider, threads: o.threads, quick: o.quick, log }),
+    inference: async () => runInferenceBench({ quick: o.quick, log }),
     fallback: async () => runFallbackBench({ ffmpeg: ffmpeg(), quick: o.quick, log }),
     parallelism: async () => runParallelismBench({ model: model(), provider: o.provider, quick: o.quick, log }),
     live: async () => runLiveBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.liveSeconds, workers: o.workers, hysteresis: o.hysteresis, x264Preset: o.x264Preset, log }),

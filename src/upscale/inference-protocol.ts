@@ -60,6 +60,12 @@ export interface RunRequest {
   readonly width: number;
   readonly height: number;
   readonly y: ArrayBuffer;
+  /** Native workers only: rectangles (Int32 x, y, w, h each) to produce instead of the whole frame. */
+  readonly rects?: ArrayBuffer;
+  /** Native workers only, with rects: also return each rectangle's output minus the model's bicubic skip. */
+  readonly residual?: boolean;
+  /** When the request was sent (performance.timeOrigin + performance.now()), for workers that cannot see their own queue. */
+  readonly sentAt?: number;
 }
 
 /** CloseRequest asks the worker to release its session and end. */
@@ -77,6 +83,8 @@ export interface RunResult {
   readonly inferMs: number;
   /** Time the request waited in the worker behind earlier ones. */
   readonly queuedMs?: number;
+  /** With rects: the rectangles' outputs packed one after another (y), and their residuals as int16 when asked. */
+  readonly residual?: ArrayBuffer;
   /** rgb_float: how many tiles the frame was run as, and the largest tile's input pixels. */
   readonly tiles?: number;
   readonly maxTilePixels?: number;

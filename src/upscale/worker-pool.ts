@@ -10,9 +10,10 @@ import type { Logger } from '../log/logger.js';
 import type { FromWorker, RunResult, ToWorker, WorkerInit, WorkerReady } from './inference-protocol.js';
 
 /** PoolOptions: the worker entry (the real one, or a test double speaking the same protocol) and its init. */
-export interface PoolOptions {
+export interface PoolOptions<I = WorkerInit> {
   readonly entry: URL;
-  readonly init: WorkerInit;
+  /** The worker's workerData (the onnxruntime worker's WorkerInit, or another worker's own). */
+  readonly init: I;
   readonly size: number;
   readonly log: Logger;
   /** When a crashed worker comes back (default workerRestarts(): at once 3 times a minute, then 1 s doubling to 30 s). */
@@ -33,8 +34,14 @@ interface Slot {
   readonly inflight: Map<number, Pending>;
 }
 
+/** RunExtras: rectangles for workers that produce parts of a frame (the native worker). */
+export interface RunExtras {
+  readonly rects?: Int32Array;
+  readonly residual?: boolean;
+}
+
 /** InferencePool runs requests on worker threads; start() resolves once every worker has loaded the model. */
-export class InferencePool {
+export class InferencePool<I = WorkerInit> {
   private readonly slots: Slot[];
   private nextId = 1;
   private cursor = 0;
@@ -44,7 +51,8 @@ export class InferencePool {
   private readonly live = new Set<Worker>();
   private readonly log: Logger;
 
-  constructor(private readonly opts: PoolOptions) {
+  // NoInfer: callers that do not name I get WorkerInit (and its checks), as before.
+  constructor(private readonly opts: PoolOptions<NoInfer<I>>) {
     this.slots = Array.from({ length: opts.size }, (_, index) => ({ index, worker: null, ready: false, inflight: new Map() }));
     this.log = opts.log;
     this.restarts = opts.restarts ?? workerRestarts();
@@ -173,7 +181,7 @@ export class InferencePool {
    * buffer that is then transferred, not cloned); none into the worker (the tensor wraps it);
    * one inside onnxruntime-node, which copies the output into a new ArrayBuffer; none back (transferred).
    */
-  run(y: Uint8Array, width: number, height: number, slotIndex?: number): Promise<RunResult> {
+  run(y: Uint8Array, width: number, height: number, slotIndex?: number, extras?: RunExtras): Promise<RunResult> {
     if (this.closing) return Promise.reject(new UprezError('MODEL_CLOSED', 'the model runner is closed'));
     const slot = slotIndex === undefined ? this.pick() : this.slots[slotIndex];
     if (!slot?.ready || !slot.worker) {
@@ -183,10 +191,12 @@ export class InferencePool {
     copy.set(y.subarray(0, width * height));
     const id = this.nextId++;
     const worker = slot.worker;
+    const rects = extras?.rects ? Int32Array.from(extras.rects) : null;
     return new Promise<RunResult>((resolve, reject) => {
       slot.inflight.set(id, { resolve, reject });
-      const msg: ToWorker = { type: 'run', id, width, height, y: copy.buffer };
-      worker.postMessage(msg, [copy.buffer]);
+      const sentAt = performance.timeOrigin + performance.now();
+      const msg: ToWorker = { type: 'run', id, width, height, y: copy.buffer, sentAt, ...(rects ? { rects: rects.buffer, residual: extras?.residual === true } : {}) };
+      worker.postMessage(msg, rects ? [copy.buffer, rects.buffer] : [copy.buffer]);
     });
   }
 

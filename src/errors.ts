@@ -1,6 +1,6 @@
 /** Errors travel as data: a code, the stage that raised it, and whether it is fatal to that stage. */
 
-export type Stage = 'config' | 'ingest' | 'decoder' | 'upscale' | 'model' | 'encoder' | 'http' | 'ffmpeg' | 'cli';
+export type Stage = 'config' | 'ingest' | 'decoder' | 'upscale' | 'model' | 'encoder' | 'http' | 'ffmpeg' | 'cli' | 'origin' | 'registry';
 
 /** UprezError is a coded error; `fatal: false` means the caller falls back and counts it. */
 export class UprezError extends Error {

@@ -85,7 +85,7 @@ export const DEFAULT_QUEUE_OPTIONS: UploadQueueOptions = Object.freeze({
   maxFiles: 512,
   maxBytes: 256 * 1024 * 1024,
   requestTimeoutMs: 10_000,
-  backoff: Object.freeze({ baseMs: 250, maxMs: 4_000 }),
+  backoff: Object.freeze({ baseMs: 200, maxMs: 2_000 }),
   removeDelayMs: 10_000,
   maxRemoves: 4_096,
 });

@@ -1,0 +1,110 @@
+/**
+ * OriginPoller watches a stream at the origin the way a viewer would: it polls the playlists, and
+ * the moment it sees a new version it GETs every file that version lists, noting each that does
+ * not answer 200. A viewer of the origin must never see one.
+ */
+import { playlistDeps } from '../../src/origin/playlist-refs.js';
+
+/** OriginPoller polls `base` (http://origin/hls/KEY/) for `playlists` until stop(). */
+export class OriginPoller {
+  /** Playlist versions seen, by path, in order. */
+  readonly versions = new Map<string, string[]>();
+  /** "PLAYLIST lists FILE: STATUS" for every listed file that was not there. */
+  readonly problems: string[] = [];
+  /** Files fetched successfully (stream-relative). */
+  readonly fetched = new Set<string>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly base: string,
+    private readonly playlists: readonly string[],
+    private readonly everyMs = 50,
+  ) {}
+
+  /** start begins polling. */
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      const until = Date.now() + 600_000; // bounded even if stop() is forgotten
+      while (this.running && Date.now() < until) {
+        for (const p of this.playlists) await this.check(p);
+        await new Promise((r) => setTimeout(r, this.everyMs));
+      }
+    })();
+  }
+
+  /** stop ends polling after the current round and one last look at every playlist. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    for (const p of this.playlists) await this.check(p);
+  }
+
+  /** count is the number of distinct versions seen over every playlist. */
+  count(): number {
+    let n = 0;
+    for (const v of this.versions.values()) n += v.length;
+    return n;
+  }
+
+  private async check(playlist: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(this.base + playlist);
+    } catch {
+      return; // the origin is down: a viewer gets nothing, which is not a 404 of a listed file
+    }
+    const text = await res.text();
+    const seen = this.versions.get(playlist) ?? [];
+    if (res.status === 404 && seen.length > 0) this.problems.push(`${playlist} disappeared after ${seen.length} versions`);
+    if (res.status !== 200 || seen.at(-1) === text) return;
+    seen.push(text);
+    this.versions.set(playlist, seen);
+    for (const dep of playlistDeps(playlist, text)) {
+      try {
+        const r = await fetch(this.base + dep);
+        await r.arrayBuffer();
+        if (r.status === 200) this.fetched.add(dep);
+        else this.problems.push(`${playlist} (version ${seen.length}) lists ${dep}: ${r.status}`);
+      } catch (err) {
+        this.problems.push(`${playlist} (version ${seen.length}) lists ${dep}: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+/**
+ * orderViolations checks the origin's own access log ("METHOD /hls/KEY/REL STATUS", in the order
+ * nginx finished the requests): the n-th playlist version made visible (`visible`, in order) must
+ * come after a successful PUT of every file it lists, with no DELETE of that file in between.
+ * This does not depend on a poller catching the moment.
+ */
+export function orderViolations(accessLog: readonly string[], key: string, visible: readonly (readonly [string, string])[]): string[] {
+  const prefix = `/hls/${key}/`;
+  const entries = accessLog
+    .map((l) => l.split(' '))
+    .filter((f) => f.length === 3 && (f[0] === 'PUT' || f[0] === 'DELETE') && (f[1] ?? '').startsWith(prefix) && /^20[14]$/.test(f[2] ?? ''))
+    .map((f) => ({ method: f[0] as string, rel: (f[1] as string).slice(prefix.length) }));
+  const out: string[] = [];
+  const nth = new Map<string, number>();
+  for (const [rel, text] of visible) {
+    const k = (nth.get(rel) ?? 0) + 1;
+    nth.set(rel, k);
+    let seen = 0;
+    const at = entries.findIndex((e) => e.method === 'PUT' && e.rel === rel && ++seen === k);
+    if (at < 0) {
+      out.push(`${rel} version ${k}: no PUT in the access log`);
+      continue;
+    }
+    for (const dep of playlistDeps(rel, text)) {
+      let up = false;
+      for (let i = 0; i < at; i++) {
+        const e = entries[i] as { method: string; rel: string };
+        if (e.rel === dep) up = e.method === 'PUT';
+      }
+      if (!up) out.push(`${rel} version ${k} went up before ${dep} was there`);
+    }
+  }
+  return out;
+}

@@ -36,6 +36,8 @@ export interface OriginMirrorOptions {
   readonly queue?: Partial<UploadQueueOptions>;
   /** close() waits this long for the queue to drain before it aborts what is left. Default 5 s. */
   readonly closeTimeoutMs?: number;
+  /** Write-ahead gate before each playlist PUT (see QueuePort.commit), e.g. ContinuityRecorder.commit. */
+  readonly commit?: (relPath: string, text: string) => Promise<boolean>;
 }
 
 /** OriginMirror publishes one stream's HLS files to the origin under KEY/. */
@@ -53,6 +55,7 @@ export class OriginMirror implements HlsOutput {
         release: (f) => opts.spool.release(f),
         put: (rel, body, signal) => opts.sink.put(prefix + rel, body, signal),
         delete: (rel, signal) => opts.sink.delete(prefix + rel, signal),
+        commit: opts.commit,
       },
       opts.observer,
       opts.queue,

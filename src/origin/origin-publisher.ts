@@ -31,8 +31,13 @@ export interface OriginPublisherOptions {
   readonly sink?: OriginSink;
 }
 
-/** StreamOutputHooks let the composer hear what a stream's mirror made visible (e.g. the continuity recorder). */
+/** StreamOutputHooks tie a stream's mirror to the registry (continuity record, fencing) and let tests watch it. */
 export interface StreamOutputHooks {
+  /**
+   * Write-ahead gate before each playlist PUT: ContinuityRecorder.commit (true: go; false: this
+   * instance no longer owns the stream, nothing more goes up; a rejection: retry that playlist later).
+   */
+  commit?(relPath: string, text: string): Promise<boolean>;
   /** A playlist version is now visible at the origin. */
   visible?(relPath: string, text: string): void;
 }
@@ -80,6 +85,7 @@ export class OriginPublisher {
       log,
       queue: this.opts.queue,
       closeTimeoutMs: this.opts.closeTimeoutMs,
+      commit: hooks.commit?.bind(hooks),
     });
     for (const m of this.live) if (m.stats().state === 'closed') this.live.delete(m);
     this.mirrors.set(key, mirror);

@@ -8,35 +8,12 @@
 import type { HlsFileKind } from '../hls/hls-output.js';
 import { backoffDelay } from './backoff.js';
 import { asOriginError, OriginError } from './origin-error.js';
-import { LatencyWindow } from './latency-window.js';
-import { DEFAULT_QUEUE_OPTIONS, DROP_REASONS, type DropReason, type PreparedFile, type QueueObserver, type QueuePort, type QueueStats, type UploadKind, type UploadQueueOptions } from './upload-types.js';
+import type { FileJob, Job, PlaylistJob, RemoveJob } from './upload-jobs.js';
+import { OriginView } from './origin-view.js';
+import { QueueTally } from './queue-tally.js';
+import { DEFAULT_QUEUE_OPTIONS, type DropReason, type PreparedFile, type QueueObserver, type QueuePort, type QueueStats, type UploadKind, type UploadQueueOptions } from './upload-types.js';
 
-interface FileJob {
-  readonly type: 'file';
-  readonly seq: number;
-  readonly rel: string;
-  readonly kind: HlsFileKind;
-  prepared: PreparedFile | null;
-  cancelled: boolean;
-}
-interface PlaylistJob {
-  readonly type: 'playlist';
-  readonly seq: number;
-  readonly rel: string;
-  readonly text: string;
-  readonly deps: readonly string[];
-  readonly at: number;
-}
-interface RemoveJob {
-  readonly type: 'remove';
-  readonly seq: number;
-  readonly rel: string;
-  eligibleAt: number | null;
-}
-type Job = FileJob | PlaylistJob | RemoveJob;
 
-/** How many dropped paths are remembered (for holding playlists that list them). */
-const DROPPED_MEMORY = 4_096;
 
 /** UploadQueue is one stream's ordered, bounded, retrying origin upload queue; every public method returns at once. */
 export class UploadQueue {
@@ -46,23 +23,17 @@ export class UploadQueue {
   private readonly playlists = new Map<string, PlaylistJob>();
   private readonly removes = new Map<string, RemoveJob>();
   private readonly busy = new Map<string, { job: Job; abort: AbortController }>();
-  /** Paths this queue has put at the origin and not deleted since. */
-  private readonly atOrigin = new Set<string>();
-  /** What each playlist version now visible at the origin lists. */
-  private readonly visibleDeps = new Map<string, readonly string[]>();
-  private readonly dropped = new Set<string>();
+  private readonly origin = new OriginView();
   private bytes = 0;
   private failures = 0;
   private pausedUntil = 0;
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
+  /** The commit hook said this instance no longer owns the stream. */
+  private fenced = false;
   private closed = false;
   private drainWaiters: (() => void)[] = [];
-  private readonly latency = new LatencyWindow(128);
-  private readonly counts = { ok: 0, failed: 0, retried: 0, deletesOk: 0, deletesFailed: 0 };
-  private readonly droppedBy: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
-  private lastError: QueueStats['lastError'] = null;
-  private playlistLagMs: number | null = null;
+  private readonly tally = new QueueTally();
 
   constructor(
     private readonly port: QueuePort,
@@ -74,12 +45,12 @@ export class UploadQueue {
 
   /** file queues a complete media file for upload as `rel`; `absPath` is taken hold of at once (see QueuePort.prepare). */
   file(rel: string, absPath: string, kind: HlsFileKind): void {
-    if (this.closing) return this.drop(kind, 'closed');
+    if (this.closing || this.fenced) return this.drop(kind, this.fenced ? 'fenced' : 'closed');
     const old = this.files.get(rel);
     if (old) this.cancel(old);
     const job: FileJob = { type: 'file', seq: ++this.seq, rel, kind, prepared: null, cancelled: false };
     this.files.set(rel, job);
-    this.dropped.delete(rel);
+    this.origin.undrop(rel);
     this.port.prepare(rel, absPath).then(
       (p) => {
         if (job.cancelled || this.closed) return this.port.release(p);
@@ -101,16 +72,16 @@ export class UploadQueue {
 
   /** playlist queues a playlist version listing `deps` (stream-relative paths); it replaces a version not yet sent. */
   playlist(rel: string, text: string, deps: readonly string[]): void {
-    if (this.closing) return this.drop('playlist', 'closed');
-    this.playlists.set(rel, { type: 'playlist', seq: ++this.seq, rel, text, deps, at: Date.now() });
+    if (this.closing || this.fenced) return this.drop('playlist', this.fenced ? 'fenced' : 'closed');
+    this.playlists.set(rel, { type: 'playlist', seq: ++this.seq, rel, text, deps, at: Date.now(), notBefore: 0, commitFailures: 0 });
     this.pump();
   }
 
   /** remove deletes `rel` at the origin once no visible playlist lists it (or cancels its upload if it is not up yet). */
   remove(rel: string): void {
-    if (this.closing) return;
+    if (this.closing || this.fenced) return;
     const pending = this.files.get(rel);
-    const wasUp = this.atOrigin.has(rel) || this.busy.get(rel)?.job.type === 'file';
+    const wasUp = this.origin.has(rel) || this.busy.get(rel)?.job.type === 'file';
     if (pending) this.dropFile(pending, 'expired');
     // A file this queue never sent may still be at the origin (a predecessor put it): delete it too.
     if (pending && !wasUp) return this.pump();
@@ -167,15 +138,9 @@ export class UploadQueue {
     for (const b of this.busy.values()) if (b.job.type === 'file') fileBusy++;
     let held = 0;
     for (const p of this.playlists.values()) if (p.deps.some((d) => this.isDropped(d))) held++;
-    const dropped = DROP_REASONS.reduce((n, r) => n + this.droppedBy[r], 0);
     return {
       queue: { files: this.files.size + fileBusy, bytes: this.bytes, playlists: this.playlists.size, removes: this.removes.size, held, inFlight: this.busy.size },
-      uploads: { ok: this.counts.ok, failed: this.counts.failed, retried: this.counts.retried, dropped },
-      dropped: { ...this.droppedBy },
-      deletes: { ok: this.counts.deletesOk, failed: this.counts.deletesFailed },
-      lastError: this.lastError,
-      latencyMs: this.latency.summary(),
-      playlistLagMs: this.playlistLagMs,
+      ...this.tally.counts(),
       backoffUntil: this.pausedUntil > Date.now() ? this.pausedUntil : null,
     };
   }
@@ -185,7 +150,7 @@ export class UploadQueue {
   }
 
   private isDropped(rel: string): boolean {
-    return this.dropped.has(rel) && !this.files.has(rel) && this.busy.get(rel)?.job.type !== 'file';
+    return this.origin.wasDropped(rel) && !this.files.has(rel) && this.busy.get(rel)?.job.type !== 'file';
   }
 
   /** A playlist may go once every file it lists is up (and no longer pending), and every playlist it lists has been up once. */
@@ -193,14 +158,14 @@ export class UploadQueue {
     for (const d of p.deps) {
       if (this.isDropped(d)) return false;
       if (this.files.has(d) || this.busy.get(d)?.job.type === 'file') return false;
-      if ((this.playlists.has(d) || this.busy.has(d)) && !this.atOrigin.has(d)) return false;
+      if ((this.playlists.has(d) || this.busy.has(d)) && !this.origin.has(d)) return false;
     }
     return true;
   }
 
   private referenced(): Set<string> {
     const out = new Set<string>();
-    for (const deps of this.visibleDeps.values()) for (const d of deps) out.add(d);
+    this.origin.addListed(out);
     for (const p of this.playlists.values()) for (const d of p.deps) out.add(d);
     for (const b of this.busy.values()) if (b.job.type === 'playlist') for (const d of b.job.deps) out.add(d);
     return out;
@@ -214,7 +179,11 @@ export class UploadQueue {
       if (best === null || j.seq < best.seq) best = j;
     };
     for (const f of this.files.values()) if (f.prepared && !this.busy.has(f.rel)) older(f);
-    for (const p of this.playlists.values()) if (!this.busy.has(p.rel) && this.playlistReady(p)) older(p);
+    for (const p of this.playlists.values()) {
+      if (this.busy.has(p.rel) || !this.playlistReady(p)) continue;
+      if (p.notBefore <= now) older(p);
+      else wakeAt = Math.min(wakeAt, p.notBefore);
+    }
     if (this.removes.size > 0) {
       const refs = this.referenced();
       for (const r of this.removes.values()) {
@@ -262,33 +231,71 @@ export class UploadQueue {
     const request =
       job.type === 'remove'
         ? this.port.delete(job.rel, abort.signal)
-        : this.port.put(job.rel, job.type === 'file' ? { file: job.prepared as PreparedFile } : { text: job.text }, abort.signal);
+        : job.type === 'file'
+          ? this.port.put(job.rel, { file: job.prepared as PreparedFile }, abort.signal)
+          : this.commitThenPut(job, abort.signal);
     request.then(
       () => this.settle(job, null, (performance.now() - t0) / 1000),
       (err: unknown) => this.settle(job, abort.signal.aborted ? asOriginError(abort.signal.reason) : asOriginError(err), 0),
     ).finally(() => clearTimeout(timeout));
   }
 
+  /** commitThenPut runs the write-ahead gate (when there is one) before a playlist's PUT. */
+  private async commitThenPut(job: PlaylistJob, signal: AbortSignal): Promise<void> {
+    if (this.port.commit) {
+      let owned: boolean;
+      try {
+        owned = await this.port.commit(job.rel, job.text);
+      } catch (err) {
+        throw new OriginError('ORIGIN_COMMIT_FAILED', `playlist ${job.rel} not committed: ${asOriginError(err).message}`, true, undefined, { cause: err });
+      }
+      if (!owned) throw new OriginError('ORIGIN_FENCED', `playlist ${job.rel} not published: this instance no longer owns the stream`, false);
+    }
+    await this.port.put(job.rel, { text: job.text }, signal);
+  }
+
+  /** fence drops everything: another instance owns the stream now, so nothing of this one may reach the origin. */
+  private fence(): void {
+    this.fenced = true;
+    for (const f of [...this.files.values()]) this.dropFile(f, 'fenced');
+    for (const _ of this.playlists.values()) this.drop('playlist', 'fenced');
+    for (const _ of this.removes.values()) this.drop('delete', 'fenced');
+    this.playlists.clear();
+    this.removes.clear();
+  }
+
   private settle(job: Job, err: OriginError | null, seconds: number): void {
     if (this.closed) return;
     this.busy.delete(job.rel);
+    if (err?.code === 'ORIGIN_FENCED') {
+      this.noteError(err);
+      this.drop('playlist', 'fenced');
+      this.fence();
+      return this.pump();
+    }
+    if (err?.code === 'ORIGIN_COMMIT_FAILED' && job.type === 'playlist') {
+      // The registry, not the origin, failed: retry this playlist later, let files flow meanwhile.
+      this.noteError(err);
+      job.commitFailures++;
+      job.notBefore = Date.now() + backoffDelay(job.commitFailures, this.opts.backoff, this.opts.random);
+      this.requeue(job);
+      return this.pump();
+    }
     const kind: UploadKind = job.type === 'file' ? job.kind : job.type === 'playlist' ? 'playlist' : 'delete';
     if (err === null) {
       this.failures = 0;
       this.pausedUntil = 0;
       this.observer.succeeded(kind, seconds);
       if (job.type === 'remove') {
-        this.counts.deletesOk++;
-        this.atOrigin.delete(job.rel);
-        this.visibleDeps.delete(job.rel);
+        this.tally.deletesOk++;
+        this.origin.deleted(job.rel);
       } else {
-        this.counts.ok++;
-        this.latency.add(seconds * 1000);
-        this.atOrigin.add(job.rel);
+        this.tally.ok++;
+        this.tally.latency.add(seconds * 1000);
+        this.origin.put(job.rel, job.type === 'playlist' ? job.deps : undefined);
         if (job.type === 'file') this.releaseFile(job);
         else {
-          this.visibleDeps.set(job.rel, job.deps);
-          this.playlistLagMs = Date.now() - job.at;
+          this.tally.playlistLagMs = Date.now() - job.at;
           this.observer.visible?.(job.rel, job.text);
         }
       }
@@ -297,8 +304,8 @@ export class UploadQueue {
     this.noteError(err);
     const retry = err.retryable && !(job.type === 'file' && job.cancelled);
     this.observer.failed(kind, retry, err);
-    if (job.type === 'remove') this.counts.deletesFailed++;
-    else this.counts.failed++;
+    if (job.type === 'remove') this.tally.deletesFailed++;
+    else this.tally.failed++;
     if (err.retryable) {
       this.failures++;
       this.pausedUntil = Date.now() + backoffDelay(this.failures, this.opts.backoff, this.opts.random);
@@ -306,7 +313,7 @@ export class UploadQueue {
       this.failures = 0; // the origin answered: it is up, it just refused this request
     }
     if (retry) {
-      this.counts.retried++;
+      this.tally.retried++;
       this.requeue(job);
     } else if (job.type === 'file') {
       this.dropFile(job, err.code === 'ORIGIN_FILE_MISSING' ? 'missing' : job.cancelled ? 'expired' : 'rejected');
@@ -349,11 +356,7 @@ export class UploadQueue {
 
   private dropFile(job: FileJob, reason: DropReason): void {
     this.cancel(job);
-    this.dropped.add(job.rel);
-    if (this.dropped.size > DROPPED_MEMORY) {
-      const oldest = this.dropped.values().next().value;
-      if (oldest !== undefined) this.dropped.delete(oldest);
-    }
+    this.origin.drop(job.rel);
     this.drop(job.kind, reason);
   }
 
@@ -365,12 +368,12 @@ export class UploadQueue {
   }
 
   private drop(kind: UploadKind, reason: DropReason): void {
-    this.droppedBy[reason]++;
+    this.tally.dropped(reason);
     this.observer.dropped(kind, reason);
   }
 
   private noteError(err: OriginError): void {
-    this.lastError = { code: err.code, message: err.message, at: Date.now() };
+    this.tally.error(err);
   }
 
   private report(): void {

@@ -15,12 +15,13 @@ export const UPLOAD_KINDS: readonly UploadKind[] = ['init', 'segment', 'part', '
  * rejected: the origin refused it for good (a 4xx other than 408/425/429);
  * expired: it left the live window (remove()) before it could be uploaded;
  * closed: still queued when the stream's output closed and the flush time ran out;
- * invalid: an unsafe path, refused at the edge.
+ * invalid: an unsafe path, refused at the edge;
+ * fenced: this instance no longer owns the stream (its commit hook said so): nothing more goes up.
  */
-export type DropReason = 'overflow' | 'missing' | 'rejected' | 'expired' | 'closed' | 'invalid';
+export type DropReason = 'overflow' | 'missing' | 'rejected' | 'expired' | 'closed' | 'invalid' | 'fenced';
 
 /** Every DropReason (metric label values). */
-export const DROP_REASONS: readonly DropReason[] = ['overflow', 'missing', 'rejected', 'expired', 'closed', 'invalid'];
+export const DROP_REASONS: readonly DropReason[] = ['overflow', 'missing', 'rejected', 'expired', 'closed', 'invalid', 'fenced'];
 
 /** A file the queue holds for upload (e.g. a hard link in a spool) and its size in bytes. */
 export interface PreparedFile {
@@ -41,6 +42,13 @@ export interface QueuePort {
   put(rel: string, body: UploadBody, signal: AbortSignal): Promise<void>;
   /** DELETE a stream-relative path (a 404 counts as done); rejects with an OriginError. */
   delete(rel: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional write-ahead gate, run when a playlist version is ready to go up and before its PUT
+   * (e.g. save the continuity record, fenced by the stream's lease). true: PUT it; false: this
+   * instance no longer owns the stream, drop everything (fenced); a rejection: try this playlist
+   * again later (with backoff, without pausing files).
+   */
+  commit?(rel: string, text: string): Promise<boolean>;
 }
 
 /** QueueObserver hears every outcome (metrics, logs); all methods must return at once. */

@@ -1,10 +1,10 @@
 /**
- * ContinuityRecorder keeps a stream's continuity record equal to what its origin shows: wire its
- * visible() to the origin mirror's hook (StreamOutputHooks.visible), so every playlist version
- * that became visible at the origin updates the record, saved at most every `minIntervalMs`, one
- * save at a time, the newest state winning. A fenced save (the key changed hands) stops it.
+ * ContinuityRecorder keeps a stream's continuity record one step ahead of what its origin shows:
+ * wire commit() as the origin mirror's write-ahead gate (StreamOutputHooks.commit). Each playlist
+ * version is saved into the record (fenced by the stream's lease) before its PUT, so a successor
+ * never continues from a window older than the one viewers saw, and once the key has changed hands
+ * nothing of this instance reaches the origin's playlists again.
  */
-import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { isMasterPlaylist, renditionFromPlaylist, type ContinuityState, type RenditionContinuity, type StreamContinuity } from './continuity.js';
 
@@ -16,37 +16,43 @@ export interface ContinuityRecorderOptions {
   /** The lease's fenced store (StreamLease.continuity). */
   readonly store: StreamContinuity;
   readonly log: Logger;
-  /** Least time between two saves. Default 500 ms. */
-  readonly minIntervalMs?: number;
   /** A predecessor's record to start from (its renditions stay until this instance's own replace them). */
   readonly initial?: ContinuityState | null;
 }
 
-/** ContinuityRecorder turns visible playlists into saved continuity records. */
+/** ContinuityRecorder turns playlist versions about to go up into saved continuity records. */
 export class ContinuityRecorder {
   private master: string | null;
   private readonly renditions = new Map<string, RenditionContinuity>();
-  private dirty = false;
-  private saving: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private lastSave = 0;
-  private stopped = false;
+  private fenced = false;
 
   constructor(private readonly opts: ContinuityRecorderOptions) {
     this.master = opts.initial?.master ?? null;
     for (const r of Object.values(opts.initial?.renditions ?? {})) this.renditions.set(r.playlist, r);
   }
 
-  /** visible records a playlist version the origin now shows (the mirror's hook); returns at once. */
-  visible(relPath: string, text: string): void {
-    if (this.stopped) return;
+  /**
+   * commit records a playlist version and saves the record: true when saved (the PUT may go),
+   * false when this instance no longer owns the key (fenced: the PUT must not go); rejects when
+   * the registry cannot be reached (the mirror tries that playlist again later).
+   */
+  async commit(relPath: string, text: string): Promise<boolean> {
+    if (this.fenced) return false;
     if (isMasterPlaylist(text)) this.master = text;
     else {
       const r = renditionFromPlaylist(relPath, text);
       if (r) this.renditions.set(relPath, r);
     }
-    this.dirty = true;
-    this.schedule();
+    try {
+      await this.opts.store.save(this.opts.key, this.state());
+      return true;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code !== 'REGISTRY_FENCED' && code !== 'REGISTRY_WRONG_KEY') throw err;
+      if (!this.fenced) this.opts.log.warn('stream owned elsewhere now: its playlists stop going to the origin', { stream: this.opts.key, epoch: this.opts.epoch });
+      this.fenced = true;
+      return false;
+    }
   }
 
   /** state is the record as it stands. */
@@ -60,43 +66,5 @@ export class ContinuityRecorder {
       master: this.master,
       renditions: Object.fromEntries(this.renditions),
     };
-  }
-
-  /** flush saves a pending change now and waits for it; then stops (call at stream end, before the lease is released). */
-  async flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.saving;
-    if (this.dirty && !this.stopped) await this.save();
-    this.stopped = true;
-  }
-
-  private schedule(): void {
-    if (this.timer || this.saving) return;
-    const wait = Math.max(0, this.lastSave + (this.opts.minIntervalMs ?? 500) - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.save();
-    }, wait);
-    this.timer.unref?.();
-  }
-
-  private save(): Promise<void> {
-    this.dirty = false;
-    this.lastSave = Date.now();
-    this.saving = this.opts.store.save(this.opts.key, this.state()).then(
-      () => {
-        this.saving = null;
-        if (this.dirty && !this.stopped) this.schedule();
-      },
-      (err: unknown) => {
-        this.saving = null;
-        const code = (err as { code?: unknown }).code;
-        if (code === 'REGISTRY_FENCED' || code === 'REGISTRY_WRONG_KEY') this.stopped = true;
-        else this.dirty = true; // registry briefly unreachable: the next change saves again
-        this.opts.log.warn('continuity record not saved', { stream: this.opts.key, err: errorMessage(err) });
-      },
-    );
-    return this.saving;
   }
 }

@@ -65,8 +65,8 @@ if (spec.mode === 'stream') {
   const work = spec.work as string;
   const pub = new OriginPublisher({ url: spec.origin as string, spoolDir: path.join(work, 'spool'), log, queue: { removeDelayMs: 1_000 } });
   await pub.start();
-  const recorder = new ContinuityRecorder({ key: spec.key, instance: spec.id, epoch: lease.epoch, store: lease.continuity, log, minIntervalMs: 200 });
-  const mirror = pub.forStream(spec.key, { visible: (rel, text) => recorder.visible(rel, text) });
+  const recorder = new ContinuityRecorder({ key: spec.key, instance: spec.id, epoch: lease.epoch, store: lease.continuity, log });
+  const mirror = pub.forStream(spec.key, { commit: (rel, text) => recorder.commit(rel, text) });
   const writer = new SimHlsWriter({
     dir: path.join(work, 'hls', spec.key),
     outputs: [mirror],

@@ -31,6 +31,8 @@ test('every committed version is in the record saved before the commit answers',
   expect(last).toMatchObject({ v: 1, key: 'cam1', epoch: 4, instance: 'i1', master: expect.stringContaining('720p/index.m3u8') });
   expect(Object.keys(last?.renditions ?? {}).sort()).toEqual(['360p/index.m3u8', '720p/index.m3u8']);
   expect(last?.renditions['720p/index.m3u8']?.segments.map((x) => x.uri)).toEqual(['s4.ts', 's5.ts']);
+  // What left the window is remembered, for a successor to delete at the origin.
+  expect(last?.retired).toEqual(['720p/s0.ts', '720p/s1.ts', '720p/s2.ts', '720p/s3.ts']);
 });
 
 test('a predecessor record is the starting point; renditions are replaced as this instance commits its own', async () => {
@@ -38,11 +40,12 @@ test('a predecessor record is the starting point; renditions are replaced as thi
   const initial: ContinuityState = {
     v: 1, key: 'cam1', epoch: 3, instance: 'old', updatedAt: 1, master: 'M',
     renditions: { 'a/index.m3u8': { playlist: 'a/index.m3u8', targetDuration: 2, mediaSequence: 5, discontinuitySequence: 0, segments: [], endList: false } },
+    retired: ['a/old.ts'],
   };
   const r = new ContinuityRecorder({ key: 'cam1', instance: 'new', epoch: 4, store: s, log: silentLogger, initial });
   await r.commit('b/index.m3u8', media(1, 'x.ts'));
   expect(Object.keys(saves.at(-1)?.renditions ?? {}).sort()).toEqual(['a/index.m3u8', 'b/index.m3u8']);
-  expect(saves.at(-1)).toMatchObject({ master: 'M', epoch: 4, instance: 'new' });
+  expect(saves.at(-1)).toMatchObject({ master: 'M', epoch: 4, instance: 'new', retired: ['a/old.ts'] });
 });
 
 test('fenced: false from then on; the registry unreachable: a rejection (try again later)', async () => {

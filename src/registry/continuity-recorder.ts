@@ -6,7 +6,8 @@
  * nothing of this instance reaches the origin's playlists again.
  */
 import type { Logger } from '../log/logger.js';
-import { isMasterPlaylist, renditionFromPlaylist, type ContinuityState, type RenditionContinuity, type StreamContinuity } from './continuity.js';
+import { resolveRef } from '../origin/playlist-refs.js';
+import { isMasterPlaylist, renditionFromPlaylist, RETIRED_KEPT, type ContinuityState, type RenditionContinuity, type StreamContinuity } from './continuity.js';
 
 /** ContinuityRecorderOptions name the stream, its owner and where the record goes. */
 export interface ContinuityRecorderOptions {
@@ -24,11 +25,13 @@ export interface ContinuityRecorderOptions {
 export class ContinuityRecorder {
   private master: string | null;
   private readonly renditions = new Map<string, RenditionContinuity>();
+  private retired: string[];
   private fenced = false;
 
   constructor(private readonly opts: ContinuityRecorderOptions) {
     this.master = opts.initial?.master ?? null;
     for (const r of Object.values(opts.initial?.renditions ?? {})) this.renditions.set(r.playlist, r);
+    this.retired = [...(opts.initial?.retired ?? [])];
   }
 
   /**
@@ -41,7 +44,10 @@ export class ContinuityRecorder {
     if (isMasterPlaylist(text)) this.master = text;
     else {
       const r = renditionFromPlaylist(relPath, text);
-      if (r) this.renditions.set(relPath, r);
+      if (r) {
+        this.retire(this.renditions.get(relPath), r);
+        this.renditions.set(relPath, r);
+      }
     }
     try {
       await this.opts.store.save(this.opts.key, this.state());
@@ -55,6 +61,17 @@ export class ContinuityRecorder {
     }
   }
 
+  /** retire notes the segments of `before` that `after` no longer lists (they left the window). */
+  private retire(before: RenditionContinuity | undefined, after: RenditionContinuity): void {
+    if (!before) return;
+    const still = new Set(after.segments.map((s) => s.uri));
+    for (const s of before.segments) {
+      const rel = still.has(s.uri) ? null : resolveRef(before.playlist, s.uri);
+      if (rel !== null && !this.retired.includes(rel)) this.retired.push(rel);
+    }
+    if (this.retired.length > RETIRED_KEPT) this.retired.splice(0, this.retired.length - RETIRED_KEPT);
+  }
+
   /** state is the record as it stands. */
   state(): ContinuityState {
     return {
@@ -65,6 +82,7 @@ export class ContinuityRecorder {
       updatedAt: Date.now(),
       master: this.master,
       renditions: Object.fromEntries(this.renditions),
+      retired: [...this.retired],
     };
   }
 }

@@ -117,6 +117,7 @@ describe('parseContinuity', () => {
     updatedAt: 1_700_000_000_000,
     master: '#EXTM3U\n',
     renditions: { '720p/index.m3u8': renditionFromPlaylist('720p/index.m3u8', TS) as NonNullable<ReturnType<typeof renditionFromPlaylist>> },
+    retired: ['720p/e5_00039.ts'],
   };
 
   test('round trip', () => {
@@ -133,6 +134,8 @@ describe('parseContinuity', () => {
       'a segment URI that would inject a playlist line',
       JSON.stringify({ ...good, renditions: { '720p/index.m3u8': { ...good.renditions['720p/index.m3u8'], segments: [{ uri: 'a.ts\n#EXT-X-ENDLIST', duration: 2, discontinuity: false, map: null }] } } }),
     ],
+    ['a retired path leaving the stream', JSON.stringify({ ...good, retired: ['../other/x.ts'] })],
+    ['no retired list', JSON.stringify({ ...good, retired: undefined })],
   ])('refuses %s', (_what, json) => {
     expect(() => parseContinuity(json, 'cam1')).toThrow(expect.objectContaining({ code: 'REGISTRY_BAD_RECORD' }));
   });

@@ -5,7 +5,7 @@
  * with the same segments, then #EXT-X-DISCONTINUITY, then its own. Pure functions only.
  */
 import { UprezError } from '../errors.js';
-import { resolveRef } from '../origin/playlist-refs.js';
+import { isSafeRelPath, resolveRef } from '../origin/playlist-refs.js';
 
 /** ContinuitySegment is one segment of a visible window, its URI as the playlist wrote it. */
 export interface ContinuitySegment {
@@ -47,7 +47,16 @@ export interface ContinuityState {
   readonly master: string | null;
   /** By playlist path. */
   readonly renditions: Readonly<Record<string, RenditionContinuity>>;
+  /**
+   * Stream-relative paths of the latest segments that left a window (newest last, at most
+   * RETIRED_KEPT): the owner may not have deleted them at the origin before it died, so a
+   * successor removes them (HlsOutput.remove) once it has taken over.
+   */
+  readonly retired: readonly string[];
 }
+
+/** RETIRED_KEPT bounds ContinuityState.retired. */
+export const RETIRED_KEPT = 256;
 
 /** StreamContinuity is how the HLS writer reads and writes the record (bound to the stream's lease when saving). */
 export interface StreamContinuity {
@@ -155,6 +164,7 @@ export function parseContinuity(json: string, key: string): ContinuityState {
   if (!isInt(o.epoch) || typeof o.instance !== 'string' || !isInt(o.updatedAt)) throw bad('has a bad epoch, instance or time');
   if (o.master !== null && typeof o.master !== 'string') throw bad('has a bad master playlist');
   if (typeof o.renditions !== 'object' || o.renditions === null) throw bad('has no renditions');
+  if (!Array.isArray(o.retired) || o.retired.length > RETIRED_KEPT || !o.retired.every((p) => typeof p === 'string' && isSafeRelPath(p))) throw bad('has a bad retired list');
   for (const [name, r] of Object.entries(o.renditions)) {
     const ok =
       r !== null && typeof r === 'object' && r.playlist === name && isInt(r.mediaSequence) && isInt(r.discontinuitySequence) && typeof r.targetDuration === 'number' &&

@@ -107,7 +107,7 @@ describe('HeldLease', () => {
   test('a fenced save loses the lease (another instance owns the key) and is refused', async () => {
     const f = fakeStore(() => 'ok');
     const l = lease(f.store);
-    const state = { v: 1 as const, key: 'cam1', epoch: 7, instance: 'i1', updatedAt: 1, master: null, renditions: {} };
+    const state = { v: 1 as const, key: 'cam1', epoch: 7, instance: 'i1', updatedAt: 1, master: null, renditions: {}, retired: [] };
     await l.continuity.save('cam1', state);
     await expect(l.continuity.save('other', { ...state, key: 'other' })).rejects.toMatchObject({ code: 'REGISTRY_WRONG_KEY' });
     f.refuseSaves();

@@ -30,6 +30,7 @@ export interface ChildSpec {
   readonly renditions?: string[];
   readonly segmentSeconds?: number;
   readonly listSize?: number;
+  readonly sourceSegments?: string[];
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
@@ -53,7 +54,7 @@ setTimeout(() => process.exit(0), spec.lifetimeMs).unref();
 if (spec.mode === 'save') {
   let n = 0;
   setInterval(() => {
-    const state = { v: 1 as const, key: spec.key, epoch: lease.epoch, instance: spec.id, updatedAt: Date.now(), master: `saved by ${spec.id} #${++n}`, renditions: {} };
+    const state = { v: 1 as const, key: spec.key, epoch: lease.epoch, instance: spec.id, updatedAt: Date.now(), master: `saved by ${spec.id} #${++n}`, renditions: {}, retired: [] };
     lease.continuity.save(spec.key, state).then(
       () => say('saved', { n }),
       (err: { code?: string }) => say('fenced', { code: err.code }),
@@ -75,6 +76,7 @@ if (spec.mode === 'stream') {
     listSize: spec.listSize ?? 5,
     localKeepBehind: 2,
     prefix: `e${lease.epoch}`,
+    sourceSegments: spec.sourceSegments,
   });
   let i = 0;
   setInterval(() => {

@@ -6,7 +6,8 @@
  * continue a predecessor's playlists from a continuity record. It times every output call.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HlsOutput } from '../../src/hls/hls-output.js';
 import { continuationOf, type ContinuityState } from '../../src/registry/continuity.js';
@@ -42,6 +43,8 @@ export interface SimHlsWriterOptions {
   /** Segment name prefix, unique per owner (e.g. the lease epoch): e3_00042.ts. */
   readonly prefix: string;
   readonly segmentBytes?: number;
+  /** Real media segments to cycle through (makeTsSegments) instead of random bytes, so players can play the result. */
+  readonly sourceSegments?: readonly string[];
   /** A predecessor's record: continue its playlists (same numbers, its window, a discontinuity). */
   readonly continueFrom?: ContinuityState | null;
 }
@@ -54,8 +57,11 @@ export class SimHlsWriter {
   readonly callMs: number[] = [];
   private readonly r: Rendition[];
   private masterSent = false;
+  /** A predecessor's retired files, removed after the first tick (they may still be at the origin). */
+  private retired: readonly string[];
 
   constructor(private readonly opts: SimHlsWriterOptions) {
+    this.retired = opts.continueFrom?.retired ?? [];
     this.r = opts.renditions.map((name) => {
       mkdirSync(path.join(opts.dir, name), { recursive: true });
       const prev = opts.continueFrom?.renditions[`${name}/index.m3u8`];
@@ -85,7 +91,8 @@ export class SimHlsWriter {
     for (const r of this.r) {
       const uri = `${this.opts.prefix}_${String(r.next++).padStart(5, '0')}.ts`;
       const abs = path.join(this.opts.dir, r.name, uri);
-      writeFileSync(`${abs}.tmp`, randomBytes(this.opts.segmentBytes ?? 24_000));
+      const src = this.opts.sourceSegments;
+      writeFileSync(`${abs}.tmp`, src?.length ? readFileSync(src[(r.next - 1) % src.length] as string) : randomBytes(this.opts.segmentBytes ?? 24_000));
       renameSync(`${abs}.tmp`, abs);
       const rel = `${r.name}/${uri}`;
       this.announced.push(rel);
@@ -106,7 +113,8 @@ export class SimHlsWriter {
       this.masterSent = true;
       this.call(() => this.opts.outputs.forEach((o) => o.playlist('master.m3u8', this.masterText())));
     }
-    for (const rel of removed) this.call(() => this.opts.outputs.forEach((o) => o.remove(rel)));
+    for (const rel of [...this.retired, ...removed]) this.call(() => this.opts.outputs.forEach((o) => o.remove(rel)));
+    this.retired = [];
   }
 
   /** run ticks `count` times, one every `everyMs`. */
@@ -149,4 +157,15 @@ export class SimHlsWriter {
     this.r.forEach((r, i) => lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${(i + 1) * 500_000}`, `${r.name}/index.m3u8`));
     return `${lines.join('\n')}\n`;
   }
+}
+
+/** makeTsSegments has ffmpeg write `seconds` of a small test picture as MPEG-TS segments of about `segmentSeconds` each into `dir`; returns their paths in order. */
+export async function makeTsSegments(dir: string, seconds: number, segmentSeconds: number, ffmpeg = 'ffmpeg'): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const fps = 10;
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=${fps}:duration=${seconds}`];
+  args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(Math.round(fps * segmentSeconds)), '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_list_size', '0');
+  args.push('-hls_segment_filename', path.join(dir, 'src_%03d.ts'), path.join(dir, 'src.m3u8'));
+  await new Promise<void>((resolve, reject) => execFile(ffmpeg, args, { timeout: 60_000 }, (err) => (err ? reject(err) : resolve())));
+  return readdirSync(dir).filter((n) => n.endsWith('.ts')).sort().map((n) => path.join(dir, n));
 }

@@ -123,7 +123,7 @@ describe.runIf(REDIS_BIN !== null)('stream registry against a real redis-server'
     }
     if (lease === null) throw new Error('the frozen holder kept the key');
     expect(lease.epoch).toBeGreaterThan(Number(acquired['epoch']));
-    const mine: ContinuityState = { v: 1, key: 'camF', epoch: lease.epoch, instance: 'two', updatedAt: Date.now(), master: 'saved by two', renditions: {} };
+    const mine: ContinuityState = { v: 1, key: 'camF', epoch: lease.epoch, instance: 'two', updatedAt: Date.now(), master: 'saved by two', renditions: {}, retired: [] };
     await lease.continuity.save('camF', mine);
     const wokeAt = Date.now();
     child.process.kill('SIGCONT');
@@ -179,6 +179,7 @@ describe.runIf(REDIS_BIN !== null)('stream registry against a real redis-server'
       updatedAt: 1_700_000_000_000,
       master: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv/index.m3u8\n',
       renditions: { 'v/index.m3u8': { playlist: 'v/index.m3u8', targetDuration: 2, mediaSequence: 41, discontinuitySequence: 1, endList: false, segments: [{ uri: 'e3_00041.ts', duration: 2, discontinuity: true, map: null }] } },
+      retired: ['v/e3_00040.ts'],
     };
     await lease.continuity.save('camC', state);
     await lease.release();

@@ -124,6 +124,44 @@ describe('HttpOrigin', () => {
     origin.close();
   });
 
+  test('a strict WebDAV server (no directories made on PUT): MKCOL each missing directory once, then PUT again', async () => {
+    const dirs = new Set<string>(['/']);
+    const log: string[] = [];
+    const strict = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const url = req.url ?? '';
+        log.push(`${req.method} ${url}`);
+        const parent = url.slice(0, url.slice(0, -1).lastIndexOf('/') + 1);
+        if (req.method === 'MKCOL') res.statusCode = dirs.has(url) ? 405 : dirs.has(parent) ? (dirs.add(url), 201) : 409;
+        else if (req.method === 'PUT') res.statusCode = dirs.has(parent) ? 201 : 409;
+        else res.statusCode = 400;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => strict.listen(0, '127.0.0.1', r));
+    const p = (strict.address() as AddressInfo).port;
+    dirs.add('/hls/');
+    const origin = new HttpOrigin(parseOriginUrl(`http://127.0.0.1:${p}/hls/`, 't'));
+    await origin.put('k/720p/a.ts', { text: 'a' }, signal());
+    await origin.put('k/720p/b.ts', { text: 'b' }, signal());
+    await origin.put('k/360p/a.ts', { text: 'c' }, signal());
+    expect(log).toEqual([
+      'PUT /hls/k/720p/a.ts',
+      'MKCOL /hls/',
+      'MKCOL /hls/k/',
+      'MKCOL /hls/k/720p/',
+      'PUT /hls/k/720p/a.ts',
+      'PUT /hls/k/720p/b.ts',
+      'PUT /hls/k/360p/a.ts',
+      'MKCOL /hls/k/360p/',
+      'PUT /hls/k/360p/a.ts',
+    ]);
+    origin.close();
+    strict.closeAllConnections();
+    await new Promise((r) => strict.close(r));
+  });
+
   test('content types', () => {
     expect(['a.m3u8', 'a.ts', 'a.m4s', 'init.mp4', 'x.bin'].map(contentTypeOf)).toEqual([
       'application/vnd.apple.mpegurl',

@@ -2,7 +2,9 @@
  * HttpOrigin sends PUT and DELETE to an HTTP origin (a WebDAV server such as nginx's dav module,
  * a CDN ingest point, an object-store gateway) over keep-alive connections, streaming files from
  * disk with a Content-Length and honouring backpressure. It classifies every failure as an
- * OriginError that says whether a retry can help.
+ * OriginError that says whether a retry can help. A strict WebDAV server that will not create
+ * missing directories on PUT (it answers 404 or 409: Apache mod_dav, rclone serve webdav) gets
+ * MKCOL for each directory of the path, then the PUT once more.
  */
 import { open } from 'node:fs/promises';
 import http from 'node:http';
@@ -40,6 +42,8 @@ export interface HttpOriginOptions {
 /** HttpOrigin is the server-wide connection to one origin; streams address it with paths below its base. */
 export class HttpOrigin {
   private readonly agent: http.Agent;
+  /** Directories this origin made with MKCOL (so each is made once). */
+  private readonly made = new Set<string>();
 
   constructor(
     readonly target: OriginTarget,
@@ -54,8 +58,36 @@ export class HttpOrigin {
     return new URL(relPath.split('/').map(encodeURIComponent).join('/'), this.target.base);
   }
 
-  /** put uploads a file (streamed from disk) or a playlist's text to `relPath`. */
+  /** put uploads a file (streamed from disk) or a playlist's text to `relPath`, making missing directories on a strict WebDAV server. */
   async put(relPath: string, body: UploadBody, signal: AbortSignal): Promise<void> {
+    try {
+      await this.putOnce(relPath, body, signal);
+    } catch (err) {
+      if (!(err instanceof OriginError) || (err.status !== 404 && err.status !== 409) || !relPath.includes('/')) throw err;
+      await this.makeDirs(relPath, signal);
+      await this.putOnce(relPath, body, signal);
+    }
+  }
+
+  /** makeDirs sends MKCOL for the base's own path and each directory of `relPath`, top down; 405 (exists) is fine. */
+  private async makeDirs(relPath: string, signal: AbortSignal): Promise<void> {
+    const base = this.target.base.pathname.split('/').filter(Boolean);
+    const dirs: string[] = [];
+    for (let i = 1; i <= base.length; i++) dirs.push(`/${base.slice(0, i).join('/')}/`);
+    const parts = relPath.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) dirs.push(this.urlOf(`${parts.slice(0, i).join('/')}/`).pathname);
+    for (const dir of dirs) {
+      if (this.made.has(dir)) continue;
+      try {
+        await this.request('MKCOL', dir, {}, null, signal, false, true);
+      } catch (err) {
+        if (!(err instanceof OriginError) || err.status !== 405) throw err;
+      }
+      this.made.add(dir);
+    }
+  }
+
+  private async putOnce(relPath: string, body: UploadBody, signal: AbortSignal): Promise<void> {
     const headers: http.OutgoingHttpHeaders = { 'Content-Type': contentTypeOf(relPath) };
     if (body.file === undefined) {
       const buf = Buffer.from(body.text, 'utf8');
@@ -87,8 +119,8 @@ export class HttpOrigin {
     this.agent.destroy();
   }
 
-  private request(method: string, relPath: string, extra: http.OutgoingHttpHeaders, body: Buffer | Readable | null, signal: AbortSignal, notFoundOk: boolean): Promise<void> {
-    const url = this.urlOf(relPath);
+  private request(method: string, relPath: string, extra: http.OutgoingHttpHeaders, body: Buffer | Readable | null, signal: AbortSignal, notFoundOk: boolean, absolute = false): Promise<void> {
+    const url = absolute ? new URL(relPath, this.target.base) : this.urlOf(relPath);
     const headers: http.OutgoingHttpHeaders = { 'User-Agent': this.opts.userAgent ?? 'uprez-origin-mirror', ...extra };
     if (this.target.authorization !== undefined) headers['Authorization'] = this.target.authorization;
     if (body === null) headers['Content-Length'] = 0;
@@ -114,7 +146,7 @@ export class HttpOrigin {
             resolve();
             return;
           }
-          fail(new OriginError(`ORIGIN_HTTP_${status}`, `${method} ${this.target.display}${relPath} answered ${status} ${res.statusMessage ?? ''}`.trim(), isRetryableStatus(status), status));
+          fail(new OriginError(`ORIGIN_HTTP_${status}`, `${method} ${url.toString()} answered ${status} ${res.statusMessage ?? ''}`.trim(), isRetryableStatus(status), status));
         });
       });
       req.on('error', fail);

@@ -14,6 +14,8 @@ export class OriginPoller {
   readonly problems: string[] = [];
   /** Files fetched successfully (stream-relative). */
   readonly fetched = new Set<string>();
+  /** Playlist requests that got no whole answer (origin down, connection cut). */
+  unreachable = 0;
   private running = false;
   private loop: Promise<void> | null = null;
 
@@ -51,12 +53,16 @@ export class OriginPoller {
 
   private async check(playlist: string): Promise<void> {
     let res: Response;
+    let text: string;
     try {
       res = await fetch(this.base + playlist);
+      text = await res.text();
     } catch {
-      return; // the origin is down: a viewer gets nothing, which is not a 404 of a listed file
+      // The origin is down (or cut the answer short): a viewer gets nothing and retries, which
+      // is not a listed file missing.
+      this.unreachable++;
+      return;
     }
-    const text = await res.text();
     const seen = this.versions.get(playlist) ?? [];
     if (res.status === 404 && seen.length > 0) this.problems.push(`${playlist} disappeared after ${seen.length} versions`);
     if (res.status !== 200 || seen.at(-1) === text) return;

@@ -1,66 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { OriginError } from './origin-error.js';
-import { UploadQueue } from './upload-queue.js';
-import type { DropReason, QueueObserver, QueuePort, UploadKind, UploadQueueOptions } from './upload-types.js';
-
-interface Call {
-  readonly method: 'PUT' | 'DELETE';
-  readonly rel: string;
-  readonly text: string | undefined;
-  readonly signal: AbortSignal;
-  ok(): void;
-  fail(err: Error): void;
-}
-
-/** A fake origin: every request waits until the test answers it. */
-function harness(opts: Partial<UploadQueueOptions> = {}, sizes: Record<string, number> = {}, missing: string[] = [], commit?: QueuePort['commit']) {
-  const calls: Call[] = [];
-  const released: string[] = [];
-  const visible: string[] = [];
-  const drops: [UploadKind, DropReason][] = [];
-  const request = (method: Call['method'], rel: string, text: string | undefined, signal: AbortSignal): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      calls.push({ method, rel, text, signal, ok: resolve, fail: reject });
-      signal.addEventListener('abort', () => reject(signal.reason as Error));
-    });
-  const port: QueuePort = {
-    prepare: async (rel, abs) => {
-      if (missing.includes(rel)) throw new OriginError('ORIGIN_FILE_MISSING', `${rel} gone`, false);
-      return { path: abs, size: sizes[rel] ?? 100 };
-    },
-    release: (f) => released.push(f.path),
-    put: (rel, body, signal) => request('PUT', rel, body.text, signal),
-    delete: (rel, signal) => request('DELETE', rel, undefined, signal),
-    commit,
-  };
-  const observer: QueueObserver = {
-    succeeded: () => {},
-    failed: () => {},
-    dropped: (kind, reason) => drops.push([kind, reason]),
-    depth: () => {},
-    visible: (rel, text) => visible.push(`${rel}:${text}`),
-  };
-  const q = new UploadQueue(port, observer, { random: () => 0, removeDelayMs: 1_000, ...opts });
-  /** open lists requests started and not yet answered, as "PUT a.ts". */
-  const open = (): string[] => calls.filter((c) => !(c as { done?: boolean }).done).map((c) => `${c.method} ${c.rel}`);
-  const answer = async (rel: string, err?: Error): Promise<void> => {
-    const c = calls.find((x) => x.rel === rel && !(x as { done?: boolean }).done);
-    if (!c) throw new Error(`no open request for ${rel}; open: ${open().join(', ')}`);
-    (c as { done?: boolean }).done = true;
-    if (err) c.fail(err);
-    else c.ok();
-    await settle();
-  };
-  return { q, calls, released, visible, drops, open, answer };
-}
-
-/** settle lets promise callbacks (prepare, request settlement) run without moving the clock. */
-async function settle(): Promise<void> {
-  await vi.advanceTimersByTimeAsync(0);
-}
-
-const media = (...segs: string[]): string => `#EXTM3U\n#EXT-X-TARGETDURATION:2\n${segs.map((s) => `#EXTINF:2.0,\n${s}`).join('\n')}\n`;
-const down = (): OriginError => new OriginError('ORIGIN_ECONNREFUSED', 'connect ECONNREFUSED', true);
+import { down, harness, media, settle } from '../../test/helpers/upload-queue-kit.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -354,60 +294,5 @@ describe('close', () => {
     await closing;
     expect(done).toBe(true);
     expect(h.q.stats().dropped.closed).toBe(0);
-  });
-});
-
-describe('the write-ahead commit gate (continuity record, fenced by the lease)', () => {
-  test('a playlist is committed before its PUT, with the text that goes up', async () => {
-    const committed: string[] = [];
-    const h = harness({}, {}, [], async (rel, text) => {
-      committed.push(`${rel}:${text}`);
-      return true;
-    });
-    h.q.file('v/a.ts', '/x/a', 'segment');
-    h.q.playlist('v/index.m3u8', 'P1', ['v/a.ts']);
-    await settle();
-    expect(committed).toEqual([]);
-    await h.answer('v/a.ts');
-    expect(committed).toEqual(['v/index.m3u8:P1']);
-    expect(h.open()).toEqual(['PUT v/index.m3u8']);
-  });
-
-  test('a failed commit (registry unreachable) retries that playlist with backoff; files keep flowing', async () => {
-    let fail = true;
-    const h = harness({ backoff: { baseMs: 1_000, maxMs: 1_000 } }, {}, [], async () => {
-      if (fail) throw new Error('registry unreachable');
-      return true;
-    });
-    h.q.playlist('v/index.m3u8', 'P1', []);
-    await settle();
-    expect(h.open()).toEqual([]);
-    expect(h.q.stats().lastError?.code).toBe('ORIGIN_COMMIT_FAILED');
-    h.q.file('v/b.ts', '/x/b', 'segment');
-    await settle();
-    expect(h.open()).toEqual(['PUT v/b.ts']);
-    fail = false;
-    await vi.advanceTimersByTimeAsync(499);
-    expect(h.open()).toEqual(['PUT v/b.ts']);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(h.open()).toEqual(['PUT v/b.ts', 'PUT v/index.m3u8']);
-  });
-
-  test('fenced (another instance owns the stream): that playlist and everything after it is dropped, nothing more is sent', async () => {
-    const h = harness({ concurrency: 1 }, {}, [], async () => false);
-    h.q.file('v/a.ts', '/x/a', 'segment');
-    h.q.playlist('v/index.m3u8', 'P1', ['v/a.ts']);
-    h.q.file('v/b.ts', '/x/b', 'segment');
-    h.q.remove('v/old.ts');
-    await settle();
-    await h.answer('v/a.ts');
-    await vi.advanceTimersByTimeAsync(60_000);
-    h.q.file('v/c.ts', '/x/c', 'segment');
-    h.q.playlist('v/index.m3u8', 'P2', []);
-    await settle();
-    expect(h.calls.map((c) => `${c.method} ${c.rel}`)).toEqual(['PUT v/a.ts']);
-    expect(h.q.stats().dropped.fenced).toBe(5);
-    expect(h.q.stats().lastError?.code).toBe('ORIGIN_FENCED');
-    expect(h.released).toContain('/x/b');
   });
 });

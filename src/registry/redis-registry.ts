@@ -76,6 +76,7 @@ export class RedisRegistry implements StreamRegistry {
       retryStrategy: (times) => Math.min(200 * times, 2_000),
     });
     redis.on('ready', () => {
+      this.lastError = ''; // so the next outage is logged again
       this.opts.metrics?.up.set(1);
       this.log.info('registry connected', { registry: t.display, instance: this.self.id });
     });

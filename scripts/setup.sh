@@ -39,4 +39,4 @@ else
   npm ci --no-audit --no-fund
 fi
 # node_modules can be current while the addon is missing (a fresh checkout beside old modules).
-[ -f build/Release/uprez_bicubic.node ] || npm run install
+[ -f build/Release/uprez_bicubic.node ] && [ -f build/Release/uprez_memory.node ] || npm run install

@@ -5,6 +5,7 @@ import { checkVideoEncoder } from '../encode/encoder-check.js';
 import { UprezError, errorMessage } from '../errors.js';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { HttpServer } from '../http/http-server.js';
+import { configureAllocator, releaseMemory } from './process-memory.js';
 import type { PublishPolicy } from '../ingest/publish-auth.js';
 import { RtmpIngest } from '../ingest/rtmp-ingest.js';
 import type { Logger } from '../log/logger.js';
@@ -71,7 +72,7 @@ export class UprezServer {
     if (cfg.fallbackModel !== undefined) {
       const chosen = resolveModel({ modelsDir, model: cfg.fallbackModel, scale: cfg.scale, purpose: 'live', flag: '--fallback-model' });
       if (path.resolve(chosen.path) === path.resolve(primary.path)) {
-        throw new UprezError('CONFIG_INVALID', `--fallback-model ${cfg.fallbackModel} is the model itself (--model ${primary.name}); name a cheaper one, or none`, 'config');
+        throw new UprezError('CONFIG_INVALID', `--fallback-model ${cfg.fallbackModel} is the model itself (--model ${primary.name}); name a cheaper one, or none`);
       }
       return chosen;
     }
@@ -117,6 +118,8 @@ export class UprezServer {
 
   private async startAll(): Promise<BoundAddresses> {
     const cfg = this.config;
+    const alloc = configureAllocator();
+    if (!alloc.configured) this.log.warn('freed frame memory may not return to the OS', { why: alloc.why });
     const binaries: FfmpegBinaries = resolveFfmpegBinaries(this.opts.env ?? process.env);
     // x264 is part of every ffmpeg we support; a GPU encoder is checked once here, so a missing
     // NVENC stops the server with one clear line rather than failing every stream later.
@@ -129,7 +132,7 @@ export class UprezServer {
       await writeFile(probe, 'ok');
       await rm(probe, { force: true });
     } catch (err) {
-      throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`, 'config');
+      throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`);
     }
     const metrics = createMetrics();
     this.metrics = metrics;
@@ -187,6 +190,7 @@ export class UprezServer {
         pushTargets,
       },
       { binaries, runner: this.runner, fallbackRunner: this.fallbackRunner, metrics, log: this.log },
+      { onStreamEnded: releaseMemory },
     );
     this.manager = manager;
     manager.start();

@@ -55,14 +55,14 @@ const SPEC = {
 /** parseScaleFlag reads --scale (2 or 4; `def` when absent). */
 export function parseScaleFlag(v: unknown, def: 2 | 4 | undefined): 2 | 4 | undefined {
   if (v === undefined) return def;
-  if (v !== '2' && v !== '4') throw new UprezError('CLI_BAD_FLAG', `--scale must be 2 or 4, got "${String(v)}"`, 'cli');
+  if (v !== '2' && v !== '4') throw new UprezError('CLI_BAD_FLAG', `--scale must be 2 or 4, got "${String(v)}"`);
   return Number(v) as 2 | 4;
 }
 
 /** parseProviderFlag reads --provider (auto, cpu or cuda; auto when absent). */
 export function parseProviderFlag(v: unknown): ProviderChoice {
   if (v === undefined) return 'auto';
-  if (v !== 'auto' && v !== 'cpu' && v !== 'cuda') throw new UprezError('CLI_BAD_FLAG', `--provider must be auto, cpu or cuda, got "${String(v)}"`, 'cli');
+  if (v !== 'auto' && v !== 'cpu' && v !== 'cuda') throw new UprezError('CLI_BAD_FLAG', `--provider must be auto, cpu or cuda, got "${String(v)}"`);
   return v;
 }
 
@@ -70,7 +70,7 @@ export function parseProviderFlag(v: unknown): ProviderChoice {
 export function parseFormatFlag(v: unknown): ImageFormat | undefined {
   if (v === undefined) return undefined;
   const s = v === 'jpg' ? 'jpeg' : String(v);
-  if (!isImageFormat(s)) throw new UprezError('CLI_BAD_FLAG', `--format must be png, jpeg or webp, got "${String(v)}"`, 'cli');
+  if (!isImageFormat(s)) throw new UprezError('CLI_BAD_FLAG', `--format must be png, jpeg or webp, got "${String(v)}"`);
   return s;
 }
 
@@ -78,7 +78,7 @@ export function parseFormatFlag(v: unknown): ImageFormat | undefined {
 export function parseIntFlag(name: string, v: unknown, min: number, max: number, def: number): number {
   if (v === undefined) return def;
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!(n >= min && n <= max)) throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}, got "${String(v)}"`, 'cli');
+  if (!(n >= min && n <= max)) throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}, got "${String(v)}"`);
   return n;
 }
 
@@ -154,8 +154,8 @@ export const runImageCommand: Command = async (argv, io) => {
     return 0;
   }
   const outFlag = values['out'];
-  if (typeof outFlag !== 'string' || outFlag === '') throw new UprezError('CLI_MISSING_FLAG', '--out DIR is required', 'cli');
-  if (positionals.length === 0) throw new UprezError('CLI_MISSING_ARG', 'give at least one input image or folder (uprez image IN... --out DIR)', 'cli');
+  if (typeof outFlag !== 'string' || outFlag === '') throw new UprezError('CLI_MISSING_FLAG', '--out DIR is required');
+  if (positionals.length === 0) throw new UprezError('CLI_MISSING_ARG', 'give at least one input image or folder (uprez image IN... --out DIR)');
   const scale = parseScaleFlag(values['scale'], 2) as 2 | 4;
   const format = parseFormatFlag(values['format']);
   const quality = parseIntFlag('quality', values['quality'], 1, 100, DEFAULT_QUALITY);

@@ -77,11 +77,11 @@ interface Field<K extends keyof ServeConfig> {
 function intIn(min: number, max: number) {
   return (raw: string, where: string): number => {
     if (!/^\d+$/.test(raw.trim())) {
-      throw new UprezError('CONFIG_INVALID', `${where} must be a whole number from ${min} to ${max}, got "${raw}"`, 'config');
+      throw new UprezError('CONFIG_INVALID', `${where} must be a whole number from ${min} to ${max}, got "${raw}"`);
     }
     const n = Number(raw);
     if (n < min || n > max) {
-      throw new UprezError('CONFIG_INVALID', `${where} must be from ${min} to ${max}, got ${n}`, 'config');
+      throw new UprezError('CONFIG_INVALID', `${where} must be from ${min} to ${max}, got ${n}`);
     }
     return n;
   };
@@ -90,7 +90,7 @@ function intIn(min: number, max: number) {
 function oneOf<T extends string>(values: readonly T[]) {
   return (raw: string, where: string): T => {
     if (!(values as readonly string[]).includes(raw)) {
-      throw new UprezError('CONFIG_INVALID', `${where} must be one of ${values.join(', ')}, got "${raw}"`, 'config');
+      throw new UprezError('CONFIG_INVALID', `${where} must be one of ${values.join(', ')}, got "${raw}"`);
     }
     return raw as T;
   };
@@ -102,7 +102,7 @@ function secret(minLength: number) {
   return (raw: string, where: string): string => {
     if (raw.length < minLength || /[\s\0]/.test(raw)) {
       // Never echo the value: it is a secret.
-      throw new UprezError('CONFIG_INVALID', `${where} must be at least ${minLength} characters without spaces`, 'config');
+      throw new UprezError('CONFIG_INVALID', `${where} must be at least ${minLength} characters without spaces`);
     }
     return raw;
   };
@@ -111,21 +111,21 @@ function secret(minLength: number) {
 /** The schema: each key with its flag, environment variable, help and parser. Defaults are below. */
 export const SERVE_FIELDS = [
   { key: 'host', flag: '--host', env: 'UPREZ_HOST', help: 'address to listen on (RTMP and HTTP)', parse: (raw: string, where: string) => {
-    if (!/^[A-Za-z0-9.:_-]{1,253}$/.test(raw)) throw new UprezError('CONFIG_INVALID', `${where} must be a host name or IP address, got "${raw}"`, 'config');
+    if (!/^[A-Za-z0-9.:_-]{1,253}$/.test(raw)) throw new UprezError('CONFIG_INVALID', `${where} must be a host name or IP address, got "${raw}"`);
     return raw;
   } },
   { key: 'rtmpPort', flag: '--rtmp-port', env: 'UPREZ_RTMP_PORT', help: 'RTMP ingest port (0 = any free port)', parse: port },
   { key: 'httpPort', flag: '--http-port', env: 'UPREZ_HTTP_PORT', help: 'HTTP port for HLS, player, API, metrics (0 = any free port)', parse: port },
   { key: 'dataDir', flag: '--data-dir', env: 'UPREZ_DATA_DIR', help: 'directory for HLS output', parse: (raw: string, where: string) => {
-    if (raw.length === 0 || raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a directory path`, 'config');
+    if (raw.length === 0 || raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a directory path`);
     return path.resolve(raw);
   } },
   { key: 'model', flag: '--model', env: 'UPREZ_MODEL', help: "model NAME in models/, a path to an .onnx file, or 'none' for bicubic only", parse: (raw: string, where: string) => {
-    if (raw.length === 0 || raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a model name or path`, 'config');
+    if (raw.length === 0 || raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a model name or path`);
     return raw;
   } },
   { key: 'fallbackModel', flag: '--fallback-model', env: 'UPREZ_FALLBACK_MODEL', help: "a cheaper model frames take when --model cannot keep up, before bicubic (NAME, path, or 'none'; default: the card marked liveFallback for the scale)", parse: (raw: string, where: string) => {
-    if (raw.length === 0 || raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a model name or path, or none`, 'config');
+    if (raw.length === 0 || raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a model name or path, or none`);
     return raw;
   } },
   { key: 'scale', flag: '--scale', env: 'UPREZ_SCALE', help: 'upscale factor: 2 or 4', parse: (raw: string, where: string) => Number(oneOf(['2', '4'] as const)(raw, where)) as 2 | 4 },
@@ -144,7 +144,7 @@ export const SERVE_FIELDS = [
   { key: 'publishKeys', flag: '--publish-keys', env: 'UPREZ_PUBLISH_KEYS', help: 'comma-separated stream keys allowed to publish (default: any valid key)', parse: (raw: string, where: string) => {
     const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
     const bad = keys.find((k) => !/^[A-Za-z0-9_-]{1,64}$/.test(k));
-    if (bad !== undefined) throw new UprezError('CONFIG_INVALID', `${where} has an invalid key "${bad}" (keys match [A-Za-z0-9_-]{1,64})`, 'config');
+    if (bad !== undefined) throw new UprezError('CONFIG_INVALID', `${where} has an invalid key "${bad}" (keys match [A-Za-z0-9_-]{1,64})`);
     return Object.freeze(keys);
   } },
   { key: 'publishSecret', flag: '--publish-secret', env: 'UPREZ_PUBLISH_SECRET', help: 'HMAC secret: publishers must use signed URLs (uprez sign KEY); prefer the variable to the flag', parse: secret(16) },
@@ -152,7 +152,7 @@ export const SERVE_FIELDS = [
   { key: 'apiToken', flag: '--api-token', env: 'UPREZ_API_TOKEN', help: 'bearer token required on /api (default: open)', parse: secret(16) },
   { key: 'metricsToken', flag: '--metrics-token', env: 'UPREZ_METRICS_TOKEN', help: 'bearer token required on /metrics (default: open)', parse: secret(16) },
   { key: 'jobsInputDir', flag: '--jobs-input-dir', env: 'UPREZ_JOBS_INPUT_DIR', help: 'POST /api/jobs inputs must be files inside this directory (default DATA_DIR/inputs)', parse: (raw: string, where: string) => {
-    if (raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a directory path`, 'config');
+    if (raw.includes('\0')) throw new UprezError('CONFIG_INVALID', `${where} must be a directory path`);
     return path.resolve(raw);
   } },
   { key: 'jobsConcurrency', flag: '--jobs-concurrency', env: 'UPREZ_JOBS_CONCURRENCY', help: 'jobs (file, restream) running at once', parse: intIn(1, 16) },
@@ -221,7 +221,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     const field = SERVE_FIELDS.find((f) => f.flag === flag);
     if (!field) {
-      throw new UprezError('CONFIG_UNKNOWN_FLAG', `unknown option "${arg}" for serve (see uprez serve --help)`, 'config');
+      throw new UprezError('CONFIG_UNKNOWN_FLAG', `unknown option "${arg}" for serve (see uprez serve --help)`);
     }
     let raw: string | undefined;
     if (eq !== -1) raw = arg.slice(eq + 1);
@@ -230,16 +230,16 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       i++;
     }
     if (raw === undefined || (eq === -1 && raw.startsWith('--'))) {
-      throw new UprezError('CONFIG_INVALID', `${field.flag} needs a value (${field.help})`, 'config');
+      throw new UprezError('CONFIG_INVALID', `${field.flag} needs a value (${field.help})`);
     }
     out[field.key] = field.parse(raw, field.flag);
   }
   const cfg = out as unknown as ServeConfig;
   if (cfg.rtmpPort !== 0 && cfg.rtmpPort === cfg.httpPort) {
-    throw new UprezError('CONFIG_INVALID', `--rtmp-port and --http-port must differ (both ${cfg.rtmpPort})`, 'config');
+    throw new UprezError('CONFIG_INVALID', `--rtmp-port and --http-port must differ (both ${cfg.rtmpPort})`);
   }
   if (cfg.publishKeys.length > 0 && cfg.publishSecret) {
-    throw new UprezError('CONFIG_INVALID', 'set either --publish-keys (UPREZ_PUBLISH_KEYS) or --publish-secret (UPREZ_PUBLISH_SECRET), not both', 'config');
+    throw new UprezError('CONFIG_INVALID', 'set either --publish-keys (UPREZ_PUBLISH_KEYS) or --publish-secret (UPREZ_PUBLISH_SECRET), not both');
   }
   return Object.freeze(cfg);
 }

@@ -6,8 +6,9 @@ import type { Writable } from 'node:stream';
 import type { VideoInfo } from '../decode/video-info.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
+import { redactorFor } from '../ffmpeg/redact.js';
 import { SupervisedProcess, type ProcessExit } from '../ffmpeg/supervised-process.js';
-import { TypedEmitter } from '../ffmpeg/typed-emitter.js';
+import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
 import { frameGeometry } from '../upscale/frame.js';
 import { ENCODER_AUDIO_FD, HLS_LAYOUT, buildEncoderArgs } from './encoder-args.js';
@@ -160,6 +161,8 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
       graceMs: 15_000,
       killTimeoutMs: 3000,
       onStderrLine: (line) => this.onStderrLine(line),
+      // A restream destination's last path segment is its stream key (a credential).
+      redact: redactorFor(opts.push ? [opts.push.url] : []),
     });
     this.watcher = new SegmentWatcher({
       outDir: opts.outDir,

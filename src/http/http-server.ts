@@ -62,7 +62,7 @@ export class HttpServer {
   /** start listens on `port` (0 picks a free one) and `host`, and resolves with the bound port. */
   async start(port: number, host?: string): Promise<number> {
     if (this.server !== undefined || this.closing !== undefined) {
-      throw new UprezError('HTTP_ALREADY_STARTED', 'HttpServer.start() may be called once', 'http');
+      throw new UprezError('HTTP_ALREADY_STARTED', 'HttpServer.start() may be called once');
     }
     const server = http.createServer(this.app);
     // Keep-alive sockets would otherwise hold close() open until the client lets go.
@@ -71,7 +71,7 @@ export class HttpServer {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         this.server = undefined;
-        reject(new UprezError('HTTP_LISTEN_FAILED', `cannot listen on ${host ?? '*'}:${port}: ${errorMessage(err)}`, 'http', true, { cause: err }));
+        reject(new UprezError('HTTP_LISTEN_FAILED', `cannot listen on ${host ?? '*'}:${port}: ${errorMessage(err)}`, { cause: err }));
       };
       server.once('error', onError);
       server.listen(port, host, () => {

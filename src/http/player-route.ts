@@ -45,7 +45,7 @@ export function findPlayerDir(from: string = path.dirname(fileURLToPath(import.m
     if (up === dir) break;
     dir = up;
   }
-  throw new UprezError('HTTP_PLAYER_MISSING', `player/index.html not found above ${from}; ship the player/ folder beside dist/`, 'http');
+  throw new UprezError('HTTP_PLAYER_MISSING', `player/index.html not found above ${from}; ship the player/ folder beside dist/`);
 }
 
 /** resolveHlsJs finds the installed hls.js ESM build and its worker (no copy, no build step). */
@@ -55,7 +55,7 @@ function resolveHlsJs(): { module: string; map: string; worker: string } {
     const module = require.resolve('hls.js/dist/hls.min.mjs');
     return { module, map: `${module}.map`, worker: require.resolve('hls.js/dist/hls.worker.js') };
   } catch (err) {
-    throw new UprezError('HTTP_PLAYER_MISSING', 'hls.js is not installed (npm ci)', 'http', true, { cause: err });
+    throw new UprezError('HTTP_PLAYER_MISSING', 'hls.js is not installed (npm ci)', { cause: err });
   }
 }
 

@@ -22,12 +22,12 @@ export function detectImageFormat(bytes: Uint8Array): ImageFormat | undefined {
 
 function corrupt(format: ImageFormat, cause: unknown): UprezError {
   const why = cause instanceof Error ? cause.message : String(cause);
-  return new UprezError('IMAGE_CORRUPT', `cannot decode ${format.toUpperCase()}: ${why}`, 'decoder', false, { cause });
+  return new UprezError('IMAGE_CORRUPT', `cannot decode ${format.toUpperCase()}: ${why}`, { cause });
 }
 
 function checkSize(width: number, height: number): void {
   if (width * height > MAX_IMAGE_PIXELS) {
-    throw new UprezError('IMAGE_TOO_LARGE', `image is ${width}x${height}, more than ${MAX_IMAGE_PIXELS} pixels`, 'decoder', false);
+    throw new UprezError('IMAGE_TOO_LARGE', `image is ${width}x${height}, more than ${MAX_IMAGE_PIXELS} pixels`);
   }
 }
 
@@ -74,7 +74,7 @@ function dropAlpha(width: number, height: number, rgba: Uint8Array | Uint8Clampe
 async function decodeWebp(bytes: Uint8Array): Promise<RgbImage> {
   const info = readWebpInfo(bytes);
   if (!info || info.width <= 0 || info.height <= 0) throw corrupt('webp', new Error('no VP8, VP8L or VP8X header'));
-  if (info.animated) throw new UprezError('IMAGE_UNSUPPORTED', 'animated WebP is not supported (only still images)', 'decoder', false);
+  if (info.animated) throw new UprezError('IMAGE_UNSUPPORTED', 'animated WebP is not supported (only still images)');
   checkSize(info.width, info.height);
   const px = await decodeWebpRgba(bytes);
   if (px.width !== info.width || px.height !== info.height) {
@@ -92,12 +92,12 @@ export function decodeImage(bytes: Uint8Array): RgbImage {
   const format = detectImageFormat(bytes);
   if (format === 'png') return decodePng(bytes);
   if (format === 'jpeg') return decodeJpeg(bytes);
-  if (format === 'webp') throw new UprezError('IMAGE_UNSUPPORTED', 'WebP is decoded by decodeImageAsync', 'decoder', false);
+  if (format === 'webp') throw new UprezError('IMAGE_UNSUPPORTED', 'WebP is decoded by decodeImageAsync');
   throw unsupported();
 }
 
 function unsupported(): UprezError {
-  return new UprezError('IMAGE_UNSUPPORTED', 'not a PNG, JPEG or WebP file', 'decoder', false);
+  return new UprezError('IMAGE_UNSUPPORTED', 'not a PNG, JPEG or WebP file');
 }
 
 /** decodeImageAsync is decodeImage for PNG, JPEG and WebP (the WebP codec loads on first use); returns the format found too. */

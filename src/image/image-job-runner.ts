@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { UprezError, errorMessage } from '../errors.js';
+import { UprezError, errorMessage, isErrorCode } from '../errors.js';
 import { finishImage, prepareImage, type FinishedImage, type FinishRequest, type PreparedImage } from './image-job.js';
 import type { ImageWorkerReply, ImageWorkerRequest } from './image-worker-protocol.js';
 import { ownBuffer } from './image-worker-main.js';
@@ -72,12 +72,12 @@ class WorkerJobRunner implements ImageJobRunner {
   }
 
   private unexpected(reply: ImageWorkerReply): UprezError {
-    if (!reply.ok) return new UprezError(reply.error.code, reply.error.message, 'decoder', false);
-    return new UprezError('IMAGE_INTERNAL', `image worker answered ${reply.op} to another request`, 'decoder', false);
+    if (!reply.ok) return new UprezError(isErrorCode(reply.error.code) ? reply.error.code : 'IMAGE_INTERNAL', reply.error.message);
+    return new UprezError('IMAGE_INTERNAL', `image worker answered ${reply.op} to another request`);
   }
 
   private send(msg: ImageWorkerRequest, transfer: ArrayBuffer[]): Promise<ImageWorkerReply> {
-    if (this.closing) return Promise.reject(new UprezError('IMAGE_WORKER_FAILED', 'image workers are closed', 'decoder', false));
+    if (this.closing) return Promise.reject(new UprezError('IMAGE_WORKER_FAILED', 'image workers are closed'));
     const slot = this.slots.reduce((a, b) => (b.inflight.size < a.inflight.size ? b : a));
     const worker = slot.worker ?? this.spawn(slot);
     return new Promise((resolve, reject) => {
@@ -91,7 +91,7 @@ class WorkerJobRunner implements ImageJobRunner {
     slot.worker = worker;
     const fail = (why: string): void => {
       if (slot.worker === worker) slot.worker = null;
-      for (const p of slot.inflight.values()) p.reject(new UprezError('IMAGE_WORKER_FAILED', `image worker stopped: ${why}`, 'decoder', false));
+      for (const p of slot.inflight.values()) p.reject(new UprezError('IMAGE_WORKER_FAILED', `image worker stopped: ${why}`));
       slot.inflight.clear();
     };
     worker.on('message', (reply: ImageWorkerReply) => {

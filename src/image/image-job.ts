@@ -62,7 +62,7 @@ export async function statInput(input: string): Promise<Stats> {
     if (st.size > MAX_INPUT_BYTES) throw new Error(`is ${st.size} bytes, more than ${MAX_INPUT_BYTES}`);
     return st;
   } catch (err) {
-    throw new UprezError('IMAGE_READ', readReason(err), 'decoder', false, { cause: err });
+    throw new UprezError('IMAGE_READ', readReason(err), { cause: err });
   }
 }
 
@@ -72,7 +72,7 @@ export async function readInputFile(input: string): Promise<Buffer> {
   try {
     return await readFile(input);
   } catch (err) {
-    throw new UprezError('IMAGE_READ', readReason(err), 'decoder', false, { cause: err });
+    throw new UprezError('IMAGE_READ', readReason(err), { cause: err });
   }
 }
 

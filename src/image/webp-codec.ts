@@ -81,7 +81,7 @@ export async function decodeWebpRgba(bytes: Uint8Array): Promise<RgbaPixels> {
     const img = await decodeWebp(own);
     return { width: img.width, height: img.height, data: img.data };
   } catch (err) {
-    throw new UprezError('IMAGE_CORRUPT', `cannot decode WEBP: ${err instanceof Error ? err.message : String(err)}`, 'decoder', false, { cause: err });
+    throw new UprezError('IMAGE_CORRUPT', `cannot decode WEBP: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 

@@ -90,10 +90,11 @@ describe('HttpOrigin', () => {
     const a = await rejection(origin.put('k/a.ts', { text: 'x' }, signal()));
     const b = await rejection(origin.put('k/b.ts', { text: 'x' }, signal()));
     const c = await rejection(origin.put('k/c.ts', { text: 'x' }, signal()));
-    expect([a.code, a.retryable, a.status]).toEqual(['ORIGIN_HTTP_503', true, 503]);
-    expect([b.code, b.retryable]).toEqual(['ORIGIN_HTTP_429', true]);
-    expect([c.code, c.retryable]).toEqual(['ORIGIN_HTTP_403', false]);
-    expect((await rejection(origin.put('k/gone.ts', { text: 'x' }, signal()))).code).toBe('ORIGIN_HTTP_404');
+    expect([a.code, a.retryable, a.originStatus]).toEqual(['ORIGIN_HTTP_STATUS', true, 503]);
+    expect(a.message).toBe(`PUT http://127.0.0.1:${port}/k/a.ts answered 503 Service Unavailable`);
+    expect([b.originStatus, b.retryable]).toEqual([429, true]);
+    expect([c.originStatus, c.retryable]).toEqual([403, false]);
+    expect((await rejection(origin.put('k/gone.ts', { text: 'x' }, signal()))).originStatus).toBe(404);
     origin.close();
   });
 
@@ -104,7 +105,8 @@ describe('HttpOrigin', () => {
     await new Promise((r) => closed.close(r));
     const dead = new HttpOrigin(parseOriginUrl(`http://127.0.0.1:${deadPort}/`, 't'));
     const e = await rejection(dead.put('k/a.ts', { text: 'x' }, signal()));
-    expect([e.code, e.retryable]).toEqual(['ORIGIN_ECONNREFUSED', true]);
+    expect([e.code, e.retryable]).toEqual(['ORIGIN_NETWORK', true]);
+    expect(e.message).toContain('ECONNREFUSED');
     const origin = new HttpOrigin(parseOriginUrl(`http://127.0.0.1:${port}/`, 't'));
     const m = await rejection(origin.put('k/x.ts', { file: { path: path.join(dir, 'nope.ts'), size: 1 } }, signal()));
     expect([m.code, m.retryable]).toEqual(['ORIGIN_FILE_MISSING', false]);

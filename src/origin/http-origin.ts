@@ -63,7 +63,7 @@ export class HttpOrigin {
     try {
       await this.putOnce(relPath, body, signal);
     } catch (err) {
-      if (!(err instanceof OriginError) || (err.status !== 404 && err.status !== 409) || !relPath.includes('/')) throw err;
+      if (!(err instanceof OriginError) || (err.originStatus !== 404 && err.originStatus !== 409) || !relPath.includes('/')) throw err;
       await this.makeDirs(relPath, signal);
       await this.putOnce(relPath, body, signal);
     }
@@ -81,7 +81,7 @@ export class HttpOrigin {
       try {
         await this.request('MKCOL', dir, {}, null, signal, false, true);
       } catch (err) {
-        if (!(err instanceof OriginError) || err.status !== 405) throw err;
+        if (!(err instanceof OriginError) || err.originStatus !== 405) throw err;
       }
       this.made.add(dir);
     }
@@ -146,7 +146,7 @@ export class HttpOrigin {
             resolve();
             return;
           }
-          fail(new OriginError(`ORIGIN_HTTP_${status}`, `${method} ${url.toString()} answered ${status} ${res.statusMessage ?? ''}`.trim(), isRetryableStatus(status), status));
+          fail(new OriginError('ORIGIN_HTTP_STATUS', `${method} ${url.toString()} answered ${status} ${res.statusMessage ?? ''}`.trim(), isRetryableStatus(status), status));
         });
       });
       req.on('error', fail);

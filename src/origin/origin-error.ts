@@ -1,16 +1,27 @@
 import { UprezError } from '../errors.js';
 
+/** The catalogue codes an origin request or file can fail with (see src/errors.ts). */
+export type OriginErrorCode =
+  | 'ORIGIN_HTTP_STATUS'
+  | 'ORIGIN_NETWORK'
+  | 'ORIGIN_TIMEOUT'
+  | 'ORIGIN_FILE_MISSING'
+  | 'ORIGIN_FILE_UNREADABLE'
+  | 'ORIGIN_COMMIT_FAILED'
+  | 'ORIGIN_FENCED'
+  | 'ORIGIN_CLOSED';
+
 /** OriginError is a failed origin request or file: `retryable` says whether trying again can help. */
 export class OriginError extends UprezError {
   constructor(
-    code: string,
+    code: OriginErrorCode,
     message: string,
     readonly retryable: boolean,
-    /** The origin's HTTP status, when it answered. */
-    readonly status?: number,
+    /** The origin's HTTP status, when it answered (ORIGIN_HTTP_STATUS). */
+    readonly originStatus?: number,
     options?: { cause?: unknown },
   ) {
-    super(code, message, 'origin', false, options);
+    super(code, message, options);
   }
 }
 
@@ -19,10 +30,11 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
-/** asOriginError classifies anything a request threw; unknown errors (sockets, DNS) are retryable. */
+/** asOriginError classifies anything a request threw; unknown errors (sockets, DNS) are retryable ORIGIN_NETWORK errors. */
 export function asOriginError(err: unknown): OriginError {
   if (err instanceof OriginError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
+  const errno = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
-  return new OriginError(typeof code === 'string' ? `ORIGIN_${code}` : 'ORIGIN_REQUEST_FAILED', message, true, undefined, { cause: err });
+  const text = typeof errno === 'string' && !message.includes(errno) ? `${errno}: ${message}` : message;
+  return new OriginError('ORIGIN_NETWORK', text, true, undefined, { cause: err });
 }

@@ -74,8 +74,8 @@ export class OriginPublisher {
    * while it still flushes) keeps flushing on its own; stats then follow the new one.
    */
   forStream(key: string, hooks: StreamOutputHooks = {}): OriginMirror {
-    if (!isValidStreamKey(key)) throw new UprezError('ORIGIN_BAD_KEY', `invalid stream key for the origin: ${JSON.stringify(String(key).slice(0, 80))}`, 'origin');
-    if (this.closed) throw new UprezError('ORIGIN_CLOSED', 'the origin publisher is closed', 'origin');
+    if (!isValidStreamKey(key)) throw new UprezError('ORIGIN_BAD_KEY', `invalid stream key for the origin: ${JSON.stringify(String(key).slice(0, 80))}`);
+    if (this.closed) throw new UprezError('ORIGIN_CLOSED', 'the origin publisher is closed');
     const log = this.log.child({ stream: key });
     const mirror = new OriginMirror({
       key,

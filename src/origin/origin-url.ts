@@ -31,7 +31,7 @@ export function redactUrl(raw: string | URL): string {
 }
 
 function invalid(where: string, why: string): UprezError {
-  return new UprezError('CONFIG_INVALID', `${where} ${why}`, 'config');
+  return new UprezError('CONFIG_INVALID', `${where} ${why}`);
 }
 
 /**

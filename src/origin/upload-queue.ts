@@ -309,7 +309,7 @@ export class UploadQueue {
     if (err.retryable) {
       this.failures++;
       this.pausedUntil = Date.now() + backoffDelay(this.failures, this.opts.backoff, this.opts.random);
-    } else if (err.status !== undefined) {
+    } else if (err.originStatus !== undefined) {
       this.failures = 0; // the origin answered: it is up, it just refused this request
     }
     if (retry) {

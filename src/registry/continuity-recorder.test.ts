@@ -55,7 +55,7 @@ test('fenced: false from then on; the registry unreachable: a rejection (try aga
   await expect(r.commit('v/index.m3u8', media(1, 'a.ts'))).rejects.toThrow('ECONNREFUSED');
   answer = null;
   expect(await r.commit('v/index.m3u8', media(1, 'a.ts'))).toBe(true);
-  answer = new UprezError('REGISTRY_FENCED', 'owned elsewhere', 'registry', false);
+  answer = new UprezError('REGISTRY_FENCED', 'owned elsewhere');
   expect(await r.commit('v/index.m3u8', media(2, 'b.ts'))).toBe(false);
   answer = null;
   expect(await r.commit('v/index.m3u8', media(3, 'c.ts'))).toBe(false);

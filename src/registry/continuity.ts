@@ -145,7 +145,7 @@ export function continuationOf(r: RenditionContinuity): ContinuationStart {
 }
 
 function bad(why: string): UprezError {
-  return new UprezError('REGISTRY_BAD_RECORD', `continuity record ${why}`, 'registry', false);
+  return new UprezError('REGISTRY_BAD_RECORD', `continuity record ${why}`);
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

@@ -27,10 +27,10 @@ export function advertiseUrl(explicit: string, httpPort: number, where = '--adve
   try {
     u = new URL(explicit);
   } catch {
-    throw new UprezError('CONFIG_INVALID', `${where} must be an http:// or https:// URL, e.g. http://10.0.0.5:8000`, 'config');
+    throw new UprezError('CONFIG_INVALID', `${where} must be an http:// or https:// URL, e.g. http://10.0.0.5:8000`);
   }
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '' || u.username !== '' || u.password !== '') {
-    throw new UprezError('CONFIG_INVALID', `${where} must be an http:// or https:// URL with a host and no credentials`, 'config');
+    throw new UprezError('CONFIG_INVALID', `${where} must be an http:// or https:// URL with a host and no credentials`);
   }
   return u.toString().replace(/\/$/, '');
 }

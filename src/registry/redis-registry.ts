@@ -150,7 +150,7 @@ export class RedisRegistry implements StreamRegistry {
     try {
       return await this.store.list();
     } catch (err) {
-      throw new UprezError('REGISTRY_UNAVAILABLE', `registry ${this.target.display} unreachable: ${errorMessage(err)}`, 'registry', false, { cause: err });
+      throw new UprezError('REGISTRY_UNAVAILABLE', `registry ${this.target.display} unreachable: ${errorMessage(err)}`, { cause: err });
     }
   }
 

@@ -19,7 +19,7 @@ export interface RegistryTarget {
 }
 
 function invalid(where: string, why: string): UprezError {
-  return new UprezError('CONFIG_INVALID', `${where} ${why}`, 'config');
+  return new UprezError('CONFIG_INVALID', `${where} ${why}`);
 }
 
 /** parseRegistryUrl validates redis://[user:password@]host[:port][/db] (rediss:// for TLS); errors name `where` and hide the password. */

@@ -95,12 +95,12 @@ export class HeldLease implements StreamLease {
       return json === null ? null : parseContinuity(json, key);
     },
     save: async (key: string, state: ContinuityState) => {
-      if (key !== this.key) throw new UprezError('REGISTRY_WRONG_KEY', `lease for ${this.key} cannot save ${key}'s record`, 'registry', false);
-      if (this.lostReason !== null) throw new UprezError('REGISTRY_FENCED', `lease on ${key} was lost (${this.lostReason})`, 'registry', false);
+      if (key !== this.key) throw new UprezError('REGISTRY_WRONG_KEY', `lease for ${this.key} cannot save ${key}'s record`);
+      if (this.lostReason !== null) throw new UprezError('REGISTRY_FENCED', `lease on ${key} was lost (${this.lostReason})`);
       const ok = await this.store.saveFenced(key, this.token, JSON.stringify(state), this.timing.continuityTtlMs ?? 24 * 3600 * 1000);
       if (!ok) {
         this.lose('taken');
-        throw new UprezError('REGISTRY_FENCED', `stream ${key} is owned by another instance now: record not saved`, 'registry', false);
+        throw new UprezError('REGISTRY_FENCED', `stream ${key} is owned by another instance now: record not saved`);
       }
     },
   };

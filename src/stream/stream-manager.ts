@@ -6,11 +6,12 @@ import type { PushTargetLookup } from '../restream/push-targets.js';
 import type { IngestListener, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import type { Logger } from '../log/logger.js';
-import { forgetStream } from '../metrics/metrics.js';
+import { forgetStream, initStream } from '../metrics/metrics.js';
+import { FALLBACK_REASONS } from '../upscale/frame.js';
 import { sweepSegments } from '../hls/live-playlists.js';
 import { readRenditions } from './renditions.js';
 import { StreamPipeline, type PipelineDeps } from './stream-pipeline.js';
-import type { StreamDirectory, StreamSnapshot } from './stream-snapshot.js';
+import { FRAME_LOSS_REASONS, type StreamDirectory, type StreamSnapshot } from './stream-snapshot.js';
 
 /** Segment sweeps run every this many 1 s samples. */
 const SWEEP_EVERY_TICKS = 10;
@@ -23,7 +24,10 @@ const SWEEP_KEEP_BEHIND = 4;
 /** IngestPort is what the manager needs from the RTMP ingest. */
 export interface IngestPort {
   on(listener: IngestListener): () => void;
-  endPlayers(key: string): void;
+  /** End KEY's feed now: its decoder drains what it has and sees end-of-input. */
+  endFeed(key: string): void;
+  /** End KEY's publish and tell the publisher why. */
+  disconnect(key: string, description: string): void;
   bytesIn(key: string): number;
   refusePublishes(): void;
 }
@@ -75,6 +79,7 @@ export class StreamManager implements StreamDirectory {
     private readonly ingest: IngestPort,
     private readonly opts: StreamManagerOptions,
     private readonly deps: PipelineDeps,
+    private readonly hooks: { readonly onStreamEnded?: () => void } = {},
   ) {
     this.log = deps.log.child({ stage: 'streams' });
   }
@@ -120,7 +125,7 @@ export class StreamManager implements StreamDirectory {
     this.ingest.refusePublishes();
     const live = [...this.entries.values()].filter((e) => !e.pipeline.isEnded);
     this.log.info('closing streams', { count: live.length });
-    for (const e of live) this.ingest.endPlayers(e.pipeline.key);
+    for (const e of live) this.ingest.endFeed(e.pipeline.key);
     const all = Promise.all(live.map((e) => e.pipeline.finish(graceMs)));
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs + 2_000).unref());
     if ((await Promise.race([all, timeout])) === 'timeout') this.log.warn('streams did not finish in time; tearing down');
@@ -140,7 +145,7 @@ export class StreamManager implements StreamDirectory {
   private async onPublish(e: PublishEvent): Promise<void> {
     if (this.shuttingDown || !isValidStreamKey(e.key)) return;
     const prev = this.entries.get(e.key);
-    if (prev && prev.pipeline.reattach(e.playUrl, e.hasAudio)) return; // a dropped publisher is back
+    if (prev && prev.pipeline.reattach(e.feed, e.hasAudio)) return; // a dropped publisher is back
     if (prev) {
       // A new publish of a key whose last run is still draining: let it finish first.
       if (!prev.pipeline.isEnded) await prev.pipeline.finish();
@@ -155,13 +160,13 @@ export class StreamManager implements StreamDirectory {
       for (const name of await readdir(outDir)) await rm(path.join(outDir, name), { recursive: true, force: true });
     } catch (err) {
       this.log.error('cannot prepare the stream directory; refusing the publish', { stream: e.key, dir: outDir, err: errorMessage(err) });
-      this.ingest.endPlayers(e.key);
+      this.ingest.disconnect(e.key, 'the server cannot write this stream\'s output');
       return;
     }
     const pipeline = new StreamPipeline(
       {
         key: e.key,
-        input: e.playUrl,
+        input: e.feed,
         hasAudio: e.hasAudio,
         outDir,
         urlPath: `/hls/${e.key}`,
@@ -177,6 +182,8 @@ export class StreamManager implements StreamDirectory {
       },
       this.deps,
     );
+    const models = [this.deps.runner?.info.name, this.deps.fallbackRunner?.info.name].filter((n): n is string => n !== undefined);
+    initStream(this.deps.metrics, e.key, { models, fallbackReasons: FALLBACK_REASONS, lossReasons: FRAME_LOSS_REASONS });
     const entry: Entry = { pipeline, lastBytes: 0, lastSample: Date.now() };
     this.entries.set(e.key, entry);
     this.updateActive();
@@ -187,8 +194,6 @@ export class StreamManager implements StreamDirectory {
   private onUnpublish(key: string, clean: boolean): void {
     const e = this.entries.get(key);
     if (!e || e.pipeline.isEnded) return;
-    // The decoder sees end-of-stream once its player connection is closed after the last bytes.
-    this.ingest.endPlayers(key);
     const windowMs = this.opts.reconnectWindowMs ?? 30_000;
     if (clean || windowMs <= 0 || this.shuttingDown) void e.pipeline.finish();
     else e.pipeline.suspend(windowMs);
@@ -196,6 +201,12 @@ export class StreamManager implements StreamDirectory {
 
   private onEnded(entry: Entry): void {
     this.updateActive();
+    // The stream's frame buffers are garbage now: give the memory back (see process-memory.ts).
+    try {
+      this.hooks.onStreamEnded?.();
+    } catch (err) {
+      this.log.warn('releasing memory after a stream failed', { err: errorMessage(err) });
+    }
     const key = entry.pipeline.key;
     this.deps.metrics.ingestBitrateBits.remove({ stream: key });
     this.deps.metrics.encoderFps.remove({ stream: key });

@@ -1,5 +1,17 @@
 import type { FallbackReason, UpscalePath } from '../upscale/frame.js';
 
+/**
+ * Why a frame the publisher sent did not reach the ladder (metric label values): `decoder_restart`
+ * for pictures lost with a crashed decoder or skipped to the next keyframe by its replacement,
+ * `encoder_down` for frames upscaled while no encoder was there to take them, `drain_timeout` for
+ * pictures still undecoded when a stream that had ended was cut off after the drain time limit
+ * (the server was too far behind the publisher).
+ */
+export type FrameLossReason = 'decoder_restart' | 'encoder_down' | 'drain_timeout';
+
+/** FRAME_LOSS_REASONS lists every FrameLossReason (metrics are initialised with each). */
+export const FRAME_LOSS_REASONS: readonly FrameLossReason[] = ['decoder_restart', 'encoder_down', 'drain_timeout'];
+
 /** Lifecycle of one published stream as the API reports it. */
 export type StreamState = 'starting' | 'live' | 'reconnecting' | 'ending' | 'ended' | 'failed';
 
@@ -38,6 +50,8 @@ export interface StreamSnapshot {
   readonly frames: { readonly in: number; readonly out: number } & Readonly<Record<UpscalePath, number>> & {
     /** Model frames by the model that made them (`model` and `fallbackModel`). */
     readonly byModel: Readonly<Record<string, number>>;
+    /** Frames lost on the way, by reason (all zero unless a decoder or encoder failed). */
+    readonly lost: Readonly<Record<FrameLossReason, number>>;
   };
   /** Share of output frames that went through a model (either rung of the ladder), 0..1. */
   readonly aiShare: number;

@@ -71,6 +71,9 @@ export type UpscalePath = 'model' | 'bicubic';
 /** Why a frame took the bicubic path (names are metric label values). */
 export type FallbackReason = 'predicted_late' | 'queue_full' | 'model_error' | 'no_model' | 'late_result';
 
+/** FALLBACK_REASONS lists every FallbackReason (API snapshots and metric series use all of them). */
+export const FALLBACK_REASONS: readonly FallbackReason[] = ['predicted_late', 'queue_full', 'model_error', 'no_model', 'late_result'];
+
 /** An upscaled frame leaving the stage, in order, one per input frame. */
 export interface UpscaledFrame {
   readonly seq: number;

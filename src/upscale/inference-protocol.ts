@@ -18,6 +18,11 @@ export interface WorkerInit {
   readonly tileSize?: number;
   /** rgb_float only: context kept around each tile in LR pixels (default 16). */
   readonly tileOverlap?: number;
+  /**
+   * y_uint8 only: run frames as tiles of this many LR pixels a side (even; 0: whole frames), with
+   * a halo from the model's measured receptive radius (luma-tiling.mjs), so memory is bounded.
+   */
+  readonly lumaTile?: number;
 }
 
 /** TensorMeta is one model input or output as onnxruntime reports it (symbolic dims are strings). */
@@ -36,6 +41,10 @@ export interface WorkerReady {
   readonly layout?: ModelLayout;
   readonly inputs: readonly TensorMeta[];
   readonly outputs: readonly TensorMeta[];
+  /** y_uint8: how far one input pixel reaches in the output (LR pixels), as measured at load. */
+  readonly receptiveRadius?: number;
+  /** y_uint8: the tiling in use (absent: whole frames). */
+  readonly lumaTile?: { readonly size: number; readonly halo: number };
 }
 
 /** WorkerFailed: the session could not be created (bad file, provider missing); the worker then exits. */

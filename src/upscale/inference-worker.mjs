@@ -11,6 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { haloFor, probeReceptiveRadius, upscaleLumaInTiles } from './luma-tiling.mjs';
 import { upscaleLumaTiled } from './rgb-tiling.mjs';
 
 /** @typedef {import('./inference-protocol.js').WorkerInit} WorkerInit */
@@ -37,19 +38,36 @@ function io(session) {
   return { input: session.inputNames[0] ?? '', output: session.outputNames[0] ?? '' };
 }
 
+/**
+ * runY8 runs a uint8 luma model once on a whole plane (no copy: the tensor wraps the buffer).
+ * @param {ort.InferenceSession} session @param {Uint8Array} y @param {number} width @param {number} height
+ */
+async function runY8(session, y, width, height) {
+  const { input, output } = io(session);
+  const results = await session.run({ [input]: new ort.Tensor('uint8', y, [1, 1, height, width]) });
+  const out = results[output];
+  if (!out) throw new Error(`model returned no output "${output}"`);
+  const d = out.dims;
+  if (out.type !== 'uint8' || d.length !== 4 || d[0] !== 1 || d[1] !== 1) {
+    throw new Error(`model output is ${out.type} [${d.join(',')}], expected uint8 [1,1,H,W]`);
+  }
+  return { y: /** @type {Uint8Array} */ (out.data), width: Number(d[3]), height: Number(d[2]) };
+}
+
+/**
+ * Tiling of uint8 luma models (luma-tiling.mjs): set after the session loads, from the measured
+ * receptive radius; null runs whole frames (tiling off, or a radius the probe could not bound).
+ * @type {{ tile: number; halo: number; scale: number } | null}
+ */
+let y8Tiling = null;
+
 /** @type {Record<ModelLayout, LayoutAdapter>} */
 const ADAPTERS = {
   y_uint8: async (session, y, width, height) => {
-    const { input, output } = io(session);
-    // No copy: the tensor wraps the transferred buffer.
-    const results = await session.run({ [input]: new ort.Tensor('uint8', y, [1, 1, height, width]) });
-    const out = results[output];
-    if (!out) throw new Error(`model returned no output "${output}"`);
-    const d = out.dims;
-    if (out.type !== 'uint8' || d.length !== 4 || d[0] !== 1 || d[1] !== 1) {
-      throw new Error(`model output is ${out.type} [${d.join(',')}], expected uint8 [1,1,H,W]`);
-    }
-    return { y: /** @type {Uint8Array} */ (out.data), width: Number(d[3]), height: Number(d[2]) };
+    const t = y8Tiling;
+    if (!t || (width <= t.tile && height <= t.tile)) return runY8(session, y, width, height);
+    const r = await upscaleLumaInTiles((p, w, h) => runY8(session, p, w, h), y, width, height, t);
+    return { y: r.y, width: width * t.scale, height: height * t.scale, tiles: r.tiles, maxTilePixels: r.maxTilePixels };
   },
   rgb_float: async (session, y, width, height) => {
     const { input, output } = io(session);
@@ -125,7 +143,21 @@ async function main() {
   }
   const layout = init.layout === 'detect' ? detect(session.inputMetadata) : init.layout;
   const adapter = ADAPTERS[layout];
-  send({ type: 'ready', provider: init.provider, layout, inputs: metaOf(session.inputMetadata), outputs: metaOf(session.outputMetadata) });
+  /** @type {{ receptiveRadius?: number; lumaTile?: { size: number; halo: number } }} */
+  let tiling = {};
+  if (layout === 'y_uint8' && (init.lumaTile ?? 0) > 0) {
+    try {
+      const probe = await probeReceptiveRadius((p, w, h) => runY8(session, p, w, h));
+      if (probe) {
+        const size = /** @type {number} */ (init.lumaTile);
+        y8Tiling = { tile: size, halo: haloFor(probe.radius), scale: probe.scale };
+        tiling = { receptiveRadius: probe.radius, lumaTile: { size, halo: y8Tiling.halo } };
+      }
+    } catch {
+      // A model that fails the probe fails the runner's own probe run too, with the reason.
+    }
+  }
+  send({ type: 'ready', provider: init.provider, layout, inputs: metaOf(session.inputMetadata), outputs: metaOf(session.outputMetadata), ...tiling });
 
   // One request at a time, in arrival order, so inferMs is this request's own run time.
   let chain = Promise.resolve();

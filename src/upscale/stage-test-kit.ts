@@ -73,7 +73,7 @@ export class FakeRunner implements ModelRunner {
   }
   /** fail rejects call i with a non-fatal model error. */
   fail(i: number): void {
-    (this.calls[i] as Call).reject(new UprezError('MODEL_RUN_FAILED', 'boom', 'model', false));
+    (this.calls[i] as Call).reject(new UprezError('MODEL_RUN_FAILED', 'boom'));
   }
 }
 
@@ -146,7 +146,7 @@ export class TimedRunner implements ModelRunner {
     return new Promise((resolve, reject) => {
       this.clock.setTimeout(() => {
         this.inflight--;
-        if (fail) reject(new UprezError('MODEL_RUN_FAILED', 'random failure', 'model', false));
+        if (fail) reject(new UprezError('MODEL_RUN_FAILED', 'random failure'));
         else resolve({ y: new Uint8Array(width * 2 * height * 2).fill(value), inferMs: ms, queuedMs: start - now });
       }, this.busyUntil - now);
     });

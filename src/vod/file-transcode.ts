@@ -86,7 +86,7 @@ class FileTranscode {
     await mkdir(o.outDir, { recursive: true });
     const probe = await probeMedia(o.binaries.ffprobe, location);
     const video = probe.streams.find((s) => s.codecType === 'video');
-    if (!video) throw new UprezError('FILE_NO_VIDEO', `${location} has no video stream`, 'decoder');
+    if (!video) throw new UprezError('FILE_NO_VIDEO', `${location} has no video stream`);
     const hasAudio = probe.streams.some((s) => s.codecType === 'audio');
     const duration = probe.format.duration ?? video.duration;
     const identity: FileJobIdentity = {
@@ -139,7 +139,7 @@ class FileTranscode {
   private onInfo(info: VideoInfo, identity: FileJobIdentity, hasAudio: boolean): void {
     const prev = this.state;
     if (prev && (prev.width !== info.width || prev.height !== info.height || prev.fpsNum !== info.fpsNum || prev.fpsDen !== info.fpsDen)) {
-      this.stop(new UprezError('FILE_CHANGED', `the input now decodes as ${info.width}x${info.height} at ${info.fpsNum}/${info.fpsDen}, not as the saved job says; delete ${this.o.outDir} to start over`, 'decoder'));
+      this.stop(new UprezError('FILE_CHANGED', `the input now decodes as ${info.width}x${info.height} at ${info.fpsNum}/${info.fpsDen}, not as the saved job says; delete ${this.o.outDir} to start over`));
       return;
     }
     const plan = this.plan ?? segmentPlanFor(info, identity.segmentSeconds);
@@ -171,7 +171,7 @@ class FileTranscode {
     });
     encoder.on('segment', (rung, file) => this.onSegment(rung, file));
     encoder.on('exit', (e) => {
-      if (!this.stopped && !this.decoderDone) this.stop(new UprezError('FILE_ENCODE_FAILED', `the encoder exited mid-job (code ${e.code}): ${e.stderrTail.slice(-3).join(' | ')}`, 'encoder'));
+      if (!this.stopped && !this.decoderDone) this.stop(new UprezError('FILE_ENCODE_FAILED', `the encoder exited mid-job (code ${e.code}): ${e.stderrTail.slice(-3).join(' | ')}`));
     });
     encoder.start();
     for (const chunk of this.pendingAudio) encoder.writeAudio(chunk);
@@ -297,16 +297,16 @@ class FileTranscode {
     this.decoderDone = true;
     if (this.failure) throw this.failure;
     if (exit.code !== 0) {
-      this.stop(new UprezError('FILE_DECODE_FAILED', `decoding ${inputLocation(this.o.input)} failed (code ${exit.code}): ${exit.error ?? exit.stderrTail.slice(-3).join(' | ')}`, 'decoder'));
+      this.stop(new UprezError('FILE_DECODE_FAILED', `decoding ${inputLocation(this.o.input)} failed (code ${exit.code}): ${exit.error ?? exit.stderrTail.slice(-3).join(' | ')}`));
       throw this.failure as unknown as UprezError;
     }
     const encoder = this.encoder;
     const plan = this.plan;
-    if (!encoder || !plan || !this.chain || !this.state) throw new UprezError('FILE_EMPTY', 'the input produced no video frames', 'decoder');
+    if (!encoder || !plan || !this.chain || !this.state) throw new UprezError('FILE_EMPTY', 'the input produced no video frames');
     await this.chain.flush();
     const encExit = await encoder.end();
     if (this.failure) throw this.failure;
-    if (encExit.code !== 0) throw new UprezError('FILE_ENCODE_FAILED', `the encoder failed (code ${encExit.code}): ${encExit.stderrTail.slice(-3).join(' | ')}`, 'encoder');
+    if (encExit.code !== 0) throw new UprezError('FILE_ENCODE_FAILED', `the encoder failed (code ${encExit.code}): ${encExit.stderrTail.slice(-3).join(' | ')}`);
     const totalFrames = this.resume.startFrame + this.framesOut;
     this.progress(performance.now());
     // The encode is complete: a rerun after a failure below only has to finish the output.
@@ -335,5 +335,5 @@ class FileTranscode {
 }
 
 function cancelled(): UprezError {
-  return new UprezError('JOB_CANCELLED', 'the job was cancelled', 'cli');
+  return new UprezError('JOB_CANCELLED', 'the job was cancelled');
 }

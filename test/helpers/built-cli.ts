@@ -20,6 +20,10 @@ export async function buildCli(outDir: string): Promise<string> {
   const main = path.join(outDir, 'src', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`building the CLI into ${outDir} produced no ${main}`);
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
+  // What the built server finds beside dist/: the native addons (build/Release), the player and the models.
+  for (const dir of ['build', 'player', 'models']) {
+    if (existsSync(path.join(REPO_ROOT, dir)) && !existsSync(path.join(outDir, dir))) symlinkSync(path.join(REPO_ROOT, dir), path.join(outDir, dir), 'dir');
+  }
   return main;
 }
 

@@ -64,5 +64,5 @@ export async function settle(): Promise<void> {
 /** media is a media playlist listing `segs`. */
 export const media = (...segs: string[]): string => `#EXTM3U\n#EXT-X-TARGETDURATION:2\n${segs.map((s) => `#EXTINF:2.0,\n${s}`).join('\n')}\n`;
 /** down is the error of an origin that is not there. */
-export const down = (): OriginError => new OriginError('ORIGIN_ECONNREFUSED', 'connect ECONNREFUSED', true);
+export const down = (): OriginError => new OriginError('ORIGIN_NETWORK', 'connect ECONNREFUSED 127.0.0.1:1', true);
 

@@ -21,7 +21,7 @@ interface ApiStream {
   restarts: number;
   reconnects: number;
   hasAudio: boolean;
-  frames: { in: number; out: number };
+  frames: { in: number; out: number; lost: Record<string, number> };
   input: { width: number; height: number; fps: number } | null;
   output: { width: number; height: number } | null;
 }
@@ -161,6 +161,11 @@ describe('stream faults (real ffmpeg, RTMP ingest, HTTP)', () => {
     const snap = await waitForState(s, 'crashy', ['ended', 'failed']);
     expect(snap.state).toBe('ended');
     expect(snap.restarts).toBe(2);
+    // 16 s at 25 fps were sent: what did not come out is counted as lost, by reason.
+    const lost = snap.frames.lost['decoder_restart']! + snap.frames.lost['encoder_down']!;
+    expect(lost).toBeGreaterThan(0);
+    expect(snap.frames.out + lost).toBeGreaterThanOrEqual(398);
+    expect(await metricValue(s, /^uprez_frames_lost_total\{[^}]*stream="crashy",reason="decoder_restart"\} (\d+)/m)).toBe(snap.frames.lost['decoder_restart']);
     expect(await metricValue(s, /^uprez_process_restarts_total\{[^}]*stream="crashy",process="decoder"\} (\d+)/m)).toBe(1);
     expect(await metricValue(s, /^uprez_process_restarts_total\{[^}]*stream="crashy",process="encoder"\} (\d+)/m)).toBe(1);
     expect(await master.stop()).toEqual([]);

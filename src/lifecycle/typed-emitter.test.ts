@@ -42,4 +42,24 @@ describe('TypedEmitter', () => {
     s.fire('value', 0, '');
     expect(seen).toEqual([1, 2, 2]);
   });
+
+  test('a listener that throws is reported to the component, never thrown into it, and the others still run', () => {
+    const failures: string[] = [];
+    class Reporting extends TypedEmitter<Events> {
+      constructor() {
+        super((event, err) => failures.push(`${event}: ${(err as Error).message}`));
+      }
+      fire(n: number): void {
+        this.emit('value', n, '');
+      }
+    }
+    const s = new Reporting();
+    const seen: number[] = [];
+    s.on('value', () => {
+      throw new Error('bad handler');
+    }).on('value', (n) => void seen.push(n));
+    expect(() => s.fire(7)).not.toThrow();
+    expect(seen).toEqual([7]);
+    expect(failures).toEqual(['value: bad handler']);
+  });
 });

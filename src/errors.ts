@@ -22,7 +22,9 @@ export type Stage =
   | 'job'
   | 'file'
   | 'restream'
-  | 'eval';
+  | 'eval'
+  | 'origin'
+  | 'registry';
 
 /** ErrorSpec is one catalogue entry. */
 export interface ErrorSpec {
@@ -109,6 +111,23 @@ export const ERRORS = {
   // evaluation
   EVAL_SET_EMPTY: spec('eval', true, 400),
   EVAL_SET_UNREADABLE: spec('eval', true, 400),
+  // HLS origin mirror (--hls-origin): a failed request is retried or counted, never fatal to a stream
+  ORIGIN_HTTP_STATUS: spec('origin', false, 502),
+  ORIGIN_NETWORK: spec('origin', false, 502),
+  ORIGIN_TIMEOUT: spec('origin', false, 504),
+  ORIGIN_FILE_MISSING: spec('origin', false),
+  ORIGIN_FILE_UNREADABLE: spec('origin', false),
+  /** The continuity record could not be saved before a playlist: that playlist is tried again. */
+  ORIGIN_COMMIT_FAILED: spec('origin', false),
+  /** Another instance owns the stream now: nothing more of it goes to the origin. */
+  ORIGIN_FENCED: spec('origin', false),
+  ORIGIN_CLOSED: spec('origin', false),
+  ORIGIN_BAD_KEY: spec('origin', true, 400),
+  // stream registry (--registry)
+  REGISTRY_UNAVAILABLE: spec('registry', false, 503),
+  REGISTRY_FENCED: spec('registry', false, 409),
+  REGISTRY_WRONG_KEY: spec('registry', false),
+  REGISTRY_BAD_RECORD: spec('registry', false),
   // HTTP server
   HTTP_ALREADY_STARTED: spec('http', true),
   HTTP_LISTEN_FAILED: spec('http', true),

@@ -2,6 +2,9 @@ import path from 'node:path';
 import { UprezError } from '../errors.js';
 import { DEFAULT_X264_PRESET, VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, type X264Preset } from '../encode/video-codec.js';
 import type { LogLevel } from '../log/logger.js';
+import { parseOriginUrl } from '../origin/origin-url.js';
+import { advertiseUrl } from '../registry/instance.js';
+import { parseRegistryUrl } from '../registry/registry-url.js';
 
 /** Which onnxruntime execution provider to use. */
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda';
@@ -53,6 +56,14 @@ export interface ServeConfig {
   readonly jobsInputDir: string;
   /** Jobs (file, restream) running at once. */
   readonly jobsConcurrency: number;
+  /** HTTP origin every stream's HLS is also published to (PUT/DELETE); '' = none. May hold credentials: never log it raw. */
+  readonly hlsOrigin: string;
+  /** Stream registry (redis://…) for one owner per key across instances; '' = none. May hold a password: never log it raw. */
+  readonly registry: string;
+  /** This instance's HTTP URL in the cluster's stream list; '' = http://<pod IP>:<http port>. */
+  readonly advertiseUrl: string;
+  /** Registry lease time to live: a crashed instance's streams can be published elsewhere after this. */
+  readonly leaseTtlSeconds: number;
 }
 
 interface Field<K extends keyof ServeConfig> {
@@ -145,6 +156,16 @@ export const SERVE_FIELDS = [
     return path.resolve(raw);
   } },
   { key: 'jobsConcurrency', flag: '--jobs-concurrency', env: 'UPREZ_JOBS_CONCURRENCY', help: 'jobs (file, restream) running at once', parse: intIn(1, 16) },
+  { key: 'hlsOrigin', flag: '--hls-origin', env: 'UPREZ_HLS_ORIGIN', help: 'also publish every stream\'s HLS to this HTTP origin with PUT and DELETE (WebDAV, CDN ingest, object-store gateway), e.g. http://origin:8080/hls/', parse: (raw: string, where: string) => {
+    parseOriginUrl(raw, where);
+    return raw.trim();
+  } },
+  { key: 'registry', flag: '--registry', env: 'UPREZ_REGISTRY', help: 'Redis URL of the stream registry (one owner per stream key across instances), e.g. redis://redis:6379', parse: (raw: string, where: string) => {
+    parseRegistryUrl(raw, where);
+    return raw.trim();
+  } },
+  { key: 'advertiseUrl', flag: '--advertise-url', env: 'UPREZ_ADVERTISE_URL', help: 'this instance\'s HTTP URL in the cluster\'s stream list (default http://<first non-loopback IPv4>:<http port>)', parse: (raw: string, where: string) => advertiseUrl(raw.trim(), 0, where) },
+  { key: 'leaseTtlSeconds', flag: '--lease-ttl-s', env: 'UPREZ_LEASE_TTL_S', help: 'registry lease time to live: a crashed instance\'s streams can be published elsewhere after this', parse: intIn(2, 300) },
   { key: 'logLevel', flag: '--log-level', env: 'UPREZ_LOG_LEVEL', help: 'debug, info, warn, error', parse: oneOf(['debug', 'info', 'warn', 'error'] as const) },
 ] as const satisfies readonly Field<keyof ServeConfig>[];
 
@@ -177,6 +198,10 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   metricsToken: '',
   jobsInputDir: '',
   jobsConcurrency: 1,
+  hlsOrigin: '',
+  registry: '',
+  advertiseUrl: '',
+  leaseTtlSeconds: 5,
 });
 
 /**

@@ -83,7 +83,8 @@ export const ERRORS = {
   MODEL_INPUT_INVALID: spec('model', false),
   MODEL_WORKER_DIED: spec('model', false),
   MODEL_UNAVAILABLE: spec('model', false),
-  MODEL_CLOSED: spec('model', false),
+  /** The runner was closed (shutdown): the model will not come back for this stage. */
+  MODEL_CLOSED: spec('model', true),
   // images: one bad file is reported and skipped, the batch goes on
   IMAGE_BAD_NAME: spec('image', false, 400),
   IMAGE_READ: spec('image', false),

@@ -9,15 +9,14 @@ import { configureAllocator, releaseMemory } from './process-memory.js';
 import type { PublishPolicy } from '../ingest/publish-auth.js';
 import { RtmpIngest } from '../ingest/rtmp-ingest.js';
 import type { Logger } from '../log/logger.js';
-import { createMetrics, setExecutionProvider, type UprezMetrics } from '../metrics/metrics.js';
+import { createMetrics, type UprezMetrics } from '../metrics/metrics.js';
 import { StreamManager } from '../stream/stream-manager.js';
 import { fileJobExecutor } from '../jobs/file-job.js';
 import { JobManager } from '../jobs/job-manager.js';
 import { JobStore } from '../jobs/job-store.js';
 import { restreamJobExecutor } from '../jobs/restream-job.js';
 import { PushTargets } from '../restream/push-targets.js';
-import { createModelRunner, type ModelRunner } from '../upscale/model-runner.js';
-import { defaultModelsDir, listModels, pickLiveFallback, resolveModel, type ResolvedModel } from '../upscale/model-registry.js';
+import { loadModelTiers, type ModelTiers } from './model-tiers.js';
 
 /** Addresses the server bound (ports resolved when 0 was asked for). */
 export interface BoundAddresses {
@@ -41,9 +40,8 @@ export interface UprezServerOptions {
  */
 export class UprezServer {
   private metrics: UprezMetrics | null = null;
-  private runner: ModelRunner | null = null;
-  /** The model ladder's cheaper rung (--fallback-model), shared by every stream like runner. */
-  private fallbackRunner: ModelRunner | null = null;
+  /** The model tiers (model, fallback model), shared by every stream. */
+  private models: ModelTiers | null = null;
   private ingest: RtmpIngest | null = null;
   private manager: StreamManager | null = null;
   private jobManager: JobManager | null = null;
@@ -59,51 +57,6 @@ export class UprezServer {
     private readonly opts: UprezServerOptions,
   ) {
     this.log = opts.log;
-  }
-
-  /**
-   * fallbackModel resolves the model ladder's cheaper rung for `primary`: --fallback-model when
-   * given ('none': no ladder), else the card marked liveFallback for the scale when it is cheaper.
-   */
-  private fallbackModel(primary: ResolvedModel): ResolvedModel | null {
-    const cfg = this.config;
-    const modelsDir = this.opts.modelsDir ?? defaultModelsDir();
-    if (cfg.fallbackModel === 'none') return null;
-    if (cfg.fallbackModel !== undefined) {
-      const chosen = resolveModel({ modelsDir, model: cfg.fallbackModel, scale: cfg.scale, purpose: 'live', flag: '--fallback-model' });
-      if (path.resolve(chosen.path) === path.resolve(primary.path)) {
-        throw new UprezError('CONFIG_INVALID', `--fallback-model ${cfg.fallbackModel} is the model itself (--model ${primary.name}); name a cheaper one, or none`);
-      }
-      return chosen;
-    }
-    const picked = pickLiveFallback(listModels(modelsDir), cfg.scale, primary);
-    return picked ? resolveModel({ modelsDir, model: picked.name, scale: cfg.scale, purpose: 'live' }) : null;
-  }
-
-  /** startFallback loads the ladder's cheaper rung; a failure stops the start unless --on-model-error bicubic. */
-  private async startFallback(primary: ResolvedModel, metrics: UprezMetrics): Promise<void> {
-    const cfg = this.config;
-    try {
-      const model = this.fallbackModel(primary);
-      if (!model) {
-        this.log.info('no fallback model: frames the model cannot take in time go bicubic', { model: primary.name });
-        return;
-      }
-      this.fallbackRunner = await createModelRunner({
-        model,
-        provider: cfg.provider,
-        workers: cfg.inferenceWorkers,
-        intraOpThreads: cfg.inferenceThreads,
-        log: this.log.child({ stage: 'model', rung: 'fallback' }),
-      });
-    } catch (err) {
-      if (cfg.onModelError !== 'bicubic' || (err instanceof UprezError && err.code === 'CONFIG_INVALID')) throw err;
-      this.log.warn('fallback model unusable; frames the model cannot take in time go bicubic (--on-model-error bicubic)', { err: errorMessage(err) });
-      return;
-    }
-    const info = this.fallbackRunner.info;
-    setExecutionProvider(metrics, info.name, info.provider);
-    this.log.info('fallback model loaded: the ladder is model, fallback model, bicubic', { model: primary.name, fallback: info.name, provider: info.provider, workers: info.workers });
   }
 
   /** start brings everything up; on failure it closes what it started and rethrows. */
@@ -137,33 +90,9 @@ export class UprezServer {
     const metrics = createMetrics();
     this.metrics = metrics;
 
-    let primary: ResolvedModel | null = null;
-    if (cfg.model !== 'none') {
-      try {
-        const model = resolveModel({ modelsDir: this.opts.modelsDir ?? defaultModelsDir(), model: cfg.model, scale: cfg.scale, purpose: 'live' });
-        primary = model;
-        this.runner = await createModelRunner({
-          model,
-          provider: cfg.provider,
-          workers: cfg.inferenceWorkers,
-          intraOpThreads: cfg.inferenceThreads,
-          log: this.log.child({ stage: 'model' }),
-        });
-      } catch (err) {
-        if (cfg.onModelError !== 'bicubic') throw err;
-        // Configured to keep serving: every frame takes the bicubic path, and we say why, loudly.
-        this.log.warn('model unusable; serving bicubic only (--on-model-error bicubic)', { err: errorMessage(err) });
-        this.modelError = errorMessage(err);
-      }
-      if (this.runner) {
-        const info = this.runner.info;
-        setExecutionProvider(metrics, info.name, info.provider);
-        this.log.info('model loaded', { model: info.name, scale: info.scale, provider: info.provider, workers: info.workers, threads: info.intraOpThreads });
-        if (primary) await this.startFallback(primary, metrics);
-      }
-    } else {
-      this.log.warn('no model (--model none): every frame takes the bicubic path');
-    }
+    const models = await loadModelTiers(cfg, this.log, metrics, this.opts.modelsDir);
+    this.models = models;
+    this.modelError = models.modelError;
 
     const ingest = new RtmpIngest({
       host: cfg.host,
@@ -189,7 +118,7 @@ export class UprezServer {
         x264Preset: cfg.x264Preset,
         pushTargets,
       },
-      { binaries, runner: this.runner, fallbackRunner: this.fallbackRunner, metrics, log: this.log },
+      { binaries, tiers: models.tiers, metrics, log: this.log },
       { onStreamEnded: releaseMemory },
     );
     this.manager = manager;
@@ -268,8 +197,7 @@ export class UprezServer {
     await this.manager?.shutdown(this.opts.shutdownGraceMs ?? 10_000);
     await this.ingest?.close();
     await this.http?.close();
-    await this.runner?.close();
-    await this.fallbackRunner?.close();
+    await this.models?.close();
     this.log.info('closed');
   }
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { UprezError } from '../errors.js';
 import { DEFAULT_X264_PRESET, VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, type X264Preset } from '../encode/video-codec.js';
 import type { LogLevel } from '../log/logger.js';
+import { INFERENCE_ENGINES, type InferenceEngine } from '../upscale/open-model-runner.js';
 import { parseOriginUrl } from '../origin/origin-url.js';
 import { advertiseUrl } from '../registry/instance.js';
 import { parseRegistryUrl } from '../registry/registry-url.js';
@@ -25,6 +26,8 @@ export interface ServeConfig {
   readonly scale: 2 | 4;
   readonly latencyBudgetMs: number;
   readonly provider: ProviderChoice;
+  /** Which engine runs the models: auto (the native kernel when it runs the model, else onnxruntime), native, onnxruntime. */
+  readonly inferenceEngine: InferenceEngine;
   readonly inferenceWorkers: number;
   readonly inferenceThreads: number;
   readonly maxInFlight: number;
@@ -131,6 +134,7 @@ export const SERVE_FIELDS = [
   { key: 'scale', flag: '--scale', env: 'UPREZ_SCALE', help: 'upscale factor: 2 or 4', parse: (raw: string, where: string) => Number(oneOf(['2', '4'] as const)(raw, where)) as 2 | 4 },
   { key: 'latencyBudgetMs', flag: '--latency-budget-ms', env: 'UPREZ_LATENCY_BUDGET_MS', help: 'time a frame may spend in the upscale stage before it takes the bicubic path', parse: intIn(1, 10_000) },
   { key: 'provider', flag: '--provider', env: 'UPREZ_PROVIDER', help: 'onnxruntime execution provider: auto (CUDA when available), cpu, cuda', parse: oneOf(['auto', 'cpu', 'cuda'] as const) },
+  { key: 'inferenceEngine', flag: '--inference-engine', env: 'UPREZ_INFERENCE_ENGINE', help: "inference engine: auto (uprez's native kernel for the models it runs, onnxruntime otherwise), native, onnxruntime", parse: oneOf(INFERENCE_ENGINES) },
   { key: 'inferenceWorkers', flag: '--inference-workers', env: 'UPREZ_INFERENCE_WORKERS', help: 'inference worker threads (one model session each)', parse: intIn(1, 64) },
   { key: 'inferenceThreads', flag: '--inference-threads', env: 'UPREZ_INFERENCE_THREADS', help: 'onnxruntime intra-op threads per worker', parse: intIn(1, 256) },
   { key: 'maxInFlight', flag: '--max-in-flight', env: 'UPREZ_MAX_IN_FLIGHT', help: 'frames per stream waiting on the model before new ones take bicubic', parse: intIn(1, 64) },
@@ -180,6 +184,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   scale: 2,
   latencyBudgetMs: 250,
   provider: 'auto',
+  inferenceEngine: 'auto',
   inferenceWorkers: 2,
   inferenceThreads: 1,
   maxInFlight: 4,

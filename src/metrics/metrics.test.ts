@@ -21,6 +21,7 @@ const SPEC: ReadonlyArray<{ field: keyof UprezMetrics; name: string; kind: Kind;
   { field: 'publishRejectedTotal', name: 'uprez_publish_rejected_total', kind: 'counter', labels: ['reason'] },
   { field: 'processRestartsTotal', name: 'uprez_process_restarts_total', kind: 'counter', labels: ['stream', 'process'] },
   { field: 'framesLostTotal', name: 'uprez_frames_lost_total', kind: 'counter', labels: ['stream', 'reason'] },
+  { field: 'modelPixelShare', name: 'uprez_model_pixel_share', kind: 'histogram', labels: ['stream'] },
 ];
 
 const CLASSES = { histogram: Histogram, counter: Counter, gauge: Gauge } as const;
@@ -118,6 +119,7 @@ describe('forgetStream', () => {
       m.hlsSegmentsTotal.inc({ stream, rendition: '1280x720' });
       m.processRestartsTotal.inc({ stream, process: 'decoder' });
       m.framesLostTotal.inc({ stream, reason: 'encoder_down' });
+      m.modelPixelShare.observe({ stream }, 0.5);
     }
     m.modelInferenceSeconds.observe({ model: 'espcn-x2' }, 0.01);
     m.streamsActive.set(1);

@@ -37,6 +37,8 @@ export interface UprezMetrics {
   readonly processRestartsTotal: Counter<'stream' | 'process'>;
   /** reason is a FrameLossReason: frames the publisher sent that did not reach the ladder. */
   readonly framesLostTotal: Counter<'stream' | 'reason'>;
+  /** Per frame: the share of its output luma pixels a model made (per-tile scheduling), 0..1. */
+  readonly modelPixelShare: Histogram<'stream'>;
 }
 
 /** MetricsOptions configures createMetrics. */
@@ -139,6 +141,13 @@ export function createMetrics(opts: MetricsOptions = {}): UprezMetrics {
       labelNames: ['stream', 'process'] as const,
       registers,
     }),
+    modelPixelShare: new Histogram({
+      name: 'uprez_model_pixel_share',
+      help: 'Per frame, the share of its output luma pixels a model made (0..1; the rest is bicubic).',
+      labelNames: ['stream'] as const,
+      buckets: [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1],
+      registers,
+    }),
     framesLostTotal: new Counter({
       name: 'uprez_frames_lost_total',
       help: 'Frames the publisher sent that did not reach the ladder, by reason (decoder_restart, encoder_down).',
@@ -197,6 +206,7 @@ function streamMetrics(m: UprezMetrics): ReadonlyArray<Counter<string> | Gauge<s
     m.hlsSegmentsTotal,
     m.processRestartsTotal,
     m.framesLostTotal,
+    m.modelPixelShare,
   ];
 }
 

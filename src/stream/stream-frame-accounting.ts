@@ -28,9 +28,10 @@ export class StreamFrameAccounting {
     const stream = this.key;
     const now = performance.now();
     m.framesTotal.inc({ stream, path: f.path });
-    if (f.model !== undefined) m.modelFramesTotal.inc({ stream, model: f.model });
+    if (f.path === 'model' && f.model !== undefined) m.modelFramesTotal.inc({ stream, model: f.model });
     if (f.path === 'bicubic' && f.reason) m.fallbackFramesTotal.inc({ stream, reason: f.reason });
     m.upscaleFrameSeconds.observe({ stream, path: f.path }, (f.emittedAt - f.arrivedAt) / 1000);
+    m.modelPixelShare.observe({ stream }, f.modelShare);
     if (f.emittedAt > f.deadline) {
       this.deadlineMisses++;
       m.deadlineMissesTotal.inc({ stream });

@@ -182,7 +182,7 @@ export class StreamManager implements StreamDirectory {
       },
       this.deps,
     );
-    const models = [this.deps.runner?.info.name, this.deps.fallbackRunner?.info.name].filter((n): n is string => n !== undefined);
+    const models = this.deps.tiers.map((t) => t.runner.info.name);
     initStream(this.deps.metrics, e.key, { models, fallbackReasons: FALLBACK_REASONS, lossReasons: FRAME_LOSS_REASONS });
     const entry: Entry = { pipeline, lastBytes: 0, lastSample: Date.now() };
     this.entries.set(e.key, entry);

@@ -13,8 +13,7 @@ import { initRenditions, type UprezMetrics } from '../metrics/metrics.js';
 import { TranscodeSession, type SessionEnd, type SessionSetup } from '../session/transcode-session.js';
 import type { EncoderPort, SessionFactories, StagePort } from '../session/session-ports.js';
 import { FALLBACK_REASONS, type FallbackReason, type Frame } from '../upscale/frame.js';
-import type { ModelRunner } from '../upscale/model-runner.js';
-import { UpscaleStage } from '../upscale/upscale-stage.js';
+import { createUpscaleStage, type TierConfig, type UpscaleStage } from '../upscale/upscale-stage.js';
 import { StreamFrameAccounting } from './stream-frame-accounting.js';
 import type { RenditionSnapshot, StreamSnapshot, StreamState } from './stream-snapshot.js';
 
@@ -39,7 +38,7 @@ export interface PipelineOptions {
   readonly x264Preset?: X264Preset;
   /** Also push the top rung (with audio) to this RTMP(S) server (a restream job's `to`). */
   readonly push?: PushOutput;
-  /** Path hysteresis in the upscale stage (default on; see path-hysteresis.ts). */
+  /** A steady picture in the upscale stage: tier changes with a margin and a dwell, sticky model tiles (default on). */
   readonly hysteresis?: boolean;
   /** Live playlist window, in segments (default 6); older segments are deleted. */
   readonly listSize?: number;
@@ -50,9 +49,8 @@ export interface PipelineOptions {
 /** PipelineDeps are the process-wide services a pipeline uses (it owns none of them). */
 export interface PipelineDeps {
   readonly binaries: FfmpegBinaries;
-  readonly runner: ModelRunner | null;
-  /** The model ladder's cheaper rung, between runner and bicubic (null: none). */
-  readonly fallbackRunner?: ModelRunner | null;
+  /** The model tiers, best first (the model, then a cheaper fallback model); empty: bicubic only. Shared, not owned. */
+  readonly tiers: readonly TierConfig[];
   readonly metrics: UprezMetrics;
   readonly log: Logger;
   /** What makes a session's decoder and encoder (default: real ffmpeg); tests pass fakes. */
@@ -293,13 +291,13 @@ export class StreamPipeline {
   private createStage(): StagePort & { stats?: UpscaleStage['stats'] } {
     const o = { scale: this.opts.scale, latencyBudgetMs: this.opts.latencyBudgetMs, maxInFlight: this.opts.maxInFlight, hysteresis: this.opts.hysteresis !== false, log: this.log };
     if (this.deps.createStage) return this.deps.createStage(o);
-    return new UpscaleStage({
+    return createUpscaleStage({
+      mode: 'deadline',
       scale: o.scale,
       latencyBudgetMs: o.latencyBudgetMs,
-      runner: this.deps.runner,
-      fallbackRunner: this.deps.fallbackRunner ?? null,
+      tiers: this.deps.tiers,
       maxInFlight: o.maxInFlight,
-      ...(o.hysteresis ? {} : { hysteresis: false as const }),
+      hysteresis: o.hysteresis,
       log: this.log,
       observer: { onInference: (ms, model) => this.deps.metrics.modelInferenceSeconds.observe({ model }, ms / 1000) },
     });
@@ -317,7 +315,7 @@ export class StreamPipeline {
     this.log.info(id === 1 ? 'stream live' : 'stream continues', {
       input: `${info.width}x${info.height}@${(info.fpsNum / info.fpsDen).toFixed(2)}`,
       output: `${info.width * this.opts.scale}x${info.height * this.opts.scale}`,
-      model: this.deps.runner?.info.name ?? 'none',
+      model: this.deps.tiers[0]?.runner.info.name ?? 'none',
       session: id,
     });
   }
@@ -451,13 +449,16 @@ export class StreamPipeline {
       input: info ? { width: info.width, height: info.height, fps: info.fpsNum / info.fpsDen } : null,
       output: info ? { width: info.width * this.opts.scale, height: info.height * this.opts.scale } : null,
       scale: this.opts.scale,
-      model: this.deps.runner?.info.name ?? null,
-      fallbackModel: this.deps.fallbackRunner?.info.name ?? null,
-      provider: this.deps.runner?.info.provider ?? null,
+      model: this.deps.tiers[0]?.runner.info.name ?? null,
+      fallbackModel: this.deps.tiers[1]?.runner.info.name ?? null,
+      provider: this.deps.tiers[0]?.runner.info.provider ?? null,
       latencyBudgetMs: this.opts.latencyBudgetMs,
       hasAudio: this.opts.hasAudio,
       frames: { in: this.framesIn, out: this.count.out, model: modelFrames, bicubic: byBicubic, byModel: st?.byModel ?? {}, lost: { ...this.count.lost } },
       aiShare: modelFrames + byBicubic > 0 ? modelFrames / (modelFrames + byBicubic) : 0,
+      aiPixelShare: st?.modelPixelShare ?? 0,
+      aiPixelShareHistogram: st?.modelShareHistogram ?? new Array<number>(11).fill(0),
+      tiles: { computed: st?.tilesComputed ?? 0, reused: st?.tilesReused ?? 0 },
       fallbacks,
       deadlineMisses: this.count.deadlineMisses,
       latencyMs: { p50: st?.latencyMs.p50 ?? 0, p99: st?.latencyMs.p99 ?? 0 },

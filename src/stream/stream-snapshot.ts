@@ -53,8 +53,14 @@ export interface StreamSnapshot {
     /** Frames lost on the way, by reason (all zero unless a decoder or encoder failed). */
     readonly lost: Readonly<Record<FrameLossReason, number>>;
   };
-  /** Share of output frames that went through a model (either rung of the ladder), 0..1. */
+  /** Share of output frames most of whose luma a model made, 0..1. */
   readonly aiShare: number;
+  /** Share of output luma pixels a model made (per-tile scheduling: mean over frames), 0..1. */
+  readonly aiPixelShare: number;
+  /** Frames by the share of their luma a model made: [0,10 %), ..., [90,100 %), 100 %. */
+  readonly aiPixelShareHistogram: readonly number[];
+  /** Tiles run through a model, and tiles whose previous output was reused (nothing changed in them). */
+  readonly tiles: { readonly computed: number; readonly reused: number };
   readonly fallbacks: Readonly<Record<FallbackReason, number>>;
   readonly deadlineMisses: number;
   /** Stage latency (decoder-out to encoder-in), ms, over a recent window. */

@@ -82,10 +82,13 @@ export interface UpscaledFrame {
   readonly deadline: number;
   readonly geometry: FrameGeometry;
   readonly data: Uint8Array;
+  /** 'model' when a model made most of the Y plane (modelShare >= 0.5), else 'bicubic' with the reason. */
   readonly path: UpscalePath;
   readonly reason?: FallbackReason;
-  /** path 'model': which model of the stage's ladder made the Y plane. */
+  /** Which model of the stage's tiers made the model part of the Y plane. */
   readonly model?: string;
+  /** Share of the output Y plane's pixels a model made (per-tile scheduling: 0..1). */
+  readonly modelShare: number;
   /** Clock time (ms) at which the frame left the stage. */
   readonly emittedAt: number;
 }

@@ -332,3 +332,12 @@ export function defaultModelsDir(): string {
   // Not inside the package (bundled elsewhere): models/ beside the working directory.
   return path.resolve('models');
 }
+
+/** cardGainDb reads a card's Set5 gain over bicubic (dB), when it states one. */
+export function cardGainDb(card: ModelCard | null | undefined): number | undefined {
+  const q = card?.quality;
+  if (!q || typeof q !== 'object') return undefined;
+  const set5 = (q as { set5?: unknown }).set5;
+  const gain = set5 && typeof set5 === 'object' ? (set5 as { gainDb?: unknown }).gainDb : undefined;
+  return typeof gain === 'number' && Number.isFinite(gain) && gain > 0 ? gain : undefined;
+}

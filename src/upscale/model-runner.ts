@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { WorkerInit, WorkerReady } from './inference-protocol.js';
 import { contractProblem, outputScaleProblem } from './model-contract.js';
 import type { ModelLayout, ResolvedModel, TileSettings } from './model-registry.js';
+import { checkRects, packRects, splitOutputs, type LumaRect, type RegionRunner, type RegionsResult } from './luma-regions.js';
 import { InferencePool } from './worker-pool.js';
 
 /** ModelRunnerInfo describes a loaded runner (the provider is the one actually in use). */
@@ -45,8 +46,8 @@ export interface LumaResult {
   maxTilePixels?: number;
 }
 
-/** ModelRunner upscales Y planes with the model; rejections are UprezError with fatal: false. */
-export interface ModelRunner {
+/** ModelRunner upscales Y planes (whole, or rectangles of them) with the model; rejections are UprezError with fatal: false. */
+export interface ModelRunner extends RegionRunner {
   readonly info: ModelRunnerInfo;
   /** Requests in flight at the runner from every caller (streams share it); optional for test doubles. */
   readonly pending?: number;
@@ -240,6 +241,23 @@ class WorkerModelRunner implements ModelRunner {
       ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}),
       ...(r.tiles !== undefined ? { tiles: r.tiles, maxTilePixels: r.maxTilePixels ?? 0 } : {}),
     };
+  }
+
+  /**
+   * upscaleLumaRegions runs the model on rectangles of the plane, in one request to one worker:
+   * each rectangle as its window with the measured halo (exactly the whole-frame output inside it
+   * for uint8 models; RGB float models use their tile overlap).
+   */
+  async upscaleLumaRegions(y: Uint8Array, width: number, height: number, rects: readonly LumaRect[]): Promise<RegionsResult> {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || y.length < width * height) {
+      throw new UprezError('MODEL_INPUT_INVALID', `a ${width}x${height} luma plane needs ${width * height} bytes, got ${y.length}`);
+    }
+    checkRects(width, height, rects);
+    const r = await this.pool.run(y, width, height, undefined, { rects: packRects(rects) });
+    const s = this.info.scale;
+    const expected = rects.reduce((n, q) => n + q.width * s * q.height * s, 0);
+    if (r.y.byteLength !== expected) throw new UprezError('MODEL_RUN_FAILED', `the model returned ${r.y.byteLength} bytes for the regions, expected ${expected} at x${s}`);
+    return { regions: splitOutputs(rects, s, new Uint8Array(r.y), null), inferMs: r.inferMs, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) };
   }
 
   async warmUp(width: number, height: number, runs = 3): Promise<number[]> {

@@ -103,13 +103,14 @@ describe.skipIf(!load.addon)('NativeRunner (worker threads over the native SR ke
     expect(outs.every((o) => Buffer.compare(o.y, outs[0]!.y) === 0)).toBe(true);
   });
 
-  test('close() ends the workers and is idempotent; later requests fail MODEL_CLOSED, not fatal', async () => {
+  test('close() ends the workers and is idempotent; later requests fail MODEL_CLOSED (fatal: it does not come back)', async () => {
     const r = await start('uprez-x2-tiny', 2);
     const during = threads();
     await Promise.all([r.close(), r.close()]);
     expect(threads()).toBeLessThan(during);
     const err = await failure(r.upscaleLuma(new Uint8Array(4), 2, 2));
-    expect([err.code, err.fatal]).toEqual(['MODEL_CLOSED', false]);
+    // Fatal for the stage: a closed runner does not come back (the stage rests the tier).
+    expect([err.code, err.fatal]).toEqual(['MODEL_CLOSED', true]);
   });
 
   test('a wrong-sized plane is refused', async () => {

@@ -2,8 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { upscaleFrameBicubic } from './bicubic.js';
 import { frameGeometry, type Frame, type UpscaledFrame } from './frame.js';
-import { FakeClock, FakeRunner } from './stage-test-kit.js';
-import { UpscaleStage } from './upscale-stage.js';
+import { FakeClock, FakeRunner } from '../../test/helpers/stage-kit.js';
+import { createUpscaleStage } from './upscale-stage.js';
 
 const G = frameGeometry(9, 5);
 const OUT = frameGeometry(18, 10);
@@ -19,9 +19,8 @@ const settle = () => new Promise<void>((r) => setImmediate(r));
 function rig(opts: { maxInFlight?: number; runner?: null } = {}) {
   const clock = new FakeClock();
   const runner = new FakeRunner([500, 500, 500]);
-  const stage = new UpscaleStage({
+  const stage = createUpscaleStage({
     scale: 2,
-    latencyBudgetMs: 1,
     runner: opts.runner === null ? null : runner,
     mode: 'quality',
     clock,
@@ -158,7 +157,7 @@ describe('UpscaleStage quality mode', () => {
 
   test('deadline mode: whenReady resolves at once', async () => {
     const clock = new FakeClock();
-    const stage = new UpscaleStage({ scale: 2, latencyBudgetMs: 100, runner: new FakeRunner(), clock, maxInFlight: 1, log: silentLogger });
+    const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: 100, tiers: [{ runner: new FakeRunner() }], clock, maxInFlight: 1, log: silentLogger });
     stage.push(frame(0, clock));
     stage.push(frame(1, clock));
     await stage.whenReady();

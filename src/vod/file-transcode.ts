@@ -10,7 +10,7 @@ import type { ProcessExit } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
 import { RateWindow } from '../stream/rate-window.js';
 import { frameGeometry, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
-import { UpscaleStage } from '../upscale/upscale-stage.js';
+import { createUpscaleStage } from '../upscale/upscale-stage.js';
 import { lockOutputDir } from './dir-lock.js';
 import { inputLocation } from './file-input.js';
 import { readJobState, sameJob, writeJobState, type FileJobIdentity, type FileJobState } from './job-state-file.js';
@@ -147,7 +147,7 @@ class FileTranscode {
     const g = frameGeometry(info.width, info.height);
     this.geometry = g;
     const up = this.o.upscale;
-    const stages = Array.from({ length: up.passes }, () => new UpscaleStage({ scale: up.passScale, latencyBudgetMs: 0, runner: up.runner, mode: 'quality', maxInFlight: this.o.maxInFlight ?? 4, log: this.log }));
+    const stages = Array.from({ length: up.passes }, () => createUpscaleStage({ mode: 'quality', scale: up.passScale, runner: up.runner, maxInFlight: this.o.maxInFlight ?? 4, log: this.log }));
     const chain = new UpscaleChain(stages);
     chain.onOutput((f) => this.onUpscaled(f));
     this.chain = chain;

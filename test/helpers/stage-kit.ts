@@ -2,9 +2,10 @@
  * Test doubles for the upscale stage: a clock that moves only when told, and a model runner whose
  * calls wait until the test answers or fails them. Used by the stage's unit and property tests.
  */
-import { UprezError } from '../errors.js';
-import type { Clock } from './clock.js';
-import type { LumaResult, ModelRunner, ModelRunnerInfo } from './model-runner.js';
+import { UprezError } from '../../src/errors.js';
+import type { Clock } from '../../src/upscale/clock.js';
+import type { LumaRect, RegionsResult } from '../../src/upscale/luma-regions.js';
+import type { LumaResult, ModelRunner, ModelRunnerInfo } from '../../src/upscale/model-runner.js';
 
 /** FakeClock: time moves only when the test says; timers fire in time order. */
 export class FakeClock implements Clock {
@@ -54,13 +55,45 @@ export interface Call {
   reject(e: unknown): void;
 }
 
-/** FakeRunner: every upscaleLuma call waits until the test resolves or rejects it. */
+/** RegionCall is one pending upscaleLumaRegions request of the FakeRunner. */
+export interface RegionCall {
+  readonly y: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly rects: readonly LumaRect[];
+  resolve(r: RegionsResult): void;
+  reject(e: unknown): void;
+}
+
+/** FakeRunner: every upscaleLuma / upscaleLumaRegions call waits until the test resolves or rejects it. */
 export class FakeRunner implements ModelRunner {
-  readonly info: ModelRunnerInfo = { name: 'fake', path: '/fake.onnx', scale: 2, provider: 'cpu', workers: 1, intraOpThreads: 1 };
+  readonly info: ModelRunnerInfo;
   readonly calls: Call[] = [];
-  constructor(private readonly warmTimes: number[] = []) {}
+  readonly regionCalls: RegionCall[] = [];
+  constructor(
+    private readonly warmTimes: number[] = [],
+    name = 'fake',
+    workers = 1,
+  ) {
+    this.info = { name, path: `/${name}.onnx`, scale: 2, provider: 'cpu', workers, intraOpThreads: 1, receptiveRadius: 4 };
+  }
+  get pending(): number {
+    return this.regionCalls.length + this.calls.length;
+  }
   upscaleLuma(y: Uint8Array, width: number, height: number): Promise<LumaResult> {
     return new Promise((resolve, reject) => this.calls.push({ y: y.slice(), width, height, resolve, reject }));
+  }
+  upscaleLumaRegions(y: Uint8Array, width: number, height: number, rects: readonly LumaRect[]): Promise<RegionsResult> {
+    return new Promise((resolve, reject) => this.regionCalls.push({ y: y.slice(), width, height, rects: [...rects], resolve, reject }));
+  }
+  /** answerRegions resolves region call i with every region filled with `value`. */
+  answerRegions(i: number, value = 200, inferMs = 5): void {
+    const c = this.regionCalls[i] as RegionCall;
+    c.resolve({ regions: c.rects.map((rect) => ({ rect, y: new Uint8Array(rect.width * 2 * rect.height * 2).fill(value) })), inferMs });
+  }
+  /** failRegions rejects region call i with a non-fatal model error. */
+  failRegions(i: number): void {
+    (this.regionCalls[i] as RegionCall).reject(new UprezError('MODEL_RUN_FAILED', 'boom'));
   }
   async warmUp(): Promise<number[]> {
     return this.warmTimes;
@@ -110,46 +143,62 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * TimedRunner: a model runner on the fake clock. One worker serves requests FIFO; each takes
- * serviceMs() of fake time and then resolves with a Y plane filled with the request's first
- * byte (so a test can tell which frame a result belongs to), or rejects when fails() says so.
+ * TimedRunner: a model runner on the fake clock. `workers` workers serve requests FIFO (each to
+ * the one free soonest); a request takes serviceMs(pixels) of fake time (its LR pixels: a whole
+ * plane, or its rectangles) and then resolves with each output filled with the LR byte at its
+ * top-left (so a test can tell which frame and place a result belongs to), or rejects when
+ * fails() says so.
  */
 export class TimedRunner implements ModelRunner {
   readonly info: ModelRunnerInfo;
-  private busyUntil = 0;
+  private readonly busyUntil: number[];
   private inflight = 0;
   calls = 0;
 
   constructor(
     private readonly clock: FakeClock,
-    private readonly serviceMs: () => number,
+    private readonly serviceMs: (pixels: number) => number,
     private readonly fails: () => boolean = () => false,
     private readonly warmTimes: number[] = [],
     name = 'timed',
+    workers = 1,
   ) {
-    this.info = { name, path: `/${name}.onnx`, scale: 2, provider: 'cpu', workers: 1, intraOpThreads: 1 };
+    this.info = { name, path: `/${name}.onnx`, scale: 2, provider: 'cpu', workers, intraOpThreads: 1, receptiveRadius: 4 };
+    this.busyUntil = new Array<number>(workers).fill(0);
   }
 
   get pending(): number {
     return this.inflight;
   }
 
-  upscaleLuma(y: Uint8Array, width: number, height: number): Promise<LumaResult> {
+  private schedule<T>(pixels: number, make: () => T): Promise<T & { inferMs: number; queuedMs: number }> {
     this.calls++;
     this.inflight++;
     const now = this.clock.now();
-    const start = Math.max(now, this.busyUntil);
-    const ms = this.serviceMs();
-    this.busyUntil = start + ms;
-    const value = y[0] as number;
+    let w = 0;
+    for (let k = 1; k < this.busyUntil.length; k++) if ((this.busyUntil[k] as number) < (this.busyUntil[w] as number)) w = k;
+    const start = Math.max(now, this.busyUntil[w] as number);
+    const ms = this.serviceMs(pixels);
+    this.busyUntil[w] = start + ms;
     const fail = this.fails();
     return new Promise((resolve, reject) => {
       this.clock.setTimeout(() => {
         this.inflight--;
         if (fail) reject(new UprezError('MODEL_RUN_FAILED', 'random failure'));
-        else resolve({ y: new Uint8Array(width * 2 * height * 2).fill(value), inferMs: ms, queuedMs: start - now });
-      }, this.busyUntil - now);
+        else resolve({ ...make(), inferMs: ms, queuedMs: start - now });
+      }, (this.busyUntil[w] as number) - now);
     });
+  }
+
+  upscaleLuma(y: Uint8Array, width: number, height: number): Promise<LumaResult> {
+    const value = y[0] as number;
+    return this.schedule(width * height, () => ({ y: new Uint8Array(width * 2 * height * 2).fill(value) }));
+  }
+
+  upscaleLumaRegions(y: Uint8Array, width: number, _height: number, rects: readonly LumaRect[]): Promise<RegionsResult> {
+    const pixels = rects.reduce((n, r) => n + r.width * r.height, 0);
+    const values = rects.map((r) => y[r.y * width + r.x] as number);
+    return this.schedule(pixels, () => ({ regions: rects.map((rect, i) => ({ rect, y: new Uint8Array(rect.width * 2 * rect.height * 2).fill(values[i] as number) })) }));
   }
 
   async warmUp(): Promise<number[]> {

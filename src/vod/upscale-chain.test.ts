@@ -20,7 +20,7 @@ describe('UpscaleChain (x4 as two x2 passes)', () => {
     const runner = new FakeRunner();
     const clock = new FakeClock();
     const stage = () => createUpscaleStage({ mode: 'quality', scale: 2, runner, maxInFlight: 2, clock, log: silentLogger });
-    const chain = new UpscaleChain([stage(), stage()]);
+    const chain = new UpscaleChain([stage(), stage()], 2);
     const out: UpscaledFrame[] = [];
     chain.onOutput((f) => out.push(f));
     chain.push(frame(0));
@@ -48,6 +48,6 @@ describe('UpscaleChain (x4 as two x2 passes)', () => {
     chain.close();
   });
   test('an empty chain is refused', () => {
-    expect(() => new UpscaleChain([])).toThrow(RangeError);
+    expect(() => new UpscaleChain([], 2)).toThrow(RangeError);
   });
 });

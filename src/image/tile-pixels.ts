@@ -3,9 +3,13 @@ import { bleedUnderTransparency } from './alpha-bleed.js';
 /**
  * Tile pixels to planes and back. A picture is 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGBA)
  * bands of 8 or 16 bits, interleaved as libvips stores it. The model sees 8-bit full-range
- * BT.601 (JFIF) luma, as today; chroma and alpha stay floats until the end. For 16-bit pictures the
- * part of luma below the model's 8 bits (Y - 257·round(Y/257)) is kept as its own plane, upscaled
- * bicubically and added back, so a smooth 16-bit gradient is still smooth (no 8-bit banding).
+ * BT.601 (JFIF) luma, as today; chroma and alpha stay floats until the end.
+ *
+ * 16-bit pictures: the model's input and output are 8-bit, so its output alone would band a smooth
+ * 16-bit gradient. Their luma is instead the 16-bit luma upscaled bicubically, plus the detail
+ * the model adds over bicubic (model - round(bicubic of its 8-bit input), in 8-bit steps x 257),
+ * less one step of coring: a difference of one step is the model's own rounding, not detail. So
+ * smooth areas keep all 16 bits and edges and texture get the model's detail.
  */
 
 /** PixelLayout: how many bands (the last of 2 or 4 is alpha) and bits per sample. */
@@ -20,8 +24,8 @@ export interface TilePlanes {
   readonly height: number;
   /** What the model upscales: 8-bit luma. */
   readonly y8: Uint8Array;
-  /** 16-bit pictures: luma minus 257·y8, in 16-bit units; else null. */
-  readonly yRest: Float32Array | null;
+  /** 16-bit pictures: luma in 16-bit units; else null. */
+  readonly y16: Float32Array | null;
   /** Colour pictures: Cb and Cr centred on 0, in the picture's units; grey: null. */
   readonly cb: Float32Array | null;
   readonly cr: Float32Array | null;
@@ -68,18 +72,9 @@ export function splitTile(raw: Uint8Array, w: number, h: number, l: PixelLayout)
   }
   if (alpha) bleedUnderTransparency(cb && cr ? [y, cb, cr] : [y], alpha, w, h);
   const y8 = new Uint8Array(n);
-  let yRest: Float32Array | null = null;
-  if (l.depth === 8) {
-    for (let i = 0; i < n; i++) y8[i] = Math.min(255, Math.max(0, Math.round(y[i] as number)));
-  } else {
-    yRest = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = Math.min(255, Math.max(0, Math.round((y[i] as number) / 257)));
-      y8[i] = v;
-      yRest[i] = (y[i] as number) - 257 * v;
-    }
-  }
-  return { width: w, height: h, y8, yRest, cb, cr, alpha };
+  const unit = l.depth === 8 ? 1 : 257;
+  for (let i = 0; i < n; i++) y8[i] = Math.min(255, Math.max(0, Math.round((y[i] as number) / unit)));
+  return { width: w, height: h, y8, y16: l.depth === 16 ? y : null, cb, cr, alpha };
 }
 
 /** UpscaledPlanes is a tile's core after upscaling: luma from the model and the other planes from the resampler, all cw x ch. */
@@ -87,10 +82,18 @@ export interface UpscaledPlanes {
   readonly width: number;
   readonly height: number;
   readonly y8: Uint8Array;
-  readonly yRest: Float32Array | null;
+  /** 16-bit pictures: the 16-bit luma and the model's 8-bit input, both upscaled bicubically; else null. */
+  readonly y16: Float32Array | null;
+  readonly y8Bicubic: Float32Array | null;
   readonly cb: Float32Array | null;
   readonly cr: Float32Array | null;
   readonly alpha: Float32Array | null;
+}
+
+/** modelDetail is what the model adds over bicubic, in 8-bit steps, less one step of coring (its own rounding). */
+export function modelDetail(model: number, bicubic: number): number {
+  const d = model - Math.round(bicubic);
+  return d > 1 ? d - 1 : d < -1 ? d + 1 : 0;
 }
 
 /** joinTile turns upscaled planes back into raw pixels of the same layout (rounded and clipped to the sample range). */
@@ -100,9 +103,9 @@ export function joinTile(p: UpscaledPlanes, l: PixelLayout): Uint8Array {
   const out = l.depth === 8 ? new Uint8Array(n * l.bands) : new Uint16Array(n * l.bands);
   const clip = (v: number): number => (v <= 0 ? 0 : v >= max ? max : Math.round(v));
   const b = l.bands;
-  const unit = l.depth === 8 ? 1 : 257;
+  const wide = p.y16 !== null && p.y8Bicubic !== null;
   for (let i = 0, j = 0; i < n; i++, j += b) {
-    const Y = (p.y8[i] as number) * unit + (p.yRest ? (p.yRest[i] as number) : 0);
+    const Y = wide ? ((p.y16 as Float32Array)[i] as number) + 257 * modelDetail(p.y8[i] as number, (p.y8Bicubic as Float32Array)[i] as number) : (p.y8[i] as number);
     if (p.cb && p.cr && b >= 3) {
       const Cb = p.cb[i] as number;
       const Cr = p.cr[i] as number;

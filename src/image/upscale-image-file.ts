@@ -100,10 +100,10 @@ async function upscaleTile(t: TileSpec, c: TileContext): Promise<number | undefi
   }
   const crop: Rect = { x: (t.core.x - t.region.x) * s, y: (t.core.y - t.region.y) * s, w: t.core.w * s, h: t.core.h * s };
   const resample = (p: Float32Array | null): Float32Array | null => (p ? upscalePlane(p, w, h, s, crop) : null);
-  const bytes = joinTile(
-    { width: crop.w, height: crop.h, y8: cropU8(up.y, w * s, crop), yRest: resample(planes.yRest), cb: resample(planes.cb), cr: resample(planes.cr), alpha: resample(planes.alpha) },
-    l,
-  );
+  const y16 = resample(planes.y16);
+  const y8Bicubic = y16 ? resample(Float32Array.from(planes.y8)) : null;
+  const y8 = cropU8(up.y, w * s, crop);
+  const bytes = joinTile({ width: crop.w, height: crop.h, y8, y16, y8Bicubic, cb: resample(planes.cb), cr: resample(planes.cr), alpha: resample(planes.alpha) }, l);
   await writeRows(c.out, c.outWidth, bytesPerPixel(l), { x: t.core.x * s, y: t.core.y * s, w: crop.w, h: crop.h }, bytes);
   return up.inferMs;
 }

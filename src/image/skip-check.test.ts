@@ -61,6 +61,16 @@ describe('readOutputState', () => {
     await symlink(path.join(dir, 'ok.png'), path.join(dir, 'link.png'));
     expect((await readOutputState(path.join(dir, 'link.png')))?.complete).toBe(false);
   });
+
+  test.each(['avif', 'tiff'] as const)('a whole %s is complete; cut short anywhere it is not', async (format) => {
+    const bytes = await encodeRgb8(createRgbImage(40, 30, Uint8Array.from({ length: 3600 }, (_, i) => (i * 31) % 256)), format);
+    await writeFile(path.join(dir, 'whole'), bytes);
+    expect((await readOutputState(path.join(dir, 'whole')))?.complete).toBe(true);
+    for (const cut of [1, 13, Math.floor(bytes.length / 2), bytes.length - 20]) {
+      await writeFile(path.join(dir, 'cut'), bytes.subarray(0, bytes.length - cut));
+      expect([cut, (await readOutputState(path.join(dir, 'cut')))?.complete]).toEqual([cut, false]);
+    }
+  });
 });
 
 describe('fileSystemStart', () => {

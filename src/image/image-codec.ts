@@ -157,6 +157,13 @@ export interface EncodeOptions {
   readonly metadata: boolean;
 }
 
+/**
+ * Up to this many output pixels a JPEG gets optimised Huffman tables (a few % smaller). libjpeg
+ * does that in two passes over every DCT coefficient of the picture held in memory (about 600 MB
+ * for 96 MP), so larger outputs are written in one pass, in a few MB.
+ */
+export const JPEG_OPTIMISE_MAX_PIXELS = 16_000_000;
+
 /** DEFAULT_QUALITY is the JPEG/WebP/AVIF quality when none is asked for. */
 export const DEFAULT_QUALITY = 90;
 
@@ -164,9 +171,10 @@ export const DEFAULT_QUALITY = 90;
  * encodeFromVips encodes the working file `vFile` (layout `l`) as `format` into `outFile` (any
  * name: the format is set, not guessed from it). 16-bit samples stay 16-bit in PNG and TIFF and
  * are reduced to 8 bits otherwise; alpha is flattened onto white for JPEG. The ICC profile in the
- * working file is attached as it is.
+ * working file is attached as it is. PNG, TIFF and JPEG (one pass above JPEG_OPTIMISE_MAX_PIXELS,
+ * `pixels` being the picture's) stream in a few MB; libwebp and libaom hold the whole picture.
  */
-export async function encodeFromVips(vFile: string, outFile: string, format: OutputFormat, l: PixelLayout, o: EncodeOptions): Promise<void> {
+export async function encodeFromVips(vFile: string, outFile: string, format: OutputFormat, l: PixelLayout, o: EncodeOptions, pixels = 0): Promise<void> {
   let s = sharp(vFile, { limitInputPixels: false, sequentialRead: true }).keepIccProfile();
   if (o.metadata) s = s.keepMetadata();
   if ((l.bands === 2 || l.bands === 4) && !canHoldAlpha(format)) s = s.flatten({ background: '#ffffff' });
@@ -177,7 +185,7 @@ export async function encodeFromVips(vFile: string, outFile: string, format: Out
       s = s.png({ compressionLevel: 6 });
       break;
     case 'jpeg':
-      s = s.jpeg({ quality: o.quality });
+      s = s.jpeg({ quality: o.quality, optimiseCoding: pixels <= JPEG_OPTIMISE_MAX_PIXELS });
       break;
     case 'webp':
       s = s.webp({ quality: o.quality });

@@ -171,7 +171,7 @@ export async function upscaleImageFile(r: ImageJobRequest, luma: LumaUpscaler, o
     await src.close();
     src = undefined;
     await rm(inV, { force: true });
-    await encodeFromVips(outV, tmp, r.format, header.layout, r);
+    await encodeFromVips(outV, tmp, r.format, header.layout, r, outWidth * outHeight);
     const { size } = await stat(tmp);
     await rename(tmp, r.outPath);
     return { format: p.format, width: p.shown.width, height: p.shown.height, outWidth, outHeight, bytes: size, inferMs, tiles: tiles.length, notes: notesFor(p, r) };

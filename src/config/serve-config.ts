@@ -53,6 +53,10 @@ export interface ServeConfig {
   readonly jobsInputDir: string;
   /** Jobs (file, restream) running at once. */
   readonly jobsConcurrency: number;
+  /** Largest image the /upscale page accepts, in MiB. */
+  readonly uploadMaxMb: number;
+  /** Hours uploads and finished upscale batches are kept in DATA_DIR/uploads. */
+  readonly uploadRetentionHours: number;
 }
 
 interface Field<K extends keyof ServeConfig> {
@@ -145,6 +149,8 @@ export const SERVE_FIELDS = [
     return path.resolve(raw);
   } },
   { key: 'jobsConcurrency', flag: '--jobs-concurrency', env: 'UPREZ_JOBS_CONCURRENCY', help: 'jobs (file, restream) running at once', parse: intIn(1, 16) },
+  { key: 'uploadMaxMb', flag: '--upload-max-mb', env: 'UPREZ_UPLOAD_MAX_MB', help: 'largest image the /upscale page accepts, in MiB', parse: intIn(1, 4096) },
+  { key: 'uploadRetentionHours', flag: '--upload-retention-hours', env: 'UPREZ_UPLOAD_RETENTION_HOURS', help: 'hours uploads and finished upscale batches are kept (DATA_DIR/uploads)', parse: intIn(1, 24 * 365) },
   { key: 'logLevel', flag: '--log-level', env: 'UPREZ_LOG_LEVEL', help: 'debug, info, warn, error', parse: oneOf(['debug', 'info', 'warn', 'error'] as const) },
 ] as const satisfies readonly Field<keyof ServeConfig>[];
 
@@ -177,6 +183,8 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   metricsToken: '',
   jobsInputDir: '',
   jobsConcurrency: 1,
+  uploadMaxMb: 256,
+  uploadRetentionHours: 24,
 });
 
 /**

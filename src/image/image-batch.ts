@@ -56,6 +56,8 @@ export type BatchEvent =
       readonly outWidth: number;
       readonly outHeight: number;
       readonly inferMs: number | null;
+      /** Size of the output file. */
+      readonly bytes: number;
       /** What was changed that a user may not expect (see notesFor). */
       readonly notes: readonly string[];
     }
@@ -135,7 +137,7 @@ async function runAll(o: BatchOptions, startedMs: number, workDir: string): Prom
       const onProgress = o.onProgress ? (done: number, total: number) => o.onProgress?.(input, done, total) : undefined;
       const r = await o.runner.run(req, o.luma, onProgress);
       const inferMs = r.inferMs === null ? null : Math.round(r.inferMs * 10) / 10;
-      emit({ kind: 'done', input, output: outPath, width: r.width, height: r.height, outWidth: r.outWidth, outHeight: r.outHeight, inferMs, notes: r.notes });
+      emit({ kind: 'done', input, output: outPath, width: r.width, height: r.height, outWidth: r.outWidth, outHeight: r.outHeight, inferMs, bytes: r.bytes, notes: r.notes });
     } catch (err) {
       emit({ kind: 'failed', input, reason: errorMessage(err) });
     } finally {

@@ -66,8 +66,8 @@ function setStatus(text, tone) {
   ui.status.dataset.tone = tone ?? '';
 }
 
-/** @param {number} n */
-const mb = (n) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+/** @param {number} n bytes, as KB or MB */
+const mb = (n) => (n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`);
 
 function fillModels() {
   const scale = Number(ui.scale.value);

@@ -5,6 +5,7 @@
 // /api/jobs as file jobs. Plain ESM, no build step; every call carries the API token.
 import { CompareControls } from './compare-controls.js';
 import { api, download, fetchBlob, uploadFile } from './upscale-api.js';
+import { initVideoJobs } from './upscale-video.js';
 
 const POLL_MS = 500;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -32,12 +33,6 @@ const ui = {
   beforeLabel: $('compare-before-label'),
   afterLabel: $('compare-after-label'),
   stage: $('compare-stage'),
-  video: /** @type {HTMLSelectElement} */ ($('video')),
-  videoForm: /** @type {HTMLFormElement} */ ($('video-form')),
-  videoStart: /** @type {HTMLButtonElement} */ ($('video-start')),
-  videoStatus: $('video-status'),
-  videoProgress: /** @type {HTMLProgressElement} */ ($('video-progress')),
-  videoDownload: /** @type {HTMLAnchorElement} */ ($('video-download')),
 };
 
 const compare = new CompareControls({
@@ -249,36 +244,6 @@ async function openCompare(upload, name, output) {
   }
 }
 
-async function startVideo() {
-  const input = ui.video.value;
-  if (!input) return;
-  ui.videoStart.disabled = true;
-  ui.videoDownload.hidden = true;
-  try {
-    const model = ui.model.value;
-    const job = await api('POST', '/api/jobs', { type: 'file', input, scale: Number(ui.scale.value), mp4: true, ...(model ? { model } : {}) });
-    ui.videoProgress.hidden = false;
-    const tick = async () => {
-      const j = await api('GET', `/api/jobs/${job.id}`);
-      const p = j.progress;
-      ui.videoProgress.max = p?.total ?? 1;
-      ui.videoProgress.value = p ? p.done : 0;
-      ui.videoStatus.textContent = `${input}: ${j.state}${p ? ` · ${p.done}${p.total ? `/${p.total}` : ''} ${p.unit}` : ''}${j.error ? ` · ${j.error.message}` : ''}`;
-      if (j.state === 'done' && j.result?.mp4Url) {
-        ui.videoDownload.href = j.result.mp4Url;
-        ui.videoDownload.download = '';
-        ui.videoDownload.hidden = false;
-      }
-      if (j.state === 'queued' || j.state === 'running') setTimeout(() => void tick().catch((err) => (ui.videoStatus.textContent = err.message)), 1000);
-      else ui.videoStart.disabled = false;
-    };
-    await tick();
-  } catch (err) {
-    ui.videoStatus.textContent = /** @type {Error} */ (err).message;
-    ui.videoStart.disabled = false;
-  }
-}
-
 function wire() {
   ui.files.addEventListener('change', () => {
     if (ui.files.files?.length) addFiles([...ui.files.files]);
@@ -305,10 +270,6 @@ function wire() {
   ui.zip.addEventListener('click', () => {
     if (state.batch) download(`/api/upscale/batches/${state.batch.id}/zip`, `uprez-${state.batch.id}.zip`).catch((err) => setStatus(err.message, 'error'));
   });
-  ui.videoForm.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void startVideo();
-  });
 }
 
 async function init() {
@@ -322,21 +283,7 @@ async function init() {
   } catch (err) {
     setStatus(/** @type {Error} */ (err).message, 'error');
   }
-  try {
-    const v = await api('GET', '/api/upscale/videos');
-    ui.video.replaceChildren(
-      ...v.videos.map((/** @type {string} */ name) => {
-        const o = document.createElement('option');
-        o.value = name;
-        o.textContent = name;
-        return o;
-      }),
-    );
-    ui.videoStart.disabled = v.videos.length === 0;
-    if (v.videos.length === 0) ui.videoStatus.textContent = 'No video files in the jobs input folder.';
-  } catch (err) {
-    ui.videoStatus.textContent = /** @type {Error} */ (err).message;
-  }
+  void initVideoJobs(() => ({ scale: Number(ui.scale.value), model: ui.model.value }));
   render();
 }
 

@@ -2,13 +2,14 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { detectImageFormat } from '../image/magic-bytes.js';
 import { createRgbImage, type RgbImage } from '../image/rgb-image.js';
 import { decodeRgb8, encodeRgb8 } from '../image/rgb8-io.js';
 import type { CliIo } from './cli-io.js';
 import { captureIo } from '../../test/helpers/capture-io.js';
-import { parseFormatFlag, parseIntFlag, parseProviderFlag, parseScaleFlag, runImageCommand } from './image-command.js';
+import { parseFormatFlag, parseIntFlag, parseProfileFlag, parseProviderFlag, parseScaleFlag, runImageCommand } from './image-command.js';
 
 const picture = (w: number, h: number) =>
   createRgbImage(w, h, Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37 + Math.floor(i / (w * 3)) * 11) % 256));
@@ -49,6 +50,8 @@ describe('flag parsers', () => {
   test('--provider gpu is refused', () => expect(() => parseProviderFlag('gpu')).toThrow(/auto, cpu or cuda/));
   test.each([[undefined, undefined], ['png', 'png'], ['jpeg', 'jpeg'], ['jpg', 'jpeg'], ['webp', 'webp'], ['avif', 'avif'], ['tiff', 'tiff'], ['tif', 'tiff']])('--format %s -> %s', (v, r) => expect(parseFormatFlag(v)).toBe(r));
   test.each(['gif', 'PNG', '', 'heif'])('--format %j is refused', (v) => expect(() => parseFormatFlag(v)).toThrow(/--format must be png, jpeg, webp, avif or tiff/));
+  test.each([[undefined, 'keep'], ['keep', 'keep'], ['srgb', 'srgb']])('--profile %s -> %s', (v, r) => expect(parseProfileFlag(v)).toBe(r));
+  test('--profile p3 is refused', () => expect(() => parseProfileFlag('p3')).toThrow(/--profile must be keep or srgb/));
   test.each([[undefined, 90], ['1', 1], ['100', 100]])('--quality %s -> %s', (v, r) => expect(parseIntFlag('quality', v, 1, 100, 90)).toBe(r));
   test.each(['0', '101', '9.5', '-3', 'x'])('--quality %j is refused', (v) => expect(() => parseIntFlag('quality', v, 1, 100, 90)).toThrow(/--quality must be a whole number from 1 to 100/));
 });
@@ -182,6 +185,18 @@ describe('uprez image on a folder (bicubic, no model file needed)', () => {
     expect((await stat(path.join(out, 'pic.png'))).isFile()).toBe(true);
     expect((await decodeRgb8(await readFile(path.join(out, 'pic.png')))).width).toBe(8);
     expect(io.err()).toContain(`uprez image: ${path.join(dir, 'in', 'sub', 'deep.png')}: refusing to write through ${path.join(out, 'sub')}: it is a symlink`);
+  });
+
+  test('a rotated 16-bit TIFF to JPEG: the result line says what was changed; --json lists the notes', async () => {
+    const px = new Uint16Array(6 * 4 * 3).fill(40000);
+    await sharp(px, { raw: { width: 6, height: 4, channels: 3 } }).toColourspace('rgb16').withMetadata({ orientation: 8 }).tiff({ compression: 'deflate' }).toFile(path.join(dir, 'scan.tif'));
+    const io = captureIo();
+    expect(await runImageCommand([path.join(dir, 'scan.tif'), '--out', path.join(dir, 'o'), '--model', 'bicubic', '--format', 'jpg', '--jobs', '1'], io)).toBe(0);
+    expect(io.out()).toContain('scan.tif -> ' + path.join(dir, 'o', 'scan.jpg') + '  4x6 -> 8x12');
+    expect(io.out()).toMatch(/; turned upright \(EXIF orientation 8\); 16-bit reduced to 8 bits for JPEG\n/);
+    const json = captureIo();
+    expect(await runImageCommand([path.join(dir, 'scan.tif'), '--out', path.join(dir, 'o'), '--model', 'bicubic', '--format', 'tif', '--jobs', '1', '--json'], json)).toBe(0);
+    expect(JSON.parse(json.out().split('\n')[0] as string)).toMatchObject({ output: path.join(dir, 'o', 'scan.tif'), outWidth: 8, outHeight: 12, notes: ['turned upright (EXIF orientation 8)'] });
   });
 
   test('x4 and --model none', async () => {

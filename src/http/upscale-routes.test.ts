@@ -72,7 +72,7 @@ describe('/api/upscale', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('/player/upscale.js');
     expect(page.headers.get('content-security-policy')).toContain("img-src 'self' data: blob:");
-    for (const m of ['upscale.js', 'upscale-api.js', 'compare-controls.js']) expect((await fetch(`${base}/player/${m}`)).status).toBe(200);
+    for (const m of ['upscale.js', 'upscale-api.js', 'upscale-video.js', 'compare-controls.js']) expect((await fetch(`${base}/player/${m}`)).status).toBe(200);
   });
 
   test('lists the videos of the jobs input folder (not hidden or non-video files)', async () => {

@@ -10,6 +10,7 @@ import type { LumaUpscaler } from './luma-upscaler.js';
 import { outputNameFor, outputPathUnder } from './output-name.js';
 import { decideSkip, fileSystemStart, readOutputState } from './skip-check.js';
 import type { TileLayout } from './tile-plan.js';
+import type { ImageJobRequest } from './upscale-image-file.js';
 import { createWorkDir } from './work-dir.js';
 
 /** BatchOptions: what to upscale, where to, how, and with which model and job runner. */
@@ -88,6 +89,7 @@ export async function countImages(inputs: readonly string[], walk?: WalkOptions)
  * walk, so neither the file list nor the pictures pile up in memory), and reports each input through
  * onEvent: done, skipped (output up to date), failed (one reason) or ignored. A failure never stops
  * the batch. Outputs go to outDir/<sub-folders>/<name>.<ext> of the format asked or the input's own.
+ * Working files go to a hidden folder in outDir, removed at the end (and by the next run after a kill).
  */
 export async function runImageBatch(o: BatchOptions): Promise<BatchSummary> {
   // The start in the file system's clock (what output mtimes are stamped with), unless a test sets one.
@@ -133,7 +135,18 @@ async function runAll(o: BatchOptions, startedMs: number, workDir: string): Prom
         return;
       }
       await ensureDirUnder(o.outDir, entry.relDir);
-      const req = { input, outPath, format, quality: o.quality, scale: o.scale, workDir, profile: o.profile ?? 'keep', metadata: o.metadata ?? false, ...(o.tile ? { tile: o.tile } : {}), ...(o.tilesInFlight ? { tilesInFlight: o.tilesInFlight } : {}) } as const;
+      const req: ImageJobRequest = {
+        input,
+        outPath,
+        format,
+        quality: o.quality,
+        scale: o.scale,
+        workDir,
+        profile: o.profile ?? 'keep',
+        metadata: o.metadata ?? false,
+        ...(o.tile ? { tile: o.tile } : {}),
+        ...(o.tilesInFlight ? { tilesInFlight: o.tilesInFlight } : {}),
+      };
       const onProgress = o.onProgress ? (done: number, total: number) => o.onProgress?.(input, done, total) : undefined;
       const r = await o.runner.run(req, o.luma, onProgress);
       const inferMs = r.inferMs === null ? null : Math.round(r.inferMs * 10) / 10;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { copyFile, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UprezError } from '../errors.js';
 import { tempNameFor } from './atomic-write.js';
@@ -132,10 +132,29 @@ async function runTiles(tiles: readonly TileSpec[], c: TileContext, inFlight: nu
 }
 
 /**
+ * moveInto renames `from` over `to` (atomic: a reader sees the old file or the new one); across
+ * file systems (a mount inside the output folder) it copies to a temp file beside `to` first.
+ */
+async function moveInto(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    const beside = tempNameFor(to);
+    try {
+      await copyFile(from, beside);
+      await rename(beside, to);
+    } finally {
+      await rm(beside, { force: true });
+    }
+  }
+}
+
+/**
  * upscaleImageFile upscales one image file into `outPath` in bounded memory: the input is decoded
  * into a working file, read back a tile (plus context) at a time through its EXIF orientation,
  * upscaled (luma by the model, chroma, alpha and 16-bit luma detail by bicubic), written into a
- * second working file, which is encoded into a temp file renamed over `outPath`. At most
+ * second working file, which is encoded into a third renamed over `outPath`. At most
  * `tilesInFlight` tiles are in memory; working and temp files are removed whatever happens.
  */
 export async function upscaleImageFile(r: ImageJobRequest, luma: LumaUpscaler, onProgress?: (done: number, total: number) => void): Promise<ImageJobResult> {
@@ -148,7 +167,8 @@ export async function upscaleImageFile(r: ImageJobRequest, luma: LumaUpscaler, o
   const stem = path.join(r.workDir, `${randomBytes(6).toString('hex')}`);
   const inV = `${stem}.in.v`;
   const outV = `${stem}.out.v`;
-  const tmp = tempNameFor(r.outPath);
+  // Encoded in the working folder, so a killed run leaves nothing beside the outputs (its folder is swept).
+  const tmp = `${stem}.encoded`;
   let src: FileHandle | undefined;
   let out: FileHandle | undefined;
   try {
@@ -173,7 +193,7 @@ export async function upscaleImageFile(r: ImageJobRequest, luma: LumaUpscaler, o
     await rm(inV, { force: true });
     await encodeFromVips(outV, tmp, r.format, header.layout, r, outWidth * outHeight);
     const { size } = await stat(tmp);
-    await rename(tmp, r.outPath);
+    await moveInto(tmp, r.outPath);
     return { format: p.format, width: p.shown.width, height: p.shown.height, outWidth, outHeight, bytes: size, inferMs, tiles: tiles.length, notes: notesFor(p, r) };
   } finally {
     await src?.close();

@@ -63,6 +63,8 @@ describe('uprez image killed in the middle of a batch', () => {
     expect(await runImageCommand([src, '--out', out, '--model', 'bicubic', '--jobs', '1'], io)).toBe(0);
     expect(io.out()).toContain(`upscaled ${names.length - written.length}, skipped ${written.length} up to date, failed 0`);
     expect(await visibleFiles(out)).toEqual(names);
+    // The killed run's working folder (uncompressed pictures) was swept by the rerun; no temp file is left.
+    expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
     for (const n of names) expect((await decodeRgb8(await readFile(path.join(out, n)))).width).toBe(960);
   });
 });

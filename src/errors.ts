@@ -19,6 +19,7 @@ export type Stage =
   | 'http'
   | 'ffmpeg'
   | 'image'
+  | 'studio'
   | 'job'
   | 'file'
   | 'restream'
@@ -88,11 +89,23 @@ export const ERRORS = {
   // images: one bad file is reported and skipped, the batch goes on
   IMAGE_BAD_NAME: spec('image', false, 400),
   IMAGE_READ: spec('image', false),
-  IMAGE_CORRUPT: spec('image', false, 422),
+  IMAGE_CORRUPT: spec('image', false, 415),
   IMAGE_UNSUPPORTED: spec('image', false, 415),
   IMAGE_TOO_LARGE: spec('image', false, 413),
+  IMAGE_ENCODE_FAILED: spec('image', false),
   IMAGE_WORKER_FAILED: spec('image', false),
   IMAGE_INTERNAL: spec('image', false),
+  // the /upscale page: uploads, batches, previews, zips (one request fails, the page goes on)
+  UPLOAD_TOO_LARGE: spec('studio', false, 413),
+  UPLOAD_EMPTY: spec('studio', false, 400),
+  UPLOAD_FAILED: spec('studio', false, 400),
+  BATCH_INVALID: spec('studio', false, 400),
+  BATCHES_CLOSING: spec('studio', false, 503),
+  PREVIEW_FAILED: spec('studio', false, 422),
+  ZIP_TOO_LARGE: spec('studio', false, 413),
+  ZIP_BAD_NAME: spec('studio', false),
+  ZIP_FILE_CHANGED: spec('studio', false),
+  ZIP_ABORTED: spec('studio', false),
   // file jobs (uprez file, POST /api/jobs type file)
   FILE_NO_VIDEO: spec('file', true, 422),
   FILE_EMPTY: spec('file', true, 422),

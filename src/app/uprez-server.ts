@@ -16,6 +16,8 @@ import { JobManager } from '../jobs/job-manager.js';
 import { JobStore } from '../jobs/job-store.js';
 import { restreamJobExecutor } from '../jobs/restream-job.js';
 import { PushTargets } from '../restream/push-targets.js';
+import { UpscaleStudio } from '../studio/upscale-studio.js';
+import { defaultModelsDir } from '../upscale/model-registry.js';
 import { loadModelTiers, type ModelTiers } from './model-tiers.js';
 
 /** Addresses the server bound (ports resolved when 0 was asked for). */
@@ -46,6 +48,7 @@ export class UprezServer {
   private manager: StreamManager | null = null;
   private jobManager: JobManager | null = null;
   private http: HttpServer | null = null;
+  private studio: UpscaleStudio | null = null;
   private ready = false;
   /** Why the configured model is not in use (--on-model-error bicubic), or null. */
   modelError: string | null = null;
@@ -125,6 +128,17 @@ export class UprezServer {
     manager.start();
     const rtmpPort = await ingest.start();
     const jobs = await this.createJobs(binaries, pushTargets, rtmpPort);
+    const studio = new UpscaleStudio({
+      dataDir: cfg.dataDir,
+      videoDir: cfg.jobsInputDir || path.join(cfg.dataDir, 'inputs'),
+      provider: cfg.provider,
+      maxUploadBytes: cfg.uploadMaxMb * 1024 * 1024,
+      retentionMs: cfg.uploadRetentionHours * 3600 * 1000,
+      log: this.log,
+      ...(this.opts.modelsDir ? { modelsDir: this.opts.modelsDir } : {}),
+    });
+    this.studio = studio;
+    await studio.start();
 
     const http = new HttpServer({
       hlsRoot,
@@ -136,6 +150,7 @@ export class UprezServer {
       metricsToken: cfg.metricsToken,
       jobs,
       vodRoot: path.join(cfg.dataDir, 'jobs'),
+      upscale: studio,
     });
     this.http = http;
     const httpPort = await http.start(cfg.httpPort, cfg.host);
@@ -194,6 +209,8 @@ export class UprezServer {
     this.http?.beginShutdown();
     // Running jobs stop first and stay queued on disk (file jobs resume from their last segment).
     await this.jobManager?.close();
+    // The running upscale batch stops after its current picture (the rest is marked not done).
+    await this.studio?.close();
     await this.manager?.shutdown(this.opts.shutdownGraceMs ?? 10_000);
     await this.ingest?.close();
     await this.http?.close();

@@ -2,11 +2,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, UprezError } from '../errors.js';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
-import { decodeImage } from '../image/decode-image.js';
 import { formatDegradeSpec, parseDegradeSpec, type DegradeSpec } from '../image/degrade-spec.js';
 import { evalReportJson, formatEvalTable, type EvalReport } from '../image/eval-report.js';
 import { degradeLumaH264 } from '../image/h264-degrade.js';
 import { isBicubicModel, openLumaModel, type OpenedLumaModel } from '../image/open-model.js';
+import { decodeRgb8 } from '../image/rgb8-io.js';
 import { evaluateImage, meanScores, type ImageEvalResult, type LumaDegrade } from '../image/sr-eval.js';
 import type { CliIo, Command } from './cli-io.js';
 import { cliLogger, parseProviderFlag, parseScaleFlag, stringFlag } from './image-command.js';
@@ -96,7 +96,7 @@ export const runEvalCommand: Command = async (argv, io) => {
   const images: ImageEvalResult[] = [];
   try {
     for (const file of files) {
-      const hr = decodeImage(await readFile(file));
+      const hr = await decodeRgb8(await readFile(file));
       const name = path.basename(file, path.extname(file));
       images.push(await evaluateImage(name, hr, { scale, ...(model ? { model: model.upscaler } : {}), ...(degrade ? { degrade } : {}) }));
     }

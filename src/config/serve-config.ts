@@ -67,6 +67,10 @@ export interface ServeConfig {
   readonly advertiseUrl: string;
   /** Registry lease time to live: a crashed instance's streams can be published elsewhere after this. */
   readonly leaseTtlSeconds: number;
+  /** Largest image the /upscale page accepts, in MiB. */
+  readonly uploadMaxMb: number;
+  /** Hours uploads and finished upscale batches are kept in DATA_DIR/uploads. */
+  readonly uploadRetentionHours: number;
 }
 
 interface Field<K extends keyof ServeConfig> {
@@ -170,6 +174,8 @@ export const SERVE_FIELDS = [
   } },
   { key: 'advertiseUrl', flag: '--advertise-url', env: 'UPREZ_ADVERTISE_URL', help: 'this instance\'s HTTP URL in the cluster\'s stream list (default http://<first non-loopback IPv4>:<http port>)', parse: (raw: string, where: string) => advertiseUrl(raw.trim(), 0, where) },
   { key: 'leaseTtlSeconds', flag: '--lease-ttl-s', env: 'UPREZ_LEASE_TTL_S', help: 'registry lease time to live: a crashed instance\'s streams can be published elsewhere after this', parse: intIn(2, 300) },
+  { key: 'uploadMaxMb', flag: '--upload-max-mb', env: 'UPREZ_UPLOAD_MAX_MB', help: 'largest image the /upscale page accepts, in MiB', parse: intIn(1, 4096) },
+  { key: 'uploadRetentionHours', flag: '--upload-retention-hours', env: 'UPREZ_UPLOAD_RETENTION_HOURS', help: 'hours uploads and finished upscale batches are kept (DATA_DIR/uploads)', parse: intIn(1, 24 * 365) },
   { key: 'logLevel', flag: '--log-level', env: 'UPREZ_LOG_LEVEL', help: 'debug, info, warn, error', parse: oneOf(['debug', 'info', 'warn', 'error'] as const) },
 ] as const satisfies readonly Field<keyof ServeConfig>[];
 
@@ -207,6 +213,8 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   registry: '',
   advertiseUrl: '',
   leaseTtlSeconds: 5,
+  uploadMaxMb: 256,
+  uploadRetentionHours: 24,
 });
 
 /**

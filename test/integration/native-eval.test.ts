@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { decodeImage } from '../../src/image/decode-image.js';
+import { decodeRgb8 } from '../../src/image/rgb8-io.js';
 import { evaluateImage, meanScores } from '../../src/image/sr-eval.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { ModelRunner } from '../../src/upscale/model-runner.js';
@@ -45,7 +45,7 @@ describe.skipIf(!haveSet5 || !load.addon)('native SR kernel keeps the Set5 quali
     const a = [];
     const b = [];
     for (const f of files) {
-      const hr = decodeImage(readFileSync(path.join(set5, f)));
+      const hr = await decodeRgb8(readFileSync(path.join(set5, f)));
       a.push(await evaluateImage(f, hr, { scale, model: native.runner }));
       b.push(await evaluateImage(f, hr, { scale, model: ort.runner }));
     }

@@ -19,11 +19,9 @@ const SECRET = 'a-secret-of-16-chars-or-more';
 async function start(opts: Partial<ConstructorParameters<typeof RtmpIngest>[0]> = {}) {
   ingest = new RtmpIngest({ host: '127.0.0.1', port: 0, log: silentLogger, headerWaitMs: 2_000, ...opts });
   const events = { publish: [] as PublishEvent[], unpublish: [] as [string, boolean][], refused: [] as PublishRefusal[] };
-  ingest.on({
-    publish: (e) => events.publish.push(e),
-    unpublish: (k, _s, clean) => events.unpublish.push([k, clean]),
-    refused: (r) => events.refused.push(r),
-  });
+  ingest.on('publish', (e) => events.publish.push(e));
+  ingest.on('unpublish', (k, _s, clean) => events.unpublish.push([k, clean]));
+  ingest.on('refused', (r) => events.refused.push(r));
   const port = await ingest.start();
   return { port, events, ingest };
 }

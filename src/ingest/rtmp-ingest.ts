@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
 import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, scriptTagBody, splitAggregate } from './flv.js';
 import { PublishFeed, type FeedSource, type FeedStats } from './publish-feed.js';
@@ -23,16 +24,16 @@ export interface PublishEvent {
 /** Why a publish was refused (metric label values). */
 export type PublishRefusal = 'invalid_key' | 'duplicate' | 'shutting_down' | 'no_video' | 'rate_limited' | AuthRefusal;
 
-/** IngestListener receives the adapter's typed events. */
-export interface IngestListener {
-  publish?(e: PublishEvent): void;
+/** IngestEvents are what the ingest emits. */
+export interface IngestEvents {
+  publish: (e: PublishEvent) => void;
   /**
    * The publish ended. `clean` is true when the publisher said so (RTMP deleteStream/FCUnpublish,
    * as ffmpeg and OBS send on stop); false for a dropped connection or a takeover, after which it
    * may come back. The feed ends by itself: the decoder reads end-of-input after the last tag.
    */
-  unpublish?(key: string, sessionId: string, clean: boolean): void;
-  refused?(reason: PublishRefusal, key: string, clientAddress: string): void;
+  unpublish: (key: string, sessionId: string, clean: boolean) => void;
+  refused: (reason: PublishRefusal, key: string, clientAddress: string) => void;
 }
 
 /** RtmpIngestOptions configures the RTMP listener. */
@@ -100,13 +101,12 @@ interface Publication {
  * may linger); without signatures it is refused (`duplicate`): a key is public in viewer URLs, so
  * knowing it proves nothing.
  */
-export class RtmpIngest implements PublishGate {
+export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGate {
   private readonly server: net.Server;
   private readonly connections = new Set<RtmpConnection>();
   /** key -> the current publication. */
   private readonly owners = new Map<string, Publication>();
   private readonly byConn = new Map<RtmpConnection, Publication>();
-  private readonly listeners = new Set<IngestListener>();
   private readonly limiter: RateLimiter;
   private refusing = false;
   private closed = false;
@@ -114,16 +114,11 @@ export class RtmpIngest implements PublishGate {
   private readonly log: Logger;
 
   constructor(private readonly opts: RtmpIngestOptions) {
+    super((event, err) => opts.log.error('an ingest listener threw', { stage: 'ingest', event, err: err instanceof Error ? err.message : String(err) }));
     this.log = opts.log.child({ stage: 'ingest' });
     this.server = net.createServer((socket) => this.onConnection(socket));
     this.server.maxConnections = opts.maxConnections ?? 1000;
     this.limiter = new RateLimiter(opts.publishesPerMinute ?? 30, 60_000);
-  }
-
-  /** on registers a listener; the returned function removes it. */
-  on(listener: IngestListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   /** start listens and resolves to the bound port. */
@@ -329,17 +324,6 @@ export class RtmpIngest implements PublishGate {
     this.endPublication(pub, false);
     const s = REFUSAL_STATUS.no_video;
     pub.conn.refuse({ code: s.code, description: s.description(pub.key) });
-  }
-
-  private emit<K extends keyof IngestListener>(name: K, ...args: Parameters<NonNullable<IngestListener[K]>>): void {
-    for (const l of this.listeners) {
-      const fn = l[name] as ((...a: typeof args) => void) | undefined;
-      try {
-        fn?.apply(l, args);
-      } catch (err) {
-        this.log.error('ingest listener threw', { event: name, err });
-      }
-    }
   }
 
   private onConnection(socket: net.Socket): void {

@@ -3,7 +3,7 @@ import { errorMessage } from '../errors.js';
 import path from 'node:path';
 import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
 import type { PushTargetLookup } from '../restream/push-targets.js';
-import type { IngestListener, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
+import type { IngestEvents, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import type { Logger } from '../log/logger.js';
 import { forgetStream, initStream } from '../metrics/metrics.js';
@@ -23,7 +23,8 @@ const SWEEP_KEEP_BEHIND = 4;
 
 /** IngestPort is what the manager needs from the RTMP ingest. */
 export interface IngestPort {
-  on(listener: IngestListener): () => void;
+  on<K extends keyof IngestEvents>(event: K, fn: IngestEvents[K]): unknown;
+  off<K extends keyof IngestEvents>(event: K, fn: IngestEvents[K]): unknown;
   /** End KEY's feed now: its decoder drains what it has and sees end-of-input. */
   endFeed(key: string): void;
   /** End KEY's publish and tell the publisher why. */
@@ -86,11 +87,17 @@ export class StreamManager implements StreamDirectory {
 
   /** start subscribes to the ingest and begins sampling gauges. */
   start(): void {
-    this.unsubscribe = this.ingest.on({
-      publish: (e) => void this.onPublish(e),
-      unpublish: (key, _session, clean) => this.onUnpublish(key, clean),
-      refused: (reason: PublishRefusal) => this.deps.metrics.publishRejectedTotal.inc({ reason }),
-    });
+    const publish = (e: PublishEvent): void => void this.onPublish(e);
+    const unpublish = (key: string, _session: string, clean: boolean): void => this.onUnpublish(key, clean);
+    const refused = (reason: PublishRefusal): void => this.deps.metrics.publishRejectedTotal.inc({ reason });
+    this.ingest.on('publish', publish);
+    this.ingest.on('unpublish', unpublish);
+    this.ingest.on('refused', refused);
+    this.unsubscribe = () => {
+      this.ingest.off('publish', publish);
+      this.ingest.off('unpublish', unpublish);
+      this.ingest.off('refused', refused);
+    };
     this.sampler = setInterval(() => this.sample(), 1_000);
     this.sampler.unref();
   }

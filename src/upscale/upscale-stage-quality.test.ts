@@ -155,12 +155,17 @@ describe('UpscaleStage quality mode', () => {
     expect(out).toHaveLength(0);
   });
 
-  test('deadline mode: whenReady resolves at once', async () => {
+  test('deadline mode: whenReady resolves at once, with frames held at the model beyond maxInFlight', async () => {
     const clock = new FakeClock();
-    const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: 100, tiers: [{ runner: new FakeRunner() }], clock, maxInFlight: 1, log: silentLogger });
-    stage.push(frame(0, clock));
-    stage.push(frame(1, clock));
-    await stage.whenReady();
+    const runner = new FakeRunner();
+    const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: 100, tiers: [{ runner }], clock, maxInFlight: 1, log: silentLogger });
+    stage.push({ ...frame(0, clock), deadline: 100 });
+    stage.push({ ...frame(1, clock), deadline: 100 });
+    expect(runner.regionCalls).toHaveLength(1); // frame 0 holds the only slot
+    let ready = false;
+    void stage.whenReady().then(() => (ready = true));
+    await settle();
+    expect(ready).toBe(true);
     stage.close();
   });
 });

@@ -18,14 +18,12 @@ afterEach(async () => {
 async function startIngest(extra: Partial<ConstructorParameters<typeof RtmpIngest>[0]> = {}): Promise<{ ingest: RtmpIngest; port: number; events: { publish: PublishEvent[]; unpublish: string[]; clean: boolean[]; refused: PublishRefusal[] } }> {
   ingest = new RtmpIngest({ host: '127.0.0.1', port: 0, log: silentLogger, ...extra });
   const events = { publish: [] as PublishEvent[], unpublish: [] as string[], clean: [] as boolean[], refused: [] as PublishRefusal[] };
-  ingest.on({
-    publish: (e) => events.publish.push(e),
-    unpublish: (k, _id, clean) => {
-      events.unpublish.push(k);
-      events.clean.push(clean);
-    },
-    refused: (r) => events.refused.push(r),
+  ingest.on('publish', (e) => events.publish.push(e));
+  ingest.on('unpublish', (k, _id, clean) => {
+    events.unpublish.push(k);
+    events.clean.push(clean);
   });
+  ingest.on('refused', (r) => events.refused.push(r));
   const port = await ingest.start();
   return { ingest, port, events };
 }

@@ -18,6 +18,7 @@ import { runInferenceBench } from './inference-bench.js';
 import { describeMachine, type MachineInfo } from './machine.js';
 import { runLiveBench } from './live-bench.js';
 import { runOverheadBench } from './overhead-bench.js';
+import { runMemoryBench } from './memory-bench.js';
 import { runParallelismBench } from './parallelism-bench.js';
 
 /** gpuSection says what the GPU run measures, and whether this machine could run it. */
@@ -65,6 +66,7 @@ export const runBenchCommand: Command = async (argv, io) => {
     parallelism: async () => runParallelismBench({ model: model(), provider: o.provider, quick: o.quick, log }),
     live: async () => runLiveBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.liveSeconds, workers: o.workers, hysteresis: o.hysteresis, x264Preset: o.x264Preset, log }),
     density: async () => runDensityBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.quick ? 12 : 30, maxStreams: o.quick ? 2 : 6, log }),
+    memory: async () => runMemoryBench({ ffmpeg: ffmpeg(), model: o.model, seconds: o.quick ? 8 : 20, log }),
     gpu: async () => gpuSection(machine, o, providerInUse),
   };
   let failed = 0;

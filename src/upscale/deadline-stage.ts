@@ -210,15 +210,20 @@ export class DeadlineStage {
     this.core.bicubicChroma(frame.data, g, e.out);
     const tf: TileFrame = { entry: e, grid, y, model: new Map(), why: new Map(), pending: 0 };
     const candidates: TileCandidate[] = [];
-    const detail = tileDetail(y, grid);
-    let neededPixels = 0;
+    const toRun: number[] = [];
     for (let t = 0; t < grid.count; t++) {
       const cached = this.cache[t];
-      if (cached) {
-        tf.model.set(t, { block: cached.block, tier: cached.tier });
-        this.core.counters.tilesReused++;
+      if (!cached) {
+        toRun.push(t);
         continue;
       }
+      tf.model.set(t, { block: cached.block, tier: cached.tier });
+      this.core.counters.tilesReused++;
+    }
+    // Detail only where a model run is needed: reused tiles cost nothing, not even a look.
+    const detail = tileDetail(y, grid, toRun);
+    let neededPixels = 0;
+    for (const t of toRun) {
       const pixels = tilePixels(grid, t);
       neededPixels += pixels;
       candidates.push({ tile: t, pixels, priority: (detail[t] as number) * (this.steady && this.wasModel[t] ? STICKINESS : 1) + 1e-3 });

@@ -32,11 +32,14 @@ export function changedTiles(prev: Uint8Array | null, cur: Uint8Array, g: TileGr
   return out;
 }
 
-/** tileDetail is the mean of |dY/dx| + |dY/dy| over each tile (grey levels per pixel). */
-export function tileDetail(cur: Uint8Array, g: TileGrid): Float32Array {
+/**
+ * tileDetail is the mean of |dY/dx| + |dY/dy| over each of `tiles` (default: all) in grey levels
+ * per pixel; tiles not asked for are 0 (the stage asks only for the tiles that need a model run).
+ */
+export function tileDetail(cur: Uint8Array, g: TileGrid, tiles?: readonly number[]): Float32Array {
   const out = new Float32Array(g.count);
   const w = g.width;
-  for (let i = 0; i < g.count; i++) {
+  for (const i of tiles ?? Array.from({ length: g.count }, (_, k) => k)) {
     const r = tileRect(g, i);
     let sum = 0;
     // Differences within the tile only (the last column and row have no right / lower neighbour in it).

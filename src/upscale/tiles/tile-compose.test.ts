@@ -58,4 +58,56 @@ describe('composing model and bicubic tiles', () => {
     expect(out[31 * W + 63]).toBeLessThan(120); // tile 1's bottom edge meets tile 3: faded
     expect(out[63 * W + 63]).toBe(100); // tile 3 itself: bicubic
   });
+
+  test('the banded paste equals a per-pixel reference for every neighbourhood (random model/bicubic maps)', () => {
+    const g = tileGrid(80, 48, 16); // 5 x 3 tiles
+    const s = 2;
+    const W = 160;
+    let seed = 1;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) / 65536;
+    for (let trial = 0; trial < 30; trial++) {
+      const modelTiles = new Set<number>();
+      for (let t = 0; t < g.count; t++) if (rnd() < 0.6) modelTiles.add(t);
+      const isModel = (t: number): boolean => modelTiles.has(t);
+      const bic = new Uint8Array(W * 96).map(() => Math.floor(rnd() * 256));
+      const model = new Uint8Array(W * 96).map(() => Math.floor(rnd() * 256));
+      const got = bic.slice();
+      for (const t of modelTiles) pasteTile(got, g, s, t, cutTile(model, g, s, t), isModel);
+      const want = bic.slice();
+      for (const t of modelTiles) referencePaste(want, g, s, t, cutTile(model, g, s, t), isModel);
+      expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
+    }
+  });
 });
+
+/** referencePaste is the feathering rule pixel by pixel: the weight is the least ramp to any bicubic neighbour. */
+function referencePaste(out: Uint8Array, g: ReturnType<typeof tileGrid>, scale: number, i: number, model: Uint8Array, isModel: (t: number) => boolean): void {
+  const col = i % g.cols;
+  const row = Math.floor(i / g.cols);
+  const tw = Math.min(g.tile, g.width - col * g.tile) * scale;
+  const th = Math.min(g.tile, g.height - row * g.tile) * scale;
+  const hrW = g.width * scale;
+  const ramp = (d: number): number => Math.min(1, Math.max(0, (d - 0.5) / DEFAULT_FEATHER));
+  const bic = (dc: number, dr: number): boolean => {
+    const c = col + dc;
+    const r = row + dr;
+    return c >= 0 && r >= 0 && c < g.cols && r < g.rows && !isModel(r * g.cols + c);
+  };
+  for (let y = 0; y < th; y++) {
+    for (let x = 0; x < tw; x++) {
+      let w = 1;
+      if (bic(-1, 0)) w = Math.min(w, ramp(x + 1));
+      if (bic(1, 0)) w = Math.min(w, ramp(tw - x));
+      if (bic(0, -1)) w = Math.min(w, ramp(y + 1));
+      if (bic(0, 1)) w = Math.min(w, ramp(th - y));
+      if (bic(-1, -1)) w = Math.min(w, ramp(Math.max(x + 1, y + 1)));
+      if (bic(1, -1)) w = Math.min(w, ramp(Math.max(tw - x, y + 1)));
+      if (bic(-1, 1)) w = Math.min(w, ramp(Math.max(x + 1, th - y)));
+      if (bic(1, 1)) w = Math.min(w, ramp(Math.max(tw - x, th - y)));
+      const d = (row * g.tile * scale + y) * hrW + col * g.tile * scale + x;
+      const m = model[y * tw + x] as number;
+      const b = out[d] as number;
+      out[d] = w >= 1 ? m : w > 0 ? b + Math.round(w * (m - b)) : b;
+    }
+  }
+}

@@ -40,26 +40,42 @@ export function pasteTile(out: Uint8Array, g: TileGrid, scale: number, i: number
     return;
   }
   const ramp = (d: number): number => Math.min(1, Math.max(0, (d - 0.5) / feather));
-  // Distance (in pixels, 1 for the pixel at the border) to each side's neighbour.
+  // Column weights from the left and right neighbours; full weight between the two bands.
   const wx = new Float32Array(tw);
   for (let x = 0; x < tw; x++) wx[x] = Math.min(left ? ramp(x + 1) : 1, right ? ramp(tw - x) : 1);
+  const band = Math.ceil(feather + 0.5);
+  const x0Full = left ? Math.min(tw, band) : 0;
+  const x1Full = right ? Math.max(x0Full, tw - band) : tw;
+  const blend = (dst: number, m: number, w: number): void => {
+    if (w >= 1) out[dst] = m;
+    else if (w > 0) {
+      const b = out[dst] as number;
+      out[dst] = b + Math.round(w * (m - b));
+    }
+  };
   for (let y = 0; y < th; y++) {
     const wy = Math.min(up ? ramp(y + 1) : 1, down ? ramp(th - y) : 1);
-    const dy = [y + 1, y + 1, th - y, th - y] as const;
     const src = y * tw;
     const dst = (y0 + y) * hrW + x0;
+    // A corner neighbour matters only within `band` rows of its corner.
+    const nearTop = y < band;
+    const nearBottom = th - y <= band;
+    const cornerRow = (nearTop && (corners[0] || corners[1])) || (nearBottom && (corners[2] || corners[3]));
+    if (wy >= 1 && !cornerRow && x1Full > x0Full) {
+      // The rows' middle is full model: one copy; only the side bands blend.
+      out.set(model.subarray(src + x0Full, src + x1Full), dst + x0Full);
+      for (let x = 0; x < x0Full; x++) blend(dst + x, model[src + x] as number, wx[x] as number);
+      for (let x = x1Full; x < tw; x++) blend(dst + x, model[src + x] as number, wx[x] as number);
+      continue;
+    }
+    const dy = [y + 1, y + 1, th - y, th - y] as const;
     for (let x = 0; x < tw; x++) {
       let w = Math.min(wy, wx[x] as number);
-      if (w > 0 && (corners[0] || corners[1] || corners[2] || corners[3])) {
+      if (w > 0 && cornerRow) {
         const dx = [x + 1, tw - x, x + 1, tw - x] as const;
         for (let k = 0; k < 4; k++) if (corners[k]) w = Math.min(w, ramp(Math.max(dx[k] as number, dy[k] as number)));
       }
-      const m = model[src + x] as number;
-      if (w >= 1) out[dst + x] = m;
-      else if (w > 0) {
-        const b = out[dst + x] as number;
-        out[dst + x] = b + Math.round(w * (m - b));
-      }
+      blend(dst + x, model[src + x] as number, w);
     }
   }
 }

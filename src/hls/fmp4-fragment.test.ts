@@ -6,9 +6,9 @@ import { BoxSplitter, type Box } from './fmp4-boxes.js';
 import { isSync, parseFragment, writeFragment, type Sample } from './fmp4-fragment.js';
 import { parseInit } from './fmp4-init.js';
 
-// ffmpeg 5.1's own output (test/fixtures/fmp4/README.md has the command): 64x64 H.264 High at
+// ffmpeg 5.1's own output (test/fixtures/hls/README.md has the command): 64x64 H.264 High at
 // 25 fps, 60 frames, keyframes forced at 0 and 2 s, AAC-LC stereo 48 kHz, one fragment per packet.
-const FIXTURE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/fmp4/ffmpeg-frag.mp4'));
+const FIXTURE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/hls/ffmpeg-frag.mp4'));
 
 function split(bytes: Buffer, chunk: number): Box[] {
   const s = new BoxSplitter();

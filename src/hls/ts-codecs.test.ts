@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { adtsCodec, spsCodec, tsCodecs } from './ts-codecs.js';
 
-const FIXTURE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/hls/ffmpeg-seg.ts'));
+const FIXTURE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/hls/ffmpeg-seg.mpegts'));
 
 describe('tsCodecs', () => {
   test('reads the SPS and ADTS header of ffmpeg 5.1 MPEG-TS: High 3.1 (what ffprobe says), AAC-LC', () => {

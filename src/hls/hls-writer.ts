@@ -1,0 +1,481 @@
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { errorMessage, UprezError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { peakBandwidthBound, type RungRates } from './bandwidth.js';
+import { DirHlsOutput } from './dir-hls-output.js';
+import type { HlsFileKind, HlsOutput } from './hls-output.js';
+import { MASTER_PLAYLIST, MEDIA_PLAYLIST, checkRunId, classicSegmentPattern, llInitName, llPartName, llSegmentName, newRunId } from './hls-names.js';
+import { renderMasterPlaylist, renderMediaPlaylist } from './playlist-render.js';
+import { RungPlaylist } from './rung-playlist.js';
+import { tsCodecs } from './ts-codecs.js';
+
+/** HlsMode is how a live stream is packaged: classic MPEG-TS segments, or LL-HLS (fMP4 parts). */
+export type HlsMode = 'classic' | 'll';
+
+/** HLS_MODES are the accepted values of --hls-mode. */
+export const HLS_MODES: readonly HlsMode[] = ['ll', 'classic'];
+
+/** Default LL-HLS part length: 6 frames at 25 fps, 8 at 30 (parts hold whole frames). */
+export const DEFAULT_PART_TARGET_SECONDS = 0.25;
+
+/** HlsWriterOptions fix a stream run's packaging. */
+export interface HlsWriterOptions {
+  readonly mode: HlsMode;
+  /** The stream's local directory (DATA_DIR/hls/KEY): media files are written there. */
+  readonly dir: string;
+  readonly segmentSeconds: number;
+  /** Segments in each live playlist (default 6). */
+  readonly listSize?: number;
+  /** LL-HLS: wanted part length, seconds (default 0.25; parts are whole frames). */
+  readonly partTargetSeconds?: number;
+  /** Where the files go, in order; default: the local directory alone. */
+  readonly outputs?: readonly HlsOutput[];
+  readonly log: Logger;
+  /** For tests: a fixed run id (see newRunId). */
+  readonly runId?: string;
+}
+
+/** RungSpec is one rung as the encoder makes it. */
+export interface RungSpec {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly rates: RungRates;
+}
+
+/** SessionSpec is what one encoder (a session of the stream) produces. */
+export interface SessionSpec {
+  /** Largest first; names and order must be the same in every session of a run. */
+  readonly rungs: readonly RungSpec[];
+  readonly fpsNum: number;
+  readonly fpsDen: number;
+  readonly hasAudio: boolean;
+  /** A rung's segment was published (for metrics). */
+  readonly onSegment?: (rung: string, file: string) => void;
+  /** A media file could not be written (disk full, read-only): the session cannot go on. */
+  readonly onError?: (err: Error) => void;
+}
+
+/** LlPart is one LL-HLS part as the encoder cut it. */
+export interface LlPart {
+  /** moof + mdat bytes. */
+  readonly data: Buffer;
+  readonly duration: number;
+  /** Starts with a keyframe: it begins a new segment. */
+  readonly startsSegment: boolean;
+  /** The next frame is a keyframe: this part ends its segment (it may be shorter than the others). */
+  readonly endsSegment?: boolean;
+  /** Wall-clock time of its first frame, ms since the epoch. */
+  readonly programDateTime: number;
+}
+
+interface RungState {
+  readonly spec: RungSpec;
+  readonly playlist: RungPlaylist;
+  codecs: string[] | null;
+  /** LL: the pending segment's part data (the segment file is their concatenation). */
+  partData: Buffer[];
+  parts: number;
+}
+
+/**
+ * targetDurationFor is the EXT-X-TARGETDURATION of segments cut at keyframes forced every
+ * `segmentSeconds` (the first frame at or after each multiple): no segment is longer than
+ * ceil(segmentSeconds x fps) frames, rounded to the nearest second as RFC 8216 compares them.
+ */
+export function targetDurationFor(segmentSeconds: number, fps: number): number {
+  const longest = Math.ceil(segmentSeconds * fps - 1e-9) / fps;
+  return Math.max(1, Math.round(longest));
+}
+
+/** partFramesFor is how many frames an LL-HLS part holds: the wanted length rounded, at least one. */
+export function partFramesFor(partTargetSeconds: number, fps: number): number {
+  return Math.max(1, Math.round(partTargetSeconds * fps));
+}
+
+/**
+ * HlsWriter owns a stream run's public playlists for the run's whole life, across encoder
+ * restarts and publisher reconnects: each encoder is a session (beginSession) whose segments it
+ * numbers on (media sequence), marks with DISCONTINUITY and counts in DISCONTINUITY-SEQUENCE once
+ * they slide out, and publishes through its outputs, media before the playlists that list it,
+ * deletions after. Segments are published in step across rungs (segment N of every rung at once,
+ * classic), so media sequence numbers mean the same time in every rung. One task queue keeps
+ * every output call in order; nothing here waits on a viewer.
+ */
+export class HlsWriter {
+  readonly runId: string;
+  readonly mode: HlsMode;
+  private readonly outputs: readonly HlsOutput[];
+  private readonly rungs = new Map<string, RungState>();
+  private order: string[] = [];
+  private spec: SessionSpec | null = null;
+  private sessions = 0;
+  private current: HlsSession | null = null;
+  private masterText: string | null = null;
+  /** BANDWIDTH each rung's variant declares in the master as published. */
+  private readonly declared = new Map<string, number>();
+  private chain: Promise<void> = Promise.resolve();
+  private pendingBytes = 0;
+  private endPromise: Promise<void> | null = null;
+  private readonly log: Logger;
+  /** Fixed by the first session. */
+  targetDuration = 0;
+  partFrames = 0;
+
+  constructor(readonly opts: HlsWriterOptions) {
+    this.runId = checkRunId(opts.runId ?? newRunId());
+    this.mode = opts.mode;
+    this.log = opts.log.child({ stage: 'hls', run: this.runId });
+    this.outputs = opts.outputs ?? [new DirHlsOutput(opts.dir, this.log)];
+  }
+
+  /** sessionCount is the number of encoders that wrote into this run so far. */
+  get sessionCount(): number {
+    return this.sessions;
+  }
+
+  /** ended says whether end() was called. */
+  get ended(): boolean {
+    return this.endPromise !== null;
+  }
+
+  /** backlog is the bytes of media queued but not yet on disk (LL): the encoder slows its reading past a bound. */
+  get backlog(): number {
+    return this.pendingBytes;
+  }
+
+  /** idle resolves once every queued task ran. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  /** beginSession starts an encoder's session; the previous one must have ended. */
+  beginSession(spec: SessionSpec): HlsSession {
+    if (this.endPromise) throw new UprezError('HLS_ENDED', 'the stream run has ended: no new session', 'encoder');
+    if (this.current && !this.current.isEnded) throw new UprezError('HLS_SESSION_OPEN', 'the previous encoder session has not ended', 'encoder');
+    const fps = spec.fpsNum / spec.fpsDen;
+    if (!this.spec) {
+      this.spec = spec;
+      this.order = spec.rungs.map((r) => r.name);
+      this.targetDuration = targetDurationFor(this.opts.segmentSeconds, fps);
+      this.partFrames = partFramesFor(this.opts.partTargetSeconds ?? DEFAULT_PART_TARGET_SECONDS, fps);
+      const partTarget = this.partFrames / fps;
+      for (const r of spec.rungs) {
+        const playlist = new RungPlaylist({
+          name: r.name,
+          targetDuration: this.targetDuration,
+          listSize: this.opts.listSize ?? 6,
+          ...(this.mode === 'll' ? { lowLatency: { partTarget, partHoldBack: 3 * partTarget } } : {}),
+        });
+        this.rungs.set(r.name, { spec: r, playlist, codecs: null, partData: [], parts: 0 });
+      }
+      this.log.info('hls run started', { mode: this.mode, rungs: this.order.join(','), targetDuration: this.targetDuration, ...(this.mode === 'll' ? { partFrames: this.partFrames } : {}) });
+    } else {
+      const names = spec.rungs.map((r) => r.name).join(',');
+      if (names !== this.order.join(',')) throw new UprezError('HLS_LADDER_CHANGED', `the ladder changed within a stream run: ${this.order.join(',')} then ${names}`, 'encoder');
+    }
+    this.sessions++;
+    const session = new HlsSession(this, this.sessions, spec);
+    for (const r of this.rungs.values()) r.playlist.newSession(this.sessions > 1);
+    this.current = session;
+    return session;
+  }
+
+  /**
+   * end finishes the run: the open session's last segments are completed, every playlist gets
+   * #EXT-X-ENDLIST, the master its measured bit rates, and the outputs are closed. Idempotent.
+   */
+  end(): Promise<void> {
+    if (!this.endPromise) {
+      this.endPromise = (async () => {
+        if (this.current && !this.current.isEnded) await this.current.end();
+        this.enqueue(async () => {
+          for (const r of this.rungs.values()) r.playlist.end();
+          if (this.masterText !== null || this.publishable()) this.publishMaster(true);
+          for (const name of this.order) this.publishMedia(name);
+        });
+        await this.chain;
+        await Promise.all(this.outputs.map((o) => o.close()));
+        this.log.info('hls run ended', { sessions: this.sessions });
+      })();
+    }
+    return this.endPromise;
+  }
+
+  // ---- used by HlsSession ----
+
+  /** @internal */ enqueue(task: () => Promise<void> | void, bytes = 0): void {
+    this.pendingBytes += bytes;
+    this.chain = this.chain.then(task).then(
+      () => void (this.pendingBytes -= bytes),
+      (err: unknown) => {
+        this.pendingBytes -= bytes;
+        this.log.error('hls task failed', { err: errorMessage(err) });
+        this.current?.fail(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  }
+
+  /** @internal */ rung(name: string): RungState {
+    const r = this.rungs.get(name);
+    if (!r) throw new UprezError('HLS_UNKNOWN_RUNG', `no rung ${name} in this run`, 'encoder');
+    return r;
+  }
+
+  /** @internal */ get rungNames(): readonly string[] {
+    return this.order;
+  }
+
+  /** @internal */ abs(rel: string): string {
+    return path.join(this.opts.dir, rel);
+  }
+
+  /** @internal */ announce(rel: string, kind: HlsFileKind): void {
+    for (const o of this.outputs) o.file(rel, this.abs(rel), kind);
+  }
+
+  /** @internal */ remove(rels: readonly string[]): void {
+    for (const rel of rels) for (const o of this.outputs) o.remove(rel);
+  }
+
+  /** @internal */ publishMedia(name: string): void {
+    const text = renderMediaPlaylist(this.rung(name).playlist.model());
+    for (const o of this.outputs) o.playlist(`${name}/${MEDIA_PLAYLIST}`, text);
+  }
+
+  /** @internal */ publishable(): boolean {
+    return [...this.rungs.values()].every((r) => r.codecs !== null && r.playlist.hasContent);
+  }
+
+  /**
+   * @internal Publishes the master when it first can (after every rung's media playlist) and
+   * again whenever a rung's measured peak passed the BANDWIDTH it declares, or at the end.
+   */
+  publishMaster(force = false): void {
+    if (!this.publishable()) return;
+    const variants = this.order.map((name) => this.variant(name));
+    const text = renderMasterPlaylist(variants);
+    if (!force && text === this.masterText) return;
+    const first = this.masterText === null;
+    this.masterText = text;
+    variants.forEach((v, i) => this.declared.set(this.order[i] as string, v.bandwidth));
+    for (const o of this.outputs) o.playlist(MASTER_PLAYLIST, text);
+    if (first) this.log.info('master playlist published', { rungs: this.order.join(',') });
+  }
+
+  /** @internal Whether a rung measured a peak above what the master declares (the master must go first). */
+  masterBehind(): boolean {
+    if (this.masterText === null) return false;
+    return this.order.some((name) => this.rung(name).playlist.measuredPeak > (this.declared.get(name) ?? 0));
+  }
+
+  private bound(r: RungState): number {
+    const fps = (this.spec as SessionSpec).fpsNum / (this.spec as SessionSpec).fpsDen;
+    const container = this.mode === 'll' ? 'fmp4' : 'mpegts';
+    return peakBandwidthBound(r.spec.rates, this.opts.segmentSeconds, container, this.mode === 'll' ? fps / this.partFrames : 0);
+  }
+
+  private variant(name: string): Parameters<typeof renderMasterPlaylist>[0][number] {
+    const r = this.rung(name);
+    const spec = this.spec as SessionSpec;
+    const bound = this.bound(r);
+    const nominal = Math.ceil((r.spec.rates.videoMaxrate + (r.spec.rates.audioBitrate ?? 0)) * 1.05);
+    const measured = r.playlist.measuredAverage;
+    return {
+      uri: `${name}/${MEDIA_PLAYLIST}`,
+      bandwidth: Math.max(bound, r.playlist.measuredPeak),
+      // Until a few segments are in, the encoder's target is a better average than the first
+      // segment (its keyframe and the VBV's initial fill make it the largest).
+      averageBandwidth: this.endPromise && measured > 0 ? measured : nominal,
+      codecs: r.codecs ?? [],
+      width: r.spec.width,
+      height: r.spec.height,
+      frameRate: spec.fpsNum / spec.fpsDen,
+    };
+  }
+
+  /** @internal Writes a media file atomically into the stream directory. */
+  async writeMedia(rel: string, data: Buffer | readonly Buffer[]): Promise<void> {
+    const abs = this.abs(rel);
+    await mkdir(path.dirname(abs), { recursive: true });
+    const tmp = `${abs}.tmp`;
+    await writeFile(tmp, Array.isArray(data) ? Buffer.concat(data as Buffer[]) : (data as Buffer));
+    await rename(tmp, abs);
+  }
+}
+
+/** ClassicSegment is a finished MPEG-TS segment of one rung, as ffmpeg listed it. */
+export interface ClassicSegment {
+  /** Absolute path of the .ts file (in the rung's directory). */
+  readonly file: string;
+  readonly duration: number;
+  /** Wall-clock time of its first frame, ms since the epoch. */
+  readonly programDateTime: number;
+}
+
+/**
+ * HlsSession is one encoder's share of a stream run: it takes that encoder's segments (classic)
+ * or init sections and parts (LL-HLS) and hands them to the writer's queue.
+ */
+export class HlsSession {
+  private readonly queued = new Map<string, ClassicSegment[]>();
+  private ended: Promise<void> | null = null;
+  private failed = false;
+
+  constructor(
+    private readonly w: HlsWriter,
+    /** 1 for the run's first encoder, then 2, 3, … */
+    readonly index: number,
+    private readonly spec: SessionSpec,
+  ) {}
+
+  /** isEnded says whether end() was called. */
+  get isEnded(): boolean {
+    return this.ended !== null;
+  }
+
+  /** classicPattern is the -hls_segment_filename base name for this session (classic mode). */
+  get classicPattern(): string {
+    return classicSegmentPattern(this.w.runId, this.index);
+  }
+
+  /** @internal */ fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.spec.onError?.(err);
+  }
+
+  /**
+   * segment takes a finished classic segment. Segments are published in step: segment k of every
+   * rung together, once each rung has it.
+   */
+  segment(rung: string, seg: ClassicSegment): void {
+    if (this.ended) return;
+    this.w.rung(rung);
+    const list = this.queued.get(rung) ?? [];
+    list.push(seg);
+    this.queued.set(rung, list);
+    while (this.w.rungNames.every((n) => (this.queued.get(n)?.length ?? 0) > 0)) {
+      const batch = this.w.rungNames.map((n) => [n, (this.queued.get(n) as ClassicSegment[]).shift() as ClassicSegment] as const);
+      this.w.enqueue(() => this.publishClassic(batch));
+    }
+  }
+
+  private async publishClassic(batch: readonly (readonly [string, ClassicSegment])[]): Promise<void> {
+    const removals: string[] = [];
+    for (const [name, seg] of batch) {
+      const r = this.w.rung(name);
+      const rel = `${name}/${path.basename(seg.file)}`;
+      const { size } = await stat(seg.file);
+      if (r.codecs === null) {
+        const head = (await readFile(seg.file)).subarray(0, 256 * 1024);
+        const c = tsCodecs(head);
+        if (!c.video) throw new UprezError('HLS_NO_SPS', `segment ${seg.file} has no H.264 SPS in its first 256 KB`, 'encoder');
+        r.codecs = [c.video, ...(this.spec.hasAudio && c.audio ? [c.audio] : [])];
+      }
+      this.w.announce(rel, 'segment');
+      removals.push(...r.playlist.addSegment({ uri: path.basename(seg.file), rel, duration: seg.duration, bytes: size, programDateTime: seg.programDateTime }).removable);
+      this.spec.onSegment?.(name, seg.file);
+    }
+    // A peak above what the master declares: the master says so before any playlist lists it.
+    if (this.w.masterBehind()) this.w.publishMaster();
+    for (const [name] of batch) this.w.publishMedia(name);
+    this.w.publishMaster();
+    this.w.remove(removals);
+  }
+
+  /** init takes an LL-HLS rung's initialization section (ftyp + moov) and its codecs. */
+  init(rung: string, bytes: Buffer, codecs: readonly string[]): void {
+    if (this.ended) return;
+    const r = this.w.rung(rung);
+    const name = llInitName(this.w.runId, this.index);
+    const rel = `${rung}/${name}`;
+    this.w.enqueue(async () => {
+      await this.w.writeMedia(rel, bytes);
+      this.w.announce(rel, 'init');
+      r.codecs ??= [...codecs];
+      r.playlist.newSession(this.index > 1, name);
+    }, bytes.length);
+  }
+
+  /** part takes an LL-HLS part; one that starts a segment completes the rung's previous segment first. */
+  part(rung: string, p: LlPart): void {
+    if (this.ended) return;
+    const r = this.w.rung(rung);
+    this.w.enqueue(async () => {
+      if (p.startsSegment) await this.completeSegment(rung);
+      const k = r.parts++;
+      const name = llPartName(this.w.runId, k);
+      const rel = `${rung}/${name}`;
+      await this.w.writeMedia(rel, p.data);
+      this.w.announce(rel, 'part');
+      r.partData.push(p.data);
+      r.playlist.addPart({ uri: name, rel, duration: p.duration, independent: p.startsSegment, bytes: p.data.length }, p.programDateTime);
+      r.playlist.setPreloadHint(llPartName(this.w.runId, k + 1));
+      // Listed with its segment at once: a short last part must not look like a pending segment's
+      // middle part (every part but a segment's last is at least 85 % of PART-TARGET).
+      if (p.endsSegment) await this.completeSegment(rung);
+      this.w.publishMedia(rung);
+      this.w.publishMaster();
+    }, p.data.length);
+  }
+
+  /** Writes the rung's pending parts as one segment file and lists it. */
+  private async completeSegment(rung: string): Promise<void> {
+    const r = this.w.rung(rung);
+    if (r.playlist.pendingParts === 0) return;
+    const msn = r.playlist.nextMsn;
+    const name = llSegmentName(this.w.runId, msn);
+    const rel = `${rung}/${name}`;
+    const data = r.partData;
+    r.partData = [];
+    await this.w.writeMedia(rel, data);
+    this.w.announce(rel, 'segment');
+    const model = r.playlist.model();
+    const duration = model.lowLatency?.pending?.parts.reduce((n, p) => n + p.duration, 0) ?? 0;
+    const { removable } = r.playlist.addSegment({ uri: name, rel, duration, bytes: data.reduce((n, b) => n + b.length, 0) });
+    if (this.w.masterBehind()) this.w.publishMaster();
+    this.w.remove(removable);
+    this.spec.onSegment?.(rung, this.w.abs(rel));
+  }
+
+  /**
+   * end closes the session: classic segments not finished in every rung are dropped (their files
+   * deleted; nothing listed them); LL-HLS pending segments are completed, and a rung that lost a
+   * segment the others have (an encoder crash between their writes) gets a GAP in its place, so
+   * media sequence numbers stay in step. Resolves once published.
+   */
+  end(): Promise<void> {
+    if (!this.ended) {
+      this.ended = (async () => {
+        const dropped = [...this.queued.values()].flat();
+        this.queued.clear();
+        if (dropped.length) {
+          this.w.enqueue(async () => {
+            for (const s of dropped) await rm(s.file, { force: true });
+          });
+        }
+        if (this.w.mode === 'll') {
+          this.w.enqueue(async () => {
+            for (const name of this.w.rungNames) await this.completeSegment(name);
+            const lead = Math.max(...this.w.rungNames.map((n) => this.w.rung(n).playlist.nextMsn));
+            for (const name of this.w.rungNames) {
+              const r = this.w.rung(name);
+              while (r.playlist.nextMsn < lead) {
+                const msn = r.playlist.nextMsn;
+                const other = this.w.rungNames.map((n) => this.w.rung(n).playlist.model().segments.find((s) => s.msn === msn)).find((s) => s);
+                r.playlist.addSegment({ uri: llSegmentName(this.w.runId, msn), rel: `${name}/${llSegmentName(this.w.runId, msn)}`, duration: other?.duration ?? this.w.opts.segmentSeconds, bytes: 0, gap: true });
+              }
+              r.playlist.setPreloadHint(llPartName(this.w.runId, r.parts));
+            }
+            for (const name of this.w.rungNames) this.w.publishMedia(name);
+            this.w.publishMaster();
+          });
+        }
+        await this.w.idle();
+      })();
+    }
+    return this.ended;
+  }
+}

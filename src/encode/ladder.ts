@@ -9,7 +9,7 @@ export interface Rung {
   height: number;
   /** Target and max video bitrate, bit/s (CBR-like VBV: -b:v = -maxrate). */
   videoBitrate: number;
-  /** VBV buffer, bit (2 s at videoBitrate). */
+  /** VBV buffer, bit (vbvSeconds at videoBitrate: 2 s by default, 1 s for live ladders). */
   bufsize: number;
   /** AAC bitrate, bit/s, or null when the stream has no audio. */
   audioBitrate: number | null;
@@ -48,9 +48,9 @@ export function evenDown(n: number): number {
  * ffmpeg). Odd sizes are rounded down to even; with scale 1 both rungs would be the same, so
  * there is one. Each of `extraHeights` (e.g. 2160 for a 4K rung of an 8K output) that lies
  * strictly between the two adds a rung of that height at the upscaled aspect ratio. Rungs are
- * ordered from the largest, bitrates strictly decreasing.
+ * ordered from the largest, bitrates strictly decreasing. `vbvSeconds` sizes each rung's VBV.
  */
-export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean, extraHeights: readonly number[] = []): Rung[] {
+export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean, extraHeights: readonly number[] = [], vbvSeconds = 2): Rung[] {
   if (!Number.isInteger(scale) || scale < 1) throw new RangeError(`scale must be a positive integer, got ${scale}`);
   if (!Number.isInteger(source.width) || !Number.isInteger(source.height) || source.width < 1 || source.height < 1) {
     throw new RangeError(`invalid source size ${source.width}x${source.height}`);
@@ -66,12 +66,13 @@ export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean,
     sizes.push([evenDown(Math.round((top[0] * h) / top[1])), evenDown(h)]);
   }
   if (low[0] !== sizes[0]?.[0] || low[1] !== sizes[0]?.[1]) sizes.push(low);
-  return sizes.map(([width, height]) => rung(width, height, fps, hasAudio));
+  if (!(vbvSeconds > 0)) throw new RangeError(`vbvSeconds must be > 0, got ${vbvSeconds}`);
+  return sizes.map(([width, height]) => rung(width, height, fps, hasAudio, vbvSeconds));
 }
 
-function rung(width: number, height: number, fps: number, hasAudio: boolean): Rung {
+function rung(width: number, height: number, fps: number, hasAudio: boolean, vbvSeconds: number): Rung {
   const videoBitrate = videoBitrateFor(width, height, fps);
-  const bufsize = 2 * videoBitrate;
+  const bufsize = Math.round(vbvSeconds * videoBitrate);
   const level = h264HighLevel(width, height, fps, videoBitrate, bufsize);
   const audioBitrate = hasAudio ? AUDIO_BITRATE : null;
   const total = videoBitrate + (audioBitrate ?? 0);

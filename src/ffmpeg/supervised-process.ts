@@ -35,6 +35,12 @@ export interface SupervisedProcessOptions {
   stdout?: 'pipe' | 'ignore';
   /** Sees every stderr line as it comes (after logging), e.g. to act on errors ffmpeg survives. */
   onStderrLine?: (line: string) => void;
+  /**
+   * Extra pipes (fds >= 3) the owner reads to their end (outputs): after the child exits they are
+   * left to reach EOF, so nothing it wrote last is lost, and destroyed only if they have not
+   * within 2 s.
+   */
+  readPipes?: readonly number[];
 }
 
 const live = new Set<SupervisedProcess>();
@@ -271,6 +277,16 @@ export class SupervisedProcess {
   }
 
   private destroyPipes(): void {
-    for (const s of this.child?.stdio ?? []) s?.destroy();
+    const keep = this.opts.readPipes ?? [];
+    (this.child?.stdio ?? []).forEach((s, fd) => {
+      if (!s) return;
+      if (!keep.includes(fd) || s.destroyed || (s as { readableEnded?: boolean }).readableEnded) {
+        s.destroy();
+        return;
+      }
+      const t = setTimeout(() => s.destroy(), 2000);
+      t.unref();
+      s.once('close', () => clearTimeout(t));
+    });
   }
 }

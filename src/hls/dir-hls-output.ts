@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -14,19 +14,16 @@ export function checkRelPath(rel: string): string {
   return rel;
 }
 
-type Job = { kind: 'playlist'; rel: string } | { kind: 'remove'; rel: string };
-
 /**
  * DirHlsOutput is the local directory a stream is served from (DATA_DIR/hls/KEY). Media files are
  * written in place (by ffmpeg or the writer, each atomically) before they are announced, so file()
- * only checks the path; playlists are written atomically (temp file + rename) in the order given,
- * a newer text of the same playlist replacing one still queued; removals run after the playlists
- * queued before them. Each change wakes the HLS route's waiters on that directory.
+ * only checks the path. Playlists are written atomically (temp file + rename) and removals done at
+ * once, synchronously: a playlist is a few KB on the local disk, and doing it in the caller's turn
+ * makes the order (media, then the playlists listing it, then deletions) and an ENDLIST written
+ * before the stream reports itself ended trivially true. Each change wakes the HLS route's
+ * waiters on that directory.
  */
 export class DirHlsOutput implements HlsOutput {
-  private readonly queue: Job[] = [];
-  private readonly texts = new Map<string, string>();
-  private running: Promise<void> | null = null;
   private closed = false;
   private failures = 0;
 
@@ -43,56 +40,36 @@ export class DirHlsOutput implements HlsOutput {
     this.changes.notify(path.dirname(want));
   }
 
-  /** playlist queues an atomic write of the playlist's text. */
+  /** playlist writes the playlist's text atomically. */
   playlist(relPath: string, text: string): void {
     if (this.closed) return;
-    checkRelPath(relPath);
-    if (!this.texts.has(relPath)) this.queue.push({ kind: 'playlist', rel: relPath });
-    this.texts.set(relPath, text);
-    this.kick();
+    const abs = path.join(this.root, checkRelPath(relPath));
+    try {
+      mkdirSync(path.dirname(abs), { recursive: true });
+      const tmp = `${abs}.${process.pid}.tmp`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, abs);
+    } catch (err) {
+      // A full or read-only disk: the encoder sees its own writes fail and stops the stream.
+      if (this.failures++ < 5) this.log.error('cannot write a playlist', { file: abs, err: errorMessage(err) });
+      return;
+    }
+    this.changes.notify(path.dirname(abs));
   }
 
-  /** remove queues the deletion of a media file (after the playlists queued before it). */
+  /** remove deletes a media file. */
   remove(relPath: string): void {
     if (this.closed) return;
-    this.queue.push({ kind: 'remove', rel: checkRelPath(relPath) });
-    this.kick();
-  }
-
-  /** idle resolves once everything queued so far is on disk. */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  /** close writes what is queued, then refuses more. */
-  async close(): Promise<void> {
-    await this.idle();
-    this.closed = true;
-  }
-
-  private kick(): void {
-    if (!this.running) this.running = this.drain().finally(() => (this.running = null));
-  }
-
-  private async drain(): Promise<void> {
-    for (let job = this.queue.shift(); job; job = this.queue.shift()) {
-      const abs = path.join(this.root, job.rel);
-      try {
-        if (job.kind === 'playlist') {
-          const text = this.texts.get(job.rel) as string;
-          this.texts.delete(job.rel);
-          await mkdir(path.dirname(abs), { recursive: true });
-          const tmp = `${abs}.${process.pid}.tmp`;
-          await writeFile(tmp, text);
-          await rename(tmp, abs);
-        } else {
-          await rm(abs, { force: true });
-        }
-        this.changes.notify(path.dirname(abs));
-      } catch (err) {
-        // A full or read-only disk: the encoder sees its own writes fail and stops the stream.
-        if (this.failures++ < 5) this.log.error('cannot write an HLS file', { file: abs, err: errorMessage(err) });
-      }
+    const abs = path.join(this.root, checkRelPath(relPath));
+    try {
+      rmSync(abs, { force: true });
+    } catch (err) {
+      if (this.failures++ < 5) this.log.warn('cannot remove an HLS file', { file: abs, err: errorMessage(err) });
     }
+  }
+
+  /** close refuses more (everything was written in its call). */
+  async close(): Promise<void> {
+    this.closed = true;
   }
 }

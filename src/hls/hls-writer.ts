@@ -116,6 +116,7 @@ export class HlsWriter {
   /** BANDWIDTH each rung's variant declares in the master as published. */
   private readonly declared = new Map<string, number>();
   private chain: Promise<void> = Promise.resolve();
+  private tasks = 0;
   private pendingBytes = 0;
   private endPromise: Promise<void> | null = null;
   private readonly log: Logger;
@@ -150,10 +151,13 @@ export class HlsWriter {
     return this.chain;
   }
 
-  /** beginSession starts an encoder's session; the previous one must have ended. */
+  /** beginSession starts an encoder's session (ending the previous one if its encoder did not). */
   beginSession(spec: SessionSpec): HlsSession {
     if (this.endPromise) throw new UprezError('HLS_ENDED', 'the stream run has ended: no new session', 'encoder');
-    if (this.current && !this.current.isEnded) throw new UprezError('HLS_SESSION_OPEN', 'the previous encoder session has not ended', 'encoder');
+    if (this.current && !this.current.isEnded) {
+      this.log.warn('a new encoder session began before the last one ended; ending it');
+      void this.current.end();
+    }
     const fps = spec.fpsNum / spec.fpsDen;
     if (!this.spec) {
       this.spec = spec;
@@ -188,17 +192,29 @@ export class HlsWriter {
    */
   end(): Promise<void> {
     if (!this.endPromise) {
-      this.endPromise = (async () => {
-        if (this.current && !this.current.isEnded) await this.current.end();
-        this.enqueue(async () => {
-          for (const r of this.rungs.values()) r.playlist.end();
-          if (this.masterText !== null || this.publishable()) this.publishMaster(true);
-          for (const name of this.order) this.publishMedia(name);
-        });
-        await this.chain;
+      const finish = (): void => {
+        for (const r of this.rungs.values()) r.playlist.end();
+        // Playlists first (their last segments), then the master with the final measurements.
+        for (const name of this.order) if (this.rung(name).playlist.hasContent) this.publishMedia(name);
+        if (this.masterText !== null || this.publishable()) this.publishMaster(true);
+      };
+      const close = async (): Promise<void> => {
         await Promise.all(this.outputs.map((o) => o.close()));
         this.log.info('hls run ended', { sessions: this.sessions });
-      })();
+      };
+      if (this.tasks === 0 && (!this.current || this.current.isEnded)) {
+        // The usual case (the last encoder has exited and its session was published): ENDLIST
+        // is written before end() returns, so a stream reported ended has ended playlists.
+        finish();
+        this.endPromise = close();
+      } else {
+        this.endPromise = (async () => {
+          if (this.current && !this.current.isEnded) await this.current.end();
+          this.enqueue(finish);
+          await this.chain;
+          await close();
+        })();
+      }
     }
     return this.endPromise;
   }
@@ -207,10 +223,15 @@ export class HlsWriter {
 
   /** @internal */ enqueue(task: () => Promise<void> | void, bytes = 0): void {
     this.pendingBytes += bytes;
+    this.tasks++;
     this.chain = this.chain.then(task).then(
-      () => void (this.pendingBytes -= bytes),
+      () => {
+        this.pendingBytes -= bytes;
+        this.tasks--;
+      },
       (err: unknown) => {
         this.pendingBytes -= bytes;
+        this.tasks--;
         this.log.error('hls task failed', { err: errorMessage(err) });
         this.current?.fail(err instanceof Error ? err : new Error(String(err)));
       },

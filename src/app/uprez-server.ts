@@ -180,6 +180,7 @@ export class UprezServer {
         maxInFlight: cfg.maxInFlight,
         segmentSeconds: cfg.segmentSeconds,
         listSize: cfg.hlsListSize,
+        hlsMode: cfg.hlsMode,
         reconnectWindowMs: cfg.reconnectWindowSeconds * 1000,
         hysteresis: cfg.hysteresis,
         videoEncoder: cfg.encoder,

@@ -119,6 +119,8 @@ export class HlsWriter {
   private tasks = 0;
   private pendingBytes = 0;
   private endPromise: Promise<void> | null = null;
+  /** end() began: the master's averages are the measured ones from now on. */
+  private ending = false;
   private readonly log: Logger;
   /** Fixed by the first session. */
   targetDuration = 0;
@@ -192,6 +194,7 @@ export class HlsWriter {
    */
   end(): Promise<void> {
     if (!this.endPromise) {
+      this.ending = true;
       const finish = (): void => {
         for (const r of this.rungs.values()) r.playlist.end();
         // Playlists first (their last segments), then the master with the final measurements.
@@ -308,7 +311,7 @@ export class HlsWriter {
       bandwidth: Math.max(bound, r.playlist.measuredPeak),
       // Until a few segments are in, the encoder's target is a better average than the first
       // segment (its keyframe and the VBV's initial fill make it the largest).
-      averageBandwidth: this.endPromise && measured > 0 ? measured : nominal,
+      averageBandwidth: this.ending && measured > 0 ? measured : nominal,
       codecs: r.codecs ?? [],
       width: r.spec.width,
       height: r.spec.height,

@@ -4,6 +4,7 @@ import type { ServeConfig } from '../config/serve-config.js';
 import { checkVideoEncoder } from '../encode/encoder-check.js';
 import { UprezError, errorMessage } from '../errors.js';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ffmpeg/binaries.js';
+import { recoverHlsRoot } from '../hls/hls-recovery.js';
 import { HttpServer } from '../http/http-server.js';
 import type { PublishPolicy } from '../ingest/publish-auth.js';
 import { RtmpIngest } from '../ingest/rtmp-ingest.js';
@@ -17,6 +18,9 @@ import { restreamJobExecutor } from '../jobs/restream-job.js';
 import { PushTargets } from '../restream/push-targets.js';
 import { createModelRunner, type ModelRunner } from '../upscale/model-runner.js';
 import { defaultModelsDir, listModels, pickLiveFallback, resolveModel, type ResolvedModel } from '../upscale/model-registry.js';
+
+/** How long streams a crashed previous process left stay (ended) before they are removed: as long as an ended stream's. */
+const LEFTOVER_RETENTION_MS = 10 * 60_000;
 
 /** Addresses the server bound (ports resolved when 0 was asked for). */
 export interface BoundAddresses {
@@ -51,6 +55,8 @@ export class UprezServer {
   /** Why the configured model is not in use (--on-model-error bicubic), or null. */
   modelError: string | null = null;
   private closing: Promise<void> | null = null;
+  /** Removes what a previous process left in DATA_DIR/hls once its retention has passed. */
+  private leftoverTimer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
 
   constructor(
@@ -131,6 +137,8 @@ export class UprezServer {
     } catch (err) {
       throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`, 'config');
     }
+    // A previous process that did not shut down cleanly left live playlists: end them now.
+    const leftovers = await recoverHlsRoot(hlsRoot, this.log);
     const metrics = createMetrics();
     this.metrics = metrics;
 
@@ -191,6 +199,15 @@ export class UprezServer {
     );
     this.manager = manager;
     manager.start();
+    if (leftovers.length) {
+      // Kept (ended) as long as a stream that ended normally, then removed unless published again.
+      this.leftoverTimer = setTimeout(() => {
+        for (const key of leftovers) {
+          if (!manager.get(key)) void rm(path.join(hlsRoot, key), { recursive: true, force: true }).catch(() => undefined);
+        }
+      }, LEFTOVER_RETENTION_MS);
+      this.leftoverTimer.unref();
+    }
     const rtmpPort = await ingest.start();
     const jobs = await this.createJobs(binaries, pushTargets, rtmpPort);
 
@@ -258,6 +275,7 @@ export class UprezServer {
 
   private async closeAll(): Promise<void> {
     this.ready = false;
+    if (this.leftoverTimer) clearTimeout(this.leftoverTimer);
     this.log.info('closing');
     this.http?.beginShutdown();
     // Running jobs stop first and stay queued on disk (file jobs resume from their last segment).

@@ -2,12 +2,12 @@
 // browser to the same size, kept on the same frame. Shown as a split (a divider over one frame
 // area) or side by side; "Freeze" pauses both on one frame, and zoom magnifies the same region
 // of both. The AI video leads; the source video follows by segment number (stream-sync.js).
+import { COMPARE_HLS_CONFIG } from './hls-config.js';
 import { edgeAlignedTarget, followerTarget, isInSync, pickCompareRungs, syncAction } from './stream-sync.js';
 import { size } from './util.js';
 
 const SYNC_INTERVAL_MS = 100;
 const RETRY_MS = 2000;
-const HLS_CONFIG = { workerPath: '/player/vendor/hls.worker.js', backBufferLength: 30 };
 
 /**
  * @typedef {import('./stream-sync.js').CompareStream} CompareStream
@@ -149,7 +149,7 @@ export class CompareView {
   attach(video, url) {
     const Hls = this.Hls;
     if (Hls.isSupported()) {
-      const hls = new Hls(HLS_CONFIG);
+      const hls = new Hls({ ...COMPARE_HLS_CONFIG });
       this.players.push(hls);
       let recoveries = 0;
       hls.on(Hls.Events.ERROR, (/** @type {unknown} */ _e, /** @type {any} */ data) => {

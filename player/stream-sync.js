@@ -120,6 +120,21 @@ export function liveLatency(currentTime, edge) {
 }
 
 /**
+ * publisherDelay is how far the frame on screen is behind its arrival at uprez (seconds): the
+ * wall clock minus the frame's EXT-X-PROGRAM-DATE-TIME (hls.js `playingDate`), which uprez stamps
+ * with the time the frame reached it. Null without a date; never below 0 (clocks of the viewer and
+ * the server may differ a little).
+ * @param {Date | null | undefined} playingDate
+ * @param {number} now ms since the epoch
+ * @returns {number | null}
+ */
+export function publisherDelay(playingDate, now) {
+  if (!playingDate) return null;
+  const t = playingDate.getTime();
+  return Number.isFinite(t) ? Math.max(0, (now - t) / 1000) : null;
+}
+
+/**
  * isAtLiveEdge says whether playback counts as live: within the target latency plus one segment.
  * @param {number | null} latency
  * @param {number} targetLatency

@@ -60,7 +60,6 @@ export class ClassicSegments {
   }
 
   private async scanAll(): Promise<void> {
-    let oldest = Infinity;
     for (const rung of this.opts.rungs) {
       const dir = path.join(this.opts.outDir, rung);
       let text: string;
@@ -78,8 +77,6 @@ export class ClassicSegments {
         state.elapsed += seg.duration;
       }
       this.seen.set(rung, state);
-      oldest = Math.min(oldest, Math.round(state.elapsed * this.opts.fps));
     }
-    if (Number.isFinite(oldest)) this.opts.clock.release(oldest);
   }
 }

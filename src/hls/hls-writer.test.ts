@@ -205,7 +205,7 @@ describe('HlsWriter, LL-HLS', () => {
     expect(readFileSync(path.join(dir, '360p', 'rtestrun00_00001.m4s'), 'utf8')).toBe([9, 10, 11, 12, 13, 14, 15, 16, 17].map((k) => `part ${k};`).join(''));
     expect(p.segments[1]?.duration).toBeCloseTo(8 * 0.24 + 0.08, 9);
     expect(p.segments[0]?.map?.uri).toBe('rtestrun00s1_init.mp4');
-    expect(out.texts.get('360p/index.m3u8')).toContain('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.72\n#EXT-X-PART-INF:PART-TARGET=0.24\n');
+    expect(out.texts.get('360p/index.m3u8')).toContain('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.96\n#EXT-X-PART-INF:PART-TARGET=0.24\n');
     // Media before the playlists that list it.
     const fileAt = out.calls.indexOf('file part 360p/rtestrun00_p000019.m4s');
     expect(fileAt).toBeGreaterThan(0);
@@ -254,4 +254,20 @@ describe('timing rules', () => {
     [0.25, 60, 15],
     [0.25, 1, 1],
   ])('partFramesFor(%s s, %s fps) is %s', (t, fps, n) => expect(partFramesFor(t, fps)).toBe(n));
+});
+
+describe('PROGRAM-DATE-TIME', () => {
+  test('a date moving back (the clock learning the publisher\'s pace) overlaps the previous segment by under a second', async () => {
+    const { dir, out, w } = setup('classic', 6);
+    const s = w.beginSession(SPEC);
+    // Dates from a FrameClock whose anchor moved back 2.5 s after segment 0, then held; a gap after a stall is kept.
+    const dates = [10_000, 9_500, 11_500, 13_500, 17_000];
+    dates.forEach((t, n) => {
+      for (const r of ['360p', '180p']) s.segment(r, { file: tsSegment(dir, r, s.classicPattern, n), duration: 2, programDateTime: t });
+    });
+    await w.idle();
+    const got = out.media('360p').segments.map((x) => x.programDateTime?.getTime());
+    expect(got).toEqual([10_000, 11_100, 12_200, 13_500, 17_000]);
+    expect(out.media('180p').segments.map((x) => x.programDateTime?.getTime())).toEqual(got);
+  });
 });

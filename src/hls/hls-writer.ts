@@ -16,6 +16,12 @@ export type HlsMode = 'classic' | 'll';
 /** HLS_MODES are the accepted values of --hls-mode. */
 export const HLS_MODES: readonly HlsMode[] = ['ll', 'classic'];
 
+/**
+ * PART-HOLD-BACK in parts: one more than RFC 8216bis' minimum of three, so a player at that
+ * distance from the edge rides out a part that comes a part late (a busy host) without stalling.
+ */
+export const PART_HOLD_BACK_PARTS = 4;
+
 /** Default LL-HLS part length: 6 frames at 25 fps, 8 at 30 (parts hold whole frames). */
 export const DEFAULT_PART_TARGET_SECONDS = 0.25;
 
@@ -172,7 +178,7 @@ export class HlsWriter {
           name: r.name,
           targetDuration: this.targetDuration,
           listSize: this.opts.listSize ?? 6,
-          ...(this.mode === 'll' ? { lowLatency: { partTarget, partHoldBack: 3 * partTarget } } : {}),
+          ...(this.mode === 'll' ? { lowLatency: { partTarget, partHoldBack: PART_HOLD_BACK_PARTS * partTarget } } : {}),
         });
         this.rungs.set(r.name, { spec: r, playlist, codecs: null, partData: [], parts: 0 });
       }

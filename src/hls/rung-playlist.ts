@@ -23,6 +23,9 @@ export interface RungPlaylistOptions {
   readonly lowLatency?: { readonly partTarget: number; readonly partHoldBack: number };
 }
 
+/** The most a segment's PROGRAM-DATE-TIME may fall inside the previous segment (sub-second: RFC 8216 6.2.1). */
+export const MAX_DATE_OVERLAP_MS = 900;
+
 /** Segments of parts kept listed behind the pending one (hls-parser's and RFC 8216bis' 3 target durations). */
 const PART_SEGMENTS = 2;
 
@@ -85,10 +88,22 @@ export class RungPlaylist {
     this.hint = uri;
   }
 
+  /**
+   * dateOf is the PROGRAM-DATE-TIME a segment starting now gets: the date of its first frame (see
+   * FrameClock), overlapping the previous segment by less than MAX_DATE_OVERLAP_MS at most. An
+   * encoder's dates move back only while its clock learns the publisher's pace (a decoder's
+   * catch-up burst at the start); RFC 8216 6.2.1 allows sub-second overlaps for such drift, and
+   * the clock converges within a few segments.
+   */
+  private dateOf(date: number): number {
+    const prev = this.segments[this.segments.length - 1];
+    return prev ? Math.max(date, prev.programDateTime + prev.duration * 1000 - MAX_DATE_OVERLAP_MS) : date;
+  }
+
   /** addPart lists a part of the segment being written (LL-HLS). */
   addPart(part: PartRecord, programDateTime: number): void {
     if (!this.pending) {
-      this.pending = { parts: [], programDateTime, discontinuity: this.discontinuityNext, ...(this.mapUri !== undefined ? { map: this.mapUri } : {}) };
+      this.pending = { parts: [], programDateTime: this.dateOf(programDateTime), discontinuity: this.discontinuityNext, ...(this.mapUri !== undefined ? { map: this.mapUri } : {}) };
       this.discontinuityNext = false;
     }
     this.pending.parts.push(part);
@@ -113,7 +128,7 @@ export class RungPlaylist {
       rel: seg.rel,
       duration: seg.duration,
       bytes: seg.bytes,
-      programDateTime: pending?.programDateTime ?? seg.programDateTime ?? Date.now(),
+      programDateTime: pending?.programDateTime ?? this.dateOf(seg.programDateTime ?? Date.now()),
       discontinuity: pending?.discontinuity ?? this.discontinuityNext,
       ...((pending?.map ?? this.mapUri) !== undefined ? { map: (pending?.map ?? this.mapUri) as string } : {}),
       ...(pending ? { parts: pending.parts.map(({ uri, duration, independent }) => ({ uri, duration, independent })) } : {}),

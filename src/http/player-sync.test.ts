@@ -9,6 +9,7 @@ import {
   isAtLiveEdge,
   isInSync,
   liveLatency,
+  publisherDelay,
   MAX_RATE_NUDGE,
   pickCompareRungs,
   positionAt,
@@ -78,6 +79,11 @@ describe('live edge', () => {
     expect(liveLatency(17, 16.5)).toBe(0);
     expect(liveLatency(10, null)).toBeNull();
     expect(liveLatency(Number.NaN, 3)).toBeNull();
+    // The badge's delay: wall clock minus the PROGRAM-DATE-TIME of the frame on screen.
+    expect(publisherDelay(new Date(10_000), 11_400)).toBeCloseTo(1.4, 9);
+    expect(publisherDelay(new Date(10_000), 9_000)).toBe(0);
+    expect(publisherDelay(null, 1)).toBeNull();
+    expect(publisherDelay(new Date(Number.NaN), 1)).toBeNull();
   });
   test.each([
     [6, 6, 2, true],

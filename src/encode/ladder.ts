@@ -25,6 +25,8 @@ export interface Rung {
 const REF_BITRATE = 2_800_000;
 const REF_PIXEL_RATE = 1280 * 720 * 30;
 const MIN_BITRATE = 150_000;
+/** The least a lower rung gets when the curve's minimum would make it equal to the one above. */
+const FLOOR_BITRATE = 50_000;
 const AUDIO_BITRATE = 128_000;
 
 /**
@@ -67,11 +69,18 @@ export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean,
   }
   if (low[0] !== sizes[0]?.[0] || low[1] !== sizes[0]?.[1]) sizes.push(low);
   if (!(vbvSeconds > 0)) throw new RangeError(`vbvSeconds must be > 0, got ${vbvSeconds}`);
-  return sizes.map(([width, height]) => rung(width, height, fps, hasAudio, vbvSeconds));
+  // At very low frame rates the curve's floor gives every rung the same rate; a lower rung then
+  // gets two thirds of the one above (down to FLOOR_BITRATE), so rungs stay distinct for players.
+  const rates: number[] = [];
+  for (const [width, height] of sizes) {
+    const above = rates[rates.length - 1];
+    const want = videoBitrateFor(width, height, fps);
+    rates.push(above !== undefined && want >= above ? Math.max(FLOOR_BITRATE, Math.round((above * 2) / 3 / 10_000) * 10_000) : want);
+  }
+  return sizes.map(([width, height], i) => rung(width, height, rates[i] as number, fps, hasAudio, vbvSeconds));
 }
 
-function rung(width: number, height: number, fps: number, hasAudio: boolean, vbvSeconds: number): Rung {
-  const videoBitrate = videoBitrateFor(width, height, fps);
+function rung(width: number, height: number, videoBitrate: number, fps: number, hasAudio: boolean, vbvSeconds: number): Rung {
   const bufsize = Math.round(vbvSeconds * videoBitrate);
   const level = h264HighLevel(width, height, fps, videoBitrate, bufsize);
   const audioBitrate = hasAudio ? AUDIO_BITRATE : null;

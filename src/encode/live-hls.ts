@@ -36,6 +36,21 @@ export interface LiveHlsOptions {
   readonly onError: (line: string) => void;
 }
 
+/** The C library's words for the errors a full or locked-down disk gives (what ffmpeg prints, and operators grep for). */
+const WRITE_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EDQUOT: 'Disk quota exceeded',
+};
+
+/** describeWriteError names a failed write the way ffmpeg would ("No space left on device: …"). */
+export function describeWriteError(err: Error): string {
+  const known = WRITE_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];
+  return known ? `${known}: ${err.message}` : err.message;
+}
+
 /** ffmpeg closes a classic segment when it opens the next one: scan the private playlists then. */
 const SEGMENT_OPENED = /Opening '[^']*\.ts(?:\.tmp)?' for writing/;
 
@@ -69,7 +84,7 @@ export class LiveHls {
       fpsDen: o.input.fpsDen,
       hasAudio: o.hasAudio,
       onSegment: o.onSegment,
-      onError: (err) => o.onError(`cannot write the HLS output: ${err.message}`),
+      onError: (err) => o.onError(`cannot write the HLS output: ${describeWriteError(err)}`),
     });
   }
 

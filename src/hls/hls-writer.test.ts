@@ -271,3 +271,13 @@ describe('PROGRAM-DATE-TIME', () => {
     expect(out.media('180p').segments.map((x) => x.programDateTime?.getTime())).toEqual(got);
   });
 });
+
+test('a run that never had a segment ends without writing anything', async () => {
+  const { out, w } = setup('ll');
+  await w.end();
+  expect(out.calls).toEqual([]);
+  const { out: out2, w: w2 } = setup('classic');
+  await w2.beginSession(SPEC).end();
+  await w2.end();
+  expect(out2.calls).toEqual([]);
+});

@@ -275,7 +275,7 @@ export class HlsWriter {
   }
 
   /** @internal */ publishable(): boolean {
-    return [...this.rungs.values()].every((r) => r.codecs !== null && r.playlist.hasContent);
+    return this.rungs.size > 0 && [...this.rungs.values()].every((r) => r.codecs !== null && r.playlist.hasContent);
   }
 
   /**

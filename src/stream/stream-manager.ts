@@ -200,7 +200,8 @@ export class StreamManager implements StreamDirectory {
     this.entries.set(e.key, entry);
     this.updateActive();
     void pipeline.done.then(async () => {
-      await writer.end(); // a no-op once the pipeline's last encoder ended the run
+      // A no-op once the pipeline's last encoder ended the run.
+      await writer.end().catch((err: unknown) => log.error('could not end the playlists', { err: errorMessage(err) }));
       unregister();
       this.onEnded(entry);
     });

@@ -4,7 +4,7 @@
 import Hls from '/player/vendor/hls.mjs';
 import { CompareView } from './compare.js';
 import { PLAYER_HLS_CONFIG, joinLive } from './hls-config.js';
-import { isAtLiveEdge, liveLatency, publisherDelay } from './stream-sync.js';
+import { measureLive, showLive } from './live-badge.js';
 import { fallbackText, fetchJson, ladderText, pct, size } from './util.js';
 
 const LIST_REFRESH_MS = 3000;
@@ -317,53 +317,11 @@ function noteSnapshot(snapshot) {
 
 // ---------- live edge ----------
 
-/**
- * updateLive shows how far the picture on screen is behind the publisher: the wall clock minus
- * the PROGRAM-DATE-TIME of the frame on screen (uprez stamps each frame's arrival), or, without
- * dates, the distance to the playlist's live edge. Whether playback counts as live is judged by
- * that distance; off the edge the badge offers to jump back.
- */
+/** updateLive refreshes the live badge (live-badge.js) from whichever player is showing. */
 function updateLive() {
-  /** @type {number | null} */
-  let latency = null;
-  /** @type {number | null} */
-  let delay = null;
-  let target = 6;
-  let segment = 2;
   const h = player.view === 'compare' ? compare.leader() : player.hls;
-  if (h !== null) {
-    latency = h.levels.length && Number.isFinite(h.latency) && h.latency > 0 ? h.latency : null;
-    if (Number.isFinite(h.targetLatency)) target = h.targetLatency;
-    const details = h.levels[h.currentLevel]?.details;
-    if (details?.targetduration) segment = details.partTarget || details.targetduration;
-    if (details && !details.live) latency = null;
-    else delay = publisherDelay(h.playingDate, Date.now());
-  } else {
-    // Native HLS: the end of the seekable range is the newest media the browser knows of.
-    const v = player.view === 'compare' ? compare.ai : ui.video;
-    if (v.seekable.length && (player.view === 'compare' || player.native)) latency = liveLatency(v.currentTime, v.seekable.end(v.seekable.length - 1));
-    const date = /** @type {any} */ (v).getStartDate?.();
-    if (latency !== null && date && Number.isFinite(date.getTime())) delay = publisherDelay(new Date(date.getTime() + v.currentTime * 1000), Date.now());
-  }
-  if (latency === null) {
-    ui.live.dataset.live = 'unknown';
-    ui.live.textContent = 'LIVE';
-    ui.live.disabled = true;
-    ui.live.title = 'No live position yet';
-    delete ui.live.dataset.latency;
-    delete ui.live.dataset.delay;
-    return;
-  }
-  const atEdge = isAtLiveEdge(latency, target, segment);
-  const shown = delay ?? latency;
-  ui.live.dataset.live = String(atEdge);
-  ui.live.dataset.latency = latency.toFixed(2);
-  if (delay !== null) ui.live.dataset.delay = delay.toFixed(2);
-  ui.live.textContent = atEdge ? `LIVE · ${shown.toFixed(1)} s` : `${shown.toFixed(1)} s behind · go live`;
-  ui.live.title =
-    (delay !== null ? `The picture is ${delay.toFixed(1)} s behind the publisher (from the stream's PROGRAM-DATE-TIME)` : `Playback is ${latency.toFixed(1)} s behind the newest segment`) +
-    (atEdge ? '' : '; click to jump to the live edge');
-  ui.live.disabled = atEdge || player.view !== 'watch';
+  const v = player.view === 'compare' ? compare.ai : ui.video;
+  showLive(ui.live, measureLive(h, v, player.view === 'compare' || player.native), player.view === 'watch');
 }
 
 ui.live.addEventListener('click', () => {

@@ -35,7 +35,7 @@ export class DirHlsOutput implements HlsOutput {
 
   /** file checks that the announced file is this directory's own (nothing to copy locally). */
   file(relPath: string, absPath: string, _kind: HlsFileKind): void {
-    const want = path.join(this.root, checkRelPath(relPath));
+    const want = path.resolve(this.root, checkRelPath(relPath));
     if (path.resolve(absPath) !== want) throw new RangeError(`HLS file ${absPath} is not ${want}`);
     this.changes.notify(path.dirname(want));
   }

@@ -63,7 +63,7 @@ const HTML = 'text/html; charset=utf-8';
 const JS = 'text/javascript; charset=utf-8';
 
 /** The player's and the dashboard's ES modules in player/, served under /player/. */
-export const PLAYER_MODULES = ['player.js', 'compare.js', 'hls-config.js', 'stream-sync.js', 'util.js', 'dashboard.js', 'chart.js'] as const;
+export const PLAYER_MODULES = ['player.js', 'compare.js', 'hls-config.js', 'live-badge.js', 'stream-sync.js', 'util.js', 'dashboard.js', 'chart.js'] as const;
 
 /** playerRoute serves the player page at /player (and /player/), its modules and styles, and the vendored hls.js. */
 export function playerRoute(playerDir: string = findPlayerDir()): Router {

@@ -153,6 +153,10 @@ describe('player, comparison and dashboard against a live stream (real server, f
       expect(latency).toBeGreaterThan(0);
       expect(latency).toBeLessThan(15);
       expect(await page.locator('#live-badge').textContent()).toMatch(/LIVE · \d+\.\d s|behind/);
+      // The delay the badge shows is measured from the stream's PROGRAM-DATE-TIME (the frame on screen).
+      const delay = Number(await page.locator('#live-badge').getAttribute('data-delay'));
+      expect(delay).toBeGreaterThan(0);
+      expect(delay).toBeLessThan(15);
       // Fall 6 s behind: the badge says so; clicking it jumps back to the live edge. The seek lands
       // in media already buffered: a seek before the buffer stalls while that fragment loads, and
       // hls.js may skip the stall forward to the buffered range, near live again (seen under load).

@@ -3,7 +3,7 @@
 // area) or side by side; "Freeze" pauses both on one frame, and zoom magnifies the same region
 // of both. The AI video leads; the source video follows by segment number (stream-sync.js).
 import { COMPARE_HLS_CONFIG } from './hls-config.js';
-import { edgeAlignedTarget, followerTarget, isInSync, pickCompareRungs, syncAction } from './stream-sync.js';
+import { edgeAlignedTarget, followerTarget, fragmentsOf, isInSync, pickCompareRungs, syncAction } from './stream-sync.js';
 import { size } from './util.js';
 
 const SYNC_INTERVAL_MS = 100;
@@ -198,8 +198,8 @@ export class CompareView {
     const a = /** @type {any} */ (this.ai).hls;
     const b = /** @type {any} */ (this.source).hls;
     if (a && b) {
-      const fa = a.levels?.[0]?.details?.fragments ?? [];
-      const fb = b.levels?.[0]?.details?.fragments ?? [];
+      const fa = fragmentsOf(a.levels?.[0]?.details);
+      const fb = fragmentsOf(b.levels?.[0]?.details);
       return followerTarget(fa, this.ai.currentTime, fb);
     }
     const ea = this.ai.seekable.length ? this.ai.seekable.end(this.ai.seekable.length - 1) : NaN;

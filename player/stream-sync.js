@@ -46,6 +46,19 @@ export function positionAt(fragments, t) {
 }
 
 /**
+ * fragmentsOf lists a rendition's segments from hls.js's LevelDetails, with the segment still
+ * being written at the end of an LL-HLS playlist (hls.js keeps it apart, as `fragmentHint`): at
+ * the live edge of an LL-HLS stream the playhead is usually in it.
+ * @param {{ fragments?: readonly Fragment[], fragmentHint?: Fragment } | null | undefined} details
+ * @returns {Fragment[]}
+ */
+export function fragmentsOf(details) {
+  const list = [...(details?.fragments ?? [])];
+  if (details?.fragmentHint) list.push(details.fragmentHint);
+  return list;
+}
+
+/**
  * timeOf is the time in a rendition (given its fragments) that shows a stream position, or null
  * when that segment is not in its playlist window.
  * @param {readonly Fragment[]} fragments

@@ -5,6 +5,7 @@ import {
   DEADBAND_S,
   edgeAlignedTarget,
   followerTarget,
+  fragmentsOf,
   IN_SYNC_S,
   isAtLiveEdge,
   isInSync,
@@ -125,5 +126,18 @@ describe('util', () => {
   test('uptime runs to now while live and stops at the end', () => {
     expect(uptimeSeconds({ startedAt: 1000, endedAt: null }, 61_000)).toBe(60);
     expect(uptimeSeconds({ startedAt: 1000, endedAt: 11_000 }, 61_000)).toBe(10);
+  });
+});
+
+describe('fragmentsOf', () => {
+  test('adds the LL-HLS segment being written (hls.js fragmentHint) after the listed ones, so the live edge can be synced', () => {
+    const details = { fragments: [{ sn: 10, start: 20, duration: 2 }, { sn: 11, start: 22, duration: 2 }], fragmentHint: { sn: 12, start: 24, duration: 0.72 } };
+    const frags = fragmentsOf(details);
+    expect(frags.map((f) => f.sn)).toEqual([10, 11, 12]);
+    // A playhead in the pending segment maps to the same segment of the other rendition.
+    const other = fragmentsOf({ fragments: [{ sn: 11, start: 3, duration: 2 }], fragmentHint: { sn: 12, start: 5, duration: 0.48 } });
+    expect(followerTarget(frags, 24.3, other)).toBeCloseTo(5.3, 9);
+    expect(fragmentsOf(null)).toEqual([]);
+    expect(fragmentsOf({ fragments: [{ sn: 1, start: 0, duration: 2 }] }).map((f) => f.sn)).toEqual([1]);
   });
 });

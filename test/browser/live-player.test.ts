@@ -145,7 +145,9 @@ describe('player, comparison and dashboard against a live stream (real server, f
       // Real time, allowing one short stall on a loaded 2-core CI machine.
       expect(played, `played ${played.toFixed(2)} s of ${wall.toFixed(2)} s`).toBeGreaterThan(3.5);
       expect(await page.locator('#player-error').isHidden()).toBe(true);
-      expect(await page.locator('#player-status').textContent()).toBe('Playing');
+      // A short stall shows as "Recovering: bufferStalledError" until playback resumes (LL-HLS, the
+      // default, plays about a second from the live edge, so a busy host can cause one).
+      await expect.poll(() => page.locator('#player-status').textContent(), { timeout: 5_000 }).toBe('Playing');
 
       // Live edge: the badge measures how far behind live playback is (hls.js starts ~3 segments back).
       await expect.poll(() => page.locator('#live-badge').getAttribute('data-latency'), { timeout: 5_000 }).not.toBeNull();

@@ -8,7 +8,7 @@ import { isAtLiveEdge, liveLatency, publisherDelay } from './stream-sync.js';
  * @typedef {{ dataset: Record<string, string | undefined>, textContent: string | null, title: string, disabled: boolean }} BadgeLike
  * @typedef {{ latency: number | null, delay: number | null, target: number, segment: number }} LiveMeasure
  *   latency: distance to the playlist's live edge (s); delay: behind the publisher, from
- *   PROGRAM-DATE-TIME (s); target: the player's target latency; segment: the part or segment length
+ *   PROGRAM-DATE-TIME (s); target: the player's target latency; segment: the segment length
  */
 
 /**
@@ -26,7 +26,8 @@ export function measureLive(hls, video, useSeekable) {
     m.latency = hls.levels.length && Number.isFinite(hls.latency) && hls.latency > 0 ? hls.latency : null;
     if (Number.isFinite(hls.targetLatency)) m.target = hls.targetLatency;
     const details = hls.levels[hls.currentLevel]?.details;
-    if (details?.targetduration) m.segment = details.partTarget || details.targetduration;
+    // One segment of slack (not one part): a busy viewer rebuffering after a jump still counts as live.
+    if (details?.targetduration) m.segment = details.targetduration;
     if (details && !details.live) m.latency = null;
     else m.delay = publisherDelay(hls.playingDate, Date.now());
     return m;

@@ -119,6 +119,12 @@ export function hlsRoute(hlsRoot: string, log: Logger, o: HlsRouteOptions = {}):
     if (found === null && parsed.kind !== 'playlist' && (await hinted(req, res, parsed))) found = await resolveInside(hlsRoot, [parsed.key, ...parsed.segments]);
     if (res.destroyed) return;
     if (found === null) return sendError(res, 404, 'HTTP_NOT_FOUND', 'no such HLS file');
+    if (parsed.kind === 'playlist') {
+      // Read whole, not streamed: a live playlist is replaced (renamed over) several times a second,
+      // and a stat followed by an open can meet two different files (a body shorter or longer than
+      // its Content-Length). Playlists are small; res.send still answers If-None-Match with 304.
+      return sendPlaylist(res, parsed, await readFile(path.join(found.root, found.relative), 'utf8'));
+    }
     setHeaders(res, parsed);
     res.sendFile(found.relative, { root: found.root, cacheControl: false, dotfiles: 'deny' }, (err?: Error) => {
       if (!err) return;

@@ -143,6 +143,14 @@ describe('HttpServer routes', () => {
     if (body !== undefined) expect(r.body).toBe(body);
   });
 
+  it('playlists carry an ETag and answer a matching If-None-Match with 304 (revalidation stays cheap)', async () => {
+    const first = await raw(port, '/hls/abc/master.m3u8');
+    expect(first.headers.etag).toBeDefined();
+    const again = await raw(port, '/hls/abc/master.m3u8', { headers: { 'if-none-match': first.headers.etag as string } });
+    expect(again.status).toBe(304);
+    expect(again.body).toBe('');
+  });
+
   it('answers HEAD and byte ranges on segments', async () => {
     const head = await raw(port, '/hls/abc/1440p/seg_00001.ts', { method: 'HEAD' });
     expect(head.status).toBe(200);

@@ -3,12 +3,12 @@
 // area) or side by side; "Freeze" pauses both on one frame, and zoom magnifies the same region
 // of both. The AI video leads; the source video follows by segment number (stream-sync.js).
 import { CompareControls } from './compare-controls.js';
-import { edgeAlignedTarget, followerTarget, isInSync, pickCompareRungs, syncAction } from './stream-sync.js';
+import { COMPARE_HLS_CONFIG } from './hls-config.js';
+import { edgeAlignedTarget, followerTarget, fragmentsOf, isInSync, pickCompareRungs, syncAction } from './stream-sync.js';
 import { size } from './util.js';
 
 const SYNC_INTERVAL_MS = 100;
 const RETRY_MS = 2000;
-const HLS_CONFIG = { workerPath: '/player/vendor/hls.worker.js', backBufferLength: 30 };
 
 /**
  * @typedef {import('./stream-sync.js').CompareStream} CompareStream
@@ -128,7 +128,7 @@ export class CompareView {
   attach(video, url) {
     const Hls = this.Hls;
     if (Hls.isSupported()) {
-      const hls = new Hls(HLS_CONFIG);
+      const hls = new Hls({ ...COMPARE_HLS_CONFIG });
       this.players.push(hls);
       let recoveries = 0;
       hls.on(Hls.Events.ERROR, (/** @type {unknown} */ _e, /** @type {any} */ data) => {
@@ -177,8 +177,8 @@ export class CompareView {
     const a = /** @type {any} */ (this.ai).hls;
     const b = /** @type {any} */ (this.source).hls;
     if (a && b) {
-      const fa = a.levels?.[0]?.details?.fragments ?? [];
-      const fb = b.levels?.[0]?.details?.fragments ?? [];
+      const fa = fragmentsOf(a.levels?.[0]?.details);
+      const fb = fragmentsOf(b.levels?.[0]?.details);
       return followerTarget(fa, this.ai.currentTime, fb);
     }
     const ea = this.ai.seekable.length ? this.ai.seekable.end(this.ai.seekable.length - 1) : NaN;

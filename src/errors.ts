@@ -66,6 +66,12 @@ export const ERRORS = {
   ENCODER_FRAME_SIZE: spec('encoder', true),
   /** The HLS output cannot be written (disk full, read-only): the encoder stops itself. */
   ENCODER_OUTPUT_UNWRITABLE: spec('encoder', true),
+  // HLS packaging (our playlists, LL-HLS parts)
+  HLS_BAD_FMP4: spec('hls', true),
+  HLS_NO_SPS: spec('hls', true),
+  HLS_ENDED: spec('hls', true),
+  HLS_LADDER_CHANGED: spec('hls', true),
+  HLS_UNKNOWN_RUNG: spec('hls', true),
   // models
   MODEL_NOT_FOUND: spec('model', true, 400),
   MODEL_NAME_INVALID: spec('model', true, 400),

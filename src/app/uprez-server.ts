@@ -4,6 +4,7 @@ import type { ServeConfig } from '../config/serve-config.js';
 import { checkVideoEncoder } from '../encode/encoder-check.js';
 import { UprezError, errorMessage } from '../errors.js';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ffmpeg/binaries.js';
+import { recoverHlsRoot } from '../hls/hls-recovery.js';
 import { HttpServer } from '../http/http-server.js';
 import { configureAllocator, releaseMemory } from './process-memory.js';
 import type { PublishPolicy } from '../ingest/publish-auth.js';
@@ -19,6 +20,9 @@ import { PushTargets } from '../restream/push-targets.js';
 import { UpscaleStudio } from '../studio/upscale-studio.js';
 import { defaultModelsDir } from '../upscale/model-registry.js';
 import { loadModelTiers, type ModelTiers } from './model-tiers.js';
+
+/** How long streams a crashed previous process left stay (ended) before they are removed: as long as an ended stream's. */
+const LEFTOVER_RETENTION_MS = 10 * 60_000;
 
 /** Addresses the server bound (ports resolved when 0 was asked for). */
 export interface BoundAddresses {
@@ -53,6 +57,8 @@ export class UprezServer {
   /** Why the configured model is not in use (--on-model-error bicubic), or null. */
   modelError: string | null = null;
   private closing: Promise<void> | null = null;
+  /** Removes what a previous process left in DATA_DIR/hls once its retention has passed. */
+  private leftoverTimer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
 
   constructor(
@@ -90,6 +96,8 @@ export class UprezServer {
     } catch (err) {
       throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`);
     }
+    // A previous process that did not shut down cleanly left live playlists: end them now.
+    const leftovers = await recoverHlsRoot(hlsRoot, this.log);
     const metrics = createMetrics();
     this.metrics = metrics;
 
@@ -115,6 +123,7 @@ export class UprezServer {
         maxInFlight: cfg.maxInFlight,
         segmentSeconds: cfg.segmentSeconds,
         listSize: cfg.hlsListSize,
+        hlsMode: cfg.hlsMode,
         reconnectWindowMs: cfg.reconnectWindowSeconds * 1000,
         hysteresis: cfg.hysteresis,
         videoEncoder: cfg.encoder,
@@ -126,6 +135,15 @@ export class UprezServer {
     );
     this.manager = manager;
     manager.start();
+    if (leftovers.length) {
+      // Kept (ended) as long as a stream that ended normally, then removed unless published again.
+      this.leftoverTimer = setTimeout(() => {
+        for (const key of leftovers) {
+          if (!manager.get(key)) void rm(path.join(hlsRoot, key), { recursive: true, force: true }).catch(() => undefined);
+        }
+      }, LEFTOVER_RETENTION_MS);
+      this.leftoverTimer.unref();
+    }
     const rtmpPort = await ingest.start();
     const jobs = await this.createJobs(binaries, pushTargets, rtmpPort);
     const studio = new UpscaleStudio({
@@ -205,6 +223,7 @@ export class UprezServer {
 
   private async closeAll(): Promise<void> {
     this.ready = false;
+    if (this.leftoverTimer) clearTimeout(this.leftoverTimer);
     this.log.info('closing');
     this.http?.beginShutdown();
     // Running jobs stop first and stay queued on disk (file jobs resume from their last segment).

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UprezError } from '../errors.js';
 import { DEFAULT_X264_PRESET, VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, type X264Preset } from '../encode/video-codec.js';
+import { HLS_MODES, type HlsMode } from '../hls/hls-writer.js';
 import type { LogLevel } from '../log/logger.js';
 import { INFERENCE_ENGINES, type InferenceEngine } from '../upscale/open-model-runner.js';
 import { parseOriginUrl } from '../origin/origin-url.js';
@@ -38,6 +39,8 @@ export interface ServeConfig {
   readonly onModelError: 'fail' | 'bicubic';
   /** Segments kept in each live playlist (and on disk, plus a few behind): the retention window. */
   readonly hlsListSize: number;
+  /** Live packaging: LL-HLS (fMP4 parts, blocking playlist reload) or classic (MPEG-TS segments). */
+  readonly hlsMode: HlsMode;
   /** How long a stream whose publisher dropped waits for it to come back before its playlists end. */
   readonly reconnectWindowSeconds: number;
   /** H.264 encoder for the HLS ladder: x264 (CPU) or nvenc (NVIDIA GPU). */
@@ -146,6 +149,7 @@ export const SERVE_FIELDS = [
   { key: 'hysteresis', flag: '--hysteresis', env: 'UPREZ_HYSTERESIS', help: 'on: a stream changes between model and bicubic only when it must (steady picture); off: each frame decided alone (more AI frames when the model almost keeps up, but visible flicker)', parse: (raw: string, where: string) => oneOf(['on', 'off'] as const)(raw, where) === 'on' },
   { key: 'onModelError', flag: '--on-model-error', env: 'UPREZ_ON_MODEL_ERROR', help: 'a model that cannot be loaded: fail (stop at start) or bicubic (serve bicubic only, with a warning)', parse: oneOf(['fail', 'bicubic'] as const) },
   { key: 'hlsListSize', flag: '--hls-list-size', env: 'UPREZ_HLS_LIST_SIZE', help: 'segments per live playlist; older segments are deleted from disk (retention window)', parse: intIn(3, 100_000) },
+  { key: 'hlsMode', flag: '--hls-mode', env: 'UPREZ_HLS_MODE', help: 'live HLS: ll (Low-Latency HLS: fMP4 parts of ~0.25 s, viewers ~1-2 s behind) or classic (MPEG-TS segments, for players without LL-HLS; ~5 s behind)', parse: oneOf(HLS_MODES) },
   { key: 'reconnectWindowSeconds', flag: '--reconnect-window-s', env: 'UPREZ_RECONNECT_WINDOW_S', help: 'a publisher that drops may come back this long and continue the same playlists (0: end at once)', parse: intIn(0, 3_600) },
   { key: 'encoder', flag: '--encoder', env: 'UPREZ_ENCODER', help: 'H.264 encoder: x264 (CPU) or nvenc (NVIDIA GPU with NVENC)', parse: oneOf(VIDEO_ENCODERS) },
   { key: 'x264Preset', flag: '--x264-preset', env: 'UPREZ_X264_PRESET', help: 'x264 speed preset for the live ladder: faster ones keep up with larger frames on fewer cores, at more bits for the same picture', parse: oneOf(X264_PRESETS) },
@@ -198,6 +202,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   hysteresis: true,
   onModelError: 'fail',
   hlsListSize: 6,
+  hlsMode: 'll',
   reconnectWindowSeconds: 30,
   encoder: 'x264',
   x264Preset: DEFAULT_X264_PRESET,

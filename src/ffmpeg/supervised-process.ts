@@ -38,6 +38,12 @@ export interface SupervisedProcessOptions {
   onStderrLine?: (line: string) => void;
   /** Applied to the logged command line and to every stderr line before it is logged, kept or passed on. */
   redact?: Redactor;
+  /**
+   * Extra pipes (fds >= 3) the owner reads to their end (outputs): after the child exits they are
+   * left to reach EOF, so nothing it wrote last is lost, and destroyed only if they have not
+   * within 2 s.
+   */
+  readPipes?: readonly number[];
 }
 
 const live = new Set<SupervisedProcess>();
@@ -276,6 +282,16 @@ export class SupervisedProcess {
   }
 
   private destroyPipes(): void {
-    for (const s of this.child?.stdio ?? []) s?.destroy();
+    const keep = this.opts.readPipes ?? [];
+    (this.child?.stdio ?? []).forEach((s, fd) => {
+      if (!s) return;
+      if (!keep.includes(fd) || s.destroyed || (s as { readableEnded?: boolean }).readableEnded) {
+        s.destroy();
+        return;
+      }
+      const t = setTimeout(() => s.destroy(), 2000);
+      t.unref();
+      s.once('close', () => clearTimeout(t));
+    });
   }
 }

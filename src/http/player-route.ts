@@ -63,7 +63,7 @@ const HTML = 'text/html; charset=utf-8';
 const JS = 'text/javascript; charset=utf-8';
 
 /** The player's, the dashboard's and the upscale page's ES modules in player/, served under /player/. */
-export const PLAYER_MODULES = ['player.js', 'compare.js', 'compare-controls.js', 'stream-sync.js', 'util.js', 'dashboard.js', 'chart.js', 'upscale.js', 'upscale-api.js', 'upscale-video.js'] as const;
+export const PLAYER_MODULES = ['player.js', 'compare.js', 'compare-controls.js', 'hls-config.js', 'live-badge.js', 'stream-sync.js', 'util.js', 'dashboard.js', 'chart.js', 'upscale.js', 'upscale-api.js', 'upscale-video.js'] as const;
 
 /** The upscale page's CSP: the player's, with blob: images (previews are fetched with the API token, then shown). */
 export const UPSCALE_CSP = PLAYER_CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:");

@@ -118,7 +118,7 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
     const metrics = await getText(`http://127.0.0.1:${s.httpPort}/metrics`);
     const late = /^uprez_fallback_frames_total\{[^}]*reason="predicted_late"[^}]*stream="slow"[^}]*\} (\d+)|^uprez_fallback_frames_total\{[^}]*stream="slow"[^}]*reason="predicted_late"[^}]*\} (\d+)/m.exec(metrics);
     expect(Number(late?.[1] ?? late?.[2])).toBe(snap.frames.in);
-    const segs = readdirSync(path.join(s.dataDir, 'hls', 'slow'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+    const segs = readdirSync(path.join(s.dataDir, 'hls', 'slow'), { recursive: true }).map(String).filter((f) => /\.(?:ts|m4s)$/.test(f));
     expect(segs.length).toBeGreaterThan(0);
     expect(readFileSync(path.join(s.dataDir, 'hls', 'slow', 'master.m3u8'), 'utf8')).toContain('#EXT-X-STREAM-INF');
     await s.server.close();
@@ -183,7 +183,7 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
     const pub = startPublisher({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/live1`, seconds: 30, width: 320, height: 180, fps: 25 });
     cleanups.push(() => pub.kill());
     const dir = path.join(s.dataDir, 'hls', 'live1');
-    await waitUntil(() => existsSync(dir) && readdirSync(dir, { recursive: true }).map(String).some((f) => f.endsWith('.ts')), 30_000, 'first segment');
+    await waitUntil(() => existsSync(dir) && readdirSync(dir, { recursive: true }).map(String).some((f) => /\.(?:ts|m4s)$/.test(f)), 30_000, 'first segment');
     await s.server.close();
     const playlists = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('index.m3u8'));
     expect(playlists).toHaveLength(2);

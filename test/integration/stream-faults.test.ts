@@ -104,8 +104,8 @@ function watchMaster(s: Started, key: string): { stop: () => Promise<string[]> }
 }
 
 function ffmpegRole(args: string[]): 'decoder' | 'encoder' | 'other' {
-  if (args.includes('hls')) return 'encoder'; // reads y4m on stdin, writes HLS
   if (args.includes('pipe:1')) return 'decoder'; // writes y4m to stdout
+  if (args.includes('pipe:0')) return 'encoder'; // reads y4m on stdin, writes HLS (MPEG-TS) or fMP4 for LL-HLS
   return 'other';
 }
 
@@ -128,7 +128,7 @@ function expectContinuousPlaylist(file: string, minDiscontinuities: number): voi
   const text = readFileSync(file, 'utf8');
   const pl = parseMediaPlaylist(text);
   expect(pl.endList, `${file} ends with ENDLIST`).toBe(true);
-  const numbers = pl.segments.map((seg) => Number(/(\d+)\.ts$/.exec(seg.uri)?.[1]));
+  const numbers = pl.segments.map((seg) => Number(/(\d+)\.(?:ts|m4s)$/.exec(seg.uri)?.[1]));
   expect(numbers, 'segment numbers follow on across sessions').toEqual(numbers.map((_, i) => (numbers[0] as number) + i));
   expect(numbers, 'file numbers are the media sequence').toEqual(pl.segments.map((seg) => seg.sequence));
   expect((text.match(/#EXT-X-DISCONTINUITY\n/g) ?? []).length).toBeGreaterThanOrEqual(minDiscontinuities);

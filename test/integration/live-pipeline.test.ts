@@ -170,11 +170,14 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
   });
 
   test('--fallback-model none: no ladder, the model and bicubic only', async () => {
-    const s = await startServer(['--model', 'uprez-x2', '--fallback-model', 'none', '--inference-workers', '1']);
-    const { mid, end } = await publishSampled(s, 'noladder', 6, 75);
+    // uprez-x2 in onnxruntime on one worker covers part of each 320x180 frame at 25 fps: the
+    // rest of the tiles are bicubic, none from a smaller model.
+    const s = await startServer(['--model', 'uprez-x2', '--fallback-model', 'none', '--inference-workers', '1', '--inference-engine', 'onnxruntime']);
+    const { end } = await publishSampled(s, 'noladder', 6, 75);
     expect(end.fallbackModel).toBeNull();
     expect(end.frames.byModel['uprez-x2-tiny']).toBeUndefined();
-    expect(end.frames.bicubic - mid.frames.bicubic, `${JSON.stringify(mid.frames)} -> ${JSON.stringify(end.frames)}`).toBeGreaterThan(0.8 * (end.frames.out - mid.frames.out));
+    expect(end.frames.model + end.frames.bicubic).toBe(end.frames.out);
+    expect(end.fallbacks.predicted_late, JSON.stringify(end.fallbacks)).toBeGreaterThan(0);
     await s.server.close();
   });
 

@@ -22,10 +22,11 @@ export interface EncoderOptions {
   live?: boolean;
   /**
    * Live: the stream run's writer, created once per run by its owner and passed to every encoder
-   * of the run. Without it the writer registered for outDir is used (hls-writer-registry.ts).
+   * of the run (numbering, DISCONTINUITY across restarts and reconnects). Without it the encoder
+   * is a run of its own.
    */
   hls?: HlsWriter;
-  /** Live, for a writer this encoder creates itself (no `hls`, none registered): default classic. */
+  /** Live, for a writer this encoder creates itself (no `hls`): default classic. */
   hlsMode?: HlsMode;
   log: Logger;
   /** Audio buffered in node before writeAudio returns false. Default 5 s. */
@@ -34,12 +35,6 @@ export interface EncoderOptions {
   videoBufferFrames?: number;
   /** File jobs: first segment number, to continue numbering after a restart. Default 0. */
   startNumber?: number;
-  /**
-   * Live: this encoder continues its stream run (after a crash or a publisher reconnect): the
-   * writer numbers on, marks the first new segment with #EXT-X-DISCONTINUITY, and the master
-   * playlist stays in place for viewers meanwhile. Only consulted without `hls`. Default false.
-   */
-  append?: boolean;
   /** Live window, in segments (default 6). */
   listSize?: number;
   /** close(): how long ffmpeg may take to finish after EOF before it is killed. Default 2000 ms. */

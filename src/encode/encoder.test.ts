@@ -59,10 +59,13 @@ describe('Encoder', () => {
     expect(e.framesWritten).toBe(2);
   });
 
-  test('a frame of the wrong size is a programming error', () => {
+  test('a frame of the wrong size stops the encoder with the reason instead of throwing into the caller', async () => {
     const e = encoder(fakeFfmpeg('idle.sh', 'exec cat >/dev/null'));
     e.start();
-    expect(() => e.writeFrame(new Uint8Array(12))).toThrow(/48/);
+    const exited = new Promise((r) => e.on('exit', r));
+    expect(e.writeFrame(new Uint8Array(12))).toBe(false);
+    await exited;
+    expect(e.failure).toMatch(/12 bytes.*needs 48/);
   });
 
   test('writeFrame returns false past the bound and `drain` follows once ffmpeg catches up; nothing is lost', async () => {

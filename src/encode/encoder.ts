@@ -122,7 +122,6 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
         listSize: opts.listSize,
         hls: opts.hls,
         hlsMode: opts.hlsMode,
-        append: opts.append ?? false,
         log: this.log,
         onSegment,
         onError: (line) => this.outputFailed(line),
@@ -228,7 +227,10 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
    */
   writeFrame(data: Uint8Array, arrivedAt: number = Date.now()): boolean {
     if (data.byteLength !== this.frameBytes) {
-      throw new RangeError(`frame has ${data.byteLength} bytes, ${this.input.width}x${this.input.height} yuv420p needs ${this.frameBytes}`);
+      // A frame of another size would tear the picture for every frame after it: the encoder stops
+      // itself with the reason (ENCODER_FRAME_SIZE, fatal: its owner restarts or fails the stream).
+      this.stopItself('a frame of the wrong size reached the encoder; stopping it', `frame has ${data.byteLength} bytes, ${this.input.width}x${this.input.height} yuv420p needs ${this.frameBytes}`);
+      return false;
     }
     const stdin = this.writable(this.proc.stdin);
     if (!stdin) return false;
@@ -347,9 +349,14 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
   }
 
   private outputFailed(line: string): void {
+    this.stopItself('cannot write the HLS output; stopping the encoder', line);
+  }
+
+  /** stopItself kills ffmpeg with a reason (failure): the owner sees the exit and restarts or fails the stream. */
+  private stopItself(what: string, line: string): void {
     if (this.fatal) return;
     this.fatal = line;
-    this.log.error('cannot write the HLS output; stopping the encoder', { line });
+    this.log.error(what, { line });
     void this.proc.kill();
   }
 

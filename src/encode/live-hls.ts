@@ -5,7 +5,6 @@ import type { VideoInfo } from '../decode/video-info.js';
 import type { SupervisedProcess } from '../ffmpeg/supervised-process.js';
 import { DirHlsOutput } from '../hls/dir-hls-output.js';
 import { PRIVATE_PLAYLIST } from '../hls/hls-names.js';
-import { hlsWriterFor } from '../hls/hls-writer-registry.js';
 import { HlsWriter, type HlsMode, type HlsSession } from '../hls/hls-writer.js';
 import type { Logger } from '../log/logger.js';
 import { ClassicSegments } from './classic-segments.js';
@@ -24,12 +23,10 @@ export interface LiveHlsOptions {
   readonly hasAudio: boolean;
   readonly segmentSeconds: number;
   readonly listSize?: number;
-  /** The stream run's writer; without one, see hls-writer-registry.ts. */
+  /** The stream run's writer (its owner makes one per run); without one, a run of this encoder alone. */
   readonly hls?: HlsWriter;
-  /** Mode of a writer created here (no `hls`, none registered). Default classic. */
+  /** Mode of a writer created here (no `hls`). Default classic. */
   readonly hlsMode?: HlsMode;
-  /** This encoder continues a run (restart, reconnect). */
-  readonly append: boolean;
   readonly log: Logger;
   readonly onSegment: (rung: string, file: string) => void;
   /** A media file could not be written or read: the encoder must stop. */
@@ -69,9 +66,7 @@ export class LiveHls {
 
   constructor(private readonly o: LiveHlsOptions) {
     const dir = path.resolve(o.outDir);
-    this.writer =
-      o.hls ??
-      hlsWriterFor(dir, o.append, () => new HlsWriter({ mode: o.hlsMode ?? 'classic', dir, segmentSeconds: o.segmentSeconds, listSize: o.listSize, outputs: [new DirHlsOutput(dir, o.log)], log: o.log }));
+    this.writer = o.hls ?? new HlsWriter({ mode: o.hlsMode ?? 'classic', dir, segmentSeconds: o.segmentSeconds, listSize: o.listSize, outputs: [new DirHlsOutput(dir, o.log)], log: o.log });
     this.clock = new FrameClock(o.input.fpsNum / o.input.fpsDen);
     this.session = this.writer.beginSession({
       rungs: o.rungs.map((r) => ({

@@ -41,11 +41,12 @@ export interface EncoderEventsPort {
 export interface EncoderPort {
   on<K extends keyof EncoderEventsPort>(event: K, fn: EncoderEventsPort[K]): unknown;
   start(): void;
-  writeFrame(data: Uint8Array): boolean;
+  /** `arrivedAt`: when the frame reached uprez (ms since the epoch; it dates the segment). */
+  writeFrame(data: Uint8Array, arrivedAt?: number): boolean;
   writeAudio(chunk: Buffer): boolean;
   end(opts?: { endList?: boolean }): Promise<ProcessExit>;
   close(opts?: { endList?: boolean }): Promise<ProcessExit>;
-  finishPlaylists(): void;
+  finishPlaylists(): Promise<void>;
   readonly rungs: readonly Rung[];
   readonly hasExited: boolean;
   /** Why the encoder stopped itself (an unwritable output), or null. */

@@ -289,7 +289,8 @@ export class TranscodeSession extends TypedEmitter<SessionEvents> {
       return;
     }
     this.framesOut++;
-    const more = encoder.writeFrame(f.data);
+    // The frame's arrival (wall clock) dates its segment: EXT-X-PROGRAM-DATE-TIME.
+    const more = encoder.writeFrame(f.data, performance.timeOrigin + f.arrivedAt);
     if (this.opts.ladderAudio && !this.opts.sourceAudio) this.writeSilence(encoder);
     if (!more) this.holds.set('encoder', true);
     this.emit('output', f, true);

@@ -11,7 +11,6 @@ import { FALLBACK_REASONS } from '../upscale/frame.js';
 import { sweepSegments } from '../hls/live-playlists.js';
 import { DirHlsOutput } from '../hls/dir-hls-output.js';
 import type { HlsOutput } from '../hls/hls-output.js';
-import { registerHlsWriter } from '../hls/hls-writer-registry.js';
 import { HlsWriter, type HlsMode } from '../hls/hls-writer.js';
 import { readRenditions } from './renditions.js';
 import { StreamPipeline, type PipelineDeps } from './stream-pipeline.js';
@@ -178,9 +177,20 @@ export class StreamManager implements StreamDirectory {
       this.ingest.disconnect(e.key, 'the server cannot write this stream\'s output');
       return;
     }
+    // The run's playlists: one writer for the pipeline's encoders (restarts and reconnects included).
+    const log = this.log.child({ stream: e.key });
+    const writer = new HlsWriter({
+      mode: this.opts.hlsMode ?? 'll',
+      dir: outDir,
+      segmentSeconds: this.opts.segmentSeconds,
+      listSize: this.opts.listSize,
+      outputs: [new DirHlsOutput(outDir, log), ...(this.opts.hlsOutputs?.(e.key) ?? [])],
+      log,
+    });
     const pipeline = new StreamPipeline(
       {
         key: e.key,
+        hls: writer,
         input: e.feed,
         hasAudio: e.hasAudio,
         outDir,
@@ -199,26 +209,10 @@ export class StreamManager implements StreamDirectory {
     );
     const models = this.deps.tiers.map((t) => t.runner.info.name);
     initStream(this.deps.metrics, e.key, { models, fallbackReasons: FALLBACK_REASONS, lossReasons: FRAME_LOSS_REASONS });
-    // The run's playlists: one writer for the pipeline's encoders (restarts and reconnects included).
-    const log = this.log.child({ stream: e.key });
-    const writer = new HlsWriter({
-      mode: this.opts.hlsMode ?? 'll',
-      dir: outDir,
-      segmentSeconds: this.opts.segmentSeconds,
-      listSize: this.opts.listSize,
-      outputs: [new DirHlsOutput(outDir, log), ...(this.opts.hlsOutputs?.(e.key) ?? [])],
-      log,
-    });
-    const unregister = registerHlsWriter(outDir, writer);
     const entry: Entry = { pipeline, lastBytes: 0, lastSample: Date.now() };
     this.entries.set(e.key, entry);
     this.updateActive();
-    void pipeline.done.then(async () => {
-      // A no-op once the pipeline's last encoder ended the run.
-      await writer.end().catch((err: unknown) => log.error('could not end the playlists', { err: errorMessage(err) }));
-      unregister();
-      this.onEnded(entry);
-    });
+    void pipeline.done.then(() => this.onEnded(entry));
     pipeline.start();
   }
 

@@ -4,6 +4,7 @@ import { Encoder } from '../encode/encoder.js';
 import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
+import type { HlsWriter } from '../hls/hls-writer.js';
 import type { FeedSource } from '../ingest/publish-feed.js';
 import type { PushOutput } from '../encode/push-output.js';
 import { delay } from '../lifecycle/delay.js';
@@ -22,6 +23,8 @@ export interface PipelineOptions {
   readonly key: string;
   /** The first publish's feed (the decoder reads it as FLV on stdin). */
   readonly input: FeedSource;
+  /** The stream run's playlists: every encoder of the run writes through it; the pipeline ends it. */
+  readonly hls: HlsWriter;
   /** The ladder carries audio (fixed for the stream's life; a later publish without audio gets silence). */
   readonly hasAudio: boolean;
   /** Directory receiving this stream's HLS output. */
@@ -223,7 +226,7 @@ export class StreamPipeline {
     this.cancelWaits();
     if (p.kind === 'running') await p.session.close();
     this.stage?.close();
-    this.finishLastPlaylists();
+    await this.endPlaylists();
     this.setDone('failed');
   }
 
@@ -282,7 +285,7 @@ export class StreamPipeline {
         videoEncoder: this.opts.videoEncoder,
         x264Preset: this.opts.x264Preset,
         push: this.opts.push,
-        append: id > 1 && this.lastEncoder !== null,
+        hls: this.opts.hls,
         log: this.log,
       },
     };
@@ -387,20 +390,24 @@ export class StreamPipeline {
   private async finalize(state: 'ended' | 'failed'): Promise<void> {
     if (this.phase.kind === 'done' || this.phase.kind === 'finalizing') return;
     this.phase = { kind: 'finalizing' };
-    try {
-      this.finishLastPlaylists();
-    } catch (err) {
-      this.log.error('could not end the playlists', { err });
-      this.failure ??= `could not end the playlists: ${err instanceof Error ? err.message : String(err)}`;
+    const problem = await this.endPlaylists();
+    if (problem) {
+      this.failure ??= `could not end the playlists: ${problem}`;
       state = 'failed';
     }
     this.stage?.close();
     this.setDone(state);
   }
 
-  private finishLastPlaylists(): void {
-    const enc = this.lastEncoder;
-    if (enc && enc.hasExited) enc.finishPlaylists();
+  /** endPlaylists ends the run's playlists (ENDLIST in every output); returns why not, or null. */
+  private async endPlaylists(): Promise<string | null> {
+    try {
+      await this.opts.hls.end();
+      return null;
+    } catch (err) {
+      this.log.error('could not end the playlists', { err });
+      return err instanceof Error ? err.message : String(err);
+    }
   }
 
   private setDone(state: 'ended' | 'failed'): void {

@@ -6,6 +6,7 @@ import { UprezError, errorMessage } from '../errors.js';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { recoverHlsRoot } from '../hls/hls-recovery.js';
 import { HttpServer } from '../http/http-server.js';
+import { Cluster } from './cluster.js';
 import { configureAllocator, releaseMemory } from './process-memory.js';
 import type { PublishPolicy } from '../ingest/publish-auth.js';
 import { RtmpIngest } from '../ingest/rtmp-ingest.js';
@@ -49,6 +50,7 @@ export class UprezServer {
   /** The model tiers (model, fallback model), shared by every stream. */
   private models: ModelTiers | null = null;
   private ingest: RtmpIngest | null = null;
+  private cluster: Cluster | null = null;
   private manager: StreamManager | null = null;
   private jobManager: JobManager | null = null;
   private http: HttpServer | null = null;
@@ -105,12 +107,16 @@ export class UprezServer {
     this.models = models;
     this.modelError = models.modelError;
 
+    // The cluster (--hls-origin, --registry): asked before every publish; a lone instance admits all.
+    const cluster = new Cluster({ cfg, log: this.log, metrics, local: (key) => this.manager?.localCluster(key) ?? null });
+    this.cluster = cluster;
     const ingest = new RtmpIngest({
       host: cfg.host,
       port: cfg.rtmpPort,
       log: this.log,
       auth: publishPolicy(cfg),
       publishesPerMinute: cfg.publishRateLimit,
+      ...(cluster.enabled ? { admit: (key: string) => cluster.admit(key) } : {}),
     });
     this.ingest = ingest;
     const pushTargets = new PushTargets();
@@ -131,7 +137,7 @@ export class UprezServer {
         pushTargets,
       },
       { binaries, tiers: models.tiers, metrics, log: this.log },
-      { onStreamEnded: releaseMemory },
+      { onStreamEnded: releaseMemory, onStreamForgotten: (key) => cluster.forget(key), readmit: (key) => cluster.admit(key) },
     );
     this.manager = manager;
     manager.start();
@@ -144,8 +150,7 @@ export class UprezServer {
       }, LEFTOVER_RETENTION_MS);
       this.leftoverTimer.unref();
     }
-    const rtmpPort = await ingest.start();
-    const jobs = await this.createJobs(binaries, pushTargets, rtmpPort);
+    const jobs = await this.createJobs(binaries, pushTargets, () => ingest.port);
     const studio = new UpscaleStudio({
       dataDir: cfg.dataDir,
       videoDir: cfg.jobsInputDir || path.join(cfg.dataDir, 'inputs'),
@@ -162,16 +167,24 @@ export class UprezServer {
       hlsRoot,
       streams: manager,
       metrics,
-      readiness: () => (this.ready ? { ready: true } : { ready: false, reason: this.closing ? 'shutting down' : 'starting' }),
+      readiness: () => {
+        if (!this.ready) return { ready: false, reason: this.closing ? 'shutting down' : 'starting' };
+        const h = cluster.health();
+        return h.ok ? { ready: true } : { ready: false, reason: h.reason };
+      },
       log: this.log.child({ stage: 'http' }),
       apiToken: cfg.apiToken,
       metricsToken: cfg.metricsToken,
       jobs,
       vodRoot: path.join(cfg.dataDir, 'jobs'),
       upscale: studio,
+      ...(cluster.enabled ? { cluster: () => cluster.list() } : {}),
     });
     this.http = http;
+    // HTTP first (the registry advertises its port), then the cluster, then publishes are taken.
     const httpPort = await http.start(cfg.httpPort, cfg.host);
+    await cluster.start(httpPort);
+    const rtmpPort = await ingest.start();
     await jobs.start();
     this.ready = true;
     this.log.info('uprez serving', {
@@ -186,17 +199,17 @@ export class UprezServer {
    * createJobs sets up the file and restream jobs behind /api/jobs: records in DATA_DIR/jobs,
    * inputs only from the jobs input directory, restreams published to our own ingest over loopback.
    */
-  private async createJobs(binaries: FfmpegBinaries, pushTargets: PushTargets, rtmpPort: number): Promise<JobManager> {
+  private async createJobs(binaries: FfmpegBinaries, pushTargets: PushTargets, rtmpPort: () => number): Promise<JobManager> {
     const cfg = this.config;
     const inputDir = cfg.jobsInputDir || path.join(cfg.dataDir, 'inputs');
     await mkdir(inputDir, { recursive: true });
     const local = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
-    const ingestBase = `rtmp://${local.includes(':') ? `[${local}]` : local}:${rtmpPort}/live`;
+    const ingestBase = (): string => `rtmp://${local.includes(':') ? `[${local}]` : local}:${rtmpPort()}/live`;
     const jobs = new JobManager({
       store: new JobStore(path.join(cfg.dataDir, 'jobs'), this.log),
       executors: {
         file: fileJobExecutor({ binaries, inputDir, dataDir: cfg.dataDir, provider: cfg.provider, ...(this.opts.modelsDir ? { modelsDir: this.opts.modelsDir } : {}) }),
-        restream: restreamJobExecutor({ binaries, inputDir, ingestBase: () => ingestBase, policy: publishPolicy(cfg), pushTargets }),
+        restream: restreamJobExecutor({ binaries, inputDir, ingestBase, policy: publishPolicy(cfg), pushTargets }),
       },
       concurrency: cfg.jobsConcurrency,
       log: this.log,
@@ -232,6 +245,8 @@ export class UprezServer {
     await this.studio?.close();
     await this.manager?.shutdown(this.opts.shutdownGraceMs ?? 10_000);
     await this.ingest?.close();
+    // After the streams: their last playlists go up to the origin, then the leases are released.
+    await this.cluster?.close();
     await this.http?.close();
     await this.models?.close();
     this.log.info('closed');

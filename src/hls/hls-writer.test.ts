@@ -16,6 +16,7 @@ const RUN = 'rtestrun00';
 class RecordingOutput implements HlsOutput {
   readonly calls: string[] = [];
   readonly texts = new Map<string, string>();
+  readonly firstTexts = new Map<string, string>();
   closed = false;
   file(rel: string, _abs: string, kind: HlsFileKind): void {
     this.calls.push(`file ${kind} ${rel}`);
@@ -23,6 +24,7 @@ class RecordingOutput implements HlsOutput {
   playlist(rel: string, text: string): void {
     this.calls.push(`playlist ${rel}`);
     this.texts.set(rel, text);
+    if (!this.firstTexts.has(rel)) this.firstTexts.set(rel, text);
   }
   remove(rel: string): void {
     this.calls.push(`remove ${rel}`);
@@ -38,6 +40,11 @@ class RecordingOutput implements HlsOutput {
     HLS.setOptions({ strictMode: true, silent: true });
     return HLS.parse(this.texts.get('master.m3u8') as string) as HLS.types.MasterPlaylist;
   }
+}
+
+/** firstText is the first version of a rung's playlist the output was given (RecordingOutput keeps only the last). */
+function firstText(out: RecordingOutput, rung: string): string {
+  return out.firstTexts.get(`${rung}/index.m3u8`) as string;
 }
 
 const dirs: string[] = [];
@@ -135,6 +142,46 @@ describe('HlsWriter, classic', () => {
       [6, 2, 'rtestrun00s3_00006.ts'],
       [7, 2, 'rtestrun00s3_00007.ts'],
     ]);
+  });
+
+  test('continuing a dead instance\'s playlists: same sequence numbers, its window first, then a DISCONTINUITY; its files deleted as the window moves', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'uprez-writer-'));
+    dirs.push(dir);
+    const out = new RecordingOutput();
+    const window = (rung: string) => ({
+      mediaSequence: 40,
+      discontinuitySequence: 3,
+      targetDuration: 2,
+      segments: [40, 41, 42].map((n) => ({ uri: `olderun001_000${n}.ts`, duration: 2, discontinuity: n === 41, map: null, programDateTime: n * 2000 })),
+    });
+    const w = new HlsWriter({ mode: 'classic', dir, segmentSeconds: 2, listSize: 3, outputs: [out], log: silentLogger, runId: RUN, continueFrom: { renditions: { '360p/index.m3u8': window('360p'), '180p/index.m3u8': window('180p') } } });
+    const s = w.beginSession(SPEC);
+    for (let n = 0; n < 4; n++) for (const r of ['360p', '180p']) s.segment(r, { file: tsSegment(dir, r, s.classicPattern, n), duration: 2, programDateTime: 90_000 + n * 2000 });
+    await w.idle();
+    // After the first new segment: the carried 41 and 42 and our first, numbered on.
+    const texts = out.calls.filter((c) => c === 'playlist 360p/index.m3u8');
+    expect(texts.length).toBeGreaterThan(0);
+    const p = out.media('360p');
+    expect(p.segments.map((x) => [x.mediaSequenceNumber, x.discontinuitySequence, x.uri])).toEqual([
+      [44, 5, 'rtestrun00s1_00001.ts'],
+      [45, 5, 'rtestrun00s1_00002.ts'],
+      [46, 5, 'rtestrun00s1_00003.ts'],
+    ]);
+    // The first playlist published listed the old window, then ours after a DISCONTINUITY.
+    const first = HLS.parse(firstText(out, '360p')) as HLS.types.MediaPlaylist;
+    expect(first.mediaSequenceBase).toBe(41);
+    expect(first.discontinuitySequenceBase).toBe(3);
+    expect(first.segments.map((x) => [x.uri, Boolean(x.discontinuity)])).toEqual([
+      ['olderun001_00041.ts', true],
+      ['olderun001_00042.ts', false],
+      ['rtestrun00s1_00000.ts', true],
+    ]);
+    expect(out.calls.filter((c) => c.startsWith('remove 360p/olderun'))).toEqual([]);
+    // The old files go like ours: once the window has moved on by its length again.
+    for (let n = 4; n < 10; n++) for (const r of ['360p', '180p']) s.segment(r, { file: tsSegment(dir, r, s.classicPattern, n), duration: 2, programDateTime: 90_000 + n * 2000 });
+    await w.idle();
+    expect(out.calls.filter((c) => c.startsWith('remove 360p/olderun'))).toEqual(['remove 360p/olderun001_00040.ts', 'remove 360p/olderun001_00041.ts', 'remove 360p/olderun001_00042.ts']);
+    await w.end();
   });
 
   test('a session ending with a segment only one rung finished drops it (deleted, never listed)', async () => {

@@ -7,7 +7,7 @@ import { DirHlsOutput } from './dir-hls-output.js';
 import type { HlsFileKind, HlsOutput } from './hls-output.js';
 import { MASTER_PLAYLIST, MEDIA_PLAYLIST, checkRunId, newRunId } from './hls-names.js';
 import { renderMasterPlaylist, renderMediaPlaylist } from './playlist-render.js';
-import { RungPlaylist } from './rung-playlist.js';
+import { type CarriedWindow, RungPlaylist } from './rung-playlist.js';
 import { HlsSession } from './hls-session.js';
 
 /** HlsMode is how a live stream is packaged: classic MPEG-TS segments, or LL-HLS (fMP4 parts). */
@@ -37,6 +37,12 @@ export interface HlsWriterOptions {
   readonly partTargetSeconds?: number;
   /** Where the files go, in order; default: the local directory alone. */
   readonly outputs?: readonly HlsOutput[];
+  /**
+   * The windows a predecessor left, by media playlist path ("720p/index.m3u8"): the stream moved
+   * here from an instance that died, and its playlists go on (same sequence numbers, the old
+   * window first, then a DISCONTINUITY). Renditions of another name start new.
+   */
+  readonly continueFrom?: { readonly renditions: Readonly<Record<string, CarriedWindow>> } | null;
   readonly log: Logger;
   /** For tests: a fixed run id (see newRunId). */
   readonly runId?: string;
@@ -174,6 +180,9 @@ export class HlsWriter {
       this.targetDuration = targetDurationFor(this.opts.segmentSeconds, fps);
       this.partFrames = partFramesFor(this.opts.partTargetSeconds ?? DEFAULT_PART_TARGET_SECONDS, fps);
       const partTarget = this.partFrames / fps;
+      const carried = this.opts.continueFrom?.renditions ?? {};
+      // EXT-X-TARGETDURATION may not shrink within a playlist's life (RFC 8216 6.2.1).
+      for (const r of spec.rungs) this.targetDuration = Math.max(this.targetDuration, Math.ceil(carried[`${r.name}/${MEDIA_PLAYLIST}`]?.targetDuration ?? 0));
       for (const r of spec.rungs) {
         const playlist = new RungPlaylist({
           name: r.name,
@@ -181,6 +190,8 @@ export class HlsWriter {
           listSize: this.opts.listSize ?? 6,
           ...(this.mode === 'll' ? { lowLatency: { partTarget, partHoldBack: PART_HOLD_BACK_PARTS * partTarget } } : {}),
         });
+        const window = carried[`${r.name}/${MEDIA_PLAYLIST}`];
+        if (window) playlist.carry(window, r.name);
         this.rungs.set(r.name, { spec: r, playlist, codecs: null, partData: [], parts: 0 });
       }
       this.log.info('hls run started', { mode: this.mode, rungs: this.order.join(','), targetDuration: this.targetDuration, ...(this.mode === 'll' ? { partFrames: this.partFrames } : {}) });

@@ -3,8 +3,17 @@
  * segments with their media and discontinuity sequence numbers, the LL-HLS parts at the live
  * edge, and which files may be deleted once they are far enough behind.
  */
+import path from 'node:path';
 import { peakSegmentBitrate, type SegmentSize } from './bandwidth.js';
 import type { LowLatencyModel, MediaPlaylistModel, PartEntry, SegmentEntry } from './playlist-model.js';
+
+/** CarriedWindow is a predecessor's visible window of one rendition (another instance owned the stream). */
+export interface CarriedWindow {
+  readonly mediaSequence: number;
+  readonly discontinuitySequence: number;
+  readonly targetDuration: number;
+  readonly segments: readonly { readonly uri: string; readonly duration: number; readonly discontinuity: boolean; readonly map: string | null; readonly programDateTime?: number }[];
+}
 
 /** A published part with the file behind it. */
 export interface PartRecord extends PartEntry {
@@ -77,9 +86,41 @@ export class RungPlaylist {
     return this.totalSeconds > 0 ? Math.ceil((this.totalBytes * 8) / this.totalSeconds) : 0;
   }
 
+  /**
+   * carry starts the playlist from a predecessor's window (the stream moved here from a dead
+   * instance): the same media and discontinuity sequence numbers, its segments listed first (their
+   * files stay where they are; `rung` resolves them for deletion once the window moves past),
+   * then a DISCONTINUITY before this run's first segment.
+   */
+  carry(w: CarriedWindow, rung: string): void {
+    if (this.segments.length || this.pending) return;
+    this.mediaSequence = w.mediaSequence;
+    this.discontinuitySequence = w.discontinuitySequence;
+    // Segments without a date are dated back from now (the window ended about now).
+    let t = Date.now() - w.segments.reduce((n, s) => n + s.duration * 1000, 0);
+    w.segments.forEach((s, i) => {
+      const date = s.programDateTime ?? t;
+      t = date + s.duration * 1000;
+      const rel = path.posix.normalize(path.posix.join(rung, s.uri));
+      this.segments.push({
+        msn: w.mediaSequence + i,
+        uri: s.uri,
+        rel: rel.startsWith('..') || path.posix.isAbsolute(rel) ? '' : rel,
+        duration: s.duration,
+        bytes: 0,
+        programDateTime: date,
+        discontinuity: s.discontinuity,
+        ...(s.map !== null ? { map: s.map } : {}),
+        partRels: [],
+      });
+    });
+    this.nextMsnValue = w.mediaSequence + w.segments.length;
+    this.discontinuityNext = w.segments.length > 0;
+  }
+
   /** newSession: the next segment follows an encoder restart or reconnect (DISCONTINUITY), with `map` as its init section. */
   newSession(discontinuity: boolean, map?: string): void {
-    this.discontinuityNext = discontinuity;
+    this.discontinuityNext = discontinuity || this.discontinuityNext;
     this.mapUri = map;
   }
 
@@ -142,7 +183,7 @@ export class RungPlaylist {
       const old = this.segments.shift() as (typeof this.segments)[number];
       if (old.discontinuity) this.discontinuitySequence++;
       this.mediaSequence = old.msn + 1;
-      this.leaving.push({ msn: old.msn, rels: [old.rel, ...old.partRels] });
+      this.leaving.push({ msn: old.msn, rels: [old.rel, ...old.partRels].filter((r) => r !== '') });
     }
     // A segment stays downloadable for the window's length again after it left the playlist
     // (RFC 8216 6.2.2: its availability duration), parts for as long as their segment.

@@ -3,6 +3,11 @@ import type { StreamDirectory, StreamSnapshot } from '../stream/stream-snapshot.
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import { notFound, sendError } from './json-errors.js';
 import type { HistorySource } from './stream-history.js';
+import type { ClusterListBody } from '../registry/cluster-view.js';
+import { UprezError } from '../errors.js';
+
+/** ClusterSource answers the cluster's stream list; null when no registry is configured. */
+export type ClusterSource = () => Promise<ClusterListBody | null>;
 
 /** StreamListBody is the JSON shape of GET /api/streams. */
 export interface StreamListBody {
@@ -10,16 +15,36 @@ export interface StreamListBody {
 }
 
 /** apiRoutes builds the /api router: stream snapshots and (when given) their recent history, JSON errors only. */
-export function apiRoutes(streams: StreamDirectory, history?: HistorySource): Router {
+export function apiRoutes(streams: StreamDirectory, history?: HistorySource, cluster?: ClusterSource): Router {
   const router = Router();
   router.use((_req, res, next) => {
     // Snapshots are live numbers; a cached one is a wrong one.
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  router.get('/streams', (_req, res) => {
+  // GET /api/streams[?scope=local|cluster]: this instance's streams; with scope=cluster also every
+  // stream of the cluster and its owner, from the registry.
+  router.get('/streams', (req, res, next) => {
+    const scope = req.query['scope'] ?? 'local';
+    if (scope !== 'local' && scope !== 'cluster') {
+      sendError(res, 400, 'HTTP_BAD_QUERY', 'scope must be local or cluster');
+      return;
+    }
     const body: StreamListBody = { streams: streams.list() };
-    res.json(body);
+    if (scope === 'local') {
+      res.json(body);
+      return;
+    }
+    (cluster?.() ?? Promise.resolve(null)).then(
+      (view) => {
+        if (view === null) sendError(res, 400, 'HTTP_BAD_QUERY', 'scope=cluster needs a stream registry (--registry / UPREZ_REGISTRY)');
+        else res.json({ ...body, ...view });
+      },
+      (err: unknown) => {
+        if (err instanceof UprezError && err.code === 'REGISTRY_UNAVAILABLE') sendError(res, 503, err.code, err.message);
+        else next(err);
+      },
+    );
   });
   router.get('/streams/:key', (req, res) => {
     const key = req.params.key;

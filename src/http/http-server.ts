@@ -5,7 +5,7 @@ import { errorMessage, UprezError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { UprezMetrics } from '../metrics/metrics.js';
 import type { StreamDirectory } from '../stream/stream-snapshot.js';
-import { apiRoutes } from './api-routes.js';
+import { apiRoutes, type ClusterSource } from './api-routes.js';
 import { bearerAuth } from './bearer-auth.js';
 import { cors } from './cors.js';
 import { hlsRoute } from './hls-route.js';
@@ -39,6 +39,8 @@ export interface HttpServerOptions {
   readonly closeGraceMs?: number;
   /** player/ folder; found next to the code by default. */
   readonly playerDir?: string;
+  /** The cluster's stream list behind GET /api/streams?scope=cluster; absent = 400 for that scope. */
+  readonly cluster?: ClusterSource;
   /** The image service behind /api/upscale (same bearer token as /api) and the /upscale page; absent = neither. */
   readonly upscale?: UpscaleDirectory;
 }
@@ -141,7 +143,7 @@ export class HttpServer {
     if (opts.upscale) app.use('/api/upscale', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), upscaleRoutes(opts.upscale));
     // A job id is a valid key, so /hls's path rules apply as they are; the job's JSON and state file are never served.
     if (opts.vodRoot) app.use('/vod', allowOrigin, hlsRoute(opts.vodRoot, this.log));
-    app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), apiRoutes(opts.streams, this.history));
+    app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), apiRoutes(opts.streams, this.history, opts.cluster));
     app.use('/player', playerRoute(opts.playerDir));
     app.use('/dashboard', dashboardRoute(opts.playerDir));
     if (opts.upscale) app.use('/upscale', upscalePageRoute(opts.playerDir));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
+import type { ClusterStream } from '../registry/cluster-stream.js';
 import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, scriptTagBody, splitAggregate } from './flv.js';
 import { PublishFeed, type FeedSource, type FeedStats } from './publish-feed.js';
 import { authorizePublish, type AuthRefusal, type PublishPolicy } from './publish-auth.js';
@@ -19,10 +20,21 @@ export interface PublishEvent {
   readonly hasAudio: boolean;
   /** The publish as an FLV byte stream from its first tag, for the decoder's stdin. */
   readonly feed: FeedSource;
+  /** The key's share of the cluster (its lease and origin output), or null on a lone instance. */
+  readonly cluster: ClusterStream | null;
 }
 
+/**
+ * Admission is the cluster's answer to a publish (see app/cluster.ts): admitted with the key's
+ * cluster stream (`fresh`: opened for this publish, so closed if the publish never starts), or
+ * refused because another instance owns the key or the registry cannot say.
+ */
+export type Admission =
+  | { readonly ok: true; readonly cluster: ClusterStream | null; readonly fresh: boolean }
+  | { readonly ok: false; readonly refusal: 'duplicate' | 'registry_unavailable'; readonly message: string };
+
 /** Why a publish was refused (metric label values). */
-export type PublishRefusal = 'invalid_key' | 'duplicate' | 'shutting_down' | 'no_video' | 'rate_limited' | AuthRefusal;
+export type PublishRefusal = 'invalid_key' | 'duplicate' | 'shutting_down' | 'no_video' | 'rate_limited' | 'registry_unavailable' | AuthRefusal;
 
 /** IngestEvents are what the ingest emits. */
 export interface IngestEvents {
@@ -53,6 +65,8 @@ export interface RtmpIngestOptions {
   readonly maxConnections?: number;
   /** A publish's feed pauses the publisher above this many queued bytes. Default 64 MiB. */
   readonly feedHighWaterBytes?: number;
+  /** Asked after the local checks (the cluster: one owner per key across instances); default: admitted, local only. */
+  readonly admit?: (key: string) => Promise<Admission>;
 }
 
 /** Audio without any video header for this much stream time is an audio-only publish (ms). */
@@ -64,6 +78,7 @@ const AUDIO_HEADER_GRACE_MS = 300;
 const REFUSAL_STATUS: Record<PublishRefusal, { code: string; description: (key: string) => string }> = {
   invalid_key: { code: 'NetStream.Publish.BadName', description: (k) => `invalid stream: publish to rtmp://HOST/${RTMP_APP}/KEY with KEY of letters, digits, _ and - (at most 64); got "${k.slice(0, 80)}"` },
   duplicate: { code: 'NetStream.Publish.BadName', description: (k) => `stream ${k} is already being published` },
+  registry_unavailable: { code: 'NetStream.Publish.Failed', description: () => 'the stream registry cannot be reached: publishes are refused until it can (so no key gets two owners)' },
   shutting_down: { code: 'NetStream.Publish.Failed', description: () => 'the server is shutting down' },
   no_video: { code: 'NetStream.Publish.Rejected', description: () => 'no video: uprez needs a video track (H.264), this publish sent audio only' },
   rate_limited: { code: 'NetStream.Publish.Denied', description: () => 'too many publish attempts from this address; retry in a minute' },
@@ -79,6 +94,9 @@ interface Publication {
   readonly sessionId: string;
   readonly conn: RtmpConnection;
   readonly feed: PublishFeed;
+  readonly cluster: ClusterStream | null;
+  /** The cluster stream was opened for this publish: closed if it never starts. */
+  readonly freshCluster: boolean;
   announced: boolean;
   ended: boolean;
   /** Audio presence as onMetaData declared it (undefined: not said). */
@@ -215,16 +233,36 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
     const auth = authorizePublish(policy, key, req.query, Date.now() / 1000);
     if (!auth.ok) return refuse(auth.reason);
     const current = this.owners.get(key);
-    if (current && !current.ended) {
-      if (policy.mode !== 'hmac') return refuse('duplicate');
-      this.log.warn('signed publisher takes over the stream', { stream: key, client: req.clientAddress, previous: current.conn.clientAddress });
-      this.endPublication(current, false);
-      current.conn.refuse({ code: 'NetStream.Publish.Denied', description: `another signed publisher took over ${key}` });
+    if (current && !current.ended && policy.mode !== 'hmac') return refuse('duplicate');
+    // The cluster: another instance may own the key (the local takeover below keeps this one's lease).
+    const admission = this.opts.admit ? await this.opts.admit(key) : ({ ok: true, cluster: null, fresh: false } as const);
+    if (!admission.ok) {
+      this.log.warn('refused publish', { reason: admission.refusal, key, client: req.clientAddress, why: admission.message });
+      this.emit('refused', admission.refusal, key, req.clientAddress);
+      const s = REFUSAL_STATUS[admission.refusal];
+      return { ok: false, status: { code: s.code, description: admission.refusal === 'duplicate' ? admission.message : s.description(key) } };
+    }
+    if (conn.isClosed || this.refusing) {
+      // Gone (or shutting down) while the cluster was asked: give back what was opened for it.
+      if (admission.fresh) void admission.cluster?.close();
+      return refuse('shutting_down');
+    }
+    const again = this.owners.get(key);
+    if (again && !again.ended) {
+      if (policy.mode !== 'hmac') {
+        if (admission.fresh) void admission.cluster?.close();
+        return refuse('duplicate');
+      }
+      this.log.warn('signed publisher takes over the stream', { stream: key, client: req.clientAddress, previous: again.conn.clientAddress });
+      this.endPublication(again, false);
+      again.conn.refuse({ code: 'NetStream.Publish.Denied', description: `another signed publisher took over ${key}` });
     }
     const pub: Publication = {
       key,
       sessionId: `${conn.id}-${randomBytes(4).toString('hex')}`,
       conn,
+      cluster: admission.cluster,
+      freshCluster: admission.fresh,
       feed: new PublishFeed(() => this.hasAudio(pub), {
         highWaterBytes: this.opts.feedHighWaterBytes,
         onPressure: (paused) => (paused ? conn.pause() : conn.resume()),
@@ -259,7 +297,11 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
     if (pub.graceTimer) clearTimeout(pub.graceTimer);
     pub.feed.end();
     if (this.owners.get(pub.key) === pub) this.owners.delete(pub.key);
-    if (!pub.announced) return;
+    if (!pub.announced) {
+      // Never started: its lease and origin output were opened for nothing.
+      if (pub.freshCluster) void pub.cluster?.close();
+      return;
+    }
     this.log.info(clean ? 'publish ended' : 'publisher connection lost', { stream: pub.key, reason: pub.conn.closeReason ?? undefined });
     this.emit('unpublish', pub.key, pub.sessionId, clean);
   }
@@ -314,7 +356,7 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
     pub.announced = true;
     const hasAudio = this.hasAudio(pub);
     this.log.info('publish accepted', { stream: pub.key, client: pub.conn.clientAddress, audio: hasAudio });
-    this.emit('publish', { key: pub.key, sessionId: pub.sessionId, clientAddress: pub.conn.clientAddress, hasAudio, feed: pub.feed });
+    this.emit('publish', { key: pub.key, sessionId: pub.sessionId, clientAddress: pub.conn.clientAddress, hasAudio, feed: pub.feed, cluster: pub.cluster });
   }
 
   private refuseNoVideo(pub: Publication): void {

@@ -16,6 +16,8 @@ export interface ContinuitySegment {
   readonly discontinuity: boolean;
   /** URI of the EXT-X-MAP in force for this segment (fMP4), or null. */
   readonly map: string | null;
+  /** Its EXT-X-PROGRAM-DATE-TIME (ms since the epoch), when the playlist gave one. */
+  readonly programDateTime?: number;
 }
 
 /** RenditionContinuity is one media playlist as the origin last showed it. */
@@ -81,6 +83,7 @@ export function renditionFromPlaylist(playlist: string, text: string): Rendition
   let map: string | null = null;
   let duration: number | null = null;
   let discontinuity = false;
+  let date: number | null = null;
   const segments: ContinuitySegment[] = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -92,11 +95,13 @@ export function renditionFromPlaylist(playlist: string, text: string): Rendition
     else if (line === '#EXT-X-DISCONTINUITY') discontinuity = true;
     else if (line === '#EXT-X-ENDLIST') endList = true;
     else if (line.startsWith('#EXT-X-MAP:')) map = /(?:^|,)URI="([^"]*)"/.exec(value)?.[1] ?? null;
+    else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) date = Date.parse(value);
     else if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(value);
     else if (!line.startsWith('#') && duration !== null) {
-      segments.push({ uri: line, duration: Number.isFinite(duration) ? duration : 0, discontinuity, map });
+      segments.push({ uri: line, duration: Number.isFinite(duration) ? duration : 0, discontinuity, map, ...(date !== null && Number.isFinite(date) ? { programDateTime: date } : {}) });
       duration = null;
       discontinuity = false;
+      date = null;
     }
   }
   return { playlist, targetDuration, mediaSequence, discontinuitySequence, segments, endList };
@@ -169,7 +174,7 @@ export function parseContinuity(json: string, key: string): ContinuityState {
     const ok =
       r !== null && typeof r === 'object' && r.playlist === name && isInt(r.mediaSequence) && isInt(r.discontinuitySequence) && typeof r.targetDuration === 'number' &&
       typeof r.endList === 'boolean' && Array.isArray(r.segments) &&
-      r.segments.every((s) => typeof s?.uri === 'string' && !/[\r\n]/.test(s.uri) && typeof s.duration === 'number' && typeof s.discontinuity === 'boolean' && (s.map === null || (typeof s.map === 'string' && !/["\r\n]/.test(s.map))));
+      r.segments.every((s) => typeof s?.uri === 'string' && !/[\r\n]/.test(s.uri) && typeof s.duration === 'number' && typeof s.discontinuity === 'boolean' && (s.map === null || (typeof s.map === 'string' && !/["\r\n]/.test(s.map))) && (s.programDateTime === undefined || isInt(s.programDateTime)));
     if (!ok) throw bad(`has a bad rendition ${JSON.stringify(name)}`);
   }
   return o as ContinuityState;

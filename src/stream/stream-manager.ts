@@ -3,14 +3,14 @@ import { errorMessage } from '../errors.js';
 import path from 'node:path';
 import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
 import type { PushTargetLookup } from '../restream/push-targets.js';
-import type { IngestEvents, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
+import type { Admission, IngestEvents, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
+import type { ClusterStream } from '../registry/cluster-stream.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import type { Logger } from '../log/logger.js';
 import { forgetStream, initStream } from '../metrics/metrics.js';
 import { FALLBACK_REASONS } from '../upscale/frame.js';
 import { sweepSegments } from '../hls/live-playlists.js';
 import { DirHlsOutput } from '../hls/dir-hls-output.js';
-import type { HlsOutput } from '../hls/hls-output.js';
 import { HlsWriter, type HlsMode } from '../hls/hls-writer.js';
 import { readRenditions } from './renditions.js';
 import { StreamPipeline, type PipelineDeps } from './stream-pipeline.js';
@@ -59,9 +59,29 @@ export interface StreamManagerOptions {
   readonly retentionMs?: number;
   /** Live packaging of every stream (default ll). */
   readonly hlsMode?: HlsMode;
-  /** More places a stream's HLS files go, after its local directory (e.g. an origin mirror). */
-  readonly hlsOutputs?: (key: string) => readonly HlsOutput[];
 }
+
+/** StreamManagerHooks: what the server does around a stream's life. */
+export interface StreamManagerHooks {
+  /** A stream ended (its frame buffers are garbage now). */
+  readonly onStreamEnded?: () => void;
+  /** A stream left the directory (retention over): drop what others keep about it. */
+  readonly onStreamForgotten?: (key: string) => void;
+  /**
+   * Asks the cluster again for KEY when a publish was admitted with the cluster stream of a run
+   * that then ended instead of continuing (it released that lease); default: no cluster.
+   */
+  readonly readmit?: (key: string) => Promise<Admission>;
+}
+
+/**
+ * LocalClusterHold is what this instance holds of a key in the cluster: a run a new publish
+ * continues (its lease and origin output carry over), or a run still ending (its lease is released
+ * when it has ended).
+ */
+export type LocalClusterHold =
+  | { readonly kind: 'live'; readonly stream: ClusterStream }
+  | { readonly kind: 'ending'; readonly ended: Promise<void> };
 
 interface Entry {
   pipeline: StreamPipeline;
@@ -87,7 +107,7 @@ export class StreamManager implements StreamDirectory {
     private readonly ingest: IngestPort,
     private readonly opts: StreamManagerOptions,
     private readonly deps: PipelineDeps,
-    private readonly hooks: { readonly onStreamEnded?: () => void } = {},
+    private readonly hooks: StreamManagerHooks = {},
   ) {
     this.log = deps.log.child({ stage: 'streams' });
   }
@@ -120,6 +140,14 @@ export class StreamManager implements StreamDirectory {
   get(key: string): StreamSnapshot | undefined {
     const e = this.entries.get(key);
     return e ? this.snapshotOf(e) : undefined;
+  }
+
+  /** localCluster is what this instance holds of KEY in the cluster (see LocalClusterHold), or null. */
+  localCluster(key: string): LocalClusterHold | null {
+    const e = this.entries.get(key);
+    if (!e || e.pipeline.isEnded || !e.pipeline.cluster) return null;
+    if (e.pipeline.canReattach) return { kind: 'live', stream: e.pipeline.cluster };
+    return { kind: 'ending', ended: e.pipeline.done.then(() => undefined) };
   }
 
   /** activeCount is the number of streams not yet ended. */
@@ -166,6 +194,17 @@ export class StreamManager implements StreamDirectory {
       if (prev.forgetTimer) clearTimeout(prev.forgetTimer);
       forgetStream(this.deps.metrics, e.key);
     }
+    let cluster = e.cluster;
+    if (cluster && prev && cluster === prev.pipeline.cluster) {
+      // Admitted to continue that run, which ended instead (and released the key): ask again.
+      const again = (await this.hooks.readmit?.(e.key)) ?? { ok: true, cluster: null, fresh: false };
+      if (!again.ok) {
+        this.log.warn('refusing the publish: the cluster did not admit it again', { stream: e.key, why: again.message });
+        this.ingest.disconnect(e.key, again.message);
+        return;
+      }
+      cluster = again.cluster;
+    }
     const outDir = path.join(this.opts.hlsRoot, e.key);
     try {
       // Each publish starts a fresh ladder (the previous run's playlists ended with ENDLIST). The
@@ -175,6 +214,7 @@ export class StreamManager implements StreamDirectory {
     } catch (err) {
       this.log.error('cannot prepare the stream directory; refusing the publish', { stream: e.key, dir: outDir, err: errorMessage(err) });
       this.ingest.disconnect(e.key, 'the server cannot write this stream\'s output');
+      void cluster?.close();
       return;
     }
     // The run's playlists: one writer for the pipeline's encoders (restarts and reconnects included).
@@ -184,13 +224,16 @@ export class StreamManager implements StreamDirectory {
       dir: outDir,
       segmentSeconds: this.opts.segmentSeconds,
       listSize: this.opts.listSize,
-      outputs: [new DirHlsOutput(outDir, log), ...(this.opts.hlsOutputs?.(e.key) ?? [])],
+      outputs: [new DirHlsOutput(outDir, log), ...(cluster?.output ? [cluster.output] : [])],
+      // A stream another instance owned before it died goes on in its playlists (at the origin).
+      continueFrom: cluster?.continueFrom ?? null,
       log,
     });
     const pipeline = new StreamPipeline(
       {
         key: e.key,
         hls: writer,
+        cluster,
         input: e.feed,
         hasAudio: e.hasAudio,
         outDir,
@@ -239,6 +282,7 @@ export class StreamManager implements StreamDirectory {
       if (this.entries.get(key) !== entry) return;
       this.entries.delete(key);
       forgetStream(this.deps.metrics, key);
+      this.hooks.onStreamForgotten?.(key);
       // Its files go with it: keys that never publish again must not fill the disk.
       rm(path.join(this.opts.hlsRoot, key), { recursive: true, force: true }).catch((err: unknown) =>
         this.log.warn('could not remove an ended stream', { stream: key, err }),

@@ -5,6 +5,7 @@ import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
 import type { HlsWriter } from '../hls/hls-writer.js';
+import type { ClusterStream } from '../registry/cluster-stream.js';
 import type { FeedSource } from '../ingest/publish-feed.js';
 import type { PushOutput } from '../encode/push-output.js';
 import { delay } from '../lifecycle/delay.js';
@@ -25,6 +26,8 @@ export interface PipelineOptions {
   readonly input: FeedSource;
   /** The stream run's playlists: every encoder of the run writes through it; the pipeline ends it. */
   readonly hls: HlsWriter;
+  /** The key's share of the cluster (lease, origin output): a lost lease stops the stream; closed at its end. */
+  readonly cluster?: ClusterStream | null;
   /** The ladder carries audio (fixed for the stream's life; a later publish without audio gets silence). */
   readonly hasAudio: boolean;
   /** Directory receiving this stream's HLS output. */
@@ -158,9 +161,27 @@ export class StreamPipeline {
     return this.lastEncoder?.mediaPlaylists ?? [];
   }
 
+  /** cluster is the key's cluster stream, or null on a lone instance. */
+  get cluster(): ClusterStream | null {
+    return this.opts.cluster ?? null;
+  }
+
+  /** canReattach: a new publish of the key would continue this stream (it is not ending). */
+  get canReattach(): boolean {
+    const p = this.phase;
+    return !(this.closed || p.kind === 'done' || p.kind === 'finalizing' || (p.kind === 'running' && p.next.kind === 'finish'));
+  }
+
   /** start runs the first session on the first publish's feed. */
   start(): void {
     this.log.info('starting stream pipeline', { audio: this.opts.hasAudio });
+    // Another instance owns the key now (this one's lease expired: a stall, a partition): stop at
+    // once, nothing more of this stream may reach the origin.
+    this.opts.cluster?.onLost((reason) => {
+      this.failure = `the stream's lease in the registry was lost (${reason}); another instance may own it now`;
+      this.log.error('lease lost; stopping the stream', { reason });
+      void this.close();
+    });
     this.startSession(this.opts.input, this.opts.hasAudio);
   }
 
@@ -204,8 +225,8 @@ export class StreamPipeline {
    * restart is pending). Returns false when the stream can no longer continue (it is ending).
    */
   reattach(input: FeedSource, sourceAudio: boolean): boolean {
+    if (!this.canReattach) return false;
     const p = this.phase;
-    if (this.closed || p.kind === 'done' || p.kind === 'finalizing' || (p.kind === 'running' && p.next.kind === 'finish')) return false;
     this.reconnects++;
     this.log.info('publisher reconnected; continuing the stream', { audio: sourceAudio });
     if (p.kind === 'running') {
@@ -399,15 +420,20 @@ export class StreamPipeline {
     this.setDone(state);
   }
 
-  /** endPlaylists ends the run's playlists (ENDLIST in every output); returns why not, or null. */
+  /**
+   * endPlaylists ends the run's playlists (ENDLIST in every output), then lets the cluster go (the
+   * origin output flushed, the lease released); returns why the playlists did not end, or null.
+   */
   private async endPlaylists(): Promise<string | null> {
+    let problem: string | null = null;
     try {
       await this.opts.hls.end();
-      return null;
     } catch (err) {
       this.log.error('could not end the playlists', { err });
-      return err instanceof Error ? err.message : String(err);
+      problem = err instanceof Error ? err.message : String(err);
     }
+    await this.opts.cluster?.close().catch((err: unknown) => this.log.warn('could not release the stream in the cluster', { err }));
+    return problem;
   }
 
   private setDone(state: 'ended' | 'failed'): void {
@@ -475,6 +501,7 @@ export class StreamPipeline {
       error: this.failure,
       master: `${this.opts.urlPath}/master.m3u8`,
       renditions,
+      origin: this.opts.cluster?.output?.stats() ?? null,
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { OriginStreamStats } from '../origin/origin-mirror.js';
 import type { FallbackReason, UpscalePath } from '../upscale/frame.js';
 
 /**
@@ -75,6 +76,8 @@ export interface StreamSnapshot {
   readonly error: string | null;
   readonly master: string;
   readonly renditions: readonly RenditionSnapshot[];
+  /** The stream's HTTP origin output (--hls-origin): queue, uploads, failures, drops, latency; null without one. */
+  readonly origin: OriginStreamStats | null;
 }
 
 /** StreamDirectory is what HTTP needs from the stream manager: read-only snapshots. */

@@ -74,8 +74,10 @@ export class OriginPoller {
         await r.arrayBuffer();
         if (r.status === 200) this.fetched.add(dep);
         else this.problems.push(`${playlist} (version ${seen.length}) lists ${dep}: ${r.status}`);
-      } catch (err) {
-        this.problems.push(`${playlist} (version ${seen.length}) lists ${dep}: ${(err as Error).message}`);
+      } catch {
+        // No answer at all (the origin went down after the playlist came): like a playlist
+        // request that got none, not a listed file missing.
+        this.unreachable++;
       }
     }
   }

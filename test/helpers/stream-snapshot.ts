@@ -33,6 +33,7 @@ export function fakeSnapshot(key: string, over: Partial<StreamSnapshot> = {}): S
     error: null,
     master: `/hls/${key}/master.m3u8`,
     renditions: [],
+    origin: null,
     ...over,
   };
 }

@@ -108,6 +108,11 @@ export class RtmpConnection {
     return this.bytesIn;
   }
 
+  /** isClosed says whether the socket has closed. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** isPublishing says whether a publish was accepted and has not ended. */
   get isPublishing(): boolean {
     return this.publishing !== null && !this.ended;

@@ -1,0 +1,119 @@
+/**
+ * The scored half of the viewer benchmark: a truth clip, its publisher encodes (one per CRF),
+ * live runs with the model and with bicubic only, side by side and interleaved, each decoded and
+ * scored against the truth.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { UprezError } from '../errors.js';
+import { fmt } from './bench-stats.js';
+import { runFfmpeg } from './ffmpeg-run.js';
+import { findOffset } from './frame-align.js';
+import { LumaFile } from './luma-file.js';
+import { noteLoad, probeVideo, SCALE, serveFlags, sideOrder, type Side, type ViewerContext } from './viewer-context.js';
+import type { ViewerClip } from './viewer-clips.js';
+import { cropToScale, decodeLumaArgs, publisherArgs, truthArgs, type Rate } from './viewer-media.js';
+import type { QualityCase, QualityRun } from './viewer-report.js';
+import { runLive, type ApiStream } from './viewer-run.js';
+import { scoreAligned } from './viewer-score.js';
+
+/** QualityOptions: CRFs, repeats, SSIM sampling, and the scratch folder. */
+export interface QualityOptions {
+  readonly crfs: readonly number[];
+  readonly repeats: number;
+  readonly ssimEvery: number;
+  readonly dir: string;
+}
+
+/** ALIGN: offsets tried (±) and frames compared when aligning the output with the truth. */
+export const ALIGN = { maxOffset: 8, frames: 30 } as const;
+
+/** QualityExtra is what the notes need besides the table: models used and alignment margins. */
+export interface QualityExtra {
+  readonly models: Set<string>;
+  /** Smallest margin (dB) by which the chosen start offset beat the runner-up, over all runs. */
+  minAlignMargin: number;
+  provider: string | null;
+}
+
+/** scoreRun aligns and scores one run's decoded luma against the truth, then deletes it. */
+export async function scoreRun(lumaOut: string, truth: LumaFile, stream: ApiStream, decoded: number, ssimEvery: number): Promise<QualityRun & { alignMargin: number }> {
+  const out = new LumaFile(lumaOut, truth.width, truth.height);
+  try {
+    const opts = { ...ALIGN, shave: SCALE };
+    const start = findOffset(out, truth, opts);
+    const end = findOffset(out, truth, { ...opts, at: 'end' });
+    const s = scoreAligned(out, truth, start.offset, { shave: SCALE, ssimEvery });
+    return {
+      psnr: s.psnr,
+      ssim: s.ssim,
+      staticFlicker: s.staticFlicker,
+      staticShare: s.staticShare,
+      scored: s.frames,
+      aiShare: stream.frames.out ? stream.frames.model / stream.frames.out : 0,
+      framesIn: stream.frames.in,
+      framesOut: stream.frames.out,
+      decoded,
+      offset: start.offset,
+      endOffset: end.offset,
+      alignMargin: start.runnerUp ? start.psnr - start.runnerUp.psnr : Infinity,
+    };
+  } finally {
+    out.close();
+    await rm(lumaOut, { force: true });
+  }
+}
+
+/** runQualityClip measures one clip at every CRF; returns a case per CRF. */
+export async function runQualityClip(c: ViewerContext, clip: ViewerClip, o: QualityOptions, extra: QualityExtra): Promise<QualityCase[]> {
+  const first = clip.files[0];
+  if (!first) throw new UprezError('BENCH_NO_CLIP', `clip ${clip.name} has no files`, 'cli');
+  const probe = await probeVideo(c, first);
+  const { width, height } = cropToScale(probe.width, probe.height, SCALE);
+  const truthY4m = path.join(o.dir, `${clip.name}.truth.y4m`);
+  const truthY = path.join(o.dir, `${clip.name}.truth.y`);
+  await runFfmpeg(c.ffmpeg, truthArgs(clip.files, width, height, probe.rate, truthY4m), c.log);
+  await runFfmpeg(c.ffmpeg, decodeLumaArgs(truthY4m, truthY), c.log);
+  const truth = new LumaFile(truthY, width, height);
+  const cases: QualityCase[] = [];
+  try {
+    for (const crf of o.crfs) cases.push(await oneCrf(c, clip, truth, truthY4m, probe.rate, crf, o, extra));
+  } finally {
+    truth.close();
+    await rm(truthY4m, { force: true });
+    await rm(truthY, { force: true });
+  }
+  return cases;
+}
+
+async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truthY4m: string, rate: Rate, crf: number, o: QualityOptions, extra: QualityExtra): Promise<QualityCase> {
+  const w = truth.width / SCALE;
+  const h = truth.height / SCALE;
+  const pub = path.join(o.dir, `${clip.name}.crf${crf}.flv`);
+  await runFfmpeg(c.ffmpeg, publisherArgs(truthY4m, { width: w, height: h, crf, rate }, pub), c.log);
+  const runs: Record<Side, QualityRun[]> = { model: [], bicubic: [] };
+  try {
+    for (let r = 0; r < o.repeats; r++) {
+      for (const side of sideOrder(r)) {
+        noteLoad(c);
+        const lumaOut = path.join(o.dir, `${clip.name}.out.y`);
+        const key = `viewer-${side}-${r}`;
+        const run = await runLive({ ffmpeg: c.ffmpeg, cli: c.server.cli, ...(c.server.cwd ? { cwd: c.server.cwd } : {}), clip: pub, key, serveFlags: serveFlags(c.server, side), lumaOut, log: c.log });
+        if (run.top.width !== truth.width || run.top.height !== truth.height) {
+          throw new UprezError('BENCH_RUNG_SIZE', `top rendition is ${run.top.width}x${run.top.height}, the truth ${truth.width}x${truth.height}`, 'cli');
+        }
+        const scored = await scoreRun(lumaOut, truth, run.stream, run.decodedFrames ?? 0, o.ssimEvery);
+        extra.minAlignMargin = Math.min(extra.minAlignMargin, scored.alignMargin);
+        for (const m of Object.keys(run.stream.frames.byModel)) extra.models.add(m);
+        if (side === 'model' && run.stream.provider) extra.provider = run.stream.provider;
+        runs[side].push(scored);
+        c.progress(
+          `viewer: ${clip.name} CRF ${crf} repeat ${r + 1}/${o.repeats} ${side}: Y-PSNR ${fmt(scored.psnr, 2)} dB, SSIM ${fmt(scored.ssim, 4)}, AI ${fmt(100 * scored.aiShare, 1)} %, frames ${scored.framesIn}/${scored.framesOut}/${scored.decoded} of ${truth.count}, offset ${scored.offset}/${scored.endOffset}`,
+        );
+      }
+    }
+  } finally {
+    await rm(pub, { force: true });
+  }
+  return { clip: clip.name, inSize: `${w}x${h}`, outSize: `${truth.width}x${truth.height}`, crf, truthFrames: truth.count, model: runs.model, bicubic: runs.bicubic };
+}

@@ -1,0 +1,145 @@
+/**
+ * The viewer-quality benchmark's results (pure): per-run records, medians over repeats (gains
+ * as the median of the per-repeat paired differences, the runs being side by side), and the
+ * tables the section prints.
+ */
+import type { BenchTable } from './bench-section.js';
+import { fmt, median } from './bench-stats.js';
+
+/** QualityRun is one scored live run (one side of one repeat). */
+export interface QualityRun {
+  readonly psnr: number;
+  readonly ssim: number;
+  readonly staticFlicker: number;
+  readonly staticShare: number;
+  /** Output frames scored against the truth. */
+  readonly scored: number;
+  /** frames.model / frames.out from /api/streams at the end, 0..1. */
+  readonly aiShare: number;
+  readonly framesIn: number;
+  readonly framesOut: number;
+  /** Frames decoded from the top rendition. */
+  readonly decoded: number;
+  /** Output frame i shows truth frame i + offset (found on the first frames), and on the last frames. */
+  readonly offset: number;
+  readonly endOffset: number;
+}
+
+/** QualityCase is one clip at one CRF: the model runs and the bicubic runs, repeat by repeat. */
+export interface QualityCase {
+  readonly clip: string;
+  readonly inSize: string;
+  readonly outSize: string;
+  readonly crf: number;
+  readonly truthFrames: number;
+  readonly model: readonly QualityRun[];
+  readonly bicubic: readonly QualityRun[];
+}
+
+/** TimeRun is one time-only live run. */
+export interface TimeRun {
+  readonly aiShare: number;
+  /** Median outputFps while live (the first samples skipped). */
+  readonly fps: number;
+  readonly framesIn: number;
+  readonly framesOut: number;
+  readonly deadlineMisses: number;
+  /** Seconds the stream took to end after the publisher finished (the backlog it worked off). */
+  readonly drainSeconds: number;
+}
+
+/** TimeCase is one input size: model runs and bicubic runs, repeat by repeat. */
+export interface TimeCase {
+  readonly inSize: string;
+  readonly inputFps: number;
+  readonly published: number;
+  readonly model: readonly TimeRun[];
+  readonly bicubic: readonly TimeRun[];
+}
+
+/** pairedMedian is the median over repeats of f(model run) - f(bicubic run) (pairs by index). */
+export function pairedMedian<T>(a: readonly T[], b: readonly T[], f: (x: T) => number): number {
+  const n = Math.min(a.length, b.length);
+  const d: number[] = [];
+  for (let i = 0; i < n; i++) d.push(f(a[i] as T) - f(b[i] as T));
+  return median(d);
+}
+
+const med = <T>(xs: readonly T[], f: (x: T) => number): number => median(xs.map(f));
+
+/** distinct lists the distinct values, in order of appearance, joined by "/". */
+function distinct(xs: readonly number[]): string {
+  return [...new Set(xs)].join('/');
+}
+
+/** framesCell says "in/out" (median) and marks a run whose frames do not all add up. */
+export function framesCell(runs: readonly QualityRun[], truthFrames: number): string {
+  const bad = runs.filter((r) => r.framesOut !== r.framesIn || r.decoded !== r.framesOut || r.offset !== r.endOffset).length;
+  const base = `${fmt(med(runs, (r) => r.framesIn), 0)}/${fmt(med(runs, (r) => r.framesOut), 0)} of ${truthFrames}`;
+  return bad ? `${base} (**${bad} run(s) lost, repeated or misaligned frames**)` : base;
+}
+
+/** qualityTable: Y-PSNR and SSIM, model beside bicubic, the gains, the AI share and the frames. */
+export function qualityTable(cases: readonly QualityCase[]): BenchTable {
+  return {
+    caption: 'Quality the viewer gets (top HLS rendition vs the original clip; medians over repeats, gains paired per repeat)',
+    head: ['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI share', 'frames in/out', 'offset'],
+    rows: cases.map((c) => [
+      c.clip,
+      `${c.inSize} -> ${c.outSize}`,
+      String(c.crf),
+      fmt(med(c.model, (r) => r.psnr), 2),
+      fmt(med(c.bicubic, (r) => r.psnr), 2),
+      signed(pairedMedian(c.model, c.bicubic, (r) => r.psnr), 2),
+      fmt(med(c.model, (r) => r.ssim), 4),
+      fmt(med(c.bicubic, (r) => r.ssim), 4),
+      signed(pairedMedian(c.model, c.bicubic, (r) => r.ssim), 4),
+      `${fmt(100 * med(c.model, (r) => r.aiShare), 1)} %`,
+      framesCell([...c.model, ...c.bicubic], c.truthFrames),
+      distinct([...c.model, ...c.bicubic].map((r) => r.offset)),
+    ]),
+  };
+}
+
+/** flickerTable: output change on pixels the truth holds still, model beside bicubic. */
+export function flickerTable(cases: readonly QualityCase[]): BenchTable {
+  return {
+    caption: 'Flicker on static pixels (mean |Y(t) - Y(t-1)| of the output where the truth is unchanged; lower is steadier)',
+    head: ['clip', 'CRF', 'static pixels', 'flicker model', 'flicker bicubic', 'model / bicubic'],
+    rows: cases.map((c) => {
+      const m = med(c.model, (r) => r.staticFlicker);
+      const b = med(c.bicubic, (r) => r.staticFlicker);
+      return [c.clip, String(c.crf), `${fmt(100 * med(c.model, (r) => r.staticShare), 1)} %`, fmt(m, 3), fmt(b, 3), fmt(m / b, 2)];
+    }),
+  };
+}
+
+/** timeTable: AI share and output fps at the sizes live streams carry, model beside bicubic. */
+export function timeTable(cases: readonly TimeCase[]): BenchTable {
+  return {
+    caption: 'AI reach and frame rate (time only; medians over repeats)',
+    head: ['input', 'AI share', 'output fps model', 'output fps bicubic', 'fps model / bicubic', 'drain s model / bicubic', 'frames out (model / bicubic) of published', 'deadline misses'],
+    rows: cases.map((c) => {
+      const fm = med(c.model, (r) => r.fps);
+      const fb = med(c.bicubic, (r) => r.fps);
+      return [
+        `${c.inSize} @ ${fmt(c.inputFps, 2)} fps`,
+        `${fmt(100 * med(c.model, (r) => r.aiShare), 1)} %`,
+        fmt(fm, 2),
+        fmt(fb, 2),
+        fmt(fm / fb, 2),
+        `${fmt(med(c.model, (r) => r.drainSeconds), 1)} / ${fmt(med(c.bicubic, (r) => r.drainSeconds), 1)}`,
+        `${fmt(med(c.model, (r) => r.framesOut), 0)} / ${fmt(med(c.bicubic, (r) => r.framesOut), 0)} of ${c.published}`,
+        fmt(med(c.model, (r) => r.deadlineMisses), 0),
+      ];
+    }),
+  };
+}
+
+/** signed prints a difference with its sign (+0.00 for none). */
+export function signed(v: number, digits: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  const s = v.toFixed(digits);
+  if (/^-0(\.0*)?$/.test(s)) return `+${s.slice(1)}`; // a rounded-away negative reads as no change
+  return v >= 0 ? `+${s}` : s;
+}

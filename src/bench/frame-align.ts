@@ -72,7 +72,7 @@ export function findOffset(out: LumaFrames, truth: LumaFrames, o: AlignOptions):
   const scored: { offset: number; psnr: number; pairs: number }[] = [];
   for (let d = -o.maxOffset; d <= o.maxOffset; d++) {
     const idx = pairsFor(out.count, truth.count, d, o.frames, at);
-    if (idx.length * 2 < Math.min(o.frames, out.count)) continue;
+    if (idx.length === 0 || idx.length * 2 < Math.min(o.frames, out.count)) continue;
     let sum = 0;
     for (const i of idx) sum += framePsnr(get(out, outCache, i), get(truth, truthCache, i + d), region);
     scored.push({ offset: d, psnr: sum / idx.length, pairs: idx.length });

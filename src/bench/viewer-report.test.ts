@@ -1,0 +1,81 @@
+import { describe, expect, test } from 'vitest';
+import { renderSection } from './bench-section.js';
+import { flickerTable, framesCell, pairedMedian, qualityTable, signed, timeTable, type QualityCase, type QualityRun, type TimeRun } from './viewer-report.js';
+
+const run = (over: Partial<QualityRun> = {}): QualityRun => ({
+  psnr: 30,
+  ssim: 0.9,
+  staticFlicker: 0.2,
+  staticShare: 0.5,
+  scored: 100,
+  aiShare: 0,
+  framesIn: 100,
+  framesOut: 100,
+  decoded: 100,
+  offset: 0,
+  endOffset: 0,
+  ...over,
+});
+
+const timeRun = (over: Partial<TimeRun> = {}): TimeRun => ({ aiShare: 0, fps: 30, framesIn: 900, framesOut: 900, deadlineMisses: 0, drainSeconds: 1, ...over });
+
+describe('viewer report: aggregation', () => {
+  test('gains are the median of paired differences, not the difference of medians', () => {
+    const a = [{ v: 10 }, { v: 20 }, { v: 30 }];
+    const b = [{ v: 9 }, { v: 19.5 }, { v: 25 }];
+    expect(pairedMedian(a, b, (x) => x.v)).toBe(1); // differences 1, 0.5, 5
+    expect(pairedMedian(a, b.slice(0, 2), (x) => x.v)).toBe(0.75);
+    expect(pairedMedian([], [], (x: { v: number }) => x.v)).toBeNaN();
+  });
+
+  test.each([
+    [1.234, 2, '+1.23'],
+    [-0.5, 2, '-0.50'],
+    [0, 2, '+0.00'],
+    [-0.001, 2, '+0.00'],
+    [0.00049, 4, '+0.0005'],
+    [NaN, 2, 'n/a'],
+  ])('signed(%d, %i) = %s', (v, d, s) => {
+    expect(signed(v, d)).toBe(s);
+  });
+
+  test('frames: in/out medians of the truth count; a run with lost, repeated or misaligned frames is flagged', () => {
+    expect(framesCell([run(), run()], 100)).toBe('100/100 of 100');
+    expect(framesCell([run(), run({ framesOut: 99, decoded: 99 })], 100)).toContain('**1 run(s) lost, repeated or misaligned frames**');
+    expect(framesCell([run({ decoded: 101 })], 100)).toContain('1 run(s)');
+    expect(framesCell([run({ endOffset: 1 })], 100)).toContain('1 run(s)');
+  });
+});
+
+describe('viewer report: tables', () => {
+  const c: QualityCase = {
+    clip: 'asl',
+    inSize: '320x240',
+    outSize: '640x480',
+    crf: 23,
+    truthFrames: 100,
+    model: [run({ psnr: 32, ssim: 0.95, aiShare: 0.9, staticFlicker: 0.3 }), run({ psnr: 31, ssim: 0.94, aiShare: 0.8, staticFlicker: 0.3 }), run({ psnr: 33, ssim: 0.96, aiShare: 1, staticFlicker: 0.3 })],
+    bicubic: [run({ psnr: 30 }), run({ psnr: 30 }), run({ psnr: 30, offset: 1, endOffset: 1 })],
+  };
+
+  test('quality: model beside bicubic, paired gains, AI share, frames and offsets', () => {
+    const t = qualityTable([c]);
+    expect(t.head).toEqual(['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI share', 'frames in/out', 'offset']);
+    expect(t.rows).toEqual([['asl', '320x240 -> 640x480', '23', '32.00', '30.00', '+2.00', '0.9500', '0.9000', '+0.0500', '90.0 %', '100/100 of 100', '0/1']]);
+  });
+
+  test('flicker: static share and the model / bicubic ratio', () => {
+    expect(flickerTable([c]).rows).toEqual([['asl', '23', '50.0 %', '0.300', '0.200', '1.50']]);
+  });
+
+  test('time: AI share, fps side by side, drain, frames of published', () => {
+    const t = timeTable([{ inSize: '1280x720', inputFps: 29.83, published: 900, model: [timeRun({ fps: 20, aiShare: 0.1, drainSeconds: 9 })], bicubic: [timeRun({ fps: 25 })] }]);
+    expect(t.rows).toEqual([['1280x720 @ 29.83 fps', '10.0 %', '20.00', '25.00', '0.80', '9.0 / 1.0', '900 / 900 of 900', '0']]);
+  });
+
+  test('tables render in the section as Markdown', () => {
+    const md = renderSection({ id: 'viewer', title: 'V', rows: [], tables: [qualityTable([c])], notes: ['n'] });
+    expect(md).toContain('| clip | in -> out | CRF |');
+    expect(md).toContain('| asl | 320x240 -> 640x480 | 23 | 32.00 | 30.00 | +2.00 |');
+  });
+});

@@ -15,7 +15,7 @@ import { fmt, median } from './bench-stats.js';
 import { SCALE, type ViewerContext, type ViewerServer } from './viewer-context.js';
 import { discoverClips, pickClips, type ViewerClip } from './viewer-clips.js';
 import { ALIGN, runQualityClip, type QualityExtra } from './viewer-quality.js';
-import { flickerTable, qualityTable, timeTable, type QualityCase, type TimeCase } from './viewer-report.js';
+import { flickerTable, issueNotes, qualityTable, timeTable, type QualityCase, type TimeCase } from './viewer-report.js';
 import { FPS_SKIP, runTimeCases, TIME_SIZES } from './viewer-time.js';
 
 /** ViewerBenchOptions: binaries, the server, the clips and how much to run. */
@@ -33,6 +33,8 @@ export interface ViewerBenchOptions {
   /** Seconds of each time-only run; 0 skips them. */
   readonly timeSeconds: number;
   readonly timeSizes?: readonly { readonly width: number; readonly height: number }[];
+  /** The publisher's keyframe interval, s (default 2; tests use one keyframe per clip so a late decoder loses nothing). */
+  readonly gopSeconds?: number;
   /** Clip the time-only runs scale and loop (default bottle-detection, else the first clip). */
   readonly timeClip?: string;
   readonly log: Logger;
@@ -83,24 +85,25 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<BenchSectio
   const quality: QualityCase[] = [];
   let time: TimeCase[] = [];
   try {
-    for (const clip of clips) quality.push(...(await runQualityClip(c, clip, { crfs: o.crfs, repeats: o.repeats, ssimEvery: o.ssimEvery, dir }, extra)));
+    for (const clip of clips) quality.push(...(await runQualityClip(c, clip, { crfs: o.crfs, repeats: o.repeats, ssimEvery: o.ssimEvery, dir, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, extra)));
     const source = timeSource(all, o.timeClip);
     if (o.timeSeconds > 0 && source) {
-      time = await runTimeCases(c, { source, sizes: o.timeSizes ?? TIME_SIZES, seconds: o.timeSeconds, repeats: o.repeats, crf: o.crfs[0] ?? 23, dir });
+      time = await runTimeCases(c, { source, sizes: o.timeSizes ?? TIME_SIZES, seconds: o.timeSeconds, repeats: o.repeats, crf: o.crfs[0] ?? 23, dir, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   const s = o.server;
   const notes = [
-    `Truth: ${clips.map((x) => `${x.name} (${x.files.length > 1 ? `${x.files.length} files played in a row` : path.basename(x.files[0] ?? '')})`).join(', ')} from ${o.videoDir}, cropped to a multiple of ${2 * SCALE} and converted to limited-range yuv420p, every frame kept. The publisher: the truth downscaled x${SCALE} (swscale bicubic), x264 CRF ${o.crfs.join(' and ')}, -preset veryfast -tune zerolatency, a keyframe every ~2 s, no audio, FLV pushed at real time (-re) over RTMP.`,
+    `Truth: ${clips.map((x) => `${x.name} (${x.files.length > 1 ? `${x.files.length} files played in a row` : path.basename(x.files[0] ?? '')})`).join(', ')} from ${o.videoDir}, cropped to a multiple of ${2 * SCALE} and converted to limited-range yuv420p, every frame kept. The publisher: the truth downscaled x${SCALE} (swscale bicubic), x264 CRF ${o.crfs.join(' and ')}, -preset veryfast -tune zerolatency, a keyframe every ${o.gopSeconds ?? 2} s, no audio, FLV pushed at real time (-re) over RTMP.`,
     `Server: a fresh \`uprez serve\` process per run (the built CLI, loopback, random ports, UPREZ_* variables cleared): --scale ${SCALE}, --model ${s.model ?? '(default)'}${s.fallbackModel !== undefined ? `, --fallback-model ${s.fallbackModel}` : ''}, --provider ${s.provider}, --inference-workers ${s.workers}, --hysteresis ${s.hysteresis ? 'on' : 'off'}, --x264-preset ${s.x264Preset}, otherwise the defaults; the bicubic side is the same with --model none. Models that made frames: ${[...extra.models].join(', ') || 'none'}; provider ${extra.provider ?? 'none'}.`,
     `Viewer side: after the stream ended, the top rendition's media playlist (#EXT-X-ENDLIST checked, every segment kept) is decoded with every frame kept (-fps_mode passthrough) and its Y plane taken as coded (BT.601 luma of limited-range yuv420p, no conversion on either side). Frames in/out are /api/streams' frames.in/out; the AI share is frames.model / frames.out at the end.`,
-    `Alignment: output frame i is scored against truth frame i + offset, the offset within ±${ALIGN.maxOffset} that maximises the mean Y-PSNR of the first ${ALIGN.frames} frames; the same search on the last ${ALIGN.frames} frames must find the same offset, or the frames cell flags the run (a frame lost or repeated mid-stream). The chosen offset beat the runner-up by at least ${fmt(extra.minAlignMargin, 2)} dB.`,
-    `Scores: Y-PSNR (mean of per-frame PSNR, ${SCALE}-pixel border shaved, identical frames counted as 100 dB) on every aligned frame; SSIM (Wang et al., 11x11 Gaussian) on every ${o.ssimEvery}${o.ssimEvery === 1 ? 'st' : 'th'} aligned frame; both from src/image. Gains are the median over repeats of the paired difference (model run minus the bicubic run beside it). ${o.repeats} repeat(s), model and bicubic runs interleaved (repeat 1, 3, ... runs the model first, repeat 2, 4, ... bicubic first).`,
+    `Alignment: output frame i is scored against truth frame i + offset, the offset within ±${ALIGN.maxOffset} that maximises the mean Y-PSNR of the first ${ALIGN.frames} frames; the window widens by the difference in frame counts (frames lost at the start). The same search on the last ${ALIGN.frames} frames must find the same offset, or the frames cell flags the run (a frame lost or repeated mid-stream); so do frames that never reached the stage, listed below. The chosen offset beat the runner-up by at least ${fmt(extra.minAlignMargin, 2)} dB.`,
+    `Scores: Y-PSNR (mean of per-frame PSNR, ${SCALE}-pixel border shaved, identical frames counted as 100 dB) on every aligned frame; SSIM (Wang et al., 11x11 Gaussian) on every ${o.ssimEvery}${o.ssimEvery === 1 ? 'st' : 'th'} aligned frame; both from src/image. Gains are the median over repeats of the paired difference (model run minus the bicubic run beside it) over the truth frames both runs showed; the PSNR and SSIM columns are each run's own mean. ${o.repeats} repeat(s), model and bicubic runs interleaved (repeat 1, 3, ... runs the model first, repeat 2, 4, ... bicubic first).`,
     ...(time.length
       ? [`Time-only runs: ${path.basename(timeSource(all, o.timeClip) ?? '')} scaled (bicubic) to each size and looped to ${o.timeSeconds} s, x264 CRF ${o.crfs[0] ?? 23} as above; output fps = median of /api/streams outputFps sampled each second while live, the first ${FPS_SKIP} samples skipped; drain = seconds from the publisher's end to the stream's end (the backlog the server still had, plus the last segment's flush).`]
       : []),
+    ...issueNotes(quality),
     `Load: 1-minute load average at the start of each run ${range(c.loads)} on this shared machine. Live figures (AI share, fps) depend on what else runs; the quality of the bicubic side does not.`,
   ];
   const tables = [qualityTable(quality), flickerTable(quality), ...(time.length ? [timeTable(time)] : [])];

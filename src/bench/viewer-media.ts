@@ -25,9 +25,9 @@ export function parseRate(text: string): Rate {
   return { num, den };
 }
 
-/** gopFrames is the publisher's keyframe interval: about 2 s of frames, at least 1. */
-export function gopFrames(r: Rate): number {
-  return Math.max(1, Math.round(2 * rateValue(r)));
+/** gopFrames is the publisher's keyframe interval: `seconds` (default 2) of frames, at least 1. */
+export function gopFrames(r: Rate, seconds = 2): number {
+  return Math.max(1, Math.round(seconds * rateValue(r)));
 }
 
 /** cropToScale rounds a truth size down so the downscaled size is even: a multiple of 2 x scale. */
@@ -59,6 +59,8 @@ export interface PublisherEncode {
   readonly height: number;
   readonly crf: number;
   readonly rate: Rate;
+  /** Keyframe interval in seconds (default 2, as OBS and most encoders are set for live). */
+  readonly gopSeconds?: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export interface PublisherEncode {
  * would (x264 CRF, veryfast, zerolatency, a keyframe every ~2 s), video only, FLV.
  */
 export function publisherArgs(truth: string, e: PublisherEncode, out: string): string[] {
-  const gop = String(gopFrames(e.rate));
+  const gop = String(gopFrames(e.rate, e.gopSeconds));
   return [
     ...QUIET, '-i', truth,
     '-vf', `scale=${e.width}:${e.height}:flags=bicubic,format=yuv420p`,
@@ -81,7 +83,7 @@ export function publisherArgs(truth: string, e: PublisherEncode, out: string): s
  * publisherArgs does (for the time-only runs, which need no truth).
  */
 export function loopedClipArgs(source: string, e: PublisherEncode, seconds: number, out: string): string[] {
-  const gop = String(gopFrames(e.rate));
+  const gop = String(gopFrames(e.rate, e.gopSeconds));
   return [
     ...QUIET, '-stream_loop', '-1', '-i', source, '-t', String(seconds),
     '-vf', `scale=${e.width}:${e.height}:flags=bicubic,format=yuv420p`,

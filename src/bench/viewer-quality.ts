@@ -23,6 +23,8 @@ export interface QualityOptions {
   readonly repeats: number;
   readonly ssimEvery: number;
   readonly dir: string;
+  /** The publisher's keyframe interval, s (default 2). */
+  readonly gopSeconds?: number;
 }
 
 /** ALIGN: offsets tried (±) and frames compared when aligning the output with the truth. */
@@ -40,7 +42,9 @@ export interface QualityExtra {
 export async function scoreRun(lumaOut: string, truth: LumaFile, stream: ApiStream, decoded: number, ssimEvery: number): Promise<QualityRun & { alignMargin: number }> {
   const out = new LumaFile(lumaOut, truth.width, truth.height);
   try {
-    const opts = { ...ALIGN, shave: SCALE };
+    // Frames lost at the start (a late decoder joins at a later keyframe) shift the output by up
+    // to the count difference: widen the search by it.
+    const opts = { ...ALIGN, maxOffset: ALIGN.maxOffset + Math.abs(truth.count - out.count), shave: SCALE };
     const start = findOffset(out, truth, opts);
     const end = findOffset(out, truth, { ...opts, at: 'end' });
     const s = scoreAligned(out, truth, start.offset, { shave: SCALE, ssimEvery });
@@ -49,6 +53,8 @@ export async function scoreRun(lumaOut: string, truth: LumaFile, stream: ApiStre
       ssim: s.ssim,
       staticFlicker: s.staticFlicker,
       staticShare: s.staticShare,
+      psnrAt: s.psnrAt,
+      ssimAt: s.ssimAt,
       scored: s.frames,
       aiShare: stream.frames.out ? stream.frames.model / stream.frames.out : 0,
       framesIn: stream.frames.in,
@@ -90,7 +96,7 @@ async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truth
   const w = truth.width / SCALE;
   const h = truth.height / SCALE;
   const pub = path.join(o.dir, `${clip.name}.crf${crf}.flv`);
-  await runFfmpeg(c.ffmpeg, publisherArgs(truthY4m, { width: w, height: h, crf, rate }, pub), c.log);
+  await runFfmpeg(c.ffmpeg, publisherArgs(truthY4m, { width: w, height: h, crf, rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, pub), c.log);
   const runs: Record<Side, QualityRun[]> = { model: [], bicubic: [] };
   try {
     for (let r = 0; r < o.repeats; r++) {

@@ -1,10 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { renderSection } from './bench-section.js';
-import { flickerTable, framesCell, pairedMedian, qualityTable, signed, timeTable, type QualityCase, type QualityRun, type TimeRun } from './viewer-report.js';
+import { flickerTable, framesCell, issueNotes, pairedMedian, psnrGain, qualityTable, signed, timeTable, type QualityCase, type QualityRun, type TimeRun } from './viewer-report.js';
 
 const run = (over: Partial<QualityRun> = {}): QualityRun => ({
-  psnr: 30,
-  ssim: 0.9,
+  psnr: over.psnr ?? 30,
+  ssim: over.ssim ?? 0.9,
+  psnrAt: new Float64Array(100).fill(over.psnr ?? 30),
+  ssimAt: new Float64Array(100).fill(over.ssim ?? 0.9),
   staticFlicker: 0.2,
   staticShare: 0.5,
   scored: 100,
@@ -23,9 +25,18 @@ describe('viewer report: aggregation', () => {
   test('gains are the median of paired differences, not the difference of medians', () => {
     const a = [{ v: 10 }, { v: 20 }, { v: 30 }];
     const b = [{ v: 9 }, { v: 19.5 }, { v: 25 }];
-    expect(pairedMedian(a, b, (x) => x.v)).toBe(1); // differences 1, 0.5, 5
-    expect(pairedMedian(a, b.slice(0, 2), (x) => x.v)).toBe(0.75);
-    expect(pairedMedian([], [], (x: { v: number }) => x.v)).toBeNaN();
+    const d = (x: { v: number }, y: { v: number }) => x.v - y.v;
+    expect(pairedMedian(a, b, d)).toBe(1); // differences 1, 0.5, 5
+    expect(pairedMedian(a, b.slice(0, 2), d)).toBe(0.75);
+    expect(pairedMedian([], [], d)).toBeNaN();
+  });
+
+  test('a repeat\'s gain compares only the truth frames both runs showed', () => {
+    const m = run({ psnr: 32 });
+    const b = run({ psnr: 30 });
+    m.psnrAt.fill(NaN, 0, 60); // the model run lost its first 60 frames...
+    b.psnrAt.fill(20, 0, 60); // ...where the bicubic run scored badly: those frames must not count
+    expect(psnrGain(m, b)).toBe(2);
   });
 
   test.each([
@@ -44,6 +55,15 @@ describe('viewer report: aggregation', () => {
     expect(framesCell([run(), run({ framesOut: 99, decoded: 99 })], 100)).toContain('**1 run(s) lost, repeated or misaligned frames**');
     expect(framesCell([run({ decoded: 101 })], 100)).toContain('1 run(s)');
     expect(framesCell([run({ endOffset: 1 })], 100)).toContain('1 run(s)');
+    expect(framesCell([run({ framesIn: 40, framesOut: 40, decoded: 40, offset: 60, endOffset: 60 })], 100)).toContain('1 run(s)');
+  });
+
+  test('each flagged run gets a note saying what went wrong', () => {
+    const c: QualityCase = { clip: 'car', inSize: 'a', outSize: 'b', crf: 30, truthFrames: 100, model: [run(), run({ framesIn: 40, framesOut: 40, decoded: 40, offset: 60, endOffset: 60 })], bicubic: [run({ offset: 0, endOffset: 1 }), run()] };
+    expect(issueNotes([c])).toEqual([
+      'car CRF 30, model run 2: 60 of 100 published frames never reached the stage; output starts at truth frame 60.',
+      'car CRF 30, bicubic run 1: offset 0 at the start, 1 at the end (a frame lost or repeated mid-stream).',
+    ]);
   });
 });
 
@@ -61,7 +81,7 @@ describe('viewer report: tables', () => {
   test('quality: model beside bicubic, paired gains, AI share, frames and offsets', () => {
     const t = qualityTable([c]);
     expect(t.head).toEqual(['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI share', 'frames in/out', 'offset']);
-    expect(t.rows).toEqual([['asl', '320x240 -> 640x480', '23', '32.00', '30.00', '+2.00', '0.9500', '0.9000', '+0.0500', '90.0 %', '100/100 of 100', '0/1']]);
+    expect(t.rows).toEqual([['asl', '320x240 -> 640x480', '23', '32.00', '30.00', '+2.00', '0.9500', '0.9000', '+0.0500', '90.0 %', '100/100 of 100 (**1 run(s) lost, repeated or misaligned frames**)', '0/1']]);
   });
 
   test('flicker: static share and the model / bicubic ratio', () => {

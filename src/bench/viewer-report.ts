@@ -5,6 +5,7 @@
  */
 import type { BenchTable } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
+import { commonMeanDiff } from './viewer-score.js';
 
 /** QualityRun is one scored live run (one side of one repeat). */
 export interface QualityRun {
@@ -23,6 +24,9 @@ export interface QualityRun {
   /** Output frame i shows truth frame i + offset (found on the first frames), and on the last frames. */
   readonly offset: number;
   readonly endOffset: number;
+  /** Y-PSNR and SSIM by truth frame index (NaN: not shown / not sampled), so gains compare the same frames. */
+  readonly psnrAt: Float64Array;
+  readonly ssimAt: Float64Array;
 }
 
 /** QualityCase is one clip at one CRF: the model runs and the bicubic runs, repeat by repeat. */
@@ -57,12 +61,29 @@ export interface TimeCase {
   readonly bicubic: readonly TimeRun[];
 }
 
-/** pairedMedian is the median over repeats of f(model run) - f(bicubic run) (pairs by index). */
-export function pairedMedian<T>(a: readonly T[], b: readonly T[], f: (x: T) => number): number {
+/** pairedMedian is the median over repeats of f(model run, bicubic run) (pairs by index). */
+export function pairedMedian<T>(a: readonly T[], b: readonly T[], f: (x: T, y: T) => number): number {
   const n = Math.min(a.length, b.length);
   const d: number[] = [];
-  for (let i = 0; i < n; i++) d.push(f(a[i] as T) - f(b[i] as T));
+  for (let i = 0; i < n; i++) d.push(f(a[i] as T, b[i] as T));
   return median(d);
+}
+
+/** psnrGain is one repeat's Y-PSNR gain over the truth frames both runs showed. */
+export const psnrGain = (m: QualityRun, b: QualityRun): number => commonMeanDiff(m.psnrAt, b.psnrAt);
+
+/** ssimGain is one repeat's SSIM gain over the sampled truth frames both runs showed. */
+export const ssimGain = (m: QualityRun, b: QualityRun): number => commonMeanDiff(m.ssimAt, b.ssimAt);
+
+/** runIssues says what is wrong with a run's frames, or '' when every frame arrived once, in order. */
+export function runIssues(r: QualityRun, truthFrames: number): string {
+  const out: string[] = [];
+  if (r.framesIn !== truthFrames) out.push(`${truthFrames - r.framesIn} of ${truthFrames} published frames never reached the stage`);
+  if (r.framesOut !== r.framesIn) out.push(`${r.framesIn} frames in, ${r.framesOut} out`);
+  if (r.decoded !== r.framesOut) out.push(`${r.decoded} frames decoded from HLS, ${r.framesOut} out`);
+  if (r.offset !== r.endOffset) out.push(`offset ${r.offset} at the start, ${r.endOffset} at the end (a frame lost or repeated mid-stream)`);
+  else if (r.offset !== 0) out.push(`output starts at truth frame ${r.offset}`);
+  return out.join('; ');
 }
 
 const med = <T>(xs: readonly T[], f: (x: T) => number): number => median(xs.map(f));
@@ -74,15 +95,29 @@ function distinct(xs: readonly number[]): string {
 
 /** framesCell says "in/out" (median) and marks a run whose frames do not all add up. */
 export function framesCell(runs: readonly QualityRun[], truthFrames: number): string {
-  const bad = runs.filter((r) => r.framesOut !== r.framesIn || r.decoded !== r.framesOut || r.offset !== r.endOffset).length;
+  const bad = runs.filter((r) => runIssues(r, truthFrames) !== '').length;
   const base = `${fmt(med(runs, (r) => r.framesIn), 0)}/${fmt(med(runs, (r) => r.framesOut), 0)} of ${truthFrames}`;
   return bad ? `${base} (**${bad} run(s) lost, repeated or misaligned frames**)` : base;
+}
+
+/** issueNotes lists every run whose frames did not all arrive once and in order, with what went wrong. */
+export function issueNotes(cases: readonly QualityCase[]): string[] {
+  const out: string[] = [];
+  for (const c of cases) {
+    for (const [side, runs] of [['model', c.model], ['bicubic', c.bicubic]] as const) {
+      runs.forEach((r, i) => {
+        const why = runIssues(r, c.truthFrames);
+        if (why) out.push(`${c.clip} CRF ${c.crf}, ${side} run ${i + 1}: ${why}.`);
+      });
+    }
+  }
+  return out;
 }
 
 /** qualityTable: Y-PSNR and SSIM, model beside bicubic, the gains, the AI share and the frames. */
 export function qualityTable(cases: readonly QualityCase[]): BenchTable {
   return {
-    caption: 'Quality the viewer gets (top HLS rendition vs the original clip; medians over repeats, gains paired per repeat)',
+    caption: 'Quality the viewer gets (top HLS rendition vs the original clip; medians over repeats; gains paired per repeat, over the frames both runs showed)',
     head: ['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI share', 'frames in/out', 'offset'],
     rows: cases.map((c) => [
       c.clip,
@@ -90,10 +125,10 @@ export function qualityTable(cases: readonly QualityCase[]): BenchTable {
       String(c.crf),
       fmt(med(c.model, (r) => r.psnr), 2),
       fmt(med(c.bicubic, (r) => r.psnr), 2),
-      signed(pairedMedian(c.model, c.bicubic, (r) => r.psnr), 2),
+      signed(pairedMedian(c.model, c.bicubic, psnrGain), 2),
       fmt(med(c.model, (r) => r.ssim), 4),
       fmt(med(c.bicubic, (r) => r.ssim), 4),
-      signed(pairedMedian(c.model, c.bicubic, (r) => r.ssim), 4),
+      signed(pairedMedian(c.model, c.bicubic, ssimGain), 4),
       `${fmt(100 * med(c.model, (r) => r.aiShare), 1)} %`,
       framesCell([...c.model, ...c.bicubic], c.truthFrames),
       distinct([...c.model, ...c.bicubic].map((r) => r.offset)),

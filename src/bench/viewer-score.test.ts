@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { ssim } from '../image/ssim.js';
 import { PSNR_CAP_DB } from './frame-align.js';
 import { lumaArray } from './luma-file.js';
-import { alignedRange, scoreAligned, StaticFlicker } from './viewer-score.js';
+import { alignedRange, commonMeanDiff, scoreAligned, StaticFlicker } from './viewer-score.js';
 
 const W = 24;
 const H = 20;
@@ -33,6 +33,9 @@ describe('scoring the viewer side', () => {
     const s = scoreAligned(lumaArray(W, H, out), lumaArray(W, H, truth), 2, { shave: 2, ssimEvery: 1 });
     expect(s.frames).toBe(7);
     expect(s.psnr).toBe(PSNR_CAP_DB);
+    expect([...s.psnrAt]).toEqual([NaN, NaN, ...Array<number>(7).fill(PSNR_CAP_DB)]);
+    const sampled = scoreAligned(lumaArray(W, H, out), lumaArray(W, H, truth), 2, { shave: 2, ssimEvery: 3 });
+    expect([...sampled.ssimAt].map((v) => !Number.isNaN(v))).toEqual([false, false, false, true, false, false, true, false, false]); // truth frames 3 and 6 (0 was not shown)
     expect(alignedRange(7, 9, 2)).toEqual({ from: 0, to: 7 });
     expect(alignedRange(9, 9, -2)).toEqual({ from: 2, to: 9 });
     expect(alignedRange(3, 9, 10)).toEqual({ from: 0, to: 0 });
@@ -57,5 +60,10 @@ describe('scoring the viewer side', () => {
     f.add(a, b, a, plane(() => 200)); // only the (ignored) border is still in the truth
     expect(f.flicker).toBeNaN();
     expect(f.share).toBe(0);
+  });
+
+  test('commonMeanDiff compares only where both sides have a number', () => {
+    expect(commonMeanDiff(Float64Array.from([1, NaN, 5, 7]), Float64Array.from([0, 3, NaN, 4]))).toBe(2);
+    expect(commonMeanDiff(Float64Array.from([NaN]), Float64Array.from([1]))).toBeNaN();
   });
 });

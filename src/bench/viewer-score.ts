@@ -10,7 +10,7 @@ import type { LumaFrames } from './luma-file.js';
 /** ScoreOptions: border shave (the scale, as the SR protocol does) and the SSIM sampling step. */
 export interface ScoreOptions {
   readonly shave: number;
-  /** SSIM on every ssimEvery-th aligned frame (1 = all; SSIM costs ~100x what PSNR does). */
+  /** SSIM on truth frames whose index is a multiple of ssimEvery (1 = all; SSIM costs ~100x what PSNR does). Sampling by truth index makes every run sample the same frames. */
   readonly ssimEvery: number;
 }
 
@@ -27,6 +27,10 @@ export interface ClipScore {
   readonly staticFlicker: number;
   /** Share of the compared pixels (frames 1..n) whose truth did not change, 0..1. */
   readonly staticShare: number;
+  /** Y-PSNR by truth frame index (NaN where no output frame showed it), for gains on common frames. */
+  readonly psnrAt: Float64Array;
+  /** SSIM by truth frame index (NaN where not shown or not sampled). */
+  readonly ssimAt: Float64Array;
 }
 
 /** StaticFlicker accumulates output change on pixels where the truth is unchanged. */
@@ -72,6 +76,20 @@ export function alignedRange(outCount: number, truthCount: number, offset: numbe
   return { from, to: Math.max(from, Math.min(outCount, truthCount - offset)) };
 }
 
+/** commonMeanDiff is the mean of a[t] - b[t] over the indices where both are numbers (NaN when none). */
+export function commonMeanDiff(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  let n = 0;
+  for (let t = 0; t < Math.min(a.length, b.length); t++) {
+    const x = a[t] as number;
+    const y = b[t] as number;
+    if (Number.isNaN(x) || Number.isNaN(y)) continue;
+    sum += x - y;
+    n++;
+  }
+  return n ? sum / n : NaN;
+}
+
 /** scoreAligned scores output frame i against truth frame i + offset for every pair that exists. */
 export function scoreAligned(out: LumaFrames, truth: LumaFrames, offset: number, o: ScoreOptions): ClipScore {
   if (out.width !== truth.width || out.height !== truth.height) {
@@ -81,6 +99,8 @@ export function scoreAligned(out: LumaFrames, truth: LumaFrames, offset: number,
   const region = { width: out.width, height: out.height, shave: o.shave };
   const { from, to } = alignedRange(out.count, truth.count, offset);
   const flicker = new StaticFlicker(out.width, out.height, o.shave);
+  const psnrAt = new Float64Array(truth.count).fill(NaN);
+  const ssimAt = new Float64Array(truth.count).fill(NaN);
   let psnrSum = 0;
   let ssimSum = 0;
   let ssimFrames = 0;
@@ -88,9 +108,13 @@ export function scoreAligned(out: LumaFrames, truth: LumaFrames, offset: number,
   for (let i = from; i < to; i++) {
     const op = out.frame(i);
     const tp = truth.frame(i + offset);
-    psnrSum += framePsnr(op, tp, region);
-    if ((i - from) % o.ssimEvery === 0) {
-      ssimSum += ssim(op, tp, region);
+    const p = framePsnr(op, tp, region);
+    psnrAt[i + offset] = p;
+    psnrSum += p;
+    if ((i + offset) % o.ssimEvery === 0) {
+      const q = ssim(op, tp, region);
+      ssimAt[i + offset] = q;
+      ssimSum += q;
       ssimFrames++;
     }
     if (prev) flicker.add(prev.t, tp, prev.o, op);
@@ -104,5 +128,7 @@ export function scoreAligned(out: LumaFrames, truth: LumaFrames, offset: number,
     ssimFrames,
     staticFlicker: flicker.flicker,
     staticShare: flicker.share,
+    psnrAt,
+    ssimAt,
   };
 }

@@ -29,6 +29,8 @@ export interface TimeOptions {
   readonly repeats: number;
   readonly crf: number;
   readonly dir: string;
+  /** The publisher's keyframe interval, s (default 2). */
+  readonly gopSeconds?: number;
 }
 
 /** runTimeCases runs every size, model and bicubic interleaved per repeat. */
@@ -38,7 +40,7 @@ export async function runTimeCases(c: ViewerContext, o: TimeOptions): Promise<Ti
   for (const size of o.sizes) {
     const inSize = `${size.width}x${size.height}`;
     const clip = path.join(o.dir, `time-${inSize}.flv`);
-    await runFfmpeg(c.ffmpeg, loopedClipArgs(o.source, { ...size, crf: o.crf, rate: probe.rate }, o.seconds, clip), c.log);
+    await runFfmpeg(c.ffmpeg, loopedClipArgs(o.source, { ...size, crf: o.crf, rate: probe.rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, o.seconds, clip), c.log);
     const runs: Record<Side, TimeRun[]> = { model: [], bicubic: [] };
     try {
       const published = await countFrames(c, clip);

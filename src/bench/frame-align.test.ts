@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { findOffset, framePsnr, pairsFor, PSNR_CAP_DB } from './frame-align.js';
+import { alignRun, findOffset, framePsnr, pairsFor, PSNR_CAP_DB } from './frame-align.js';
 import { lumaArray, type LumaFrames } from './luma-file.js';
 
 const W = 48;
@@ -80,5 +80,44 @@ describe('frame alignment', () => {
     const b = a.map((v) => v + 5); // MSE 25
     expect(framePsnr(a, b, { width: W, height: H, shave: 2 })).toBeCloseTo(10 * Math.log10((255 * 255) / 25), 10);
     expect(framePsnr(a, a, { width: W, height: H, shave: 2 })).toBe(PSNR_CAP_DB);
+  });
+
+  test('pairsFor with "all" steps through the whole overlap', () => {
+    expect(pairsFor(10, 10, 0, 4, 'all', 3)).toEqual([0, 3, 6, 9]);
+    expect(pairsFor(10, 10, -2, 4, 'all', 2)).toEqual([2, 4, 6, 8]);
+  });
+});
+
+describe('aligning a whole run', () => {
+  const run = { maxOffset: 4, frames: 12, shave: 2 };
+  const truth = clip(80);
+
+  test('a clean run: offset 0 everywhere, a clear margin', () => {
+    const a = alignRun(frames(degrade(truth)), frames(truth), run);
+    expect(a).toMatchObject({ offset: 0, startOffset: 0, endOffset: 0 });
+    expect(a.margin).toBeGreaterThan(1);
+  });
+
+  test('a lost first GOP (more frames than the window) is found by widening the window by the count gap', () => {
+    const a = alignRun(frames(degrade(truth.slice(30))), frames(truth), run);
+    expect(a).toMatchObject({ offset: 30, startOffset: 30, endOffset: 30 });
+  });
+
+  test('a still opening cannot tell offsets apart and does not pass for a frame lost mid-stream', () => {
+    const first = truth[0] as Uint8Array;
+    const stillThenMoving = [...Array.from({ length: 20 }, () => first.slice()), ...truth.slice(20)];
+    const a = alignRun(frames(degrade(stillThenMoving)), frames(stillThenMoving), run);
+    expect(a).toMatchObject({ offset: 0, startOffset: 0, endOffset: 0 });
+  });
+
+  test('a frame dropped mid-stream shows as different offsets at the two ends', () => {
+    const a = alignRun(frames(degrade([...truth.slice(0, 40), ...truth.slice(41)])), frames(truth), run);
+    expect(a.startOffset).toBe(0);
+    expect(a.endOffset).toBe(1);
+  });
+
+  test('the whole-clip search samples frames to stay within its budget and still finds the offset', () => {
+    const a = alignRun(frames(degrade(truth.slice(3))), frames(truth), { ...run, budget: 100 });
+    expect(a.offset).toBe(3);
   });
 });

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { UprezError } from '../errors.js';
+import { errorMessage, UprezError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { row, type BenchRow, type BenchSection } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
@@ -84,11 +84,26 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<BenchSectio
   const extra: QualityExtra = { models: new Set(), minAlignMargin: Infinity, provider: null };
   const quality: QualityCase[] = [];
   let time: TimeCase[] = [];
+  // A failed clip (or the time runs) is reported and the rest still run: a full run takes an hour.
+  const failures: string[] = [];
+  const gop = o.gopSeconds ? { gopSeconds: o.gopSeconds } : {};
   try {
-    for (const clip of clips) quality.push(...(await runQualityClip(c, clip, { crfs: o.crfs, repeats: o.repeats, ssimEvery: o.ssimEvery, dir, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, extra)));
+    for (const clip of clips) {
+      try {
+        quality.push(...(await runQualityClip(c, clip, { crfs: o.crfs, repeats: o.repeats, ssimEvery: o.ssimEvery, dir, ...gop }, extra)));
+      } catch (err) {
+        failures.push(`**${clip.name} failed**: ${errorMessage(err)}`);
+        c.progress(`viewer: ${clip.name} failed: ${errorMessage(err)}`);
+      }
+    }
     const source = timeSource(all, o.timeClip);
     if (o.timeSeconds > 0 && source) {
-      time = await runTimeCases(c, { source, sizes: o.timeSizes ?? TIME_SIZES, seconds: o.timeSeconds, repeats: o.repeats, crf: o.crfs[0] ?? 23, dir, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) });
+      try {
+        time = await runTimeCases(c, { source, sizes: o.timeSizes ?? TIME_SIZES, seconds: o.timeSeconds, repeats: o.repeats, crf: o.crfs[0] ?? 23, dir, ...gop });
+      } catch (err) {
+        failures.push(`**The time-only runs failed**: ${errorMessage(err)}`);
+        c.progress(`viewer: time-only runs failed: ${errorMessage(err)}`);
+      }
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -98,14 +113,16 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<BenchSectio
     `Truth: ${clips.map((x) => `${x.name} (${x.files.length > 1 ? `${x.files.length} files played in a row` : path.basename(x.files[0] ?? '')})`).join(', ')} from ${o.videoDir}, cropped to a multiple of ${2 * SCALE} and converted to limited-range yuv420p, every frame kept. The publisher: the truth downscaled x${SCALE} (swscale bicubic), x264 CRF ${o.crfs.join(' and ')}, -preset veryfast -tune zerolatency, a keyframe every ${o.gopSeconds ?? 2} s, no audio, FLV pushed at real time (-re) over RTMP.`,
     `Server: a fresh \`uprez serve\` process per run (the built CLI, loopback, random ports, UPREZ_* variables cleared): --scale ${SCALE}, --model ${s.model ?? '(default)'}${s.fallbackModel !== undefined ? `, --fallback-model ${s.fallbackModel}` : ''}, --provider ${s.provider}, --inference-workers ${s.workers}, --hysteresis ${s.hysteresis ? 'on' : 'off'}, --x264-preset ${s.x264Preset}, otherwise the defaults; the bicubic side is the same with --model none. Models that made frames: ${[...extra.models].join(', ') || 'none'}; provider ${extra.provider ?? 'none'}.`,
     `Viewer side: after the stream ended, the top rendition's media playlist (#EXT-X-ENDLIST checked, every segment kept) is decoded with every frame kept (-fps_mode passthrough) and its Y plane taken as coded (BT.601 luma of limited-range yuv420p, no conversion on either side). Frames in/out are /api/streams' frames.in/out; the AI share is frames.model / frames.out at the end.`,
-    `Alignment: output frame i is scored against truth frame i + offset, the offset within ±${ALIGN.maxOffset} that maximises the mean Y-PSNR of the first ${ALIGN.frames} frames; the window widens by the difference in frame counts (frames lost at the start). The same search on the last ${ALIGN.frames} frames must find the same offset, or the frames cell flags the run (a frame lost or repeated mid-stream); so do frames that never reached the stage, listed below. The chosen offset beat the runner-up by at least ${fmt(extra.minAlignMargin, 2)} dB.`,
+    `Alignment: output frame i is scored against truth frame i + offset, the offset that maximises the mean Y-PSNR over the whole clip within ±${ALIGN.maxOffset} frames (widened by the difference in frame counts, for frames lost at the start); the chosen offset beat the runner-up by at least ${fmt(extra.minAlignMargin, 2)} dB. The first and the last ${ALIGN.frames} frames are then aligned on their own: an end that is decisively (0.5 dB) better at another offset flags the run (a frame lost or repeated mid-stream), as do frames that never reached the stage; flagged runs are listed below.`,
     `Scores: Y-PSNR (mean of per-frame PSNR, ${SCALE}-pixel border shaved, identical frames counted as 100 dB) on every aligned frame; SSIM (Wang et al., 11x11 Gaussian) on every ${o.ssimEvery}${o.ssimEvery === 1 ? 'st' : 'th'} aligned frame; both from src/image. Gains are the median over repeats of the paired difference (model run minus the bicubic run beside it) over the truth frames both runs showed; the PSNR and SSIM columns are each run's own mean. ${o.repeats} repeat(s), model and bicubic runs interleaved (repeat 1, 3, ... runs the model first, repeat 2, 4, ... bicubic first).`,
     ...(time.length
       ? [`Time-only runs: ${path.basename(timeSource(all, o.timeClip) ?? '')} scaled (bicubic) to each size and looped to ${o.timeSeconds} s, x264 CRF ${o.crfs[0] ?? 23} as above; output fps = median of /api/streams outputFps sampled each second while live, the first ${FPS_SKIP} samples skipped; drain = seconds from the publisher's end to the stream's end (the backlog the server still had, plus the last segment's flush).`]
       : []),
+    ...failures,
     ...issueNotes(quality),
     `Load: 1-minute load average at the start of each run ${range(c.loads)} on this shared machine. Live figures (AI share, fps) depend on what else runs; the quality of the bicubic side does not.`,
   ];
-  const tables = [qualityTable(quality), flickerTable(quality), ...(time.length ? [timeTable(time)] : [])];
+  if (quality.length === 0 && time.length === 0) throw new UprezError('BENCH_VIEWER_FAILED', failures.join(' ') || 'nothing was measured', 'cli');
+  const tables = [...(quality.length ? [qualityTable(quality), flickerTable(quality)] : []), ...(time.length ? [timeTable(time)] : [])];
   return { id: 'viewer', title: TITLE, rows: targetRows(quality, time), tables, notes, ...(extra.provider === 'cpu' || extra.provider === 'cuda' ? { provider: extra.provider } : {}) };
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { UprezError } from '../errors.js';
 import { fmt } from './bench-stats.js';
 import { runFfmpeg } from './ffmpeg-run.js';
-import { findOffset } from './frame-align.js';
+import { alignRun } from './frame-align.js';
 import { LumaFile } from './luma-file.js';
 import { noteLoad, probeVideo, SCALE, serveFlags, sideOrder, type Side, type ViewerContext } from './viewer-context.js';
 import type { ViewerClip } from './viewer-clips.js';
@@ -42,12 +42,8 @@ export interface QualityExtra {
 export async function scoreRun(lumaOut: string, truth: LumaFile, stream: ApiStream, decoded: number, ssimEvery: number): Promise<QualityRun & { alignMargin: number }> {
   const out = new LumaFile(lumaOut, truth.width, truth.height);
   try {
-    // Frames lost at the start (a late decoder joins at a later keyframe) shift the output by up
-    // to the count difference: widen the search by it.
-    const opts = { ...ALIGN, maxOffset: ALIGN.maxOffset + Math.abs(truth.count - out.count), shave: SCALE };
-    const start = findOffset(out, truth, opts);
-    const end = findOffset(out, truth, { ...opts, at: 'end' });
-    const s = scoreAligned(out, truth, start.offset, { shave: SCALE, ssimEvery });
+    const a = alignRun(out, truth, { ...ALIGN, shave: SCALE });
+    const s = scoreAligned(out, truth, a.offset, { shave: SCALE, ssimEvery });
     return {
       psnr: s.psnr,
       ssim: s.ssim,
@@ -60,9 +56,10 @@ export async function scoreRun(lumaOut: string, truth: LumaFile, stream: ApiStre
       framesIn: stream.frames.in,
       framesOut: stream.frames.out,
       decoded,
-      offset: start.offset,
-      endOffset: end.offset,
-      alignMargin: start.runnerUp ? start.psnr - start.runnerUp.psnr : Infinity,
+      offset: a.offset,
+      startOffset: a.startOffset,
+      endOffset: a.endOffset,
+      alignMargin: a.margin,
     };
   } finally {
     out.close();
@@ -114,7 +111,7 @@ async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truth
         if (side === 'model' && run.stream.provider) extra.provider = run.stream.provider;
         runs[side].push(scored);
         c.progress(
-          `viewer: ${clip.name} CRF ${crf} repeat ${r + 1}/${o.repeats} ${side}: Y-PSNR ${fmt(scored.psnr, 2)} dB, SSIM ${fmt(scored.ssim, 4)}, AI ${fmt(100 * scored.aiShare, 1)} %, frames ${scored.framesIn}/${scored.framesOut}/${scored.decoded} of ${truth.count}, offset ${scored.offset}/${scored.endOffset}`,
+          `viewer: ${clip.name} CRF ${crf} repeat ${r + 1}/${o.repeats} ${side}: Y-PSNR ${fmt(scored.psnr, 2)} dB, SSIM ${fmt(scored.ssim, 4)}, AI ${fmt(100 * scored.aiShare, 1)} %, frames ${scored.framesIn}/${scored.framesOut}/${scored.decoded} of ${truth.count}, offset ${scored.offset} (start ${scored.startOffset}, end ${scored.endOffset})`,
         );
       }
     }

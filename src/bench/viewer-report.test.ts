@@ -15,8 +15,9 @@ const run = (over: Partial<QualityRun> = {}): QualityRun => ({
   framesOut: 100,
   decoded: 100,
   offset: 0,
-  endOffset: 0,
   ...over,
+  startOffset: over.startOffset ?? over.offset ?? 0,
+  endOffset: over.endOffset ?? over.offset ?? 0,
 });
 
 const timeRun = (over: Partial<TimeRun> = {}): TimeRun => ({ aiShare: 0, fps: 30, framesIn: 900, framesOut: 900, deadlineMisses: 0, drainSeconds: 1, ...over });
@@ -55,14 +56,14 @@ describe('viewer report: aggregation', () => {
     expect(framesCell([run(), run({ framesOut: 99, decoded: 99 })], 100)).toContain('**1 run(s) lost, repeated or misaligned frames**');
     expect(framesCell([run({ decoded: 101 })], 100)).toContain('1 run(s)');
     expect(framesCell([run({ endOffset: 1 })], 100)).toContain('1 run(s)');
-    expect(framesCell([run({ framesIn: 40, framesOut: 40, decoded: 40, offset: 60, endOffset: 60 })], 100)).toContain('1 run(s)');
+    expect(framesCell([run({ framesIn: 40, framesOut: 40, decoded: 40, offset: 60 })], 100)).toContain('1 run(s)');
   });
 
   test('each flagged run gets a note saying what went wrong', () => {
-    const c: QualityCase = { clip: 'car', inSize: 'a', outSize: 'b', crf: 30, truthFrames: 100, model: [run(), run({ framesIn: 40, framesOut: 40, decoded: 40, offset: 60, endOffset: 60 })], bicubic: [run({ offset: 0, endOffset: 1 }), run()] };
+    const c: QualityCase = { clip: 'car', inSize: 'a', outSize: 'b', crf: 30, truthFrames: 100, model: [run(), run({ framesIn: 40, framesOut: 40, decoded: 40, offset: 60 })], bicubic: [run({ offset: 0, endOffset: 1 }), run()] };
     expect(issueNotes([c])).toEqual([
       'car CRF 30, model run 2: 60 of 100 published frames never reached the stage; output starts at truth frame 60.',
-      'car CRF 30, bicubic run 1: offset 0 at the start, 1 at the end (a frame lost or repeated mid-stream).',
+      'car CRF 30, bicubic run 1: offset 0 over the clip, 0 at the start, 1 at the end (a frame lost or repeated mid-stream).',
     ]);
   });
 });

@@ -21,8 +21,9 @@ export interface QualityRun {
   readonly framesOut: number;
   /** Frames decoded from the top rendition. */
   readonly decoded: number;
-  /** Output frame i shows truth frame i + offset (found on the first frames), and on the last frames. */
+  /** Output frame i shows truth frame i + offset (over the whole clip); what the first and the last frames show on their own. */
   readonly offset: number;
+  readonly startOffset: number;
   readonly endOffset: number;
   /** Y-PSNR and SSIM by truth frame index (NaN: not shown / not sampled), so gains compare the same frames. */
   readonly psnrAt: Float64Array;
@@ -81,7 +82,7 @@ export function runIssues(r: QualityRun, truthFrames: number): string {
   if (r.framesIn !== truthFrames) out.push(`${truthFrames - r.framesIn} of ${truthFrames} published frames never reached the stage`);
   if (r.framesOut !== r.framesIn) out.push(`${r.framesIn} frames in, ${r.framesOut} out`);
   if (r.decoded !== r.framesOut) out.push(`${r.decoded} frames decoded from HLS, ${r.framesOut} out`);
-  if (r.offset !== r.endOffset) out.push(`offset ${r.offset} at the start, ${r.endOffset} at the end (a frame lost or repeated mid-stream)`);
+  if (r.startOffset !== r.offset || r.endOffset !== r.offset) out.push(`offset ${r.offset} over the clip, ${r.startOffset} at the start, ${r.endOffset} at the end (a frame lost or repeated mid-stream)`);
   else if (r.offset !== 0) out.push(`output starts at truth frame ${r.offset}`);
   return out.join('; ');
 }

@@ -94,6 +94,9 @@ export interface LiveRun {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** END_WAIT_MS bounds the wait for a stream to end after its publisher: a server far behind works off its backlog first. */
+const END_WAIT_MS = 300_000;
+
 /** runLive publishes the clip through a fresh server and records the top rendition. */
 export async function runLive(o: LiveRunOptions): Promise<LiveRun> {
   const srv = await startServe({ cli: o.cli, flags: ['--reconnect-window-s', '0', '--hls-list-size', '100000', ...o.serveFlags], ...(o.cwd ? { cwd: o.cwd } : {}) });
@@ -110,7 +113,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRun> {
     const exit = await pub.exited;
     const published = Date.now();
     if (exit.code !== 0) throw new UprezError('BENCH_PUBLISH', `publisher failed: ${exit.stderrTail.slice(-2).join(' | ')}`, 'cli');
-    const stream = await waitFor(`stream ${o.key} to end`, 90_000, async () => {
+    const stream = await waitFor(`stream ${o.key} to end`, END_WAIT_MS, async () => {
       const s = await apiStream(srv.base, o.key);
       return s && (s.state === 'ended' || s.state === 'failed') ? s : undefined;
     });

@@ -64,7 +64,7 @@ describe('viewer-quality harness through a real server', () => {
     expect(rest).toEqual([]);
     expect(c).toMatchObject({ inSize: '160x120', outSize: '320x240', crf: 30, truthFrames: FRAMES });
     const [m, b] = [c?.model[0], c?.bicubic[0]];
-    for (const r of [m, b]) expect(r).toMatchObject({ framesIn: FRAMES, framesOut: FRAMES, decoded: FRAMES, scored: FRAMES, offset: 0, endOffset: 0, aiShare: 0 });
+    for (const r of [m, b]) expect(r).toMatchObject({ framesIn: FRAMES, framesOut: FRAMES, decoded: FRAMES, scored: FRAMES, offset: 0, startOffset: 0, endOffset: 0, aiShare: 0 });
     expect(m?.psnr).toBeGreaterThan(20);
     expect(m?.psnr).toBeLessThan(60);
     expect(m?.psnr).toBe(b?.psnr);
@@ -97,7 +97,7 @@ describe('viewer-quality harness through a real server', () => {
       const dropped: LumaFrames = { width: 320, height: 240, count: out.count - 3, frame: (i) => out.frame(i + 3) };
       expect(findOffset(dropped, truth, { maxOffset: 8, frames: 30, shave: 2 }).offset).toBe(3);
       const scored = await scoreRun(outY, truth, run.stream, run.decodedFrames ?? 0, 10);
-      expect(scored).toMatchObject({ offset: 0, endOffset: 0, scored: FRAMES, framesIn: FRAMES, framesOut: FRAMES });
+      expect(scored).toMatchObject({ offset: 0, startOffset: 0, endOffset: 0, scored: FRAMES, framesIn: FRAMES, framesOut: FRAMES });
       expect(scored.aiShare).toBe(f.model / f.out);
     } finally {
       truth.close();

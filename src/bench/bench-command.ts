@@ -70,7 +70,7 @@ export const runBenchCommand: Command = async (argv, io) => {
       const v = o.viewer;
       const server = { cli: v.cli ?? builtCliPath(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, workers: o.workers, hysteresis: o.hysteresis, x264Preset: o.x264Preset };
       const videoDir = v.videoDir ?? defaultVideoDir(path.dirname(defaultModelsDir()));
-      return runViewerBench({ ffmpeg: ffmpeg(), ffprobe: resolveFfmpegBinaries(io.env).ffprobe, server, videoDir, clips: v.clips, crfs: v.crfs, repeats: v.repeats, ssimEvery: v.ssimEvery, timeSeconds: v.timeSeconds, log, progress: (l) => io.stderr.write(`${l}\n`) });
+      return runViewerBench({ ffmpeg: ffmpeg(), ffprobe: resolveFfmpegBinaries(io.env).ffprobe, server, videoDir, clips: v.clips, crfs: v.crfs, repeats: v.repeats, ssimEvery: v.ssimEvery, timeSeconds: v.timeSeconds, offline: v.offline, log, progress: (l) => io.stderr.write(`${l}\n`) });
     },
     density: async () => runDensityBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.quick ? 12 : 30, maxStreams: o.quick ? 2 : 6, log }),
     gpu: async () => gpuSection(machine, o, providerInUse),

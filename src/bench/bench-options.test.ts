@@ -14,7 +14,7 @@ describe('uprez bench options', () => {
       workers: 2,
       hysteresis: true,
       x264Preset: 'veryfast',
-      viewer: { videoDir: null, clips: null, crfs: [23, 30], repeats: 3, ssimEvery: 10, timeSeconds: 30, cli: null },
+      viewer: { videoDir: null, clips: null, crfs: [23, 30], repeats: 3, ssimEvery: 10, timeSeconds: 30, cli: null, offline: false },
       help: false,
     });
   });

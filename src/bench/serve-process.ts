@@ -74,7 +74,7 @@ export async function startServe(o: ServeOptions): Promise<ServeProcess> {
   const tail: string[] = [];
   createInterface({ input: child.stderr }).on('line', (l) => {
     tail.push(l);
-    if (tail.length > 30) tail.shift();
+    if (tail.length > 200) tail.shift();
   });
   const stop = async (): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null) {

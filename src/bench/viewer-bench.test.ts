@@ -3,8 +3,8 @@ import { silentLogger } from '../log/logger.js';
 import { runViewerBench, targetRows, timeSource } from './viewer-bench.js';
 import type { QualityRun, TimeRun } from './viewer-report.js';
 
-const q = (flicker: number): QualityRun => ({ psnrAt: new Float64Array(10), ssimAt: new Float64Array(10), psnr: 30, ssim: 0.9, staticFlicker: flicker, staticShare: 0.5, scored: 10, aiShare: 1, framesIn: 10, framesOut: 10, decoded: 10, offset: 0, startOffset: 0, endOffset: 0 });
-const t = (aiShare: number, fps: number): TimeRun => ({ aiShare, fps, framesIn: 900, framesOut: 900, deadlineMisses: 0, drainSeconds: 1 });
+const q = (flicker: number): QualityRun => ({ psnrAt: new Float64Array(10), ssimAt: new Float64Array(10), psnr: 30, ssim: 0.9, staticFlicker: flicker, staticShare: 0.5, scored: 10, aiShare: 1, framesIn: 10, framesOut: 10, decoded: 10, offset: 0, startOffset: 0, endOffset: 0, load: 1, warnings: [] });
+const t = (aiShare: number, fps: number): TimeRun => ({ aiShare, fps, framesIn: 900, framesOut: 900, deadlineMisses: 0, drainSeconds: 1, load: 1, warnings: [] });
 const server = { cli: '/nonexistent/main.js', model: undefined, provider: 'cpu' as const, workers: 2, hysteresis: true, x264Preset: 'veryfast' as const };
 const base = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe', server, clips: null, crfs: [23], repeats: 1, ssimEvery: 10, timeSeconds: 0, log: silentLogger };
 

@@ -14,8 +14,9 @@ import { row, type BenchRow, type BenchSection } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
 import { SCALE, type ViewerContext, type ViewerServer } from './viewer-context.js';
 import { discoverClips, pickClips, type ViewerClip } from './viewer-clips.js';
-import { ALIGN, runQualityClip, type QualityExtra } from './viewer-quality.js';
-import { flickerTable, issueNotes, qualityTable, timeTable, type QualityCase, type TimeCase } from './viewer-report.js';
+import { ALIGN } from './luma-score.js';
+import { runQualityClip, type QualityExtra } from './viewer-quality.js';
+import { flickerTable, issueNotes, offlineTable, qualityTable, timeIssueNotes, timeTable, type QualityCase, type TimeCase } from './viewer-report.js';
 import { FPS_SKIP, runTimeCases, TIME_SIZES } from './viewer-time.js';
 
 /** ViewerBenchOptions: binaries, the server, the clips and how much to run. */
@@ -33,6 +34,8 @@ export interface ViewerBenchOptions {
   /** Seconds of each time-only run; 0 skips them. */
   readonly timeSeconds: number;
   readonly timeSizes?: readonly { readonly width: number; readonly height: number }[];
+  /** Also score `uprez file` in quality mode per clip and CRF (the model on every frame). */
+  readonly offline?: boolean;
   /** The publisher's keyframe interval, s (default 2; tests use one keyframe per clip so a late decoder loses nothing). */
   readonly gopSeconds?: number;
   /** Clip the time-only runs scale and loop (default bottle-detection, else the first clip). */
@@ -90,7 +93,7 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<BenchSectio
   try {
     for (const clip of clips) {
       try {
-        quality.push(...(await runQualityClip(c, clip, { crfs: o.crfs, repeats: o.repeats, ssimEvery: o.ssimEvery, dir, ...gop }, extra)));
+        quality.push(...(await runQualityClip(c, clip, { crfs: o.crfs, repeats: o.repeats, ssimEvery: o.ssimEvery, dir, offline: o.offline === true, ...gop }, extra)));
       } catch (err) {
         failures.push(`**${clip.name} failed**: ${errorMessage(err)}`);
         c.progress(`viewer: ${clip.name} failed: ${errorMessage(err)}`);
@@ -114,15 +117,17 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<BenchSectio
     `Server: a fresh \`uprez serve\` process per run (the built CLI, loopback, random ports, UPREZ_* variables cleared): --scale ${SCALE}, --model ${s.model ?? '(default)'}${s.fallbackModel !== undefined ? `, --fallback-model ${s.fallbackModel}` : ''}, --provider ${s.provider}, --inference-workers ${s.workers}, --hysteresis ${s.hysteresis ? 'on' : 'off'}, --x264-preset ${s.x264Preset}, otherwise the defaults; the bicubic side is the same with --model none. Models that made frames: ${[...extra.models].join(', ') || 'none'}; provider ${extra.provider ?? 'none'}.`,
     `Viewer side: after the stream ended, the top rendition's media playlist (#EXT-X-ENDLIST checked, every segment kept) is decoded with every frame kept (-fps_mode passthrough) and its Y plane taken as coded (BT.601 luma of limited-range yuv420p, no conversion on either side). Frames in/out are /api/streams' frames.in/out; the AI share is frames.model / frames.out at the end.`,
     `Alignment: output frame i is scored against truth frame i + offset, the offset that maximises the mean Y-PSNR over the whole clip within ±${ALIGN.maxOffset} frames (widened by the difference in frame counts, for frames lost at the start); the chosen offset beat the runner-up by at least ${fmt(extra.minAlignMargin, 2)} dB. The first and the last ${ALIGN.frames} frames are then aligned on their own: an end that is decisively (0.5 dB) better at another offset flags the run (a frame lost or repeated mid-stream), as do frames that never reached the stage; flagged runs are listed below.`,
-    `Scores: Y-PSNR (mean of per-frame PSNR, ${SCALE}-pixel border shaved, identical frames counted as 100 dB) on every aligned frame; SSIM (Wang et al., 11x11 Gaussian) on every ${o.ssimEvery}${o.ssimEvery === 1 ? 'st' : 'th'} aligned frame; both from src/image. Gains are the median over repeats of the paired difference (model run minus the bicubic run beside it) over the truth frames both runs showed; the PSNR and SSIM columns are each run's own mean. ${o.repeats} repeat(s), model and bicubic runs interleaved (repeat 1, 3, ... runs the model first, repeat 2, 4, ... bicubic first).`,
+    `Scores: Y-PSNR (mean of per-frame PSNR, ${SCALE}-pixel border shaved, identical frames counted as 100 dB) on every aligned frame; SSIM (Wang et al., 11x11 Gaussian) on ${o.ssimEvery === 1 ? 'every frame' : `every ${o.ssimEvery}th frame of the truth (the same frames in every run)`}; both from src/image. Gains are the median over repeats of the paired difference (model run minus the bicubic run beside it) over the truth frames both runs showed; the PSNR and SSIM columns are each run's own mean. ${o.repeats} repeat(s), model and bicubic runs interleaved (repeat 1, 3, ... runs the model first, repeat 2, 4, ... bicubic first).`,
     ...(time.length
       ? [`Time-only runs: ${path.basename(timeSource(all, o.timeClip) ?? '')} scaled (bicubic) to each size and looped to ${o.timeSeconds} s, x264 CRF ${o.crfs[0] ?? 23} as above; output fps = median of /api/streams outputFps sampled each second while live, the first ${FPS_SKIP} samples skipped; drain = seconds from the publisher's end to the stream's end (the backlog the server still had, plus the last segment's flush).`]
       : []),
     ...failures,
     ...issueNotes(quality),
-    `Load: 1-minute load average at the start of each run ${range(c.loads)} on this shared machine. Live figures (AI share, fps) depend on what else runs; the quality of the bicubic side does not.`,
+    ...timeIssueNotes(time),
+    `Load: 1-minute load average at the start of each run ${range(c.loads)} on this shared machine. The load columns are the median at the start of the model runs: the AI share and fps follow it; the bicubic side's quality does not.`,
   ];
   if (quality.length === 0 && time.length === 0) throw new UprezError('BENCH_VIEWER_FAILED', failures.join(' ') || 'nothing was measured', 'cli');
-  const tables = [...(quality.length ? [qualityTable(quality), flickerTable(quality)] : []), ...(time.length ? [timeTable(time)] : [])];
+  const offline = offlineTable(quality);
+  const tables = [...(quality.length ? [qualityTable(quality), flickerTable(quality)] : []), ...(offline.rows.length ? [offline] : []), ...(time.length ? [timeTable(time)] : [])];
   return { id: 'viewer', title: TITLE, rows: targetRows(quality, time), tables, notes, ...(extra.provider === 'cpu' || extra.provider === 'cuda' ? { provider: extra.provider } : {}) };
 }

@@ -57,9 +57,11 @@ export function serveFlags(s: ViewerServer, side: Side): string[] {
   ];
 }
 
-/** noteLoad records the current 1-minute load average. */
-export function noteLoad(c: ViewerContext): void {
-  c.loads.push(Math.round((loadavg()[0] ?? 0) * 100) / 100);
+/** noteLoad records the current 1-minute load average and returns it. */
+export function noteLoad(c: ViewerContext): number {
+  const load = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  c.loads.push(load);
+  return load;
 }
 
 /** probeVideo asks ffprobe for a file's size and frame rate. */

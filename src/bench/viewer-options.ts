@@ -15,6 +15,8 @@ export interface ViewerOptions {
   readonly timeSeconds: number;
   /** The built CLI's main.js to run as `uprez serve`; null: the one beside this module. */
   readonly cli: string | null;
+  /** Also score `uprez file` in quality mode (the model on every frame) per clip and CRF. */
+  readonly offline: boolean;
 }
 
 /** VIEWER_FLAGS is the parseFlags spec of the viewer flags. */
@@ -26,6 +28,7 @@ export const VIEWER_FLAGS = {
   'ssim-every': { type: 'string' },
   'time-seconds': { type: 'string' },
   cli: { type: 'string' },
+  offline: { type: 'boolean' },
 } as const;
 
 /** VIEWER_USAGE is the help text for the viewer flags. */
@@ -38,6 +41,7 @@ export const VIEWER_USAGE = [
   '  --ssim-every N    SSIM on every N-th frame, PSNR on all (default 10; --quick 30)',
   '  --time-seconds S  length of the 640x360 and 1280x720 time-only runs, 0 for none (default 30; --quick 10)',
   '  --cli PATH        the built main.js run as `uprez serve` (default: the one beside this build)',
+  '  --offline         also score `uprez file` (quality mode: the live model on every frame) and bicubic on each publisher file: the ceiling of the live gain',
 ].join('\n');
 
 function bad(msg: string): UprezError {
@@ -83,5 +87,6 @@ export function parseViewerOptions(values: Readonly<Record<string, unknown>>, qu
     ssimEvery: intFlag(values, 'ssim-every', quick ? 30 : 10, 1, 10_000),
     timeSeconds: intFlag(values, 'time-seconds', quick ? 10 : 30, 0, 3_600),
     cli: typeof cli === 'string' ? path.resolve(cli) : null,
+    offline: values['offline'] === true,
   };
 }

@@ -8,14 +8,14 @@ import path from 'node:path';
 import { UprezError } from '../errors.js';
 import { fmt } from './bench-stats.js';
 import { runFfmpeg } from './ffmpeg-run.js';
-import { alignRun } from './frame-align.js';
 import { LumaFile } from './luma-file.js';
 import { noteLoad, probeVideo, SCALE, serveFlags, sideOrder, type Side, type ViewerContext } from './viewer-context.js';
 import type { ViewerClip } from './viewer-clips.js';
 import { cropToScale, decodeLumaArgs, publisherArgs, truthArgs, type Rate } from './viewer-media.js';
 import type { QualityCase, QualityRun } from './viewer-report.js';
+import { scoreLuma } from './luma-score.js';
+import { runOffline, type OfflineScore } from './viewer-offline.js';
 import { runLive, type ApiStream } from './viewer-run.js';
-import { scoreAligned } from './viewer-score.js';
 
 /** QualityOptions: CRFs, repeats, SSIM sampling, and the scratch folder. */
 export interface QualityOptions {
@@ -25,10 +25,9 @@ export interface QualityOptions {
   readonly dir: string;
   /** The publisher's keyframe interval, s (default 2). */
   readonly gopSeconds?: number;
+  /** Also score `uprez file` in quality mode (the model on every frame) as the ceiling. */
+  readonly offline?: boolean;
 }
-
-/** ALIGN: offsets tried (±) and frames compared when aligning the output with the truth. */
-export const ALIGN = { maxOffset: 8, frames: 30 } as const;
 
 /** QualityExtra is what the notes need besides the table: models used and alignment margins. */
 export interface QualityExtra {
@@ -38,33 +37,26 @@ export interface QualityExtra {
   provider: string | null;
 }
 
-/** scoreRun aligns and scores one run's decoded luma against the truth, then deletes it. */
-export async function scoreRun(lumaOut: string, truth: LumaFile, stream: ApiStream, decoded: number, ssimEvery: number): Promise<QualityRun & { alignMargin: number }> {
-  const out = new LumaFile(lumaOut, truth.width, truth.height);
-  try {
-    const a = alignRun(out, truth, { ...ALIGN, shave: SCALE });
-    const s = scoreAligned(out, truth, a.offset, { shave: SCALE, ssimEvery });
-    return {
-      psnr: s.psnr,
-      ssim: s.ssim,
-      staticFlicker: s.staticFlicker,
-      staticShare: s.staticShare,
-      psnrAt: s.psnrAt,
-      ssimAt: s.ssimAt,
-      scored: s.frames,
-      aiShare: stream.frames.out ? stream.frames.model / stream.frames.out : 0,
-      framesIn: stream.frames.in,
-      framesOut: stream.frames.out,
-      decoded,
-      offset: a.offset,
-      startOffset: a.startOffset,
-      endOffset: a.endOffset,
-      alignMargin: a.margin,
-    };
-  } finally {
-    out.close();
-    await rm(lumaOut, { force: true });
-  }
+/** scoreRun scores one live run's decoded luma (scoreLuma) and adds the stream's frame counts. */
+export async function scoreRun(lumaOut: string, truth: LumaFile, stream: ApiStream, decoded: number, ssimEvery: number): Promise<Omit<QualityRun, 'load' | 'warnings'> & { alignMargin: number }> {
+  const { score: s, align: a } = await scoreLuma(lumaOut, truth, ssimEvery);
+  return {
+    psnr: s.psnr,
+    ssim: s.ssim,
+    staticFlicker: s.staticFlicker,
+    staticShare: s.staticShare,
+    psnrAt: s.psnrAt,
+    ssimAt: s.ssimAt,
+    scored: s.frames,
+    aiShare: stream.frames.out ? stream.frames.model / stream.frames.out : 0,
+    framesIn: stream.frames.in,
+    framesOut: stream.frames.out,
+    decoded,
+    offset: a.offset,
+    startOffset: a.startOffset,
+    endOffset: a.endOffset,
+    alignMargin: a.margin,
+  };
 }
 
 /** runQualityClip measures one clip at every CRF; returns a case per CRF. */
@@ -95,10 +87,12 @@ async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truth
   const pub = path.join(o.dir, `${clip.name}.crf${crf}.flv`);
   await runFfmpeg(c.ffmpeg, publisherArgs(truthY4m, { width: w, height: h, crf, rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, pub), c.log);
   const runs: Record<Side, QualityRun[]> = { model: [], bicubic: [] };
+  let liveModel: string | null = null;
+  let offline: OfflineScore | undefined;
   try {
     for (let r = 0; r < o.repeats; r++) {
       for (const side of sideOrder(r)) {
-        noteLoad(c);
+        const load = noteLoad(c);
         const lumaOut = path.join(o.dir, `${clip.name}.out.y`);
         const key = `viewer-${side}-${r}`;
         const run = await runLive({ ffmpeg: c.ffmpeg, cli: c.server.cli, ...(c.server.cwd ? { cwd: c.server.cwd } : {}), clip: pub, key, serveFlags: serveFlags(c.server, side), lumaOut, log: c.log });
@@ -109,14 +103,19 @@ async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truth
         extra.minAlignMargin = Math.min(extra.minAlignMargin, scored.alignMargin);
         for (const m of Object.keys(run.stream.frames.byModel)) extra.models.add(m);
         if (side === 'model' && run.stream.provider) extra.provider = run.stream.provider;
-        runs[side].push(scored);
+        if (side === 'model') liveModel = run.stream.model ?? liveModel;
+        runs[side].push({ ...scored, load, warnings: run.warnings });
         c.progress(
-          `viewer: ${clip.name} CRF ${crf} repeat ${r + 1}/${o.repeats} ${side}: Y-PSNR ${fmt(scored.psnr, 2)} dB, SSIM ${fmt(scored.ssim, 4)}, AI ${fmt(100 * scored.aiShare, 1)} %, frames ${scored.framesIn}/${scored.framesOut}/${scored.decoded} of ${truth.count}, offset ${scored.offset} (start ${scored.startOffset}, end ${scored.endOffset})`,
+          `viewer: ${clip.name} CRF ${crf} repeat ${r + 1}/${o.repeats} ${side}: Y-PSNR ${fmt(scored.psnr, 2)} dB, SSIM ${fmt(scored.ssim, 4)}, AI ${fmt(100 * scored.aiShare, 1)} % (load ${fmt(load, 2)}), frames ${scored.framesIn}/${scored.framesOut}/${scored.decoded} of ${truth.count}, offset ${scored.offset} (start ${scored.startOffset}, end ${scored.endOffset})`,
         );
       }
+    }
+    if (o.offline) {
+      offline = await runOffline(c, pub, truth, liveModel ?? 'bicubic', o.dir, o.ssimEvery);
+      c.progress(`viewer: ${clip.name} CRF ${crf} offline (uprez file, every frame): ${offline.model} ${fmt(offline.psnrModel, 2)} dB, bicubic ${fmt(offline.psnrBicubic, 2)} dB`);
     }
   } finally {
     await rm(pub, { force: true });
   }
-  return { clip: clip.name, inSize: `${w}x${h}`, outSize: `${truth.width}x${truth.height}`, crf, truthFrames: truth.count, model: runs.model, bicubic: runs.bicubic };
+  return { clip: clip.name, inSize: `${w}x${h}`, outSize: `${truth.width}x${truth.height}`, crf, truthFrames: truth.count, model: runs.model, bicubic: runs.bicubic, ...(offline ? { offline } : {}) };
 }

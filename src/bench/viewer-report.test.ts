@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { renderSection } from './bench-section.js';
-import { flickerTable, framesCell, issueNotes, pairedMedian, psnrGain, qualityTable, signed, timeTable, type QualityCase, type QualityRun, type TimeRun } from './viewer-report.js';
+import { flickerTable, framesCell, issueNotes, offlineTable, pairedMedian, psnrGain, qualityTable, signed, timeIssueNotes, timeTable, type QualityCase, type QualityRun, type TimeRun } from './viewer-report.js';
 
 const run = (over: Partial<QualityRun> = {}): QualityRun => ({
   psnr: over.psnr ?? 30,
@@ -15,12 +15,14 @@ const run = (over: Partial<QualityRun> = {}): QualityRun => ({
   framesOut: 100,
   decoded: 100,
   offset: 0,
+  load: 2,
+  warnings: [],
   ...over,
   startOffset: over.startOffset ?? over.offset ?? 0,
   endOffset: over.endOffset ?? over.offset ?? 0,
 });
 
-const timeRun = (over: Partial<TimeRun> = {}): TimeRun => ({ aiShare: 0, fps: 30, framesIn: 900, framesOut: 900, deadlineMisses: 0, drainSeconds: 1, ...over });
+const timeRun = (over: Partial<TimeRun> = {}): TimeRun => ({ aiShare: 0, fps: 30, framesIn: 900, framesOut: 900, deadlineMisses: 0, drainSeconds: 1, load: 2, warnings: [], ...over });
 
 describe('viewer report: aggregation', () => {
   test('gains are the median of paired differences, not the difference of medians', () => {
@@ -81,8 +83,8 @@ describe('viewer report: tables', () => {
 
   test('quality: model beside bicubic, paired gains, AI share, frames and offsets', () => {
     const t = qualityTable([c]);
-    expect(t.head).toEqual(['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI share', 'frames in/out', 'offset']);
-    expect(t.rows).toEqual([['asl', '320x240 -> 640x480', '23', '32.00', '30.00', '+2.00', '0.9500', '0.9000', '+0.0500', '90.0 %', '100/100 of 100 (**1 run(s) lost, repeated or misaligned frames**)', '0/1']]);
+    expect(t.head).toEqual(['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI share', 'load', 'frames in/out', 'offset']);
+    expect(t.rows).toEqual([['asl', '320x240 -> 640x480', '23', '32.00', '30.00', '+2.00', '0.9500', '0.9000', '+0.0500', '90.0 %', '2.0', '100/100 of 100 (**1 run(s) lost, repeated or misaligned frames**)', '0/1']]);
   });
 
   test('flicker: static share and the model / bicubic ratio', () => {
@@ -90,8 +92,20 @@ describe('viewer report: tables', () => {
   });
 
   test('time: AI share, fps side by side, drain, frames of published', () => {
-    const t = timeTable([{ inSize: '1280x720', inputFps: 29.83, published: 900, model: [timeRun({ fps: 20, aiShare: 0.1, drainSeconds: 9 })], bicubic: [timeRun({ fps: 25 })] }]);
-    expect(t.rows).toEqual([['1280x720 @ 29.83 fps', '10.0 %', '20.00', '25.00', '0.80', '9.0 / 1.0', '900 / 900 of 900', '0']]);
+    const t = timeTable([{ inSize: '1280x720', inputFps: 29.83, published: 900, model: [timeRun({ fps: 20, aiShare: 0.1, drainSeconds: 9, load: 7.25 })], bicubic: [timeRun({ fps: 25 })] }]);
+    expect(t.rows).toEqual([['1280x720 @ 29.83 fps', '10.0 %', '7.3', '20.00', '25.00', '0.80', '9.0 / 1.0', '900 / 900 of 900', '0']]);
+  });
+
+  test('offline: the quality-mode gain and the share of it the live stream kept (only cases that have one)', () => {
+    const t = offlineTable([c, { ...c, crf: 30, offline: { model: 'uprez-x2-fast', psnrModel: 34, psnrBicubic: 30, psnrGain: 4, ssimGain: 0.06 } }]);
+    expect(t.rows).toEqual([['asl', '30', 'uprez-x2-fast', '34.00', '30.00', '+4.00', '+0.0600', '0.50']]);
+  });
+
+  test('time-only runs that lost frames get a note with the drain and what the server said', () => {
+    const lost = timeRun({ framesIn: 527, framesOut: 527, drainSeconds: 98.9, warnings: ['WARN: decoder idle while draining, stopping it', 'WARN: a', 'WARN: b', 'WARN: c'] });
+    expect(timeIssueNotes([{ inSize: '1280x720', inputFps: 30, published: 900, model: [timeRun(), lost], bicubic: [timeRun()] }])).toEqual([
+      '1280x720 model run 2: 373 of 900 published frames never reached the stage (drain 98.9 s); the server said: "WARN: decoder idle while draining, stopping it", "WARN: a", "WARN: b" and 1 more.',
+    ]);
   });
 
   test('tables render in the section as Markdown', () => {

@@ -5,6 +5,7 @@
  */
 import type { BenchTable } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
+import type { OfflineScore } from './viewer-offline.js';
 import { commonMeanDiff } from './viewer-score.js';
 
 /** QualityRun is one scored live run (one side of one repeat). */
@@ -28,6 +29,10 @@ export interface QualityRun {
   /** Y-PSNR and SSIM by truth frame index (NaN: not shown / not sampled), so gains compare the same frames. */
   readonly psnrAt: Float64Array;
   readonly ssimAt: Float64Array;
+  /** 1-minute load average when the run started (the AI share follows it on a shared machine). */
+  readonly load: number;
+  /** The server's distinct warnings during the run. */
+  readonly warnings: readonly string[];
 }
 
 /** QualityCase is one clip at one CRF: the model runs and the bicubic runs, repeat by repeat. */
@@ -39,6 +44,8 @@ export interface QualityCase {
   readonly truthFrames: number;
   readonly model: readonly QualityRun[];
   readonly bicubic: readonly QualityRun[];
+  /** The quality-mode reference (--offline), when measured. */
+  readonly offline?: OfflineScore;
 }
 
 /** TimeRun is one time-only live run. */
@@ -51,6 +58,10 @@ export interface TimeRun {
   readonly deadlineMisses: number;
   /** Seconds the stream took to end after the publisher finished (the backlog it worked off). */
   readonly drainSeconds: number;
+  /** 1-minute load average when the run started. */
+  readonly load: number;
+  /** The server's distinct warnings during the run. */
+  readonly warnings: readonly string[];
 }
 
 /** TimeCase is one input size: model runs and bicubic runs, repeat by repeat. */
@@ -108,7 +119,28 @@ export function issueNotes(cases: readonly QualityCase[]): string[] {
     for (const [side, runs] of [['model', c.model], ['bicubic', c.bicubic]] as const) {
       runs.forEach((r, i) => {
         const why = runIssues(r, c.truthFrames);
-        if (why) out.push(`${c.clip} CRF ${c.crf}, ${side} run ${i + 1}: ${why}.`);
+        if (why) out.push(`${c.clip} CRF ${c.crf}, ${side} run ${i + 1}: ${why}${said(r.warnings)}.`);
+      });
+    }
+  }
+  return out;
+}
+
+/** said quotes the first few server warnings of a run, for a note. */
+function said(warnings: readonly string[]): string {
+  return warnings.length ? `; the server said: ${warnings.slice(0, 3).map((w) => `"${w}"`).join(', ')}${warnings.length > 3 ? ` and ${warnings.length - 3} more` : ''}` : '';
+}
+
+/** timeIssueNotes lists time-only runs that lost frames before or in the stage. */
+export function timeIssueNotes(cases: readonly TimeCase[]): string[] {
+  const out: string[] = [];
+  for (const c of cases) {
+    for (const [side, runs] of [['model', c.model], ['bicubic', c.bicubic]] as const) {
+      runs.forEach((r, i) => {
+        const why: string[] = [];
+        if (r.framesIn !== c.published) why.push(`${c.published - r.framesIn} of ${c.published} published frames never reached the stage`);
+        if (r.framesOut !== r.framesIn) why.push(`${r.framesIn} frames in, ${r.framesOut} out`);
+        if (why.length) out.push(`${c.inSize} ${side} run ${i + 1}: ${why.join('; ')} (drain ${fmt(r.drainSeconds, 1)} s)${said(r.warnings)}.`);
       });
     }
   }
@@ -119,7 +151,7 @@ export function issueNotes(cases: readonly QualityCase[]): string[] {
 export function qualityTable(cases: readonly QualityCase[]): BenchTable {
   return {
     caption: 'Quality the viewer gets (top HLS rendition vs the original clip; medians over repeats; gains paired per repeat, over the frames both runs showed)',
-    head: ['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI share', 'frames in/out', 'offset'],
+    head: ['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI share', 'load', 'frames in/out', 'offset'],
     rows: cases.map((c) => [
       c.clip,
       `${c.inSize} -> ${c.outSize}`,
@@ -131,6 +163,7 @@ export function qualityTable(cases: readonly QualityCase[]): BenchTable {
       fmt(med(c.bicubic, (r) => r.ssim), 4),
       signed(pairedMedian(c.model, c.bicubic, ssimGain), 4),
       `${fmt(100 * med(c.model, (r) => r.aiShare), 1)} %`,
+      fmt(med(c.model, (r) => r.load), 1),
       framesCell([...c.model, ...c.bicubic], c.truthFrames),
       distinct([...c.model, ...c.bicubic].map((r) => r.offset)),
     ]),
@@ -150,17 +183,31 @@ export function flickerTable(cases: readonly QualityCase[]): BenchTable {
   };
 }
 
+/** offlineTable: the model on every frame (quality mode) against bicubic, and how much of that gain the live stream kept. */
+export function offlineTable(cases: readonly QualityCase[]): BenchTable {
+  return {
+    caption: 'Offline reference: the same publisher file through `uprez file` (quality mode, the model on every frame) and `--model bicubic`',
+    head: ['clip', 'CRF', 'model', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM gain', 'live gain / offline gain'],
+    rows: cases.flatMap((c) => {
+      const o = c.offline;
+      if (!o) return [];
+      return [[c.clip, String(c.crf), o.model, fmt(o.psnrModel, 2), fmt(o.psnrBicubic, 2), signed(o.psnrGain, 2), signed(o.ssimGain, 4), fmt(pairedMedian(c.model, c.bicubic, psnrGain) / o.psnrGain, 2)]];
+    }),
+  };
+}
+
 /** timeTable: AI share and output fps at the sizes live streams carry, model beside bicubic. */
 export function timeTable(cases: readonly TimeCase[]): BenchTable {
   return {
     caption: 'AI reach and frame rate (time only; medians over repeats)',
-    head: ['input', 'AI share', 'output fps model', 'output fps bicubic', 'fps model / bicubic', 'drain s model / bicubic', 'frames out (model / bicubic) of published', 'deadline misses'],
+    head: ['input', 'AI share', 'load', 'output fps model', 'output fps bicubic', 'fps model / bicubic', 'drain s model / bicubic', 'frames out (model / bicubic) of published', 'deadline misses'],
     rows: cases.map((c) => {
       const fm = med(c.model, (r) => r.fps);
       const fb = med(c.bicubic, (r) => r.fps);
       return [
         `${c.inSize} @ ${fmt(c.inputFps, 2)} fps`,
         `${fmt(100 * med(c.model, (r) => r.aiShare), 1)} %`,
+        fmt(med(c.model, (r) => r.load), 1),
         fmt(fm, 2),
         fmt(fb, 2),
         fmt(fm / fb, 2),

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { fakeSnapshot } from '../../test/helpers/stream-snapshot.js';
 import { parseServingLine } from './serve-process.js';
 import { serveFlags, sideOrder } from './viewer-context.js';
-import { parseApiStream, playlistSummary } from './viewer-run.js';
+import { parseApiStream, playlistSummary, warningMessages } from './viewer-run.js';
 
 describe('reading the server', () => {
   test('the ports come from the "uprez serving" log line', () => {
@@ -21,6 +21,17 @@ describe('reading the server', () => {
   test('a malformed entry is refused with a code', () => {
     expect(() => parseApiStream({ state: 'live', frames: { in: 'x' } })).toThrow(expect.objectContaining({ code: 'BENCH_API_SHAPE' }));
     expect(() => parseApiStream(null)).toThrow(/frames.in/);
+  });
+
+  test("the server's warnings, reduced to distinct messages", () => {
+    const lines = [
+      '2026-12-06T05:00:00.000Z WARN  decoder idle while draining, stopping it stage=pipeline stream=k maxMs=120000',
+      '2026-12-06T05:00:01.000Z INFO  ignored',
+      '2026-12-06T05:00:02.000Z WARN  decoder idle while draining, stopping it stage=pipeline stream=k maxMs=120000',
+      '2026-12-06T05:00:03.000Z ERROR encoder died stage=encoder',
+      'a raw line without a level',
+    ];
+    expect(warningMessages(lines)).toEqual(['WARN: decoder idle while draining, stopping it', 'ERROR: encoder died']);
   });
 
   test('a media playlist: segments counted, ENDLIST seen', () => {

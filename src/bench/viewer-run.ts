@@ -90,6 +90,19 @@ export interface LiveRun {
   readonly decodedFrames: number | null;
   /** Seconds from the publisher's end to the stream's end: what the server still had to work off. */
   readonly drainSeconds: number;
+  /** The server's distinct warning and error messages (its stderr, timestamps and fields dropped), oldest first. */
+  readonly warnings: readonly string[];
+}
+
+/** warningMessages reduces logger lines (`<time> WARN  message k=v ...`) to their distinct messages. */
+export function warningMessages(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    const m = /^\S+\s+(WARN|ERROR)\s+(.*?)(?:\s+\w+=.*)?$/.exec(l);
+    const msg = m ? `${m[1]}: ${m[2]}` : null;
+    if (msg && !out.includes(msg)) out.push(msg);
+  }
+  return out;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -131,7 +144,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRun> {
       await runFfmpeg(o.ffmpeg, decodeLumaArgs(playlist, o.lumaOut), o.log);
       decodedFrames = (await stat(o.lumaOut)).size / (topR.width * topR.height);
     }
-    return { stream, fpsSamples, top: { width: topR.width, height: topR.height, ...summary }, decodedFrames, drainSeconds };
+    return { stream, fpsSamples, top: { width: topR.width, height: topR.height, ...summary }, decodedFrames, drainSeconds, warnings: warningMessages(srv.stderrTail()) };
   } finally {
     await srv.stop();
   }

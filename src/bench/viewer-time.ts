@@ -46,7 +46,7 @@ export async function runTimeCases(c: ViewerContext, o: TimeOptions): Promise<Ti
       const published = await countFrames(c, clip);
       for (let r = 0; r < o.repeats; r++) {
         for (const side of sideOrder(r)) {
-          noteLoad(c);
+          const load = noteLoad(c);
           const run = await runLive({ ffmpeg: c.ffmpeg, cli: c.server.cli, ...(c.server.cwd ? { cwd: c.server.cwd } : {}), clip, key: `time-${side}-${r}`, serveFlags: serveFlags(c.server, side), lumaOut: null, log: c.log });
           const f = run.stream.frames;
           const t: TimeRun = {
@@ -56,9 +56,11 @@ export async function runTimeCases(c: ViewerContext, o: TimeOptions): Promise<Ti
             framesOut: f.out,
             deadlineMisses: run.stream.deadlineMisses,
             drainSeconds: run.drainSeconds,
+            load,
+            warnings: run.warnings,
           };
           runs[side].push(t);
-          c.progress(`viewer: time ${inSize} repeat ${r + 1}/${o.repeats} ${side}: AI ${fmt(100 * t.aiShare, 1)} %, ${fmt(t.fps, 2)} fps, drain ${fmt(t.drainSeconds, 1)} s, frames ${t.framesIn}/${t.framesOut} of ${published}`);
+          c.progress(`viewer: time ${inSize} repeat ${r + 1}/${o.repeats} ${side}: AI ${fmt(100 * t.aiShare, 1)} % (load ${fmt(load, 2)}), ${fmt(t.fps, 2)} fps, drain ${fmt(t.drainSeconds, 1)} s, frames ${t.framesIn}/${t.framesOut} of ${published}`);
         }
       }
       cases.push({ inSize, inputFps: rateValue(probe.rate), published, model: runs.model, bicubic: runs.bicubic });

@@ -105,7 +105,7 @@ describe('viewer-quality harness through a real server', () => {
     }
   });
 
-  test('the section: quality, flicker and time tables from one call (both sides bicubic: +0.00 everywhere)', async () => {
+  test('the section: quality, flicker, offline and time tables from one call (both sides bicubic: +0.00 everywhere)', async () => {
     const s = await runViewerBench({
       ffmpeg: bins.ffmpeg,
       ffprobe: bins.ffprobe,
@@ -118,14 +118,17 @@ describe('viewer-quality harness through a real server', () => {
       timeSeconds: 3,
       timeSizes: [{ width: 160, height: 120 }],
       gopSeconds: GOP_SECONDS,
+      offline: true,
       log: silentLogger,
     });
     expect(s.id).toBe('viewer');
-    const [quality, flicker, time] = s.tables ?? [];
-    expect(quality?.rows).toEqual([['synthetic', '160x120 -> 320x240', '23', expect.any(String), expect.any(String), '+0.00', expect.any(String), expect.any(String), '+0.0000', '0.0 %', `${FRAMES}/${FRAMES} of ${FRAMES}`, '0']]);
+    const [quality, flicker, offline, time] = s.tables ?? [];
+    // Offline with --model none on the live side is bicubic against bicubic too.
+    expect(offline?.rows).toEqual([['synthetic', '23', 'bicubic', expect.any(String), expect.any(String), '+0.00', '+0.0000', 'n/a']]);
+    expect(quality?.rows).toEqual([['synthetic', '160x120 -> 320x240', '23', expect.any(String), expect.any(String), '+0.00', expect.any(String), expect.any(String), '+0.0000', '0.0 %', expect.any(String), `${FRAMES}/${FRAMES} of ${FRAMES}`, '0']]);
     expect(flicker?.rows[0]?.[5]).toBe('1.00');
     expect(time?.rows[0]?.[0]).toBe('160x120 @ 30.00 fps');
-    expect(time?.rows[0]?.[6]).toBe(`${FRAMES} / ${FRAMES} of ${FRAMES}`);
+    expect(time?.rows[0]?.[7]).toBe(`${FRAMES} / ${FRAMES} of ${FRAMES}`);
     expect(renderSection(s)).toContain('| synthetic | 160x120 -> 320x240 | 23 |');
   });
 });

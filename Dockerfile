@@ -10,7 +10,7 @@ ARG NODE_VERSION=20
 ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
-# python3, make and g++ let npm ci build the native bicubic kernel (binding.gyp, native/) against
+# python3, make and g++ let npm ci build the native kernels (bicubic and SR; binding.gyp, native/) against
 # the image's own Node headers (npm_config_nodedir), so node-gyp downloads nothing.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -20,7 +20,7 @@ WORKDIR /app
 # .npmrc skips onnxruntime-node's CUDA download: the CPU binaries ship inside the package.
 COPY package.json package-lock.json .npmrc binding.gyp ./
 COPY native ./native
-RUN npm ci --no-audit --no-fund && test -f build/Release/uprez_bicubic.node
+RUN npm ci --no-audit --no-fund && test -f build/Release/uprez_bicubic.node && test -f build/Release/uprez_memory.node && test -f build/Release/uprez_sr.node
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
@@ -44,7 +44,7 @@ COPY --from=build-gpu /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app
 COPY --from=build-gpu /app/node_modules ./node_modules
 COPY --from=build-gpu /app/dist ./dist
-COPY --from=build-gpu /app/build/Release/uprez_bicubic.node ./build/Release/uprez_bicubic.node
+COPY --from=build-gpu /app/build/Release/uprez_bicubic.node /app/build/Release/uprez_memory.node /app/build/Release/uprez_sr.node ./build/Release/
 COPY package.json ./
 COPY models/*.onnx models/*.json ./models/
 COPY player ./player
@@ -70,7 +70,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/build/Release/uprez_bicubic.node ./build/Release/uprez_bicubic.node
+COPY --from=build /app/build/Release/uprez_bicubic.node /app/build/Release/uprez_memory.node /app/build/Release/uprez_sr.node ./build/Release/
 COPY package.json ./
 COPY models/*.onnx models/*.json ./models/
 COPY player ./player

@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: fast unit tests beside the code; integration tests that run real ffmpeg, a
-// real RTMP server and real HTTP; and browser tests of the player in headless Chromium (Debian's
-// chromium, driven by playwright-core; scripts/setup.sh installs it).
+// Six projects: fast unit tests beside the code; integration tests that run real ffmpeg, the real
+// RTMP ingest, real HTTP, nginx and redis-server; deploy checks of the Dockerfile and k8s
+// manifests; the shipped models against their cards; the soak test (on demand); and browser
+// tests of the player and pages in headless Chromium (Debian's chromium, driven by
+// playwright-core; scripts/setup.sh installs it).
 export default defineConfig({
   test: {
     projects: [

@@ -2,12 +2,13 @@
 // browser to the same size, kept on the same frame. Shown as a split (a divider over one frame
 // area) or side by side; "Freeze" pauses both on one frame, and zoom magnifies the same region
 // of both. The AI video leads; the source video follows by segment number (stream-sync.js).
-import { edgeAlignedTarget, followerTarget, isInSync, pickCompareRungs, syncAction } from './stream-sync.js';
+import { CompareControls } from './compare-controls.js';
+import { COMPARE_HLS_CONFIG } from './hls-config.js';
+import { edgeAlignedTarget, followerTarget, fragmentsOf, isInSync, pickCompareRungs, syncAction } from './stream-sync.js';
 import { size } from './util.js';
 
 const SYNC_INTERVAL_MS = 100;
 const RETRY_MS = 2000;
-const HLS_CONFIG = { workerPath: '/player/vendor/hls.worker.js', backBufferLength: 30 };
 
 /**
  * @typedef {import('./stream-sync.js').CompareStream} CompareStream
@@ -40,7 +41,6 @@ export class CompareView {
     /** @type {any[]} */ this.players = [];
     /** @type {string | null} */ this.key = null;
     this.frozen = false;
-    this.zoom = { level: 1, x: 50, y: 50 };
     /** @type {ReturnType<typeof setInterval> | null} */ this.timer = null;
     /** @type {ReturnType<typeof setTimeout> | null} */ this.retry = null;
     /** @type {CompareStream | null} */ this.stream = null;
@@ -49,38 +49,17 @@ export class CompareView {
 
   /** @private */
   wire() {
-    for (const b of this.bar.querySelectorAll('[data-layout]')) {
-      b.addEventListener('click', () => this.setLayout(/** @type {HTMLElement} */ (b).dataset.layout ?? 'split'));
-    }
-    this.split.addEventListener('input', () => this.setSplit(Number(this.split.value)));
-    this.divider.addEventListener('pointerdown', (e) => {
-      // Drag the divider itself; the range input below does the same for keyboards.
-      this.divider.setPointerCapture(e.pointerId);
-      const move = (/** @type {PointerEvent} */ ev) => {
-        const r = this.stage.getBoundingClientRect();
-        this.setSplit(((ev.clientX - r.left) / r.width) * 100);
-      };
-      const up = () => {
-        this.divider.removeEventListener('pointermove', move);
-        this.divider.removeEventListener('pointerup', up);
-      };
-      this.divider.addEventListener('pointermove', move);
-      this.divider.addEventListener('pointerup', up);
-      e.preventDefault();
+    // Split, layout and zoom are the shared controls; freezing is this view's own.
+    this.controls = new CompareControls({
+      bar: this.bar,
+      stage: this.stage,
+      divider: this.divider,
+      split: this.split,
+      zoomSelect: this.zoomSelect,
+      media: () => [this.ai, this.source],
     });
+    this.zoom = this.controls.zoom;
     this.freezeButton.addEventListener('click', () => (this.frozen ? this.resume() : this.freeze()));
-    this.zoomSelect.addEventListener('change', () => this.setZoom(Number(this.zoomSelect.value)));
-    this.stage.addEventListener('click', (e) => {
-      if (e.target === this.divider) return;
-      // Clicking picks the region to zoom into (and zooms to 2x if not zoomed yet).
-      const r = this.stage.getBoundingClientRect();
-      const pane = this.stage.dataset.layout === 'side' ? /** @type {HTMLElement} */ (e.target).closest('.compare-pane') : this.stage;
-      const box = pane ? pane.getBoundingClientRect() : r;
-      this.zoom.x = Math.min(100, Math.max(0, ((e.clientX - box.left) / box.width) * 100));
-      this.zoom.y = Math.min(100, Math.max(0, ((e.clientY - box.top) / box.height) * 100));
-      if (this.zoom.level === 1) this.zoomSelect.value = '2';
-      this.setZoom(Number(this.zoomSelect.value));
-    });
   }
 
   /**
@@ -149,7 +128,7 @@ export class CompareView {
   attach(video, url) {
     const Hls = this.Hls;
     if (Hls.isSupported()) {
-      const hls = new Hls(HLS_CONFIG);
+      const hls = new Hls({ ...COMPARE_HLS_CONFIG });
       this.players.push(hls);
       let recoveries = 0;
       hls.on(Hls.Events.ERROR, (/** @type {unknown} */ _e, /** @type {any} */ data) => {
@@ -198,8 +177,8 @@ export class CompareView {
     const a = /** @type {any} */ (this.ai).hls;
     const b = /** @type {any} */ (this.source).hls;
     if (a && b) {
-      const fa = a.levels?.[0]?.details?.fragments ?? [];
-      const fb = b.levels?.[0]?.details?.fragments ?? [];
+      const fa = fragmentsOf(a.levels?.[0]?.details);
+      const fb = fragmentsOf(b.levels?.[0]?.details);
       return followerTarget(fa, this.ai.currentTime, fb);
     }
     const ea = this.ai.seekable.length ? this.ai.seekable.end(this.ai.seekable.length - 1) : NaN;
@@ -261,28 +240,17 @@ export class CompareView {
 
   /** @param {string} layout "split" (a divider over one frame area) or "side" (side by side) */
   setLayout(layout) {
-    const l = layout === 'side' ? 'side' : 'split';
-    this.stage.dataset.layout = l;
-    for (const b of this.bar.querySelectorAll('[data-layout]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.layout === l));
-    this.split.hidden = l !== 'split';
+    this.controls.setLayout(layout);
   }
 
   /** @param {number} percent where the divider sits, 0..100 from the left (source left, AI right) */
   setSplit(percent) {
-    const p = Math.min(100, Math.max(0, percent));
-    this.split.value = String(Math.round(p));
-    this.stage.style.setProperty('--split', `${p}%`);
+    this.controls.setSplit(percent);
   }
 
   /** @param {number} level magnification of both videos around the chosen point (1 = none) */
   setZoom(level) {
-    this.zoom.level = level > 1 ? level : 1;
-    const t = this.zoom.level === 1 ? '' : `scale(${this.zoom.level})`;
-    for (const v of [this.ai, this.source]) {
-      v.style.transformOrigin = `${this.zoom.x}% ${this.zoom.y}%`;
-      v.style.transform = t;
-    }
-    this.stage.dataset.zoom = String(this.zoom.level);
+    this.controls.setZoom(level);
   }
 
   /** hls is the AI video's hls.js instance (null with native HLS or when closed). */

@@ -3,7 +3,8 @@
 // rung beside the browser-scaled source rung (compare.js). Plain ESM, no build step.
 import Hls from '/player/vendor/hls.mjs';
 import { CompareView } from './compare.js';
-import { isAtLiveEdge, liveLatency } from './stream-sync.js';
+import { PLAYER_HLS_CONFIG, joinLive } from './hls-config.js';
+import { measureLive, showLive } from './live-badge.js';
 import { fallbackText, fetchJson, ladderText, pct, size } from './util.js';
 
 const LIST_REFRESH_MS = 3000;
@@ -190,8 +191,10 @@ function play() {
   setStatus(player.retryAttempt === 0 ? 'Loading…' : `Reconnecting (attempt ${player.retryAttempt})…`);
   if (Hls.isSupported()) {
     // Chromium, Firefox, desktop Safari (MSE) and iOS 17.1+ (ManagedMediaSource).
-    const hls = new Hls({ workerPath: '/player/vendor/hls.worker.js', backBufferLength: 30 });
+    const hls = new Hls({ ...PLAYER_HLS_CONFIG });
     player.hls = hls;
+    const leave = joinLive(hls, ui.video);
+    hls.on(Hls.Events.DESTROYING, leave);
     player.native = false;
     hls.on(Hls.Events.MANIFEST_PARSED, (/** @type {unknown} */ _e, /** @type {any} */ data) => onManifest(data.levels));
     hls.on(Hls.Events.LEVEL_SWITCHED, () => updateAutoLabel());
@@ -314,37 +317,11 @@ function noteSnapshot(snapshot) {
 
 // ---------- live edge ----------
 
-/** updateLive shows how far playback is behind the live edge; at the edge the badge reads LIVE. */
+/** updateLive refreshes the live badge (live-badge.js) from whichever player is showing. */
 function updateLive() {
-  /** @type {number | null} */
-  let latency = null;
-  let target = 6;
-  let segment = 2;
   const h = player.view === 'compare' ? compare.leader() : player.hls;
-  if (h !== null) {
-    latency = h.levels.length && Number.isFinite(h.latency) && h.latency > 0 ? h.latency : null;
-    if (Number.isFinite(h.targetLatency)) target = h.targetLatency;
-    const details = h.levels[h.currentLevel]?.details;
-    if (details?.targetduration) segment = details.targetduration;
-    if (details && !details.live) latency = null;
-  } else {
-    // Native HLS: the end of the seekable range is the newest media the browser knows of.
-    const v = player.view === 'compare' ? compare.ai : ui.video;
-    if (v.seekable.length && (player.view === 'compare' || player.native)) latency = liveLatency(v.currentTime, v.seekable.end(v.seekable.length - 1));
-  }
-  if (latency === null) {
-    ui.live.dataset.live = 'unknown';
-    ui.live.textContent = 'LIVE';
-    ui.live.disabled = true;
-    ui.live.title = 'No live position yet';
-    return;
-  }
-  const atEdge = isAtLiveEdge(latency, target, segment);
-  ui.live.dataset.live = String(atEdge);
-  ui.live.dataset.latency = latency.toFixed(2);
-  ui.live.textContent = atEdge ? `LIVE · ${latency.toFixed(1)} s` : `${latency.toFixed(1)} s behind · go live`;
-  ui.live.title = `Playback is ${latency.toFixed(1)} s behind the newest segment${atEdge ? '' : '; click to jump to the live edge'}`;
-  ui.live.disabled = atEdge || player.view !== 'watch';
+  const v = player.view === 'compare' ? compare.ai : ui.video;
+  showLive(ui.live, measureLive(h, v, player.view === 'compare' || player.native), player.view === 'watch');
 }
 
 ui.live.addEventListener('click', () => {

@@ -46,6 +46,19 @@ export function positionAt(fragments, t) {
 }
 
 /**
+ * fragmentsOf lists a rendition's segments from hls.js's LevelDetails, with the segment still
+ * being written at the end of an LL-HLS playlist (hls.js keeps it apart, as `fragmentHint`): at
+ * the live edge of an LL-HLS stream the playhead is usually in it.
+ * @param {{ fragments?: readonly Fragment[], fragmentHint?: Fragment } | null | undefined} details
+ * @returns {Fragment[]}
+ */
+export function fragmentsOf(details) {
+  const list = [...(details?.fragments ?? [])];
+  if (details?.fragmentHint) list.push(details.fragmentHint);
+  return list;
+}
+
+/**
  * timeOf is the time in a rendition (given its fragments) that shows a stream position, or null
  * when that segment is not in its playlist window.
  * @param {readonly Fragment[]} fragments
@@ -117,6 +130,21 @@ export function isInSync(drift, seeking) {
 export function liveLatency(currentTime, edge) {
   if (edge === null || !Number.isFinite(edge) || !Number.isFinite(currentTime)) return null;
   return Math.max(0, edge - currentTime);
+}
+
+/**
+ * publisherDelay is how far the frame on screen is behind its arrival at uprez (seconds): the
+ * wall clock minus the frame's EXT-X-PROGRAM-DATE-TIME (hls.js `playingDate`), which uprez stamps
+ * with the time the frame reached it. Null without a date; never below 0 (clocks of the viewer and
+ * the server may differ a little).
+ * @param {Date | null | undefined} playingDate
+ * @param {number} now ms since the epoch
+ * @returns {number | null}
+ */
+export function publisherDelay(playingDate, now) {
+  if (!playingDate) return null;
+  const t = playingDate.getTime();
+  return Number.isFinite(t) ? Math.max(0, (now - t) / 1000) : null;
 }
 
 /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian/Ubuntu machine: the system packages uprez needs (ffmpeg;
-# chromium for the browser tests) and the npm dependencies. Safe to rerun: it installs only
+# chromium for the browser tests; nginx and redis-server for the multi-instance tests) and the
+# npm dependencies. Safe to rerun: it installs only
 # what is missing. Elsewhere, install ffmpeg yourself (macOS: brew install ffmpeg) and run npm ci.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,13 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missi
 # python3, make and g++: npm ci builds the native bicubic kernel (binding.gyp) with node-gyp.
 for tool in python3 make g++; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [ "${UPREZ_SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+# nginx (WebDAV origin) and redis-server (stream registry) for the multi-instance integration
+# tests, which start their own instances on loopback ports; uprez itself needs neither.
+# nginx-light has the core dav module (PUT, DELETE, create_full_put_path).
+if [ "${UPREZ_SKIP_SCALEOUT:-0}" != "1" ]; then
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
@@ -30,5 +38,5 @@ if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -
 else
   npm ci --no-audit --no-fund
 fi
-# node_modules can be current while the addon is missing (a fresh checkout beside old modules).
-[ -f build/Release/uprez_bicubic.node ] || npm run install
+# node_modules can be current while an addon is missing (a fresh checkout beside old modules).
+[ -f build/Release/uprez_bicubic.node ] && [ -f build/Release/uprez_memory.node ] && [ -f build/Release/uprez_sr.node ] || npm run install

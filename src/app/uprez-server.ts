@@ -4,19 +4,25 @@ import type { ServeConfig } from '../config/serve-config.js';
 import { checkVideoEncoder } from '../encode/encoder-check.js';
 import { UprezError, errorMessage } from '../errors.js';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ffmpeg/binaries.js';
+import { recoverHlsRoot } from '../hls/hls-recovery.js';
 import { HttpServer } from '../http/http-server.js';
+import { configureAllocator, releaseMemory } from './process-memory.js';
 import type { PublishPolicy } from '../ingest/publish-auth.js';
 import { RtmpIngest } from '../ingest/rtmp-ingest.js';
 import type { Logger } from '../log/logger.js';
-import { createMetrics, setExecutionProvider, type UprezMetrics } from '../metrics/metrics.js';
+import { createMetrics, type UprezMetrics } from '../metrics/metrics.js';
 import { StreamManager } from '../stream/stream-manager.js';
 import { fileJobExecutor } from '../jobs/file-job.js';
 import { JobManager } from '../jobs/job-manager.js';
 import { JobStore } from '../jobs/job-store.js';
 import { restreamJobExecutor } from '../jobs/restream-job.js';
 import { PushTargets } from '../restream/push-targets.js';
-import { createModelRunner, type ModelRunner } from '../upscale/model-runner.js';
-import { defaultModelsDir, listModels, pickLiveFallback, resolveModel, type ResolvedModel } from '../upscale/model-registry.js';
+import { UpscaleStudio } from '../studio/upscale-studio.js';
+import { defaultModelsDir } from '../upscale/model-registry.js';
+import { loadModelTiers, type ModelTiers } from './model-tiers.js';
+
+/** How long streams a crashed previous process left stay (ended) before they are removed: as long as an ended stream's. */
+const LEFTOVER_RETENTION_MS = 10 * 60_000;
 
 /** Addresses the server bound (ports resolved when 0 was asked for). */
 export interface BoundAddresses {
@@ -40,17 +46,19 @@ export interface UprezServerOptions {
  */
 export class UprezServer {
   private metrics: UprezMetrics | null = null;
-  private runner: ModelRunner | null = null;
-  /** The model ladder's cheaper rung (--fallback-model), shared by every stream like runner. */
-  private fallbackRunner: ModelRunner | null = null;
+  /** The model tiers (model, fallback model), shared by every stream. */
+  private models: ModelTiers | null = null;
   private ingest: RtmpIngest | null = null;
   private manager: StreamManager | null = null;
   private jobManager: JobManager | null = null;
   private http: HttpServer | null = null;
+  private studio: UpscaleStudio | null = null;
   private ready = false;
   /** Why the configured model is not in use (--on-model-error bicubic), or null. */
   modelError: string | null = null;
   private closing: Promise<void> | null = null;
+  /** Removes what a previous process left in DATA_DIR/hls once its retention has passed. */
+  private leftoverTimer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
 
   constructor(
@@ -58,51 +66,6 @@ export class UprezServer {
     private readonly opts: UprezServerOptions,
   ) {
     this.log = opts.log;
-  }
-
-  /**
-   * fallbackModel resolves the model ladder's cheaper rung for `primary`: --fallback-model when
-   * given ('none': no ladder), else the card marked liveFallback for the scale when it is cheaper.
-   */
-  private fallbackModel(primary: ResolvedModel): ResolvedModel | null {
-    const cfg = this.config;
-    const modelsDir = this.opts.modelsDir ?? defaultModelsDir();
-    if (cfg.fallbackModel === 'none') return null;
-    if (cfg.fallbackModel !== undefined) {
-      const chosen = resolveModel({ modelsDir, model: cfg.fallbackModel, scale: cfg.scale, purpose: 'live', flag: '--fallback-model' });
-      if (path.resolve(chosen.path) === path.resolve(primary.path)) {
-        throw new UprezError('CONFIG_INVALID', `--fallback-model ${cfg.fallbackModel} is the model itself (--model ${primary.name}); name a cheaper one, or none`, 'config');
-      }
-      return chosen;
-    }
-    const picked = pickLiveFallback(listModels(modelsDir), cfg.scale, primary);
-    return picked ? resolveModel({ modelsDir, model: picked.name, scale: cfg.scale, purpose: 'live' }) : null;
-  }
-
-  /** startFallback loads the ladder's cheaper rung; a failure stops the start unless --on-model-error bicubic. */
-  private async startFallback(primary: ResolvedModel, metrics: UprezMetrics): Promise<void> {
-    const cfg = this.config;
-    try {
-      const model = this.fallbackModel(primary);
-      if (!model) {
-        this.log.info('no fallback model: frames the model cannot take in time go bicubic', { model: primary.name });
-        return;
-      }
-      this.fallbackRunner = await createModelRunner({
-        model,
-        provider: cfg.provider,
-        workers: cfg.inferenceWorkers,
-        intraOpThreads: cfg.inferenceThreads,
-        log: this.log.child({ stage: 'model', rung: 'fallback' }),
-      });
-    } catch (err) {
-      if (cfg.onModelError !== 'bicubic' || (err instanceof UprezError && err.code === 'CONFIG_INVALID')) throw err;
-      this.log.warn('fallback model unusable; frames the model cannot take in time go bicubic (--on-model-error bicubic)', { err: errorMessage(err) });
-      return;
-    }
-    const info = this.fallbackRunner.info;
-    setExecutionProvider(metrics, info.name, info.provider);
-    this.log.info('fallback model loaded: the ladder is model, fallback model, bicubic', { model: primary.name, fallback: info.name, provider: info.provider, workers: info.workers });
   }
 
   /** start brings everything up; on failure it closes what it started and rethrows. */
@@ -117,6 +80,8 @@ export class UprezServer {
 
   private async startAll(): Promise<BoundAddresses> {
     const cfg = this.config;
+    const alloc = configureAllocator();
+    if (!alloc.configured) this.log.warn('freed frame memory may not return to the OS', { why: alloc.why });
     const binaries: FfmpegBinaries = resolveFfmpegBinaries(this.opts.env ?? process.env);
     // x264 is part of every ffmpeg we support; a GPU encoder is checked once here, so a missing
     // NVENC stops the server with one clear line rather than failing every stream later.
@@ -129,38 +94,16 @@ export class UprezServer {
       await writeFile(probe, 'ok');
       await rm(probe, { force: true });
     } catch (err) {
-      throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`, 'config');
+      throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`);
     }
+    // A previous process that did not shut down cleanly left live playlists: end them now.
+    const leftovers = await recoverHlsRoot(hlsRoot, this.log);
     const metrics = createMetrics();
     this.metrics = metrics;
 
-    let primary: ResolvedModel | null = null;
-    if (cfg.model !== 'none') {
-      try {
-        const model = resolveModel({ modelsDir: this.opts.modelsDir ?? defaultModelsDir(), model: cfg.model, scale: cfg.scale, purpose: 'live' });
-        primary = model;
-        this.runner = await createModelRunner({
-          model,
-          provider: cfg.provider,
-          workers: cfg.inferenceWorkers,
-          intraOpThreads: cfg.inferenceThreads,
-          log: this.log.child({ stage: 'model' }),
-        });
-      } catch (err) {
-        if (cfg.onModelError !== 'bicubic') throw err;
-        // Configured to keep serving: every frame takes the bicubic path, and we say why, loudly.
-        this.log.warn('model unusable; serving bicubic only (--on-model-error bicubic)', { err: errorMessage(err) });
-        this.modelError = errorMessage(err);
-      }
-      if (this.runner) {
-        const info = this.runner.info;
-        setExecutionProvider(metrics, info.name, info.provider);
-        this.log.info('model loaded', { model: info.name, scale: info.scale, provider: info.provider, workers: info.workers, threads: info.intraOpThreads });
-        if (primary) await this.startFallback(primary, metrics);
-      }
-    } else {
-      this.log.warn('no model (--model none): every frame takes the bicubic path');
-    }
+    const models = await loadModelTiers(cfg, this.log, metrics, this.opts.modelsDir);
+    this.models = models;
+    this.modelError = models.modelError;
 
     const ingest = new RtmpIngest({
       host: cfg.host,
@@ -180,18 +123,40 @@ export class UprezServer {
         maxInFlight: cfg.maxInFlight,
         segmentSeconds: cfg.segmentSeconds,
         listSize: cfg.hlsListSize,
+        hlsMode: cfg.hlsMode,
         reconnectWindowMs: cfg.reconnectWindowSeconds * 1000,
         hysteresis: cfg.hysteresis,
         videoEncoder: cfg.encoder,
         x264Preset: cfg.x264Preset,
         pushTargets,
       },
-      { binaries, runner: this.runner, fallbackRunner: this.fallbackRunner, metrics, log: this.log },
+      { binaries, tiers: models.tiers, metrics, log: this.log },
+      { onStreamEnded: releaseMemory },
     );
     this.manager = manager;
     manager.start();
+    if (leftovers.length) {
+      // Kept (ended) as long as a stream that ended normally, then removed unless published again.
+      this.leftoverTimer = setTimeout(() => {
+        for (const key of leftovers) {
+          if (!manager.get(key)) void rm(path.join(hlsRoot, key), { recursive: true, force: true }).catch(() => undefined);
+        }
+      }, LEFTOVER_RETENTION_MS);
+      this.leftoverTimer.unref();
+    }
     const rtmpPort = await ingest.start();
     const jobs = await this.createJobs(binaries, pushTargets, rtmpPort);
+    const studio = new UpscaleStudio({
+      dataDir: cfg.dataDir,
+      videoDir: cfg.jobsInputDir || path.join(cfg.dataDir, 'inputs'),
+      provider: cfg.provider,
+      maxUploadBytes: cfg.uploadMaxMb * 1024 * 1024,
+      retentionMs: cfg.uploadRetentionHours * 3600 * 1000,
+      log: this.log,
+      ...(this.opts.modelsDir ? { modelsDir: this.opts.modelsDir } : {}),
+    });
+    this.studio = studio;
+    await studio.start();
 
     const http = new HttpServer({
       hlsRoot,
@@ -203,6 +168,7 @@ export class UprezServer {
       metricsToken: cfg.metricsToken,
       jobs,
       vodRoot: path.join(cfg.dataDir, 'jobs'),
+      upscale: studio,
     });
     this.http = http;
     const httpPort = await http.start(cfg.httpPort, cfg.host);
@@ -257,15 +223,17 @@ export class UprezServer {
 
   private async closeAll(): Promise<void> {
     this.ready = false;
+    if (this.leftoverTimer) clearTimeout(this.leftoverTimer);
     this.log.info('closing');
     this.http?.beginShutdown();
     // Running jobs stop first and stay queued on disk (file jobs resume from their last segment).
     await this.jobManager?.close();
+    // The running upscale batch stops after its current picture (the rest is marked not done).
+    await this.studio?.close();
     await this.manager?.shutdown(this.opts.shutdownGraceMs ?? 10_000);
     await this.ingest?.close();
     await this.http?.close();
-    await this.runner?.close();
-    await this.fallbackRunner?.close();
+    await this.models?.close();
     this.log.info('closed');
   }
 }

@@ -15,9 +15,11 @@ import { BENCH_USAGE, parseBenchOptions, type BenchOptions } from './bench-optio
 import { renderSection, renderText, type BenchId, type BenchSection } from './bench-section.js';
 import { runDensityBench } from './density-bench.js';
 import { runFallbackBench } from './fallback-bench.js';
+import { runInferenceBench } from './inference-bench.js';
 import { describeMachine, type MachineInfo } from './machine.js';
 import { runLiveBench } from './live-bench.js';
 import { runOverheadBench } from './overhead-bench.js';
+import { runMemoryBench } from './memory-bench.js';
 import { runParallelismBench } from './parallelism-bench.js';
 import { builtCliPath } from './serve-process.js';
 import { runViewerBench } from './viewer-bench.js';
@@ -63,6 +65,7 @@ export const runBenchCommand: Command = async (argv, io) => {
   const done: { id: BenchId; markdown: string }[] = [];
   const runners: Record<BenchId, () => Promise<BenchSection>> = {
     overhead: async () => runOverheadBench({ model: model(), provider: o.provider, threads: o.threads, quick: o.quick, log }),
+    inference: async () => runInferenceBench({ quick: o.quick, log }),
     fallback: async () => runFallbackBench({ ffmpeg: ffmpeg(), quick: o.quick, log }),
     parallelism: async () => runParallelismBench({ model: model(), provider: o.provider, quick: o.quick, log }),
     live: async () => runLiveBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.liveSeconds, workers: o.workers, hysteresis: o.hysteresis, x264Preset: o.x264Preset, log }),
@@ -73,6 +76,7 @@ export const runBenchCommand: Command = async (argv, io) => {
       return runViewerBench({ ffmpeg: ffmpeg(), ffprobe: resolveFfmpegBinaries(io.env).ffprobe, server, videoDir, clips: v.clips, crfs: v.crfs, repeats: v.repeats, ssimEvery: v.ssimEvery, timeSeconds: v.timeSeconds, offline: v.offline, log, progress: (l) => io.stderr.write(`${l}\n`) });
     },
     density: async () => runDensityBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.quick ? 12 : 30, maxStreams: o.quick ? 2 : 6, log }),
+    memory: async () => runMemoryBench({ ffmpeg: ffmpeg(), model: o.model, seconds: o.quick ? 8 : 20, log }),
     gpu: async () => gpuSection(machine, o, providerInUse),
   };
   let failed = 0;

@@ -4,7 +4,7 @@ import { parseBenchOptions } from './bench-options.js';
 describe('uprez bench options', () => {
   test('defaults: every benchmark, BENCHMARKS.md, auto provider, 60 s live', () => {
     expect(parseBenchOptions([])).toEqual({
-      only: ['overhead', 'fallback', 'parallelism', 'live', 'viewer', 'density', 'gpu'],
+      only: ['overhead', 'inference', 'fallback', 'parallelism', 'live', 'viewer', 'density', 'memory', 'gpu'],
       quick: false,
       out: 'BENCHMARKS.md',
       model: undefined,

@@ -69,7 +69,7 @@ export const BENCH_USAGE = [
 ].join('\n');
 
 function bad(msg: string): UprezError {
-  return new UprezError('CLI_BAD_FLAG', msg, 'cli');
+  return new UprezError('CLI_BAD_FLAG', msg);
 }
 
 /** parseBenchOptions parses `uprez bench` flags; every error names the flag. */

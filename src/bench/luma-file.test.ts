@@ -29,7 +29,7 @@ describe('raw luma frames', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'uprez-luma-'));
     const file = path.join(dir, 'b.y');
     writeFileSync(file, new Uint8Array(9));
-    expect(() => new LumaFile(file, 4, 2)).toThrow(expect.objectContaining({ code: 'BENCH_LUMA_SIZE' }));
+    expect(() => new LumaFile(file, 4, 2)).toThrow(expect.objectContaining({ code: 'BENCH_OUTPUT_INVALID' }));
   });
 
   test('planes in memory are checked for size', () => {

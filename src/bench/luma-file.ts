@@ -46,21 +46,21 @@ export class LumaFile implements LumaFrames {
     if (frame <= 0 || size % frame !== 0) {
       closeSync(this.fd);
       this.fd = null;
-      throw new UprezError('BENCH_LUMA_SIZE', `${file}: ${size} bytes is not a whole number of ${width}x${height} frames`, 'cli');
+      throw new UprezError('BENCH_OUTPUT_INVALID', `${file}: ${size} bytes is not a whole number of ${width}x${height} frames`);
     }
     this.count = size / frame;
   }
 
   /** frame reads frame `i` into a new plane. */
   frame(i: number): Uint8Array {
-    if (this.fd === null) throw new UprezError('BENCH_LUMA_CLOSED', `${this.file} is closed`, 'cli');
+    if (this.fd === null) throw new UprezError('BENCH_OUTPUT_INVALID', `${this.file} is closed`);
     if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new RangeError(`frame ${i} of ${this.count}`);
     const n = this.width * this.height;
     const out = new Uint8Array(n);
     let got = 0;
     while (got < n) {
       const r = readSync(this.fd, out, got, n - got, i * n + got);
-      if (r === 0) throw new UprezError('BENCH_LUMA_SHORT', `${this.file}: frame ${i} ends early`, 'cli');
+      if (r === 0) throw new UprezError('BENCH_OUTPUT_INVALID', `${this.file}: frame ${i} ends early`);
       got += r;
     }
     return out;

@@ -118,6 +118,6 @@ export async function startServe(o: ServeOptions): Promise<ServeProcess> {
     };
   } catch (err) {
     await stop();
-    throw new UprezError('BENCH_SERVE_START', `uprez serve (${o.cli}) did not start: ${err instanceof Error ? err.message : String(err)}; stderr: ${tail.slice(-3).join(' | ')}`, 'cli');
+    throw new UprezError('BENCH_SERVER_FAILED', `uprez serve (${o.cli}) did not start: ${err instanceof Error ? err.message : String(err)}; stderr: ${tail.slice(-3).join(' | ')}`);
   }
 }

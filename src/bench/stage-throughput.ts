@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import type { Logger } from '../log/logger.js';
 import { planesOf, type FrameGeometry } from '../upscale/frame.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
-import { UpscaleStage } from '../upscale/upscale-stage.js';
+import { createUpscaleStage } from '../upscale/upscale-stage.js';
 
 /** syntheticFrames makes n distinct yuv420p frames with texture (a moving pattern plus noise). */
 export function syntheticFrames(g: FrameGeometry, n: number, seed = 1): Uint8Array[] {
@@ -37,7 +37,7 @@ export function framesFor(frameMs: number, targetMs: number, min: number, max: n
 
 /** stageFps runs the frames through a quality-mode stage (every frame through the model) and returns frames per second. */
 export async function stageFps(runner: ModelRunner, g: FrameGeometry, frames: readonly Uint8Array[], log: Logger, maxInFlight = 4): Promise<number> {
-  const stage = new UpscaleStage({ scale: runner.info.scale, latencyBudgetMs: 1, runner, mode: 'quality', maxInFlight, log });
+  const stage = createUpscaleStage({ mode: 'quality', scale: runner.info.scale, runner, maxInFlight, log });
   let modelFrames = 0;
   stage.onOutput((f) => {
     if (f.path === 'model') modelFrames++;

@@ -40,6 +40,6 @@ export function pickClips(all: readonly ViewerClip[], names: readonly string[] |
   if (!names) return [...all];
   const known = all.map((c) => c.name);
   const unknown = names.find((n) => !known.includes(n));
-  if (unknown !== undefined) throw new UprezError('CLI_BAD_FLAG', `--clips: no clip "${unknown}" (found: ${known.join(', ') || 'none'})`, 'cli');
+  if (unknown !== undefined) throw new UprezError('CLI_BAD_FLAG', `--clips: no clip "${unknown}" (found: ${known.join(', ') || 'none'})`);
   return all.filter((c) => names.includes(c.name));
 }

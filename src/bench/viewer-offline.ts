@@ -36,7 +36,7 @@ async function oneSide(c: ViewerContext, clip: string, truth: LumaFile, model: s
     await runFfmpeg(process.execPath, fileArgs(c.server.cli, clip, out, model, c.server.provider), c.log);
     const top = parseMasterPlaylist(await readFile(path.join(out, 'master.m3u8'), 'utf8'), out).sort((a, b) => b.width * b.height - a.width * a.height)[0];
     if (!top || top.width !== truth.width || top.height !== truth.height) {
-      throw new UprezError('BENCH_RUNG_SIZE', `uprez file's top rendition is ${top ? `${top.width}x${top.height}` : 'missing'}, the truth ${truth.width}x${truth.height}`, 'cli');
+      throw new UprezError('BENCH_OUTPUT_INVALID', `uprez file's top rendition is ${top ? `${top.width}x${top.height}` : 'missing'}, the truth ${truth.width}x${truth.height}`);
     }
     const luma = path.join(out, 'top.y');
     await runFfmpeg(c.ffmpeg, decodeLumaArgs(top.playlist, luma), c.log);

@@ -45,7 +45,7 @@ export const VIEWER_USAGE = [
 ].join('\n');
 
 function bad(msg: string): UprezError {
-  return new UprezError('CLI_BAD_FLAG', msg, 'cli');
+  return new UprezError('CLI_BAD_FLAG', msg);
 }
 
 /** defaultVideoDir is ../shared/datasets/video relative to the repository root. */

@@ -49,6 +49,7 @@ export async function scoreRun(lumaOut: string, truth: LumaFile, stream: ApiStre
     ssimAt: s.ssimAt,
     scored: s.frames,
     aiShare: stream.frames.out ? stream.frames.model / stream.frames.out : 0,
+    aiPixelShare: stream.aiPixelShare,
     framesIn: stream.frames.in,
     framesOut: stream.frames.out,
     decoded,
@@ -62,7 +63,7 @@ export async function scoreRun(lumaOut: string, truth: LumaFile, stream: ApiStre
 /** runQualityClip measures one clip at every CRF; returns a case per CRF. */
 export async function runQualityClip(c: ViewerContext, clip: ViewerClip, o: QualityOptions, extra: QualityExtra): Promise<QualityCase[]> {
   const first = clip.files[0];
-  if (!first) throw new UprezError('BENCH_NO_CLIP', `clip ${clip.name} has no files`, 'cli');
+  if (!first) throw new UprezError('BENCH_NOT_READY', `clip ${clip.name} has no files`);
   const probe = await probeVideo(c, first);
   const { width, height } = cropToScale(probe.width, probe.height, SCALE);
   const truthY4m = path.join(o.dir, `${clip.name}.truth.y4m`);
@@ -97,7 +98,7 @@ async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truth
         const key = `viewer-${side}-${r}`;
         const run = await runLive({ ffmpeg: c.ffmpeg, cli: c.server.cli, ...(c.server.cwd ? { cwd: c.server.cwd } : {}), clip: pub, key, serveFlags: serveFlags(c.server, side), lumaOut, log: c.log });
         if (run.top.width !== truth.width || run.top.height !== truth.height) {
-          throw new UprezError('BENCH_RUNG_SIZE', `top rendition is ${run.top.width}x${run.top.height}, the truth ${truth.width}x${truth.height}`, 'cli');
+          throw new UprezError('BENCH_OUTPUT_INVALID', `top rendition is ${run.top.width}x${run.top.height}, the truth ${truth.width}x${truth.height}`);
         }
         const scored = await scoreRun(lumaOut, truth, run.stream, run.decodedFrames ?? 0, o.ssimEvery);
         extra.minAlignMargin = Math.min(extra.minAlignMargin, scored.alignMargin);
@@ -106,7 +107,7 @@ async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truth
         if (side === 'model') liveModel = run.stream.model ?? liveModel;
         runs[side].push({ ...scored, load, warnings: run.warnings });
         c.progress(
-          `viewer: ${clip.name} CRF ${crf} repeat ${r + 1}/${o.repeats} ${side}: Y-PSNR ${fmt(scored.psnr, 2)} dB, SSIM ${fmt(scored.ssim, 4)}, AI ${fmt(100 * scored.aiShare, 1)} % (load ${fmt(load, 2)}), frames ${scored.framesIn}/${scored.framesOut}/${scored.decoded} of ${truth.count}, offset ${scored.offset} (start ${scored.startOffset}, end ${scored.endOffset})`,
+          `viewer: ${clip.name} CRF ${crf} repeat ${r + 1}/${o.repeats} ${side}: Y-PSNR ${fmt(scored.psnr, 2)} dB, SSIM ${fmt(scored.ssim, 4)}, AI pixels ${fmt(100 * scored.aiPixelShare, 1)} %, frames ${fmt(100 * scored.aiShare, 1)} % (load ${fmt(load, 2)}), frames ${scored.framesIn}/${scored.framesOut}/${scored.decoded} of ${truth.count}, offset ${scored.offset} (start ${scored.startOffset}, end ${scored.endOffset})`,
         );
       }
     }

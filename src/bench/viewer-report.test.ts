@@ -15,6 +15,7 @@ const run = (over: Partial<QualityRun> = {}): QualityRun => ({
   framesOut: 100,
   decoded: 100,
   offset: 0,
+  aiPixelShare: NaN,
   load: 2,
   warnings: [],
   ...over,
@@ -22,7 +23,7 @@ const run = (over: Partial<QualityRun> = {}): QualityRun => ({
   endOffset: over.endOffset ?? over.offset ?? 0,
 });
 
-const timeRun = (over: Partial<TimeRun> = {}): TimeRun => ({ aiShare: 0, fps: 30, framesIn: 900, framesOut: 900, deadlineMisses: 0, drainSeconds: 1, load: 2, warnings: [], ...over });
+const timeRun = (over: Partial<TimeRun> = {}): TimeRun => ({ aiShare: 0, aiPixelShare: 0, fps: 30, framesIn: 900, framesOut: 900, deadlineMisses: 0, drainSeconds: 1, load: 2, warnings: [], ...over });
 
 describe('viewer report: aggregation', () => {
   test('gains are the median of paired differences, not the difference of medians', () => {
@@ -83,8 +84,8 @@ describe('viewer report: tables', () => {
 
   test('quality: model beside bicubic, paired gains, AI share, frames and offsets', () => {
     const t = qualityTable([c]);
-    expect(t.head).toEqual(['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI share', 'load', 'frames in/out', 'offset']);
-    expect(t.rows).toEqual([['asl', '320x240 -> 640x480', '23', '32.00', '30.00', '+2.00', '0.9500', '0.9000', '+0.0500', '90.0 %', '2.0', '100/100 of 100 (**1 run(s) lost, repeated or misaligned frames**)', '0/1']]);
+    expect(t.head).toEqual(['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI pixels / frames', 'load', 'frames in/out', 'offset']);
+    expect(t.rows).toEqual([['asl', '320x240 -> 640x480', '23', '32.00', '30.00', '+2.00', '0.9500', '0.9000', '+0.0500', 'n/a / 90.0 %', '2.0', '100/100 of 100 (**1 run(s) lost, repeated or misaligned frames**)', '0/1']]);
   });
 
   test('flicker: static share and the model / bicubic ratio', () => {
@@ -92,8 +93,8 @@ describe('viewer report: tables', () => {
   });
 
   test('time: AI share, fps side by side, drain, frames of published', () => {
-    const t = timeTable([{ inSize: '1280x720', inputFps: 29.83, published: 900, model: [timeRun({ fps: 20, aiShare: 0.1, drainSeconds: 9, load: 7.25 })], bicubic: [timeRun({ fps: 25 })] }]);
-    expect(t.rows).toEqual([['1280x720 @ 29.83 fps', '10.0 %', '7.3', '20.00', '25.00', '0.80', '9.0 / 1.0', '900 / 900 of 900', '0']]);
+    const t = timeTable([{ inSize: '1280x720', inputFps: 29.83, published: 900, model: [timeRun({ fps: 20, aiShare: 0.1, aiPixelShare: 0.25, drainSeconds: 9, load: 7.25 })], bicubic: [timeRun({ fps: 25 })] }]);
+    expect(t.rows).toEqual([['1280x720 @ 29.83 fps', '25.0 % / 10.0 %', '7.3', '20.00', '25.00', '0.80', '9.0 / 1.0', '900 / 900 of 900', '0']]);
   });
 
   test('offline: the quality-mode gain and the share of it the live stream kept (only cases that have one)', () => {

@@ -18,6 +18,8 @@ export interface QualityRun {
   readonly scored: number;
   /** frames.model / frames.out from /api/streams at the end, 0..1. */
   readonly aiShare: number;
+  /** aiPixelShare from /api/streams at the end (luma pixels a model made), 0..1; NaN when not reported. */
+  readonly aiPixelShare: number;
   readonly framesIn: number;
   readonly framesOut: number;
   /** Frames decoded from the top rendition. */
@@ -51,6 +53,8 @@ export interface QualityCase {
 /** TimeRun is one time-only live run. */
 export interface TimeRun {
   readonly aiShare: number;
+  /** Share of output luma pixels a model made; NaN when the server does not report it. */
+  readonly aiPixelShare: number;
   /** Median outputFps while live (the first samples skipped). */
   readonly fps: number;
   readonly framesIn: number;
@@ -105,6 +109,12 @@ function distinct(xs: readonly number[]): string {
   return [...new Set(xs)].join('/');
 }
 
+/** aiCell is the median share of output luma pixels and of output frames a model made ("n/a" pixels from a server that does not report them). */
+export function aiCell(runs: readonly { readonly aiShare: number; readonly aiPixelShare: number }[]): string {
+  const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : 'n/a');
+  return `${pct(med(runs, (r) => r.aiPixelShare))} / ${pct(med(runs, (r) => r.aiShare))}`;
+}
+
 /** framesCell says "in/out" (median) and marks a run whose frames do not all add up. */
 export function framesCell(runs: readonly QualityRun[], truthFrames: number): string {
   const bad = runs.filter((r) => runIssues(r, truthFrames) !== '').length;
@@ -151,7 +161,7 @@ export function timeIssueNotes(cases: readonly TimeCase[]): string[] {
 export function qualityTable(cases: readonly QualityCase[]): BenchTable {
   return {
     caption: 'Quality the viewer gets (top HLS rendition vs the original clip; medians over repeats; gains paired per repeat, over the frames both runs showed)',
-    head: ['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI share', 'load', 'frames in/out', 'offset'],
+    head: ['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI pixels / frames', 'load', 'frames in/out', 'offset'],
     rows: cases.map((c) => [
       c.clip,
       `${c.inSize} -> ${c.outSize}`,
@@ -162,7 +172,7 @@ export function qualityTable(cases: readonly QualityCase[]): BenchTable {
       fmt(med(c.model, (r) => r.ssim), 4),
       fmt(med(c.bicubic, (r) => r.ssim), 4),
       signed(pairedMedian(c.model, c.bicubic, ssimGain), 4),
-      `${fmt(100 * med(c.model, (r) => r.aiShare), 1)} %`,
+      aiCell(c.model),
       fmt(med(c.model, (r) => r.load), 1),
       framesCell([...c.model, ...c.bicubic], c.truthFrames),
       distinct([...c.model, ...c.bicubic].map((r) => r.offset)),
@@ -200,13 +210,13 @@ export function offlineTable(cases: readonly QualityCase[]): BenchTable {
 export function timeTable(cases: readonly TimeCase[]): BenchTable {
   return {
     caption: 'AI reach and frame rate (time only; medians over repeats)',
-    head: ['input', 'AI share', 'load', 'output fps model', 'output fps bicubic', 'fps model / bicubic', 'drain s model / bicubic', 'frames out (model / bicubic) of published', 'deadline misses'],
+    head: ['input', 'AI pixels / frames', 'load', 'output fps model', 'output fps bicubic', 'fps model / bicubic', 'drain s model / bicubic', 'frames out (model / bicubic) of published', 'deadline misses'],
     rows: cases.map((c) => {
       const fm = med(c.model, (r) => r.fps);
       const fb = med(c.bicubic, (r) => r.fps);
       return [
         `${c.inSize} @ ${fmt(c.inputFps, 2)} fps`,
-        `${fmt(100 * med(c.model, (r) => r.aiShare), 1)} %`,
+        aiCell(c.model),
         fmt(med(c.model, (r) => r.load), 1),
         fmt(fm, 2),
         fmt(fb, 2),

@@ -15,11 +15,14 @@ describe('reading the server', () => {
     const s = parseApiStream(JSON.parse(JSON.stringify(fakeSnapshot('k', { renditions: [{ name: '360p', width: 640, height: 360, bandwidth: 1, playlist: '/hls/k/360p/index.m3u8' }] }))));
     expect(s.frames).toEqual({ in: 120, out: 120, model: 108, bicubic: 12, byModel: { 'uprez-x2-fast': 100, 'uprez-x2-tiny': 8 } });
     expect(s).toMatchObject({ state: 'live', model: 'uprez-x2-fast', provider: 'cpu', input: { width: 320, height: 180, fps: 30 } });
+    expect(s.aiPixelShare).toBe(fakeSnapshot('k').aiPixelShare);
+    const { aiPixelShare: _, ...older } = JSON.parse(JSON.stringify(fakeSnapshot('k'))) as Record<string, unknown>;
+    expect(parseApiStream(older).aiPixelShare).toBeNaN();
     expect(s.renditions).toEqual([{ width: 640, height: 360, playlist: '/hls/k/360p/index.m3u8' }]);
   });
 
   test('a malformed entry is refused with a code', () => {
-    expect(() => parseApiStream({ state: 'live', frames: { in: 'x' } })).toThrow(expect.objectContaining({ code: 'BENCH_API_SHAPE' }));
+    expect(() => parseApiStream({ state: 'live', frames: { in: 'x' } })).toThrow(expect.objectContaining({ code: 'BENCH_SERVER_FAILED' }));
     expect(() => parseApiStream(null)).toThrow(/frames.in/);
   });
 

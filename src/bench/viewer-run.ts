@@ -18,6 +18,8 @@ export interface ApiStream {
   readonly state: string;
   readonly input: { readonly width: number; readonly height: number; readonly fps: number } | null;
   readonly frames: { readonly in: number; readonly out: number; readonly model: number; readonly bicubic: number; readonly byModel: Readonly<Record<string, number>> };
+  /** Share of output luma pixels a model made (per-tile scheduling), 0..1; NaN from a server that does not report it. */
+  readonly aiPixelShare: number;
   readonly model: string | null;
   readonly fallbackModel: string | null;
   readonly provider: string | null;
@@ -28,7 +30,7 @@ export interface ApiStream {
 }
 
 const num = (v: unknown, what: string): number => {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new UprezError('BENCH_API_SHAPE', `/api/streams: ${what} is not a number`, 'cli');
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new UprezError('BENCH_SERVER_FAILED', `/api/streams: ${what} is not a number`);
   return v;
 };
 const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -45,6 +47,7 @@ export function parseApiStream(json: unknown): ApiStream {
     state: String(o['state']),
     input: i ? { width: num(i['width'], 'input.width'), height: num(i['height'], 'input.height'), fps: num(i['fps'], 'input.fps') } : null,
     frames: { in: num(f['in'], 'frames.in'), out: num(f['out'], 'frames.out'), model: num(f['model'], 'frames.model'), bicubic: num(f['bicubic'], 'frames.bicubic'), byModel },
+    aiPixelShare: o['aiPixelShare'] === undefined ? NaN : num(o['aiPixelShare'], 'aiPixelShare'),
     model: strOrNull(o['model']),
     fallbackModel: strOrNull(o['fallbackModel']),
     provider: strOrNull(o['provider']),
@@ -58,7 +61,7 @@ export function parseApiStream(json: unknown): ApiStream {
 async function apiStream(base: string, key: string): Promise<ApiStream | undefined> {
   const res = await fetch(`${base}/api/streams/${encodeURIComponent(key)}`);
   if (res.status === 404) return undefined;
-  if (!res.ok) throw new UprezError('BENCH_API_HTTP', `/api/streams/${key}: HTTP ${res.status}`, 'cli');
+  if (!res.ok) throw new UprezError('BENCH_SERVER_FAILED', `/api/streams/${key}: HTTP ${res.status}`);
   return parseApiStream(await res.json());
 }
 
@@ -125,20 +128,20 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRun> {
     }
     const exit = await pub.exited;
     const published = Date.now();
-    if (exit.code !== 0) throw new UprezError('BENCH_PUBLISH', `publisher failed: ${exit.stderrTail.slice(-2).join(' | ')}`, 'cli');
+    if (exit.code !== 0) throw new UprezError('BENCH_SERVER_FAILED', `publisher failed: ${exit.stderrTail.slice(-2).join(' | ')}`);
     const stream = await waitFor(`stream ${o.key} to end`, END_WAIT_MS, async () => {
       const s = await apiStream(srv.base, o.key);
       return s && (s.state === 'ended' || s.state === 'failed') ? s : undefined;
     });
     const drainSeconds = (Date.now() - published) / 1000;
-    if (stream.state === 'failed') throw new UprezError('BENCH_STREAM_FAILED', `stream failed: ${stream.error ?? 'no reason given'}; server stderr: ${srv.stderrTail().slice(-3).join(' | ')}`, 'cli');
+    if (stream.state === 'failed') throw new UprezError('BENCH_SERVER_FAILED', `stream failed: ${stream.error ?? 'no reason given'}; server stderr: ${srv.stderrTail().slice(-3).join(' | ')}`);
     const topR = [...stream.renditions].sort((a, b) => b.width * b.height - a.width * a.height)[0];
-    if (!topR) throw new UprezError('BENCH_NO_RENDITION', 'the stream has no HLS renditions', 'cli');
+    if (!topR) throw new UprezError('BENCH_OUTPUT_INVALID', 'the stream has no HLS renditions');
     const rel = path.normalize(topR.playlist.replace(/^\/+/, ''));
-    if (rel.startsWith('..')) throw new UprezError('BENCH_API_SHAPE', `rendition playlist ${topR.playlist} is outside the data dir`, 'cli');
+    if (rel.startsWith('..')) throw new UprezError('BENCH_SERVER_FAILED', `rendition playlist ${topR.playlist} is outside the data dir`);
     const playlist = path.join(srv.dataDir, rel);
     const summary = playlistSummary(await readFile(playlist, 'utf8'));
-    if (!summary.endlist) throw new UprezError('BENCH_NO_ENDLIST', `${topR.playlist} has no #EXT-X-ENDLIST after the stream ended`, 'cli');
+    if (!summary.endlist) throw new UprezError('BENCH_OUTPUT_INVALID', `${topR.playlist} has no #EXT-X-ENDLIST after the stream ended`);
     let decodedFrames: number | null = null;
     if (o.lumaOut) {
       await runFfmpeg(o.ffmpeg, decodeLumaArgs(playlist, o.lumaOut), o.log);

@@ -51,6 +51,7 @@ export async function runTimeCases(c: ViewerContext, o: TimeOptions): Promise<Ti
           const f = run.stream.frames;
           const t: TimeRun = {
             aiShare: f.out ? f.model / f.out : 0,
+            aiPixelShare: run.stream.aiPixelShare,
             fps: median(run.fpsSamples.slice(FPS_SKIP)),
             framesIn: f.in,
             framesOut: f.out,
@@ -60,7 +61,7 @@ export async function runTimeCases(c: ViewerContext, o: TimeOptions): Promise<Ti
             warnings: run.warnings,
           };
           runs[side].push(t);
-          c.progress(`viewer: time ${inSize} repeat ${r + 1}/${o.repeats} ${side}: AI ${fmt(100 * t.aiShare, 1)} % (load ${fmt(load, 2)}), ${fmt(t.fps, 2)} fps, drain ${fmt(t.drainSeconds, 1)} s, frames ${t.framesIn}/${t.framesOut} of ${published}`);
+          c.progress(`viewer: time ${inSize} repeat ${r + 1}/${o.repeats} ${side}: AI pixels ${fmt(100 * t.aiPixelShare, 1)} %, frames ${fmt(100 * t.aiShare, 1)} % (load ${fmt(load, 2)}), ${fmt(t.fps, 2)} fps, drain ${fmt(t.drainSeconds, 1)} s, frames ${t.framesIn}/${t.framesOut} of ${published}`);
         }
       }
       cases.push({ inSize, inputFps: rateValue(probe.rate), published, model: runs.model, bicubic: runs.bicubic });

@@ -42,7 +42,7 @@ const SPEC = {
 function num(v: unknown, name: string, def: number, min: number, max: number): number {
   if (v === undefined) return def;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}`, 'cli');
+  if (!Number.isInteger(n) || n < min || n > max) throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -59,20 +59,20 @@ export const runDemoCommand: Command = async (argv, io) => {
   }
   const env = io.env;
   const host = String(values['host'] ?? env['UPREZ_DEMO_HOST'] ?? '127.0.0.1');
-  if (!/^[A-Za-z0-9.:_-]{1,253}$/.test(host)) throw new UprezError('CLI_BAD_FLAG', '--host must be a host name or IP address', 'cli');
+  if (!/^[A-Za-z0-9.:_-]{1,253}$/.test(host)) throw new UprezError('CLI_BAD_FLAG', '--host must be a host name or IP address');
   const rtmpPort = num(values['rtmp-port'] ?? env['UPREZ_RTMP_PORT'], 'rtmp-port', 1935, 1, 65535);
   const httpPort = num(values['http-port'] ?? env['UPREZ_HTTP_PORT'], 'http-port', 8000, 1, 65535);
   const key = String(values['key'] ?? 'demo');
-  if (!isValidStreamKey(key)) throw new UprezError('CLI_BAD_FLAG', '--key must match [A-Za-z0-9_-]{1,64}', 'cli');
+  if (!isValidStreamKey(key)) throw new UprezError('CLI_BAD_FLAG', '--key must match [A-Za-z0-9_-]{1,64}');
   const seconds = num(values['seconds'], 'seconds', 60, 1, 86_400);
   const cores = availableParallelism();
   const fallback = defaultDemoSize(cores);
   const size = String(values['size'] ?? `${fallback.width}x${fallback.height}`);
   const m = /^(\d{2,4})x(\d{2,4})$/.exec(size);
-  if (!m) throw new UprezError('CLI_BAD_FLAG', '--size must look like 640x360', 'cli');
+  if (!m) throw new UprezError('CLI_BAD_FLAG', '--size must look like 640x360');
   const width = Number(m[1]);
   const height = Number(m[2]);
-  if (width % 2 || height % 2) throw new UprezError('CLI_BAD_FLAG', '--size must be even in both dimensions (yuv420p)', 'cli');
+  if (width % 2 || height % 2) throw new UprezError('CLI_BAD_FLAG', '--size must be even in both dimensions (yuv420p)');
 
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`;
   try {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { encodePng } from '../image/encode-png.js';
+import { encodeRgb8 } from '../image/rgb8-io.js';
 import { createRgbImage, type RgbImage } from '../image/rgb-image.js';
 import { evaluateImage } from '../image/sr-eval.js';
 import { captureIo } from '../../test/helpers/capture-io.js';
@@ -27,8 +27,8 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'uprez-eval-cmd-'));
   await mkdir(path.join(dir, 'set'));
   await mkdir(path.join(dir, 'empty'));
-  await writeFile(path.join(dir, 'set', 'beta.png'), encodePng(images.beta));
-  await writeFile(path.join(dir, 'set', 'alpha.PNG'), encodePng(images.alpha));
+  await writeFile(path.join(dir, 'set', 'beta.png'), await encodeRgb8(images.beta));
+  await writeFile(path.join(dir, 'set', 'alpha.PNG'), await encodeRgb8(images.alpha));
   await writeFile(path.join(dir, 'set', 'README.txt'), 'not an image');
 });
 afterAll(async () => {

@@ -2,11 +2,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, UprezError } from '../errors.js';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
-import { decodeImage } from '../image/decode-image.js';
 import { formatDegradeSpec, parseDegradeSpec, type DegradeSpec } from '../image/degrade-spec.js';
 import { evalReportJson, formatEvalTable, type EvalReport } from '../image/eval-report.js';
 import { degradeLumaH264 } from '../image/h264-degrade.js';
 import { isBicubicModel, openLumaModel, type OpenedLumaModel } from '../image/open-model.js';
+import { decodeRgb8 } from '../image/rgb8-io.js';
 import { evaluateImage, meanScores, type ImageEvalResult, type LumaDegrade } from '../image/sr-eval.js';
 import type { CliIo, Command } from './cli-io.js';
 import { cliLogger, parseProviderFlag, parseScaleFlag, stringFlag } from './image-command.js';
@@ -45,10 +45,10 @@ export async function listSetImages(dir: string): Promise<string[]> {
   try {
     names = await readdir(dir);
   } catch (err) {
-    throw new UprezError('EVAL_SET_UNREADABLE', `--set ${dir}: ${errorMessage(err)}`, 'cli');
+    throw new UprezError('EVAL_SET_UNREADABLE', `--set ${dir}: ${errorMessage(err)}`);
   }
   const files = names.filter((n) => IMAGE_EXT.has(path.extname(n).toLowerCase())).sort();
-  if (files.length === 0) throw new UprezError('EVAL_SET_EMPTY', `--set ${dir} has no .png/.jpg/.jpeg images`, 'cli');
+  if (files.length === 0) throw new UprezError('EVAL_SET_EMPTY', `--set ${dir} has no .png/.jpg/.jpeg images`);
   return files.map((n) => path.join(dir, n));
 }
 
@@ -81,11 +81,11 @@ export const runEvalCommand: Command = async (argv, io) => {
     io.stdout.write(EVAL_USAGE);
     return 0;
   }
-  if (positionals.length > 0) throw new UprezError('CLI_BAD_ARG', `unexpected argument "${positionals[0]}" (the set is given with --set DIR)`, 'cli');
+  if (positionals.length > 0) throw new UprezError('CLI_BAD_ARG', `unexpected argument "${positionals[0]}" (the set is given with --set DIR)`);
   const setDir = stringFlag(values['set']);
-  if (!setDir) throw new UprezError('CLI_MISSING_FLAG', '--set DIR is required (e.g. --set ../shared/datasets/val/Set5)', 'cli');
+  if (!setDir) throw new UprezError('CLI_MISSING_FLAG', '--set DIR is required (e.g. --set ../shared/datasets/val/Set5)');
   const scale = parseScaleFlag(values['scale'], undefined);
-  if (scale === undefined) throw new UprezError('CLI_MISSING_FLAG', '--scale 2|4 is required', 'cli');
+  if (scale === undefined) throw new UprezError('CLI_MISSING_FLAG', '--scale 2|4 is required');
   const provider = parseProviderFlag(values['provider']);
   const degradeText = stringFlag(values['degrade']);
   const degradeSpec = degradeText === undefined ? null : parseDegradeSpec(degradeText);
@@ -96,7 +96,7 @@ export const runEvalCommand: Command = async (argv, io) => {
   const images: ImageEvalResult[] = [];
   try {
     for (const file of files) {
-      const hr = decodeImage(await readFile(file));
+      const hr = await decodeRgb8(await readFile(file));
       const name = path.basename(file, path.extname(file));
       images.push(await evaluateImage(name, hr, { scale, ...(model ? { model: model.upscaler } : {}), ...(degrade ? { degrade } : {}) }));
     }

@@ -42,14 +42,14 @@ const SPEC = {
 
 function parseX4(v: unknown): X4Strategy {
   if (v === undefined) return 'auto';
-  if (v !== 'auto' && v !== 'model' && v !== '2x2') throw new UprezError('CLI_BAD_FLAG', `--x4 must be auto, model or 2x2, got "${String(v)}"`, 'cli');
+  if (v !== 'auto' && v !== 'model' && v !== '2x2') throw new UprezError('CLI_BAD_FLAG', `--x4 must be auto, model or 2x2, got "${String(v)}"`);
   return v;
 }
 
 function parseSegmentSeconds(v: unknown): number {
   if (v === undefined) return 2;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 30) throw new UprezError('CLI_BAD_FLAG', `--segment-seconds must be a whole number from 1 to 30, got "${String(v)}"`, 'cli');
+  if (!Number.isInteger(n) || n < 1 || n > 30) throw new UprezError('CLI_BAD_FLAG', `--segment-seconds must be a whole number from 1 to 30, got "${String(v)}"`);
   return n;
 }
 
@@ -82,8 +82,8 @@ export const runFileCommand: Command = async (argv, io) => {
     return 0;
   }
   const out = stringFlag(values['out']);
-  if (!out) throw new UprezError('CLI_MISSING_FLAG', '--out DIR is required', 'cli');
-  if (positionals.length !== 1) throw new UprezError('CLI_BAD_ARGS', `give exactly one input (uprez file IN --out DIR), got ${positionals.length}`, 'cli');
+  if (!out) throw new UprezError('CLI_MISSING_FLAG', '--out DIR is required');
+  if (positionals.length !== 1) throw new UprezError('CLI_BAD_ARGS', `give exactly one input (uprez file IN --out DIR), got ${positionals.length}`);
   const scale = parseScaleFlag(values['scale'], 2) as 2 | 4;
   const json = values['json'] === true;
   // Every flag is checked before anything touches the file system or loads a model.

@@ -2,29 +2,25 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import jpeg from 'jpeg-js';
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { decodeImage, decodeImageAsync, detectImageFormat } from '../image/decode-image.js';
-import { encodeImage } from '../image/encode-image.js';
-import { encodePng } from '../image/encode-png.js';
-import { createRgbImage } from '../image/rgb-image.js';
+import { detectImageFormat } from '../image/magic-bytes.js';
+import { createRgbImage, type RgbImage } from '../image/rgb-image.js';
+import { decodeRgb8, encodeRgb8 } from '../image/rgb8-io.js';
 import type { CliIo } from './cli-io.js';
 import { captureIo } from '../../test/helpers/capture-io.js';
-import { parseFormatFlag, parseIntFlag, parseProviderFlag, parseScaleFlag, runImageCommand } from './image-command.js';
+import { parseFormatFlag, parseIntFlag, parseProfileFlag, parseProviderFlag, parseScaleFlag, runImageCommand } from './image-command.js';
 
 const picture = (w: number, h: number) =>
   createRgbImage(w, h, Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37 + Math.floor(i / (w * 3)) * 11) % 256));
 
-function jpegOf(w: number, h: number): Uint8Array {
-  const rgb = picture(w, h).data;
-  const rgba = new Uint8Array(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (rgb[Math.floor(i / 4) * 3 + (i % 4)] as number)));
-  return jpeg.encode({ width: w, height: h, data: rgba }, 90).data;
-}
+const jpegOf = (w: number, h: number): Promise<Buffer> => encodeRgb8(picture(w, h), 'jpeg', 90);
+const encodePng = (img: RgbImage): Promise<Buffer> => encodeRgb8(img, 'png');
 
 /** sizeOf decodes an output file (any format) and returns its size and format. */
 async function sizeOf(file: string): Promise<[number, number, string | undefined]> {
   const bytes = await readFile(file);
-  const { image } = await decodeImageAsync(bytes);
+  const image = await decodeRgb8(bytes);
   return [image.width, image.height, detectImageFormat(bytes)];
 }
 
@@ -52,8 +48,10 @@ describe('flag parsers', () => {
   test.each(['3', 'x2', '', '8'])('--scale %j is refused', (v) => expect(() => parseScaleFlag(v, 2)).toThrow(/--scale must be 2 or 4/));
   test.each([[undefined, 'auto'], ['cpu', 'cpu'], ['cuda', 'cuda']])('--provider %s -> %s', (v, r) => expect(parseProviderFlag(v)).toBe(r));
   test('--provider gpu is refused', () => expect(() => parseProviderFlag('gpu')).toThrow(/auto, cpu or cuda/));
-  test.each([[undefined, undefined], ['png', 'png'], ['jpeg', 'jpeg'], ['jpg', 'jpeg'], ['webp', 'webp']])('--format %s -> %s', (v, r) => expect(parseFormatFlag(v)).toBe(r));
-  test.each(['gif', 'PNG', ''])('--format %j is refused', (v) => expect(() => parseFormatFlag(v)).toThrow(/--format must be png, jpeg or webp/));
+  test.each([[undefined, undefined], ['png', 'png'], ['jpeg', 'jpeg'], ['jpg', 'jpeg'], ['webp', 'webp'], ['avif', 'avif'], ['tiff', 'tiff'], ['tif', 'tiff']])('--format %s -> %s', (v, r) => expect(parseFormatFlag(v)).toBe(r));
+  test.each(['gif', 'PNG', '', 'heif'])('--format %j is refused', (v) => expect(() => parseFormatFlag(v)).toThrow(/--format must be png, jpeg, webp, avif or tiff/));
+  test.each([[undefined, 'keep'], ['keep', 'keep'], ['srgb', 'srgb']])('--profile %s -> %s', (v, r) => expect(parseProfileFlag(v)).toBe(r));
+  test('--profile p3 is refused', () => expect(() => parseProfileFlag('p3')).toThrow(/--profile must be keep or srgb/));
   test.each([[undefined, 90], ['1', 1], ['100', 100]])('--quality %s -> %s', (v, r) => expect(parseIntFlag('quality', v, 1, 100, 90)).toBe(r));
   test.each(['0', '101', '9.5', '-3', 'x'])('--quality %j is refused', (v) => expect(() => parseIntFlag('quality', v, 1, 100, 90)).toThrow(/--quality must be a whole number from 1 to 100/));
 });
@@ -61,8 +59,8 @@ describe('flag parsers', () => {
 describe('uprez image with an ONNX model (test/fixtures/x2-resize.onnx: cubic Resize inside the graph)', () => {
   test('runs Y through the model runner; --format png writes PNGs whatever the input', async () => {
     const model = fileURLToPath(new URL('../../test/fixtures/x2-resize.onnx', import.meta.url));
-    await writeFile(path.join(dir, 'p.png'), encodePng(picture(12, 10)));
-    await writeFile(path.join(dir, 'j.jpeg'), jpegOf(9, 5));
+    await writeFile(path.join(dir, 'p.png'), await encodePng(picture(12, 10)));
+    await writeFile(path.join(dir, 'j.jpeg'), await jpegOf(9, 5));
     await writeFile(path.join(dir, 'bad.jpg'), Buffer.from('JFIF? no'));
     const io = captureIo();
     const inputs = ['p.png', 'j.jpeg', 'bad.jpg'].map((n) => path.join(dir, n));
@@ -71,7 +69,7 @@ describe('uprez image with an ONNX model (test/fixtures/x2-resize.onnx: cubic Re
     expect(await sizeOf(path.join(dir, 'o', 'p.png'))).toEqual([24, 20, 'png']);
     expect(await sizeOf(path.join(dir, 'o', 'j.png'))).toEqual([18, 10, 'png']);
     expect(io.out()).toMatch(/p\.png  12x10 -> 24x20 \(\d+ ms model\)/);
-    expect(io.err()).toBe(`uprez image: ${inputs[2]}: not a PNG, JPEG or WebP file\n`);
+    expect(io.err()).toBe(`uprez image: ${inputs[2]}: not an image uprez reads (PNG, JPEG, WEBP, AVIF, TIFF, GIF, HEIF)\n`);
     expect(io.out()).toMatch(/upscaled 2, skipped 0 up to date, failed 1 — x2 with x2-resize \(cpu\) into .* in [0-9.]+ s\n$/);
   });
 });
@@ -81,10 +79,10 @@ describe('uprez image on a folder (bicubic, no model file needed)', () => {
   async function folder(): Promise<string> {
     const src = path.join(dir, 'photos');
     await mkdir(path.join(src, 'trip', 'day 1'), { recursive: true });
-    await writeFile(path.join(src, 'a.png'), encodePng(picture(10, 7)));
-    await writeFile(path.join(src, 'b.jpg'), jpegOf(16, 9));
-    await writeFile(path.join(src, 'trip', 'day 1', 'c.webp'), await encodeImage(picture(11, 6), 'webp'));
-    await writeFile(path.join(src, 'trip', 'broken.png'), Buffer.concat([encodePng(picture(4, 4)).subarray(0, 30), Buffer.alloc(20)]));
+    await writeFile(path.join(src, 'a.png'), await encodePng(picture(10, 7)));
+    await writeFile(path.join(src, 'b.jpg'), await jpegOf(16, 9));
+    await writeFile(path.join(src, 'trip', 'day 1', 'c.webp'), await encodeRgb8(picture(11, 6), 'webp'));
+    await writeFile(path.join(src, 'trip', 'broken.png'), Buffer.concat([(await encodePng(picture(4, 4))).subarray(0, 30), Buffer.alloc(20)]));
     await writeFile(path.join(src, 'notes.txt'), 'not an image');
     return src;
   }
@@ -144,8 +142,8 @@ describe('uprez image on a folder (bicubic, no model file needed)', () => {
   }, 60_000);
 
   test('two inputs that map to one output: the second is refused with a clear line', async () => {
-    await writeFile(path.join(dir, 'x.png'), encodePng(picture(4, 4)));
-    await writeFile(path.join(dir, 'x.jpg'), jpegOf(8, 8));
+    await writeFile(path.join(dir, 'x.png'), await encodePng(picture(4, 4)));
+    await writeFile(path.join(dir, 'x.jpg'), await jpegOf(8, 8));
     const io = captureIo();
     const out = path.join(dir, 'o');
     expect(await runImageCommand([path.join(dir, 'x.jpg'), path.join(dir, 'x.png'), '--out', out, '--model', 'bicubic', '--format', 'png', '--jobs', '1'], io)).toBe(0);
@@ -154,8 +152,8 @@ describe('uprez image on a folder (bicubic, no model file needed)', () => {
   });
 
   test('files given by name: a missing file, a device and a name with a control character are reported; its own input is never overwritten', async () => {
-    await writeFile(path.join(dir, 'x.png'), encodePng(picture(4, 4)));
-    await writeFile(path.join(dir, 'tab\there.png'), encodePng(picture(4, 4)));
+    await writeFile(path.join(dir, 'x.png'), await encodePng(picture(4, 4)));
+    await writeFile(path.join(dir, 'tab\there.png'), await encodePng(picture(4, 4)));
     const io = captureIo();
     const inputs = [path.join(dir, 'x.png'), path.join(dir, 'missing.png'), '/dev/zero', path.join(dir, 'tab\there.png')];
     expect(await runImageCommand([...inputs, '--out', dir, '--model', 'bicubic', '--jobs', '1'], io)).toBe(0);
@@ -166,13 +164,13 @@ describe('uprez image on a folder (bicubic, no model file needed)', () => {
       `uprez image: ${inputs[3]}: refusing output name derived from ${JSON.stringify('tab\there.png')}`,
       '',
     ]);
-    expect(decodeImage(await readFile(path.join(dir, 'x.png'))).width).toBe(4);
+    expect((await decodeRgb8(await readFile(path.join(dir, 'x.png')))).width).toBe(4);
   });
 
   test('replaces a symlink in the output folder instead of writing through it, and refuses a symlinked sub-folder', async () => {
     await mkdir(path.join(dir, 'in', 'sub'), { recursive: true });
-    await writeFile(path.join(dir, 'in', 'pic.png'), encodePng(picture(4, 4)));
-    await writeFile(path.join(dir, 'in', 'sub', 'deep.png'), encodePng(picture(4, 4)));
+    await writeFile(path.join(dir, 'in', 'pic.png'), await encodePng(picture(4, 4)));
+    await writeFile(path.join(dir, 'in', 'sub', 'deep.png'), await encodePng(picture(4, 4)));
     const outside = path.join(dir, 'outside');
     await mkdir(outside);
     await writeFile(path.join(outside, 'keep.txt'), 'keep me');
@@ -185,12 +183,24 @@ describe('uprez image on a folder (bicubic, no model file needed)', () => {
     expect(await readFile(path.join(outside, 'keep.txt'), 'utf8')).toBe('keep me');
     expect(await readdir(outside)).toEqual(['keep.txt']);
     expect((await stat(path.join(out, 'pic.png'))).isFile()).toBe(true);
-    expect(decodeImage(await readFile(path.join(out, 'pic.png'))).width).toBe(8);
+    expect((await decodeRgb8(await readFile(path.join(out, 'pic.png')))).width).toBe(8);
     expect(io.err()).toContain(`uprez image: ${path.join(dir, 'in', 'sub', 'deep.png')}: refusing to write through ${path.join(out, 'sub')}: it is a symlink`);
   });
 
+  test('a rotated 16-bit TIFF to JPEG: the result line says what was changed; --json lists the notes', async () => {
+    const px = new Uint16Array(6 * 4 * 3).fill(40000);
+    await sharp(px, { raw: { width: 6, height: 4, channels: 3 } }).toColourspace('rgb16').withMetadata({ orientation: 8 }).tiff({ compression: 'deflate' }).toFile(path.join(dir, 'scan.tif'));
+    const io = captureIo();
+    expect(await runImageCommand([path.join(dir, 'scan.tif'), '--out', path.join(dir, 'o'), '--model', 'bicubic', '--format', 'jpg', '--jobs', '1'], io)).toBe(0);
+    expect(io.out()).toContain('scan.tif -> ' + path.join(dir, 'o', 'scan.jpg') + '  4x6 -> 8x12');
+    expect(io.out()).toMatch(/; turned upright \(EXIF orientation 8\); 16-bit reduced to 8 bits for JPEG\n/);
+    const json = captureIo();
+    expect(await runImageCommand([path.join(dir, 'scan.tif'), '--out', path.join(dir, 'o'), '--model', 'bicubic', '--format', 'tif', '--jobs', '1', '--json'], json)).toBe(0);
+    expect(JSON.parse(json.out().split('\n')[0] as string)).toMatchObject({ output: path.join(dir, 'o', 'scan.tif'), outWidth: 8, outHeight: 12, notes: ['turned upright (EXIF orientation 8)'] });
+  });
+
   test('x4 and --model none', async () => {
-    await writeFile(path.join(dir, 'a.png'), encodePng(picture(5, 3)));
+    await writeFile(path.join(dir, 'a.png'), await encodePng(picture(5, 3)));
     const io = captureIo();
     expect(await runImageCommand([path.join(dir, 'a.png'), '--out', dir + '/o', '--scale', '4', '--model', 'none', '--jobs', '1'], io)).toBe(0);
     expect(await sizeOf(path.join(dir, 'o', 'a.png'))).toEqual([20, 12, 'png']);
@@ -198,9 +208,9 @@ describe('uprez image on a folder (bicubic, no model file needed)', () => {
   });
 
   test('--model bicubic matches the stage bicubic on a flat picture', async () => {
-    await writeFile(path.join(dir, 'flat.png'), encodePng(createRgbImage(6, 6, new Uint8Array(108).fill(77))));
+    await writeFile(path.join(dir, 'flat.png'), await encodePng(createRgbImage(6, 6, new Uint8Array(108).fill(77))));
     expect(await runImageCommand([path.join(dir, 'flat.png'), '--out', dir + '/o', '--model', 'bicubic', '--jobs', '1'], captureIo())).toBe(0);
-    expect(new Set(decodeImage(await readFile(path.join(dir, 'o', 'flat.png'))).data)).toEqual(new Set([77]));
+    expect(new Set((await decodeRgb8(await readFile(path.join(dir, 'o', 'flat.png')))).data)).toEqual(new Set([77]));
   });
 
   test.each([
@@ -224,15 +234,15 @@ describe('uprez image on a folder (bicubic, no model file needed)', () => {
 
 describe('uprez image progress and --json', () => {
   test('--json: one object per input and a summary on stdout, progress JSON lines on stderr', async () => {
-    await writeFile(path.join(dir, 'a.png'), encodePng(picture(6, 4)));
+    await writeFile(path.join(dir, 'a.png'), await encodePng(picture(6, 4)));
     await writeFile(path.join(dir, 'bad.png'), Buffer.from('nope'));
     const io = captureIo();
     const inputs = [path.join(dir, 'a.png'), path.join(dir, 'bad.png')];
     expect(await runImageCommand([...inputs, '--out', path.join(dir, 'o'), '--model', 'bicubic', '--json', '--jobs', '1'], io)).toBe(0);
     const out = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(out).toHaveLength(3);
-    expect(out[0]).toEqual({ input: inputs[0], output: path.join(dir, 'o', 'a.png'), width: 6, height: 4, outWidth: 12, outHeight: 8, model: 'bicubic', inferMs: expect.any(Number) });
-    expect(out[1]).toEqual({ input: inputs[1], error: 'not a PNG, JPEG or WebP file' });
+    expect(out[0]).toEqual({ input: inputs[0], output: path.join(dir, 'o', 'a.png'), width: 6, height: 4, outWidth: 12, outHeight: 8, model: 'bicubic', inferMs: expect.any(Number), notes: [] });
+    expect(out[1]).toEqual({ input: inputs[1], error: 'not an image uprez reads (PNG, JPEG, WEBP, AVIF, TIFF, GIF, HEIF)' });
     expect(out[2]).toMatchObject({ summary: true, ok: 1, skipped: 0, failed: 1, ignored: 0, total: 2, scale: 2, model: 'bicubic', outDir: path.join(dir, 'o') });
     const progress = io.err().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(progress[0]).toMatchObject({ label: 'image', done: 1, total: 2, unit: 'images', ok: 1, failed: 0 });
@@ -240,7 +250,7 @@ describe('uprez image progress and --json', () => {
   });
 
   test('on a terminal: a progress bar on stderr, result lines on stdout erase the bar line first', async () => {
-    await writeFile(path.join(dir, 'a.png'), encodePng(picture(4, 4)));
+    await writeFile(path.join(dir, 'a.png'), await encodePng(picture(4, 4)));
     let out = '';
     let err = '';
     const io: CliIo = {

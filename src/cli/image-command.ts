@@ -2,9 +2,9 @@ import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { UprezError } from '../errors.js';
-import { DEFAULT_QUALITY } from '../image/encode-image.js';
 import { countImages, runImageBatch, type BatchEvent, type BatchSummary } from '../image/image-batch.js';
-import { isImageFormat, type ImageFormat } from '../image/image-format.js';
+import { DEFAULT_QUALITY, type ProfileMode } from '../image/image-codec.js';
+import { isOutputFormat, type OutputFormat } from '../image/image-format.js';
 import { inlineJobRunner, workerJobRunner } from '../image/image-job-runner.js';
 import type { WalkOptions } from '../image/image-walk.js';
 import { openLumaModel, type ProviderChoice } from '../image/open-model.js';
@@ -15,20 +15,29 @@ import { createProgress, progressStream, type Progress } from './progress.js';
 
 /** IMAGE_USAGE is the help text of `uprez image`. */
 export const IMAGE_USAGE = [
-  'Usage: uprez image IN... --out DIR [--scale 2|4] [--model NAME|PATH|bicubic] [--format png|jpeg|webp]',
-  '                   [--quality 1-100] [--jobs N] [--force] [--fail-on-error] [--provider auto|cpu|cuda] [--json]',
+  'Usage: uprez image IN... --out DIR [--scale 2|4] [--model NAME|PATH|bicubic] [--format png|jpeg|webp|avif|tiff]',
+  '                   [--quality 1-100] [--profile keep|srgb] [--metadata] [--jobs N] [--force] [--fail-on-error]',
+  '                   [--provider auto|cpu|cuda] [--json]',
   '',
-  'Upscales PNG, JPEG and WebP images. A file IN is written as DIR/<base name>.<ext>; a folder IN is',
-  'walked (sorted, sub-folders included, non-image files ignored) and its sub-folders are kept under',
-  'DIR. Y (full-range BT.601, as in JPEG) goes through the model, Cb/Cr through bicubic; alpha is',
-  'dropped. Each output is written to a temp file and renamed, so a killed run leaves no half file; a',
-  'complete output newer than its input is skipped on a rerun. A file that cannot be read or decoded',
-  'gets one line on stderr and the batch goes on.',
+  'Upscales PNG, JPEG, WebP, AVIF, TIFF, GIF (first frame) and HEIF (AV1) images through libvips. A file',
+  'IN is written as DIR/<base name>.<ext>; a folder IN is walked (sorted, sub-folders included,',
+  'non-image files ignored) and its sub-folders are kept under DIR. Photos are turned upright by their',
+  'EXIF orientation. Y (full-range BT.601, as in JPEG) goes through the model at 8 bits; chroma, alpha',
+  'and, for 16-bit inputs, the luma detail below 8 bits go through bicubic, so transparency is kept and',
+  '16-bit PNG/TIFF stay 16-bit (JPEG, WebP and AVIF are written at 8 bits; JPEG flattens transparency',
+  'onto white). Pictures are processed in tiles through working files beside the outputs, so memory',
+  'does not grow with the picture. Each output is written to a temp file and renamed, so a killed run',
+  'leaves no half file; a complete output newer than its input is skipped on a rerun. A file that',
+  'cannot be read or decoded gets one line on stderr and the batch goes on.',
   '  --scale          2 (default) or 4',
   '  --model          model NAME in models/, a path to an .onnx file, or bicubic (no network);',
   '                   default: the default model for the scale',
-  '  --format         output format: png, jpeg (.jpg) or webp; default: the format of each input',
-  `  --quality        JPEG and WebP quality, 1-100 (default ${DEFAULT_QUALITY}); PNG is lossless`,
+  '  --format         output format: png, jpeg (.jpg), webp, avif or tiff (.tif); default: the format',
+  '                   of each input (PNG for GIF and HEIF)',
+  `  --quality        JPEG, WebP and AVIF quality, 1-100 (default ${DEFAULT_QUALITY}); PNG and TIFF are lossless`,
+  '  --profile        keep (default): keep the ICC colour profile and the pixel values; srgb: convert',
+  '                   the colours to sRGB (CMYK is always converted)',
+  '  --metadata       also keep EXIF (orientation set to 1), XMP and IPTC (default: only the ICC profile)',
   '  --jobs           images in flight at once, each on its own thread (default: the number of cores)',
   '  --force          upscale again even when the output is up to date (also after changing --scale/--model)',
   '  --fail-on-error  exit 1 when any image failed (default: exit 0, the failures are reported)',
@@ -44,6 +53,8 @@ const SPEC = {
   model: { type: 'string' },
   format: { type: 'string' },
   quality: { type: 'string' },
+  profile: { type: 'string' },
+  metadata: { type: 'boolean' },
   jobs: { type: 'string' },
   force: { type: 'boolean' },
   'fail-on-error': { type: 'boolean' },
@@ -55,30 +66,37 @@ const SPEC = {
 /** parseScaleFlag reads --scale (2 or 4; `def` when absent). */
 export function parseScaleFlag(v: unknown, def: 2 | 4 | undefined): 2 | 4 | undefined {
   if (v === undefined) return def;
-  if (v !== '2' && v !== '4') throw new UprezError('CLI_BAD_FLAG', `--scale must be 2 or 4, got "${String(v)}"`, 'cli');
+  if (v !== '2' && v !== '4') throw new UprezError('CLI_BAD_FLAG', `--scale must be 2 or 4, got "${String(v)}"`);
   return Number(v) as 2 | 4;
 }
 
 /** parseProviderFlag reads --provider (auto, cpu or cuda; auto when absent). */
 export function parseProviderFlag(v: unknown): ProviderChoice {
   if (v === undefined) return 'auto';
-  if (v !== 'auto' && v !== 'cpu' && v !== 'cuda') throw new UprezError('CLI_BAD_FLAG', `--provider must be auto, cpu or cuda, got "${String(v)}"`, 'cli');
+  if (v !== 'auto' && v !== 'cpu' && v !== 'cuda') throw new UprezError('CLI_BAD_FLAG', `--provider must be auto, cpu or cuda, got "${String(v)}"`);
   return v;
 }
 
-/** parseFormatFlag reads --format (png, jpeg or its alias jpg, webp; undefined when absent: keep each input's format). */
-export function parseFormatFlag(v: unknown): ImageFormat | undefined {
+/** parseFormatFlag reads --format (png, jpeg or its alias jpg, webp, avif, tiff or its alias tif; undefined when absent: keep each input's format). */
+export function parseFormatFlag(v: unknown): OutputFormat | undefined {
   if (v === undefined) return undefined;
-  const s = v === 'jpg' ? 'jpeg' : String(v);
-  if (!isImageFormat(s)) throw new UprezError('CLI_BAD_FLAG', `--format must be png, jpeg or webp, got "${String(v)}"`, 'cli');
+  const s = v === 'jpg' ? 'jpeg' : v === 'tif' ? 'tiff' : String(v);
+  if (!isOutputFormat(s)) throw new UprezError('CLI_BAD_FLAG', `--format must be png, jpeg, webp, avif or tiff, got "${String(v)}"`);
   return s;
+}
+
+/** parseProfileFlag reads --profile (keep or srgb; keep when absent). */
+export function parseProfileFlag(v: unknown): ProfileMode {
+  if (v === undefined) return 'keep';
+  if (v !== 'keep' && v !== 'srgb') throw new UprezError('CLI_BAD_FLAG', `--profile must be keep or srgb, got "${String(v)}"`);
+  return v;
 }
 
 /** parseIntFlag reads a whole-number flag within [min, max], `def` when absent; errors name the flag. */
 export function parseIntFlag(name: string, v: unknown, min: number, max: number, def: number): number {
   if (v === undefined) return def;
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!(n >= min && n <= max)) throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}, got "${String(v)}"`, 'cli');
+  if (!(n >= min && n <= max)) throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}, got "${String(v)}"`);
   return n;
 }
 
@@ -100,7 +118,8 @@ function eventLine(e: BatchEvent): { line: string; err: boolean } | undefined {
   switch (e.kind) {
     case 'done': {
       const ms = e.inferMs === null ? '' : ` (${e.inferMs.toFixed(0)} ms model)`;
-      return { line: `${e.input} -> ${e.output}  ${e.width}x${e.height} -> ${e.outWidth}x${e.outHeight}${ms}`, err: false };
+      const notes = e.notes.length ? `; ${e.notes.join('; ')}` : '';
+      return { line: `${e.input} -> ${e.output}  ${e.width}x${e.height} -> ${e.outWidth}x${e.outHeight}${ms}${notes}`, err: false };
     }
     case 'skipped':
       return { line: `${e.input} -> ${e.output}  skipped (${e.reason})`, err: false };
@@ -115,7 +134,7 @@ function eventLine(e: BatchEvent): { line: string; err: boolean } | undefined {
 function eventJson(e: BatchEvent, model: string): Record<string, unknown> {
   switch (e.kind) {
     case 'done':
-      return { input: e.input, output: e.output, width: e.width, height: e.height, outWidth: e.outWidth, outHeight: e.outHeight, model, inferMs: e.inferMs };
+      return { input: e.input, output: e.output, width: e.width, height: e.height, outWidth: e.outWidth, outHeight: e.outHeight, model, inferMs: e.inferMs, notes: e.notes };
     case 'skipped':
       return { input: e.input, output: e.output, skipped: e.reason };
     case 'failed':
@@ -145,7 +164,7 @@ async function imageProgress(io: CliIo, inputs: readonly string[], walk: WalkOpt
 
 /**
  * runImageCommand is `uprez image IN... --out DIR [options]` (see IMAGE_USAGE): upscales files and
- * folders of PNG/JPEG/WebP into DIR, several images at once, skipping outputs that are up to date.
+ * folders of images into DIR, several images at once, skipping outputs that are up to date.
  */
 export const runImageCommand: Command = async (argv, io) => {
   const { values, positionals } = parseFlags(argv, SPEC);
@@ -154,11 +173,12 @@ export const runImageCommand: Command = async (argv, io) => {
     return 0;
   }
   const outFlag = values['out'];
-  if (typeof outFlag !== 'string' || outFlag === '') throw new UprezError('CLI_MISSING_FLAG', '--out DIR is required', 'cli');
-  if (positionals.length === 0) throw new UprezError('CLI_MISSING_ARG', 'give at least one input image or folder (uprez image IN... --out DIR)', 'cli');
+  if (typeof outFlag !== 'string' || outFlag === '') throw new UprezError('CLI_MISSING_FLAG', '--out DIR is required');
+  if (positionals.length === 0) throw new UprezError('CLI_MISSING_ARG', 'give at least one input image or folder (uprez image IN... --out DIR)');
   const scale = parseScaleFlag(values['scale'], 2) as 2 | 4;
   const format = parseFormatFlag(values['format']);
   const quality = parseIntFlag('quality', values['quality'], 1, 100, DEFAULT_QUALITY);
+  const profile = parseProfileFlag(values['profile']);
   const jobs = parseIntFlag('jobs', values['jobs'], 1, 64, availableParallelism());
   const json = values['json'] === true;
   const provider = parseProviderFlag(values['provider']);
@@ -191,6 +211,8 @@ export const runImageCommand: Command = async (argv, io) => {
       scale: model.scale,
       format,
       quality,
+      profile,
+      metadata: values['metadata'] === true,
       force: values['force'] === true,
       inFlight: jobs,
       luma: model.upscaler,

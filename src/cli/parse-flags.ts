@@ -35,14 +35,14 @@ export function parseFlags(argv: readonly string[], spec: Readonly<Record<string
     const def = spec[name];
     if (!def) {
       const known = Object.keys(spec).map((k) => `--${k}`).join(', ');
-      throw new UprezError('CLI_UNKNOWN_FLAG', `unknown flag --${name} (known: ${known || 'none'})`, 'cli');
+      throw new UprezError('CLI_UNKNOWN_FLAG', `unknown flag --${name} (known: ${known || 'none'})`);
     }
     let value: string | boolean;
     if (def.type === 'boolean') {
       if (eq !== -1) {
         const raw = arg.slice(eq + 1);
         if (raw !== 'true' && raw !== 'false') {
-          throw new UprezError('CLI_BAD_FLAG', `--${name} takes no value or true/false, got "${raw}"`, 'cli');
+          throw new UprezError('CLI_BAD_FLAG', `--${name} takes no value or true/false, got "${raw}"`);
         }
         value = raw === 'true';
       } else {
@@ -53,7 +53,7 @@ export function parseFlags(argv: readonly string[], spec: Readonly<Record<string
     } else {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith('--')) {
-        throw new UprezError('CLI_MISSING_VALUE', `--${name} needs a value`, 'cli');
+        throw new UprezError('CLI_MISSING_VALUE', `--${name} needs a value`);
       }
       value = next;
       i++;

@@ -44,7 +44,7 @@ export const DEFAULT_INGEST = 'rtmp://127.0.0.1:1935/live';
 export function parseIngestBase(v: string | undefined): string {
   const raw = (v ?? DEFAULT_INGEST).replace(/\/+$/, '');
   const problem = validatePushUrl(raw);
-  if (problem || raw.includes('?') || raw.includes('#')) throw new UprezError('CLI_BAD_FLAG', `--rtmp-url ${problem ?? 'must not have a query'} (like ${DEFAULT_INGEST})`, 'cli');
+  if (problem || raw.includes('?') || raw.includes('#')) throw new UprezError('CLI_BAD_FLAG', `--rtmp-url ${problem ?? 'must not have a query'} (like ${DEFAULT_INGEST})`);
   return raw;
 }
 
@@ -55,9 +55,9 @@ export function parseServer(v: string | undefined): string {
   try {
     u = new URL(raw);
   } catch {
-    throw new UprezError('CLI_BAD_FLAG', `--server must be an http(s) URL, got "${raw}"`, 'cli');
+    throw new UprezError('CLI_BAD_FLAG', `--server must be an http(s) URL, got "${raw}"`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UprezError('CLI_BAD_FLAG', '--server must be an http:// or https:// URL', 'cli');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UprezError('CLI_BAD_FLAG', '--server must be an http:// or https:// URL');
   return raw;
 }
 
@@ -71,9 +71,9 @@ export const runRestreamCommand: Command = async (argv, io) => {
     io.stdout.write(RESTREAM_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UprezError('CLI_BAD_ARGS', `give exactly one input (uprez restream IN), got ${positionals.length}`, 'cli');
+  if (positionals.length !== 1) throw new UprezError('CLI_BAD_ARGS', `give exactly one input (uprez restream IN), got ${positionals.length}`);
   const key = stringFlag(values['key']) ?? `restream-${randomBytes(3).toString('hex')}`;
-  if (!isValidStreamKey(key)) throw new UprezError('CLI_BAD_FLAG', '--key must match [A-Za-z0-9_-]{1,64}', 'cli');
+  if (!isValidStreamKey(key)) throw new UprezError('CLI_BAD_FLAG', '--key must match [A-Za-z0-9_-]{1,64}');
   const to = stringFlag(values['to']);
   const json = values['json'] === true;
   const input = await resolveFileInput(positionals[0] as string, CLI_INPUT_POLICY);
@@ -84,8 +84,8 @@ export const runRestreamCommand: Command = async (argv, io) => {
   try {
     if (to !== undefined) {
       const problem = validatePushUrl(to);
-      if (problem) throw new UprezError('CLI_BAD_FLAG', `--to ${problem}`, 'cli');
-      if (input.kind !== 'file') throw new UprezError('CLI_BAD_ARGS', 'with --to the input must be a local file inside the server\'s --jobs-input-dir', 'cli');
+      if (problem) throw new UprezError('CLI_BAD_FLAG', `--to ${problem}`);
+      if (input.kind !== 'file') throw new UprezError('CLI_BAD_ARGS', 'with --to the input must be a local file inside the server\'s --jobs-input-dir');
       return await followRestreamJob({ server: parseServer(stringFlag(values['server'])), token: io.env['UPREZ_API_TOKEN'], input: input.path, key, to, json, io, signal: abort.signal });
     }
     return await publishDirect(io, inputLocation(input), key, parseIngestBase(stringFlag(values['rtmp-url'])), json, abort.signal);
@@ -119,7 +119,7 @@ async function publishDirect(io: CliIo, input: string, key: string, base: string
   } catch (err) {
     if (err instanceof UprezError && err.code === 'JOB_CANCELLED') return 130;
     if (err instanceof UprezError && err.code === 'PUBLISH_FAILED') {
-      throw new UprezError('PUBLISH_FAILED', `${errorMessage(err)} (is \`uprez serve\` running at ${base}? is the key allowed / UPREZ_PUBLISH_SECRET right?)`, 'cli');
+      throw new UprezError('PUBLISH_FAILED', `${errorMessage(err)} (is \`uprez serve\` running at ${base}? is the key allowed / UPREZ_PUBLISH_SECRET right?)`);
     }
     throw err;
   }

@@ -1,4 +1,4 @@
-import { UprezError, errorMessage } from '../errors.js';
+import { UprezError, errorMessage, isErrorCode } from '../errors.js';
 import type { CliIo } from './cli-io.js';
 import { createProgress } from './progress.js';
 
@@ -42,13 +42,13 @@ export async function followRestreamJob(o: FollowRestreamOptions): Promise<numbe
       const res = await fetch(`${o.server}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(10_000) });
       return { status: res.status, json: (await res.json()) as unknown };
     } catch (err) {
-      throw new UprezError('SERVER_UNREACHABLE', `no answer from ${o.server}${path}: ${errorMessage(err)} (is \`uprez serve\` running there? --server)`, 'cli');
+      throw new UprezError('SERVER_UNREACHABLE', `no answer from ${o.server}${path}: ${errorMessage(err)} (is \`uprez serve\` running there? --server)`);
     }
   };
   const created = await call('POST', '/api/jobs', { type: 'restream', input: o.input, key: o.key, to: o.to });
   if (created.status !== 201) {
     const e = (created.json as ErrorBody).error;
-    throw new UprezError(e?.code ?? 'JOB_REFUSED', `the server refused the restream (HTTP ${created.status}): ${e?.message ?? 'no reason given'}`, 'cli');
+    throw new UprezError(isErrorCode(e?.code) ? e.code : 'JOB_REFUSED', `the server refused the restream (HTTP ${created.status}): ${e?.message ?? 'no reason given'}`);
   }
   const id = (created.json as JobBody).id;
   o.io.stderr.write(`uprez restream: job ${id} publishes ${o.key} and pushes its top rung; HLS at ${o.server}/hls/${o.key}/master.m3u8\n`);
@@ -60,7 +60,7 @@ export async function followRestreamJob(o: FollowRestreamOptions): Promise<numbe
       return 130;
     }
     const { status, json } = await call('GET', `/api/jobs/${id}`);
-    if (status !== 200) throw new UprezError('JOB_LOST', `GET /api/jobs/${id} answered HTTP ${status}`, 'cli');
+    if (status !== 200) throw new UprezError('JOB_LOST', `GET /api/jobs/${id} answered HTTP ${status}`);
     const job = json as JobBody;
     if (job.progress) {
       progress ??= createProgress({ label: `restream ${o.key}`, ...(job.progress.total !== null ? { total: Math.round(job.progress.total) } : {}), unit: 's', json: o.json, out: o.io.stderr as NodeJS.WritableStream });

@@ -47,6 +47,14 @@ describe('parseServeConfig', () => {
     expect(() => parseServeConfig(argv, env)).toThrow(msg);
   });
 
+  test('hls mode: ll by default, classic from the variable or the flag, anything else refused', () => {
+    expect(parseServeConfig([], {}).hlsMode).toBe('ll');
+    expect(parseServeConfig([], { UPREZ_HLS_MODE: 'classic' }).hlsMode).toBe('classic');
+    expect(parseServeConfig(['--hls-mode', 'll'], { UPREZ_HLS_MODE: 'classic' }).hlsMode).toBe('ll');
+    expect(() => parseServeConfig(['--hls-mode', 'lhls'], {})).toThrow(/--hls-mode must be one of ll, classic, got "lhls"/);
+    expectTypeOf(parseServeConfig([], {}).hlsMode).toEqualTypeOf<'classic' | 'll'>();
+  });
+
   test('encoder: x264 by default, nvenc from the variable or the flag', () => {
     expect(parseServeConfig([], {}).encoder).toBe('x264');
     expect(parseServeConfig([], { UPREZ_ENCODER: 'nvenc' }).encoder).toBe('nvenc');

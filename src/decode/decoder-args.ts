@@ -3,7 +3,10 @@ import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 
 /** DecoderArgsOptions are what the decoder's ffmpeg command line depends on. */
 export interface DecoderArgsOptions {
-  /** A URL (rtmp://…, srt://…, http://…) or a file path. */
+  /**
+   * A URL (rtmp://…, srt://…, http://…), a file path, or FLV_STDIN: a live publish written to
+   * ffmpeg's stdin as FLV by the ingest (see PublishFeed).
+   */
   input: string;
   hasAudio: boolean;
   /** Read the input at its native rate (-re), for files played as if live. */
@@ -30,6 +33,9 @@ export interface DecoderArgsOptions {
 /** The fd on which the decoder's ffmpeg writes PCM audio (a pipe the child is spawned with). */
 export const DECODER_AUDIO_FD = 3;
 
+/** FLV_STDIN as the input: the decoder reads a live publish as FLV on its stdin. */
+export const FLV_STDIN = 'pipe:0';
+
 /** isUrl tells a URL (scheme://…) from a file path. */
 export function isUrl(input: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
@@ -54,7 +60,11 @@ export function isLiveUrl(input: string): boolean {
  */
 export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'];
-  if (isLiveUrl(o.input)) {
+  if (o.input === FLV_STDIN) {
+    // A publish from our ingest, from its first tag. Both sequence headers come first, so half a
+    // second of stream time sees both FLV streams (probing waits for stream time, not for bytes).
+    args.push('-analyzeduration', '500000', '-probesize', '1000000', '-f', 'flv');
+  } else if (isLiveUrl(o.input)) {
     args.push(
       // Fail (and let the supervisor restart us) when the publisher stalls, instead of hanging.
       '-rw_timeout', String(Math.round((o.rwTimeoutMs ?? 10_000) * 1000)),
@@ -71,7 +81,7 @@ export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
     if (!(Number.isFinite(o.seekSeconds) && o.seekSeconds > 0)) throw new RangeError(`seekSeconds must be >= 0, got ${o.seekSeconds}`);
     args.push('-ss', o.seekSeconds.toFixed(6));
   }
-  args.push('-i', isUrl(o.input) ? o.input : fileInput(o.input));
+  args.push('-i', o.input === FLV_STDIN || isUrl(o.input) ? o.input : fileInput(o.input));
   args.push('-map', '0:v:0', '-fps_mode', 'cfr');
   if (o.fps) args.push('-r', `${o.fps.num}/${o.fps.den}`);
   if (o.size) args.push('-vf', fitFilter(o.size.width, o.size.height));

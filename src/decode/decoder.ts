@@ -1,10 +1,12 @@
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { UprezError, errorMessage } from '../errors.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
+import { redactorFor } from '../ffmpeg/redact.js';
 import { SupervisedProcess, type ProcessExit } from '../ffmpeg/supervised-process.js';
-import { TypedEmitter } from '../ffmpeg/typed-emitter.js';
+import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
-import { DECODER_AUDIO_FD, buildDecoderArgs } from './decoder-args.js';
+import type { FeedSource } from '../ingest/publish-feed.js';
+import { DECODER_AUDIO_FD, FLV_STDIN, buildDecoderArgs } from './decoder-args.js';
 import type { VideoInfo } from './video-info.js';
 import { Y4mParser } from './y4m-parser.js';
 
@@ -13,8 +15,8 @@ export type { VideoInfo } from './video-info.js';
 /** DecoderOptions configure one decoder ffmpeg. */
 export interface DecoderOptions {
   binaries: FfmpegBinaries;
-  /** rtmp://127.0.0.1:PORT/live/KEY or a file path. */
-  input: string;
+  /** A file path or URL, or a live publish's feed (written to ffmpeg's stdin as FLV). */
+  input: string | FeedSource;
   hasAudio: boolean;
   /** -re: read a file at its native rate, as if live. */
   realtime?: boolean;
@@ -54,6 +56,8 @@ export interface DecoderEvents {
  */
 export class Decoder extends TypedEmitter<DecoderEvents> {
   private readonly proc: SupervisedProcess;
+  private readonly feed: FeedSource | null;
+  private feedSink: Writable | null = null;
   private readonly parser = new Y4mParser();
   private readonly log: Logger;
   private readonly queue: Uint8Array[] = [];
@@ -71,8 +75,9 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
   constructor(private readonly opts: DecoderOptions) {
     super();
     this.log = opts.log.child({ stage: 'decoder' });
+    this.feed = typeof opts.input === 'string' ? null : opts.input;
     const args = buildDecoderArgs({
-      input: opts.input,
+      input: typeof opts.input === 'string' ? opts.input : FLV_STDIN,
       hasAudio: opts.hasAudio,
       realtime: opts.realtime,
       fps: opts.fps,
@@ -86,7 +91,10 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
       args,
       log: this.log,
       extraPipes: opts.hasAudio ? 1 : 0,
-      stdin: 'ignore',
+      stdin: this.feed ? 'pipe' : 'ignore',
+      redact: redactorFor(typeof opts.input === 'string' ? [opts.input] : []),
+      // A feed's decoder ends when the feed ends its stdin; it is never asked to wait longer.
+      graceMs: 2000,
       killTimeoutMs: 2000,
     });
   }
@@ -94,6 +102,11 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
   /** videoInfo is the stream's size and rate once known. */
   get videoInfo(): VideoInfo | null {
     return this.info;
+  }
+
+  /** picturesFed counts video pictures the feed wrote to this decoder (0 for files and URLs). */
+  get picturesFed(): number {
+    return this.feedSink ? (this.feed?.picturesWrittenToSink ?? 0) : 0;
   }
 
   /** framesEmitted counts frame events so far. */
@@ -110,6 +123,11 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
   start(): void {
     if (this.closing) return;
     this.proc.start();
+    const stdin = this.proc.stdin;
+    if (this.feed && stdin) {
+      this.feedSink = stdin;
+      this.feed.attach(stdin);
+    }
     const stdout = this.proc.stdout;
     if (stdout) {
       stdout.on('data', (chunk: Buffer) => this.onVideo(chunk));
@@ -130,6 +148,7 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
       });
     } else this.audioDone = true;
     void this.proc.exited.then((e) => {
+      if (this.feedSink) this.feed?.detach(this.feedSink);
       this.processExit = e;
       this.maybeExit();
     });
@@ -155,6 +174,7 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
     if (!this.closing) {
       this.closing = (async () => {
         this.queue.length = 0;
+        if (this.feedSink) this.feed?.detach(this.feedSink);
         // Closing our read ends first makes a blocked ffmpeg fail its write and exit at once.
         this.proc.stdout?.destroy();
         this.proc.pipe(DECODER_AUDIO_FD)?.destroy();
@@ -174,7 +194,7 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
     try {
       for (const frame of this.parser.push(chunk)) this.queue.push(frame);
     } catch (err) {
-      const e = err instanceof UprezError ? err : new UprezError('Y4M_INVALID', errorMessage(err), 'decoder');
+      const e = err instanceof UprezError ? err : new UprezError('Y4M_INVALID', errorMessage(err));
       this.log.error('decoder output is unusable, stopping', { code: e.code, err: e.message });
       this.emit('error', e);
       void this.close();

@@ -151,7 +151,6 @@ export function parseY4mHeader(line: string): Y4mHeader {
           throw new UprezError(
             'Y4M_UNSUPPORTED',
             `y4m colorspace C${v} is not supported: uprez needs 8-bit 4:2:0 (yuv420p); have ffmpeg convert with -pix_fmt yuv420p`,
-            'decoder',
           );
         }
         colorspace = v;
@@ -182,5 +181,5 @@ function ratio(v: string, what: string): { num: number; den: number } {
 }
 
 function invalid(message: string): UprezError {
-  return new UprezError('Y4M_INVALID', message, 'decoder');
+  return new UprezError('Y4M_INVALID', message);
 }

@@ -18,6 +18,7 @@ function options(over: Partial<EncoderArgsOptions> & { srcW?: number; srcH?: num
     hasAudio,
     segmentSeconds: 2,
     live: true,
+    liveSegmentPattern: 'k3j4h5g6f7s1_%05d.ts',
     videoQueue: 64,
     audioQueue: 1024,
     ...rest,
@@ -38,9 +39,21 @@ describe('buildEncoderArgs', () => {
     expect(args.some((a) => a.startsWith('-b:a'))).toBe(hasAudio);
     expect(after(args, '-filter_complex')).toBe('[0:v]split=2[v0][s1];[s1]scale=320:180:flags=bicubic[v1]');
     expect(after(args, '-var_stream_map')).toBe(hasAudio ? 'v:0,a:0,name:360p v:1,a:1,name:180p' : 'v:0,name:360p v:1,name:180p');
+    // Live: run-unique segment names and a private playlist the writer reads; the writer makes the public ones.
+    expect(args.includes('-master_pl_name')).toBe(false);
+    expect(after(args, '-hls_segment_filename')).toBe('/data/hls/key/%v/k3j4h5g6f7s1_%05d.ts');
+    expect(args.at(-1)).toBe('/data/hls/key/%v/ffmpeg.m3u8.private');
+  });
+
+  test('file jobs keep ffmpeg\'s own playlists and master, and seg_NNNNN.ts names', () => {
+    const args = buildEncoderArgs(options({ live: false }));
     expect(after(args, '-master_pl_name')).toBe('master.m3u8');
     expect(after(args, '-hls_segment_filename')).toBe('/data/hls/key/%v/seg_%05d.ts');
     expect(args.at(-1)).toBe('/data/hls/key/%v/index.m3u8');
+  });
+
+  test('a live encoder without a segment pattern is refused', () => {
+    expect(() => buildEncoderArgs(options({ liveSegmentPattern: undefined }))).toThrow(/liveSegmentPattern/);
   });
 
   test('audio input is s16le 48 kHz stereo on fd 3 with a deep queue; video queue as given', () => {
@@ -96,18 +109,14 @@ describe('buildEncoderArgs', () => {
   });
 
   test.each([
-    [true, '6', undefined, 'independent_segments+temp_file+delete_segments+omit_endlist'],
+    // Live: ffmpeg neither deletes segments nor appends to old playlists; the HlsWriter owns both.
+    [true, '6', undefined, 'independent_segments+temp_file+omit_endlist'],
     [false, '0', 'event', 'independent_segments+temp_file'],
   ])('live=%s: list size %s, playlist type %s', (live, size, type, flags) => {
     const args = buildEncoderArgs(options({ live }));
     expect(after(args, '-hls_list_size')).toBe(size);
     expect(after(args, '-hls_playlist_type')).toBe(type);
     expect(after(args, '-hls_flags')).toBe(flags);
-  });
-
-  test('a live encoder appends to the playlists already there only when asked (restart, reconnect)', () => {
-    expect(after(buildEncoderArgs(options({ append: true })), '-hls_flags')).toBe('independent_segments+temp_file+delete_segments+omit_endlist+append_list');
-    expect(after(buildEncoderArgs(options({ live: false, append: true })), '-hls_flags')).toBe('independent_segments+temp_file');
   });
 
   test('start number is passed only when set', () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { VideoInfo } from '../decode/video-info.js';
+import { PRIVATE_PLAYLIST } from '../hls/hls-names.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import { frameSegmentHlsTime, frameSegmentKeyframeArgs } from './frame-segments.js';
 import type { Rung } from './ladder.js';
@@ -26,9 +27,15 @@ export interface EncoderArgsOptions {
   rungs: readonly Rung[];
   hasAudio: boolean;
   segmentSeconds: number;
-  /** Live: sliding-window playlists, old segments deleted. Else: an EVENT playlist that keeps every segment. */
+  /**
+   * Live: segments named `liveSegmentPattern` and a private playlist (hls-names PRIVATE_PLAYLIST)
+   * for the HlsWriter, which writes the public playlists and deletes old segments; no master.
+   * Else (file jobs): ffmpeg's own EVENT playlists keeping every segment, and its master.
+   */
   live: boolean;
-  /** Live window, in segments. Default 6. */
+  /** Live: ffmpeg's segment file name in each rung's directory, e.g. `k3j4h5g6f7s2_%05d.ts`. */
+  liveSegmentPattern?: string;
+  /** Live: segments ffmpeg keeps in its private playlist. Default 6. */
   listSize?: number;
   /** ffmpeg's per-input packet queues (see the encoder for why audio's is large). */
   videoQueue: number;
@@ -39,11 +46,6 @@ export interface EncoderArgsOptions {
   videoEncoder?: VideoEncoder;
   /** x264's speed preset when videoEncoder is x264. Default 'veryfast'. */
   x264Preset?: X264Preset;
-  /**
-   * Live only: continue the playlists already in outDir (ffmpeg's append_list: numbering goes on
-   * and the first new segment carries #EXT-X-DISCONTINUITY) instead of starting them over.
-   */
-  append?: boolean;
   /**
    * Segments of exactly this many frames (keyframes at every multiple, see frame-segments.ts)
    * instead of segmentSeconds boundaries: file jobs, which resume at a segment boundary.
@@ -80,23 +82,13 @@ export function varStreamMap(rungs: readonly Rung[], hasAudio: boolean): string 
 }
 
 /**
- * buildEncoderArgs builds the encoder's ffmpeg arguments: y4m video on stdin (and s16le audio
- * on fd 3) -> one H.264 (libx264 or h264_nvenc) + AAC encode per rung -> HLS with a master playlist.
- *
- * Segments are independent: a keyframe is forced at every segment boundary (the same frames in
- * every rung, so rungs switch cleanly), scene-cut keyframes are off, GOPs are closed and
- * zerolatency has no B-frames. Each rung has an explicit bitrate: without one ffmpeg 5.1 silently
- * leaves that variant out of the master playlist.
+ * encoderInputArgs are the encoder's global options and inputs: y4m video on stdin, s16le audio on
+ * fd 3. Both inputs are self-describing (y4m header; PCM format given here), so ffmpeg must not
+ * probe them: it opens inputs one after the other, and probing seconds of audio while nothing
+ * reads the video pipe would stall the upstream decoder, which produces both.
  */
-export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
-  if (o.outDir.includes('%')) throw new RangeError(`outDir must not contain "%" (ffmpeg reads it as a pattern): ${o.outDir}`);
-  if (!(o.segmentSeconds > 0)) throw new RangeError(`segmentSeconds must be > 0, got ${o.segmentSeconds}`);
-  const fps = o.input.fpsNum / o.input.fpsDen;
-  const gop = Math.max(1, Math.ceil(fps * o.segmentSeconds));
+export function encoderInputArgs(o: Pick<EncoderArgsOptions, 'hasAudio' | 'videoQueue' | 'audioQueue'>): string[] {
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-y'];
-  // Both inputs are self-describing (y4m header; PCM format given here), so ffmpeg must not
-  // probe them: it opens inputs one after the other, and probing seconds of audio while nothing
-  // reads the video pipe would stall the upstream decoder, which produces both.
   const noProbe = ['-probesize', '32', '-analyzeduration', '0'];
   args.push('-thread_queue_size', String(o.videoQueue), ...noProbe, '-f', 'yuv4mpegpipe', '-i', 'pipe:0');
   if (o.hasAudio) {
@@ -109,16 +101,47 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
       '-i', `pipe:${ENCODER_AUDIO_FD}`,
     );
   }
+  return args;
+}
+
+/** gopFrames is the GOP for keyframes every segment: ceil(fps x segmentSeconds). */
+export function gopFrames(input: VideoInfo, segmentSeconds: number): number {
+  return Math.max(1, Math.ceil((input.fpsNum / input.fpsDen) * segmentSeconds));
+}
+
+/**
+ * videoSettingsArgs are the H.264 options every rung shares: independent segments need a keyframe
+ * at every segment boundary (the same frames in every rung, so rungs switch cleanly), scene-cut
+ * keyframes off, closed GOPs, and zerolatency's no B-frames.
+ */
+export function videoSettingsArgs(o: Pick<EncoderArgsOptions, 'input' | 'segmentSeconds' | 'segmentFrames' | 'videoEncoder' | 'x264Preset'>): string[] {
+  const keyframes = o.segmentFrames
+    ? frameSegmentKeyframeArgs(o.segmentFrames)
+    : ['-g', String(gopFrames(o.input, o.segmentSeconds)), '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`];
+  return [
+    ...videoCodecArgs(o.videoEncoder ?? 'x264', o.x264Preset),
+    '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+    '-flags', '+cgop', '-bf', '0', '-sc_threshold', '0',
+    ...keyframes,
+  ];
+}
+
+/**
+ * buildEncoderArgs builds the encoder's ffmpeg arguments: y4m video on stdin (and s16le audio
+ * on fd 3) -> one H.264 (libx264 or h264_nvenc) + AAC encode per rung -> ffmpeg's HLS muxer
+ * writing MPEG-TS segments (see `live` for whose playlists). Each rung has an explicit bitrate:
+ * without one ffmpeg 5.1 silently leaves that variant out of its master playlist.
+ */
+export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
+  if (o.outDir.includes('%')) throw new RangeError(`outDir must not contain "%" (ffmpeg reads it as a pattern): ${o.outDir}`);
+  if (!(o.segmentSeconds > 0)) throw new RangeError(`segmentSeconds must be > 0, got ${o.segmentSeconds}`);
+  if (o.live && !o.liveSegmentPattern) throw new RangeError('a live encoder needs liveSegmentPattern (the HlsWriter session names segments)');
+  const args = encoderInputArgs(o);
   const graph = rungFilterGraph(o.input, o.rungs);
   if (graph) args.push('-filter_complex', graph);
   o.rungs.forEach((_, i) => args.push('-map', graph ? `[v${i}]` : '0:v'));
   if (o.hasAudio) o.rungs.forEach(() => args.push('-map', '1:a'));
-  args.push(
-    ...videoCodecArgs(o.videoEncoder ?? 'x264', o.x264Preset),
-    '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-    '-flags', '+cgop', '-bf', '0', '-sc_threshold', '0',
-    ...(o.segmentFrames ? frameSegmentKeyframeArgs(o.segmentFrames) : ['-g', String(gop), '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`]),
-  );
+  args.push(...videoSettingsArgs(o));
   o.rungs.forEach((r, i) => {
     args.push(
       `-b:v:${i}`, String(r.videoBitrate),
@@ -138,23 +161,22 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
   const hlsTime = o.segmentFrames ? frameSegmentHlsTime(o.segmentFrames, o.input) : String(o.segmentSeconds);
   args.push('-f', 'hls', '-hls_time', hlsTime, '-hls_segment_type', 'mpegts');
   if (o.live) {
-    // ENDLIST is the caller's to write (Encoder.end): a live encoder also ends when its publisher
-    // drops or it is restarted, and then the playlist must go on, not end.
-    flags.push('delete_segments', 'omit_endlist');
-    if (o.append) flags.push('append_list');
+    // The playlist ffmpeg writes is the HlsWriter's private source of finished segments; the
+    // writer publishes the real ones, ends them and deletes old segments.
+    flags.push('omit_endlist');
     args.push('-hls_list_size', String(o.listSize ?? 6));
   } else {
     args.push('-hls_list_size', '0', '-hls_playlist_type', 'event');
   }
   args.push('-hls_flags', flags.join('+'));
   if (o.startNumber) args.push('-start_number', String(o.startNumber));
+  if (!o.live) args.push('-master_pl_name', HLS_LAYOUT.master);
   args.push(
-    '-master_pl_name', HLS_LAYOUT.master,
     '-var_stream_map', varStreamMap(o.rungs, o.hasAudio),
-    '-hls_segment_filename', path.join(o.outDir, '%v', HLS_LAYOUT.segmentPattern),
-    path.join(o.outDir, '%v', HLS_LAYOUT.media),
+    '-hls_segment_filename', path.join(o.outDir, '%v', o.live ? (o.liveSegmentPattern as string) : HLS_LAYOUT.segmentPattern),
+    path.join(o.outDir, '%v', o.live ? PRIVATE_PLAYLIST : HLS_LAYOUT.media),
   );
   const top = o.rungs[0];
-  if (o.push && top) args.push(...pushOutputArgs(o.push, o.input, top, o.hasAudio, o.segmentFrames ?? gop));
+  if (o.push && top) args.push(...pushOutputArgs(o.push, o.input, top, o.hasAudio, o.segmentFrames ?? gopFrames(o.input, o.segmentSeconds)));
   return args;
 }

@@ -40,8 +40,6 @@ export function checkVideoEncoder(ffmpeg: string, encoder: VideoEncoder, timeout
         new UprezError(
           'ENCODER_UNAVAILABLE',
           `--encoder ${encoder} (UPREZ_ENCODER): ffmpeg cannot encode with it: ${said}. It needs ${NEEDS[encoder]}.`,
-          'encoder',
-          true,
           { cause: err },
         ),
       );

@@ -1,64 +1,23 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { stat, statfs } from 'node:fs/promises';
-import { appendEndList, lastSequence } from '../hls/live-playlists.js';
+import { appendEndList } from '../hls/live-playlists.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { VideoInfo } from '../decode/video-info.js';
-import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
+import { redactorFor } from '../ffmpeg/redact.js';
 import { SupervisedProcess, type ProcessExit } from '../ffmpeg/supervised-process.js';
-import { TypedEmitter } from '../ffmpeg/typed-emitter.js';
+import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
 import { frameGeometry } from '../upscale/frame.js';
 import { ENCODER_AUDIO_FD, HLS_LAYOUT, buildEncoderArgs } from './encoder-args.js';
 import { buildLadder, type Rung } from './ladder.js';
-import type { PushOutput } from './push-output.js';
-import type { VideoEncoder, X264Preset } from './video-codec.js';
+import type { EncoderOptions } from './encoder-options.js';
+import { LiveHls } from './live-hls.js';
+import { OUTPUT_WRITE_FAILURE, segmentProblem } from './output-health.js';
 import { SegmentWatcher } from './segment-watcher.js';
 import { Y4M_FRAME_MARKER, y4mStreamHeader } from './y4m-header.js';
 
-/** EncoderOptions configure one encoder ffmpeg (one stream's HLS ladder). */
-export interface EncoderOptions {
-  binaries: FfmpegBinaries;
-  outDir: string;
-  /** The decoder's (source) size and rate; frames written are source x scale. */
-  source: VideoInfo;
-  scale: number;
-  hasAudio: boolean;
-  /** Segment length, seconds. Default 2. */
-  segmentSeconds?: number;
-  /** Live sliding-window playlists (default) or EVENT playlists keeping every segment. */
-  live?: boolean;
-  log: Logger;
-  /** Audio buffered in node before writeAudio returns false. Default 5 s. */
-  audioBufferSeconds?: number;
-  /** Frames buffered in node before writeFrame returns false. Default 4. */
-  videoBufferFrames?: number;
-  /** First segment number, to continue numbering after a restart. Default 0. */
-  startNumber?: number;
-  /**
-   * Live: continue the playlists a previous encoder left in outDir (after a crash or a publisher
-   * reconnect): numbering goes on, the first new segment carries #EXT-X-DISCONTINUITY, and the
-   * master playlist stays in place for viewers meanwhile. Default false (start over).
-   */
-  append?: boolean;
-  /** Live window, in segments (default 6). */
-  listSize?: number;
-  /** close(): how long ffmpeg may take to finish after EOF before it is killed. Default 2000 ms. */
-  closeGraceMs?: number;
-  /** Segments of exactly this many frames (file jobs; see EncoderArgsOptions.segmentFrames). */
-  segmentFrames?: number;
-  /** Shift every output timestamp by this many seconds (a resumed file job). */
-  outputTsOffsetSeconds?: number;
-  /** Also push the top rung and the audio to an RTMP(S) server (uprez restream --to). */
-  push?: PushOutput;
-  /** Extra rung heights between the source and the upscaled size, e.g. [2160] (see buildLadder). */
-  extraRungHeights?: readonly number[];
-  /** H.264 encoder: x264 (default) or nvenc. */
-  videoEncoder?: VideoEncoder;
-  /** x264's speed preset (default veryfast). */
-  x264Preset?: X264Preset;
-}
+export type { EncoderOptions } from './encoder-options.js';
 
 /** EncoderEvents are what an Encoder emits. */
 export interface EncoderEvents {
@@ -70,9 +29,6 @@ export interface EncoderEvents {
   exit: (e: ProcessExit) => void;
 }
 
-/** stderr lines that mean the output directory cannot take more (disk full, read-only, no permission). */
-const OUTPUT_WRITE_FAILURE = /No space left on device|Read-only file system|Permission denied|Disk quota exceeded/i;
-
 /** Memory cap for ffmpeg's queue of raw video frames (whole frames are queued). */
 const VIDEO_QUEUE_BYTES = 256 * 1024 * 1024;
 /** ffmpeg's raw PCM input packets are 4096 bytes (1024 samples, 21 ms): 1024 of them is ~21 s. */
@@ -81,9 +37,12 @@ const AUDIO_QUEUE_PACKETS = 1024;
 /**
  * Encoder runs one ffmpeg that reads upscaled yuv420p frames (y4m on stdin; the header is written
  * here from source x scale) and s16le 48 kHz stereo (fd 3), and writes an HLS ladder into outDir:
- * master.m3u8 plus `<rung>/index.m3u8` and `<rung>/seg_NNNNN.ts` for each rung of buildLadder()
- * (rung names like "720p"). Video timestamps come from the frame count, audio's from the sample
- * count: the inputs must start at the same instant (the Decoder ensures it).
+ * master.m3u8 plus `<rung>/index.m3u8` and media for each rung of buildLadder() (rung names like
+ * "720p"). Live, the stream run's HlsWriter writes the playlists from what ffmpeg made (MPEG-TS
+ * segments, or LL-HLS parts cut from fragmented MP4; see live-hls.ts); for file jobs ffmpeg's HLS
+ * muxer writes `seg_NNNNN.ts` and the playlists itself. Video timestamps come from the frame
+ * count, audio's from the sample count: the inputs must start at the same instant (the Decoder
+ * ensures it).
  *
  * Deadlock hazard and the policy for callers: video reaches the encoder up to the latency budget
  * after its audio (the upscale stage sits between). Audio must therefore never be what stops the
@@ -104,7 +63,10 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
   private readonly input: VideoInfo;
   private readonly frameBytes: number;
   private readonly proc: SupervisedProcess;
-  private readonly watcher: SegmentWatcher;
+  /** File jobs: ffmpeg's own playlists, polled for finished segments. */
+  private readonly watcher: SegmentWatcher | null = null;
+  /** Live: the stream run's writer side. */
+  private readonly liveHls: LiveHls | null = null;
   private readonly log: Logger;
   private readonly videoLimit: number;
   private readonly audioLimit: number;
@@ -125,52 +87,70 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
   constructor(private readonly opts: EncoderOptions) {
     super();
     this.log = opts.log.child({ stage: 'encoder' });
-    this.rungs = buildLadder(opts.source, opts.scale, opts.hasAudio, opts.extraRungHeights);
+    // Live: a VBV of 1 s (the common live setting) keeps the BANDWIDTH bound, maxrate + VBV per
+    // segment, at 1.5x maxrate for 2 s segments; file jobs keep 2 s for their quality.
+    this.rungs = buildLadder(opts.source, opts.scale, opts.hasAudio, opts.extraRungHeights, (opts.live ?? true) ? 1 : 2);
     this.input = { ...opts.source, width: opts.source.width * opts.scale, height: opts.source.height * opts.scale };
     this.frameBytes = frameGeometry(this.input.width, this.input.height).frameSize;
     this.videoLimit = (opts.videoBufferFrames ?? 4) * (this.frameBytes + Y4M_FRAME_MARKER.length);
     this.audioLimit = Math.round((opts.audioBufferSeconds ?? 5) * PCM_FORMAT.bytesPerSecond);
     this.masterPlaylist = path.join(opts.outDir, HLS_LAYOUT.master);
-    const args = buildEncoderArgs({
+    const common = {
       outDir: opts.outDir,
       input: this.input,
       rungs: this.rungs,
       hasAudio: opts.hasAudio,
       segmentSeconds: opts.segmentSeconds ?? 2,
-      live: opts.live ?? true,
       videoQueue: Math.max(8, Math.min(64, Math.floor(VIDEO_QUEUE_BYTES / this.frameBytes))),
       audioQueue: AUDIO_QUEUE_PACKETS,
-      startNumber: opts.startNumber,
       videoEncoder: opts.videoEncoder,
       x264Preset: opts.x264Preset,
-      append: opts.append,
-      listSize: opts.listSize,
-      segmentFrames: opts.segmentFrames,
-      outputTsOffsetSeconds: opts.outputTsOffsetSeconds,
       push: opts.push,
-    });
+    };
+    const onSegment = (rung: string, file: string): void => {
+      this.emit('segment', rung, file);
+      void this.checkSegment(file);
+    };
+    let args: string[];
+    if (opts.live ?? true) {
+      this.liveHls = new LiveHls({
+        outDir: opts.outDir,
+        rungs: this.rungs,
+        input: this.input,
+        hasAudio: opts.hasAudio,
+        segmentSeconds: common.segmentSeconds,
+        listSize: opts.listSize,
+        hls: opts.hls,
+        hlsMode: opts.hlsMode,
+        append: opts.append ?? false,
+        log: this.log,
+        onSegment,
+        onError: (line) => this.outputFailed(line),
+      });
+      args = this.liveHls.args(common);
+    } else {
+      args = buildEncoderArgs({ ...common, live: false, startNumber: opts.startNumber, segmentFrames: opts.segmentFrames, outputTsOffsetSeconds: opts.outputTsOffsetSeconds });
+      this.watcher = new SegmentWatcher({ outDir: opts.outDir, rungs: this.rungs.map((r) => r.name), onSegment });
+    }
+    const outputFds = this.liveHls?.outputFds ?? [];
     this.proc = new SupervisedProcess({
       name: 'encoder',
       bin: opts.binaries.ffmpeg,
       args,
       log: this.log,
-      extraPipes: opts.hasAudio ? 1 : 0,
+      extraPipes: (opts.hasAudio ? 1 : 0) + outputFds.length,
+      readPipes: outputFds,
       stdout: 'ignore',
-      // end(): ffmpeg gets EOF and must still encode what is queued and write ENDLIST.
+      // end(): ffmpeg gets EOF and must still encode what is queued and finish its output.
       graceMs: 15_000,
       killTimeoutMs: 3000,
       onStderrLine: (line) => this.onStderrLine(line),
-    });
-    this.watcher = new SegmentWatcher({
-      outDir: opts.outDir,
-      rungs: this.rungs.map((r) => r.name),
-      onSegment: (rung, file) => {
-        this.emit('segment', rung, file);
-        void this.checkSegment(file);
-      },
+      // A restream destination's last path segment is its stream key (a credential).
+      redact: redactorFor(opts.push ? [opts.push.url] : []),
     });
     this.exitPromise = this.proc.exited.then(async (e) => {
-      await this.watcher.close();
+      await this.watcher?.close();
+      await this.liveHls?.close();
       if (this.discarded) this.log.warn('writes after the encoder exited were discarded', { count: this.discarded });
       this.log.info('encoder finished', { frames: this.frames, code: e.code, signal: e.signal });
       this.emit('exit', e);
@@ -203,20 +183,19 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
     return this.proc.pid;
   }
 
-  /** start prepares outDir (removing a previous run's playlists unless appending) and spawns ffmpeg. */
+  /** start prepares outDir and spawns ffmpeg. */
   start(): void {
     if (this.started || this.closing) return;
     this.started = true;
     mkdirSync(this.opts.outDir, { recursive: true });
-    const append = this.appending();
-    // Stale playlists would be served to players (and re-reported as segments) until ffmpeg overwrites them.
-    if (!append) rmSync(this.masterPlaylist, { force: true });
-    for (const r of this.rungs) {
-      mkdirSync(path.join(this.opts.outDir, r.name), { recursive: true });
-      const media = path.join(this.opts.outDir, r.name, HLS_LAYOUT.media);
-      // Appending: the segments already listed were reported by the encoder that wrote them.
-      if (append) this.watcher.skipThrough(r.name, lastSequence(media));
-      else rmSync(media, { force: true });
+    if (this.liveHls) this.liveHls.prepare();
+    else {
+      // Stale playlists would be served to players (and re-reported as segments) until ffmpeg overwrites them.
+      rmSync(this.masterPlaylist, { force: true });
+      for (const r of this.rungs) {
+        mkdirSync(path.join(this.opts.outDir, r.name), { recursive: true });
+        rmSync(path.join(this.opts.outDir, r.name, HLS_LAYOUT.media), { force: true });
+      }
     }
     this.proc.start();
     const stdin = this.proc.stdin;
@@ -229,7 +208,8 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
       this.maybeDrain();
     });
     stdin?.write(y4mStreamHeader(this.input));
-    this.watcher.start();
+    this.watcher?.start();
+    this.liveHls?.attach(this.proc);
     this.log.info('encoding', {
       input: `${this.input.width}x${this.input.height}`,
       rungs: this.rungs.map((r) => `${r.name}@${Math.round(r.videoBitrate / 1000)}k`).join(','),
@@ -239,11 +219,14 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
 
   /**
    * writeFrame queues one upscaled yuv420p frame (exactly frameSize bytes; do not modify it
-   * afterwards). Returns false when the caller should wait for `drain` before writing more; the
+   * afterwards). `arrivedAt` is when the frame reached uprez (ms since the epoch, default now): it
+   * becomes the segment's EXT-X-PROGRAM-DATE-TIME, so pass the ingest time where known (the
+   * pipeline's Frame.arrivedAt is a performance.now(): add performance.timeOrigin).
+   * Returns false when the caller should wait for `drain` before writing more; the
    * frame is queued either way. After ffmpeg has exited, frames are discarded (counted, logged)
    * and false is returned: the `exit` event is the signal to stop.
    */
-  writeFrame(data: Uint8Array): boolean {
+  writeFrame(data: Uint8Array, arrivedAt: number = Date.now()): boolean {
     if (data.byteLength !== this.frameBytes) {
       throw new RangeError(`frame has ${data.byteLength} bytes, ${this.input.width}x${this.input.height} yuv420p needs ${this.frameBytes}`);
     }
@@ -253,6 +236,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
     stdin.write(Y4M_FRAME_MARKER);
     stdin.write(data);
     stdin.uncork();
+    this.liveHls?.frameWritten(this.frames, arrivedAt);
     this.frames++;
     if (stdin.writableLength >= this.videoLimit) this.videoBlocked = true;
     if (this.videoBlocked) this.owesDrain = true;
@@ -292,7 +276,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
         });
         await this.proc.stop(); // ends stdin and fd 3 (after what is buffered), waits, escalates if stuck
         const exit = await this.exitPromise;
-        if (endList) this.finishPlaylists();
+        if (endList) await this.finishPlaylists();
         return exit;
       })();
     }
@@ -300,21 +284,21 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
   }
 
   /**
-   * finishPlaylists writes #EXT-X-ENDLIST into every rung's media playlist that lacks it (live
-   * encoders leave it to us). Only once ffmpeg has exited; a no-op for playlists not written.
+   * finishPlaylists ends the playlists with #EXT-X-ENDLIST: live, the stream run's writer ends the
+   * run (HlsWriter.end: once the last encoder's session was published, which is the case once it
+   * has exited, every playlist is ended before this returns; the promise covers closing the
+   * outputs); file jobs, ENDLIST is appended to ffmpeg's playlists. Only once ffmpeg has exited.
    */
-  finishPlaylists(): void {
+  finishPlaylists(): Promise<void> {
     if (!this.proc.hasExited) throw new Error('finishPlaylists() while the encoder still runs');
+    if (this.liveHls) return this.liveHls.finish().catch((err: unknown) => this.log.error('could not end the playlists', { err }));
     for (const r of this.rungs) appendEndList(path.join(this.opts.outDir, r.name, HLS_LAYOUT.media));
+    return Promise.resolve();
   }
 
   /** mediaPlaylists are the absolute paths of each rung's media playlist, largest rung first. */
   get mediaPlaylists(): string[] {
     return this.rungs.map((r) => path.join(this.opts.outDir, r.name, HLS_LAYOUT.media));
-  }
-
-  private appending(): boolean {
-    return (this.opts.live ?? true) && this.opts.append === true;
   }
 
   /**
@@ -338,7 +322,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
         const inTime = await Promise.race([stopped.then(() => true), delay(this.opts.closeGraceMs ?? 2000).then(() => false)]);
         if (!inTime) await this.proc.kill();
         const exit = await this.exitPromise;
-        if (endList) this.finishPlaylists();
+        if (endList) await this.finishPlaylists();
         return exit;
       })();
     }
@@ -352,24 +336,14 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
    */
   private onStderrLine(line: string): void {
     if (OUTPUT_WRITE_FAILURE.test(line)) this.outputFailed(line);
+    this.liveHls?.onStderrLine(line);
   }
 
-  /**
-   * ffmpeg 5.1's file writer ignores write errors (a full disk leaves empty segments and no line
-   * on stderr), so each finished segment is checked: an empty one, or a disk with less free space
-   * than two more like it, stops the encoder as an unwritable output.
-   */
+  /** checkSegment stops the encoder when a finished segment shows the disk is full (see segmentProblem). */
   private async checkSegment(file: string): Promise<void> {
     if (this.fatal || this.proc.hasExited) return;
-    try {
-      const { size } = await stat(file);
-      const fsInfo = await statfs(file);
-      const free = fsInfo.bavail * fsInfo.bsize;
-      if (size === 0) this.outputFailed(`segment ${path.basename(file)} was written empty: No space left on device? (${free} bytes free)`);
-      else if (free < 2 * size) this.outputFailed(`No space left on device: ${free} bytes free on the output disk, segments take ${size}`);
-    } catch {
-      // the live window deleted it already: nothing to check
-    }
+    const problem = await segmentProblem(file);
+    if (problem) this.outputFailed(problem);
   }
 
   private outputFailed(line: string): void {

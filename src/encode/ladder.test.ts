@@ -45,6 +45,14 @@ describe('buildLadder', () => {
     expect(new Set(l.map((r) => r.name)).size).toBe(l.length);
   });
 
+  test.each([
+    [1, [150_000, 100_000]],
+    [0.5, [150_000, 100_000]],
+    [25, [860_000, 310_000]],
+  ])('at %s fps the rungs keep distinct bitrates (the curve\'s minimum would make them equal)', (fps, want) => {
+    expect(buildLadder(src(320, 180, fps * 2, 2), 2, true).map((r) => r.videoBitrate)).toEqual(want);
+  });
+
   test('odd sizes round down to even', () => {
     const l = buildLadder(src(321, 181), 3, true);
     expect(l.map((r) => `${r.width}x${r.height}`)).toEqual(['962x542', '320x180']);

@@ -9,7 +9,7 @@ export interface Rung {
   height: number;
   /** Target and max video bitrate, bit/s (CBR-like VBV: -b:v = -maxrate). */
   videoBitrate: number;
-  /** VBV buffer, bit (2 s at videoBitrate). */
+  /** VBV buffer, bit (vbvSeconds at videoBitrate: 2 s by default, 1 s for live ladders). */
   bufsize: number;
   /** AAC bitrate, bit/s, or null when the stream has no audio. */
   audioBitrate: number | null;
@@ -25,6 +25,8 @@ export interface Rung {
 const REF_BITRATE = 2_800_000;
 const REF_PIXEL_RATE = 1280 * 720 * 30;
 const MIN_BITRATE = 150_000;
+/** The least a lower rung gets when the curve's minimum would make it equal to the one above. */
+const FLOOR_BITRATE = 50_000;
 const AUDIO_BITRATE = 128_000;
 
 /**
@@ -48,9 +50,9 @@ export function evenDown(n: number): number {
  * ffmpeg). Odd sizes are rounded down to even; with scale 1 both rungs would be the same, so
  * there is one. Each of `extraHeights` (e.g. 2160 for a 4K rung of an 8K output) that lies
  * strictly between the two adds a rung of that height at the upscaled aspect ratio. Rungs are
- * ordered from the largest, bitrates strictly decreasing.
+ * ordered from the largest, bitrates strictly decreasing. `vbvSeconds` sizes each rung's VBV.
  */
-export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean, extraHeights: readonly number[] = []): Rung[] {
+export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean, extraHeights: readonly number[] = [], vbvSeconds = 2): Rung[] {
   if (!Number.isInteger(scale) || scale < 1) throw new RangeError(`scale must be a positive integer, got ${scale}`);
   if (!Number.isInteger(source.width) || !Number.isInteger(source.height) || source.width < 1 || source.height < 1) {
     throw new RangeError(`invalid source size ${source.width}x${source.height}`);
@@ -66,12 +68,20 @@ export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean,
     sizes.push([evenDown(Math.round((top[0] * h) / top[1])), evenDown(h)]);
   }
   if (low[0] !== sizes[0]?.[0] || low[1] !== sizes[0]?.[1]) sizes.push(low);
-  return sizes.map(([width, height]) => rung(width, height, fps, hasAudio));
+  if (!(vbvSeconds > 0)) throw new RangeError(`vbvSeconds must be > 0, got ${vbvSeconds}`);
+  // At very low frame rates the curve's floor gives every rung the same rate; a lower rung then
+  // gets two thirds of the one above (down to FLOOR_BITRATE), so rungs stay distinct for players.
+  const rates: number[] = [];
+  for (const [width, height] of sizes) {
+    const above = rates[rates.length - 1];
+    const want = videoBitrateFor(width, height, fps);
+    rates.push(above !== undefined && want >= above ? Math.max(FLOOR_BITRATE, Math.round((above * 2) / 3 / 10_000) * 10_000) : want);
+  }
+  return sizes.map(([width, height], i) => rung(width, height, rates[i] as number, fps, hasAudio, vbvSeconds));
 }
 
-function rung(width: number, height: number, fps: number, hasAudio: boolean): Rung {
-  const videoBitrate = videoBitrateFor(width, height, fps);
-  const bufsize = 2 * videoBitrate;
+function rung(width: number, height: number, videoBitrate: number, fps: number, hasAudio: boolean, vbvSeconds: number): Rung {
+  const bufsize = Math.round(vbvSeconds * videoBitrate);
   const level = h264HighLevel(width, height, fps, videoBitrate, bufsize);
   const audioBitrate = hasAudio ? AUDIO_BITRATE : null;
   const total = videoBitrate + (audioBitrate ?? 0);

@@ -17,6 +17,7 @@ function encoderArgs(videoEncoder?: VideoEncoder, x264Preset?: X264Preset): stri
     hasAudio: true,
     segmentSeconds: 2,
     live: true,
+    liveSegmentPattern: 'k3j4h5g6f7s1_%05d.ts',
     videoQueue: 64,
     audioQueue: 1024,
     ...(videoEncoder === undefined ? {} : { videoEncoder }),

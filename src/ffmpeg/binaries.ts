@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import { UprezError } from '../errors.js';
+import { UprezError, type ErrorCode } from '../errors.js';
 
 /** FfmpegBinaries are absolute paths to the ffmpeg and ffprobe executables. */
 export interface FfmpegBinaries {
@@ -15,7 +15,7 @@ const INSTALL_HINT =
 type Tool = 'ffmpeg' | 'ffprobe';
 
 const VARIABLE: Record<Tool, string> = { ffmpeg: 'FFMPEG_PATH', ffprobe: 'FFPROBE_PATH' };
-const CODE: Record<Tool, string> = { ffmpeg: 'FFMPEG_NOT_FOUND', ffprobe: 'FFPROBE_NOT_FOUND' };
+const CODE: Record<Tool, ErrorCode> = { ffmpeg: 'FFMPEG_NOT_FOUND', ffprobe: 'FFPROBE_NOT_FOUND' };
 
 /**
  * resolveFfmpegBinaries finds ffmpeg and ffprobe: FFMPEG_PATH / FFPROBE_PATH when set (they must
@@ -40,7 +40,6 @@ function resolveTool(tool: Tool, env: NodeJS.ProcessEnv, siblingDir: string | nu
       throw new UprezError(
         CODE[tool],
         `${variable} is set to ${explicit}, but ${problem}. Point ${variable} at the ${tool} binary, or unset it to search PATH.`,
-        'ffmpeg',
       );
     }
     return abs;
@@ -54,7 +53,7 @@ function resolveTool(tool: Tool, env: NodeJS.ProcessEnv, siblingDir: string | nu
   }
   const found = searchPath(names, env);
   if (found) return found;
-  throw new UprezError(CODE[tool], `${tool} was not found on PATH. ${INSTALL_HINT}`, 'ffmpeg');
+  throw new UprezError(CODE[tool], `${tool} was not found on PATH. ${INSTALL_HINT}`);
 }
 
 /** searchPath returns the first executable called one of `names` in env.PATH's absolute entries. */

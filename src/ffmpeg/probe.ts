@@ -54,13 +54,13 @@ export function probeMedia(ffprobe: string, file: string, opts: ProbeOptions = {
       { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024, windowsHide: true },
       (err, stdout, stderr) => {
         if (err) {
-          reject(new UprezError('PROBE_FAILED', `ffprobe ${file} failed: ${String(stderr).trim() || errorMessage(err)}`, 'ffmpeg', true, { cause: err }));
+          reject(new UprezError('PROBE_FAILED', `ffprobe ${file} failed: ${String(stderr).trim() || errorMessage(err)}`, { cause: err }));
           return;
         }
         try {
           resolve(parseProbeJson(JSON.parse(String(stdout)) as unknown));
         } catch (e) {
-          reject(new UprezError('PROBE_FAILED', `ffprobe ${file}: unreadable output: ${errorMessage(e)}`, 'ffmpeg', true, { cause: e }));
+          reject(new UprezError('PROBE_FAILED', `ffprobe ${file}: unreadable output: ${errorMessage(e)}`, { cause: e }));
         }
       },
     );

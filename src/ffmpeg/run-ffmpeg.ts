@@ -22,16 +22,16 @@ export interface RunFfmpegOptions {
 export async function runFfmpeg(o: RunFfmpegOptions): Promise<ProcessExit> {
   const proc = new SupervisedProcess({ name: o.name, bin: o.bin, args: o.args, log: o.log, stdin: 'ignore', stdout: 'ignore', killTimeoutMs: 2000 });
   const kill = (): void => void proc.kill();
-  if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', `${o.name}: cancelled`, 'ffmpeg');
+  if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', `${o.name}: cancelled`);
   o.signal?.addEventListener('abort', kill, { once: true });
   const timer = setTimeout(kill, o.timeoutMs ?? 600_000);
   timer.unref();
   try {
     proc.start();
     const e = await proc.exited;
-    if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', `${o.name}: cancelled`, 'ffmpeg');
+    if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', `${o.name}: cancelled`);
     if (e.code !== 0) {
-      throw new UprezError('FFMPEG_FAILED', `${o.name} failed (code ${e.code}, signal ${e.signal}): ${e.error ?? e.stderrTail.slice(-3).join(' | ')}`, 'ffmpeg');
+      throw new UprezError('FFMPEG_FAILED', `${o.name} failed (code ${e.code}, signal ${e.signal}): ${e.error ?? e.stderrTail.slice(-3).join(' | ')}`);
     }
     return e;
   } finally {

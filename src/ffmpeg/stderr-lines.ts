@@ -9,6 +9,9 @@ export class StderrLines {
   private partial = '';
   private readonly ring: string[] = [];
 
+  /** Applied to each line before it is kept or returned (see redact.ts). */
+  redact: ((line: string) => string) | null = null;
+
   constructor(private readonly capacity = 50) {}
 
   /** push adds a chunk and returns the complete, non-empty lines it finished. */
@@ -34,8 +37,9 @@ export class StderrLines {
   private keep(lines: string[]): string[] {
     const out: string[] = [];
     for (const raw of lines) {
-      const line = raw.trimEnd().slice(0, MAX_LINE);
-      if (!line) continue;
+      const cut = raw.trimEnd().slice(0, MAX_LINE);
+      if (!cut) continue;
+      const line = this.redact ? this.redact(cut) : cut;
       out.push(line);
       this.ring.push(line);
       if (this.ring.length > this.capacity) this.ring.shift();

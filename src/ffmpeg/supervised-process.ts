@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { Redactor } from './redact.js';
 import { StderrLines, ffmpegLineLevel } from './stderr-lines.js';
 
 /** ProcessExit is how a supervised child ended, with the last lines it wrote to stderr. */
@@ -35,6 +36,14 @@ export interface SupervisedProcessOptions {
   stdout?: 'pipe' | 'ignore';
   /** Sees every stderr line as it comes (after logging), e.g. to act on errors ffmpeg survives. */
   onStderrLine?: (line: string) => void;
+  /** Applied to the logged command line and to every stderr line before it is logged, kept or passed on. */
+  redact?: Redactor;
+  /**
+   * Extra pipes (fds >= 3) the owner reads to their end (outputs): after the child exits they are
+   * left to reach EOF, so nothing it wrote last is lost, and destroyed only if they have not
+   * within 2 s.
+   */
+  readPipes?: readonly number[];
 }
 
 const live = new Set<SupervisedProcess>();
@@ -140,10 +149,12 @@ export class SupervisedProcess {
       if (fd === 2) continue;
       child.stdio[fd]?.on('error', (err: NodeJS.ErrnoException) => this.onPipeError(fd, err));
     }
+    if (this.opts.redact) this.lines.redact = this.opts.redact;
     child.stderr?.on('data', (chunk: Buffer) => this.logLines(this.lines.push(chunk)));
     child.on('exit', (code, signal) => void this.onExit(code, signal));
     this.log.info(`${this.name}: started`, { pid: child.pid, bin: this.opts.bin });
-    this.log.debug(`${this.name}: args`, { args: this.opts.args.join(' ') });
+    const shown = this.opts.args.join(' ');
+    this.log.debug(`${this.name}: args`, { args: this.opts.redact ? this.opts.redact(shown) : shown });
   }
 
   /**
@@ -271,6 +282,16 @@ export class SupervisedProcess {
   }
 
   private destroyPipes(): void {
-    for (const s of this.child?.stdio ?? []) s?.destroy();
+    const keep = this.opts.readPipes ?? [];
+    (this.child?.stdio ?? []).forEach((s, fd) => {
+      if (!s) return;
+      if (!keep.includes(fd) || s.destroyed || (s as { readableEnded?: boolean }).readableEnded) {
+        s.destroy();
+        return;
+      }
+      const t = setTimeout(() => s.destroy(), 2000);
+      t.unref();
+      s.once('close', () => clearTimeout(t));
+    });
   }
 }

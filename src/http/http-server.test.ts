@@ -78,6 +78,11 @@ beforeAll(async () => {
   await writeFile(path.join(hlsRoot, 'abc', '1440p', 'seg_00001.ts'), SEGMENT);
   await writeFile(path.join(hlsRoot, 'abc', 'v0', 'chunk-1.m4s'), SEGMENT);
   await writeFile(path.join(hlsRoot, 'abc', 'v0', 'init.mp4'), SEGMENT);
+  // A live run's media: names carry the run id, so they are unique for their content.
+  await writeFile(path.join(hlsRoot, 'abc', '1440p', 'k3j4h5g6f7s1_00001.ts'), SEGMENT);
+  await writeFile(path.join(hlsRoot, 'abc', 'v0', 'k3j4h5g6f7_p000012.m4s'), SEGMENT);
+  await writeFile(path.join(hlsRoot, 'abc', 'v0', 'k3j4h5g6f7s2_init.mp4'), SEGMENT);
+  await writeFile(path.join(hlsRoot, 'abc', '1440p', 'ffmpeg.m3u8.private'), MASTER);
   await writeFile(path.join(outside, 'secret.ts'), SECRET);
   await writeFile(path.join(outside, 'secret.m3u8'), SECRET);
   await writeFile(path.join(root, 'secret.ts'), SECRET);
@@ -121,9 +126,13 @@ describe('HttpServer routes', () => {
     ['/hls/abc/master.m3u8', 'application/vnd.apple.mpegurl', 'no-cache', MASTER],
     ['/hls/abc/alias.m3u8', 'application/vnd.apple.mpegurl', 'no-cache', MASTER],
     ['/hls/abc/1440p/index.m3u8?_HLS_msn=1', 'application/vnd.apple.mpegurl', 'no-cache', undefined],
-    ['/hls/abc/1440p/seg_00001.ts', 'video/mp2t', 'public, max-age=86400', SEGMENT.toString('latin1')],
-    ['/hls/abc/v0/chunk-1.m4s', 'video/iso.segment', 'public, max-age=86400', SEGMENT.toString('latin1')],
+    // Names a later run could reuse are revalidated; a live run's unique names are immutable.
+    ['/hls/abc/1440p/seg_00001.ts', 'video/mp2t', 'no-cache', SEGMENT.toString('latin1')],
+    ['/hls/abc/v0/chunk-1.m4s', 'video/iso.segment', 'no-cache', SEGMENT.toString('latin1')],
     ['/hls/abc/v0/init.mp4', 'video/mp4', 'no-cache', SEGMENT.toString('latin1')],
+    ['/hls/abc/1440p/k3j4h5g6f7s1_00001.ts', 'video/mp2t', 'public, max-age=31536000, immutable', SEGMENT.toString('latin1')],
+    ['/hls/abc/v0/k3j4h5g6f7_p000012.m4s', 'video/iso.segment', 'public, max-age=31536000, immutable', SEGMENT.toString('latin1')],
+    ['/hls/abc/v0/k3j4h5g6f7s2_init.mp4', 'video/mp4', 'public, max-age=31536000, immutable', SEGMENT.toString('latin1')],
   ])('serves %s as %s with Cache-Control %s and CORS', async (p, type, cache, body) => {
     const r = await raw(port, p);
     expect(r.status).toBe(200);
@@ -132,6 +141,14 @@ describe('HttpServer routes', () => {
     expect(r.headers['access-control-allow-origin']).toBe('*');
     expect(r.headers['x-content-type-options']).toBe('nosniff');
     if (body !== undefined) expect(r.body).toBe(body);
+  });
+
+  it('playlists carry an ETag and answer a matching If-None-Match with 304 (revalidation stays cheap)', async () => {
+    const first = await raw(port, '/hls/abc/master.m3u8');
+    expect(first.headers.etag).toBeDefined();
+    const again = await raw(port, '/hls/abc/master.m3u8', { headers: { 'if-none-match': first.headers.etag as string } });
+    expect(again.status).toBe(304);
+    expect(again.body).toBe('');
   });
 
   it('answers HEAD and byte ranges on segments', async () => {
@@ -196,6 +213,12 @@ describe('HttpServer routes', () => {
     expect(r.body).not.toContain(SECRET);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
     expect(json(r)).toMatchObject({ error: { code: expect.stringMatching(/^HTTP_/), message: expect.any(String) } });
+  });
+
+  it.each(['/hls/abc/1440p/ffmpeg.m3u8.private', '/hls/abc/1440p/k3j4h5g6f7s1_00002.ts.tmp', '/hls/abc/1440p/index.m3u8.123.tmp'])('never serves private or temporary files: %s is a 404', async (p) => {
+    const r = await raw(port, p);
+    expect(r.status).toBe(404);
+    expect(r.body).not.toContain('EXT-X-STREAM-INF');
   });
 
   it('lists streams and returns one as JSON, 404 JSON for an unknown one', async () => {

@@ -11,7 +11,8 @@ import { cors } from './cors.js';
 import { hlsRoute } from './hls-route.js';
 import { jobRoutes, type JobDirectory } from './job-routes.js';
 import { errorHandler, notFound } from './json-errors.js';
-import { dashboardRoute, playerRoute } from './player-route.js';
+import { dashboardRoute, playerRoute, upscalePageRoute } from './player-route.js';
+import { upscaleRoutes, type UpscaleDirectory } from './upscale-routes.js';
 import { StreamHistory } from './stream-history.js';
 import { healthRoutes, type Readiness } from './health-routes.js';
 
@@ -38,6 +39,8 @@ export interface HttpServerOptions {
   readonly closeGraceMs?: number;
   /** player/ folder; found next to the code by default. */
   readonly playerDir?: string;
+  /** The image service behind /api/upscale (same bearer token as /api) and the /upscale page; absent = neither. */
+  readonly upscale?: UpscaleDirectory;
 }
 
 /**
@@ -62,7 +65,7 @@ export class HttpServer {
   /** start listens on `port` (0 picks a free one) and `host`, and resolves with the bound port. */
   async start(port: number, host?: string): Promise<number> {
     if (this.server !== undefined || this.closing !== undefined) {
-      throw new UprezError('HTTP_ALREADY_STARTED', 'HttpServer.start() may be called once', 'http');
+      throw new UprezError('HTTP_ALREADY_STARTED', 'HttpServer.start() may be called once');
     }
     const server = http.createServer(this.app);
     // Keep-alive sockets would otherwise hold close() open until the client lets go.
@@ -71,7 +74,7 @@ export class HttpServer {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         this.server = undefined;
-        reject(new UprezError('HTTP_LISTEN_FAILED', `cannot listen on ${host ?? '*'}:${port}: ${errorMessage(err)}`, 'http', true, { cause: err }));
+        reject(new UprezError('HTTP_LISTEN_FAILED', `cannot listen on ${host ?? '*'}:${port}: ${errorMessage(err)}`, { cause: err }));
       };
       server.once('error', onError);
       server.listen(port, host, () => {
@@ -135,11 +138,13 @@ export class HttpServer {
     const allowOrigin = cors(opts.corsOrigin ?? '*');
     app.use('/hls', allowOrigin, hlsRoute(opts.hlsRoot, this.log));
     if (opts.jobs) app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), jobRoutes(opts.jobs));
+    if (opts.upscale) app.use('/api/upscale', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), upscaleRoutes(opts.upscale));
     // A job id is a valid key, so /hls's path rules apply as they are; the job's JSON and state file are never served.
     if (opts.vodRoot) app.use('/vod', allowOrigin, hlsRoute(opts.vodRoot, this.log));
     app.use('/api', allowOrigin, bearerAuth(opts.apiToken ?? '', 'api'), apiRoutes(opts.streams, this.history));
     app.use('/player', playerRoute(opts.playerDir));
     app.use('/dashboard', dashboardRoute(opts.playerDir));
+    if (opts.upscale) app.use('/upscale', upscalePageRoute(opts.playerDir));
     app.use(notFound);
     app.use(errorHandler(this.log));
     return app;

@@ -16,7 +16,7 @@ class FakeJobs implements JobDirectory {
   readonly jobs = new Map<string, JobRecord>();
   private n = 0;
   async create(spec: JobSpec): Promise<JobRecord> {
-    if (spec.input === 'outside.mp4') throw new UprezError('INPUT_INVALID', 'input outside.mp4 is outside the jobs input directory', 'cli');
+    if (spec.input === 'outside.mp4') throw new UprezError('INPUT_INVALID', 'input outside.mp4 is outside the jobs input directory');
     const id = (++this.n).toString(16).padStart(16, '0');
     const rec = record(id, spec);
     this.jobs.set(id, rec);

@@ -19,11 +19,10 @@ export function jobView(rec: JobRecord): JobRecord {
   return { ...rec, spec: { ...rec.spec, to: redactUrl(rec.spec.to) } };
 }
 
-const CLIENT_ERRORS: Readonly<Record<string, number>> = { JOB_INVALID: 400, INPUT_INVALID: 400, JOBS_CLOSING: 503 };
-
+/** fail answers a coded error with the catalogue's status when it is one a client can act on; anything else is a 500. */
 function fail(res: Response, err: unknown): void {
-  const status = err instanceof UprezError ? CLIENT_ERRORS[err.code] : undefined;
-  if (status !== undefined && err instanceof UprezError) sendError(res, status, err.code, err.message);
+  // The catalogue gives a status to the codes a client can act on (400 invalid, 503 closing); the rest are 500s.
+  if (err instanceof UprezError && err.status !== 500) sendError(res, err.status, err.code, err.message);
   else throw err;
 }
 

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../log/logger.js';
-import { errorMessage } from '../errors.js';
+import { UprezError, errorMessage } from '../errors.js';
 
 /** ErrorBody is the JSON shape of every error uprez's HTTP server answers. */
 export interface ErrorBody {
@@ -35,6 +35,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       // Too late for a JSON answer; let express end the connection.
       log.warn('error after response started', { method: req.method, path: req.path, err: errorMessage(err) });
       next(err);
+      return;
+    }
+    // A coded error answers with its catalogue status when that is a client error.
+    if (err instanceof UprezError && err.status < 500) {
+      sendError(res, err.status, err.code, err.message);
       return;
     }
     const status = statusOf(err);

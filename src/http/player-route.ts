@@ -45,7 +45,7 @@ export function findPlayerDir(from: string = path.dirname(fileURLToPath(import.m
     if (up === dir) break;
     dir = up;
   }
-  throw new UprezError('HTTP_PLAYER_MISSING', `player/index.html not found above ${from}; ship the player/ folder beside dist/`, 'http');
+  throw new UprezError('HTTP_PLAYER_MISSING', `player/index.html not found above ${from}; ship the player/ folder beside dist/`);
 }
 
 /** resolveHlsJs finds the installed hls.js ESM build and its worker (no copy, no build step). */
@@ -55,15 +55,18 @@ function resolveHlsJs(): { module: string; map: string; worker: string } {
     const module = require.resolve('hls.js/dist/hls.min.mjs');
     return { module, map: `${module}.map`, worker: require.resolve('hls.js/dist/hls.worker.js') };
   } catch (err) {
-    throw new UprezError('HTTP_PLAYER_MISSING', 'hls.js is not installed (npm ci)', 'http', true, { cause: err });
+    throw new UprezError('HTTP_PLAYER_MISSING', 'hls.js is not installed (npm ci)', { cause: err });
   }
 }
 
 const HTML = 'text/html; charset=utf-8';
 const JS = 'text/javascript; charset=utf-8';
 
-/** The player's and the dashboard's ES modules in player/, served under /player/. */
-export const PLAYER_MODULES = ['player.js', 'compare.js', 'stream-sync.js', 'util.js', 'dashboard.js', 'chart.js'] as const;
+/** The player's, the dashboard's and the upscale page's ES modules in player/, served under /player/. */
+export const PLAYER_MODULES = ['player.js', 'compare.js', 'compare-controls.js', 'hls-config.js', 'live-badge.js', 'stream-sync.js', 'util.js', 'dashboard.js', 'chart.js', 'upscale.js', 'upscale-api.js', 'upscale-video.js'] as const;
+
+/** The upscale page's CSP: the player's, with blob: images (previews are fetched with the API token, then shown). */
+export const UPSCALE_CSP = PLAYER_CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:");
 
 /** playerRoute serves the player page at /player (and /player/), its modules and styles, and the vendored hls.js. */
 export function playerRoute(playerDir: string = findPlayerDir()): Router {
@@ -88,8 +91,14 @@ export function dashboardRoute(playerDir: string = findPlayerDir()): Router {
   return fileRouter(new Map([['/', page], ['/index.html', page]]));
 }
 
+/** upscalePageRoute serves the page to upscale images and files at /upscale (its modules come from /player/). */
+export function upscalePageRoute(playerDir: string = findPlayerDir()): Router {
+  const page: PlayerFile = { file: path.join(playerDir, 'upscale.html'), contentType: HTML };
+  return fileRouter(new Map([['/', page], ['/index.html', page]]), UPSCALE_CSP);
+}
+
 /** fileRouter answers GET for exactly the listed paths, with the player's headers (CSP on pages). */
-function fileRouter(files: ReadonlyMap<string, PlayerFile>): Router {
+function fileRouter(files: ReadonlyMap<string, PlayerFile>, csp: string = PLAYER_CSP): Router {
   const router = Router();
   router.get('/{*rest}', (req, res, next) => {
     const entry = files.get(req.path);
@@ -101,7 +110,7 @@ function fileRouter(files: ReadonlyMap<string, PlayerFile>): Router {
     // Revalidate (ETag) so a redeploy is seen at once; the files are small or rarely change.
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (entry.contentType === HTML) res.setHeader('Content-Security-Policy', PLAYER_CSP);
+    if (entry.contentType === HTML) res.setHeader('Content-Security-Policy', csp);
     // Sent from its own folder: with an absolute path, send would refuse every file whose path
     // has a dot-folder anywhere (a checkout under ~/.local, pnpm's node_modules/.pnpm).
     res.sendFile(path.basename(entry.file), { root: path.dirname(entry.file), cacheControl: false }, (err?: Error) => {

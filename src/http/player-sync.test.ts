@@ -5,10 +5,12 @@ import {
   DEADBAND_S,
   edgeAlignedTarget,
   followerTarget,
+  fragmentsOf,
   IN_SYNC_S,
   isAtLiveEdge,
   isInSync,
   liveLatency,
+  publisherDelay,
   MAX_RATE_NUDGE,
   pickCompareRungs,
   positionAt,
@@ -78,6 +80,11 @@ describe('live edge', () => {
     expect(liveLatency(17, 16.5)).toBe(0);
     expect(liveLatency(10, null)).toBeNull();
     expect(liveLatency(Number.NaN, 3)).toBeNull();
+    // The badge's delay: wall clock minus the PROGRAM-DATE-TIME of the frame on screen.
+    expect(publisherDelay(new Date(10_000), 11_400)).toBeCloseTo(1.4, 9);
+    expect(publisherDelay(new Date(10_000), 9_000)).toBe(0);
+    expect(publisherDelay(null, 1)).toBeNull();
+    expect(publisherDelay(new Date(Number.NaN), 1)).toBeNull();
   });
   test.each([
     [6, 6, 2, true],
@@ -119,5 +126,18 @@ describe('util', () => {
   test('uptime runs to now while live and stops at the end', () => {
     expect(uptimeSeconds({ startedAt: 1000, endedAt: null }, 61_000)).toBe(60);
     expect(uptimeSeconds({ startedAt: 1000, endedAt: 11_000 }, 61_000)).toBe(10);
+  });
+});
+
+describe('fragmentsOf', () => {
+  test('adds the LL-HLS segment being written (hls.js fragmentHint) after the listed ones, so the live edge can be synced', () => {
+    const details = { fragments: [{ sn: 10, start: 20, duration: 2 }, { sn: 11, start: 22, duration: 2 }], fragmentHint: { sn: 12, start: 24, duration: 0.72 } };
+    const frags = fragmentsOf(details);
+    expect(frags.map((f) => f.sn)).toEqual([10, 11, 12]);
+    // A playhead in the pending segment maps to the same segment of the other rendition.
+    const other = fragmentsOf({ fragments: [{ sn: 11, start: 3, duration: 2 }], fragmentHint: { sn: 12, start: 5, duration: 0.48 } });
+    expect(followerTarget(frags, 24.3, other)).toBeCloseTo(5.3, 9);
+    expect(fragmentsOf(null)).toEqual([]);
+    expect(fragmentsOf({ fragments: [{ sn: 1, start: 0, duration: 2 }] }).map((f) => f.sn)).toEqual([1]);
   });
 });

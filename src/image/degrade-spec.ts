@@ -12,7 +12,7 @@ export function parseDegradeSpec(text: string, flag = '--degrade'): DegradeSpec 
   const m = /^h264:(\d{1,2})$/.exec(text);
   const crf = m ? Number(m[1]) : NaN;
   if (!m || crf > 51) {
-    throw new UprezError('CLI_BAD_FLAG', `${flag} must be h264:CRF with CRF from 0 to 51 (e.g. h264:28), got "${text}"`, 'cli');
+    throw new UprezError('CLI_BAD_FLAG', `${flag} must be h264:CRF with CRF from 0 to 51 (e.g. h264:28), got "${text}"`);
   }
   return { codec: 'h264', crf };
 }

@@ -36,10 +36,10 @@ function runFfmpeg(ffmpeg: string, args: readonly string[]): Promise<void> {
     child.stderr.on('data', (s: string) => {
       if (stderr.length < 4000) stderr += s;
     });
-    child.on('error', (err) => reject(new UprezError('FFMPEG_SPAWN', `could not run ${ffmpeg}: ${err.message}`, 'ffmpeg', true, { cause: err })));
+    child.on('error', (err) => reject(new UprezError('FFMPEG_SPAWN', `could not run ${ffmpeg}: ${err.message}`, { cause: err })));
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new UprezError('FFMPEG_FAILED', `ffmpeg exited with ${signal ?? `code ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`, 'ffmpeg'));
+      else reject(new UprezError('FFMPEG_FAILED', `ffmpeg exited with ${signal ?? `code ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
 }
@@ -66,7 +66,7 @@ export async function degradeLumaH264(y: Uint8Array, width: number, height: numb
     await runFfmpeg(opts.ffmpeg, h264DecodeArgs({ input: coded, output: decoded }));
     const out = await readFile(decoded);
     if (out.length !== frame.data.length) {
-      throw new UprezError('FFMPEG_FAILED', `decoded ${out.length} bytes, expected one ${frame.width}x${frame.height} yuv420p frame`, 'ffmpeg');
+      throw new UprezError('FFMPEG_FAILED', `decoded ${out.length} bytes, expected one ${frame.width}x${frame.height} yuv420p frame`);
     }
     return cropPlane(new Uint8Array(out.buffer, out.byteOffset, frame.width * frame.height), frame.width, width, height);
   } finally {

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { resizePlaneBicubic } from '../upscale/bicubic.js';
-import { encodeImage } from './encode-image.js';
 import { runImageBatch, type BatchEvent, type BatchOptions } from './image-batch.js';
 import { inlineJobRunner } from './image-job-runner.js';
 import type { LumaUpscaler } from './luma-upscaler.js';
 import { createRgbImage } from './rgb-image.js';
+import { encodeRgb8 } from './rgb8-io.js';
 
 let dir = '';
 beforeEach(async () => {
@@ -38,7 +38,7 @@ function slowLuma(ms: number): LumaUpscaler & { peak: () => number; calls: () =>
 async function images(n: number): Promise<string> {
   const src = path.join(dir, 'in');
   await mkdir(src);
-  const png = await encodeImage(createRgbImage(6, 4, new Uint8Array(72).fill(90)), 'png');
+  const png = await encodeRgb8(createRgbImage(6, 4, new Uint8Array(72).fill(90)), 'png');
   for (let i = 0; i < n; i++) await writeFile(path.join(src, `p${i}.png`), png);
   return src;
 }

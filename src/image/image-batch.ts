@@ -1,24 +1,34 @@
-import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { ensureDirUnder } from './atomic-write.js';
-import { detectImageFormat } from './decode-image.js';
-import { extensionOf, formatOfName, type ImageFormat } from './image-format.js';
-import { statInput } from './image-job.js';
+import { NOT_AN_IMAGE, sniffFile, type ProfileMode } from './image-codec.js';
+import { defaultOutputFormat, extensionOf, formatOfName, type OutputFormat } from './image-format.js';
 import type { ImageJobRunner } from './image-job-runner.js';
+import { statInput } from './input-file.js';
 import { walkImageInputs, type WalkEntry, type WalkOptions } from './image-walk.js';
-import { checkUpscaledLuma, type LumaUpscaler } from './luma-upscaler.js';
+import type { LumaUpscaler } from './luma-upscaler.js';
 import { outputNameFor, outputPathUnder } from './output-name.js';
 import { decideSkip, fileSystemStart, readOutputState } from './skip-check.js';
+import type { TileLayout } from './tile-plan.js';
+import type { ImageJobRequest } from './upscale-image-file.js';
+import { createWorkDir } from './work-dir.js';
 
 /** BatchOptions: what to upscale, where to, how, and with which model and job runner. */
 export interface BatchOptions {
   readonly inputs: readonly string[];
   readonly outDir: string;
   readonly scale: number;
-  /** Output format; undefined keeps each input's own format. */
-  readonly format: ImageFormat | undefined;
+  /** Output format; undefined keeps each input's own format (PNG for GIF and HEIF). */
+  readonly format: OutputFormat | undefined;
   readonly quality: number;
+  /** Keep each input's ICC profile (default) or convert to sRGB. */
+  readonly profile?: ProfileMode;
+  /** Keep EXIF, XMP and IPTC (default: only the ICC profile). */
+  readonly metadata?: boolean;
+  /** Tiles of one image in flight at once (default 2). */
+  readonly tilesInFlight?: number;
+  /** Tile size and context (default DEFAULT_TILE_LAYOUT); for tests. */
+  readonly tile?: TileLayout;
   /** Redo inputs whose output is already up to date. */
   readonly force: boolean;
   /** Images in flight at once (each holds its decoded planes until written). */
@@ -28,6 +38,8 @@ export interface BatchOptions {
   readonly walk?: WalkOptions;
   /** Called once per input, as it is decided. */
   readonly onEvent: (e: BatchEvent) => void;
+  /** Called as an image's tiles are done. */
+  readonly onProgress?: (input: string, done: number, total: number) => void;
   /** The run's start in ms, compared with output mtimes (default: the file system's clock in outDir); for tests. */
   readonly clock?: () => number;
   /** Aborting stops taking new inputs; the images in flight are finished (or fail) and written whole. */
@@ -45,6 +57,10 @@ export type BatchEvent =
       readonly outWidth: number;
       readonly outHeight: number;
       readonly inferMs: number | null;
+      /** Size of the output file. */
+      readonly bytes: number;
+      /** What was changed that a user may not expect (see notesFor). */
+      readonly notes: readonly string[];
     }
   | { readonly kind: 'skipped'; readonly input: string; readonly output: string; readonly reason: string }
   | { readonly kind: 'failed'; readonly input: string; readonly reason: string }
@@ -68,29 +84,26 @@ export async function countImages(inputs: readonly string[], walk?: WalkOptions)
   return n;
 }
 
-/** sniffFormat reads a file's first bytes to tell its format when its name does not. */
-async function sniffFormat(file: string): Promise<ImageFormat | undefined> {
-  const fh = await open(file, 'r');
-  try {
-    const head = new Uint8Array(16);
-    const { bytesRead } = await fh.read(head, 0, 16, 0);
-    return detectImageFormat(head.subarray(0, bytesRead));
-  } catch {
-    return undefined;
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
  * runImageBatch upscales every image the walk finds, at most `inFlight` at a time (a semaphore on the
  * walk, so neither the file list nor the pictures pile up in memory), and reports each input through
  * onEvent: done, skipped (output up to date), failed (one reason) or ignored. A failure never stops
  * the batch. Outputs go to outDir/<sub-folders>/<name>.<ext> of the format asked or the input's own.
+ * Working files go to a hidden folder in outDir, removed at the end (and by the next run after a kill).
  */
 export async function runImageBatch(o: BatchOptions): Promise<BatchSummary> {
   // The start in the file system's clock (what output mtimes are stamped with), unless a test sets one.
-  const startedMs = o.clock ? o.clock() : await fileSystemStart(await ensureDirUnder(o.outDir, []));
+  const root = await ensureDirUnder(o.outDir, []);
+  const startedMs = o.clock ? o.clock() : await fileSystemStart(root);
+  const work = await createWorkDir(root);
+  try {
+    return await runAll(o, startedMs, work.path);
+  } finally {
+    await work.close();
+  }
+}
+
+async function runAll(o: BatchOptions, startedMs: number, workDir: string): Promise<BatchSummary> {
   const t0 = performance.now();
   const counts = { done: 0, skipped: 0, failed: 0, ignored: 0 };
   const emit = (e: BatchEvent): void => {
@@ -106,9 +119,9 @@ export async function runImageBatch(o: BatchOptions): Promise<BatchSummary> {
     let claimed: string | undefined;
     try {
       const inStat = await statInput(input);
-      const inFormat = formatOfName(entry.name) ?? (await sniffFormat(input));
-      const format = o.format ?? inFormat;
-      if (!format) throw new Error('not a PNG, JPEG or WebP file');
+      const inFormat = formatOfName(entry.name) ?? (await sniffFile(input).catch(() => undefined));
+      if (!inFormat && !o.format) throw new Error(NOT_AN_IMAGE);
+      const format = o.format ?? defaultOutputFormat(inFormat ?? 'png');
       const outPath = outputPathUnder(o.outDir, entry.relDir, outputNameFor(entry.name, extensionOf(format)));
       if (path.resolve(input) === outPath) throw new Error(`would overwrite its own input ${outPath}`);
       const other = writing.get(outPath);
@@ -121,13 +134,23 @@ export async function runImageBatch(o: BatchOptions): Promise<BatchSummary> {
         emit({ kind: 'skipped', input, output: outPath, reason: decision.reason });
         return;
       }
-      const p = await o.runner.prepare(input);
-      const up = await o.luma.upscaleLuma(p.y, p.width, p.height);
       await ensureDirUnder(o.outDir, entry.relDir);
-      const yUp = checkUpscaledLuma(up.y, p.width, p.height, o.scale);
-      const f = await o.runner.finish({ yUp, cb: p.cb, cr: p.cr, width: p.width, height: p.height, scale: o.scale, format, quality: o.quality, outPath });
-      const inferMs = up.inferMs === undefined ? null : Math.round(up.inferMs * 10) / 10;
-      emit({ kind: 'done', input, output: outPath, width: p.width, height: p.height, outWidth: f.outWidth, outHeight: f.outHeight, inferMs });
+      const req: ImageJobRequest = {
+        input,
+        outPath,
+        format,
+        quality: o.quality,
+        scale: o.scale,
+        workDir,
+        profile: o.profile ?? 'keep',
+        metadata: o.metadata ?? false,
+        ...(o.tile ? { tile: o.tile } : {}),
+        ...(o.tilesInFlight ? { tilesInFlight: o.tilesInFlight } : {}),
+      };
+      const onProgress = o.onProgress ? (done: number, total: number) => o.onProgress?.(input, done, total) : undefined;
+      const r = await o.runner.run(req, o.luma, onProgress);
+      const inferMs = r.inferMs === null ? null : Math.round(r.inferMs * 10) / 10;
+      emit({ kind: 'done', input, output: outPath, width: r.width, height: r.height, outWidth: r.outWidth, outHeight: r.outHeight, inferMs, bytes: r.bytes, notes: r.notes });
     } catch (err) {
       emit({ kind: 'failed', input, reason: errorMessage(err) });
     } finally {

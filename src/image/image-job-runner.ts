@@ -1,40 +1,46 @@
 import { Worker } from 'node:worker_threads';
-import { UprezError, errorMessage } from '../errors.js';
-import { finishImage, prepareImage, type FinishedImage, type FinishRequest, type PreparedImage } from './image-job.js';
-import type { ImageWorkerReply, ImageWorkerRequest } from './image-worker-protocol.js';
-import { ownBuffer } from './image-worker-main.js';
+import { UprezError, errorMessage, isErrorCode } from '../errors.js';
+import type { FromImageWorker, ToImageWorker } from './image-worker-protocol.js';
+import { errorData, ownBuffer } from './image-worker-main.js';
+import type { LumaUpscaler } from './luma-upscaler.js';
+import { upscaleImageFile, type ImageJobRequest, type ImageJobResult } from './upscale-image-file.js';
 
-/** ImageJobRunner runs the CPU-heavy halves of an image job (see image-job.ts); rejections are UprezError. */
+/** ProgressListener hears how many of an image's tiles are done. */
+export type ProgressListener = (done: number, total: number) => void;
+
+/** ImageJobRunner runs image jobs (see upscale-image-file.ts); rejections are UprezError. */
 export interface ImageJobRunner {
   /** Threads the jobs run on (0: the caller's own). */
   readonly threads: number;
-  prepare(input: string): Promise<PreparedImage>;
-  finish(req: FinishRequest): Promise<FinishedImage>;
+  /** run upscales one image; `luma` is called on the caller's thread, wherever the job runs. */
+  run(req: ImageJobRequest, luma: LumaUpscaler, onProgress?: ProgressListener): Promise<ImageJobResult>;
   /** close ends the threads; idempotent. */
   close(): Promise<void>;
 }
 
 /** inlineJobRunner runs jobs on the calling thread (one image at a time makes no use of a second core). */
 export function inlineJobRunner(): ImageJobRunner {
-  return { threads: 0, prepare: prepareImage, finish: finishImage, close: async () => {} };
+  return { threads: 0, run: upscaleImageFile, close: async () => {} };
 }
 
 const WORKER_ENTRY = new URL('./image-worker.mjs', import.meta.url);
 
-interface Pending {
-  readonly resolve: (reply: ImageWorkerReply) => void;
+interface Job {
+  readonly luma: LumaUpscaler;
+  readonly onProgress: ProgressListener | undefined;
+  readonly resolve: (r: ImageJobResult) => void;
   readonly reject: (err: UprezError) => void;
 }
 
 interface Slot {
   worker: Worker | null;
-  readonly inflight: Map<number, Pending>;
+  readonly jobs: Map<number, Job>;
 }
 
 /**
- * WorkerJobRunner runs jobs on `size` worker threads, each to the least busy one. A worker that dies
- * fails only the jobs it held (IMAGE_WORKER_FAILED, not fatal: the batch goes on) and is replaced
- * on the next job.
+ * WorkerJobRunner runs jobs on `threads` worker threads, each to the least busy one, and answers
+ * their luma requests with the caller's model. A worker that dies fails only the jobs it held
+ * (IMAGE_WORKER_FAILED, not fatal: the batch goes on) and is replaced on the next job.
  */
 class WorkerJobRunner implements ImageJobRunner {
   private readonly slots: Slot[];
@@ -45,21 +51,19 @@ class WorkerJobRunner implements ImageJobRunner {
     readonly threads: number,
     private readonly entry: URL,
   ) {
-    this.slots = Array.from({ length: threads }, () => ({ worker: null, inflight: new Map() }));
+    this.slots = Array.from({ length: threads }, () => ({ worker: null, jobs: new Map() }));
   }
 
-  async prepare(input: string): Promise<PreparedImage> {
-    const reply = await this.send({ id: this.nextId++, op: 'prepare', input }, []);
-    if (!reply.ok || reply.op !== 'prepare') throw this.unexpected(reply);
-    return reply.result;
-  }
-
-  async finish(req: FinishRequest): Promise<FinishedImage> {
-    const planes = { yUp: ownBuffer(req.yUp), cb: ownBuffer(req.cb), cr: ownBuffer(req.cr) };
-    const transfer = [planes.yUp.buffer, planes.cb.buffer, planes.cr.buffer] as ArrayBuffer[];
-    const reply = await this.send({ id: this.nextId++, op: 'finish', req: { ...req, ...planes } }, transfer);
-    if (!reply.ok || reply.op !== 'finish') throw this.unexpected(reply);
-    return reply.result;
+  run(req: ImageJobRequest, luma: LumaUpscaler, onProgress?: ProgressListener): Promise<ImageJobResult> {
+    if (this.closing) return Promise.reject(new UprezError('IMAGE_WORKER_FAILED', 'image workers are closed'));
+    const slot = this.slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+    const worker = slot.worker ?? this.spawn(slot);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      slot.jobs.set(id, { luma, onProgress, resolve, reject });
+      const msg: ToImageWorker = { type: 'job', id, req };
+      worker.postMessage(msg);
+    });
   }
 
   close(): Promise<void> {
@@ -71,19 +75,18 @@ class WorkerJobRunner implements ImageJobRunner {
     return this.closing;
   }
 
-  private unexpected(reply: ImageWorkerReply): UprezError {
-    if (!reply.ok) return new UprezError(reply.error.code, reply.error.message, 'decoder', false);
-    return new UprezError('IMAGE_INTERNAL', `image worker answered ${reply.op} to another request`, 'decoder', false);
-  }
-
-  private send(msg: ImageWorkerRequest, transfer: ArrayBuffer[]): Promise<ImageWorkerReply> {
-    if (this.closing) return Promise.reject(new UprezError('IMAGE_WORKER_FAILED', 'image workers are closed', 'decoder', false));
-    const slot = this.slots.reduce((a, b) => (b.inflight.size < a.inflight.size ? b : a));
-    const worker = slot.worker ?? this.spawn(slot);
-    return new Promise((resolve, reject) => {
-      slot.inflight.set(msg.id, { resolve, reject });
-      worker.postMessage(msg, transfer);
-    });
+  private answerLuma(worker: Worker, job: Job, m: Extract<FromImageWorker, { type: 'luma' }>): void {
+    const reply = (msg: ToImageWorker, transfer: ArrayBuffer[] = []): void => {
+      // The worker may have died meanwhile; its jobs are already failed.
+      if (worker.threadId !== -1) worker.postMessage(msg, transfer);
+    };
+    job.luma.upscaleLuma(m.y, m.width, m.height).then(
+      (r) => {
+        const y = ownBuffer(r.y);
+        reply({ type: 'luma-reply', call: m.call, ok: true, y, ...(r.inferMs !== undefined ? { inferMs: r.inferMs } : {}) }, [y.buffer as ArrayBuffer]);
+      },
+      (err: unknown) => reply({ type: 'luma-reply', call: m.call, ok: false, error: errorData(err) }),
+    );
   }
 
   private spawn(slot: Slot): Worker {
@@ -91,13 +94,19 @@ class WorkerJobRunner implements ImageJobRunner {
     slot.worker = worker;
     const fail = (why: string): void => {
       if (slot.worker === worker) slot.worker = null;
-      for (const p of slot.inflight.values()) p.reject(new UprezError('IMAGE_WORKER_FAILED', `image worker stopped: ${why}`, 'decoder', false));
-      slot.inflight.clear();
+      for (const j of slot.jobs.values()) j.reject(new UprezError('IMAGE_WORKER_FAILED', `image worker stopped: ${why}`));
+      slot.jobs.clear();
     };
-    worker.on('message', (reply: ImageWorkerReply) => {
-      const p = slot.inflight.get(reply.id);
-      slot.inflight.delete(reply.id);
-      p?.resolve(reply);
+    worker.on('message', (m: FromImageWorker) => {
+      const job = slot.jobs.get(m.id);
+      if (!job) return;
+      if (m.type === 'luma') this.answerLuma(worker, job, m);
+      else if (m.type === 'progress') job.onProgress?.(m.done, m.total);
+      else {
+        slot.jobs.delete(m.id);
+        if (m.ok) job.resolve(m.result);
+        else job.reject(new UprezError(isErrorCode(m.error.code) ? m.error.code : 'IMAGE_INTERNAL', m.error.message));
+      }
     });
     worker.on('error', (err) => fail(errorMessage(err)));
     worker.on('exit', (code) => fail(`exited with code ${code}`));

@@ -40,6 +40,8 @@ describe('walkImageInputs', () => {
     await touch('in', '.x.png.0a1b.uprez-tmp');
     await touch('in', '.cache', 'k.png');
     await touch('in', 'c.gif');
+    await touch('in', 'd.svg');
+    await touch('in', '.uprez-work-1-0a1b2c3d', 'x.in.v');
     await touch('in', 'noext');
     expect((await walk([path.join(dir, 'in')])).map(short)).toEqual([
       'image in/B.webp []',
@@ -47,7 +49,8 @@ describe('walkImageInputs', () => {
       'ignored in/a/readme.md: not an image file name',
       'image in/a/z.PNG [a]',
       'image in/b.jpg []',
-      'ignored in/c.gif: not an image file name',
+      'image in/c.gif []',
+      'ignored in/d.svg: not an image file name',
       'ignored in/noext: not an image file name',
     ]);
   });

@@ -32,8 +32,8 @@ function errnoReason(err: unknown): string {
 /**
  * walkImageInputs yields the inputs in a stable order: the arguments as given; a file argument is an
  * image whatever its name (its bytes decide later); a folder argument is walked depth-first with
- * names sorted by code unit, keeping files whose extension is .png, .jpg, .jpeg or .webp. Hidden
- * names (leading dot, e.g. temp files) are passed over silently; symlinks to files are followed,
+ * names sorted by code unit, keeping files whose extension names a format uprez reads (image-format.ts).
+ * Hidden names (leading dot, e.g. temp files and working folders) are passed over silently; symlinks to files are followed,
  * symlinks to folders are not (no cycles). Only one folder's listing is held at a time per level,
  * so memory does not grow with the number of files.
  */

@@ -1,18 +1,26 @@
-import type { FinishedImage, FinishRequest, PreparedImage } from './image-job.js';
+import type { ImageJobRequest, ImageJobResult } from './upscale-image-file.js';
 
-/** ImageWorkerRequest is one job for an image worker thread. */
-export type ImageWorkerRequest =
-  | { readonly id: number; readonly op: 'prepare'; readonly input: string }
-  | { readonly id: number; readonly op: 'finish'; readonly req: FinishRequest };
+/**
+ * Messages between the batch (main thread) and an image worker thread. The worker runs a whole
+ * image job (decode, tiles, encode) and asks the main thread, which owns the model, to upscale
+ * each tile's luma; pixels travel as transferred buffers, never copied.
+ */
 
-/** ImageWorkerError is an error as data (an UprezError's code, or INTERNAL), since Error subclasses do not survive postMessage. */
+/** ImageWorkerError is an error as data (an UprezError's code, or IMAGE_INTERNAL), since Error subclasses do not survive postMessage. */
 export interface ImageWorkerError {
   readonly code: string;
   readonly message: string;
 }
 
-/** ImageWorkerReply answers the request with the same id. */
-export type ImageWorkerReply =
-  | { readonly id: number; readonly ok: true; readonly op: 'prepare'; readonly result: PreparedImage }
-  | { readonly id: number; readonly ok: true; readonly op: 'finish'; readonly result: FinishedImage }
-  | { readonly id: number; readonly ok: false; readonly error: ImageWorkerError };
+/** ToImageWorker: a job, or the answer to one of the worker's luma requests. */
+export type ToImageWorker =
+  | { readonly type: 'job'; readonly id: number; readonly req: ImageJobRequest }
+  | { readonly type: 'luma-reply'; readonly call: number; readonly ok: true; readonly y: Uint8Array; readonly inferMs?: number }
+  | { readonly type: 'luma-reply'; readonly call: number; readonly ok: false; readonly error: ImageWorkerError };
+
+/** FromImageWorker: a luma request for job `id`, its progress, or its result. */
+export type FromImageWorker =
+  | { readonly type: 'luma'; readonly id: number; readonly call: number; readonly y: Uint8Array; readonly width: number; readonly height: number }
+  | { readonly type: 'progress'; readonly id: number; readonly done: number; readonly total: number }
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: ImageJobResult }
+  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: ImageWorkerError };

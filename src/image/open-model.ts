@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import { createModelRunner } from '../upscale/model-runner.js';
+import { openModelRunner } from '../upscale/open-model-runner.js';
 import { defaultModelsDir, resolveModel } from '../upscale/model-registry.js';
 import { bicubicLumaUpscaler } from './bicubic-luma-upscaler.js';
 import type { LumaUpscaler } from './luma-upscaler.js';
@@ -45,7 +45,7 @@ export async function openLumaModel(o: OpenModelOptions): Promise<OpenedLumaMode
     return { name: 'bicubic', provider: 'js', scale: o.scale, upscaler: bicubicLumaUpscaler(o.scale), close: async () => {} };
   }
   const model = resolveModel({ modelsDir: o.modelsDir ?? defaultModelsDir(), model: o.model, scale: o.scale });
-  const runner = await createModelRunner({ model, provider: o.provider, log: o.log, ...(o.workers !== undefined ? { workers: o.workers } : {}) });
+  const { runner } = await openModelRunner({ model, provider: o.provider, log: o.log, ...(o.workers !== undefined ? { workers: o.workers } : {}) });
   return {
     name: runner.info.name,
     provider: runner.info.provider,

@@ -12,11 +12,11 @@ export function outputNameFor(inputPath: string, ext = '.png'): string {
   const inExt = path.posix.extname(base);
   const stem = inExt ? base.slice(0, -inExt.length) : base;
   if (stem === '' || stem === '.' || stem === '..' || /[\u0000-\u001f\u007f]/.test(stem)) {
-    throw new UprezError('IMAGE_BAD_NAME', `refusing output name derived from ${JSON.stringify(inputPath)}`, 'cli', false);
+    throw new UprezError('IMAGE_BAD_NAME', `refusing output name derived from ${JSON.stringify(inputPath)}`);
   }
   const name = `${stem}${ext}`;
   if (Buffer.byteLength(name) > 255) {
-    throw new UprezError('IMAGE_BAD_NAME', `output name for ${JSON.stringify(inputPath)} is longer than 255 bytes`, 'cli', false);
+    throw new UprezError('IMAGE_BAD_NAME', `output name for ${JSON.stringify(inputPath)} is longer than 255 bytes`);
   }
   return name;
 }
@@ -26,7 +26,7 @@ export function outputPathIn(dir: string, name: string): string {
   const root = path.resolve(dir);
   const out = path.resolve(root, name);
   if (path.dirname(out) !== root || path.basename(out) !== name) {
-    throw new UprezError('IMAGE_BAD_NAME', `refusing to write ${JSON.stringify(name)} outside ${root}`, 'cli', false);
+    throw new UprezError('IMAGE_BAD_NAME', `refusing to write ${JSON.stringify(name)} outside ${root}`);
   }
   return out;
 }
@@ -43,11 +43,11 @@ function isSafeSegment(seg: string): boolean {
  */
 export function outputPathUnder(dir: string, relDir: readonly string[], name: string): string {
   const bad = relDir.find((seg) => !isSafeSegment(seg));
-  if (bad !== undefined) throw new UprezError('IMAGE_BAD_NAME', `refusing folder name ${JSON.stringify(bad)} under ${path.resolve(dir)}`, 'cli', false);
+  if (bad !== undefined) throw new UprezError('IMAGE_BAD_NAME', `refusing folder name ${JSON.stringify(bad)} under ${path.resolve(dir)}`);
   const parent = path.resolve(dir, ...relDir);
   const rel = path.relative(path.resolve(dir), parent);
   if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-    throw new UprezError('IMAGE_BAD_NAME', `refusing to write under ${JSON.stringify(relDir.join('/'))} outside ${path.resolve(dir)}`, 'cli', false);
+    throw new UprezError('IMAGE_BAD_NAME', `refusing to write under ${JSON.stringify(relDir.join('/'))} outside ${path.resolve(dir)}`);
   }
   return outputPathIn(parent, name);
 }

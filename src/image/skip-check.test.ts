@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { encodeImage } from './encode-image.js';
 import { createRgbImage } from './rgb-image.js';
+import { encodeRgb8 } from './rgb8-io.js';
 import { decideSkip, fileSystemStart, looksComplete, readOutputState } from './skip-check.js';
 
 describe('decideSkip', () => {
@@ -26,7 +26,7 @@ const img = createRgbImage(3, 2, Uint8Array.from({ length: 18 }, (_, i) => i * 1
 
 describe('looksComplete', () => {
   test.each(['png', 'jpeg', 'webp'] as const)('a whole %s is complete; cut short it is not', async (format) => {
-    const bytes = await encodeImage(img, format);
+    const bytes = await encodeRgb8(img, format);
     const check = (b: Uint8Array, size = b.length) => looksComplete(b.subarray(0, 16), b.subarray(Math.max(0, b.length - 12)), size);
     expect(check(bytes)).toBe(true);
     expect(check(bytes.subarray(0, bytes.length - 1))).toBe(false);
@@ -50,7 +50,7 @@ describe('readOutputState', () => {
 
   test('missing -> undefined; whole file -> complete with its time; truncated -> not complete; a symlink is not opened', async () => {
     expect(await readOutputState(path.join(dir, 'none.png'))).toBeUndefined();
-    const png = await encodeImage(img, 'png');
+    const png = await encodeRgb8(img, 'png');
     await writeFile(path.join(dir, 'ok.png'), png);
     await utimes(path.join(dir, 'ok.png'), 1000, 1000);
     expect(await readOutputState(path.join(dir, 'ok.png'))).toEqual({ mtimeMs: 1_000_000, complete: true });
@@ -60,6 +60,16 @@ describe('readOutputState', () => {
     expect((await readOutputState(path.join(dir, 'tiny.png')))?.complete).toBe(false);
     await symlink(path.join(dir, 'ok.png'), path.join(dir, 'link.png'));
     expect((await readOutputState(path.join(dir, 'link.png')))?.complete).toBe(false);
+  });
+
+  test.each(['avif', 'tiff'] as const)('a whole %s is complete; cut short anywhere it is not', async (format) => {
+    const bytes = await encodeRgb8(createRgbImage(40, 30, Uint8Array.from({ length: 3600 }, (_, i) => (i * 31) % 256)), format);
+    await writeFile(path.join(dir, 'whole'), bytes);
+    expect((await readOutputState(path.join(dir, 'whole')))?.complete).toBe(true);
+    for (const cut of [1, 13, Math.floor(bytes.length / 2), bytes.length - 20]) {
+      await writeFile(path.join(dir, 'cut'), bytes.subarray(0, bytes.length - cut));
+      expect([cut, (await readOutputState(path.join(dir, 'cut')))?.complete]).toEqual([cut, false]);
+    }
   });
 });
 

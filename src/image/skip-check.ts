@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { detectImageFormat } from './decode-image.js';
+import { isobmffComplete, tiffComplete } from './container-complete.js';
+import { detectImageFormat } from './magic-bytes.js';
 
 /** FileTimes is what the skip rule needs of a file: its modification time. */
 export interface FileTimes {
@@ -35,7 +36,8 @@ const PNG_END = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
 
 /**
  * looksComplete checks a file's head and tail: a PNG ends with its IEND chunk, a JPEG with the EOI
- * marker, a WebP's RIFF size covers the whole file. Anything else is not complete.
+ * marker, a WebP's RIFF size covers the whole file. Anything else is not complete (AVIF and TIFF
+ * need more than head and tail: readOutputState checks them).
  */
 export function looksComplete(head: Uint8Array, tail: Uint8Array, size: number): boolean {
   const format = detectImageFormat(head);
@@ -61,11 +63,16 @@ export async function readOutputState(file: string): Promise<OutputState | undef
   const fh = await open(file, 'r');
   try {
     const st = await fh.stat();
-    const head = new Uint8Array(16);
+    const head = new Uint8Array(64);
     const tail = new Uint8Array(Math.min(12, st.size));
-    await fh.read(head, 0, Math.min(16, st.size), 0);
+    await fh.read(head, 0, Math.min(64, st.size), 0);
     await fh.read(tail, 0, tail.length, st.size - tail.length);
-    return { mtimeMs: st.mtimeMs, complete: st.size >= 16 && looksComplete(head, tail, st.size) };
+    const format = st.size >= 16 ? detectImageFormat(head.subarray(0, Math.min(64, st.size))) : undefined;
+    let complete = false;
+    if (format === 'avif' || format === 'heif') complete = await isobmffComplete(fh, st.size);
+    else if (format === 'tiff') complete = await tiffComplete(fh, st.size);
+    else if (format !== undefined) complete = looksComplete(head.subarray(0, 16), tail, st.size);
+    return { mtimeMs: st.mtimeMs, complete };
   } finally {
     await fh.close();
   }

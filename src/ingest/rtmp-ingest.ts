@@ -1,33 +1,39 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
-import { loadNms, type NmsBroadcast, type NmsModules, type NmsSession } from './nms-internals.js';
+import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, scriptTagBody, splitAggregate } from './flv.js';
+import { PublishFeed, type FeedSource, type FeedStats } from './publish-feed.js';
 import { authorizePublish, type AuthRefusal, type PublishPolicy } from './publish-auth.js';
 import { RateLimiter } from './rate-limiter.js';
+import { MSG } from './rtmp/chunk-writer.js';
+import { decodeAmf0 } from './rtmp/amf0.js';
+import { RtmpConnection, type MediaSink, type PublishDecision, type PublishGate, type PublishRequest } from './rtmp/rtmp-connection.js';
 import { isValidStreamKey, RTMP_APP } from './stream-key.js';
 
-/** PublishEvent announces an accepted publish whose codec headers have arrived. */
+/** PublishEvent announces an accepted publish whose video header has arrived. */
 export interface PublishEvent {
   readonly key: string;
   readonly sessionId: string;
   readonly clientAddress: string;
   readonly hasAudio: boolean;
-  /** URL the decoder plays the stream from (loopback, with a per-process token). */
-  readonly playUrl: string;
+  /** The publish as an FLV byte stream from its first tag, for the decoder's stdin. */
+  readonly feed: FeedSource;
 }
 
 /** Why a publish was refused (metric label values). */
 export type PublishRefusal = 'invalid_key' | 'duplicate' | 'shutting_down' | 'no_video' | 'rate_limited' | AuthRefusal;
 
-/** IngestListener receives the adapter's typed events. */
-export interface IngestListener {
-  publish?(e: PublishEvent): void;
+/** IngestEvents are what the ingest emits. */
+export interface IngestEvents {
+  publish: (e: PublishEvent) => void;
   /**
-   * The publisher left. `clean` is true when it said so (RTMP deleteStream, as ffmpeg and OBS
-   * send on stop); false for a dropped connection, which may come back.
+   * The publish ended. `clean` is true when the publisher said so (RTMP deleteStream/FCUnpublish,
+   * as ffmpeg and OBS send on stop); false for a dropped connection or a takeover, after which it
+   * may come back. The feed ends by itself: the decoder reads end-of-input after the last tag.
    */
-  unpublish?(key: string, sessionId: string, clean: boolean): void;
-  refused?(reason: PublishRefusal, key: string, clientAddress: string): void;
+  unpublish: (key: string, sessionId: string, clean: boolean) => void;
+  refused: (reason: PublishRefusal, key: string, clientAddress: string) => void;
 }
 
 /** RtmpIngestOptions configures the RTMP listener. */
@@ -35,34 +41,72 @@ export interface RtmpIngestOptions {
   readonly host: string;
   readonly port: number;
   readonly log: Logger;
-  /** How long to wait for the publisher's video header before refusing (ms). */
+  /** How long to wait for the publisher's video header before refusing (ms). Default 10 000. */
   readonly headerWaitMs?: number;
-  /** Idle sockets (half-open, silent) are closed after this long (ms). */
+  /** Idle sockets (half-open, silent) are closed after this long (ms). Default 30 000. */
   readonly idleTimeoutMs?: number;
   /** Who may publish (default: anyone with a valid key). */
   readonly auth?: PublishPolicy;
   /** Publish attempts allowed per client address per minute (default 30). */
   readonly publishesPerMinute?: number;
+  /** Connections open at once; more are closed at accept. Default 1000. */
+  readonly maxConnections?: number;
+  /** A publish's feed pauses the publisher above this many queued bytes. Default 64 MiB. */
+  readonly feedHighWaterBytes?: number;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+/** Audio without any video header for this much stream time is an audio-only publish (ms). */
+const AUDIO_ONLY_AFTER_MS = 3_000;
+/** After the video header, how long a late audio header may take when metadata did not say (ms). */
+const AUDIO_HEADER_GRACE_MS = 300;
+
+/** Status codes a refused client is sent, by refusal. */
+const REFUSAL_STATUS: Record<PublishRefusal, { code: string; description: (key: string) => string }> = {
+  invalid_key: { code: 'NetStream.Publish.BadName', description: (k) => `invalid stream: publish to rtmp://HOST/${RTMP_APP}/KEY with KEY of letters, digits, _ and - (at most 64); got "${k.slice(0, 80)}"` },
+  duplicate: { code: 'NetStream.Publish.BadName', description: (k) => `stream ${k} is already being published` },
+  shutting_down: { code: 'NetStream.Publish.Failed', description: () => 'the server is shutting down' },
+  no_video: { code: 'NetStream.Publish.Rejected', description: () => 'no video: uprez needs a video track (H.264), this publish sent audio only' },
+  rate_limited: { code: 'NetStream.Publish.Denied', description: () => 'too many publish attempts from this address; retry in a minute' },
+  unknown_key: { code: 'NetStream.Publish.Denied', description: (k) => `stream key ${k} is not allowed to publish` },
+  missing_signature: { code: 'NetStream.Publish.Denied', description: () => 'this server needs signed publish URLs (?exp=...&sig=...): see uprez sign' },
+  bad_signature: { code: 'NetStream.Publish.Denied', description: () => 'the publish signature is not valid' },
+  expired: { code: 'NetStream.Publish.Denied', description: () => 'the publish signature has expired' },
+};
+
+/** One accepted publish: its key, connection and feed. */
+interface Publication {
+  readonly key: string;
+  readonly sessionId: string;
+  readonly conn: RtmpConnection;
+  readonly feed: PublishFeed;
+  announced: boolean;
+  ended: boolean;
+  /** Audio presence as onMetaData declared it (undefined: not said). */
+  metadataAudio: boolean | undefined;
+  audioTags: number;
+  firstAudioTs: number | null;
+  headerTimer: NodeJS.Timeout | null;
+  graceTimer: NodeJS.Timeout | null;
+}
 
 /**
- * RtmpIngest is the one typed adapter over node-media-server v4: it owns the RTMP listener,
- * hands each connection to node-media-server's RTMP session, enforces our key rules, and turns
- * its global events into typed publish/unpublish events for the streams it accepted.
+ * RtmpIngest is the RTMP listener: it owns every connection (src/ingest/rtmp/), decides who may
+ * publish which key, and hands each accepted publish to its consumer as an FLV feed. Only an
+ * accepted publisher's own media ever reaches a feed; a refused or unauthenticated client never
+ * touches a key (see README, Security: the publish policy and what an operator can rely on).
+ *
+ * Second publisher on a live key: with signed publish URLs (--publish-secret) a correctly signed
+ * publish takes the key over (the previous publisher is disconnected and the stream continues as
+ * after a reconnect: what OBS users expect after a crash on the other end, whose dead connection
+ * may linger); without signatures it is refused (`duplicate`): a key is public in viewer URLs, so
+ * knowing it proves nothing.
  */
-export class RtmpIngest {
-  private readonly nms: NmsModules;
+export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGate {
   private readonly server: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  private readonly ownSessions = new Set<string>();
-  private readonly refusedSessions = new Set<string>();
-  private readonly cleanStops = new Set<string>();
-  /** key -> accepted publisher session id. */
-  private readonly live = new Map<string, string>();
-  private readonly listeners = new Set<IngestListener>();
-  private readonly playToken = randomBytes(16).toString('hex');
+  private readonly connections = new Set<RtmpConnection>();
+  /** key -> the current publication. */
+  private readonly owners = new Map<string, Publication>();
+  private readonly byConn = new Map<RtmpConnection, Publication>();
   private readonly limiter: RateLimiter;
   private refusing = false;
   private closed = false;
@@ -70,26 +114,15 @@ export class RtmpIngest {
   private readonly log: Logger;
 
   constructor(private readonly opts: RtmpIngestOptions) {
+    super((event, err) => opts.log.error('an ingest listener threw', { stage: 'ingest', event, err: err instanceof Error ? err.message : String(err) }));
     this.log = opts.log.child({ stage: 'ingest' });
-    this.nms = loadNms();
-    // node-media-server's logger defaults to debug and prints every packet-level event.
-    this.nms.logger.level = 'warn';
     this.server = net.createServer((socket) => this.onConnection(socket));
+    this.server.maxConnections = opts.maxConnections ?? 1000;
     this.limiter = new RateLimiter(opts.publishesPerMinute ?? 30, 60_000);
-  }
-
-  /** on registers a listener; the returned function removes it. */
-  on(listener: IngestListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   /** start listens and resolves to the bound port. */
   async start(): Promise<number> {
-    const { eventEmitter } = this.nms.context;
-    eventEmitter.on('prePublish', this.onPrePublish);
-    eventEmitter.on('postPublish', this.onPostPublish);
-    eventEmitter.on('postPlay', this.onPostPlay);
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
         reject(
@@ -116,36 +149,38 @@ export class RtmpIngest {
     return this.boundPort;
   }
 
-  /** playUrl is where the decoder reads KEY from: loopback only, with this process's token. */
-  playUrl(key: string): string {
-    return `rtmp://127.0.0.1:${this.boundPort}/${RTMP_APP}/${key}?token=${this.playToken}`;
-  }
-
-  /** isLive says whether KEY has an accepted publisher right now. */
+  /** isLive says whether KEY has an announced publisher right now. */
   isLive(key: string): boolean {
-    return this.live.has(key);
+    return this.owners.get(key)?.announced === true;
   }
 
   /** bytesIn is the byte count received from KEY's current publisher (0 when none). */
   bytesIn(key: string): number {
-    const id = this.live.get(key);
-    const session = id ? this.nms.context.sessions.get(id) : undefined;
-    return session?.inBytes ?? 0;
+    return this.owners.get(key)?.conn.receivedBytes ?? 0;
+  }
+
+  /** feedStats reports KEY's current feed (null when none). */
+  feedStats(key: string): FeedStats | null {
+    return this.owners.get(key)?.feed.stats() ?? null;
   }
 
   /**
-   * endPlayers closes our loopback players of KEY (the decoder), so they see end-of-stream
-   * after the bytes already sent: this is how the decoder learns that a publish ended.
+   * endFeed ends KEY's feed now (shutdown: the decoder drains what it has and sees end-of-input);
+   * what the publisher sends afterwards is dropped. The connection stays until close().
    */
-  endPlayers(key: string): void {
-    const b = this.broadcast(key);
-    if (!b) return;
-    for (const s of b.subscribers.values()) {
-      if (!this.ownSessions.has(s.id)) continue;
-      // Say so in RTMP first: ffmpeg then reads a clean end of stream instead of an I/O error.
-      s.rtmp.sendStatusMessage(s.rtmp.streamId, 'status', 'NetStream.Play.UnpublishNotify', `${key} is now unpublished.`);
-      s.close();
-    }
+  endFeed(key: string): void {
+    this.owners.get(key)?.feed.end();
+  }
+
+  /**
+   * disconnect ends KEY's publish and tells its publisher why (the stream cannot go on, e.g. its
+   * output directory is unwritable). The unpublish event follows as for a dropped connection.
+   */
+  disconnect(key: string, description: string): void {
+    const pub = this.owners.get(key);
+    if (!pub) return;
+    this.endPublication(pub, false);
+    pub.conn.refuse({ code: 'NetStream.Publish.Failed', description });
   }
 
   /** refusePublishes makes every new publish fail (shutdown begins); running ones continue. */
@@ -158,29 +193,137 @@ export class RtmpIngest {
     if (this.closed) return;
     this.closed = true;
     this.refusing = true;
-    const { eventEmitter } = this.nms.context;
-    eventEmitter.off('prePublish', this.onPrePublish);
-    eventEmitter.off('postPublish', this.onPostPublish);
-    eventEmitter.off('postPlay', this.onPostPlay);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
+    for (const c of this.connections) c.destroy('server closing');
     await closed;
     this.log.info('closed rtmp ingest');
   }
 
-  private emit<K extends keyof IngestListener>(name: K, ...args: Parameters<NonNullable<IngestListener[K]>>): void {
-    for (const l of this.listeners) {
-      const fn = l[name] as ((...a: typeof args) => void) | undefined;
-      try {
-        fn?.apply(l, args);
-      } catch (err) {
-        this.log.error('ingest listener threw', { event: name, err });
-      }
+  /** requestPublish decides a publish request (PublishGate): policy first, then the key. */
+  async requestPublish(conn: RtmpConnection, req: PublishRequest): Promise<PublishDecision> {
+    const key = req.name;
+    const refuse = (reason: PublishRefusal): PublishDecision => {
+      this.log.warn('refused publish', { reason, key: key.slice(0, 80), client: req.clientAddress });
+      this.emit('refused', reason, key.slice(0, 80), req.clientAddress);
+      const s = REFUSAL_STATUS[reason];
+      return { ok: false, status: { code: s.code, description: s.description(key) } };
+    };
+    if (this.refusing) return refuse('shutting_down');
+    if (!this.limiter.allow(req.clientAddress, Date.now())) return refuse('rate_limited');
+    if (req.app !== RTMP_APP || !isValidStreamKey(key)) return refuse('invalid_key');
+    const policy = this.opts.auth ?? { mode: 'open' };
+    const auth = authorizePublish(policy, key, req.query, Date.now() / 1000);
+    if (!auth.ok) return refuse(auth.reason);
+    const current = this.owners.get(key);
+    if (current && !current.ended) {
+      if (policy.mode !== 'hmac') return refuse('duplicate');
+      this.log.warn('signed publisher takes over the stream', { stream: key, client: req.clientAddress, previous: current.conn.clientAddress });
+      this.endPublication(current, false);
+      current.conn.refuse({ code: 'NetStream.Publish.Denied', description: `another signed publisher took over ${key}` });
     }
+    const pub: Publication = {
+      key,
+      sessionId: `${conn.id}-${randomBytes(4).toString('hex')}`,
+      conn,
+      feed: new PublishFeed(() => this.hasAudio(pub), {
+        highWaterBytes: this.opts.feedHighWaterBytes,
+        onPressure: (paused) => (paused ? conn.pause() : conn.resume()),
+      }),
+      announced: false,
+      ended: false,
+      metadataAudio: undefined,
+      audioTags: 0,
+      firstAudioTs: null,
+      headerTimer: null,
+      graceTimer: null,
+    };
+    this.owners.set(key, pub);
+    this.byConn.set(conn, pub);
+    pub.headerTimer = setTimeout(() => this.refuseNoVideo(pub), this.opts.headerWaitMs ?? 10_000);
+    pub.headerTimer.unref();
+    this.log.info('publish accepted, waiting for the video header', { stream: key, client: req.clientAddress });
+    return { ok: true, sink: this.sinkFor(pub) };
   }
 
-  private broadcast(key: string): NmsBroadcast | undefined {
-    return this.nms.context.broadcasts.get(`/${RTMP_APP}/${key}`);
+  /** publishEnded (PublishGate): the connection's publish is over. */
+  publishEnded(conn: RtmpConnection, clean: boolean): void {
+    const pub = this.byConn.get(conn);
+    if (pub) this.endPublication(pub, clean);
+  }
+
+  private endPublication(pub: Publication, clean: boolean): void {
+    this.byConn.delete(pub.conn);
+    if (pub.ended) return;
+    pub.ended = true;
+    if (pub.headerTimer) clearTimeout(pub.headerTimer);
+    if (pub.graceTimer) clearTimeout(pub.graceTimer);
+    pub.feed.end();
+    if (this.owners.get(pub.key) === pub) this.owners.delete(pub.key);
+    if (!pub.announced) return;
+    this.log.info(clean ? 'publish ended' : 'publisher connection lost', { stream: pub.key, reason: pub.conn.closeReason ?? undefined });
+    this.emit('unpublish', pub.key, pub.sessionId, clean);
+  }
+
+  private hasAudio(pub: Publication): boolean {
+    return pub.feed.hasAudioHeader || pub.audioTags > 0 || pub.metadataAudio === true;
+  }
+
+  private sinkFor(pub: Publication): MediaSink {
+    const push = (type: number, ts: number, body: Buffer): void => {
+      if (pub.ended) return;
+      if (type === FLV_SCRIPT) {
+        const script = scriptTagBody(body);
+        if (!script) return;
+        pub.metadataAudio ??= metadataDeclaresAudio(script);
+        pub.feed.push(FLV_SCRIPT, ts, script);
+      } else if (type === FLV_AUDIO) {
+        pub.audioTags++;
+        pub.firstAudioTs ??= ts;
+        pub.feed.push(type, ts, body);
+        if (!pub.feed.hasVideoHeader && ((ts - pub.firstAudioTs) >>> 0) > AUDIO_ONLY_AFTER_MS) this.refuseNoVideo(pub);
+      } else if (type === FLV_VIDEO) {
+        pub.feed.push(type, ts, body);
+      }
+      if (!pub.announced && pub.feed.hasVideoHeader) this.maybeAnnounce(pub);
+    };
+    return {
+      media: (type, ts, body) => {
+        if (type === MSG.aggregate) for (const part of splitAggregate(body, ts)) push(part.type, part.timestamp, part.body);
+        else push(type, ts, body);
+      },
+    };
+  }
+
+  /** maybeAnnounce announces once the audio question is settled (header, metadata, or a short grace). */
+  private maybeAnnounce(pub: Publication): void {
+    if (pub.announced || pub.ended) return;
+    if (pub.headerTimer) clearTimeout(pub.headerTimer);
+    pub.headerTimer = null;
+    const settled = pub.feed.hasAudioHeader || pub.metadataAudio !== undefined;
+    if (!settled) {
+      pub.graceTimer ??= setTimeout(() => this.announce(pub), AUDIO_HEADER_GRACE_MS);
+      pub.graceTimer.unref();
+      return;
+    }
+    this.announce(pub);
+  }
+
+  private announce(pub: Publication): void {
+    if (pub.announced || pub.ended) return;
+    if (pub.graceTimer) clearTimeout(pub.graceTimer);
+    pub.announced = true;
+    const hasAudio = this.hasAudio(pub);
+    this.log.info('publish accepted', { stream: pub.key, client: pub.conn.clientAddress, audio: hasAudio });
+    this.emit('publish', { key: pub.key, sessionId: pub.sessionId, clientAddress: pub.conn.clientAddress, hasAudio, feed: pub.feed });
+  }
+
+  private refuseNoVideo(pub: Publication): void {
+    if (pub.announced || pub.ended) return;
+    this.log.warn('refused publish', { reason: 'no_video', key: pub.key, client: pub.conn.clientAddress });
+    this.emit('refused', 'no_video', pub.key, pub.conn.clientAddress);
+    this.endPublication(pub, false);
+    const s = REFUSAL_STATUS.no_video;
+    pub.conn.refuse({ code: s.code, description: s.description(pub.key) });
   }
 
   private onConnection(socket: net.Socket): void {
@@ -188,102 +331,27 @@ export class RtmpIngest {
       socket.destroy();
       return;
     }
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.setNoDelay(true);
     // Half-open or silent connections must not hold a slot forever.
-    socket.setTimeout(this.opts.idleTimeoutMs ?? 30_000, () => socket.destroy());
+    socket.setTimeout(this.opts.idleTimeoutMs ?? 30_000, () => conn.destroy('idle'));
     socket.on('error', () => {
-      /* node-media-server logs socket errors itself; a reset must not crash the process */
+      /* a reset must not crash the process; 'close' follows */
     });
-    const session = new this.nms.RtmpSession(socket);
-    this.ownSessions.add(session.id);
-    // A publisher that stops on purpose deletes its stream before closing; a dropped one does not.
-    session.rtmp.onDeleteStream = () => this.cleanStops.add(session.id);
-    socket.on('close', () => {
-      this.ownSessions.delete(session.id);
-      this.refusedSessions.delete(session.id);
-      // After the unpublish listener (registered later on the same socket) has read it.
-      setImmediate(() => this.cleanStops.delete(session.id));
-    });
-    session.run();
-    this.nms.context.sessions.set(session.id, session);
+    const conn = new RtmpConnection(socket, this);
+    this.connections.add(conn);
+    socket.on('close', () => this.connections.delete(conn));
   }
-
-  private refuse(session: NmsSession, reason: PublishRefusal): void {
-    this.refusedSessions.add(session.id);
-    const address = session.socket.remoteAddress ?? '';
-    this.log.warn('refused publish', { reason, key: session.streamName, client: address });
-    this.emit('refused', reason, session.streamName, address);
-    session.close();
-  }
-
-  private readonly onPrePublish = (session: NmsSession): void => {
-    if (!this.ownSessions.has(session.id)) return;
-    if (this.refusing) return this.refuse(session, 'shutting_down');
-    if (!this.limiter.allow(session.socket.remoteAddress ?? '', Date.now())) return this.refuse(session, 'rate_limited');
-    if (session.streamApp !== RTMP_APP || !isValidStreamKey(session.streamName)) {
-      return this.refuse(session, 'invalid_key');
-    }
-    const auth = authorizePublish(this.opts.auth ?? { mode: 'open' }, session.streamName, session.streamQuery, Date.now() / 1000);
-    if (!auth.ok) return this.refuse(session, auth.reason);
-  };
-
-  private readonly onPostPublish = (session: NmsSession): void => {
-    if (!this.ownSessions.has(session.id) || this.refusedSessions.has(session.id)) return;
-    // node-media-server emits postPublish before it checks for an existing publisher; look after.
-    setImmediate(() => {
-      const b = this.broadcast(session.streamName);
-      if (b?.publisher !== session) {
-        this.refusedSessions.add(session.id);
-        this.log.warn('refused publish', { reason: 'duplicate', key: session.streamName });
-        this.emit('refused', 'duplicate', session.streamName, session.socket.remoteAddress ?? '');
-        return;
-      }
-      void this.acceptWhenReady(session, b);
-    });
-  };
-
-  private async acceptWhenReady(session: NmsSession, b: NmsBroadcast): Promise<void> {
-    const key = session.streamName;
-    const wait = this.opts.headerWaitMs ?? 10_000;
-    const start = Date.now();
-    while (b.rtmpVideoHeader === null) {
-      if (session.socket.destroyed || this.closed) return;
-      if (Date.now() - start > wait) return this.refuse(session, 'no_video');
-      await sleep(20);
-    }
-    // Publishers send their audio header next to the video one; give a late one a moment.
-    if (b.rtmpAudioHeader === null && b.rtmpMetaData === null) await sleep(300);
-    if (session.socket.destroyed || this.closed) return;
-    // audioCodec comes from onMetaData and is undefined when the publisher sent no audio id.
-    const hasAudio = b.rtmpAudioHeader !== null || Number(session.audioCodec) > 0;
-    this.live.set(key, session.id);
-    const address = session.socket.remoteAddress ?? '';
-    session.socket.once('close', () => {
-      if (this.live.get(key) !== session.id) return;
-      this.live.delete(key);
-      const clean = this.cleanStops.has(session.id);
-      this.log.info(clean ? 'publish ended' : 'publisher connection lost', { stream: key });
-      this.emit('unpublish', key, session.id, clean);
-    });
-    this.log.info('publish accepted', { stream: key, client: address, audio: hasAudio });
-    this.emit('publish', { key, sessionId: session.id, clientAddress: address, hasAudio, playUrl: this.playUrl(key) });
-  }
-
-  private readonly onPostPlay = (session: NmsSession): void => {
-    if (!this.ownSessions.has(session.id)) return;
-    const address = session.socket.remoteAddress ?? '';
-    const token = session.streamQuery['token'];
-    // RTMP playback is internal (the decoder); viewers get HLS over HTTP.
-    if (!LOOPBACK.has(address) || token !== this.playToken) {
-      this.log.warn('refused rtmp play', { key: session.streamName, client: address });
-      session.close();
-      return;
-    }
-    if (!this.live.has(session.streamName)) session.close();
-  };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** metadataDeclaresAudio reads onMetaData's audio fields: true/false when it says, undefined when not. */
+function metadataDeclaresAudio(script: Buffer): boolean | undefined {
+  try {
+    const meta = decodeAmf0(script)[1];
+    if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return undefined;
+    const codec = meta['audiocodecid'];
+    if (codec === undefined) return undefined;
+    return typeof codec === 'string' ? codec.length > 0 : Number(codec) > 0 || codec === 0;
+  } catch {
+    return undefined;
+  }
 }

@@ -15,12 +15,12 @@ function fakeExecutors() {
   const run = (spec: FileJobSpec | RestreamJobSpec, ctx: JobContext) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       runs.push({ spec, ctx, finish: resolve, fail: reject });
-      ctx.signal.addEventListener('abort', () => reject(new UprezError('JOB_CANCELLED', 'cancelled', 'cli')));
+      ctx.signal.addEventListener('abort', () => reject(new UprezError('JOB_CANCELLED', 'cancelled')));
     });
   const executors: JobExecutors = {
     file: {
       prepare: async (s) => {
-        if (s.input === 'missing.mp4') throw new UprezError('INPUT_INVALID', 'input missing.mp4: no such file', 'cli');
+        if (s.input === 'missing.mp4') throw new UprezError('INPUT_INVALID', 'input missing.mp4: no such file');
         return s;
       },
       run,
@@ -58,7 +58,7 @@ describe('JobManager', () => {
     runs[0]?.finish({ frames: 10 });
     await until(() => runs.length === 2);
     expect(m.get(a.id)).toMatchObject({ state: 'done', result: { frames: 10 }, attempts: 1 });
-    runs[1]?.fail(new UprezError('FILE_DECODE_FAILED', 'bad input', 'decoder'));
+    runs[1]?.fail(new UprezError('FILE_DECODE_FAILED', 'bad input'));
     await until(() => m.get(b.id)?.state === 'failed');
     expect(m.get(b.id)?.error).toEqual({ code: 'FILE_DECODE_FAILED', message: 'bad input' });
     expect(m.list().map((j) => j.id)).toEqual([b.id, a.id]);

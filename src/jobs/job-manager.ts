@@ -77,7 +77,7 @@ export class JobManager {
 
   /** create validates and queues a job; rejects with JOB_INVALID (or what prepare says) before anything is stored. */
   async create(spec: JobSpec): Promise<JobRecord> {
-    if (this.closing) throw new UprezError('JOBS_CLOSING', 'the server is shutting down', 'http');
+    if (this.closing) throw new UprezError('JOBS_CLOSING', 'the server is shutting down');
     const prepared = await this.prepare(spec);
     const rec: JobRecord = {
       id: randomBytes(8).toString('hex'),

@@ -33,7 +33,7 @@ export type JobSpec = FileJobSpec | RestreamJobSpec;
 export type JobType = JobSpec['type'];
 
 function invalid(msg: string): UprezError {
-  return new UprezError('JOB_INVALID', msg, 'http');
+  return new UprezError('JOB_INVALID', msg);
 }
 
 function only(body: Record<string, unknown>, allowed: readonly string[]): void {

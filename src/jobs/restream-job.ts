@@ -29,7 +29,7 @@ export function restreamJobExecutor(deps: RestreamJobDeps): JobExecutor<Restream
   return {
     async prepare(spec) {
       if (deps.policy.mode === 'keys' && !deps.policy.keys.has(spec.key)) {
-        throw new UprezError('JOB_INVALID', `"key" ${spec.key} is not one of the publish keys this server accepts`, 'http');
+        throw new UprezError('JOB_INVALID', `"key" ${spec.key} is not one of the publish keys this server accepts`);
       }
       await resolveFileInput(spec.input, inputs);
       return spec;

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, register as globalRegistry } from 'prom-client';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { createMetrics, FRAME_SECONDS_BUCKETS, forgetStream, setExecutionProvider, type UprezMetrics } from './metrics.js';
+import { createMetrics, FRAME_SECONDS_BUCKETS, forgetStream, initRenditions, initStream, setExecutionProvider, type UprezMetrics } from './metrics.js';
 
 type Kind = 'histogram' | 'counter' | 'gauge';
 
@@ -20,6 +20,8 @@ const SPEC: ReadonlyArray<{ field: keyof UprezMetrics; name: string; kind: Kind;
   { field: 'executionProvider', name: 'uprez_execution_provider', kind: 'gauge', labels: ['model', 'provider'] },
   { field: 'publishRejectedTotal', name: 'uprez_publish_rejected_total', kind: 'counter', labels: ['reason'] },
   { field: 'processRestartsTotal', name: 'uprez_process_restarts_total', kind: 'counter', labels: ['stream', 'process'] },
+  { field: 'framesLostTotal', name: 'uprez_frames_lost_total', kind: 'counter', labels: ['stream', 'reason'] },
+  { field: 'modelPixelShare', name: 'uprez_model_pixel_share', kind: 'histogram', labels: ['stream'] },
 ];
 
 const CLASSES = { histogram: Histogram, counter: Counter, gauge: Gauge } as const;
@@ -116,6 +118,8 @@ describe('forgetStream', () => {
       m.encoderFps.set({ stream }, 30);
       m.hlsSegmentsTotal.inc({ stream, rendition: '1280x720' });
       m.processRestartsTotal.inc({ stream, process: 'decoder' });
+      m.framesLostTotal.inc({ stream, reason: 'encoder_down' });
+      m.modelPixelShare.observe({ stream }, 0.5);
     }
     m.modelInferenceSeconds.observe({ model: 'espcn-x2' }, 0.01);
     m.streamsActive.set(1);
@@ -160,5 +164,28 @@ describe('setExecutionProvider', () => {
       'uprez_execution_provider{model="espcn-x2",provider="cpu"} 1',
       'uprez_execution_provider{model="fsrcnn-x2",provider="cpu"} 1',
     ]);
+  });
+});
+
+describe('initStream', () => {
+  it('creates every per-stream counter series at 0, so the first increase is seen; forgetStream removes them', async () => {
+    const m = createMetrics({ collectDefault: false });
+    initStream(m, 'cam', { models: ['a', 'b'], fallbackReasons: ['predicted_late', 'queue_full'], lossReasons: ['decoder_restart'] });
+    initRenditions(m, 'cam', ['720p', '360p']);
+    const text = await m.registry.metrics();
+    for (const line of [
+      'uprez_frames_total{stream="cam",path="model"} 0',
+      'uprez_frames_total{stream="cam",path="bicubic"} 0',
+      'uprez_model_frames_total{stream="cam",model="b"} 0',
+      'uprez_fallback_frames_total{stream="cam",reason="queue_full"} 0',
+      'uprez_frames_lost_total{stream="cam",reason="decoder_restart"} 0',
+      'uprez_process_restarts_total{stream="cam",process="encoder"} 0',
+      'uprez_deadline_misses_total{stream="cam"} 0',
+      'uprez_hls_segments_total{stream="cam",rendition="360p"} 0',
+    ]) {
+      expect(text).toContain(line);
+    }
+    forgetStream(m, 'cam');
+    expect(await m.registry.metrics()).not.toContain('stream="cam"');
   });
 });

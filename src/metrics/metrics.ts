@@ -35,6 +35,10 @@ export interface UprezMetrics {
   readonly publishRejectedTotal: Counter<'reason'>;
   /** process is the child that restarted (e.g. decoder, encoder). */
   readonly processRestartsTotal: Counter<'stream' | 'process'>;
+  /** reason is a FrameLossReason: frames the publisher sent that did not reach the ladder. */
+  readonly framesLostTotal: Counter<'stream' | 'reason'>;
+  /** Per frame: the share of its output luma pixels a model made (per-tile scheduling), 0..1. */
+  readonly modelPixelShare: Histogram<'stream'>;
 }
 
 /** MetricsOptions configures createMetrics. */
@@ -137,7 +141,47 @@ export function createMetrics(opts: MetricsOptions = {}): UprezMetrics {
       labelNames: ['stream', 'process'] as const,
       registers,
     }),
+    modelPixelShare: new Histogram({
+      name: 'uprez_model_pixel_share',
+      help: 'Per frame, the share of its output luma pixels a model made (0..1; the rest is bicubic).',
+      labelNames: ['stream'] as const,
+      buckets: [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1],
+      registers,
+    }),
+    framesLostTotal: new Counter({
+      name: 'uprez_frames_lost_total',
+      help: 'Frames the publisher sent that did not reach the ladder, by reason (decoder_restart, encoder_down).',
+      labelNames: ['stream', 'reason'] as const,
+      registers,
+    }),
   };
+}
+
+/** StreamSeries are the label values a new stream's series are created with. */
+export interface StreamSeries {
+  /** The models of the stream's ladder (model, fallback model). */
+  readonly models: readonly string[];
+  readonly fallbackReasons: readonly string[];
+  readonly lossReasons: readonly string[];
+}
+
+/**
+ * initStream creates every per-stream counter series at 0 when a stream starts, so Prometheus
+ * sees the first increase of each (a series born at 1 has no increase to rate() over).
+ */
+export function initStream(m: UprezMetrics, key: string, series: StreamSeries): void {
+  const stream = key;
+  for (const path of ['model', 'bicubic']) m.framesTotal.inc({ stream, path }, 0);
+  for (const model of series.models) m.modelFramesTotal.inc({ stream, model }, 0);
+  for (const reason of series.fallbackReasons) m.fallbackFramesTotal.inc({ stream, reason }, 0);
+  for (const reason of series.lossReasons) m.framesLostTotal.inc({ stream, reason }, 0);
+  for (const process of ['decoder', 'encoder']) m.processRestartsTotal.inc({ stream, process }, 0);
+  m.deadlineMissesTotal.inc({ stream }, 0);
+}
+
+/** initRenditions creates a stream's per-rendition segment counters at 0 once its ladder is known. */
+export function initRenditions(m: UprezMetrics, key: string, renditions: readonly string[]): void {
+  for (const rendition of renditions) m.hlsSegmentsTotal.inc({ stream: key, rendition }, 0);
 }
 
 /** setExecutionProvider marks `provider` as the one serving `model`, clearing any other provider for it. */
@@ -161,6 +205,8 @@ function streamMetrics(m: UprezMetrics): ReadonlyArray<Counter<string> | Gauge<s
     m.encoderFps,
     m.hlsSegmentsTotal,
     m.processRestartsTotal,
+    m.framesLostTotal,
+    m.modelPixelShare,
   ];
 }
 

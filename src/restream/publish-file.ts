@@ -1,6 +1,7 @@
 import { UprezError } from '../errors.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import { probeMedia } from '../ffmpeg/probe.js';
+import { redactorFor } from '../ffmpeg/redact.js';
 import { SupervisedProcess } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
 import { parseProgressSeconds, publishArgs } from './publish-args.js';
@@ -34,14 +35,14 @@ export interface PublishFileResult {
 export async function publishFile(o: PublishFileOptions): Promise<PublishFileResult> {
   const probe = await probeMedia(o.binaries.ffprobe, o.input);
   const video = probe.streams.find((s) => s.codecType === 'video');
-  if (!video) throw new UprezError('FILE_NO_VIDEO', `${o.input} has no video stream`, 'ffmpeg');
+  if (!video) throw new UprezError('FILE_NO_VIDEO', `${o.input} has no video stream`);
   const audio = probe.streams.find((s) => s.codecType === 'audio');
   const duration = probe.format.duration ?? video.duration ?? null;
   const copied = { video: video.codecName === 'h264', audio: audio?.codecName === 'aac' };
   const args = publishArgs({ input: o.input, url: o.url, hasAudio: !!audio, copyVideo: copied.video, copyAudio: copied.audio, gop: 2 * (video.fps ?? 25) });
   const log = o.log.child({ stage: 'restream' });
-  const proc = new SupervisedProcess({ name: 'publisher', bin: o.binaries.ffmpeg, args, log, stdin: 'ignore', killTimeoutMs: 3000 });
-  if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', 'the restream was cancelled', 'ffmpeg');
+  const proc = new SupervisedProcess({ name: 'publisher', bin: o.binaries.ffmpeg, args, log, stdin: 'ignore', killTimeoutMs: 3000, redact: redactorFor([o.url]) });
+  if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', 'the restream was cancelled');
   const stop = (): void => void proc.stop();
   o.signal?.addEventListener('abort', stop, { once: true });
   let seconds = 0;
@@ -62,8 +63,8 @@ export async function publishFile(o: PublishFileOptions): Promise<PublishFileRes
     });
     log.info('publishing', { input: o.input, copyVideo: copied.video, copyAudio: copied.audio, duration });
     const e = await proc.exited;
-    if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', 'the restream was cancelled', 'ffmpeg');
-    if (e.code !== 0) throw new UprezError('PUBLISH_FAILED', `publishing failed (code ${e.code}): ${e.error ?? e.stderrTail.slice(-3).join(' | ')}`, 'ffmpeg');
+    if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', 'the restream was cancelled');
+    if (e.code !== 0) throw new UprezError('PUBLISH_FAILED', `publishing failed (code ${e.code}): ${e.error ?? e.stderrTail.slice(-3).join(' | ')}`);
     return { seconds, duration, copied };
   } finally {
     o.signal?.removeEventListener('abort', stop);

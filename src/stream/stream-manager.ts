@@ -3,14 +3,19 @@ import { errorMessage } from '../errors.js';
 import path from 'node:path';
 import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
 import type { PushTargetLookup } from '../restream/push-targets.js';
-import type { IngestListener, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
+import type { IngestEvents, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import type { Logger } from '../log/logger.js';
-import { forgetStream } from '../metrics/metrics.js';
+import { forgetStream, initStream } from '../metrics/metrics.js';
+import { FALLBACK_REASONS } from '../upscale/frame.js';
 import { sweepSegments } from '../hls/live-playlists.js';
+import { DirHlsOutput } from '../hls/dir-hls-output.js';
+import type { HlsOutput } from '../hls/hls-output.js';
+import { registerHlsWriter } from '../hls/hls-writer-registry.js';
+import { HlsWriter, type HlsMode } from '../hls/hls-writer.js';
 import { readRenditions } from './renditions.js';
 import { StreamPipeline, type PipelineDeps } from './stream-pipeline.js';
-import type { StreamDirectory, StreamSnapshot } from './stream-snapshot.js';
+import { FRAME_LOSS_REASONS, type StreamDirectory, type StreamSnapshot } from './stream-snapshot.js';
 
 /** Segment sweeps run every this many 1 s samples. */
 const SWEEP_EVERY_TICKS = 10;
@@ -22,8 +27,12 @@ const SWEEP_KEEP_BEHIND = 4;
 
 /** IngestPort is what the manager needs from the RTMP ingest. */
 export interface IngestPort {
-  on(listener: IngestListener): () => void;
-  endPlayers(key: string): void;
+  on<K extends keyof IngestEvents>(event: K, fn: IngestEvents[K]): unknown;
+  off<K extends keyof IngestEvents>(event: K, fn: IngestEvents[K]): unknown;
+  /** End KEY's feed now: its decoder drains what it has and sees end-of-input. */
+  endFeed(key: string): void;
+  /** End KEY's publish and tell the publisher why. */
+  disconnect(key: string, description: string): void;
   bytesIn(key: string): number;
   refusePublishes(): void;
 }
@@ -49,6 +58,10 @@ export interface StreamManagerOptions {
   readonly reconnectWindowMs?: number;
   /** Ended streams stay listed (and their metric series and files kept) this long. */
   readonly retentionMs?: number;
+  /** Live packaging of every stream (default ll). */
+  readonly hlsMode?: HlsMode;
+  /** More places a stream's HLS files go, after its local directory (e.g. an origin mirror). */
+  readonly hlsOutputs?: (key: string) => readonly HlsOutput[];
 }
 
 interface Entry {
@@ -75,17 +88,24 @@ export class StreamManager implements StreamDirectory {
     private readonly ingest: IngestPort,
     private readonly opts: StreamManagerOptions,
     private readonly deps: PipelineDeps,
+    private readonly hooks: { readonly onStreamEnded?: () => void } = {},
   ) {
     this.log = deps.log.child({ stage: 'streams' });
   }
 
   /** start subscribes to the ingest and begins sampling gauges. */
   start(): void {
-    this.unsubscribe = this.ingest.on({
-      publish: (e) => void this.onPublish(e),
-      unpublish: (key, _session, clean) => this.onUnpublish(key, clean),
-      refused: (reason: PublishRefusal) => this.deps.metrics.publishRejectedTotal.inc({ reason }),
-    });
+    const publish = (e: PublishEvent): void => void this.onPublish(e);
+    const unpublish = (key: string, _session: string, clean: boolean): void => this.onUnpublish(key, clean);
+    const refused = (reason: PublishRefusal): void => this.deps.metrics.publishRejectedTotal.inc({ reason });
+    this.ingest.on('publish', publish);
+    this.ingest.on('unpublish', unpublish);
+    this.ingest.on('refused', refused);
+    this.unsubscribe = () => {
+      this.ingest.off('publish', publish);
+      this.ingest.off('unpublish', unpublish);
+      this.ingest.off('refused', refused);
+    };
     this.sampler = setInterval(() => this.sample(), 1_000);
     this.sampler.unref();
   }
@@ -120,7 +140,7 @@ export class StreamManager implements StreamDirectory {
     this.ingest.refusePublishes();
     const live = [...this.entries.values()].filter((e) => !e.pipeline.isEnded);
     this.log.info('closing streams', { count: live.length });
-    for (const e of live) this.ingest.endPlayers(e.pipeline.key);
+    for (const e of live) this.ingest.endFeed(e.pipeline.key);
     const all = Promise.all(live.map((e) => e.pipeline.finish(graceMs)));
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs + 2_000).unref());
     if ((await Promise.race([all, timeout])) === 'timeout') this.log.warn('streams did not finish in time; tearing down');
@@ -140,7 +160,7 @@ export class StreamManager implements StreamDirectory {
   private async onPublish(e: PublishEvent): Promise<void> {
     if (this.shuttingDown || !isValidStreamKey(e.key)) return;
     const prev = this.entries.get(e.key);
-    if (prev && prev.pipeline.reattach(e.playUrl, e.hasAudio)) return; // a dropped publisher is back
+    if (prev && prev.pipeline.reattach(e.feed, e.hasAudio)) return; // a dropped publisher is back
     if (prev) {
       // A new publish of a key whose last run is still draining: let it finish first.
       if (!prev.pipeline.isEnded) await prev.pipeline.finish();
@@ -155,13 +175,13 @@ export class StreamManager implements StreamDirectory {
       for (const name of await readdir(outDir)) await rm(path.join(outDir, name), { recursive: true, force: true });
     } catch (err) {
       this.log.error('cannot prepare the stream directory; refusing the publish', { stream: e.key, dir: outDir, err: errorMessage(err) });
-      this.ingest.endPlayers(e.key);
+      this.ingest.disconnect(e.key, 'the server cannot write this stream\'s output');
       return;
     }
     const pipeline = new StreamPipeline(
       {
         key: e.key,
-        input: e.playUrl,
+        input: e.feed,
         hasAudio: e.hasAudio,
         outDir,
         urlPath: `/hls/${e.key}`,
@@ -177,18 +197,34 @@ export class StreamManager implements StreamDirectory {
       },
       this.deps,
     );
+    const models = this.deps.tiers.map((t) => t.runner.info.name);
+    initStream(this.deps.metrics, e.key, { models, fallbackReasons: FALLBACK_REASONS, lossReasons: FRAME_LOSS_REASONS });
+    // The run's playlists: one writer for the pipeline's encoders (restarts and reconnects included).
+    const log = this.log.child({ stream: e.key });
+    const writer = new HlsWriter({
+      mode: this.opts.hlsMode ?? 'll',
+      dir: outDir,
+      segmentSeconds: this.opts.segmentSeconds,
+      listSize: this.opts.listSize,
+      outputs: [new DirHlsOutput(outDir, log), ...(this.opts.hlsOutputs?.(e.key) ?? [])],
+      log,
+    });
+    const unregister = registerHlsWriter(outDir, writer);
     const entry: Entry = { pipeline, lastBytes: 0, lastSample: Date.now() };
     this.entries.set(e.key, entry);
     this.updateActive();
-    void pipeline.done.then(() => this.onEnded(entry));
+    void pipeline.done.then(async () => {
+      // A no-op once the pipeline's last encoder ended the run.
+      await writer.end().catch((err: unknown) => log.error('could not end the playlists', { err: errorMessage(err) }));
+      unregister();
+      this.onEnded(entry);
+    });
     pipeline.start();
   }
 
   private onUnpublish(key: string, clean: boolean): void {
     const e = this.entries.get(key);
     if (!e || e.pipeline.isEnded) return;
-    // The decoder sees end-of-stream once its player connection is closed after the last bytes.
-    this.ingest.endPlayers(key);
     const windowMs = this.opts.reconnectWindowMs ?? 30_000;
     if (clean || windowMs <= 0 || this.shuttingDown) void e.pipeline.finish();
     else e.pipeline.suspend(windowMs);
@@ -196,6 +232,12 @@ export class StreamManager implements StreamDirectory {
 
   private onEnded(entry: Entry): void {
     this.updateActive();
+    // The stream's frame buffers are garbage now: give the memory back (see process-memory.ts).
+    try {
+      this.hooks.onStreamEnded?.();
+    } catch (err) {
+      this.log.warn('releasing memory after a stream failed', { err: errorMessage(err) });
+    }
     const key = entry.pipeline.key;
     this.deps.metrics.ingestBitrateBits.remove({ stream: key });
     this.deps.metrics.encoderFps.remove({ stream: key });

@@ -1,25 +1,28 @@
-import { performance } from 'node:perf_hooks';
-import { Decoder, type VideoInfo } from '../decode/decoder.js';
+import { Decoder } from '../decode/decoder.js';
+import type { VideoInfo } from '../decode/video-info.js';
 import { Encoder } from '../encode/encoder.js';
-import type { PushOutput } from '../encode/push-output.js';
 import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
-import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
+import type { FeedSource } from '../ingest/publish-feed.js';
+import type { PushOutput } from '../encode/push-output.js';
+import { delay } from '../lifecycle/delay.js';
+import { streamRestarts, type RestartPolicy } from '../lifecycle/restart-policy.js';
 import type { Logger } from '../log/logger.js';
-import type { UprezMetrics } from '../metrics/metrics.js';
-import { frameGeometry, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
-import type { ModelRunner } from '../upscale/model-runner.js';
-import { UpscaleStage } from '../upscale/upscale-stage.js';
-import { RateWindow } from './rate-window.js';
+import { initRenditions, type UprezMetrics } from '../metrics/metrics.js';
+import { TranscodeSession, type SessionEnd, type SessionSetup } from '../session/transcode-session.js';
+import type { EncoderPort, SessionFactories, StagePort } from '../session/session-ports.js';
+import { FALLBACK_REASONS, type FallbackReason, type Frame } from '../upscale/frame.js';
+import { createUpscaleStage, type TierConfig, type UpscaleStage } from '../upscale/upscale-stage.js';
+import { StreamFrameAccounting } from './stream-frame-accounting.js';
 import type { RenditionSnapshot, StreamSnapshot, StreamState } from './stream-snapshot.js';
 
 /** PipelineOptions are one stream's settings. */
 export interface PipelineOptions {
   readonly key: string;
-  /** Where the decoder reads the stream (the ingest's loopback play URL, or a file). */
-  readonly input: string;
-  /** The ladder carries audio (fixed for the stream's life; a later session without audio gets silence). */
+  /** The first publish's feed (the decoder reads it as FLV on stdin). */
+  readonly input: FeedSource;
+  /** The ladder carries audio (fixed for the stream's life; a later publish without audio gets silence). */
   readonly hasAudio: boolean;
   /** Directory receiving this stream's HLS output. */
   readonly outDir: string;
@@ -35,7 +38,7 @@ export interface PipelineOptions {
   readonly x264Preset?: X264Preset;
   /** Also push the top rung (with audio) to this RTMP(S) server (a restream job's `to`). */
   readonly push?: PushOutput;
-  /** Path hysteresis in the upscale stage (default on; see path-hysteresis.ts). */
+  /** A steady picture in the upscale stage: tier changes with a margin and a dwell, sticky model tiles (default on). */
   readonly hysteresis?: boolean;
   /** Live playlist window, in segments (default 6); older segments are deleted. */
   readonly listSize?: number;
@@ -46,86 +49,76 @@ export interface PipelineOptions {
 /** PipelineDeps are the process-wide services a pipeline uses (it owns none of them). */
 export interface PipelineDeps {
   readonly binaries: FfmpegBinaries;
-  readonly runner: ModelRunner | null;
-  /** The model ladder's cheaper rung, between runner and bicubic (null: none). */
-  readonly fallbackRunner?: ModelRunner | null;
+  /** The model tiers, best first (the model, then a cheaper fallback model); empty: bicubic only. Shared, not owned. */
+  readonly tiers: readonly TierConfig[];
   readonly metrics: UprezMetrics;
   readonly log: Logger;
+  /** What makes a session's decoder and encoder (default: real ffmpeg); tests pass fakes. */
+  readonly factories?: SessionFactories;
+  /** What makes the stream's upscale stage (default: an UpscaleStage in deadline mode); tests pass fakes. */
+  readonly createStage?: (o: { scale: number; latencyBudgetMs: number; maxInFlight: number; hysteresis: boolean; log: Logger }) => StagePort & { stats?: UpscaleStage['stats'] };
+  /** Restart policy (default: streamRestarts(maxRestartsPerMinute)); tests pass one with a fake clock. */
+  readonly restarts?: RestartPolicy;
 }
 
-const REASONS: readonly FallbackReason[] = ['predicted_late', 'queue_full', 'model_error', 'no_model', 'late_result'];
+/** REAL_FACTORIES make real ffmpeg decoders and encoders. */
+export const REAL_FACTORIES: SessionFactories = {
+  createDecoder: (o) => new Decoder(o),
+  createEncoder: (o) => new Encoder(o),
+};
 
-/** While draining after the publisher left: a decoder that delivers no frame for this long is stopped. */
-const DRAIN_IDLE_MS = 3_000;
+/** What follows when the running session ends. */
+type Next =
+  /** A child died under a live publisher: restart (within the policy). */
+  | { readonly kind: 'restart' }
+  /** The publisher dropped: wait up to windowMs for it to come back. */
+  | { readonly kind: 'reconnect'; readonly windowMs: number }
+  /** The publisher came back while the old session still drained: start on its feed. */
+  | { readonly kind: 'reattach'; readonly input: FeedSource; readonly sourceAudio: boolean }
+  /** The publish ended for good (or shutdown): end the playlists. */
+  | { readonly kind: 'finish' };
 
-/** After a decoder reads end-of-input on its own, how long to wait for the ingest to say why. */
-const EOF_VERDICT_MS = 1_000;
+/** Phase is the pipeline's one piece of lifecycle state. */
+type Phase =
+  | { readonly kind: 'running'; readonly session: TranscodeSession; next: Next }
+  | { readonly kind: 'restart_wait'; readonly input: FeedSource; readonly sourceAudio: boolean; cancelled: boolean }
+  | { readonly kind: 'reconnect_wait'; readonly timer: NodeJS.Timeout }
+  | { readonly kind: 'finalizing' }
+  | { readonly kind: 'done'; readonly state: 'ended' | 'failed' };
+
+/** After a decoder exits, how long to drain the stage and encoder at most when the publish ended (ms). */
+const DEFAULT_FINISH_MS = 120_000;
 
 /**
- * A session is one decoder run and the encoder fed from it. A stream has a session per publish
- * connection and per restart; the playlists run on across sessions (see Encoder `append`).
- */
-interface Session {
-  readonly id: number;
-  readonly input: string;
-  readonly decoder: Decoder;
-  encoder: Encoder | null;
-  /** The ladder has audio but this publisher sends none: write silence in step with the video. */
-  readonly silence: boolean;
-  silenceCarry: number;
-  pendingAudio: Buffer[];
-  pendingAudioBytes: number;
-  waitingForDrain: boolean;
-  /** Set when the encoder died under this session (what the restart is counted as). */
-  encoderFailed: boolean;
-  ending: boolean;
-}
-
-/**
- * StreamPipeline owns one stream's children: the decoder ffmpeg, the upscale stage and the
- * encoder ffmpeg. Frames flow decoder -> stage -> encoder in order, one out per one in; audio
- * goes from the decoder straight to the encoder.
+ * StreamPipeline is one published stream's life: a TranscodeSession per publish connection and
+ * per restart (decoder -> upscale stage -> encoder), the playlists running on across them (later
+ * sessions append, with #EXT-X-DISCONTINUITY; the ladder is fixed by the first and later ones are
+ * fitted to it), and one upscale stage for the stream's whole life (its predictions and
+ * hysteresis carry over).
  *
- * Faults: a decoder or encoder that dies while the publisher is live is restarted with backoff
- * (both, as a new session: the new encoder appends to the playlists with #EXT-X-DISCONTINUITY,
- * and the master playlist stays in place), up to maxRestartsPerMinute. A publisher that drops
- * (suspend) leaves the stream `reconnecting` for a window: a republish of the key continues the
- * same playlists (reattach); otherwise, and on a clean stop (finish), the stage is flushed and
- * the playlists end with #EXT-X-ENDLIST. The ladder is fixed by the first session: a later one
- * at another size is scaled to fit.
+ * Faults: a decoder or encoder that dies while the publisher is live is restarted (both, as a new
+ * session) by the restart policy, until it gives up and the stream fails with the reason. A
+ * publisher that drops leaves the stream `reconnecting` for a window in which a republish
+ * continues it (reattach); otherwise, and on a clean stop (finish), the playlists end with ENDLIST.
  */
 export class StreamPipeline {
-  private state: StreamState = 'starting';
+  private phase: Phase;
   private readonly startedAt = Date.now();
   private endedAt: number | null = null;
-  private session: Session | null = null;
   private sessions = 0;
   /** The most recent encoder (ended or not): it knows the playlists to finish. */
-  private lastEncoder: Encoder | null = null;
-  private stage: UpscaleStage | null = null;
+  private lastEncoder: EncoderPort | null = null;
+  private stage: (StagePort & { stats?: UpscaleStage['stats'] }) | null = null;
   private info: VideoInfo | null = null;
-  private geometry: FrameGeometry | null = null;
-  private seq = 0;
-  /** performance.now() of the last decoded frame (the drain watchdog's measure of progress). */
-  private lastFrameAt = 0;
-  private framesOut = 0;
-  private framesLost = 0;
-  private deadlineMisses = 0;
+  private framesIn = 0;
   private restarts = 0;
   private reconnects = 0;
   /** Why the stream failed, in a line for operators (the API shows it). */
   private failure: string | null = null;
-  private readonly restartTimes: number[] = [];
-  /** A clean end was asked for: no restart, no reconnect. */
-  private finishing = false;
-  /** The publisher dropped: the session's end waits for a reattach instead of ending the stream. */
-  private suspendMs: number | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private pendingReattach: { input: string; sourceAudio: boolean } | null = null;
-  private finalizing = false;
+  private readonly count: StreamFrameAccounting;
+  private readonly policy: RestartPolicy;
+  private readonly factories: SessionFactories;
   private closed = false;
-  private warming: Frame[] | null = null;
-  private readonly outRate = new RateWindow(5_000);
   private resolveDone!: () => void;
   /** done resolves once the stream has ended (playlists finished) or failed. */
   readonly done: Promise<void> = new Promise((r) => (this.resolveDone = r));
@@ -136,6 +129,10 @@ export class StreamPipeline {
     private readonly deps: PipelineDeps,
   ) {
     this.log = deps.log.child({ stream: opts.key });
+    this.count = new StreamFrameAccounting(opts.key, deps.metrics);
+    this.policy = deps.restarts ?? streamRestarts(opts.maxRestartsPerMinute ?? 5);
+    this.factories = deps.factories ?? REAL_FACTORIES;
+    this.phase = { kind: 'finalizing' };
   }
 
   /** key is the stream key. */
@@ -145,12 +142,12 @@ export class StreamPipeline {
 
   /** isEnded says whether the pipeline has finished (ended or failed). */
   get isEnded(): boolean {
-    return this.state === 'ended' || this.state === 'failed';
+    return this.phase.kind === 'done';
   }
 
   /** isReconnecting says whether the stream waits for its dropped publisher to come back. */
   get isReconnecting(): boolean {
-    return this.state === 'reconnecting';
+    return this.phase.kind === 'reconnect_wait';
   }
 
   /** mediaPlaylists are the absolute paths of the rungs' media playlists, once the ladder is known. */
@@ -158,75 +155,63 @@ export class StreamPipeline {
     return this.lastEncoder?.mediaPlaylists ?? [];
   }
 
-  /** start spawns the decoder; the stage and encoder follow once the frame size is known. */
+  /** start runs the first session on the first publish's feed. */
   start(): void {
-    this.log.info('starting stream pipeline', { input: redact(this.opts.input), audio: this.opts.hasAudio });
+    this.log.info('starting stream pipeline', { audio: this.opts.hasAudio });
     this.startSession(this.opts.input, this.opts.hasAudio);
   }
 
   /**
-   * finish is called when the input has ended for good (the publisher stopped): the decoder
-   * drains what it has, the stage flushes, the playlists get ENDLIST. A decoder that is still
-   * delivering frames (behind under load) is given the time it needs, up to `maxMs`; one that has
-   * delivered nothing for DRAIN_IDLE_MS is stopped. A stream waiting for a reconnect ends at once.
-   * Resolves when that is done.
+   * finish is called when the input has ended for good (the publisher stopped, or shutdown): the
+   * decoder drains what it has (the feed ends it), the stage flushes, the playlists get ENDLIST.
+   * A decoder still delivering frames (behind under load) is given up to `maxMs`; a stream waiting
+   * for a reconnect or a restart ends at once. Resolves when that is done.
    */
-  async finish(maxMs = 120_000): Promise<void> {
-    if (!this.finishing && !this.isEnded) {
-      this.finishing = true;
-      this.pendingReattach = null;
-      this.state = 'ending';
+  async finish(maxMs = DEFAULT_FINISH_MS): Promise<void> {
+    const p = this.phase;
+    if (p.kind === 'running' && p.next.kind !== 'finish') {
+      p.next = { kind: 'finish' };
       this.log.info('publish ended, draining');
-      const s = this.session;
-      if (s) {
-        const t0 = performance.now();
-        this.lastFrameAt = Math.max(this.lastFrameAt, t0);
-        const watchdog = setInterval(() => {
-          const now = performance.now();
-          const idle = now - this.lastFrameAt >= DRAIN_IDLE_MS;
-          if (!idle && now - t0 < maxMs) return;
-          clearInterval(watchdog);
-          this.log.warn(idle ? 'decoder idle while draining, stopping it' : 'decoder did not drain in time, stopping it', { maxMs });
-          void this.session?.decoder.close();
-        }, 250);
-        watchdog.unref();
-        void this.done.then(() => clearInterval(watchdog));
-      } else if (!this.restartPending) {
-        // Between sessions (waiting for a reconnect): nothing to drain.
-        void this.finalize('ended');
-      }
+      const feed = p.session.input;
+      void p.session.drain(maxMs, () => typeof feed !== 'string' && !feed.drained);
+    } else if (p.kind === 'restart_wait' || p.kind === 'reconnect_wait') {
+      this.cancelWaits();
+      void this.finalize('ended');
     }
     await this.done;
   }
 
   /**
-   * suspend is called when the publisher's connection dropped without a stop: the current
-   * session drains, then the stream waits up to `windowMs` for reattach() before it ends.
+   * suspend is called when the publisher's connection dropped without a stop: the session drains
+   * (its feed has ended), then the stream waits up to `windowMs` for reattach() before it ends.
    */
   suspend(windowMs: number): void {
-    if (this.finishing || this.isEnded) return;
-    this.suspendMs = windowMs;
-    this.log.warn('publisher connection lost; holding the stream for a reconnect', { windowMs });
-    if (!this.session && !this.restartPending) this.awaitReconnect();
+    const p = this.phase;
+    if (p.kind === 'running' && p.next.kind !== 'finish') {
+      this.log.warn('publisher connection lost; holding the stream for a reconnect', { windowMs });
+      p.next = { kind: 'reconnect', windowMs };
+    } else if (p.kind === 'restart_wait') {
+      this.cancelWaits();
+      this.awaitReconnect(windowMs);
+    }
   }
 
   /**
    * reattach continues the stream from a new publish of the same key (after suspend, or while a
    * restart is pending). Returns false when the stream can no longer continue (it is ending).
    */
-  reattach(input: string, sourceAudio: boolean): boolean {
-    if (this.finishing || this.isEnded || this.closed) return false;
-    this.suspendMs = null;
+  reattach(input: FeedSource, sourceAudio: boolean): boolean {
+    const p = this.phase;
+    if (this.closed || p.kind === 'done' || p.kind === 'finalizing' || (p.kind === 'running' && p.next.kind === 'finish')) return false;
     this.reconnects++;
     this.log.info('publisher reconnected; continuing the stream', { audio: sourceAudio });
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-    if (this.session || this.restartPending) {
-      // The old session is still draining (or a restart is due): start once it is done.
-      this.pendingReattach = { input, sourceAudio };
-    } else {
-      this.startSession(input, sourceAudio);
+    if (p.kind === 'running') {
+      // The old session still drains what it had: the new one starts once it is done.
+      p.next = { kind: 'reattach', input, sourceAudio };
+      return true;
     }
+    this.cancelWaits();
+    this.startSession(input, sourceAudio);
     return true;
   }
 
@@ -234,306 +219,174 @@ export class StreamPipeline {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.finishing = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    const s = this.session;
-    await Promise.allSettled([s?.decoder.close(), s?.encoder?.close()]);
+    const p = this.phase;
+    this.cancelWaits();
+    if (p.kind === 'running') await p.session.close();
     this.stage?.close();
     this.finishLastPlaylists();
-    if (!this.isEnded) this.setEnded('failed');
+    this.setDone('failed');
   }
 
-  private restartPending = false;
-  private lastEncoderFailure: string | null = null;
+  private cancelWaits(): void {
+    const p = this.phase;
+    if (p.kind === 'reconnect_wait') clearTimeout(p.timer);
+    if (p.kind === 'restart_wait') p.cancelled = true;
+  }
 
-  private startSession(input: string, sourceAudio: boolean): void {
-    this.sessions++;
+  private startSession(input: FeedSource, sourceAudio: boolean): void {
+    const id = ++this.sessions;
     const info = this.info;
-    const decoder = new Decoder({
-      binaries: this.deps.binaries,
+    const session = new TranscodeSession({
+      id,
       input,
-      hasAudio: this.opts.hasAudio && sourceAudio,
-      log: this.log,
+      ladderAudio: this.opts.hasAudio,
+      sourceAudio,
       // The ladder is fixed by the first session: later ones are fitted to it.
-      ...(info ? { size: { width: info.width, height: info.height }, fps: { num: info.fpsNum, den: info.fpsDen } } : {}),
-    });
-    const s: Session = {
-      id: this.sessions,
-      input,
-      decoder,
-      encoder: null,
-      silence: this.opts.hasAudio && !sourceAudio,
-      silenceCarry: 0,
-      pendingAudio: [],
-      pendingAudioBytes: 0,
-      waitingForDrain: false,
-      encoderFailed: false,
-      ending: false,
-    };
-    this.session = s;
-    if (this.state !== 'starting') this.state = 'starting';
-    decoder.on('info', (i) => this.onInfo(s, i));
-    decoder.on('frame', (data) => this.onFrame(s, data));
-    decoder.on('audio', (chunk) => this.onAudio(s, chunk));
-    decoder.on('exit', (e) => void this.onDecoderExit(s, e));
-    decoder.start();
-  }
-
-  private onInfo(s: Session, info: VideoInfo): void {
-    if (s !== this.session || s.ending) return;
-    const first = !this.info;
-    if (!this.info) {
-      this.info = info;
-      this.geometry = frameGeometry(info.width, info.height);
-      this.stage = this.createStage();
-    } else if (info.width !== this.info.width || info.height !== this.info.height) {
-      // Cannot happen with the decoder's fixed size; refuse rather than feed the encoder wrong frames.
-      this.log.error('decoder delivered another frame size than the ladder; restarting it', {
-        ladder: `${this.info.width}x${this.info.height}`,
-        got: `${info.width}x${info.height}`,
-      });
-      void s.decoder.close();
-      return;
-    }
-    const source = this.info;
-    const encoder = new Encoder({
+      ...(info ? { decoder: { size: { width: info.width, height: info.height }, fps: { num: info.fpsNum, den: info.fpsDen } } } : {}),
+      endList: false,
+      setup: (i) => this.setup(i, id),
+      frame: (seq, data, geometry, arrivedAt) => this.frame(data, geometry, arrivedAt),
+      factories: this.factories,
       binaries: this.deps.binaries,
-      outDir: this.opts.outDir,
-      source,
-      scale: this.opts.scale,
-      hasAudio: this.opts.hasAudio,
-      segmentSeconds: this.opts.segmentSeconds,
-      listSize: this.opts.listSize,
-      videoEncoder: this.opts.videoEncoder,
-      x264Preset: this.opts.x264Preset,
-      push: this.opts.push,
-      append: !first,
       log: this.log,
     });
-    s.encoder = encoder;
-    this.lastEncoder = encoder;
-    encoder.on('drain', () => this.onEncoderDrain(s));
-    encoder.on('segment', (rung) => this.deps.metrics.hlsSegmentsTotal.inc({ stream: this.opts.key, rendition: rung }));
-    encoder.on('exit', (e) => this.onEncoderExit(s, e));
-    encoder.start();
-    for (const chunk of s.pendingAudio) encoder.writeAudio(chunk);
-    s.pendingAudio = [];
-    s.pendingAudioBytes = 0;
-    this.state = 'live';
-    this.log.info(first ? 'stream live' : 'stream continues', {
-      input: `${info.width}x${info.height}@${(info.fpsNum / info.fpsDen).toFixed(2)}`,
-      output: `${source.width * this.opts.scale}x${source.height * this.opts.scale}`,
-      model: this.deps.runner?.info.name ?? 'none',
-      session: s.id,
-    });
-    if (!first || !this.stage || !this.geometry) return;
-    // Warm the model on this size so the first frames are predicted, not guessed.
-    const stage = this.stage;
-    this.warming = [];
-    s.decoder.pause();
-    void stage
-      .warmUp(this.geometry)
-      .catch((err: unknown) => this.log.warn('model warm-up failed; frames will take bicubic until it answers', { err }))
-      .finally(() => {
-        const queued = this.warming ?? [];
-        this.warming = null;
-        for (const f of queued) stage.push(f);
-        if (this.session === s && !s.waitingForDrain) s.decoder.resume();
-      });
+    const skippedAtStart = input.picturesSkipped;
+    this.sessionAudio.set(session, sourceAudio);
+    session.on('info', (i, encoder) => this.onSessionInfo(i, encoder, id));
+    session.on('output', (f, written) => this.count.frame(f, written));
+    session.on('segment', (rung) => this.deps.metrics.hlsSegmentsTotal.inc({ stream: this.opts.key, rendition: rung }));
+    session.on('end', (e) => void this.onSessionEnd(session, e, skippedAtStart));
+    this.phase = { kind: 'running', session, next: { kind: 'restart' } };
+    session.start();
   }
 
-  private createStage(): UpscaleStage {
-    const stage = new UpscaleStage({
-      scale: this.opts.scale,
-      latencyBudgetMs: this.opts.latencyBudgetMs,
-      runner: this.deps.runner,
-      fallbackRunner: this.deps.fallbackRunner ?? null,
-      maxInFlight: this.opts.maxInFlight,
-      ...(this.opts.hysteresis === false ? { hysteresis: false as const } : {}),
-      log: this.log,
-      observer: {
-        onInference: (ms, model) => this.deps.metrics.modelInferenceSeconds.observe({ model }, ms / 1000),
+  /** setup: the stage (made once, for the stream's life) and this session's encoder settings. */
+  private setup(info: VideoInfo, id: number): SessionSetup | string {
+    const first = !this.info;
+    if (this.info && (info.width !== this.info.width || info.height !== this.info.height)) {
+      // Cannot happen with the decoder's fixed size; refuse rather than feed the encoder wrong frames.
+      return `the decoder delivered ${info.width}x${info.height}, the ladder is ${this.info.width}x${this.info.height}`;
+    }
+    this.info ??= info;
+    this.stage ??= this.createStage();
+    return {
+      stage: this.stage,
+      warmUp: first,
+      encoder: {
+        binaries: this.deps.binaries,
+        outDir: this.opts.outDir,
+        scale: this.opts.scale,
+        hasAudio: this.opts.hasAudio,
+        segmentSeconds: this.opts.segmentSeconds,
+        listSize: this.opts.listSize,
+        videoEncoder: this.opts.videoEncoder,
+        x264Preset: this.opts.x264Preset,
+        push: this.opts.push,
+        append: id > 1 && this.lastEncoder !== null,
+        log: this.log,
       },
-    });
-    stage.onOutput((f) => this.onUpscaled(f));
-    return stage;
-  }
-
-  private onFrame(s: Session, data: Uint8Array): void {
-    const g = this.geometry;
-    const info = this.info;
-    if (s !== this.session || !g || !info || !this.stage || !s.encoder) return;
-    const arrivedAt = performance.now();
-    this.lastFrameAt = arrivedAt;
-    const seq = this.seq++;
-    const frame: Frame = {
-      seq,
-      pts: (seq * info.fpsDen) / info.fpsNum,
-      arrivedAt,
-      deadline: arrivedAt + this.opts.latencyBudgetMs,
-      geometry: g,
-      data,
     };
-    if (this.warming) this.warming.push(frame);
-    else this.stage.push(frame);
   }
 
-  private onAudio(s: Session, chunk: Buffer): void {
-    if (s !== this.session) return;
-    if (s.encoder) {
-      s.encoder.writeAudio(chunk);
-      return;
+  private createStage(): StagePort & { stats?: UpscaleStage['stats'] } {
+    const o = { scale: this.opts.scale, latencyBudgetMs: this.opts.latencyBudgetMs, maxInFlight: this.opts.maxInFlight, hysteresis: this.opts.hysteresis !== false, log: this.log };
+    if (this.deps.createStage) return this.deps.createStage(o);
+    return createUpscaleStage({
+      mode: 'deadline',
+      scale: o.scale,
+      latencyBudgetMs: o.latencyBudgetMs,
+      tiers: this.deps.tiers,
+      maxInFlight: o.maxInFlight,
+      hysteresis: o.hysteresis,
+      log: this.log,
+      observer: { onInference: (ms, model) => this.deps.metrics.modelInferenceSeconds.observe({ model }, ms / 1000) },
+    });
+  }
+
+  private frame(data: Uint8Array, geometry: Frame['geometry'], arrivedAt: number): Frame {
+    const info = this.info as VideoInfo;
+    const seq = this.framesIn++;
+    return { seq, pts: (seq * info.fpsDen) / info.fpsNum, arrivedAt, deadline: arrivedAt + this.opts.latencyBudgetMs, geometry, data };
+  }
+
+  private onSessionInfo(info: VideoInfo, encoder: EncoderPort, id: number): void {
+    this.lastEncoder = encoder;
+    initRenditions(this.deps.metrics, this.opts.key, encoder.rungs.map((r) => r.name));
+    this.log.info(id === 1 ? 'stream live' : 'stream continues', {
+      input: `${info.width}x${info.height}@${(info.fpsNum / info.fpsDen).toFixed(2)}`,
+      output: `${info.width * this.opts.scale}x${info.height * this.opts.scale}`,
+      model: this.deps.tiers[0]?.runner.info.name ?? 'none',
+      session: id,
+    });
+  }
+
+  /** onSessionEnd counts what the session lost and decides what follows. */
+  private async onSessionEnd(session: TranscodeSession, e: SessionEnd, skippedAtStart: number): Promise<void> {
+    const p = this.phase;
+    if (this.closed || p.kind !== 'running' || p.session !== session) return;
+    const feed = session.input as FeedSource;
+    this.count.lose('decoder_restart', feed.picturesSkipped - skippedAtStart);
+    const unDecoded = e.picturesFed - e.framesDecoded;
+    if (e.cutShort) this.count.lose('drain_timeout', unDecoded + feed.picturesPending);
+    else if (e.decoderExit.code !== 0 || e.encoderFailed) this.count.lose('decoder_restart', unDecoded);
+    const next = p.next;
+    if (e.refused) {
+      this.failure = e.refused;
+      return this.finalize('failed');
     }
-    // Audio can arrive before the first video frame tells us the size; keep a bounded backlog.
-    if (s.pendingAudioBytes + chunk.length <= 4 * PCM_FORMAT.bytesPerSecond) {
-      s.pendingAudio.push(chunk);
-      s.pendingAudioBytes += chunk.length;
+    switch (next.kind) {
+      case 'finish':
+        return this.finalize('ended');
+      case 'reattach':
+        return this.startSession(next.input, next.sourceAudio);
+      case 'reconnect':
+        return this.awaitReconnect(next.windowMs);
+      case 'restart':
+        return this.restart(session, e);
     }
   }
 
-  private onUpscaled(f: UpscaledFrame): void {
-    const m = this.deps.metrics;
-    const stream = this.opts.key;
-    const now = performance.now();
-    m.framesTotal.inc({ stream, path: f.path });
-    if (f.model !== undefined) m.modelFramesTotal.inc({ stream, model: f.model });
-    if (f.path === 'bicubic' && f.reason) m.fallbackFramesTotal.inc({ stream, reason: f.reason });
-    m.upscaleFrameSeconds.observe({ stream, path: f.path }, (f.emittedAt - f.arrivedAt) / 1000);
-    if (f.emittedAt > f.deadline) {
-      this.deadlineMisses++;
-      m.deadlineMissesTotal.inc({ stream });
-    }
-    const s = this.session;
-    const encoder = s?.encoder;
-    if (!s || !encoder || s.encoderFailed) {
-      this.framesLost++;
-      return;
-    }
-    m.frameLatencySeconds.observe({ stream }, (now - f.arrivedAt) / 1000);
-    this.framesOut++;
-    this.outRate.mark(now);
-    const more = encoder.writeFrame(f.data);
-    if (s.silence) this.writeSilence(s, encoder);
-    if (!more && !s.waitingForDrain) {
-      // Backpressure: the encoder is behind; stop reading decoded frames until it drains.
-      s.waitingForDrain = true;
-      s.decoder.pause();
-    }
-  }
-
-  /** writeSilence writes one frame's worth of silent PCM (the ladder has audio, the publisher not). */
-  private writeSilence(s: Session, encoder: Encoder): void {
-    const info = this.info;
-    if (!info) return;
-    const exact = (PCM_FORMAT.sampleRate * info.fpsDen) / info.fpsNum + s.silenceCarry;
-    const samples = Math.floor(exact);
-    s.silenceCarry = exact - samples;
-    if (samples > 0) encoder.writeAudio(Buffer.alloc(samples * PCM_FORMAT.bytesPerFrame));
-  }
-
-  private onEncoderDrain(s: Session): void {
-    if (!s.waitingForDrain) return;
-    s.waitingForDrain = false;
-    if (!this.warming && this.session === s) s.decoder.resume();
-  }
-
-  private onEncoderExit(s: Session, e: ProcessExit): void {
-    if (s !== this.session || s.ending || this.closed) return;
-    // Without an encoder nothing reaches viewers: end this session; the restart brings both back.
-    this.log.error('encoder exited mid-stream', { code: e.code, signal: e.signal, stderr: e.stderrTail.slice(-5).join(' | ') });
-    s.encoderFailed = true;
-    this.lastEncoderFailure = s.encoder?.failure ?? lastMeaningfulLine(e);
-    void s.decoder.close();
-  }
-
-  private async onDecoderExit(s: Session, e: ProcessExit): Promise<void> {
-    if (s !== this.session || this.closed) return;
-    s.ending = true;
-    try {
-      if (this.warming) {
-        for (const f of this.warming) this.stage?.push(f);
-        this.warming = null;
-      }
-      await this.stage?.flush();
-      const exit = await s.encoder?.end({ endList: false });
-      if (exit && exit.code !== 0 && !s.encoderFailed) {
-        this.log.warn('encoder exited with an error at end', { code: exit.code, stderr: exit.stderrTail.slice(-3).join(' | ') });
-      }
-    } catch (err) {
-      this.log.error('ending the session failed', { err });
-    }
-    if (this.session !== s || this.closed) return;
-    this.session = null;
-    // A decoder that read end-of-input on its own: give the ingest a moment to say why.
-    if (e.code === 0 && !s.encoderFailed && !this.finishing && this.suspendMs === null && !this.pendingReattach) {
-      await delay(EOF_VERDICT_MS);
-      if (this.closed) return;
-      if (!this.finishing && this.suspendMs === null && !this.pendingReattach) this.finishing = true; // the input simply ended
-    }
-    await this.next(s, e);
-  }
-
-  /** next decides what follows a finished session: end, wait for a reconnect, or restart. */
-  private async next(s: Session, e: ProcessExit): Promise<void> {
-    if (this.closed || this.isEnded) return;
-    if (this.finishing) return this.finalize('ended');
-    const reattach = this.pendingReattach;
-    if (reattach) {
-      this.pendingReattach = null;
-      this.startSession(reattach.input, reattach.sourceAudio);
-      return;
-    }
-    if (this.suspendMs !== null) return this.awaitReconnect();
-    // The publisher is still there: a child died under us.
-    const which = s.encoderFailed ? 'encoder' : 'decoder';
-    if (!this.canRestart()) {
-      const why = s.encoderFailed ? this.lastEncoderFailure : lastMeaningfulLine(e);
-      this.failure = `${which} failed ${this.restartTimes.length + 1} times within a minute${why ? `: ${why}` : ''}`;
-      this.log.error(`${which} keeps failing; ending the stream`, { code: e.code, signal: e.signal, stderr: e.stderrTail.slice(-5).join(' | ') });
+  /** restart brings the decoder and encoder back (a new session on the same feed) within the policy. */
+  private async restart(session: TranscodeSession, e: SessionEnd): Promise<void> {
+    const which = e.encoderFailed ? 'encoder' : 'decoder';
+    const exit: ProcessExit = e.encoderFailed && e.encoderExit ? e.encoderExit : e.decoderExit;
+    const decision = this.policy.next();
+    if (!decision.restart) {
+      const why = e.encoderFailed ? (e.encoderFailure ?? lastMeaningfulLine(exit)) : lastMeaningfulLine(exit);
+      this.failure = `${which} failed ${decision.recent + 1} times within a minute${why ? `: ${why}` : ''}`;
+      this.log.error(`${which} keeps failing; ending the stream`, { code: exit.code, signal: exit.signal, stderr: exit.stderrTail.slice(-5).join(' | ') });
       return this.finalize('failed');
     }
     this.restarts++;
     this.deps.metrics.processRestartsTotal.inc({ stream: this.opts.key, process: which });
-    const delayMs = Math.min(250 * 2 ** (this.restartTimes.length - 1), 4_000);
-    this.log.warn(`${which} exited, restarting`, { code: e.code, signal: e.signal, delayMs, stderr: which === 'decoder' ? e.stderrTail.slice(-3).join(' | ') : undefined });
-    this.restartPending = true;
-    await delay(delayMs);
-    this.restartPending = false;
-    if (this.closed || this.isEnded) return;
-    if (this.finishing) return this.finalize('ended');
-    const again = this.pendingReattach ?? (this.suspendMs === null ? { input: s.input, sourceAudio: !s.silence } : null);
-    this.pendingReattach = null;
-    if (again) this.startSession(again.input, again.sourceAudio);
-    else this.awaitReconnect();
+    this.log.warn(`${which} exited, restarting`, { code: exit.code, signal: exit.signal, delayMs: decision.delayMs, stderr: which === 'decoder' ? exit.stderrTail.slice(-3).join(' | ') : undefined });
+    const wait: Phase = { kind: 'restart_wait', input: session.input as FeedSource, sourceAudio: this.sourceAudioOf(session), cancelled: false };
+    this.phase = wait;
+    await delay(decision.delayMs);
+    if (wait.cancelled || this.closed || this.phase !== wait) return;
+    this.startSession(wait.input, wait.sourceAudio);
   }
 
-  private awaitReconnect(): void {
-    const windowMs = this.suspendMs ?? 0;
-    this.state = 'reconnecting';
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      if (this.state !== 'reconnecting') return;
+  private sourceAudioOf(session: TranscodeSession): boolean {
+    return this.sessionAudio.get(session) ?? this.opts.hasAudio;
+  }
+
+  private readonly sessionAudio = new WeakMap<TranscodeSession, boolean>();
+
+  private awaitReconnect(windowMs: number): void {
+    const timer = setTimeout(() => {
+      if (this.phase.kind !== 'reconnect_wait') return;
       this.log.info('publisher did not come back; ending the stream', { windowMs });
       void this.finalize('ended');
     }, windowMs);
-    this.reconnectTimer.unref();
-  }
-
-  private canRestart(): boolean {
-    const now = Date.now();
-    while (this.restartTimes.length && (this.restartTimes[0] as number) < now - 60_000) this.restartTimes.shift();
-    if (this.restartTimes.length >= (this.opts.maxRestartsPerMinute ?? 5)) return false;
-    this.restartTimes.push(now);
-    return true;
+    timer.unref();
+    this.phase = { kind: 'reconnect_wait', timer };
   }
 
   /** finalize ends the stream: playlists get ENDLIST (the last encoder has exited), the stage closes. */
   private async finalize(state: 'ended' | 'failed'): Promise<void> {
-    if (this.finalizing || this.isEnded) return;
-    this.finalizing = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    if (this.phase.kind === 'done' || this.phase.kind === 'finalizing') return;
+    this.phase = { kind: 'finalizing' };
     try {
       this.finishLastPlaylists();
     } catch (err) {
@@ -542,7 +395,7 @@ export class StreamPipeline {
       state = 'failed';
     }
     this.stage?.close();
-    this.setEnded(state);
+    this.setDone(state);
   }
 
   private finishLastPlaylists(): void {
@@ -550,26 +403,44 @@ export class StreamPipeline {
     if (enc && enc.hasExited) enc.finishPlaylists();
   }
 
-  private setEnded(state: 'ended' | 'failed'): void {
-    if (this.isEnded) return;
-    this.state = state;
+  private setDone(state: 'ended' | 'failed'): void {
+    if (this.phase.kind === 'done') return;
+    this.phase = { kind: 'done', state };
     this.endedAt = Date.now();
     this.log.info(state === 'ended' ? 'stream ended' : 'stream failed', {
-      framesIn: this.seq,
-      framesOut: this.framesOut,
-      framesLost: this.framesLost,
+      framesIn: this.framesIn,
+      framesOut: this.count.out,
+      framesLost: this.count.totalLost,
       sessions: this.sessions,
     });
     this.resolveDone();
   }
 
+  /** state is the API's view of the phase. */
+  private get state(): StreamState {
+    const p = this.phase;
+    switch (p.kind) {
+      case 'done':
+        return p.state;
+      case 'finalizing':
+        return 'ending';
+      case 'reconnect_wait':
+        return 'reconnecting';
+      case 'restart_wait':
+        return 'starting';
+      case 'running':
+        if (p.next.kind === 'finish') return 'ending';
+        return p.session.currentEncoder ? 'live' : 'starting';
+    }
+  }
+
   /** snapshot reports the stream for /api/streams. */
   snapshot(renditions: readonly RenditionSnapshot[]): StreamSnapshot {
-    const st = this.stage?.stats();
+    const st = this.stage?.stats?.();
     const info = this.info;
     const modelFrames = st?.byPath.model ?? 0;
     const byBicubic = st?.byPath.bicubic ?? 0;
-    const fallbacks = Object.fromEntries(REASONS.map((r) => [r, st?.fallbacks[r] ?? 0])) as Record<FallbackReason, number>;
+    const fallbacks = Object.fromEntries(FALLBACK_REASONS.map((r) => [r, st?.fallbacks[r] ?? 0])) as Record<FallbackReason, number>;
     return {
       key: this.opts.key,
       state: this.state,
@@ -578,17 +449,20 @@ export class StreamPipeline {
       input: info ? { width: info.width, height: info.height, fps: info.fpsNum / info.fpsDen } : null,
       output: info ? { width: info.width * this.opts.scale, height: info.height * this.opts.scale } : null,
       scale: this.opts.scale,
-      model: this.deps.runner?.info.name ?? null,
-      fallbackModel: this.deps.fallbackRunner?.info.name ?? null,
-      provider: this.deps.runner?.info.provider ?? null,
+      model: this.deps.tiers[0]?.runner.info.name ?? null,
+      fallbackModel: this.deps.tiers[1]?.runner.info.name ?? null,
+      provider: this.deps.tiers[0]?.runner.info.provider ?? null,
       latencyBudgetMs: this.opts.latencyBudgetMs,
       hasAudio: this.opts.hasAudio,
-      frames: { in: this.seq, out: this.framesOut, model: modelFrames, bicubic: byBicubic, byModel: st?.byModel ?? {} },
+      frames: { in: this.framesIn, out: this.count.out, model: modelFrames, bicubic: byBicubic, byModel: st?.byModel ?? {}, lost: { ...this.count.lost } },
       aiShare: modelFrames + byBicubic > 0 ? modelFrames / (modelFrames + byBicubic) : 0,
+      aiPixelShare: st?.modelPixelShare ?? 0,
+      aiPixelShareHistogram: st?.modelShareHistogram ?? new Array<number>(11).fill(0),
+      tiles: { computed: st?.tilesComputed ?? 0, reused: st?.tilesReused ?? 0 },
       fallbacks,
-      deadlineMisses: this.deadlineMisses,
+      deadlineMisses: this.count.deadlineMisses,
       latencyMs: { p50: st?.latencyMs.p50 ?? 0, p99: st?.latencyMs.p99 ?? 0 },
-      outputFps: this.isEnded ? 0 : this.outRate.rate(performance.now()),
+      outputFps: this.isEnded ? 0 : this.count.outputFps(),
       restarts: this.restarts,
       reconnects: this.reconnects,
       error: this.failure,
@@ -602,13 +476,4 @@ export class StreamPipeline {
 function lastMeaningfulLine(e: ProcessExit): string | null {
   const lines = e.stderrTail.map((l) => l.trim()).filter((l) => l && !/^(frame=|size=|\[info\]|Press \[q\])/.test(l));
   return lines.length ? (lines[lines.length - 1] as string).slice(0, 300) : e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
-}
-
-/** redact hides the play token in logs. */
-function redact(url: string): string {
-  return url.replace(/token=[^&]+/, 'token=***');
 }

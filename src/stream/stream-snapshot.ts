@@ -1,5 +1,17 @@
 import type { FallbackReason, UpscalePath } from '../upscale/frame.js';
 
+/**
+ * Why a frame the publisher sent did not reach the ladder (metric label values): `decoder_restart`
+ * for pictures lost with a crashed decoder or skipped to the next keyframe by its replacement,
+ * `encoder_down` for frames upscaled while no encoder was there to take them, `drain_timeout` for
+ * pictures still undecoded when a stream that had ended was cut off after the drain time limit
+ * (the server was too far behind the publisher).
+ */
+export type FrameLossReason = 'decoder_restart' | 'encoder_down' | 'drain_timeout';
+
+/** FRAME_LOSS_REASONS lists every FrameLossReason (metrics are initialised with each). */
+export const FRAME_LOSS_REASONS: readonly FrameLossReason[] = ['decoder_restart', 'encoder_down', 'drain_timeout'];
+
 /** Lifecycle of one published stream as the API reports it. */
 export type StreamState = 'starting' | 'live' | 'reconnecting' | 'ending' | 'ended' | 'failed';
 
@@ -38,9 +50,17 @@ export interface StreamSnapshot {
   readonly frames: { readonly in: number; readonly out: number } & Readonly<Record<UpscalePath, number>> & {
     /** Model frames by the model that made them (`model` and `fallbackModel`). */
     readonly byModel: Readonly<Record<string, number>>;
+    /** Frames lost on the way, by reason (all zero unless a decoder or encoder failed). */
+    readonly lost: Readonly<Record<FrameLossReason, number>>;
   };
-  /** Share of output frames that went through a model (either rung of the ladder), 0..1. */
+  /** Share of output frames most of whose luma a model made, 0..1. */
   readonly aiShare: number;
+  /** Share of output luma pixels a model made (per-tile scheduling: mean over frames), 0..1. */
+  readonly aiPixelShare: number;
+  /** Frames by the share of their luma a model made: [0,10 %), ..., [90,100 %), 100 %. */
+  readonly aiPixelShareHistogram: readonly number[];
+  /** Tiles run through a model, and tiles whose previous output was reused (nothing changed in them). */
+  readonly tiles: { readonly computed: number; readonly reused: number };
   readonly fallbacks: Readonly<Record<FallbackReason, number>>;
   readonly deadlineMisses: number;
   /** Stage latency (decoder-out to encoder-in), ms, over a recent window. */

@@ -71,6 +71,9 @@ export type UpscalePath = 'model' | 'bicubic';
 /** Why a frame took the bicubic path (names are metric label values). */
 export type FallbackReason = 'predicted_late' | 'queue_full' | 'model_error' | 'no_model' | 'late_result';
 
+/** FALLBACK_REASONS lists every FallbackReason (API snapshots and metric series use all of them). */
+export const FALLBACK_REASONS: readonly FallbackReason[] = ['predicted_late', 'queue_full', 'model_error', 'no_model', 'late_result'];
+
 /** An upscaled frame leaving the stage, in order, one per input frame. */
 export interface UpscaledFrame {
   readonly seq: number;
@@ -79,10 +82,13 @@ export interface UpscaledFrame {
   readonly deadline: number;
   readonly geometry: FrameGeometry;
   readonly data: Uint8Array;
+  /** 'model' when a model made most of the Y plane (modelShare >= 0.5), else 'bicubic' with the reason. */
   readonly path: UpscalePath;
   readonly reason?: FallbackReason;
-  /** path 'model': which model of the stage's ladder made the Y plane. */
+  /** Which model of the stage's tiers made the model part of the Y plane. */
   readonly model?: string;
+  /** Share of the output Y plane's pixels a model made (per-tile scheduling: 0..1). */
+  readonly modelShare: number;
   /** Clock time (ms) at which the frame left the stage. */
   readonly emittedAt: number;
 }

@@ -18,6 +18,11 @@ export interface WorkerInit {
   readonly tileSize?: number;
   /** rgb_float only: context kept around each tile in LR pixels (default 16). */
   readonly tileOverlap?: number;
+  /**
+   * y_uint8 only: run frames as tiles of this many LR pixels a side (even; 0: whole frames), with
+   * a halo from the model's measured receptive radius (luma-tiling.mjs), so memory is bounded.
+   */
+  readonly lumaTile?: number;
 }
 
 /** TensorMeta is one model input or output as onnxruntime reports it (symbolic dims are strings). */
@@ -36,6 +41,10 @@ export interface WorkerReady {
   readonly layout?: ModelLayout;
   readonly inputs: readonly TensorMeta[];
   readonly outputs: readonly TensorMeta[];
+  /** y_uint8: how far one input pixel reaches in the output (LR pixels), as measured at load. */
+  readonly receptiveRadius?: number;
+  /** y_uint8: the tiling in use (absent: whole frames). */
+  readonly lumaTile?: { readonly size: number; readonly halo: number };
 }
 
 /** WorkerFailed: the session could not be created (bad file, provider missing); the worker then exits. */
@@ -51,6 +60,12 @@ export interface RunRequest {
   readonly width: number;
   readonly height: number;
   readonly y: ArrayBuffer;
+  /** Native workers only: rectangles (Int32 x, y, w, h each) to produce instead of the whole frame. */
+  readonly rects?: ArrayBuffer;
+  /** Native workers only, with rects: also return each rectangle's output minus the model's bicubic skip. */
+  readonly residual?: boolean;
+  /** When the request was sent (performance.timeOrigin + performance.now()), for workers that cannot see their own queue. */
+  readonly sentAt?: number;
 }
 
 /** CloseRequest asks the worker to release its session and end. */
@@ -68,6 +83,8 @@ export interface RunResult {
   readonly inferMs: number;
   /** Time the request waited in the worker behind earlier ones. */
   readonly queuedMs?: number;
+  /** With rects: the rectangles' outputs packed one after another (y), and their residuals as int16 when asked. */
+  readonly residual?: ArrayBuffer;
   /** rgb_float: how many tiles the frame was run as, and the largest tile's input pixels. */
   readonly tiles?: number;
   readonly maxTilePixels?: number;

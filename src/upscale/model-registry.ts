@@ -82,7 +82,7 @@ export function isModelName(s: string): boolean {
 }
 
 function cardError(cardPath: string, what: string): UprezError {
-  return new UprezError('MODEL_CARD_INVALID', `model card ${cardPath}: ${what}`, 'model');
+  return new UprezError('MODEL_CARD_INVALID', `model card ${cardPath}: ${what}`);
 }
 
 /** parseModelCard validates a card's JSON (pure; extra fields are kept, not rejected). */
@@ -147,7 +147,7 @@ export function readModelCard(cardPath: string, onnxPath: string): ModelCard {
   try {
     text = readFileSync(cardPath, 'utf8');
   } catch (err) {
-    throw new UprezError('MODEL_CARD_INVALID', `cannot read model card ${cardPath}: ${errorMessage(err)}`, 'model', true, { cause: err });
+    throw new UprezError('MODEL_CARD_INVALID', `cannot read model card ${cardPath}: ${errorMessage(err)}`, { cause: err });
   }
   let json: unknown;
   try {
@@ -242,7 +242,6 @@ function checkScale(card: ModelCard, scale: number, dir: string, all: readonly M
       'MODEL_SCALE_MISMATCH',
       `${flag} ${card.name} is a x${card.scale} model but --scale is ${scale}` +
         (same.length ? `; x${scale} models in ${dir}: ${same.join(', ')}` : `; there is no x${scale} model in ${dir}`),
-      'model',
     );
   }
 }
@@ -265,7 +264,6 @@ export function resolveModel(opts: { modelsDir: string; model?: string | undefin
         'MODEL_NOT_FOUND',
         `no x${scale} model in ${dir} for the default --model; ${describeAvailable(scan.models, dir)}${skippedNote}. ` +
           'Pass --model NAME, --model path/to/model.onnx, or --model none for bicubic only',
-        'model',
       );
     }
     return fromCard(picked);
@@ -275,19 +273,17 @@ export function resolveModel(opts: { modelsDir: string; model?: string | undefin
     throw new UprezError(
       'MODEL_NAME_INVALID',
       `${flag} ${JSON.stringify(model)} is not a model NAME (letters, digits, '.', '_', '-', not starting with '.') nor a path to an .onnx file; ${describeAvailable(scan.models, dir)}`,
-      'model',
     );
   }
   const onnxPath = path.join(dir, `${model}.onnx`);
   const cardPath = path.join(dir, `${model}.json`);
   if (!isFile(onnxPath)) {
-    throw new UprezError('MODEL_NOT_FOUND', `${flag} ${model}: ${onnxPath} does not exist; ${describeAvailable(scan.models, dir)}${skippedNote}`, 'model');
+    throw new UprezError('MODEL_NOT_FOUND', `${flag} ${model}: ${onnxPath} does not exist; ${describeAvailable(scan.models, dir)}${skippedNote}`);
   }
   if (!isFile(cardPath)) {
     throw new UprezError(
       'MODEL_CARD_MISSING',
       `${flag} ${model}: ${onnxPath} has no card ${cardPath} (it must give at least "scale"); pass the .onnx path to use the file without a card`,
-      'model',
     );
   }
   const card = readModelCard(cardPath, onnxPath);
@@ -303,7 +299,7 @@ function fromCard(card: ModelCard): ResolvedModel {
 function resolvePath(model: string, scale: number, dir: string, all: readonly ModelCard[], flag: string): ResolvedModel {
   const onnxPath = path.resolve(model);
   if (!isFile(onnxPath)) {
-    throw new UprezError('MODEL_NOT_FOUND', `${flag} ${model}: ${onnxPath} is not a file; ${describeAvailable(all, dir)}`, 'model');
+    throw new UprezError('MODEL_NOT_FOUND', `${flag} ${model}: ${onnxPath} is not a file; ${describeAvailable(all, dir)}`);
   }
   const name = path.basename(onnxPath).replace(/\.onnx$/, '');
   const cardPath = onnxPath.replace(/(\.onnx)?$/, '.json');
@@ -335,4 +331,13 @@ export function defaultModelsDir(): string {
   }
   // Not inside the package (bundled elsewhere): models/ beside the working directory.
   return path.resolve('models');
+}
+
+/** cardGainDb reads a card's Set5 gain over bicubic (dB), when it states one. */
+export function cardGainDb(card: ModelCard | null | undefined): number | undefined {
+  const q = card?.quality;
+  if (!q || typeof q !== 'object') return undefined;
+  const set5 = (q as { set5?: unknown }).set5;
+  const gain = set5 && typeof set5 === 'object' ? (set5 as { gainDb?: unknown }).gainDb : undefined;
+  return typeof gain === 'number' && Number.isFinite(gain) && gain > 0 ? gain : undefined;
 }

@@ -67,7 +67,8 @@ describe('createModelRunner with test/fixtures/x2-resize.onnx', () => {
     await Promise.all([r.close(), r.close()]);
     expect(threads()).toBeLessThan(during);
     const err = await failure(r.upscaleLuma(new Uint8Array(4), 2, 2));
-    expect([err.code, err.fatal]).toEqual(['MODEL_CLOSED', false]);
+    // Fatal for the stage: a closed runner does not come back (the stage rests the tier).
+    expect([err.code, err.fatal]).toEqual(['MODEL_CLOSED', true]);
   });
 
   test("provider 'auto' falls back to CPU where CUDA cannot start, and says which it uses", async () => {

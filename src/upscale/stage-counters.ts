@@ -15,8 +15,16 @@ export interface UpscaleStageStats {
   pathSwitches: number;
   /** Frames held on a lower rung than the scheduler alone would pick, by hysteresis (on bicubic: counted in fallbacks.predicted_late). */
   held: number;
-  /** Shadow probes of the rung above sent while below the top (not frames: their results are only measured). */
+  /** Probes of a tier not in use (a tile or two, only measured and cached) sent to keep its figures fresh. */
   probes: number;
+  /** Mean share of output Y pixels a model made, over all frames (0..1). */
+  modelPixelShare: number;
+  /** Frames by the share of their Y pixels a model made: [0,10 %), [10,20 %), ..., [90,100 %), 100 %. */
+  modelShareHistogram: number[];
+  /** Tiles whose model output was reused from the previous frame (their window did not change). */
+  tilesReused: number;
+  /** Tiles run through a model. */
+  tilesComputed: number;
 }
 
 /** StageCounters accumulates what stats() reports. */
@@ -24,6 +32,10 @@ export class StageCounters {
   framesIn = 0;
   held = 0;
   probes = 0;
+  tilesReused = 0;
+  tilesComputed = 0;
+  private shareSum = 0;
+  private readonly shareHistogram = new Array<number>(11).fill(0);
   private framesOut = 0;
   private readonly byPath: Record<UpscalePath, number> = { model: 0, bicubic: 0 };
   private readonly byModel = new Map<string, number>();
@@ -31,8 +43,11 @@ export class StageCounters {
   private readonly latency = new Ring(1024);
 
   /** emitted counts one frame leaving the stage after stageMs. */
-  emitted(path: UpscalePath, reason: FallbackReason | undefined, stageMs: number, model?: string): void {
+  emitted(path: UpscalePath, reason: FallbackReason | undefined, stageMs: number, model: string | undefined, modelShare: number): void {
     this.framesOut++;
+    this.shareSum += modelShare;
+    const bucket = modelShare >= 1 ? 10 : Math.min(9, Math.floor(modelShare * 10));
+    this.shareHistogram[bucket] = (this.shareHistogram[bucket] as number) + 1;
     this.byPath[path]++;
     if (path === 'model' && model !== undefined) this.byModel.set(model, (this.byModel.get(model) ?? 0) + 1);
     if (reason) this.fallbacks[reason]++;
@@ -52,6 +67,10 @@ export class StageCounters {
       pathSwitches,
       held: this.held,
       probes: this.probes,
+      modelPixelShare: this.framesOut ? this.shareSum / this.framesOut : 0,
+      modelShareHistogram: [...this.shareHistogram],
+      tilesReused: this.tilesReused,
+      tilesComputed: this.tilesComputed,
     };
   }
 }

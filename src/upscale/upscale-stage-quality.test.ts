@@ -2,8 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { upscaleFrameBicubic } from './bicubic.js';
 import { frameGeometry, type Frame, type UpscaledFrame } from './frame.js';
-import { FakeClock, FakeRunner } from './stage-test-kit.js';
-import { UpscaleStage } from './upscale-stage.js';
+import { FakeClock, FakeRunner } from '../../test/helpers/stage-kit.js';
+import { createUpscaleStage } from './upscale-stage.js';
 
 const G = frameGeometry(9, 5);
 const OUT = frameGeometry(18, 10);
@@ -19,9 +19,8 @@ const settle = () => new Promise<void>((r) => setImmediate(r));
 function rig(opts: { maxInFlight?: number; runner?: null } = {}) {
   const clock = new FakeClock();
   const runner = new FakeRunner([500, 500, 500]);
-  const stage = new UpscaleStage({
+  const stage = createUpscaleStage({
     scale: 2,
-    latencyBudgetMs: 1,
     runner: opts.runner === null ? null : runner,
     mode: 'quality',
     clock,
@@ -156,12 +155,17 @@ describe('UpscaleStage quality mode', () => {
     expect(out).toHaveLength(0);
   });
 
-  test('deadline mode: whenReady resolves at once', async () => {
+  test('deadline mode: whenReady resolves at once, with frames held at the model beyond maxInFlight', async () => {
     const clock = new FakeClock();
-    const stage = new UpscaleStage({ scale: 2, latencyBudgetMs: 100, runner: new FakeRunner(), clock, maxInFlight: 1, log: silentLogger });
-    stage.push(frame(0, clock));
-    stage.push(frame(1, clock));
-    await stage.whenReady();
+    const runner = new FakeRunner();
+    const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: 100, tiers: [{ runner }], clock, maxInFlight: 1, log: silentLogger });
+    stage.push({ ...frame(0, clock), deadline: 100 });
+    stage.push({ ...frame(1, clock), deadline: 100 });
+    expect(runner.regionCalls).toHaveLength(1); // frame 0 holds the only slot
+    let ready = false;
+    void stage.whenReady().then(() => (ready = true));
+    await settle();
+    expect(ready).toBe(true);
     stage.close();
   });
 });

@@ -1,310 +1,208 @@
+/**
+ * The live stage's per-tile logic on a fake clock: deadline kept, order kept, one frame out per
+ * frame in, tiles within the budget by detail, unchanged tiles reused, tiers chosen by gain times
+ * coverage, errors and closing. The seams between model and bicubic tiles: tiles/tile-compose.test.ts.
+ */
 import { describe, expect, test } from 'vitest';
+import { FakeClock, FakeRunner, TimedRunner, flushMicrotasks, runUntil } from '../../test/helpers/stage-kit.js';
 import { silentLogger } from '../log/logger.js';
-import { upscaleChromaBicubic, upscaleFrameBicubic } from './bicubic.js';
+import { upscaleFrameBicubic } from './bicubic.js';
 import { frameGeometry, type Frame, type FrameGeometry, type UpscaledFrame } from './frame.js';
-import { FakeClock, FakeRunner } from './stage-test-kit.js';
-import { UpscaleStage, type UpscaleStageOptions } from './upscale-stage.js';
+import { createUpscaleStage, type TierConfig } from './upscale-stage.js';
 
-const G = frameGeometry(9, 5);
-const OUT = frameGeometry(18, 10);
-const BUDGET = 100;
+// 64x32 LR in 16 px tiles: 4 x 2 = 8 tiles.
+const G = frameGeometry(64, 32);
+const OUT = frameGeometry(128, 64);
+const TILE = 16;
 
-function frame(seq: number, clock: FakeClock, g: FrameGeometry = G): Frame {
-  const data = new Uint8Array(g.frameSize).map((_, i) => (i * 31 + seq * 17) & 255);
-  return { seq, pts: seq / 30, arrivedAt: clock.now(), deadline: clock.now() + BUDGET, geometry: g, data };
+/** A frame whose luma is `fill(x, y)`; chroma flat. */
+function frame(seq: number, clock: FakeClock, fill: (x: number, y: number) => number, budget = 100, g: FrameGeometry = G): Frame {
+  const data = new Uint8Array(g.frameSize).fill(128);
+  for (let y = 0; y < g.height; y++) for (let x = 0; x < g.width; x++) data[y * g.width + x] = fill(x, y) & 255;
+  return { seq, pts: seq / 30, arrivedAt: clock.now(), deadline: clock.now() + budget, geometry: g, data };
 }
+const flat = (v: number) => () => v;
+/** Texture whose detail grows to the right: the rightmost tiles rank first. */
+const rightDetail = (x: number, y: number): number => 100 + (((x + y) % 2) * x) / 2;
 
-/** settle lets promise callbacks (model completions) run. */
-const settle = () => new Promise<void>((r) => setImmediate(r));
-
-interface Rig {
-  clock: FakeClock;
-  runner: FakeRunner;
-  stage: UpscaleStage;
-  out: UpscaledFrame[];
-  observed: { seq: number; stageMs: number }[];
-  inferences: number[];
-}
-
-/** rig builds a stage over a fake clock and runner; warm = the runner's warm-up round trips. */
-async function rig(opts: { warm?: number[]; maxInFlight?: number; runner?: null; hysteresis?: UpscaleStageOptions['hysteresis'] } = {}): Promise<Rig> {
+function rig(tiers: TierConfig[], o: { budget?: number; hysteresis?: boolean; maxInFlight?: number } = {}) {
   const clock = new FakeClock();
-  const runner = new FakeRunner(opts.warm ?? [20, 20, 20]);
-  const observed: { seq: number; stageMs: number }[] = [];
-  const inferences: number[] = [];
-  const o: UpscaleStageOptions = {
-    scale: 2,
-    latencyBudgetMs: BUDGET,
-    runner: opts.runner === null ? null : runner,
-    clock,
-    maxInFlight: opts.maxInFlight ?? 4,
-    // These tests pin the per-frame decision; hysteresis has its own (upscale-stage-hysteresis.test.ts).
-    hysteresis: opts.hysteresis ?? false,
-    log: silentLogger,
-    observer: { onFrame: (f, stageMs) => observed.push({ seq: f.seq, stageMs }), onInference: (ms) => inferences.push(ms) },
-  };
-  const stage = new UpscaleStage(o);
+  const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: o.budget ?? 100, tiers, clock, tileSize: TILE, maxInFlight: o.maxInFlight ?? 4, hysteresis: o.hysteresis ?? true, log: silentLogger });
   const out: UpscaledFrame[] = [];
   stage.onOutput((f) => out.push(f));
-  await stage.warmUp(G);
-  return { clock, runner, stage, out, observed, inferences };
+  return { clock, stage, out };
 }
 
-const pathOf = (f: UpscaledFrame) => (f.path === 'model' ? 'model' : `bicubic:${f.reason}`);
+const lumaOf = (f: UpscaledFrame): Uint8Array => f.data.subarray(0, OUT.lumaSize);
 
-describe('UpscaleStage decisions', () => {
-  test('fits the deadline -> model Y + bicubic U/V, emitted when the result lands', async () => {
-    const { clock, runner, stage, out } = await rig();
-    const f = frame(0, clock);
-    stage.push(f);
-    expect(runner.calls).toHaveLength(1);
-    expect(runner.calls[0]?.y).toEqual(f.data.subarray(0, G.lumaSize));
+describe('deadline stage: per-tile decisions', () => {
+  test('the model fits: every tile model, chroma bicubic, emitted when the results land', async () => {
+    const runner = new FakeRunner([]);
+    const { clock, stage, out } = rig([{ runner }]);
+    stage.push(frame(0, clock, flat(90)));
+    expect(runner.regionCalls).toHaveLength(1);
+    expect(runner.regionCalls[0]?.rects.reduce((n, r) => n + r.width * r.height, 0)).toBe(64 * 32);
     expect(out).toHaveLength(0);
-    clock.advance(30);
-    runner.answer(0, 200);
-    await settle();
-    expect(out.map(pathOf)).toEqual(['model']);
-    const o = out[0] as UpscaledFrame;
-    expect(o.geometry).toEqual(OUT);
-    expect(o.emittedAt).toBe(30);
-    expect(o.data.subarray(0, OUT.lumaSize).every((b) => b === 200)).toBe(true);
-    const chroma = upscaleChromaBicubic(f.data, G, 2, new Uint8Array(OUT.frameSize));
-    expect(o.data.subarray(OUT.lumaSize)).toEqual(chroma.subarray(OUT.lumaSize));
-  });
-
-  test('would be late -> bicubic predicted_late at once, the model is not asked', async () => {
-    const { clock, runner, stage, out } = await rig({ warm: [150, 150, 150] });
-    const f = frame(0, clock);
-    stage.push(f);
-    expect(runner.calls).toHaveLength(0);
-    expect(out.map(pathOf)).toEqual(['bicubic:predicted_late']);
-    expect(out[0]?.data).toEqual(upscaleFrameBicubic(f.data, G, 2));
-    expect(out[0]?.emittedAt).toBe(0);
-  });
-
-  test('the wait behind frames in flight counts toward the prediction', async () => {
-    const { clock, runner, stage, out } = await rig({ warm: [60, 60, 60] });
-    stage.push(frame(0, clock)); // done at 60: fits 100
-    stage.push(frame(1, clock)); // behind it: 120 > 100
-    expect(runner.calls).toHaveLength(1);
-    runner.answer(0);
-    await settle();
-    expect(out.map(pathOf)).toEqual(['model', 'bicubic:predicted_late']);
-  });
-
-  test('model error -> bicubic model_error', async () => {
-    const { clock, runner, stage, out } = await rig();
-    const f = frame(0, clock);
-    stage.push(f);
-    runner.fail(0);
-    await settle();
-    expect(out.map(pathOf)).toEqual(['bicubic:model_error']);
-    expect(out[0]?.data).toEqual(upscaleFrameBicubic(f.data, G, 2));
-  });
-
-  test('result past the deadline -> bicubic late_result at the deadline; the late result is dropped', async () => {
-    const { clock, runner, stage, out, inferences } = await rig();
-    const f = frame(0, clock);
-    stage.push(f);
-    clock.advance(99);
-    expect(out).toHaveLength(0);
-    clock.advance(1);
-    expect(out.map(pathOf)).toEqual(['bicubic:late_result']);
-    // Bicubic takes no fake time, so "by deadline + bicubic time" is exactly the deadline here.
-    expect(out[0]?.emittedAt).toBe(f.deadline);
-    expect(out[0]?.data).toEqual(upscaleFrameBicubic(f.data, G, 2));
-    clock.advance(50);
-    runner.answer(0, 7, 123);
-    await settle();
+    runner.answerRegions(0, 200);
+    await flushMicrotasks();
     expect(out).toHaveLength(1);
-    expect(out[0]?.data[0]).not.toBe(7);
-    expect(inferences).toEqual([123]); // the inference still happened and is still measured
-    expect(stage.stats().fallbacks.late_result).toBe(1);
+    const f = out[0] as UpscaledFrame;
+    expect([f.path, f.modelShare, f.reason, f.model]).toEqual(['model', 1, undefined, 'fake']);
+    expect(lumaOf(f).every((b) => b === 200)).toBe(true);
+    const bic = upscaleFrameBicubic(frame(0, clock, flat(90)).data, G, 2);
+    expect(f.data.subarray(OUT.lumaSize)).toEqual(bic.subarray(OUT.lumaSize));
   });
 
-  test('a busy event loop (clock.timerLagMs) starts the deadline fallback that much earlier', async () => {
-    const { clock, stage, out } = await rig({ warm: [20, 20, 20] });
-    (clock as FakeClock & { timerLagMs?: () => number }).timerLagMs = () => 30;
-    const f = frame(0, clock);
-    stage.push(f);
-    clock.advance(69);
-    expect(out).toHaveLength(0);
-    clock.advance(1);
-    expect(out.map(pathOf)).toEqual(['bicubic:late_result']);
-    expect(out[0]?.emittedAt).toBe(f.deadline - 30);
-  });
-
-  test('a slow model is learned from real results, not only the warm-up', async () => {
-    const { clock, runner, stage, out } = await rig({ warm: [10, 10, 10] });
-    for (let i = 0; i < 10; i++) {
-      stage.push(frame(i, clock));
-      clock.advance(150); // each result lands after the deadline
-      runner.answer(runner.calls.length - 1);
-      await settle();
-    }
-    // Once the slow results are in, frames stop going to the model.
-    expect(runner.calls.length).toBeLessThan(10);
-    expect(out.slice(-3).map(pathOf)).toEqual(Array(3).fill('bicubic:predicted_late'));
-  });
-
-  test('in flight at maxInFlight -> bicubic queue_full, emitted behind the model frames', async () => {
-    const { clock, runner, stage, out } = await rig({ warm: [5, 5, 5], maxInFlight: 2 });
-    for (let i = 0; i < 3; i++) stage.push(frame(i, clock));
-    expect(runner.calls).toHaveLength(2);
-    expect(out).toHaveLength(0);
-    runner.answer(0);
-    runner.answer(1);
-    await settle();
-    expect(out.map(pathOf)).toEqual(['model', 'model', 'bicubic:queue_full']);
-  });
-
-  test('late results still hold their worker: they count toward maxInFlight', async () => {
-    const { clock, runner, stage, out } = await rig({ warm: [5, 5, 5], maxInFlight: 1 });
-    stage.push(frame(0, clock));
-    clock.advance(BUDGET); // frame 0 leaves as late_result, its request is still out
-    clock.advance(1);
-    stage.push(frame(1, clock));
-    expect(out.map(pathOf)).toEqual(['bicubic:late_result', 'bicubic:queue_full']);
-    runner.answer(0);
-    await settle();
-    // The slot is free again; the 101 ms it took is now the prediction, so the next frame is
-    // predicted late rather than refused for a full queue.
-    stage.push(frame(2, clock));
-    expect(out.map(pathOf)).toEqual(['bicubic:late_result', 'bicubic:queue_full', 'bicubic:predicted_late']);
-  });
-
-  test('no runner -> bicubic no_model', async () => {
-    const { clock, stage, out } = await rig({ runner: null });
-    stage.push(frame(0, clock));
-    expect(out.map(pathOf)).toEqual(['bicubic:no_model']);
-  });
-
-  test('repeated model errors back off for a while, then the model is tried again', async () => {
-    const { clock, runner, stage, out } = await rig();
-    for (let i = 0; i < 3; i++) {
-      stage.push(frame(i, clock));
-      runner.fail(i);
-      await settle();
-    }
-    stage.push(frame(3, clock));
-    expect(runner.calls).toHaveLength(3);
-    clock.advance(1_001);
-    stage.push(frame(4, clock));
-    expect(runner.calls).toHaveLength(4);
-    runner.answer(3);
-    await settle();
-    expect(out.map(pathOf)).toEqual([...Array(4).fill('bicubic:model_error'), 'model']);
-  });
-});
-
-describe('UpscaleStage ordering and accounting', () => {
-  test('order is kept across mixed paths and out-of-order completions', async () => {
-    const { clock, runner, stage, out } = await rig({ warm: [30, 30, 30], maxInFlight: 2 });
-    stage.push(frame(0, clock)); // model, call 0
-    stage.push(frame(1, clock)); // model, call 1 (done at 60)
-    stage.push(frame(2, clock)); // queue_full
-    runner.answer(1);
-    await settle();
-    expect(out).toHaveLength(0); // frame 0 still out
-    runner.answer(0);
-    await settle();
-    expect(out.map((f) => f.seq)).toEqual([0, 1, 2]);
-    expect(out.map(pathOf)).toEqual(['model', 'model', 'bicubic:queue_full']);
-  });
-
-  test('one out per one in, in order, at the output size; counters add up', async () => {
-    const { clock, runner, stage, out, observed } = await rig({ warm: [20, 20, 20], maxInFlight: 3 });
-    let answered = 0;
-    for (let i = 0; i < 30; i++) {
-      stage.push(frame(i, clock));
-      clock.advance(i % 4 === 0 ? 40 : 7);
-      // Answer some calls, fail some, leave some to run late; in a scrambled order.
-      const open = runner.calls.length;
-      for (let c = answered; c < open; c++) {
-        if (c % 5 === 3) runner.fail(c);
-        else if (c % 7 !== 6) runner.answer(c);
-      }
-      answered = open;
-      await settle();
-    }
-    clock.advance(BUDGET);
-    await stage.flush();
-    expect(out.map((f) => f.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i));
-    for (const f of out) {
-      expect(f.geometry).toEqual(OUT);
-      expect(f.data.length).toBe(OUT.frameSize);
-      expect(f.path === 'bicubic').toBe(f.reason !== undefined);
-    }
-    const st = stage.stats();
-    expect(st.framesIn).toBe(30);
-    expect(st.framesOut).toBe(30);
-    expect(st.byPath.model + st.byPath.bicubic).toBe(30);
-    expect(Object.values(st.fallbacks).reduce((a, b) => a + b, 0)).toBe(st.byPath.bicubic);
-    expect(st.byPath.model).toBeGreaterThan(0);
-    expect(st.fallbacks.model_error).toBeGreaterThan(0);
-    expect(observed.map((o) => o.seq)).toEqual(out.map((f) => f.seq));
-    for (const [i, o] of observed.entries()) expect(o.stageMs).toBe((out[i] as UpscaledFrame).emittedAt - (out[i] as UpscaledFrame).arrivedAt);
-    for (const f of out) expect(f.emittedAt).toBeLessThanOrEqual(f.deadline);
-  });
-
-  test('flush resolves once every pushed frame has left', async () => {
-    const { clock, runner, stage, out } = await rig();
-    await stage.flush(); // nothing pending
-    stage.push(frame(0, clock));
-    let flushed = false;
-    const done = stage.flush().then(() => (flushed = true));
-    await settle();
-    expect(flushed).toBe(false);
-    runner.answer(0);
-    await done;
-    expect(out).toHaveLength(1);
-  });
-
-  test('stats report stage latency percentiles', async () => {
-    const { clock, runner, stage } = await rig({ warm: [5, 5, 5] });
-    for (let i = 0; i < 4; i++) {
-      stage.push(frame(i, clock));
-      clock.advance(10 * (i + 1));
-      runner.answer(i);
-      await settle();
-    }
-    expect(stage.stats().latencyMs).toEqual({ p50: 20, p99: 40 });
-  });
-
-  test('a throwing listener does not stop the stage', async () => {
-    const { clock, stage, out } = await rig({ runner: null });
-    stage.onOutput(() => {
-      throw new Error('listener bug');
-    });
-    stage.push(frame(0, clock));
-    stage.push(frame(1, clock));
-    expect(out).toHaveLength(2);
-  });
-
-  test('a malformed frame still yields one (black) frame in order', async () => {
-    const { clock, stage, out } = await rig({ runner: null });
-    stage.push({ ...frame(0, clock), data: new Uint8Array(3) });
-    stage.push(frame(1, clock));
-    expect(out.map((f) => f.seq)).toEqual([0, 1]);
-    expect(out[0]?.data.length).toBe(OUT.frameSize);
-  });
-
-  test('close is idempotent, drops timers, releases flush, ignores later results, does not close the runner', async () => {
-    const { clock, runner, stage, out } = await rig();
-    let runnerClosed = false;
-    runner.close = async () => {
-      runnerClosed = true;
+  test('the budget covers a few tiles: those with the most detail go to the model, the rest stay bicubic (predicted_late)', async () => {
+    // 0.02 ms per pixel: a 16x16 tile takes ~5 ms, the whole frame 41 ms; a 25 ms budget takes 4 of the 8 tiles
+    const clock = new FakeClock();
+    const slow = new TimedRunner(clock, (px) => px * 0.02);
+    const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: 25, tiers: [{ runner: slow }], clock, tileSize: TILE, log: silentLogger });
+    const out: UpscaledFrame[] = [];
+    stage.onOutput((f) => out.push(f));
+    const warm = stage.warmUp(G);
+    for (let i = 0; i < 20; i++) await runUntil(clock, clock.now() + 50);
+    await warm;
+    stage.push(frame(0, clock, rightDetail, 25));
+    await runUntil(clock, clock.now() + 100);
+    const f = out[0] as UpscaledFrame;
+    expect(f.modelShare).toBe(0.5);
+    expect(f.reason).toBe('predicted_late');
+    expect(f.emittedAt).toBeLessThanOrEqual(f.deadline);
+    // the model tiles are the detailed right-hand ones: the rightmost column is model, the leftmost bicubic
+    const l = lumaOf(f);
+    const bic = lumaOf({ ...f, data: upscaleFrameBicubic(frame(0, clock, rightDetail).data, G, 2) });
+    // The fake model fills a run with one value: inside the rightmost tile (clear of the feather
+    // band) the output is flat where bicubic is textured; the leftmost tile is bicubic.
+    const values = (plane: Uint8Array, x0: number, x1: number) => {
+      const set = new Set<number>();
+      for (let y = 4; y < 28; y++) for (let x = x0; x < x1; x++) set.add(plane[y * 128 + x] as number);
+      return set.size;
     };
-    stage.push(frame(0, clock));
+    expect(values(l, 112, 128)).toBe(1);
+    expect(values(bic, 112, 128)).toBeGreaterThan(4);
+    expect(l.subarray(0, 16)).toEqual(bic.subarray(0, 16));
+  });
+
+  test('a result past the deadline: its tiles stay bicubic (late_result) at the deadline; it still fills the cache', async () => {
+    const runner = new FakeRunner([]);
+    const { clock, stage, out } = rig([{ runner }], { budget: 50 });
+    stage.push(frame(0, clock, flat(90), 50));
+    await runUntil(clock, 60);
+    expect(out.map((f) => [f.path, f.reason, f.modelShare])).toEqual([['bicubic', 'late_result', 0]]);
+    expect((out[0] as UpscaledFrame).emittedAt).toBeLessThanOrEqual(50);
+    runner.answerRegions(0, 201);
+    await flushMicrotasks();
+    // The same picture again: every tile is unchanged and takes the late result from the cache.
+    stage.push(frame(1, clock, flat(90), 50));
+    await flushMicrotasks();
+    expect(runner.regionCalls).toHaveLength(1);
+    expect(out[1]?.modelShare).toBe(1);
+    expect(lumaOf(out[1] as UpscaledFrame).every((b) => b === 201)).toBe(true);
+  });
+
+  test('unchanged tiles reuse their output; only changed ones (with the halo) are run again', async () => {
+    const runner = new FakeRunner([]);
+    const { clock, stage, out } = rig([{ runner }]);
+    stage.push(frame(0, clock, flat(90)));
+    runner.answerRegions(0, 150);
+    await flushMicrotasks();
+    // change one pixel deep inside tile 5 (row 1, col 1): with the model's halo (4) only that tile changes
+    stage.push(frame(1, clock, (x, y) => (x === 24 && y === 24 ? 91 : 90)));
+    expect(runner.regionCalls).toHaveLength(2);
+    expect(runner.regionCalls[1]?.rects).toEqual([{ x: 16, y: 16, width: 16, height: 16 }]);
+    runner.answerRegions(1, 160);
+    await flushMicrotasks();
+    const l = lumaOf(out[1] as UpscaledFrame);
+    expect(l[40 * 128 + 40]).toBe(160); // tile 5 anew
+    expect(l[4 * 128 + 4]).toBe(150); // tile 0 reused
+    expect(out[1]?.modelShare).toBe(1);
+    expect(stage.stats().tilesReused).toBe(7);
+  });
+
+  test('order is kept when later frames finish first, one out per one in', async () => {
+    const runner = new FakeRunner([], 'fake', 2);
+    const { clock, stage, out } = rig([{ runner }]);
+    for (let i = 0; i < 3; i++) stage.push(frame(i, clock, flat(10 + i)));
+    const calls = runner.regionCalls.length;
+    for (let k = calls - 1; k >= 0; k--) runner.answerRegions(k, 100 + k);
+    await flushMicrotasks();
+    expect(out.map((f) => f.seq)).toEqual([0, 1, 2]);
+  });
+
+  test('model errors: the tiles take bicubic (model_error); a streak rests the tier, then it is tried again', async () => {
+    const runner = new FakeRunner([]);
+    const { clock, stage, out } = rig([{ runner }]);
+    for (let i = 0; i < 3; i++) {
+      stage.push(frame(i, clock, flat(10 + i)));
+      runner.failRegions(i);
+      await flushMicrotasks();
+    }
+    expect(out.map((f) => f.reason)).toEqual(['model_error', 'model_error', 'model_error']);
+    stage.push(frame(3, clock, flat(20)));
+    expect(runner.regionCalls).toHaveLength(3); // resting
+    expect(out[3]?.reason).toBe('model_error');
+    clock.advance(1_100);
+    stage.push(frame(4, clock, flat(21)));
+    expect(runner.regionCalls).toHaveLength(4);
+  });
+
+  test('no tiers: every frame bicubic (no_model), emitted at once', () => {
+    const { clock, stage, out } = rig([]);
+    stage.push(frame(0, clock, flat(90)));
+    expect(out.map((f) => [f.path, f.reason, f.modelShare])).toEqual([['bicubic', 'no_model', 0]]);
+  });
+
+  test('frames with requests out at maxInFlight: the next frame stays bicubic (queue_full)', () => {
+    const runner = new FakeRunner([]);
+    const { clock, stage, out } = rig([{ runner }], { maxInFlight: 1 });
+    stage.push(frame(0, clock, flat(1)));
+    stage.push(frame(1, clock, flat(2)));
+    expect(runner.regionCalls).toHaveLength(1);
+    runner.answerRegions(0);
+    void out;
+  });
+
+  test('tier choice: a big model that covers a fraction loses to a small one that covers everything', async () => {
+    const clock = new FakeClock();
+    // big: 1 ms per pixel at 2 workers covers ~2 % of a 2048-pixel frame at 30 fps; small: 0.001 ms covers all
+    const big = new TimedRunner(clock, (px) => px * 1, undefined, [], 'big', 2);
+    const small = new TimedRunner(clock, (px) => px * 0.001, undefined, [], 'small', 2);
+    const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: 200, tiers: [{ runner: big, gain: 3 }, { runner: small, gain: 2.4 }], clock, tileSize: TILE, log: silentLogger });
+    const out: UpscaledFrame[] = [];
+    stage.onOutput((f) => out.push(f));
+    const warm = stage.warmUp(G);
+    await runUntil(clock, 20_000);
+    await warm;
+    for (let i = 0; i < 30; i++) {
+      stage.push(frame(i, clock, (x, y) => (x * 7 + y * 3 + i) & 255, 200));
+      await runUntil(clock, clock.now() + 33);
+    }
+    await runUntil(clock, clock.now() + 1_000);
+    const last = out.slice(-10);
+    expect(last.every((f) => f.model === 'small' && f.modelShare === 1)).toBe(true);
+  });
+
+  test('close drops what is queued, ignores later results and does not close the runner', async () => {
+    const runner = new FakeRunner([]);
+    const { clock, stage, out } = rig([{ runner }]);
+    stage.push(frame(0, clock, flat(5)));
     const flushed = stage.flush();
     stage.close();
     stage.close();
     await flushed;
-    expect(clock.pendingTimers).toBe(0);
-    runner.answer(0);
-    await settle();
-    stage.push(frame(1, clock));
+    runner.answerRegions(0);
+    await flushMicrotasks();
     expect(out).toHaveLength(0);
-    expect(runnerClosed).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  test('a malformed frame still yields one (black) frame in order', () => {
+    const { clock, stage, out } = rig([]);
+    const bad = { ...frame(0, clock, flat(1)), data: new Uint8Array(10) };
+    stage.push(bad);
+    stage.push(frame(1, clock, flat(1)));
+    expect(out.map((f) => f.seq)).toEqual([0, 1]);
+    expect(lumaOf(out[0] as UpscaledFrame).every((b) => b === 0)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { UprezError } from '../errors.js';
 import { silentLogger } from '../log/logger.js';
+import { RestartPolicy } from '../lifecycle/restart-policy.js';
 import { InferencePool } from './worker-pool.js';
 
 const FAKE = new URL('../../test/fixtures/fake-inference-worker.mjs', import.meta.url);
@@ -13,7 +14,7 @@ function pool(size: number, modelPath = 'fake'): InferencePool {
     init: { modelPath, provider: 'cpu', intraOpThreads: 1, layout: 'y_uint8' },
     size,
     log: silentLogger,
-    respawnDelayMs: () => 0,
+    restarts: new RestartPolicy({ maxInWindow: Infinity, delayMs: () => 0 }),
   });
   pools.push(p);
   return p;

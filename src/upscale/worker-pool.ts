@@ -5,17 +5,19 @@
  */
 import { Worker } from 'node:worker_threads';
 import { UprezError, errorMessage } from '../errors.js';
+import { workerRestarts, type RestartPolicy } from '../lifecycle/restart-policy.js';
 import type { Logger } from '../log/logger.js';
 import type { FromWorker, RunResult, ToWorker, WorkerInit, WorkerReady } from './inference-protocol.js';
 
 /** PoolOptions: the worker entry (the real one, or a test double speaking the same protocol) and its init. */
-export interface PoolOptions {
+export interface PoolOptions<I = WorkerInit> {
   readonly entry: URL;
-  readonly init: WorkerInit;
+  /** The worker's workerData (the onnxruntime worker's WorkerInit, or another worker's own). */
+  readonly init: I;
   readonly size: number;
   readonly log: Logger;
-  /** Respawn delay after the k-th crash within a minute (ms); default 0, 0, 0, then 1 s doubling to 30 s. */
-  readonly respawnDelayMs?: (recentCrashes: number) => number;
+  /** When a crashed worker comes back (default workerRestarts(): at once 3 times a minute, then 1 s doubling to 30 s). */
+  readonly restarts?: RestartPolicy;
   /** How long close() waits for a worker to end on its own before terminating it. */
   readonly closeGraceMs?: number;
 }
@@ -32,24 +34,28 @@ interface Slot {
   readonly inflight: Map<number, Pending>;
 }
 
-function defaultRespawnDelay(recent: number): number {
-  return recent <= 3 ? 0 : Math.min(30_000, 1_000 * 2 ** (recent - 4));
+/** RunExtras: rectangles for workers that produce parts of a frame (the native worker). */
+export interface RunExtras {
+  readonly rects?: Int32Array;
+  readonly residual?: boolean;
 }
 
 /** InferencePool runs requests on worker threads; start() resolves once every worker has loaded the model. */
-export class InferencePool {
+export class InferencePool<I = WorkerInit> {
   private readonly slots: Slot[];
   private nextId = 1;
   private cursor = 0;
   private closing: Promise<void> | null = null;
-  private readonly crashTimes: number[] = [];
+  private readonly restarts: RestartPolicy;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly live = new Set<Worker>();
   private readonly log: Logger;
 
-  constructor(private readonly opts: PoolOptions) {
+  // NoInfer: callers that do not name I get WorkerInit (and its checks), as before.
+  constructor(private readonly opts: PoolOptions<NoInfer<I>>) {
     this.slots = Array.from({ length: opts.size }, (_, index) => ({ index, worker: null, ready: false, inflight: new Map() }));
     this.log = opts.log;
+    this.restarts = opts.restarts ?? workerRestarts();
   }
 
   /** start spawns every worker; rejects with the first load failure (and closes the others). */
@@ -96,7 +102,7 @@ export class InferencePool {
             break;
           case 'failed':
             settled = true;
-            reject(new UprezError('MODEL_LOAD_FAILED', msg.message, 'model'));
+            reject(new UprezError('MODEL_LOAD_FAILED', msg.message));
             slot.worker = null;
             void worker.terminate();
             break;
@@ -106,7 +112,7 @@ export class InferencePool {
             if (!p) break;
             slot.inflight.delete(msg.id);
             if (msg.type === 'result') p.resolve(msg);
-            else p.reject(new UprezError('MODEL_RUN_FAILED', `inference failed: ${msg.message}`, 'model', false));
+            else p.reject(new UprezError('MODEL_RUN_FAILED', `inference failed: ${msg.message}`));
             break;
           }
         }
@@ -115,7 +121,7 @@ export class InferencePool {
         this.log.error('inference worker error', { worker: slot.index, err: errorMessage(err) });
         if (!settled) {
           settled = true;
-          reject(new UprezError('MODEL_LOAD_FAILED', `inference worker failed to start: ${errorMessage(err)}`, 'model', true, { cause: err }));
+          reject(new UprezError('MODEL_LOAD_FAILED', `inference worker failed to start: ${errorMessage(err)}`, { cause: err }));
         }
       });
       worker.on('exit', (code) => {
@@ -123,12 +129,12 @@ export class InferencePool {
         if (slot.worker !== worker) return;
         slot.worker = null;
         slot.ready = false;
-        const dead = new UprezError('MODEL_WORKER_DIED', `inference worker ${slot.index} exited (code ${code}) with the request in flight`, 'model', false);
+        const dead = new UprezError('MODEL_WORKER_DIED', `inference worker ${slot.index} exited (code ${code}) with the request in flight`);
         for (const p of slot.inflight.values()) p.reject(dead);
         slot.inflight.clear();
         if (!loaded) {
           // A load failure is the caller's to handle (start() fails, or replace() retries).
-          if (!settled) reject(new UprezError('MODEL_LOAD_FAILED', `inference worker exited (code ${code}) while loading the model`, 'model'));
+          if (!settled) reject(new UprezError('MODEL_LOAD_FAILED', `inference worker exited (code ${code}) while loading the model`));
           settled = true;
           return;
         }
@@ -139,11 +145,10 @@ export class InferencePool {
 
   /** replace respawns a crashed worker, with backoff when crashes repeat. */
   private replace(slot: Slot, code: number): void {
-    const now = Date.now();
-    this.crashTimes.push(now);
-    while ((this.crashTimes[0] as number) < now - 60_000) this.crashTimes.shift();
-    const delay = (this.opts.respawnDelayMs ?? defaultRespawnDelay)(this.crashTimes.length);
-    this.log.warn('inference worker died, replacing it', { worker: slot.index, code, delayMs: delay, crashesLastMinute: this.crashTimes.length });
+    const decision = this.restarts.next();
+    // Workers are never given up on: the stage serves bicubic meanwhile (model_error, model_unavailable).
+    const delay = decision.restart ? decision.delayMs : 30_000;
+    this.log.warn('inference worker died, replacing it', { worker: slot.index, code, delayMs: delay, crashesLastMinute: this.restarts.recent });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.closing) return;
@@ -176,20 +181,22 @@ export class InferencePool {
    * buffer that is then transferred, not cloned); none into the worker (the tensor wraps it);
    * one inside onnxruntime-node, which copies the output into a new ArrayBuffer; none back (transferred).
    */
-  run(y: Uint8Array, width: number, height: number, slotIndex?: number): Promise<RunResult> {
-    if (this.closing) return Promise.reject(new UprezError('MODEL_CLOSED', 'the model runner is closed', 'model', false));
+  run(y: Uint8Array, width: number, height: number, slotIndex?: number, extras?: RunExtras): Promise<RunResult> {
+    if (this.closing) return Promise.reject(new UprezError('MODEL_CLOSED', 'the model runner is closed'));
     const slot = slotIndex === undefined ? this.pick() : this.slots[slotIndex];
     if (!slot?.ready || !slot.worker) {
-      return Promise.reject(new UprezError('MODEL_UNAVAILABLE', 'no inference worker is running (one is being replaced)', 'model', false));
+      return Promise.reject(new UprezError('MODEL_UNAVAILABLE', 'no inference worker is running (one is being replaced)'));
     }
     const copy = new Uint8Array(width * height);
     copy.set(y.subarray(0, width * height));
     const id = this.nextId++;
     const worker = slot.worker;
+    const rects = extras?.rects ? Int32Array.from(extras.rects) : null;
     return new Promise<RunResult>((resolve, reject) => {
       slot.inflight.set(id, { resolve, reject });
-      const msg: ToWorker = { type: 'run', id, width, height, y: copy.buffer };
-      worker.postMessage(msg, [copy.buffer]);
+      const sentAt = performance.timeOrigin + performance.now();
+      const msg: ToWorker = { type: 'run', id, width, height, y: copy.buffer, sentAt, ...(rects ? { rects: rects.buffer, residual: extras?.residual === true } : {}) };
+      worker.postMessage(msg, rects ? [copy.buffer, rects.buffer] : [copy.buffer]);
     });
   }
 
@@ -202,7 +209,7 @@ export class InferencePool {
   private async closeAll(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    const closed = new UprezError('MODEL_CLOSED', 'the model runner closed with the request in flight', 'model', false);
+    const closed = new UprezError('MODEL_CLOSED', 'the model runner closed with the request in flight');
     await Promise.all(
       this.slots.map(async (slot) => {
         const worker = slot.worker;

@@ -34,10 +34,10 @@ export async function lockOutputDir(dir: string): Promise<() => Promise<void>> {
     }
     const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-      throw new UprezError('JOB_LOCKED', `${dir} is being written by another uprez (pid ${owner}); wait for it or stop it`, 'cli');
+      throw new UprezError('JOB_LOCKED', `${dir} is being written by another uprez (pid ${owner}); wait for it or stop it`);
     }
-    if (owner === process.pid) throw new UprezError('JOB_LOCKED', `${dir} is already being written by this process`, 'cli');
+    if (owner === process.pid) throw new UprezError('JOB_LOCKED', `${dir} is already being written by this process`);
     await rm(file, { force: true }); // stale: its process is gone
   }
-  throw new UprezError('JOB_LOCKED', `could not lock ${dir}`, 'cli');
+  throw new UprezError('JOB_LOCKED', `could not lock ${dir}`);
 }

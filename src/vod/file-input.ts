@@ -19,7 +19,7 @@ export interface InputPolicy {
 export const CLI_INPUT_POLICY: InputPolicy = { root: null, schemes: ['http', 'https', 'rtmp', 'rtmps'] };
 
 function bad(msg: string): UprezError {
-  return new UprezError('INPUT_INVALID', msg, 'cli');
+  return new UprezError('INPUT_INVALID', msg);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import type { Logger } from '../log/logger.js';
+import type { SessionFactories } from '../session/session-ports.js';
 import type { FileInput } from './file-input.js';
 import type { UpscalePlan } from './upscale-plan.js';
 
@@ -32,6 +33,8 @@ export interface FileTranscodeOptions {
   readonly onProgress?: (p: FileProgress) => void;
   /** Aborting stops the job; what is finished stays, and a rerun resumes from it. */
   readonly signal?: AbortSignal;
+  /** What makes the decoder and encoder (default: real ffmpeg); tests pass fakes. */
+  readonly factories?: SessionFactories;
 }
 
 /** FileTranscodeResult is what a finished job reports. */

@@ -2,6 +2,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Decoder } from '../decode/decoder.js';
+import { buildLadder } from '../encode/ladder.js';
+import { TranscodeSession, type SessionEnd, type SessionSetup } from '../session/transcode-session.js';
 import type { VideoInfo } from '../decode/video-info.js';
 import { Encoder } from '../encode/encoder.js';
 import { UprezError } from '../errors.js';
@@ -9,8 +11,7 @@ import { probeMedia } from '../ffmpeg/probe.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
 import { RateWindow } from '../stream/rate-window.js';
-import { frameGeometry, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
-import { UpscaleStage } from '../upscale/upscale-stage.js';
+import { createUpscaleStage } from '../upscale/upscale-stage.js';
 import { lockOutputDir } from './dir-lock.js';
 import { inputLocation } from './file-input.js';
 import { readJobState, sameJob, writeJobState, type FileJobIdentity, type FileJobState } from './job-state-file.js';
@@ -24,8 +25,6 @@ export type { FileProgress, FileTranscodeOptions, FileTranscodeResult } from './
 
 /** Every file job's timeline starts here (seconds): each run then shifts by the same amount (see below). */
 const TIMELINE_BASE_SECONDS = 10;
-/** Audio kept before the encoder exists (4 s of s16le 48 kHz stereo). */
-const PENDING_AUDIO_BYTES = 4 * 48_000 * 4;
 
 /**
  * transcodeFile runs one file job: decoder (-ss at the first missing segment when resuming) ->
@@ -53,27 +52,18 @@ class FileTranscode {
   private readonly started = performance.now();
   private readonly rate = new RateWindow(5_000);
   private readonly highest = new Map<string, number>();
-  private decoder: Decoder | null = null;
+  private session: TranscodeSession | null = null;
   private chain: UpscaleChain | null = null;
-  private encoder: Encoder | null = null;
   private plan: SegmentPlan | null = null;
   private resume: ResumePoint = { startSegment: 0, startFrame: 0, startSeconds: 0 };
   private state: FileJobState | null = null;
   private saving: Promise<void> = Promise.resolve();
   private totalEstimate: number | null = null;
-  private geometry: FrameGeometry | null = null;
-  private seq = 0;
   private framesOut = 0;
   private lastProgress = 0;
-  /** Why the decoder is paused: model warm-up, the upscale stages full, the encoder behind (video or, past its bound, audio). */
-  private waits = { warmUp: false, stage: false, encoder: false, audio: false };
-  private pendingAudio: Buffer[] = [];
-  private pendingAudioBytes = 0;
   private stopped = false;
-  private decoderDone = false;
+  private ended = false;
   private failure: UprezError | null = null;
-  private resolveDone!: (exit: ProcessExit) => void;
-  private readonly done = new Promise<ProcessExit>((r) => (this.resolveDone = r));
 
   constructor(private readonly o: FileTranscodeOptions) {
     this.log = o.log.child({ stage: 'file' });
@@ -86,7 +76,7 @@ class FileTranscode {
     await mkdir(o.outDir, { recursive: true });
     const probe = await probeMedia(o.binaries.ffprobe, location);
     const video = probe.streams.find((s) => s.codecType === 'video');
-    if (!video) throw new UprezError('FILE_NO_VIDEO', `${location} has no video stream`, 'decoder');
+    if (!video) throw new UprezError('FILE_NO_VIDEO', `${location} has no video stream`);
     const hasAudio = probe.streams.some((s) => s.codecType === 'audio');
     const duration = probe.format.duration ?? video.duration;
     const identity: FileJobIdentity = {
@@ -116,66 +106,55 @@ class FileTranscode {
     const probedFps = video.fps ?? (fps ? fps.num / fps.den : undefined);
     if (duration !== undefined && probedFps) this.totalEstimate = Math.max(1, Math.round(duration * probedFps));
 
-    const decoder = new Decoder({ binaries: o.binaries, input: location, hasAudio, log: this.log, seekSeconds: this.resume.startSeconds, ...(fps ? { fps } : {}) });
-    this.decoder = decoder;
-    decoder.on('info', (info) => this.onInfo(info, identity, hasAudio));
-    decoder.on('frame', (data) => this.onFrame(data));
-    decoder.on('audio', (chunk) => this.onAudio(chunk));
-    decoder.on('exit', (e) => this.resolveDone(e));
+    const session = new TranscodeSession({
+      id: 1,
+      input: location,
+      ladderAudio: hasAudio,
+      sourceAudio: hasAudio,
+      decoder: { seekSeconds: this.resume.startSeconds, ...(fps ? { fps } : {}) },
+      endList: true,
+      setup: (info) => this.setup(info, identity, hasAudio),
+      frame: (seq, data, geometry, arrivedAt) => {
+        const plan = this.plan as SegmentPlan;
+        // Quality mode has no deadline; the field is kept for the frame contract.
+        return { seq, pts: ((this.resume.startFrame + seq) * plan.fpsDen) / plan.fpsNum, arrivedAt, deadline: Number.POSITIVE_INFINITY, geometry, data };
+      },
+      factories: o.factories ?? { createDecoder: (d) => new Decoder(d), createEncoder: (e) => new Encoder(e) },
+      binaries: o.binaries,
+      log: this.log,
+    });
+    this.session = session;
+    session.on('output', (_f, written) => this.onOutput(written));
+    session.on('segment', (rung, file) => this.onSegment(rung, file));
     const abort = (): void => this.stop(cancelled());
     o.signal?.addEventListener('abort', abort, { once: true });
     try {
-      decoder.start();
-      const exit = await this.done;
-      return await this.complete(exit, hasAudio);
+      const ended = new Promise<SessionEnd>((resolve) => session.on('end', resolve));
+      session.start();
+      const end = await ended;
+      return await this.complete(end, hasAudio);
     } finally {
       o.signal?.removeEventListener('abort', abort);
       this.chain?.close();
-      await Promise.allSettled([this.decoder?.close(), this.encoder?.close()]);
+      await session.close();
       await this.saving;
     }
   }
 
-  private onInfo(info: VideoInfo, identity: FileJobIdentity, hasAudio: boolean): void {
+  /** setup: the upscale chain and the encoder, once the decoder says what it delivers (or why not). */
+  private setup(info: VideoInfo, identity: FileJobIdentity, hasAudio: boolean): SessionSetup | string {
     const prev = this.state;
     if (prev && (prev.width !== info.width || prev.height !== info.height || prev.fpsNum !== info.fpsNum || prev.fpsDen !== info.fpsDen)) {
-      this.stop(new UprezError('FILE_CHANGED', `the input now decodes as ${info.width}x${info.height} at ${info.fpsNum}/${info.fpsDen}, not as the saved job says; delete ${this.o.outDir} to start over`, 'decoder'));
-      return;
+      this.failure = new UprezError('FILE_CHANGED', `the input now decodes as ${info.width}x${info.height} at ${info.fpsNum}/${info.fpsDen}, not as the saved job says; delete ${this.o.outDir} to start over`);
+      return this.failure.message;
     }
     const plan = this.plan ?? segmentPlanFor(info, identity.segmentSeconds);
     this.plan = plan;
-    const g = frameGeometry(info.width, info.height);
-    this.geometry = g;
     const up = this.o.upscale;
-    const stages = Array.from({ length: up.passes }, () => new UpscaleStage({ scale: up.passScale, latencyBudgetMs: 0, runner: up.runner, mode: 'quality', maxInFlight: this.o.maxInFlight ?? 4, log: this.log }));
-    const chain = new UpscaleChain(stages);
-    chain.onOutput((f) => this.onUpscaled(f));
+    const stages = Array.from({ length: up.passes }, () => createUpscaleStage({ mode: 'quality', scale: up.passScale, runner: up.runner, maxInFlight: this.o.maxInFlight ?? 4, log: this.log }));
+    const chain = new UpscaleChain(stages, up.passScale);
     this.chain = chain;
-    const encoder = new Encoder({
-      binaries: this.o.binaries,
-      outDir: this.o.outDir,
-      source: info,
-      scale: up.scale,
-      hasAudio,
-      live: false,
-      log: this.log,
-      segmentFrames: plan.segmentFrames,
-      startNumber: this.resume.startSegment,
-      outputTsOffsetSeconds: TIMELINE_BASE_SECONDS + this.resume.startSeconds,
-      extraRungHeights: EXTRA_RUNG_HEIGHTS,
-    });
-    this.encoder = encoder;
-    encoder.on('drain', () => {
-      this.waits.audio = false;
-      this.setWait('encoder', false);
-    });
-    encoder.on('segment', (rung, file) => this.onSegment(rung, file));
-    encoder.on('exit', (e) => {
-      if (!this.stopped && !this.decoderDone) this.stop(new UprezError('FILE_ENCODE_FAILED', `the encoder exited mid-job (code ${e.code}): ${e.stderrTail.slice(-3).join(' | ')}`, 'encoder'));
-    });
-    encoder.start();
-    for (const chunk of this.pendingAudio) encoder.writeAudio(chunk);
-    this.pendingAudio = [];
+    const rungs = buildLadder(info, up.scale, hasAudio, EXTRA_RUNG_HEIGHTS).map((r) => r.name);
     this.state = {
       version: 1,
       ...identity,
@@ -185,7 +164,7 @@ class FileTranscode {
       fpsDen: info.fpsDen,
       hasAudio,
       segmentFrames: plan.segmentFrames,
-      rungs: encoder.rungs.map((r) => r.name),
+      rungs,
       segmentsDone: this.resume.startSegment,
       totalFrames: null,
       finished: false,
@@ -196,56 +175,33 @@ class FileTranscode {
       input: `${info.width}x${info.height}@${(info.fpsNum / info.fpsDen).toFixed(3)}`,
       output: `${info.width * up.scale}x${info.height * up.scale}`,
       upscaler: up.description,
-      rungs: this.state.rungs.join(','),
+      rungs: rungs.join(','),
       segmentFrames: plan.segmentFrames,
     });
-    this.setWait('warmUp', true);
-    void chain.warmUp(g, up.passScale).finally(() => this.setWait('warmUp', false));
+    return {
+      stage: chain,
+      warmUp: true,
+      encoder: {
+        binaries: this.o.binaries,
+        outDir: this.o.outDir,
+        scale: up.scale,
+        hasAudio,
+        live: false,
+        log: this.log,
+        segmentFrames: plan.segmentFrames,
+        startNumber: this.resume.startSegment,
+        outputTsOffsetSeconds: TIMELINE_BASE_SECONDS + this.resume.startSeconds,
+        extraRungHeights: EXTRA_RUNG_HEIGHTS,
+      },
+    };
   }
 
-  private onFrame(data: Uint8Array): void {
-    const chain = this.chain;
-    const g = this.geometry;
-    const plan = this.plan;
-    if (!chain || !g || !plan || this.stopped) return;
-    const seq = this.seq++;
-    const now = performance.now();
-    // Quality mode has no deadline; the field is kept for the frame contract.
-    chain.push({ seq, pts: ((this.resume.startFrame + seq) * plan.fpsDen) / plan.fpsNum, arrivedAt: now, deadline: Number.POSITIVE_INFINITY, geometry: g, data });
-    if (!this.waits.stage) {
-      this.setWait('stage', true);
-      void chain.whenReady().then(() => this.setWait('stage', false));
-    }
-  }
-
-  private onAudio(chunk: Buffer): void {
-    if (this.stopped) return;
-    // Audio is never held back for video; only past the encoder's audio bound (writeAudio false:
-    // the encoder is stuck) does the decoder wait, until `drain`.
-    if (!this.encoder) {
-      // Before the first frame tells the size there is no encoder yet: keep a bounded backlog.
-      if (this.pendingAudioBytes + chunk.length <= PENDING_AUDIO_BYTES) {
-        this.pendingAudio.push(chunk);
-        this.pendingAudioBytes += chunk.length;
-      }
-    }
-    else if (!this.encoder.writeAudio(chunk)) this.setWait('audio', true);
-  }
-
-  private onUpscaled(f: UpscaledFrame): void {
-    const encoder = this.encoder;
-    if (!encoder || this.stopped) return;
+  private onOutput(written: boolean): void {
+    if (!written || this.stopped) return;
     this.framesOut++;
     const now = performance.now();
     this.rate.mark(now);
-    if (!encoder.writeFrame(f.data)) this.setWait('encoder', true);
     if (now - this.lastProgress >= 500) this.progress(now);
-  }
-
-  private setWait(kind: keyof FileTranscode['waits'], on: boolean): void {
-    this.waits[kind] = on;
-    if (on) this.decoder?.pause();
-    else if (!this.waits.warmUp && !this.waits.stage && !this.waits.encoder && !this.waits.audio) this.decoder?.resume();
   }
 
   private onSegment(rung: string, file: string): void {
@@ -254,7 +210,7 @@ class FileTranscode {
     this.highest.set(rung, Math.max(n, this.highest.get(rung) ?? -1));
     let done = segmentsComplete(this.state.rungs, this.highest);
     // Before the input has ended, a segment is whole only once the frame after it was written.
-    if (!this.decoderDone) done = Math.min(done, Math.floor((this.resume.startFrame + (this.encoder?.framesWritten ?? 0) - 1) / this.plan.segmentFrames));
+    if (!this.ended) done = Math.min(done, Math.floor((this.resume.startFrame + (this.session?.currentEncoder?.framesWritten ?? 0) - 1) / this.plan.segmentFrames));
     if (done <= this.state.segmentsDone) return;
     this.state = { ...this.state, segmentsDone: done, updatedAt: new Date().toISOString() };
     this.log.info('segment finished', { segment: done - 1, rungs: this.state.rungs.length });
@@ -282,31 +238,26 @@ class FileTranscode {
     });
   }
 
-  /** stop ends the job early: children are closed, the state keeps what was finished. */
+  /** stop ends the job early: the session stops, the state keeps what was finished. */
   private stop(why: UprezError): void {
     if (this.stopped) return;
     this.stopped = true;
     this.failure = why;
     this.log.warn('file job stopping', { code: why.code, why: why.message });
     this.chain?.close();
-    void this.encoder?.close();
-    void this.decoder?.close();
+    void this.session?.close();
   }
 
-  private async complete(exit: ProcessExit, hasAudio: boolean): Promise<FileTranscodeResult> {
-    this.decoderDone = true;
+  private async complete(end: SessionEnd, hasAudio: boolean): Promise<FileTranscodeResult> {
+    this.ended = true;
     if (this.failure) throw this.failure;
-    if (exit.code !== 0) {
-      this.stop(new UprezError('FILE_DECODE_FAILED', `decoding ${inputLocation(this.o.input)} failed (code ${exit.code}): ${exit.error ?? exit.stderrTail.slice(-3).join(' | ')}`, 'decoder'));
-      throw this.failure as unknown as UprezError;
-    }
-    const encoder = this.encoder;
+    const tail = (e: ProcessExit): string => e.error ?? e.stderrTail.slice(-3).join(' | ');
+    if (end.encoderFailed && end.encoderExit) throw new UprezError('FILE_ENCODE_FAILED', `the encoder exited mid-job (code ${end.encoderExit.code}): ${tail(end.encoderExit)}`);
+    if (end.decoderExit.code !== 0) throw new UprezError('FILE_DECODE_FAILED', `decoding ${inputLocation(this.o.input)} failed (code ${end.decoderExit.code}): ${tail(end.decoderExit)}`);
+    const encoder = this.session?.currentEncoder;
     const plan = this.plan;
-    if (!encoder || !plan || !this.chain || !this.state) throw new UprezError('FILE_EMPTY', 'the input produced no video frames', 'decoder');
-    await this.chain.flush();
-    const encExit = await encoder.end();
-    if (this.failure) throw this.failure;
-    if (encExit.code !== 0) throw new UprezError('FILE_ENCODE_FAILED', `the encoder failed (code ${encExit.code}): ${encExit.stderrTail.slice(-3).join(' | ')}`, 'encoder');
+    if (!encoder || !plan || !end.encoderExit || !this.state) throw new UprezError('FILE_EMPTY', 'the input produced no video frames');
+    if (end.encoderExit.code !== 0) throw new UprezError('FILE_ENCODE_FAILED', `the encoder failed (code ${end.encoderExit.code}): ${tail(end.encoderExit)}`);
     const totalFrames = this.resume.startFrame + this.framesOut;
     this.progress(performance.now());
     // The encode is complete: a rerun after a failure below only has to finish the output.
@@ -335,5 +286,5 @@ class FileTranscode {
 }
 
 function cancelled(): UprezError {
-  return new UprezError('JOB_CANCELLED', 'the job was cancelled', 'cli');
+  return new UprezError('JOB_CANCELLED', 'the job was cancelled');
 }

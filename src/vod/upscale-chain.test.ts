@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { frameGeometry, type Frame, type UpscaledFrame } from '../upscale/frame.js';
-import { FakeClock, FakeRunner } from '../upscale/stage-test-kit.js';
-import { UpscaleStage } from '../upscale/upscale-stage.js';
+import { FakeClock, FakeRunner } from '../../test/helpers/stage-kit.js';
+import { createUpscaleStage } from '../upscale/upscale-stage.js';
 import { UpscaleChain } from './upscale-chain.js';
 
 const g = frameGeometry(4, 2);
@@ -19,8 +19,8 @@ describe('UpscaleChain (x4 as two x2 passes)', () => {
   test('every frame goes through both stages in order, each pass through the model, at x4 size', async () => {
     const runner = new FakeRunner();
     const clock = new FakeClock();
-    const stage = () => new UpscaleStage({ scale: 2, latencyBudgetMs: 0, runner, mode: 'quality', maxInFlight: 2, clock, log: silentLogger });
-    const chain = new UpscaleChain([stage(), stage()]);
+    const stage = () => createUpscaleStage({ mode: 'quality', scale: 2, runner, maxInFlight: 2, clock, log: silentLogger });
+    const chain = new UpscaleChain([stage(), stage()], 2);
     const out: UpscaledFrame[] = [];
     chain.onOutput((f) => out.push(f));
     chain.push(frame(0));
@@ -48,6 +48,6 @@ describe('UpscaleChain (x4 as two x2 passes)', () => {
     chain.close();
   });
   test('an empty chain is refused', () => {
-    expect(() => new UpscaleChain([])).toThrow(RangeError);
+    expect(() => new UpscaleChain([], 2)).toThrow(RangeError);
   });
 });

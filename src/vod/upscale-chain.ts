@@ -10,7 +10,10 @@ import type { UpscaleStage, UpscaleStageStats } from '../upscale/upscale-stage.j
 export class UpscaleChain {
   private readonly listeners = new Set<(f: UpscaledFrame) => void>();
 
-  constructor(private readonly stages: readonly UpscaleStage[]) {
+  constructor(
+    private readonly stages: readonly UpscaleStage[],
+    private readonly scalePerStage: number,
+  ) {
     if (stages.length === 0) throw new RangeError('an upscale chain needs at least one stage');
     stages.forEach((s, i) => {
       const next = stages[i + 1];
@@ -28,11 +31,11 @@ export class UpscaleChain {
   }
 
   /** warmUp warms each stage at the size it will see. */
-  async warmUp(g: FrameGeometry, scalePerStage: number): Promise<void> {
+  async warmUp(g: FrameGeometry): Promise<void> {
     let geometry = g;
     for (const s of this.stages) {
       await s.warmUp(geometry);
-      geometry = upscaledGeometry(geometry, scalePerStage);
+      geometry = upscaledGeometry(geometry, this.scalePerStage);
     }
   }
 

@@ -1,7 +1,8 @@
 import { UprezError } from '../errors.js';
 import { isBicubicModel, type ProviderChoice } from '../image/open-model.js';
 import type { Logger } from '../log/logger.js';
-import { createModelRunner, type ModelRunner } from '../upscale/model-runner.js';
+import type { ModelRunner } from '../upscale/model-runner.js';
+import { openModelRunner } from '../upscale/open-model-runner.js';
 import { defaultModelsDir, resolveModel, type ResolvedModel } from '../upscale/model-registry.js';
 
 /** X4Strategy: use a x4 model when one exists (auto), insist on one (model), or run a x2 model twice (2x2). */
@@ -55,7 +56,7 @@ export async function openUpscalePlan(o: UpscalePlanOptions): Promise<UpscalePla
     return { runner: null, scale: o.scale, passes: 1, passScale: o.scale, description: 'bicubic', close: async () => {} };
   }
   const { model, passes } = pickModel(o);
-  const runner = await createModelRunner({ model, provider: o.provider, log: o.log });
+  const { runner } = await openModelRunner({ model, provider: o.provider, log: o.log });
   return {
     runner,
     scale: o.scale,

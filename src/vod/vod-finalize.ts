@@ -45,14 +45,14 @@ export interface FinalizeResult {
  */
 export async function finalizeVod(o: FinalizeOptions): Promise<FinalizeResult> {
   const durations = segmentDurations(o.plan, o.totalFrames);
-  if (durations.length === 0) throw new UprezError('FILE_EMPTY', 'the input produced no video frames', 'encoder');
+  if (durations.length === 0) throw new UprezError('FILE_EMPTY', 'the input produced no video frames');
   for (const r of o.rungs) {
     const segments = durations.map((duration, i) => ({ uri: segmentName(i), duration }));
     for (const s of segments) {
       try {
         await access(path.join(o.outDir, r.name, s.uri));
       } catch {
-        throw new UprezError('SEGMENT_MISSING', `rung ${r.name} lacks ${s.uri}; rerun the job to write it`, 'encoder');
+        throw new UprezError('SEGMENT_MISSING', `rung ${r.name} lacks ${s.uri}; rerun the job to write it`);
       }
     }
     await writeAtomic(path.join(o.outDir, r.name, HLS_LAYOUT.media), vodMediaPlaylist(segments));

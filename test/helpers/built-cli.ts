@@ -9,8 +9,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 /**
  * buildCli compiles the sources (tsconfig.build.json) into `outDir` and links the repository's
  * node_modules beside them, so a test can run `node <outDir>/src/cli/main.js` as a real, separate
- * uprez process (one it can SIGKILL), and links player/ beside them too, which `uprez serve`
- * looks for above its http module. Type errors elsewhere in the tree do not stop the emit.
+ * uprez process (one it can SIGKILL). Type errors elsewhere in the tree do not stop the emit.
  * Returns the path of main.js.
  */
 export async function buildCli(outDir: string): Promise<string> {
@@ -21,7 +20,10 @@ export async function buildCli(outDir: string): Promise<string> {
   const main = path.join(outDir, 'src', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`building the CLI into ${outDir} produced no ${main}`);
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
-  symlinkSync(path.join(REPO_ROOT, 'player'), path.join(outDir, 'player'), 'dir');
+  // What the built server finds beside dist/: the native addons (build/Release), the player and the models.
+  for (const dir of ['build', 'player', 'models']) {
+    if (existsSync(path.join(REPO_ROOT, dir)) && !existsSync(path.join(outDir, dir))) symlinkSync(path.join(REPO_ROOT, dir), path.join(outDir, dir), 'dir');
+  }
   return main;
 }
 

@@ -12,6 +12,8 @@ export interface PublishOptions {
   readonly realtime?: boolean;
   /** Encode with this many B-frames (a camera or OBS profile) instead of zerolatency's none. */
   readonly bframes?: number;
+  /** A lavfi video source instead of testsrc2, e.g. `color=c=blue` (size and rate are appended); 'none' for audio only. */
+  readonly video?: string;
 }
 
 /** Publisher is a running ffmpeg publish; `done` resolves with its exit code. */
@@ -29,12 +31,16 @@ export function publishArgs(o: PublishOptions): string[] {
   const fps = o.fps ?? 25;
   const args = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
   if (o.realtime ?? true) args.push('-re');
-  args.push('-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=${fps}`);
+  const video = o.video ?? 'testsrc2';
+  if (video !== 'none') args.push('-f', 'lavfi', '-i', `${video}${video.includes('=') ? ':' : '='}size=${w}x${h}:rate=${fps}`);
   if (o.audio ?? true) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
-  args.push('-t', String(o.seconds), '-c:v', 'libx264');
-  if (o.bframes) args.push('-preset', 'veryfast', '-bf', String(o.bframes));
-  else args.push('-preset', 'ultrafast', '-tune', 'zerolatency');
-  args.push('-pix_fmt', 'yuv420p', '-g', String(fps * 2));
+  args.push('-t', String(o.seconds));
+  if (video !== 'none') {
+    args.push('-c:v', 'libx264');
+    if (o.bframes) args.push('-preset', 'veryfast', '-bf', String(o.bframes));
+    else args.push('-preset', 'ultrafast', '-tune', 'zerolatency');
+    args.push('-pix_fmt', 'yuv420p', '-g', String(fps * 2));
+  }
   if (o.audio ?? true) args.push('-c:a', 'aac', '-b:a', '96k');
   args.push('-f', 'flv', o.url);
   return args;

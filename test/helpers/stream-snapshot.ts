@@ -19,8 +19,11 @@ export function fakeSnapshot(key: string, over: Partial<StreamSnapshot> = {}): S
     provider: 'cpu',
     latencyBudgetMs: 250,
     hasAudio: false,
-    frames: { in: 120, out: 120, model: 108, bicubic: 12, byModel: { 'uprez-x2-fast': 100, 'uprez-x2-tiny': 8 } },
+    frames: { in: 120, out: 120, model: 108, bicubic: 12, byModel: { 'uprez-x2-fast': 100, 'uprez-x2-tiny': 8 }, lost: { decoder_restart: 0, encoder_down: 0, drain_timeout: 0 } },
     aiShare: 0.9,
+    aiPixelShare: 0.92,
+    aiPixelShareHistogram: [1, 0, 0, 0, 0, 0, 0, 0, 0, 10, 109],
+    tiles: { computed: 5_000, reused: 1_200 },
     fallbacks: { predicted_late: 8, queue_full: 4, model_error: 0, no_model: 0, late_result: 0 },
     deadlineMisses: 0,
     latencyMs: { p50: 21, p99: 48 },
@@ -35,6 +38,6 @@ export function fakeSnapshot(key: string, over: Partial<StreamSnapshot> = {}): S
 }
 
 /** framesOf builds the frames/aiShare fields for `out` frames of which `model` went through the (top) model. */
-export function framesOf(out: number, model: number): Pick<StreamSnapshot, 'frames' | 'aiShare'> {
-  return { frames: { in: out, out, model, bicubic: out - model, byModel: { 'uprez-x2-fast': model } }, aiShare: out ? model / out : 0 };
+export function framesOf(out: number, model: number): Pick<StreamSnapshot, 'frames' | 'aiShare' | 'aiPixelShare'> {
+  return { frames: { in: out, out, model, bicubic: out - model, byModel: { 'uprez-x2-fast': model }, lost: { decoder_restart: 0, encoder_down: 0, drain_timeout: 0 } }, aiShare: out ? model / out : 0, aiPixelShare: out ? model / out : 0 };
 }

@@ -7,11 +7,10 @@ import { afterAll, describe, expect, onTestFinished, test } from 'vitest';
 import { captureIo as captureWith, type CapturedIo } from '../helpers/capture-io.js';
 import { runEvalCommand } from '../../src/cli/eval-command.js';
 import { runImageCommand } from '../../src/cli/image-command.js';
-import { decodeImage } from '../../src/image/decode-image.js';
-import { encodePng } from '../../src/image/encode-png.js';
 import { psnr } from '../../src/image/psnr.js';
 import { imresizeU8 } from '../../src/image/matlab-imresize.js';
 import { joinRgb, splitRgb, type RgbImage } from '../../src/image/rgb-image.js';
+import { decodeRgb8, encodeRgb8 } from '../../src/image/rgb8-io.js';
 import { defaultModelsDir, listModels, pickDefault } from '../../src/upscale/model-registry.js';
 
 // The datasets live beside the repository (../shared/datasets); UPREZ_DATASETS points elsewhere.
@@ -126,15 +125,15 @@ describe.skipIf(!haveSet5)('uprez eval and uprez image with the shipped models',
   test.skipIf(!defaults[0]?.card)('uprez image: the x2 model restores a downscaled Set5 picture better than bicubic, in RGB', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'uprez-image-it-'));
     tmpDirs.push(dir);
-    const hr = decodeImage(await readFile(path.join(set5, 'butterfly.png')));
-    await writeFile(path.join(dir, 'butterfly.png'), encodePng(downscaleRgb(hr, 2)));
+    const hr = await decodeRgb8(await readFile(path.join(set5, 'butterfly.png')));
+    await writeFile(path.join(dir, 'butterfly.png'), await encodeRgb8(downscaleRgb(hr, 2)));
     const outs: Record<string, Uint8Array> = {};
     for (const model of ['bicubic', undefined]) {
       const io = captureIo();
       const out = path.join(dir, model ?? 'model');
       const code = await runImageCommand([path.join(dir, 'butterfly.png'), '--out', out, '--provider', 'cpu', ...(model ? ['--model', model] : [])], io);
       expect(code, io.err()).toBe(0);
-      const img = decodeImage(await readFile(path.join(out, 'butterfly.png')));
+      const img = await decodeRgb8(await readFile(path.join(out, 'butterfly.png')));
       expect([img.width, img.height]).toEqual([hr.width, hr.height]);
       outs[model ?? 'model'] = img.data;
     }

@@ -118,7 +118,7 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
     const metrics = await getText(`http://127.0.0.1:${s.httpPort}/metrics`);
     const late = /^uprez_fallback_frames_total\{[^}]*reason="predicted_late"[^}]*stream="slow"[^}]*\} (\d+)|^uprez_fallback_frames_total\{[^}]*stream="slow"[^}]*reason="predicted_late"[^}]*\} (\d+)/m.exec(metrics);
     expect(Number(late?.[1] ?? late?.[2])).toBe(snap.frames.in);
-    const segs = readdirSync(path.join(s.dataDir, 'hls', 'slow'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+    const segs = readdirSync(path.join(s.dataDir, 'hls', 'slow'), { recursive: true }).map(String).filter((f) => /\.(?:ts|m4s)$/.test(f));
     expect(segs.length).toBeGreaterThan(0);
     expect(readFileSync(path.join(s.dataDir, 'hls', 'slow', 'master.m3u8'), 'utf8')).toContain('#EXT-X-STREAM-INF');
     await s.server.close();
@@ -170,11 +170,14 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
   });
 
   test('--fallback-model none: no ladder, the model and bicubic only', async () => {
-    const s = await startServer(['--model', 'uprez-x2', '--fallback-model', 'none', '--inference-workers', '1']);
-    const { mid, end } = await publishSampled(s, 'noladder', 6, 75);
+    // uprez-x2 in onnxruntime on one worker covers part of each 320x180 frame at 25 fps: the
+    // rest of the tiles are bicubic, none from a smaller model.
+    const s = await startServer(['--model', 'uprez-x2', '--fallback-model', 'none', '--inference-workers', '1', '--inference-engine', 'onnxruntime']);
+    const { end } = await publishSampled(s, 'noladder', 6, 75);
     expect(end.fallbackModel).toBeNull();
     expect(end.frames.byModel['uprez-x2-tiny']).toBeUndefined();
-    expect(end.frames.bicubic - mid.frames.bicubic, `${JSON.stringify(mid.frames)} -> ${JSON.stringify(end.frames)}`).toBeGreaterThan(0.8 * (end.frames.out - mid.frames.out));
+    expect(end.frames.model + end.frames.bicubic).toBe(end.frames.out);
+    expect(end.fallbacks.predicted_late, JSON.stringify(end.fallbacks)).toBeGreaterThan(0);
     await s.server.close();
   });
 
@@ -183,7 +186,7 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
     const pub = startPublisher({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/live1`, seconds: 30, width: 320, height: 180, fps: 25 });
     cleanups.push(() => pub.kill());
     const dir = path.join(s.dataDir, 'hls', 'live1');
-    await waitUntil(() => existsSync(dir) && readdirSync(dir, { recursive: true }).map(String).some((f) => f.endsWith('.ts')), 30_000, 'first segment');
+    await waitUntil(() => existsSync(dir) && readdirSync(dir, { recursive: true }).map(String).some((f) => /\.(?:ts|m4s)$/.test(f)), 30_000, 'first segment');
     await s.server.close();
     const playlists = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('index.m3u8'));
     expect(playlists).toHaveLength(2);

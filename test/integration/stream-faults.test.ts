@@ -21,7 +21,7 @@ interface ApiStream {
   restarts: number;
   reconnects: number;
   hasAudio: boolean;
-  frames: { in: number; out: number };
+  frames: { in: number; out: number; lost: Record<string, number> };
   input: { width: number; height: number; fps: number } | null;
   output: { width: number; height: number } | null;
 }
@@ -104,8 +104,8 @@ function watchMaster(s: Started, key: string): { stop: () => Promise<string[]> }
 }
 
 function ffmpegRole(args: string[]): 'decoder' | 'encoder' | 'other' {
-  if (args.includes('hls')) return 'encoder'; // reads y4m on stdin, writes HLS
   if (args.includes('pipe:1')) return 'decoder'; // writes y4m to stdout
+  if (args.includes('pipe:0')) return 'encoder'; // reads y4m on stdin, writes HLS (MPEG-TS) or fMP4 for LL-HLS
   return 'other';
 }
 
@@ -128,7 +128,7 @@ function expectContinuousPlaylist(file: string, minDiscontinuities: number): voi
   const text = readFileSync(file, 'utf8');
   const pl = parseMediaPlaylist(text);
   expect(pl.endList, `${file} ends with ENDLIST`).toBe(true);
-  const numbers = pl.segments.map((seg) => Number(/(\d+)\.ts$/.exec(seg.uri)?.[1]));
+  const numbers = pl.segments.map((seg) => Number(/(\d+)\.(?:ts|m4s)$/.exec(seg.uri)?.[1]));
   expect(numbers, 'segment numbers follow on across sessions').toEqual(numbers.map((_, i) => (numbers[0] as number) + i));
   expect(numbers, 'file numbers are the media sequence').toEqual(pl.segments.map((seg) => seg.sequence));
   expect((text.match(/#EXT-X-DISCONTINUITY\n/g) ?? []).length).toBeGreaterThanOrEqual(minDiscontinuities);
@@ -161,6 +161,11 @@ describe('stream faults (real ffmpeg, RTMP ingest, HTTP)', () => {
     const snap = await waitForState(s, 'crashy', ['ended', 'failed']);
     expect(snap.state).toBe('ended');
     expect(snap.restarts).toBe(2);
+    // 16 s at 25 fps were sent: what did not come out is counted as lost, by reason.
+    const lost = snap.frames.lost['decoder_restart']! + snap.frames.lost['encoder_down']!;
+    expect(lost).toBeGreaterThan(0);
+    expect(snap.frames.out + lost).toBeGreaterThanOrEqual(398);
+    expect(await metricValue(s, /^uprez_frames_lost_total\{[^}]*stream="crashy",reason="decoder_restart"\} (\d+)/m)).toBe(snap.frames.lost['decoder_restart']);
     expect(await metricValue(s, /^uprez_process_restarts_total\{[^}]*stream="crashy",process="decoder"\} (\d+)/m)).toBe(1);
     expect(await metricValue(s, /^uprez_process_restarts_total\{[^}]*stream="crashy",process="encoder"\} (\d+)/m)).toBe(1);
     expect(await master.stop()).toEqual([]);

@@ -125,7 +125,7 @@ describe('viewer-quality harness through a real server', () => {
     const [quality, flicker, offline, time] = s.tables ?? [];
     // Offline with --model none on the live side is bicubic against bicubic too.
     expect(offline?.rows).toEqual([['synthetic', '23', 'bicubic', expect.any(String), expect.any(String), '+0.00', '+0.0000', 'n/a']]);
-    expect(quality?.rows).toEqual([['synthetic', '160x120 -> 320x240', '23', expect.any(String), expect.any(String), '+0.00', expect.any(String), expect.any(String), '+0.0000', '0.0 %', expect.any(String), `${FRAMES}/${FRAMES} of ${FRAMES}`, '0']]);
+    expect(quality?.rows).toEqual([['synthetic', '160x120 -> 320x240', '23', expect.any(String), expect.any(String), '+0.00', expect.any(String), expect.any(String), '+0.0000', '0.0 % / 0.0 %', expect.any(String), `${FRAMES}/${FRAMES} of ${FRAMES}`, '0']]);
     expect(flicker?.rows[0]?.[5]).toBe('1.00');
     expect(time?.rows[0]?.[0]).toBe('160x120 @ 30.00 fps');
     expect(time?.rows[0]?.[7]).toBe(`${FRAMES} / ${FRAMES} of ${FRAMES}`);

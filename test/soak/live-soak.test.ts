@@ -39,7 +39,7 @@ function diskUsage(dir: string): { bytes: number; segments: number } {
       if (e.isDirectory()) walk(p);
       else {
         bytes += statSync(p).size;
-        if (e.name.endsWith('.ts')) segments++;
+        if (/\.(?:ts|m4s)$/.test(e.name) && !/_p\d+\.m4s$/.test(e.name)) segments++;
       }
     }
   };

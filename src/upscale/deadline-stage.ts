@@ -1,0 +1,456 @@
+/**
+ * DeadlineStage: the live upscale step, scheduled per tile. Each frame's Y is bicubic first; then,
+ * within the frame's deadline, the model runs on as many of its tiles as fit, the ones where it
+ * gains most first (detail), and its output is pasted over bicubic, feathered where a model tile
+ * meets a bicubic one (tile-compose.ts). Tiles whose window (tile plus the model's halo) did not
+ * change since the previous frame reuse their previous model output, bit for bit, at no cost.
+ * The stream's tier (which model; tier-choice.ts) is the one whose gain times coverage is largest;
+ * the tiles a model made last frame are preferred (stickiness), so tiles do not flicker between
+ * paths. A result not back by the deadline is not waited for: its tiles stay bicubic
+ * (`late_result`) and it only fills the cache. Frames leave in order, one out per one in.
+ */
+import { errorMessage, isNonFatal } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { defaultClock, type Clock } from './clock.js';
+import { planesOf, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame } from './frame.js';
+import { LatencyPredictor } from './latency-predictor.js';
+import type { LumaRect, RegionsResult } from './luma-regions.js';
+import type { ModelRunner } from './model-runner.js';
+import { StageCore, type StageEntry } from './stage-core.js';
+import type { UpscaleStageStats } from './stage-counters.js';
+import { chooseTier, type TierEstimate } from './tier-choice.js';
+import { changedTiles, tileDetail } from './tiles/tile-analysis.js';
+import { cutFromRegion, DEFAULT_FEATHER, pasteTile } from './tiles/tile-compose.js';
+import { mergeRuns, tileGrid, tilePixels, type TileGrid } from './tiles/tile-grid.js';
+import { planTiles, type TileCandidate } from './tiles/tile-plan.js';
+
+/** TierConfig is one model of the stage's tiers (best first): the runner (shared, not owned) and its gain. */
+export interface TierConfig {
+  readonly runner: ModelRunner;
+  /** Its quality over bicubic (dB, from its card); default: 1 for the first tier, less for each below. */
+  readonly gain?: number;
+}
+
+/** DeadlineStageOptions configure one live stream's stage. */
+export interface DeadlineStageOptions {
+  readonly scale: number;
+  /** A frame must leave the stage this long after it arrived. */
+  readonly latencyBudgetMs: number;
+  /** The model tiers, best first (empty: bicubic only). */
+  readonly tiers: readonly TierConfig[];
+  /** Frames with model requests outstanding before new frames stay bicubic (`queue_full`). Default 4. */
+  readonly maxInFlight?: number;
+  /** Tile side in LR pixels. Default DEFAULT_TILE_SIZE. */
+  readonly tileSize?: number;
+  /** Steady picture: tier changes with a margin and a dwell, tiles that were model stay model (default true). */
+  readonly hysteresis?: boolean;
+  readonly clock?: Clock;
+  readonly observer?: { onInference?(ms: number, model: string): void };
+  readonly log: Logger;
+}
+
+/** DEFAULT_TILE_SIZE: 64 LR pixels, small enough to reuse static areas, large enough that the halo is a fraction. */
+export const DEFAULT_TILE_SIZE = 64;
+/** A tile the model made last frame ranks this much higher (the set of model tiles stays steady). */
+const STICKINESS = 2;
+/** Tier hysteresis: a better tier must be this much better, and moving up waits this long. */
+const TIER_MARGIN = 0.1;
+const TIER_DWELL_MS = 1_000;
+/** After this many failed requests in a row a tier rests for ERROR_BACKOFF_MS. */
+const ERROR_STREAK = 3;
+const ERROR_BACKOFF_MS = 1_000;
+/** A tier not in use is probed with one tile at most this often (its figure stays fresh). */
+const PROBE_INTERVAL_MS = 500;
+const WARM_UP_RUNS = 2;
+
+interface CachedTile {
+  readonly version: number;
+  readonly tier: number;
+  readonly block: Uint8Array;
+}
+
+interface Tier {
+  readonly runner: ModelRunner;
+  readonly gain: number;
+  readonly costKey: string;
+  /** When each worker slot is predicted free of this stage's work. */
+  readonly busyUntil: number[];
+  readonly outstanding: number[];
+  requestMs: number;
+  avgBatchMs: number;
+  errorStreak: number;
+  backoffUntil: number;
+  lastProbe: number;
+}
+
+/** One frame's per-tile state, from push to emission. */
+interface TileFrame {
+  readonly entry: StageEntry;
+  readonly grid: TileGrid;
+  readonly y: Uint8Array;
+  /** Model luma of the tiles that have it (computed this frame or reused), unblended, and its tier. */
+  readonly model: Map<number, { block: Uint8Array; tier: number }>;
+  /** Why each tile without model luma has none. */
+  readonly why: Map<number, FallbackReason>;
+  pending: number;
+}
+
+/** DeadlineStage: see the file comment. */
+export class DeadlineStage {
+  private readonly core: StageCore;
+  private readonly tiers: Tier[];
+  private readonly costs = new LatencyPredictor({ percentile: 0.9, minSamples: 4 });
+  private readonly maxInFlight: number;
+  private readonly tileSize: number;
+  private readonly steady: boolean;
+  private readonly halo: number;
+  private grid: TileGrid | null = null;
+  private prevY: Uint8Array | null = null;
+  private versions = new Uint32Array(0);
+  private cache: (CachedTile | null)[] = [];
+  private wasModel = new Uint8Array(0);
+  private tier: number;
+  private tierSince = -Infinity;
+  private tierChanges = 0;
+  private neededPixels: number | undefined;
+  private intervalMs: number | undefined;
+  private lastArrival: number | undefined;
+  private framesWithRequests = 0;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: DeadlineStageOptions) {
+    this.log = opts.log.child({ stage: 'upscale' });
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
+    this.tileSize = opts.tileSize ?? DEFAULT_TILE_SIZE;
+    this.steady = opts.hysteresis !== false;
+    this.core = new StageCore(opts.scale, opts.clock ?? defaultClock, this.maxInFlight, this.log);
+    this.tiers = opts.tiers.map((t, i) => ({
+      runner: t.runner,
+      gain: t.gain ?? 1 / (1 + 0.25 * i),
+      costKey: `${t.runner.info.name}#${i}`,
+      busyUntil: new Array<number>(Math.max(1, t.runner.info.workers)).fill(0),
+      outstanding: new Array<number>(Math.max(1, t.runner.info.workers)).fill(0),
+      requestMs: 1,
+      avgBatchMs: 0,
+      errorStreak: 0,
+      backoffUntil: -Infinity,
+      lastProbe: -Infinity,
+    }));
+    this.tier = this.tiers.length ? 0 : this.tiers.length;
+    // The window a tile's output depends on: the largest model radius (bicubic's own is 2).
+    this.halo = Math.max(2, ...opts.tiers.map((t) => t.runner.info.receptiveRadius ?? t.runner.info.lumaTile?.halo ?? 16));
+  }
+
+  /** onOutput registers a listener for emitted frames; returns its removal. */
+  onOutput(cb: (f: UpscaledFrame) => void): () => void {
+    this.core.on('output', cb);
+    return () => this.core.off('output', cb);
+  }
+
+  /**
+   * warmUp runs bicubic and each tier on this size (whole frame as tile runs, then one tile), so
+   * the first frames are planned with measured costs. Never rejects.
+   */
+  async warmUp(g: FrameGeometry): Promise<void> {
+    const probe = new Uint8Array(g.frameSize);
+    for (let i = 0; i < probe.length; i++) probe[i] = (i * 37 + ((i / g.width) | 0) * 11) & 255;
+    const out = new Uint8Array(g.lumaSize * this.opts.scale * this.opts.scale + 2 * g.chromaSize * this.opts.scale * this.opts.scale);
+    this.core.bicubicLuma(probe, g, out);
+    this.core.bicubicLuma(probe, g, out);
+    const grid = tileGrid(g.width, g.height, this.tileSize);
+    const rows: LumaRect[] = [];
+    for (let r = 0; r < grid.rows; r++) rows.push(...mergeRuns(grid, Array.from({ length: grid.cols }, (_, c) => r * grid.cols + c)).map((x) => x.rect));
+    const y = planesOf(probe, g).y;
+    for (const [i, tier] of this.tiers.entries()) {
+      try {
+        let whole = Infinity;
+        for (let k = 0; k < WARM_UP_RUNS * tier.busyUntil.length; k++) whole = Math.min(whole, (await tier.runner.upscaleLumaRegions(y, g.width, g.height, rows)).inferMs);
+        const perPixel = whole / (g.width * g.height);
+        const one = await tier.runner.upscaleLumaRegions(y, g.width, g.height, [{ x: 0, y: 0, width: Math.min(this.tileSize, g.width), height: Math.min(this.tileSize, g.height) }]);
+        tier.requestMs = Math.max(0.2, one.inferMs - perPixel * tilePixels(grid, 0));
+        this.costs.setWarmUp(tier.costKey, perPixel);
+        this.log.info('model warmed up', {
+          model: tier.runner.info.name,
+          tier: i,
+          size: `${g.width}x${g.height}`,
+          frameMs: Number(whole.toFixed(1)),
+          tiles: grid.count,
+          bicubicMs: Number(this.core.bicubicMs().toFixed(1)),
+          budgetMs: this.opts.latencyBudgetMs,
+        });
+      } catch (err) {
+        this.log.warn('model warm-up failed; the first frames will probe it', { model: tier.runner.info.name, err: errorMessage(err) });
+      }
+    }
+  }
+
+  /** push takes one decoded frame; never blocks on the model, never throws. */
+  push(frame: Frame): void {
+    if (this.core.closed) return;
+    const e = this.core.entryFor(frame);
+    const g = frame.geometry;
+    if (frame.data.length < g.frameSize) {
+      this.log.error('frame could not be upscaled; emitting black', { seq: frame.seq, bytes: frame.data.length, needs: g.frameSize });
+      this.core.black(e);
+      this.core.finish(e, 'bicubic', undefined);
+      this.core.drain();
+      return;
+    }
+    this.trackInterval(frame.arrivedAt);
+    const grid = this.gridFor(g);
+    const y = planesOf(frame.data, g).y;
+    const changed = changedTiles(this.prevY, y, grid, this.halo);
+    this.prevY = y;
+    for (let t = 0; t < grid.count; t++) {
+      if (!changed[t]) continue;
+      this.versions[t] = (this.versions[t] as number) + 1;
+      this.cache[t] = null;
+    }
+    this.core.bicubicLuma(frame.data, g, e.out);
+    this.core.bicubicChroma(frame.data, g, e.out);
+    const tf: TileFrame = { entry: e, grid, y, model: new Map(), why: new Map(), pending: 0 };
+    const candidates: TileCandidate[] = [];
+    const toRun: number[] = [];
+    for (let t = 0; t < grid.count; t++) {
+      const cached = this.cache[t];
+      if (!cached) {
+        toRun.push(t);
+        continue;
+      }
+      tf.model.set(t, { block: cached.block, tier: cached.tier });
+      this.core.counters.tilesReused++;
+    }
+    // Detail only where a model run is needed: reused tiles cost nothing, not even a look.
+    const detail = tileDetail(y, grid, toRun);
+    let neededPixels = 0;
+    for (const t of toRun) {
+      const pixels = tilePixels(grid, t);
+      neededPixels += pixels;
+      candidates.push({ tile: t, pixels, priority: (detail[t] as number) * (this.steady && this.wasModel[t] ? STICKINESS : 1) + 1e-3 });
+    }
+    this.neededPixels = this.neededPixels === undefined ? neededPixels : 0.8 * this.neededPixels + 0.2 * neededPixels;
+    const now = this.core.clock.now();
+    this.chooseTier(now);
+    this.dispatch(tf, candidates, now);
+    if (tf.pending === 0) this.complete(tf);
+    else {
+      const fireIn = Math.max(0, frame.deadline - this.core.leadMs() - now);
+      e.timer = this.core.clock.setTimeout(() => this.complete(tf), fireIn);
+    }
+    this.probe(tf, candidates, now);
+    this.core.drain();
+  }
+
+  private trackInterval(arrivedAt: number): void {
+    if (this.lastArrival !== undefined && arrivedAt > this.lastArrival) {
+      const dt = arrivedAt - this.lastArrival;
+      this.intervalMs = this.intervalMs === undefined ? dt : 0.9 * this.intervalMs + 0.1 * dt;
+    }
+    this.lastArrival = arrivedAt;
+  }
+
+  private gridFor(g: FrameGeometry): TileGrid {
+    const cur = this.grid;
+    if (cur && cur.width === g.width && cur.height === g.height) return cur;
+    const grid = tileGrid(g.width, g.height, this.tileSize);
+    this.grid = grid;
+    this.prevY = null;
+    this.versions = new Uint32Array(grid.count);
+    this.cache = new Array<CachedTile | null>(grid.count).fill(null);
+    this.wasModel = new Uint8Array(grid.count);
+    return grid;
+  }
+
+  private estimates(now: number): TierEstimate[] {
+    return this.tiers.map((t) => ({ msPerPixel: this.costs.predict(t.costKey), workers: t.busyUntil.length, gain: t.gain, available: now >= t.backoffUntil }));
+  }
+
+  private chooseTier(now: number): void {
+    const next = chooseTier({
+      now,
+      current: this.tier,
+      since: this.tierSince,
+      neededPixels: this.neededPixels ?? 0,
+      frameIntervalMs: this.intervalMs ?? 33.3,
+      tiers: this.estimates(now),
+      dwellMs: this.steady ? TIER_DWELL_MS : 0,
+      margin: this.steady ? TIER_MARGIN : 0,
+    });
+    if (next === this.tier) return;
+    const from = this.tiers[this.tier]?.runner.info.name ?? 'bicubic';
+    const to = this.tiers[next]?.runner.info.name ?? 'bicubic';
+    this.log.info('stream changes model tier', { from, to });
+    this.tier = next;
+    this.tierSince = now;
+    this.tierChanges++;
+  }
+
+  /** dispatch plans the frame's candidates on the stream's tier and sends the requests. */
+  private dispatch(tf: TileFrame, candidates: TileCandidate[], now: number): void {
+    if (candidates.length === 0) return;
+    const tier = this.tiers[this.tier];
+    const allWhy = (why: FallbackReason): void => {
+      for (const c of candidates) tf.why.set(c.tile, why);
+    };
+    if (!tier) return allWhy(this.tiers.length === 0 ? 'no_model' : this.tiers.every((t) => now < t.backoffUntil) ? 'model_error' : 'predicted_late');
+    if (this.framesWithRequests >= this.maxInFlight) return allWhy('queue_full');
+    const others = Math.max(0, (tier.runner.pending ?? 0) - tier.outstanding.reduce((a, b) => a + b, 0));
+    const othersMs = (others * tier.avgBatchMs) / tier.busyUntil.length;
+    const plan = planTiles({
+      now: now + othersMs,
+      deadline: tf.entry.frame.deadline,
+      leadMs: this.core.leadMs(),
+      msPerPixel: this.costs.predict(tier.costKey),
+      requestMs: tier.requestMs,
+      busyUntil: tier.busyUntil,
+      candidates,
+    });
+    for (const t of plan.skipped) tf.why.set(t, 'predicted_late');
+    if (plan.batches.length === 0) return;
+    this.framesWithRequests++;
+    for (const b of plan.batches) {
+      tier.busyUntil[b.worker] = b.predictedDoneAt;
+      this.send(this.tier, b.worker, tf, b.tiles, tf);
+    }
+  }
+
+  /** probe sends one tile to a tier not in use now and then, so its cost figure stays fresh (measured, and cached). */
+  private probe(frame: TileFrame, candidates: TileCandidate[], now: number): void {
+    const best = candidates.reduce<TileCandidate | null>((a, c) => (!a || c.priority > a.priority ? c : a), null);
+    if (!best) return;
+    for (const [i, tier] of this.tiers.entries()) {
+      if (i === this.tier || now < tier.backoffUntil || now - tier.lastProbe < PROBE_INTERVAL_MS) continue;
+      if (tier.outstanding.some((n) => n > 0)) continue;
+      tier.lastProbe = now;
+      this.core.counters.probes++;
+      this.send(i, 0, null, [best.tile], frame);
+    }
+  }
+
+  /**
+   * send runs `tiles` of a frame on tier `ti` as one request (runs of adjacent tiles merged). With
+   * `tf` null it is a probe: measured and cached, never part of the frame.
+   */
+  private send(ti: number, worker: number, tf: TileFrame | null, tiles: number[], frame: TileFrame): void {
+    const tier = this.tiers[ti] as Tier;
+    const grid = frame.grid;
+    const runs = mergeRuns(grid, tiles);
+    const versions = new Map(tiles.map((t) => [t, this.versions[t] as number]));
+    const corePixels = tiles.reduce((n, t) => n + tilePixels(grid, t), 0);
+    const g = frame.entry.frame.geometry;
+    tier.outstanding[worker] = (tier.outstanding[worker] as number) + 1;
+    if (tf) tf.pending++;
+    this.core.counters.tilesComputed += tf ? tiles.length : 0;
+    tier.runner.upscaleLumaRegions(frame.y, g.width, g.height, runs.map((r) => r.rect)).then(
+      (res) => this.onResult(ti, worker, tf, grid, runs, versions, corePixels, res),
+      (err: unknown) => this.onError(ti, worker, tf, tiles, err),
+    );
+  }
+
+  private onResult(ti: number, worker: number, tf: TileFrame | null, grid: TileGrid, runs: { rect: LumaRect; tiles: number[] }[], versions: Map<number, number>, corePixels: number, res: RegionsResult): void {
+    const tier = this.tiers[ti] as Tier;
+    this.release(tier, worker);
+    if (corePixels > 0) this.costs.record(tier.costKey, res.inferMs / corePixels);
+    tier.avgBatchMs = tier.avgBatchMs === 0 ? res.inferMs : 0.8 * tier.avgBatchMs + 0.2 * res.inferMs;
+    this.opts.observer?.onInference?.(res.inferMs, tier.runner.info.name);
+    if (tier.errorStreak > 0) {
+      this.log.info('model answering again', { model: tier.runner.info.name, failedInARow: tier.errorStreak });
+      tier.errorStreak = 0;
+    }
+    if (this.core.closed) return;
+    const s = this.opts.scale;
+    res.regions.forEach((region, k) => {
+      const run = runs[k];
+      if (!run) return;
+      for (const t of run.tiles) {
+        const block = cutFromRegion(region.y, run.rect.x, run.rect.y, run.rect.width, grid, s, t);
+        // Only a result for the tile's current window may be reused by later frames.
+        if (grid === this.grid && versions.get(t) === this.versions[t]) this.cache[t] = { version: versions.get(t) as number, tier: ti, block };
+        if (tf && !tf.entry.ready) tf.model.set(t, { block, tier: ti });
+      }
+    });
+    if (tf) this.batchDone(tf);
+  }
+
+  private onError(ti: number, worker: number, tf: TileFrame | null, tiles: number[], err: unknown): void {
+    const tier = this.tiers[ti] as Tier;
+    this.release(tier, worker);
+    tier.errorStreak++;
+    const now = this.core.clock.now();
+    if (tier.errorStreak === 1) this.log.warn('model inference failed; its tiles take bicubic', { model: tier.runner.info.name, err: errorMessage(err) });
+    // A fatal error (the runner is gone) or a streak: the tier rests, and the stream moves off it.
+    if (!isNonFatal(err) || tier.errorStreak >= ERROR_STREAK) {
+      if (tier.errorStreak === ERROR_STREAK || !isNonFatal(err)) this.log.warn('model keeps failing; backing off', { model: tier.runner.info.name, backoffMs: ERROR_BACKOFF_MS });
+      tier.backoffUntil = now + ERROR_BACKOFF_MS;
+    }
+    if (!tf) return;
+    if (!tf.entry.ready) for (const t of tiles) tf.why.set(t, 'model_error');
+    this.batchDone(tf);
+  }
+
+  private release(tier: Tier, worker: number): void {
+    tier.outstanding[worker] = Math.max(0, (tier.outstanding[worker] as number) - 1);
+    if (tier.outstanding[worker] === 0) tier.busyUntil[worker] = Math.min(tier.busyUntil[worker] as number, this.core.clock.now());
+  }
+
+  private batchDone(tf: TileFrame): void {
+    tf.pending--;
+    if (tf.pending === 0) {
+      this.framesWithRequests = Math.max(0, this.framesWithRequests - 1);
+      if (!tf.entry.ready) this.complete(tf);
+    }
+  }
+
+  /** complete composes the frame from what it has (at its deadline, or when every request is back) and lets it go. */
+  private complete(tf: TileFrame): void {
+    const e = tf.entry;
+    if (e.ready || this.core.closed) return;
+    e.timer = null;
+    const grid = tf.grid;
+    const g = e.frame.geometry;
+    const s = this.opts.scale;
+    const isModel = (t: number): boolean => tf.model.has(t);
+    let modelPixels = 0;
+    const byTier = new Map<number, number>();
+    for (const [t, m] of tf.model) {
+      pasteTile(e.out, grid, s, t, m.block, isModel, DEFAULT_FEATHER);
+      const px = tilePixels(grid, t);
+      modelPixels += px;
+      byTier.set(m.tier, (byTier.get(m.tier) ?? 0) + px);
+    }
+    const reasons = new Map<FallbackReason, number>();
+    for (let t = 0; t < grid.count; t++) {
+      this.wasModel[t] = tf.model.has(t) ? 1 : 0;
+      if (tf.model.has(t)) continue;
+      const why = tf.why.get(t) ?? 'late_result';
+      reasons.set(why, (reasons.get(why) ?? 0) + tilePixels(grid, t));
+    }
+    e.modelShare = modelPixels / (g.width * g.height);
+    const topTier = [...byTier.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    e.model = topTier === undefined ? undefined : this.tiers[topTier]?.runner.info.name;
+    const reason = [...reasons.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    this.core.finish(e, e.modelShare >= 0.5 ? 'model' : 'bicubic', e.modelShare >= 1 ? undefined : reason);
+    this.core.drain();
+  }
+
+  /** whenReady resolves at once: live frames are never held back (the deadline bounds them). */
+  whenReady(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** flush resolves once every frame pushed so far has been emitted. */
+  flush(): Promise<void> {
+    if (this.core.closed) return Promise.resolve();
+    return this.core.queue.whenEmpty();
+  }
+
+  /** stats reports counters and recent stage latency. */
+  stats(): UpscaleStageStats {
+    return this.core.stats(this.tierChanges);
+  }
+
+  /** close stops emitting (queued frames are dropped); idempotent; runners are not closed. */
+  close(): void {
+    this.core.close();
+  }
+}

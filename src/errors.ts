@@ -148,6 +148,15 @@ export const ERRORS = {
   REGISTRY_FENCED: spec('registry', false, 409),
   REGISTRY_WRONG_KEY: spec('registry', false),
   REGISTRY_BAD_RECORD: spec('registry', false),
+  // benchmarks (uprez bench): the run stops and says why
+  /** Something the benchmark needs is missing: the built CLI, a clip's files. */
+  BENCH_NOT_READY: spec('cli', true),
+  /** The server under test did not start, answered badly, or its stream or publisher failed. */
+  BENCH_SERVER_FAILED: spec('cli', true),
+  /** What came out is not what was published: no rendition, no ENDLIST, a wrong size, a short luma file. */
+  BENCH_OUTPUT_INVALID: spec('cli', true),
+  /** Every case of a benchmark failed. */
+  BENCH_NOTHING_MEASURED: spec('cli', true),
   // HTTP server
   HTTP_ALREADY_STARTED: spec('http', true),
   HTTP_LISTEN_FAILED: spec('http', true),

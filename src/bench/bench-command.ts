@@ -4,6 +4,7 @@
  * measured side by side in the same run.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from '../cli/cli-io.js';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
 import { createLogger } from '../log/logger.js';
@@ -20,6 +21,9 @@ import { runLiveBench } from './live-bench.js';
 import { runOverheadBench } from './overhead-bench.js';
 import { runMemoryBench } from './memory-bench.js';
 import { runParallelismBench } from './parallelism-bench.js';
+import { builtCliPath } from './serve-process.js';
+import { runViewerBench } from './viewer-bench.js';
+import { defaultVideoDir } from './viewer-options.js';
 
 /** gpuSection says what the GPU run measures, and whether this machine could run it. */
 function gpuSection(m: MachineInfo, o: BenchOptions, providerInUse: string): BenchSection {
@@ -65,6 +69,12 @@ export const runBenchCommand: Command = async (argv, io) => {
     fallback: async () => runFallbackBench({ ffmpeg: ffmpeg(), quick: o.quick, log }),
     parallelism: async () => runParallelismBench({ model: model(), provider: o.provider, quick: o.quick, log }),
     live: async () => runLiveBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.liveSeconds, workers: o.workers, hysteresis: o.hysteresis, x264Preset: o.x264Preset, log }),
+    viewer: async () => {
+      const v = o.viewer;
+      const server = { cli: v.cli ?? builtCliPath(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, workers: o.workers, hysteresis: o.hysteresis, x264Preset: o.x264Preset };
+      const videoDir = v.videoDir ?? defaultVideoDir(path.dirname(defaultModelsDir()));
+      return runViewerBench({ ffmpeg: ffmpeg(), ffprobe: resolveFfmpegBinaries(io.env).ffprobe, server, videoDir, clips: v.clips, crfs: v.crfs, repeats: v.repeats, ssimEvery: v.ssimEvery, timeSeconds: v.timeSeconds, offline: v.offline, log, progress: (l) => io.stderr.write(`${l}\n`) });
+    },
     density: async () => runDensityBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.quick ? 12 : 30, maxStreams: o.quick ? 2 : 6, log }),
     memory: async () => runMemoryBench({ ffmpeg: ffmpeg(), model: o.model, seconds: o.quick ? 8 : 20, log }),
     gpu: async () => gpuSection(machine, o, providerInUse),

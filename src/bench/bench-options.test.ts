@@ -4,7 +4,7 @@ import { parseBenchOptions } from './bench-options.js';
 describe('uprez bench options', () => {
   test('defaults: every benchmark, BENCHMARKS.md, auto provider, 60 s live', () => {
     expect(parseBenchOptions([])).toEqual({
-      only: ['overhead', 'inference', 'fallback', 'parallelism', 'live', 'density', 'memory', 'gpu'],
+      only: ['overhead', 'inference', 'fallback', 'parallelism', 'live', 'viewer', 'density', 'memory', 'gpu'],
       quick: false,
       out: 'BENCHMARKS.md',
       model: undefined,
@@ -14,6 +14,7 @@ describe('uprez bench options', () => {
       workers: 2,
       hysteresis: true,
       x264Preset: 'veryfast',
+      viewer: { videoDir: null, clips: null, crfs: [23, 30], repeats: 3, ssimEvery: 10, timeSeconds: 30, cli: null, offline: false },
       help: false,
     });
   });

@@ -4,6 +4,7 @@ import { parseFlags } from '../cli/parse-flags.js';
 import { SERVE_DEFAULTS } from '../config/serve-config.js';
 import { X264_PRESETS, type X264Preset } from '../encode/video-codec.js';
 import { BENCH_IDS, type BenchId } from './bench-section.js';
+import { parseViewerOptions, VIEWER_FLAGS, VIEWER_USAGE, type ViewerOptions } from './viewer-options.js';
 
 /** BenchOptions are the parsed `uprez bench` flags. */
 export interface BenchOptions {
@@ -26,6 +27,8 @@ export interface BenchOptions {
   readonly hysteresis: boolean;
   /** Live runs: the server's --x264-preset (default: the server's). */
   readonly x264Preset: X264Preset;
+  /** The viewer benchmark's flags. */
+  readonly viewer: ViewerOptions;
   readonly help: boolean;
 }
 
@@ -43,11 +46,12 @@ const SPEC = {
   hysteresis: { type: 'string' },
   'x264-preset': { type: 'string' },
   help: { type: 'boolean' },
+  ...VIEWER_FLAGS,
 } as const;
 
 /** BENCH_USAGE is the help text. */
 export const BENCH_USAGE = [
-  'Usage: uprez bench [--only LIST] [--quick] [--out BENCHMARKS.md | --no-write] [--model NAME|PATH] [--fallback-model NAME|none] [--provider auto|cpu|cuda] [--threads N] [--live-seconds S] [--workers N] [--hysteresis on|off] [--x264-preset P]',
+  'Usage: uprez bench [--only LIST] [--quick] [--out BENCHMARKS.md | --no-write] [--model NAME|PATH] [--fallback-model NAME|none] [--provider auto|cpu|cuda] [--threads N] [--live-seconds S] [--workers N] [--hysteresis on|off] [--x264-preset P] [viewer flags below]',
   '',
   `  --only LIST       comma-separated subset of: ${BENCH_IDS.join(', ')} (default: all)`,
   '  --quick           fewer frames and repeats, 15 s live runs (a smoke run, not figures to publish)',
@@ -60,6 +64,7 @@ export const BENCH_USAGE = [
   `  --workers N       live runs: the server's --inference-workers (default ${SERVE_DEFAULTS.inferenceWorkers}, as the server)`,
   '  --hysteresis on|off  live runs: the server\'s --hysteresis (default on, as the server)',
   `  --x264-preset P   live runs: the server's --x264-preset (default ${SERVE_DEFAULTS.x264Preset}, as the server)`,
+  VIEWER_USAGE,
   '',
 ].join('\n');
 
@@ -105,6 +110,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     workers: int('workers', SERVE_DEFAULTS.inferenceWorkers, 1, 64),
     hysteresis: hysteresis === 'on',
     x264Preset: preset,
+    viewer: parseViewerOptions(values, quick),
     help: values['help'] === true,
   };
 }

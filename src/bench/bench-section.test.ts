@@ -31,4 +31,15 @@ describe('bench sections', () => {
     expect(txt).toContain('== T');
     expect(txt).toMatch(/x\|y\s+2 ms\s+1 ms\s+2\.00\s+<= 1\.0\s+NO/);
   });
+
+  test('extra tables render after the rows, in Markdown and text; a section without rows prints no empty header', () => {
+    const s = { id: 'viewer' as const, title: 'V', rows: [], tables: [{ caption: 'Cap', head: ['a', 'b|c'], rows: [['1', 'x|y'], ['22', '3']] }], notes: ['n1'] };
+    const md = renderSection(s);
+    expect(md).toContain('Cap\n\n| a | b\\|c |\n|---|---|\n| 1 | x\\|y |\n| 22 | 3 |\n');
+    expect(md.indexOf('| a |')).toBeLessThan(md.indexOf('- n1'));
+    expect(md).not.toContain('| case |');
+    const txt = renderText(s);
+    expect(txt).toContain('-- Cap\na   b|c\n1   x|y\n22  3\n');
+    expect(txt).not.toContain('case');
+  });
 });

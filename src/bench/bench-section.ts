@@ -1,10 +1,10 @@
 /** The shape every benchmark returns, and how sections render as Markdown. Pure. */
 
 /** BenchId names a benchmark for `--only`. */
-export type BenchId = 'overhead' | 'inference' | 'fallback' | 'parallelism' | 'live' | 'density' | 'memory' | 'gpu';
+export type BenchId = 'overhead' | 'inference' | 'fallback' | 'parallelism' | 'live' | 'viewer' | 'density' | 'memory' | 'gpu';
 
 /** BENCH_IDS lists the benchmarks in report order. */
-export const BENCH_IDS: readonly BenchId[] = ['overhead', 'inference', 'fallback', 'parallelism', 'live', 'density', 'memory', 'gpu'];
+export const BENCH_IDS: readonly BenchId[] = ['overhead', 'inference', 'fallback', 'parallelism', 'live', 'viewer', 'density', 'memory', 'gpu'];
 
 /** BenchRow is one measured comparison: ours beside a baseline, their ratio and the target. */
 export interface BenchRow {
@@ -19,11 +19,21 @@ export interface BenchRow {
   readonly pass: boolean | null;
 }
 
+/** BenchTable is a free-form table (a header and rows of cells) for results that are not one ratio per row. */
+export interface BenchTable {
+  /** A line above the table; empty for none. */
+  readonly caption: string;
+  readonly head: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
 /** BenchSection is one benchmark's result: a table and notes on method. */
 export interface BenchSection {
   readonly id: BenchId;
   readonly title: string;
   readonly rows: readonly BenchRow[];
+  /** Further tables, rendered after `rows` and before the notes. */
+  readonly tables?: readonly BenchTable[];
   readonly notes: readonly string[];
   /** The onnxruntime execution provider the benchmark ran the model on, when it ran one. */
   readonly provider?: 'cpu' | 'cuda';
@@ -57,16 +67,29 @@ export function renderSection(s: BenchSection): string {
     }
     out.push('');
   }
+  for (const t of s.tables ?? []) {
+    if (t.caption) out.push(t.caption, '');
+    out.push(`| ${t.head.map(cell).join(' | ')} |`, `|${t.head.map(() => '---').join('|')}|`);
+    for (const r of t.rows) out.push(`| ${r.map(cell).join(' | ')} |`);
+    out.push('');
+  }
   for (const n of s.notes) out.push(`- ${n}`);
   if (s.notes.length) out.push('');
   return out.join('\n');
 }
 
-/** renderText renders a section as a plain-text table for the terminal. */
+/** textTable lays out a header and rows as space-padded columns, one string per line. */
+function textTable(head: readonly string[], body: readonly (readonly string[])[]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(head), ...body.map(line)];
+}
+
+/** renderText renders a section as plain-text tables for the terminal. */
 export function renderText(s: BenchSection): string {
   const head = ['case', 'measured', 'baseline', 'ratio', 'target', 'met'];
   const body = s.rows.map((r) => [r.case, r.measured, r.baseline, r.ratio === null ? '' : r.ratio.toFixed(2), r.target, r.pass === null ? '' : r.pass ? 'yes' : 'NO']);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
-  return [`== ${s.title}`, line(head), ...body.map(line), ...s.notes.map((n) => `  * ${n}`), ''].join('\n');
+  const out = [`== ${s.title}`, ...(s.rows.length ? textTable(head, body) : [])];
+  for (const t of s.tables ?? []) out.push(...(t.caption ? [`-- ${t.caption}`] : []), ...textTable(t.head, t.rows));
+  return [...out, ...s.notes.map((n) => `  * ${n}`), ''].join('\n');
 }

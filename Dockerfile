@@ -17,19 +17,20 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 ENV npm_config_nodedir=/usr/local
 WORKDIR /app
-# .npmrc skips onnxruntime-node's CUDA download: the CPU binaries ship inside the package.
-COPY package.json package-lock.json .npmrc binding.gyp ./
+# onnxruntime-node's CUDA download is skipped (the CPU binaries ship inside the package):
+# ONNXRUNTIME_NODE_INSTALL=skip, and package.json's allowScripts denies its script on npm 11.16+.
+COPY package.json package-lock.json binding.gyp ./
 COPY native ./native
-RUN npm ci --no-audit --no-fund && test -f build/Release/uprez_bicubic.node && test -f build/Release/uprez_memory.node && test -f build/Release/uprez_sr.node
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund && test -f build/Release/uprez_bicubic.node && test -f build/Release/uprez_memory.node && test -f build/Release/uprez_sr.node
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # The CUDA execution provider's libraries are too large for npm: onnxruntime-node's install script
-# fetches them (NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux, same version) when told to. .npmrc tells
-# it to skip; ONNXRUNTIME_NODE_INSTALL wins over that (script/install-utils.js parseInstallFlag).
+# fetches them (NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux, same version) when told to; it is run
+# directly, as allowScripts keeps npm from running it (script/install-utils.js parseInstallFlag).
 FROM build AS build-gpu
-RUN ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node \
+RUN cd node_modules/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install && cd ../.. \
  && test -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so
 
 # GPU runtime: CUDA 12 + cuDNN 9 for onnxruntime's CUDA provider; Ubuntu's ffmpeg has h264_nvenc

@@ -32,11 +32,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# onnxruntime-node's install script would download CUDA binaries; .npmrc skips it (CPU binaries ship in the package).
+# onnxruntime-node's install script only downloads the CUDA provider (the CPU binaries ship in the
+# package): package.json's allowScripts denies it (npm 11.16+), and ONNXRUNTIME_NODE_INSTALL=skip
+# tells it to skip where an older npm runs it anyway.
 if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   echo "setup: node_modules up to date"
 else
-  npm ci --no-audit --no-fund
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
 # node_modules can be current while an addon is missing (a fresh checkout beside old modules).
 [ -f build/Release/uprez_bicubic.node ] && [ -f build/Release/uprez_memory.node ] && [ -f build/Release/uprez_sr.node ] || npm run install

@@ -119,10 +119,10 @@ describe('Dockerfile', () => {
     expect(stage('runtime-gpu').from).toBe('${CUDA_IMAGE}');
     expect(ancestry(stage('build-gpu'))).toEqual(['build-gpu', 'build']);
     const fetch = args(stage('build-gpu'), 'RUN').join('\n');
-    const flag = /ONNXRUNTIME_NODE_INSTALL=(\S+) npm rebuild onnxruntime-node/.exec(fetch)?.[1];
+    const flag = /cd node_modules\/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=(\S+) node script\/install\b/.exec(fetch)?.[1];
     expect(flag).toBe('cuda12');
-    // Pin the mechanism to the installed onnxruntime-node: the variable it reads (and that it wins
-    // over .npmrc's skip), the manifest name, and the provider library the build checks for.
+    // Pin the mechanism to the installed onnxruntime-node: the variable it reads, the manifest
+    // name, and the provider library the build checks for.
     const require = createRequire(import.meta.url);
     const scriptDir = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'script');
     const utils = readFileSync(path.join(scriptDir, 'install-utils.js'), 'utf8');
@@ -132,7 +132,9 @@ describe('Dockerfile', () => {
     const checked = /test -f (\S+)/.exec(fetch)?.[1] ?? '';
     expect(files).toContain(path.basename(checked));
     expect(checked).toContain('linux/x64');
-    expect(read('.npmrc')).toMatch(/^onnxruntime-node-install=skip$/m);
+    // The CPU build skips the download both ways: the variable, and package.json's allowScripts.
+    expect(args(stage('build'), 'RUN').join('\n')).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip npm ci\b/);
+    expect((JSON.parse(read('package.json')) as { allowScripts?: Record<string, boolean> }).allowScripts?.['onnxruntime-node']).toBe(false);
   });
 
   test('GPU: the driver capabilities include compute (CUDA) and video (NVENC); ffmpeg comes from the distribution', () => {

@@ -104,4 +104,31 @@ describe('PublishFeed', () => {
       }),
     );
   });
+
+  test('the receive time of each picture written to the current sink, by its number there (a new sink counts from 0)', async () => {
+    const feed = new PublishFeed(() => false);
+    feed.push(FLV_VIDEO, 0, avcSequenceHeader());
+    const before = performance.now();
+    feed.push(FLV_VIDEO, 0, avcPicture(true, 1));
+    await new Promise((r) => setTimeout(r, 30));
+    const middle = performance.now();
+    feed.push(FLV_VIDEO, 40, avcPicture(false, 2));
+    const first = collect();
+    feed.attach(first.sink);
+    expect(feed.pictureReceivedAt(2)).toBeUndefined(); // not written yet
+    const second = feed.pictureReceivedAt(1) as number;
+    expect(second).toBeGreaterThanOrEqual(middle);
+    // Asking for picture 1 forgot picture 0 (the decoder delivers in order).
+    expect(feed.pictureReceivedAt(0)).toBeUndefined();
+    expect(feed.pictureReceivedAt(1)).toBe(second);
+    expect(second).toBeGreaterThan(before);
+    // The decoder dies; a restarted one counts its pictures from 0 again, from the next keyframe.
+    feed.detach(first.sink);
+    feed.push(FLV_VIDEO, 80, avcPicture(false, 3));
+    const receivedKey = performance.now();
+    feed.push(FLV_VIDEO, 120, avcPicture(true, 4));
+    feed.attach(collect().sink);
+    expect(feed.pictureReceivedAt(0)).toBeGreaterThanOrEqual(receivedKey);
+    expect(feed.pictureReceivedAt(1)).toBeUndefined();
+  });
 });

@@ -5,6 +5,7 @@
  * the publisher's socket is paused, so TCP pushes back instead of memory growing), and ends the
  * decoder's input once the publish has ended and everything was handed over.
  */
+import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, flvFileHeader, flvTag, isAudioSequenceHeader, videoTagInfo } from './flv.js';
 
@@ -37,7 +38,12 @@ interface QueuedTag {
   readonly bytes: Buffer;
   readonly picture: boolean;
   readonly keyframe: boolean;
+  /** performance.now() when the tag came in from the publisher. */
+  readonly receivedAt: number;
 }
+
+/** Receive times kept for pictures written to the current sink and not yet asked for. */
+const MAX_ARRIVALS = 8192;
 
 /** FeedSource is what a decoder needs from a feed. */
 export interface FeedSource {
@@ -53,6 +59,11 @@ export interface FeedSource {
   readonly picturesSkipped: number;
   /** Video pictures received and not yet written to any decoder. */
   readonly picturesPending: number;
+  /**
+   * pictureReceivedAt is when the index-th picture written to the current sink came in from the
+   * publisher (performance.now()); earlier ones are forgotten. undefined: not written yet, or gone.
+   */
+  pictureReceivedAt(index: number): number | undefined;
 }
 
 /** PublishFeed: see the file comment. */
@@ -74,6 +85,9 @@ export class PublishFeed implements FeedSource {
   private picturesWritten = 0;
   private picturesToSink = 0;
   private picturesSkipped_ = 0;
+  /** Receive times of pictures written to the current sink, from its picture number `arrivalsBase`. */
+  private arrivals: number[] = [];
+  private arrivalsBase = 0;
   private readonly high: number;
   private readonly low: number;
 
@@ -125,6 +139,20 @@ export class PublishFeed implements FeedSource {
     return this.picturesToSink;
   }
 
+  /** pictureReceivedAt: see FeedSource. */
+  pictureReceivedAt(index: number): number | undefined {
+    const i = index - this.arrivalsBase;
+    if (i < 0 || i >= this.arrivals.length) return undefined;
+    const at = this.arrivals[i];
+    if (i > 0) this.forgetArrivals(i);
+    return at;
+  }
+
+  private forgetArrivals(n: number): void {
+    this.arrivals.splice(0, n);
+    this.arrivalsBase += n;
+  }
+
   /** stats reports the feed's counters. */
   stats(): FeedStats {
     return {
@@ -156,7 +184,7 @@ export class PublishFeed implements FeedSource {
     } else {
       return;
     }
-    this.queue.push({ bytes, picture, keyframe });
+    this.queue.push({ bytes, picture, keyframe, receivedAt: performance.now() });
     this.queuedBytes += bytes.length;
     this.peakBytes = Math.max(this.peakBytes, this.queuedBytes);
     this.pump();
@@ -182,6 +210,8 @@ export class PublishFeed implements FeedSource {
     if (this.sink) this.detach(this.sink);
     this.sink = sink;
     this.picturesToSink = 0;
+    this.arrivals = [];
+    this.arrivalsBase = 0;
     sink.write(flvFileHeader(this.hasAudioTrack(), true));
     if (this.attachedOnce) {
       for (const h of [this.metadata, this.videoHeader, this.audioHeader]) if (h) sink.write(h);
@@ -226,6 +256,8 @@ export class PublishFeed implements FeedSource {
       if (tag.picture) {
         this.picturesWritten++;
         this.picturesToSink++;
+        this.arrivals.push(tag.receivedAt);
+        if (this.arrivals.length > MAX_ARRIVALS) this.forgetArrivals(this.arrivals.length - MAX_ARRIVALS);
       }
       if (!sink.write(tag.bytes)) {
         this.waitingDrain = true;

@@ -24,6 +24,7 @@ import type { FeedSource } from '../ingest/publish-feed.js';
 import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
 import { frameGeometry, type Frame, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
+import { ArrivalClock } from './arrival-clock.js';
 import { DecoderHolds } from './decoder-holds.js';
 import type { DecoderPort, EncoderPort, SessionFactories, StagePort } from './session-ports.js';
 
@@ -118,10 +119,13 @@ export class TranscodeSession extends TypedEmitter<SessionEvents> {
   private closed = false;
   private ended: SessionEnd | null = null;
   private watchdog: NodeJS.Timeout | null = null;
+  /** Dates frames by when their pictures came in (a backlog makes them late). */
+  private readonly arrivals: ArrivalClock;
 
   constructor(private readonly opts: TranscodeSessionOptions) {
     super((event, err) => opts.log.error('session listener threw', { event, err: err instanceof Error ? err.message : String(err) }));
     this.log = opts.log;
+    this.arrivals = new ArrivalClock(typeof opts.input === 'string' ? null : opts.input);
     this.decoder = opts.factories.createDecoder({
       binaries: opts.binaries,
       input: opts.input,
@@ -138,6 +142,11 @@ export class TranscodeSession extends TypedEmitter<SessionEvents> {
   /** id is the session's number within its stream or job. */
   get id(): number {
     return this.opts.id;
+  }
+
+  /** backlogMs is how far the last frame came behind its picture's receipt, beyond the fixed delay (ms). */
+  get backlogMs(): number {
+    return this.arrivals.backlogMs;
   }
 
   /** input is what the decoder reads. */
@@ -256,9 +265,10 @@ export class TranscodeSession extends TypedEmitter<SessionEvents> {
     const stage = this.stage;
     const g = this.geometry;
     if (this.ending || this.closed || !stage || !g) return;
-    const arrivedAt = performance.now();
-    this.lastFrameAt = arrivedAt;
-    stage.push(this.opts.frame(this.seq++, data, g, arrivedAt));
+    const now = performance.now();
+    this.lastFrameAt = now;
+    const seq = this.seq++;
+    stage.push(this.opts.frame(seq, data, g, this.arrivals.arrivedAt(seq, now)));
     if (!this.holds.has('stage')) {
       this.holds.set('stage', true);
       void stage.whenReady().then(() => this.holds.set('stage', false));

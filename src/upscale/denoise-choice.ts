@@ -120,7 +120,8 @@ function checkOptions(opts: DenoiseChoiceOptions): { cal: DenoiseCalibration; ma
 }
 
 /** targetWithMargin: the level `crf` asks for when it must clear each boundary by `margin` to leave `level`. */
-function targetWithMargin(level: DenoiseLevel, crf: number, b: readonly [number, number, number], margin: number): DenoiseLevel {
+function targetWithMargin(level: DenoiseLevel, crf: number, boundaries: readonly [number, number, number], margin: number): DenoiseLevel {
+  const b: readonly number[] = boundaries;
   let target = level;
   while (target < 3 && crf >= (b[target] as number) + margin) target = (target + 1) as DenoiseLevel;
   if (target !== level) return target;

@@ -41,8 +41,10 @@ class RepConv(nn.Module):
         super().__init__()
         self.cin, self.cout, self.k, self.pad = cin, cout, k, pad
         self.branches = tuple(b for b in branches if b != 'identity' or cin == cout)
-        std = 1e-3 if last else (2.0 / (cin * k * k)) ** 0.5  # last layer starts near zero: net = bicubic
-        small = 1e-3 if last else 1.0
+        # The last layer's branches start at zero, so the network starts as plain bicubic (its skip);
+        # each of them still gets a gradient, since what feeds it is not zero.
+        std = 0.0 if last else (2.0 / (cin * k * k)) ** 0.5
+        small = 0.0 if last else 1.0
         self.weight = nn.Parameter(torch.randn(cout, cin, k, k) * std)
         self.bias = nn.Parameter(torch.zeros(cout))
         if 'expand' in self.branches:

@@ -150,7 +150,7 @@ def main():
     rng = np.random.default_rng(args.seed * 100003 + state['iter'])
     if args.data == 'streams':
         sampler = SS.StreamSampler(SD.build(args.scale, log=log), args.level, args.patch, args.scale, clean=args.clean,
-                                   seed=args.seed * 100003 + state['iter'])
+                                   pairs=args.temporal > 0, seed=args.seed * 100003 + state['iter'])
         log(f'streams data, level {args.level}: clean {sampler.clean:.2f}, {len(sampler.clip_ids)} clips, '
             f'{len(sampler.single_ids)} single frames; temporal weight {args.temporal}')
     else:

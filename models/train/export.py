@@ -60,7 +60,7 @@ def train_command(targs, init):
             + (f' --loss {loss}' if loss != 'l1' else '') + (f' --loss-crop {targs["loss_crop"]}' if targs.get('loss_crop') else '')
             + (' --h264' if targs.get('h264') else '') + (f' --max-crf {targs["max_crf"]}' if targs.get('max_crf') else '')
             + (f' --clean-frac {targs["clean_frac"]:g}' if targs.get('h264') and targs.get('clean_frac', 0.2) != 0.2 else '')
-            + (' --rep' if targs.get('rep') else '')
+            + ((' --rep' if targs['rep'] in (True, 'ecb') else f' --rep {targs["rep"]}') if targs.get('rep') else '')
             + (f' --data {targs["data"]} --level {targs["level"]}' if targs.get('data', 't91') != 't91' else '')
             + (f' --clean {targs["clean"]:g}' if targs.get('clean') is not None else '')
             + (f' --temporal {targs["temporal"]:g}' if targs.get('temporal') else '')
@@ -106,7 +106,7 @@ def main():
     ck = torch.load(args.ckpt)
     targs, state = ck['args'], ck['state']
     scale = targs['scale']
-    net = M.build(targs['arch'], scale, rep=bool(targs.get('rep')))
+    net = M.build(targs['arch'], scale, rep=targs.get('rep') or False)
     net.load_state_dict(ck['model'])
     net.eval()
     fold = None
@@ -216,8 +216,9 @@ def main():
                                                                                if k.startswith('psnr_crf')})
                                     for h in state['history']])
     if targs.get('rep'):
-        training['reparameterisation'] = dict(kind='ECB (ECBSR): conv kxk + conv1x1-conv kxk (x2 expansion) + conv1x1-Sobel x/y + '
-                                              'conv1x1-Laplacian + identity, folded into one conv per layer', foldCheck=fold)
+        kind = ('ECB (ECBSR): conv kxk + conv1x1-conv kxk (x2 expansion) + conv1x1-Sobel x/y + conv1x1-Laplacian + identity'
+                if targs['rep'] in (True, 'ecb') else 'RepVGG without batch norm: conv kxk + conv1x1 + identity')
+        training['reparameterisation'] = dict(kind=kind + ', folded into one conv per layer', foldCheck=fold)
     if args.training_note:
         training['note'] = args.training_note
     if init:

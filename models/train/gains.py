@@ -74,11 +74,21 @@ def torch_runner(net, scale):
     return run
 
 
+_MASKS = {}
+
+
+def _static_masks(hr):
+    """The static-pixel masks of a clip's consecutive frames (the truth is the same in every condition)."""
+    key = (hr.shape, hashlib.sha1(hr[:2].tobytes()).hexdigest(), hashlib.sha1(hr[-2:].tobytes()).hexdigest())
+    if key not in _MASKS:
+        _MASKS[key] = [E.static_mask(hr[t - 1], hr[t]) for t in range(1, hr.shape[0])]
+    return _MASKS[key]
+
+
 def _flicker(hr, out):
     """(sum of |dY| over static pixels, count) over the consecutive frames of one clip."""
     tot, cnt = 0.0, 0
-    for t in range(1, hr.shape[0]):
-        m = E.static_mask(hr[t - 1], hr[t])
+    for t, m in enumerate(_static_masks(hr), start=1):
         tot += float(np.abs(out[t].astype(np.int16) - out[t - 1].astype(np.int16))[m].sum())
         cnt += int(m.sum())
     return tot, cnt
@@ -157,10 +167,24 @@ def update_card(name, table, scale):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('names', nargs='+')
+    ap.add_argument('names', nargs='+', help='model NAMEs (models/NAME.onnx), or checkpoints with --ckpt')
     ap.add_argument('--print', action='store_true', help='print the tables, leave the cards alone')
+    ap.add_argument('--ckpt', action='store_true', help='the names are train.py checkpoints (PyTorch, for comparing runs)')
+    ap.add_argument('--conditions', default=','.join(E.CONDITIONS))
     args = ap.parse_args()
     torch.set_num_threads(1)
+    conds = tuple(args.conditions.split(','))
+    if args.ckpt:
+        import model as M  # noqa: PLC0415
+        for path in args.names:
+            ck = torch.load(path)
+            net = M.build(ck['args']['arch'], ck['args']['scale'], rep=ck['args'].get('rep') or False)
+            net.load_state_dict(ck['model'])
+            if ck['args'].get('rep'):
+                net = net.to_plain()
+            print(format_table(f'{path} (iter {ck["state"]["iter"]})', gain_table(torch_runner(net, ck['args']['scale']),
+                                                                                   ck['args']['scale'], conds)), flush=True)
+        return
     for name in args.names:
         with open(os.path.join(MODELS, f'{name}.json')) as fh:
             scale = json.load(fh)['scale']

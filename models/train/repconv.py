@@ -24,6 +24,9 @@ SOBEL_Y = [[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]]
 LAPLACE = [[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]
 MASKS = {'sobelx': SOBEL_X, 'sobely': SOBEL_Y, 'laplace': LAPLACE}
 ALL_BRANCHES = ('expand', 'sobelx', 'sobely', 'laplace', 'identity')
+# RepVGG without batch norm: a 1x1 conv and the identity beside the kxk one (both land on the centre tap)
+LITE_BRANCHES = ('conv1x1', 'identity')
+BRANCH_SETS = {'ecb': ALL_BRANCHES, 'lite': LITE_BRANCHES}
 
 
 def _centre(mask3, k):
@@ -47,6 +50,9 @@ class RepConv(nn.Module):
         small = 0.0 if last else 1.0
         self.weight = nn.Parameter(torch.randn(cout, cin, k, k) * std)
         self.bias = nn.Parameter(torch.zeros(cout))
+        if 'conv1x1' in self.branches:
+            self.c1 = nn.Parameter(torch.randn(cout, cin) * (0.0 if last else (2.0 / cin) ** 0.5))
+            self.c1b = nn.Parameter(torch.zeros(cout))
         if 'expand' in self.branches:
             d = expand * cout
             self.e1 = nn.Parameter(torch.randn(d, cin) * (1.0 / cin) ** 0.5)
@@ -65,6 +71,10 @@ class RepConv(nn.Module):
     def folded(self):
         """(weight (cout, cin, k, k), bias (cout,)) of the single conv this block equals."""
         w, b = self.weight, self.bias
+        if 'conv1x1' in self.branches:
+            c = self.k // 2
+            w = w + F.pad(self.c1[:, :, None, None], (c, c, c, c))
+            b = b + self.c1b
         if 'expand' in self.branches:
             w = w + torch.einsum('odhw,di->oihw', self.e2, self.e1)
             b = b + self.e2b + torch.einsum('odhw,d->o', self.e2, self.e1b)
@@ -92,6 +102,8 @@ class RepConv(nn.Module):
     def forward_branches(self, x):
         """The explicit multi-branch block (ECBSR's training form), for checking the fold."""
         out = F.conv2d(self._padded(x), self.weight, self.bias)
+        if 'conv1x1' in self.branches:
+            out = out + F.conv2d(x, self.c1[:, :, None, None], self.c1b)
 
         def pad_1x1(y, bias):
             # ECBSR pads a 1x1 output with its bias under zero padding: the border then sees what the

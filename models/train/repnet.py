@@ -10,12 +10,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import model as M
-from repconv import ALL_BRANCHES, RepConv
+from repconv import ALL_BRANCHES, BRANCH_SETS, RepConv
 
 
 class RepSRNet(nn.Module):
     def __init__(self, scale, channels, first_k, n_mid, pad='zeros', branches=ALL_BRANCHES):
         super().__init__()
+        branches = BRANCH_SETS.get(branches, branches) if isinstance(branches, str) else branches
+        self.branch_names = tuple(branches)
         self.scale, self.channels, self.first_k, self.n_mid, self.pad = scale, channels, first_k, n_mid, pad
         layers = [RepConv(1, channels, first_k, pad, branches)]
         layers += [RepConv(channels, channels, 3, pad, branches) for _ in range(n_mid)]
@@ -51,4 +53,5 @@ class RepSRNet(nn.Module):
         return sum(layer.macs_per_pixel() for layer in self.layers) + int(self.bicubic.numel())
 
     def describe(self):
-        return self.to_plain().describe() + '; trained with ECB re-parameterisable branches, folded at export'
+        return (self.to_plain().describe() + f'; trained with re-parameterisable branches ({", ".join(self.branch_names)}),'
+                ' folded at export')

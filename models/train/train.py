@@ -48,7 +48,9 @@ def parse(argv=None):
     ap.add_argument('--h264', action='store_true', help='compression-aware: LR through H.264 at CRFs 18-34')
     ap.add_argument('--max-crf', type=int, default=0, help='with --h264: train only on the encoded copies up to this CRF')
     ap.add_argument('--clean-frac', type=float, default=0.2, help='with --h264: share of clean LR samples')
-    ap.add_argument('--rep', action='store_true', help='train with ECB re-parameterisable branches (folded at export)')
+    ap.add_argument('--rep', nargs='?', const='ecb', default=None, choices=('ecb', 'lite'),
+                    help='train with re-parameterisable branches, folded at export: ecb (ECBSR: 1x1-kxk expansion, '
+                         'Sobel x/y, Laplacian, identity) or lite (RepVGG without BN: 1x1 and identity)')
     ap.add_argument('--data', choices=('t91', 'streams'), default='t91',
                     help='t91: the grid of T91 patches (clean or --h264); streams: T91 + BSD200, scale-augmented, '
                          'LR through H.264 clips / intra frames / JPEG (stream_data.py) at --level')

@@ -51,6 +51,7 @@ def parse(argv=None):
     ap.add_argument('--rep', nargs='?', const='ecb', default=None, choices=('ecb', 'lite'),
                     help='train with re-parameterisable branches, folded at export: ecb (ECBSR: 1x1-kxk expansion, '
                          'Sobel x/y, Laplacian, identity) or lite (RepVGG without BN: 1x1 and identity)')
+    ap.add_argument('--he-init', action='store_true', help='Kaiming-normal init for a plain network whose ARCHS entry does not ask for it')
     ap.add_argument('--data', choices=('t91', 'streams'), default='t91',
                     help='t91: the grid of T91 patches (clean or --h264); streams: T91 + BSD200, scale-augmented, '
                          'LR through H.264 clips / intra frames / JPEG (stream_data.py) at --level')
@@ -131,6 +132,8 @@ def main():
             fh.write(msg + '\n')
 
     net = M.build(args.arch, args.scale, rep=args.rep)
+    if args.he_init and not args.rep:
+        M.he_init(net)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     ckpt_path = os.path.join(args.out, 'ckpt.pt')
     state = dict(iter=0, wall=0.0, history=[], init=None)

@@ -15,8 +15,17 @@ import {
 } from './denoise-choice.js';
 
 // A calibration with round numbers, so the tables below read directly: CRF-equivalent = QP, and
-// from bits per pixel: 10 - 4 * log2(bpp) (0.25 bpp -> 18, 0.0625 -> 26, 1/32 -> 30).
-const cal: DenoiseCalibration = { bppA: 10, bppB: -4, qpSlope: 1, qpIntercept: 0, boundaries: [20, 25, 30] };
+// from bits per pixel 10 - 4 * log2(bpp) between 1 and 1/64 bpp (0.25 bpp -> 18, 0.0625 -> 26, 1/32 -> 30).
+const cal: DenoiseCalibration = {
+  bppKnots: [
+    [1, 10],
+    [0.25, 18],
+    [1 / 64, 34],
+  ],
+  qpSlope: 1,
+  qpIntercept: 0,
+  boundaries: [20, 25, 30],
+};
 
 describe('bitsPerPixel', () => {
   test.each([
@@ -44,6 +53,8 @@ describe('crfEquivalent and levelForCrf (no hysteresis)', () => {
     [{ bitsPerPixel: 0.25 }, 18],
     [{ bitsPerPixel: 1 / 32 }, 30],
     [{ qp: Number.NaN, bitsPerPixel: 0.0625 }, 26], // an unusable QP falls back to bits per pixel
+    [{ bitsPerPixel: 4 }, 10], // clamped to the end knots
+    [{ bitsPerPixel: 0.001 }, 34],
     [{ qp: -1 }, null],
     [{ bitsPerPixel: 0 }, null],
     [{}, null],
@@ -71,7 +82,8 @@ describe('crfEquivalent and levelForCrf (no hysteresis)', () => {
     expect(levelForSample({ qp: 27 }, cal)).toBe(2);
   });
 
-  test('the default calibration maps more bits per pixel to a lighter level', () => {
+  test('the default calibration: its knots map back to their CRFs, and more bits per pixel to a lighter level', () => {
+    for (const [bpp, crf] of DEFAULT_DENOISE_CALIBRATION.bppKnots) expect(crfEquivalent({ bitsPerPixel: bpp })).toBeCloseTo(crf, 9);
     const levels = [0.5, 0.2, 0.1, 0.05, 0.02, 0.01].map((bpp) => levelForSample({ bitsPerPixel: bpp }));
     expect([...levels].sort()).toEqual(levels);
     expect(levels[0]).toBe(0);
@@ -110,7 +122,13 @@ describe('stepDenoise hysteresis', () => {
   });
 
   test('rejects bad options with a coded error', () => {
-    const bad = [{ dwellSamples: 0 }, { margin: -1 }, { calibration: { ...cal, boundaries: [25, 20, 30] as const } }];
+    const bad = [
+      { dwellSamples: 0 },
+      { margin: -1 },
+      { calibration: { ...cal, boundaries: [25, 20, 30] as const } },
+      { calibration: { ...cal, bppKnots: [] } },
+      { calibration: { ...cal, bppKnots: [[0.1, 20], [0.2, 25]] as const } },
+    ];
     for (const o of bad) expect(() => stepDenoise(INITIAL_DENOISE_STATE, { qp: 20 }, o)).toThrow(expect.objectContaining({ code: 'DENOISE_INPUT_INVALID' }));
   });
 });

@@ -31,9 +31,11 @@ export interface CompressionSample {
 
 /** DenoiseCalibration turns measurements into a CRF-equivalent and sets the level boundaries. */
 export interface DenoiseCalibration {
-  /** CRF-equivalent from bits per pixel: bppA + bppB * log2(bpp) (bppB < 0: fewer bits, more compression). */
-  readonly bppA: number;
-  readonly bppB: number;
+  /**
+   * CRF-equivalent from bits per pixel: [bpp, crf] knots, bpp descending and crf ascending, linear in
+   * log2(bpp) between them and clamped to the end knots outside.
+   */
+  readonly bppKnots: readonly (readonly [number, number])[];
   /** CRF-equivalent from the mean frame QP: qpSlope * qp + qpIntercept. */
   readonly qpSlope: number;
   readonly qpIntercept: number;
@@ -42,15 +44,32 @@ export interface DenoiseCalibration {
 }
 
 /**
- * DEFAULT_DENOISE_CALIBRATION: fitted by models/train/calibrate.py on publisher-like clips cut from
- * the BSD200 training pictures (libx264 veryfast/zerolatency, 320x180, 30 fps; models/README.md).
+ * DEFAULT_DENOISE_CALIBRATION: measured by models/train/calibrate.py on 18 publisher-like clips cut
+ * from the BSD200 training pictures (libx264 -preset veryfast -tune zerolatency -g 60, 320x180, 30 fps,
+ * still or panning, camera noise): the median bits per pixel at each CRF (the spread is wide, about
+ * 2x either way: a still camera needs far fewer bits than a pan at the same CRF), and the frame QP the
+ * decoder exports, which equals the CRF for such streams. models/README.md has the table.
  */
 export const DEFAULT_DENOISE_CALIBRATION: DenoiseCalibration = Object.freeze({
-  bppA: 12.0,
-  bppB: -5.0,
+  bppKnots: Object.freeze(
+    (
+      [
+        [0.9332, 14],
+        [0.297, 18],
+        [0.1592, 21],
+        [0.0895, 23],
+        [0.0524, 25],
+        [0.0357, 28],
+        [0.0296, 30],
+        [0.0238, 33],
+        [0.0201, 36],
+        [0.0169, 40],
+      ] as const
+    ).map((k) => Object.freeze(k)),
+  ),
   qpSlope: 1.0,
   qpIntercept: 0.0,
-  boundaries: Object.freeze([19.5, 24.5, 30.5]) as readonly [number, number, number],
+  boundaries: Object.freeze([20.5, 25.5, 30.5]) as readonly [number, number, number],
 });
 
 /** DenoiseChoiceOptions: calibration plus hysteresis. */
@@ -90,8 +109,23 @@ export function bitsPerPixel(bitrate: number, width: number, height: number, fps
 export function crfEquivalent(sample: CompressionSample, cal: DenoiseCalibration = DEFAULT_DENOISE_CALIBRATION): number | null {
   const { qp, bitsPerPixel: bpp } = sample;
   if (typeof qp === 'number' && Number.isFinite(qp) && qp >= 0 && qp <= 63) return cal.qpSlope * qp + cal.qpIntercept;
-  if (typeof bpp === 'number' && Number.isFinite(bpp) && bpp > 0) return cal.bppA + cal.bppB * Math.log2(bpp);
+  if (typeof bpp === 'number' && Number.isFinite(bpp) && bpp > 0) return crfFromBpp(bpp, cal.bppKnots);
   return null;
+}
+
+/** crfFromBpp interpolates the knots linearly in log2(bpp), clamped to the end knots. */
+function crfFromBpp(bpp: number, knots: readonly (readonly [number, number])[]): number {
+  const first = knots[0];
+  const last = knots[knots.length - 1];
+  if (!first || !last) throw invalid('denoise choice: the calibration has no bits-per-pixel knots');
+  if (bpp >= first[0]) return first[1];
+  if (bpp <= last[0]) return last[1];
+  for (let i = 1; i < knots.length; i++) {
+    const [b1, c1] = knots[i] as readonly [number, number];
+    const [b0, c0] = knots[i - 1] as readonly [number, number];
+    if (bpp >= b1) return c0 + ((c1 - c0) * (Math.log2(bpp) - Math.log2(b0))) / (Math.log2(b1) - Math.log2(b0));
+  }
+  return last[1];
 }
 
 /** levelForCrf maps a CRF-equivalent to a level, without hysteresis. */
@@ -114,6 +148,9 @@ function checkOptions(opts: DenoiseChoiceOptions): { cal: DenoiseCalibration; ma
   const dwell = opts.dwellSamples ?? 3;
   const [b0, b1, b2] = cal.boundaries;
   if (!(b0 < b1 && b1 < b2)) throw invalid(`denoise choice: boundaries must ascend, got ${cal.boundaries.join(', ')}`);
+  const k = cal.bppKnots;
+  const ordered = k.length > 0 && k.every(([b, c], i) => b > 0 && (i === 0 || (b < (k[i - 1]?.[0] ?? 0) && c >= (k[i - 1]?.[1] ?? 0))));
+  if (!ordered) throw invalid('denoise choice: bppKnots must be [bpp > 0, crf] pairs with bpp descending and crf ascending');
   if (!(margin >= 0) || !Number.isFinite(margin)) throw invalid(`denoise choice: margin must be a finite number >= 0, got ${margin}`);
   if (!Number.isInteger(dwell) || dwell < 1) throw invalid(`denoise choice: dwellSamples must be a whole number >= 1, got ${dwell}`);
   return { cal, margin, dwell };

@@ -23,9 +23,11 @@ SOBEL_X = [[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]
 SOBEL_Y = [[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]]
 LAPLACE = [[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]
 MASKS = {'sobelx': SOBEL_X, 'sobely': SOBEL_Y, 'laplace': LAPLACE}
-ALL_BRANCHES = ('expand', 'sobelx', 'sobely', 'laplace', 'identity')
-# RepVGG without batch norm: a 1x1 conv and the identity beside the kxk one (both land on the centre tap)
-LITE_BRANCHES = ('conv1x1', 'identity')
+# ECBSR's branches (its identity branch is optional there and off here: without batch norm it doubles
+# every layer's signal at the start, and He-scaled starts cost the plain 'fast' net 0.7 dB in pilots)
+ALL_BRANCHES = ('expand', 'sobelx', 'sobely', 'laplace')
+# RepVGG without batch norm or identity: a 1x1 conv beside the kxk one (it lands on the centre tap)
+LITE_BRANCHES = ('conv1x1',)
 BRANCH_SETS = {'ecb': ALL_BRANCHES, 'lite': LITE_BRANCHES}
 
 
@@ -44,24 +46,26 @@ class RepConv(nn.Module):
         super().__init__()
         self.cin, self.cout, self.k, self.pad = cin, cout, k, pad
         self.branches = tuple(b for b in branches if b != 'identity' or cin == cout)
-        # The last layer's branches start at zero, so the network starts as plain bicubic (its skip);
-        # each of them still gets a gradient, since what feeds it is not zero.
-        std = 0.0 if last else (2.0 / (cin * k * k)) ** 0.5
+        # Weights start like PyTorch's default conv init (std 1/sqrt(3 fan_in)), which the plain networks
+        # use; the last layer's branches start at zero, so the network starts as plain bicubic (its
+        # skip) and each branch still gets a gradient, since what feeds it is not zero.
+        def init(*shape, fan_in, zero=last):
+            return nn.Parameter(torch.zeros(*shape) if zero else torch.randn(*shape) / (3.0 * fan_in) ** 0.5)
         small = 0.0 if last else 1.0
-        self.weight = nn.Parameter(torch.randn(cout, cin, k, k) * std)
+        self.weight = init(cout, cin, k, k, fan_in=cin * k * k)
         self.bias = nn.Parameter(torch.zeros(cout))
         if 'conv1x1' in self.branches:
-            self.c1 = nn.Parameter(torch.randn(cout, cin) * (0.0 if last else (2.0 / cin) ** 0.5))
+            self.c1 = init(cout, cin, fan_in=cin)
             self.c1b = nn.Parameter(torch.zeros(cout))
         if 'expand' in self.branches:
             d = expand * cout
-            self.e1 = nn.Parameter(torch.randn(d, cin) * (1.0 / cin) ** 0.5)
+            self.e1 = init(d, cin, fan_in=cin, zero=False)
             self.e1b = nn.Parameter(torch.zeros(d))
-            self.e2 = nn.Parameter(torch.randn(cout, d, k, k) * std * 0.5 * (cin / d) ** 0.5)
+            self.e2 = init(cout, d, k, k, fan_in=d * k * k)
             self.e2b = nn.Parameter(torch.zeros(cout))
         for name in ('sobelx', 'sobely', 'laplace'):
             if name in self.branches:
-                setattr(self, f'{name}_w', nn.Parameter(torch.randn(cout, cin) * (1.0 / cin) ** 0.5))
+                setattr(self, f'{name}_w', init(cout, cin, fan_in=cin, zero=False))
                 setattr(self, f'{name}_b', nn.Parameter(torch.zeros(cout)))
                 setattr(self, f'{name}_s', nn.Parameter(torch.randn(cout) * 1e-3 * small))
                 setattr(self, f'{name}_sb', nn.Parameter(torch.zeros(cout)))

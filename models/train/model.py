@@ -158,7 +158,7 @@ def build(arch, scale, rep=False):  # rep: False, True ('ecb') or a repconv.BRAN
         import repnet  # noqa: PLC0415 (repnet imports this module)
         assert cfg.get('kind') != 'twoscale', 'ECB training is for the plain SRNet shapes'
         net = repnet.RepSRNet(scale, cfg['channels'], cfg['first_k'], cfg['n_mid'], cfg.get('pad', 'zeros'),
-                              branches='ecb' if rep is True else rep)
+                              branches='ecb' if rep is True else rep, he=bool(cfg.get('he_init')))
     elif cfg.get('kind') == 'twoscale':
         net = TwoScaleSRNet(scale, cfg['channels'], cfg['half_channels'], cfg['n_mid'])
     else:

@@ -42,7 +42,7 @@ def _centre(mask3, k):
 class RepConv(nn.Module):
     """kxk conv with ECB training branches; `folded()` gives the single (weight, bias) it equals."""
 
-    def __init__(self, cin, cout, k, pad='zeros', branches=ALL_BRANCHES, expand=2, last=False):
+    def __init__(self, cin, cout, k, pad='zeros', branches=ALL_BRANCHES, expand=2, last=False, he=False):
         super().__init__()
         self.cin, self.cout, self.k, self.pad = cin, cout, k, pad
         self.branches = tuple(b for b in branches if b != 'identity' or cin == cout)
@@ -53,6 +53,8 @@ class RepConv(nn.Module):
             return nn.Parameter(torch.zeros(*shape) if zero else torch.randn(*shape) / (3.0 * fan_in) ** 0.5)
         small = 0.0 if last else 1.0
         self.weight = init(cout, cin, k, k, fan_in=cin * k * k)
+        if he and not last:  # Kaiming-normal main conv for the archs that need it (deep: 7 layers)
+            self.weight = nn.Parameter(torch.randn(cout, cin, k, k) * (2.0 / (cin * k * k)) ** 0.5)
         self.bias = nn.Parameter(torch.zeros(cout))
         if 'conv1x1' in self.branches:
             self.c1 = init(cout, cin, fan_in=cin)

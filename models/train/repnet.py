@@ -14,13 +14,13 @@ from repconv import ALL_BRANCHES, BRANCH_SETS, RepConv
 
 
 class RepSRNet(nn.Module):
-    def __init__(self, scale, channels, first_k, n_mid, pad='zeros', branches=ALL_BRANCHES):
+    def __init__(self, scale, channels, first_k, n_mid, pad='zeros', branches=ALL_BRANCHES, he=False):
         super().__init__()
         branches = BRANCH_SETS.get(branches, branches) if isinstance(branches, str) else branches
         self.branch_names = tuple(branches)
         self.scale, self.channels, self.first_k, self.n_mid, self.pad = scale, channels, first_k, n_mid, pad
-        layers = [RepConv(1, channels, first_k, pad, branches)]
-        layers += [RepConv(channels, channels, 3, pad, branches) for _ in range(n_mid)]
+        layers = [RepConv(1, channels, first_k, pad, branches, he=he)]
+        layers += [RepConv(channels, channels, 3, pad, branches, he=he) for _ in range(n_mid)]
         layers += [RepConv(channels, scale * scale, 3, pad, branches, last=True)]
         self.layers = nn.ModuleList(layers)
         self.register_buffer('bicubic', M.bicubic_phase_kernel(scale))

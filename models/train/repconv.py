@@ -42,7 +42,7 @@ def _centre(mask3, k):
 class RepConv(nn.Module):
     """kxk conv with ECB training branches; `folded()` gives the single (weight, bias) it equals."""
 
-    def __init__(self, cin, cout, k, pad='zeros', branches=ALL_BRANCHES, expand=2, last=False, he=False):
+    def __init__(self, cin, cout, k, pad='zeros', branches=ALL_BRANCHES, expand=2, last=False, he=False, branch_bias=False):
         super().__init__()
         self.cin, self.cout, self.k, self.pad = cin, cout, k, pad
         self.branches = tuple(b for b in branches if b != 'identity' or cin == cout)
@@ -51,6 +51,16 @@ class RepConv(nn.Module):
         # skip) and each branch still gets a gradient, since what feeds it is not zero.
         def init(*shape, fan_in, zero=last):
             return nn.Parameter(torch.zeros(*shape) if zero else torch.randn(*shape) / (3.0 * fan_in) ** 0.5)
+
+        def bias(name, n):
+            # Branch biases all fold into the one bias of the conv, so they add nothing to what the layer can
+            # compute; learned, each moves by about the learning rate per Adam step and the folded bias by
+            # their sum, which killed every ReLU of a pilot within a few hundred steps. Off by default
+            # (then a zero buffer, so the fold and the explicit form read the same names).
+            if branch_bias:
+                setattr(self, name, nn.Parameter(torch.zeros(n)))
+            else:
+                self.register_buffer(name, torch.zeros(n))
         small = 0.0 if last else 1.0
         self.weight = init(cout, cin, k, k, fan_in=cin * k * k)
         if he and not last:  # Kaiming-normal main conv for the archs that need it (deep: 7 layers)
@@ -58,19 +68,19 @@ class RepConv(nn.Module):
         self.bias = nn.Parameter(torch.zeros(cout))
         if 'conv1x1' in self.branches:
             self.c1 = init(cout, cin, fan_in=cin)
-            self.c1b = nn.Parameter(torch.zeros(cout))
+            bias('c1b', cout)
         if 'expand' in self.branches:
             d = expand * cout
             self.e1 = init(d, cin, fan_in=cin, zero=False)
-            self.e1b = nn.Parameter(torch.zeros(d))
+            bias('e1b', d)
             self.e2 = init(cout, d, k, k, fan_in=d * k * k)
-            self.e2b = nn.Parameter(torch.zeros(cout))
+            bias('e2b', cout)
         for name in ('sobelx', 'sobely', 'laplace'):
             if name in self.branches:
                 setattr(self, f'{name}_w', init(cout, cin, fan_in=cin, zero=False))
-                setattr(self, f'{name}_b', nn.Parameter(torch.zeros(cout)))
+                bias(f'{name}_b', cout)
                 setattr(self, f'{name}_s', nn.Parameter(torch.randn(cout) * 1e-3 * small))
-                setattr(self, f'{name}_sb', nn.Parameter(torch.zeros(cout)))
+                bias(f'{name}_sb', cout)
                 self.register_buffer(f'{name}_m', _centre(MASKS[name], k))
         self.identity_scale = 0.0 if last else 1.0
 

@@ -1,7 +1,7 @@
 """Training batches from the stream_data cache, for one denoise level (or all of them).
 
 Denoise levels (what a card's "denoiseLevel" says it was trained for), like waifu2x's noise levels:
-  0  none   clean LR, or H.264 at CRF <= 19, JPEG quality >= 88
+  0  none   clean LR (70% of the samples), or H.264 at CRF <= 19, JPEG quality >= 88
   1  light  H.264 CRF 17-25, JPEG 70-92
   2  medium H.264 CRF 23-31, JPEG 45-75
   3  heavy  H.264 CRF 29-40, JPEG 15-50
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 LEVELS = {
-    0: dict(crf=(0, 19), jpeg=(88, 100), clean=0.5),
+    0: dict(crf=(0, 19), jpeg=(88, 100), clean=0.7),
     1: dict(crf=(17, 25), jpeg=(70, 92), clean=0.1),
     2: dict(crf=(23, 31), jpeg=(45, 75), clean=0.05),
     3: dict(crf=(29, 40), jpeg=(15, 50), clean=0.05),

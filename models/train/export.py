@@ -110,6 +110,7 @@ def main():
     net.load_state_dict(ck['model'])
     net.eval()
     fold = None
+    rep_params = sum(p.numel() for p in net.parameters())
     if targs.get('rep'):
         # The shipped graph is the folded plain SRNet; it must compute what the trained ECB network does,
         # branch by branch (ECBSR's explicit form) and folded, on real pictures (odd sizes included).
@@ -216,9 +217,10 @@ def main():
                                                                                if k.startswith('psnr_crf')})
                                     for h in state['history']])
     if targs.get('rep'):
-        kind = ('ECB (ECBSR): conv kxk + conv1x1-conv kxk (x2 expansion) + conv1x1-Sobel x/y + conv1x1-Laplacian + identity'
-                if targs['rep'] in (True, 'ecb') else 'RepVGG without batch norm: conv kxk + conv1x1 + identity')
-        training['reparameterisation'] = dict(kind=kind + ', folded into one conv per layer', foldCheck=fold)
+        kind = ('ECB (ECBSR): conv kxk + conv1x1-conv kxk (x2 expansion) + conv1x1-Sobel x/y + conv1x1-Laplacian, bias-free '
+                'branches' if targs['rep'] in (True, 'ecb') else 'RepVGG without batch norm: conv kxk + conv1x1')
+        training['reparameterisation'] = dict(kind=kind + ', folded into one conv per layer', trainingParams=int(rep_params),
+                                              foldCheck=fold)
     if args.training_note:
         training['note'] = args.training_note
     if init:

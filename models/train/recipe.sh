@@ -28,9 +28,9 @@ export_model() { [ "$stage" = train ] || $py models/train/export.py --threads "$
 # Set5 over the plain network after the same 2,000 iterations (models/README.md). UPREZ_REP='' trains plain.
 REP=${UPREZ_REP---rep ecb}
 
-# Level 0 of a family: from scratch on clean LR (70%) and light compression, with the temporal term.
-fast0() { train --arch fast $REP --scale 2 --data streams --level 0 --temporal 2 --iters 24000 --out $runs/fast-l0; }
-tiny0() { train --arch tiny $REP --scale 2 --data streams --level 0 --temporal 2 --iters 20000 --out $runs/tiny-l0; }
+# Level 0 of a family: from scratch on clean LR (80%) and light compression, with the temporal term.
+fast0() { train --arch fast $REP --scale 2 --data streams --level 0 --temporal 1 --iters 24000 --out $runs/fast-l0; }
+tiny0() { train --arch tiny $REP --scale 2 --data streams --level 0 --temporal 1 --iters 20000 --out $runs/tiny-l0; }
 # Levels 1-3: fine-tunes of level 0 on their compression range, with a stronger temporal term.
 member() { # arch level iters
   train --arch "$1" $REP --scale 2 --data streams --level "$2" --temporal 5 --lr 5e-4 --iters "$3" \

@@ -22,8 +22,11 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
+import gains as GA  # noqa: E402
 import model as M  # noqa: E402
 import protocol as P  # noqa: E402
+import stream_data as SD  # noqa: E402
+import stream_sampler as SS  # noqa: E402
 from train import evaluate  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,6 +60,11 @@ def train_command(targs, init):
             + (f' --loss {loss}' if loss != 'l1' else '') + (f' --loss-crop {targs["loss_crop"]}' if targs.get('loss_crop') else '')
             + (' --h264' if targs.get('h264') else '') + (f' --max-crf {targs["max_crf"]}' if targs.get('max_crf') else '')
             + (f' --clean-frac {targs["clean_frac"]:g}' if targs.get('h264') and targs.get('clean_frac', 0.2) != 0.2 else '')
+            + ((' --rep' if targs['rep'] in (True, 'ecb') else f' --rep {targs["rep"]}') if targs.get('rep') else '')
+            + (f' --data {targs["data"]} --level {targs["level"]}' if targs.get('data', 't91') != 't91' else '')
+            + (f' --clean {targs["clean"]:g}' if targs.get('clean') is not None else '')
+            + (f' --temporal {targs["temporal"]:g}' if targs.get('temporal') else '')
+            + (f' --patch {targs["patch"]}' if targs['patch'] != (32 if targs['scale'] == 2 else 24) else '')
             + (f' --init {init["path"]}' if init else '') + f' --out {targs["out"]}')
 
 
@@ -70,6 +78,7 @@ def earlier_stages(init):
         last = state['history'][-1] if state['history'] else {}
         stages.append(dict(command=train_command(targs, parent), iterations=state['iter'],
                            loss=targs.get('loss', 'l1').upper(), h264=bool(targs.get('h264')),
+                           data=targs.get('data', 't91'), level=targs.get('level'),
                            lastValidation=dict(iter=last.get('iter'), psnrY=last.get('psnr')),
                            wallClockMin=round(state['wall'] / 60, 1)))
         init = parent
@@ -84,6 +93,10 @@ def main():
     ap.add_argument('--live-default', action='store_true', help='the model uprez serve (live) uses by default at its scale')
     ap.add_argument('--live-fallback', action='store_true',
                     help="the live model ladder's lower rung: streams step down to it before bicubic when their model cannot keep up")
+    ap.add_argument('--denoise-level', type=int, choices=(0, 1, 2, 3), default=None,
+                    help='the compression this model serves (stream_sampler.LEVELS); the card gets "denoiseLevel"')
+    ap.add_argument('--family', default='', help='the family of models per denoise level this one belongs to (its level-0 NAME)')
+    ap.add_argument('--no-gains', action='store_true', help='leave out the compressed-input gain table (gains.py)')
     ap.add_argument('--description', default='')
     ap.add_argument('--training-note', default='', help='how the run went, where it differs from its command')
     ap.add_argument('--threads', type=int, default=1)
@@ -93,9 +106,27 @@ def main():
     ck = torch.load(args.ckpt)
     targs, state = ck['args'], ck['state']
     scale = targs['scale']
-    net = M.build(targs['arch'], scale)
+    net = M.build(targs['arch'], scale, rep=targs.get('rep') or False)
     net.load_state_dict(ck['model'])
     net.eval()
+    fold = None
+    rep_params = sum(p.numel() for p in net.parameters())
+    if targs.get('rep'):
+        # The shipped graph is the folded plain SRNet; it must compute what the trained ECB network does,
+        # branch by branch (ECBSR's explicit form) and folded, on real pictures (odd sizes included).
+        plain = net.to_plain()
+        diffs = []
+        with torch.no_grad():
+            for _, _, lr in D.set5_cached(scale)[:3]:
+                x = torch.from_numpy(lr[:-1, :].astype(np.float32) / 255.0)[None, None]
+                ref = net(x, branches=True)
+                diffs.append((float((ref - net(x)).abs().max()), float((ref - plain(x)).abs().max())))
+        fold = dict(maxAbsDiffOnlineFold=max(d[0] for d in diffs) * 255, maxAbsDiffFoldedGraph=max(d[1] for d in diffs) * 255,
+                    note='grey levels, float outputs before rounding, on 3 Set5 LR pictures cropped to an odd height: the '
+                         'explicit multi-branch ECB network against the folded conv (training forward) and the plain SRNet exported')
+        assert fold['maxAbsDiffFoldedGraph'] < 1e-2, f'folding changed the network: {fold}'
+        print('ECB fold check:', json.dumps(fold))
+        net = plain
     skip_err = check_skip(scale)
 
     onnx_path = os.path.join(MODELS, f'{args.name}.onnx')
@@ -151,7 +182,22 @@ def main():
         blob = fh.read()
     params = sum(p.numel() for p in net.parameters())
     h264 = bool(targs.get('h264'))
+    streams = targs.get('data', 't91') == 'streams'
     degradations = [f'bicubic downscale x{scale} (MATLAB imresize, antialiased)']
+    if streams:
+        lv = SS.parse_level(str(targs['level']))
+        cfg = SS.LEVELS[lv]
+        clean = cfg['clean'] if targs.get('clean') is None else targs['clean']
+        degradations = [f'scale augmentation: the HR pictures resized by {list(SD.SCALES)} (MATLAB imresize)'] + degradations
+        if clean < 1:
+            degradations += [
+                f'denoise level {lv}: clean LR with probability {clean:g}, else H.264 CRF {cfg["crf"][0]}-{cfg["crf"][1]} '
+                f'(publisher clips: libx264 {" ".join(SD.G.PUBLISHER)}, {SD.T} frames of {SD.WIN}x{SD.WIN} LR px panning up to 3 px per '
+                f'frame or still, I- and P-frames; single intra frames with -preset medium) or JPEG quality {cfg["jpeg"][0]}-{cfg["jpeg"][1]}',
+                'Gaussian camera noise sigma U(0, 3) grey levels, fresh every frame, before encoding on half of the records']
+            if targs.get('temporal'):
+                degradations.append(f'temporal term: {targs["temporal"]:g} x mean |out(t) - out(t+1)| over consecutive clip frames '
+                                    'cropped to show the same HR patch')
     if h264:
         crfs = [c for c in D.CRFS if not targs.get('max_crf') or c <= targs['max_crf']]
         degradations += [f'H.264 (libx264 preset {P.H264_PRESET}, one intra frame) at CRF {crfs} '
@@ -161,15 +207,20 @@ def main():
     init = state.get('init')
     cmd = train_command(targs, init)
     training = dict(
-        data='T91', degradations=degradations, iterations=state['iter'],
+        data='T91 + BSD200 (291 pictures)' if streams else 'T91', degradations=degradations, iterations=state['iter'],
         patch=dict(lr=targs['patch'], hr=targs['patch'] * scale, gridStrideLr=targs['stride']),
         batch=targs['batch'], loss=targs.get('loss', 'l1').upper(),
         optimizer=f'Adam (betas 0.9, 0.999), lr {targs["lr"]:g}',
         schedule=f'cosine from {targs["lr"]:g} to {targs["lr_min"]:g} over {targs["iters"]} iterations',
         wallClock=f'{state["wall"] / 60:.1f} min on a shared 2-core CPU, {targs["threads"]} torch thread(s)',
-        command=cmd, learningCurve=[dict(iter=h['iter'], psnrY=h['psnr'], **({'psnrYCrf28': h['psnr_crf28']}
-                                                                              if 'psnr_crf28' in h else {}))
+        command=cmd, learningCurve=[dict(iter=h['iter'], psnrY=h['psnr'], **{f'psnrYCrf{k[8:]}': v for k, v in h.items()
+                                                                               if k.startswith('psnr_crf')})
                                     for h in state['history']])
+    if targs.get('rep'):
+        kind = ('ECB (ECBSR): conv kxk + conv1x1-conv kxk (x2 expansion) + conv1x1-Sobel x/y + conv1x1-Laplacian, bias-free '
+                'branches' if targs['rep'] in (True, 'ecb') else 'RepVGG without batch norm: conv kxk + conv1x1')
+        training['reparameterisation'] = dict(kind=kind + ', folded into one conv per layer', trainingParams=int(rep_params),
+                                              foldCheck=fold)
     if args.training_note:
         training['note'] = args.training_note
     if init:
@@ -185,6 +236,9 @@ def main():
         default=bool(args.default),
         liveDefault=bool(args.live_default),
         **(dict(liveFallback=True) if args.live_fallback else {}),
+        **(dict(denoiseLevel=args.denoise_level, denoiseLevelMeaning=SS.LEVEL_DOC[args.denoise_level])
+           if args.denoise_level is not None else {}),
+        **(dict(family=args.family) if args.family else {}),
         description=args.description,
         architecture=dict(summary=net.describe(), activation='ReLU', residual='fixed bicubic skip inside the graph',
                           upsampler='pixel shuffle (ONNX DepthToSpace CRD)', onnxOpset=OPSET, onnxOps=ops,
@@ -202,10 +256,17 @@ def main():
         license='Apache-2.0',
         licenseNotes=dict(weights='Apache-2.0: our own training, same license as the project',
                           trainingData='T91 (Yang et al. 2010) from tegg89/SRCNN-Tensorflow (repo MIT; the images carry '
-                                  'no explicit license); Set5 (no license stated) used for validation only'),
+                                  'no explicit license)' + ('; BSD200 (the BSDS500 train images, Arbelaez et al. 2011; no license '
+                                                            'stated for the images)' if streams else '') +
+                                       '; Set5 (no license stated) and the shared video clips (CC-BY 4.0, Intel IoT Devkit '
+                                       'sample videos) used for validation only'),
         sha256=hashlib.sha256(blob).hexdigest(), bytes=len(blob),
         exported=datetime.datetime.utcnow().replace(microsecond=0).isoformat() + 'Z',
     )
+    if not args.no_gains:
+        table = GA.gain_table(GA.onnx_runner(onnx_path, scale), scale)
+        print(GA.format_table(args.name, table))
+        quality['compressed'] = dict(table, protocol=GA.PROTOCOL.format(s=scale))
     with open(os.path.join(MODELS, f'{args.name}.json'), 'w') as fh:
         json.dump(card, fh, indent=2)
         fh.write('\n')

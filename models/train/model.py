@@ -150,13 +150,20 @@ def he_init(net):
         nn.init.zeros_(c.bias)
 
 
-def build(arch, scale):
+def build(arch, scale, rep=False):  # rep: False, True ('ecb') or a repconv.BRANCH_SETS name
+    """The network for an ARCHS entry; rep=True: trained with ECB branches (repnet.RepSRNet), which
+    folds into exactly this SRNet at export (same graph, same MACs)."""
     cfg = ARCHS[arch]
-    if cfg.get('kind') == 'twoscale':
+    if rep:
+        import repnet  # noqa: PLC0415 (repnet imports this module)
+        assert cfg.get('kind') != 'twoscale', 'ECB training is for the plain SRNet shapes'
+        net = repnet.RepSRNet(scale, cfg['channels'], cfg['first_k'], cfg['n_mid'], cfg.get('pad', 'zeros'),
+                              branches='ecb' if rep is True else rep, he=bool(cfg.get('he_init')))
+    elif cfg.get('kind') == 'twoscale':
         net = TwoScaleSRNet(scale, cfg['channels'], cfg['half_channels'], cfg['n_mid'])
     else:
         net = SRNet(scale, cfg['channels'], cfg['first_k'], cfg['n_mid'], cfg.get('pad', 'zeros'))
-    if cfg.get('he_init'):
+    if cfg.get('he_init') and not rep:
         he_init(net)
     budget = cfg['budget'] if scale == 2 else X4_BUDGET
     macs = net.macs_per_pixel()

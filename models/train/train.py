@@ -25,6 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 import model as M  # noqa: E402
 import protocol as P  # noqa: E402
+import stream_data as SD  # noqa: E402
+import stream_sampler as SS  # noqa: E402
 
 
 def parse(argv=None):
@@ -46,6 +48,19 @@ def parse(argv=None):
     ap.add_argument('--h264', action='store_true', help='compression-aware: LR through H.264 at CRFs 18-34')
     ap.add_argument('--max-crf', type=int, default=0, help='with --h264: train only on the encoded copies up to this CRF')
     ap.add_argument('--clean-frac', type=float, default=0.2, help='with --h264: share of clean LR samples')
+    ap.add_argument('--rep', nargs='?', const='ecb', default=None, choices=('ecb', 'lite'),
+                    help='train with re-parameterisable branches, folded at export: ecb (ECBSR: 1x1-kxk expansion, '
+                         'Sobel x/y, Laplacian, identity) or lite (RepVGG without BN: 1x1 and identity)')
+    ap.add_argument('--he-init', action='store_true', help='Kaiming-normal init for a plain network whose ARCHS entry does not ask for it')
+    ap.add_argument('--data', choices=('t91', 'streams'), default='t91',
+                    help='t91: the grid of T91 patches (clean or --h264); streams: T91 + BSD200, scale-augmented, '
+                         'LR through H.264 clips / intra frames / JPEG (stream_data.py) at --level')
+    ap.add_argument('--level', type=SS.parse_level, default='all', help='with --data streams: denoise level 0-3, clean or all')
+    ap.add_argument('--clean', type=float, default=None, help='with --data streams: share of clean samples (default: the level\'s)')
+    ap.add_argument('--temporal', type=float, default=0.0,
+                    help='with --data streams: weight of the temporal term, mean |out(t) - out(t+1)| over consecutive clip '
+                         'frames that show the same HR patch')
+    ap.add_argument('--val-crfs', default='', help='comma-separated CRFs of the Set5 H.264 validation (default 23,28 with streams)')
     ap.add_argument('--init', default='', help='start from the weights of this checkpoint (fine-tune)')
     ap.add_argument('--val-every', type=int, default=1000)
     ap.add_argument('--ckpt-every', type=int, default=250)
@@ -55,6 +70,8 @@ def parse(argv=None):
     a = ap.parse_args(argv)
     a.patch = a.patch or (32 if a.scale == 2 else 24)
     a.stride = a.stride or max(1, a.patch // 3)
+    if not a.val_crfs:
+        a.val_crfs = '23,28' if a.data == 'streams' and a.scale == 2 else ('28' if a.h264 else '')
     return a
 
 
@@ -114,7 +131,9 @@ def main():
         with open(log_path, 'a') as fh:
             fh.write(msg + '\n')
 
-    net = M.build(args.arch, args.scale)
+    net = M.build(args.arch, args.scale, rep=args.rep)
+    if args.he_init and not args.rep:
+        M.he_init(net)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     ckpt_path = os.path.join(args.out, 'ckpt.pt')
     state = dict(iter=0, wall=0.0, history=[], init=None)
@@ -133,10 +152,16 @@ def main():
         f'{sum(p.numel() for p in net.parameters())} params; {net.describe()}')
     log('command: ' + ' '.join(['/usr/bin/python3'] + sys.argv))
 
-    hr, lr, deg = D.build_patches(args.scale, args.patch, args.stride, h264=args.h264, log=log)
-    log(f'{len(hr)} patches LR {args.patch}px, HR {args.patch * args.scale}px' +
-        (f', H.264 variants at CRF {D.CRFS}' if args.h264 else ''))
     rng = np.random.default_rng(args.seed * 100003 + state['iter'])
+    if args.data == 'streams':
+        sampler = SS.StreamSampler(SD.build(args.scale, log=log), args.level, args.patch, args.scale, clean=args.clean,
+                                   pairs=args.temporal > 0, seed=args.seed * 100003 + state['iter'])
+        log(f'streams data, level {args.level}: clean {sampler.clean:.2f}, {len(sampler.clip_ids)} clips, '
+            f'{len(sampler.single_ids)} single frames; temporal weight {args.temporal}')
+    else:
+        hr, lr, deg = D.build_patches(args.scale, args.patch, args.stride, h264=args.h264, log=log)
+        log(f'{len(hr)} patches LR {args.patch}px, HR {args.patch * args.scale}px' +
+            (f', H.264 variants at CRF {D.CRFS}' if args.h264 else ''))
 
     def lr_at(i):
         return args.lr_min + 0.5 * (args.lr - args.lr_min) * (1 + math.cos(math.pi * min(i, args.iters) / args.iters))
@@ -148,10 +173,11 @@ def main():
         mean, _ = evaluate(net, args.scale)
         rec = dict(iter=it, psnr=round(mean['psnr'], 4), ssim=round(mean['ssim'], 5), wall=round(state['wall'], 1))
         msg = f'val iter {it}: Set5 Y-PSNR {mean["psnr"]:.3f} SSIM {mean["ssim"]:.4f} (bicubic {mean["bicubic_psnr"]:.3f})'
-        if args.h264:
-            m28, _ = evaluate(net, args.scale, crf=28)
-            rec['psnr_crf28'] = round(m28['psnr'], 4)
-            msg += f'; H.264 CRF 28: {m28["psnr"]:.3f} (bicubic {m28["bicubic_psnr"]:.3f})'
+        for crf in [int(c) for c in args.val_crfs.split(',') if c]:
+            mc, _ = evaluate(net, args.scale, crf=crf)
+            rec[f'psnr_crf{crf}'] = round(mc['psnr'], 4)
+            rec[f'gain_crf{crf}'] = round(mc['psnr'] - mc['bicubic_psnr'], 4)
+            msg += f'; CRF {crf}: {mc["psnr"]:.3f} ({mc["psnr"] - mc["bicubic_psnr"]:+.3f})'
         state['history'].append(rec)
         with open(os.path.join(args.out, 'history.json'), 'w') as fh:
             json.dump(state['history'], fh, indent=1)
@@ -166,12 +192,17 @@ def main():
         it = state['iter'] + 1
         for g in opt.param_groups:
             g['lr'] = lr_at(it - 1)
-        x, y = sample(rng, args, hr, lr, deg)
+        if args.data == 'streams':
+            x, y, pairs = sampler.batch(args.batch)
+        else:
+            (x, y), pairs = sample(rng, args, hr, lr, deg), 0
         out = net(x)
         if args.loss_crop:
             c = args.loss_crop * args.scale
             out, y = out[..., c:-c, c:-c], y[..., c:-c, c:-c]
         loss = loss_fn(out, y)
+        if args.temporal and pairs:
+            loss = loss + args.temporal * (out[:pairs] - out[-pairs:]).abs().mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

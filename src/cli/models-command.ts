@@ -7,8 +7,10 @@ export const MODELS_USAGE = [
   'Usage: uprez models [--json] [--dir DIR]',
   '',
   'Lists the models uprez ships (models/NAME.onnx with its card models/NAME.json): scale, cost in',
-  'multiply-accumulates per input pixel, Set5 Y-PSNR/SSIM beside bicubic, and which is the default',
-  'for its scale (what serve, image and file use without --model).',
+  'multiply-accumulates per input pixel, Set5 Y-PSNR/SSIM beside bicubic, the gain over bicubic when',
+  'the input went through H.264 at CRF 23 and CRF 28 (Set5 pictures / held-out real video frames),',
+  'which is the default for its scale (what serve, image and file use without --model) and the',
+  'denoise level (0 none .. 3 heavy compression) a model of a per-level family was trained for.',
   '  --json  print the cards as JSON (one array; each entry has the summary and the whole card)',
   '  --dir   read another models folder (default: the models/ folder of this install)',
   '',
@@ -28,6 +30,27 @@ export interface Set5Quality {
   readonly bicubicSsimY: number;
 }
 
+/** CompressedGains: gain over bicubic (dB) of the same decoded LR per condition, from the card's quality.compressed. */
+export interface CompressedGains {
+  readonly set5: Readonly<Record<string, number>>;
+  readonly video: Readonly<Record<string, number>>;
+}
+
+/** compressedOf reads quality.compressed.{set5,video}[condition].gainDb from a card, or null when it has none. */
+export function compressedOf(quality: unknown): CompressedGains | null {
+  const c = isRecord(quality) ? quality['compressed'] : undefined;
+  if (!isRecord(c)) return null;
+  const gains = (v: unknown): Record<string, number> => {
+    const out: Record<string, number> = {};
+    if (!isRecord(v)) return out;
+    for (const [cond, row] of Object.entries(v)) if (isRecord(row) && typeof row['gainDb'] === 'number') out[cond] = row['gainDb'];
+    return out;
+  };
+  const set5 = gains(c['set5']);
+  const video = gains(c['video']);
+  return Object.keys(set5).length || Object.keys(video).length ? { set5, video } : null;
+}
+
 /** ModelSummary is one row of `uprez models` (and the summary part of its JSON). */
 export interface ModelSummary {
   readonly name: string;
@@ -39,6 +62,10 @@ export interface ModelSummary {
   readonly liveFallback: boolean;
   readonly macsPerPixel: number | null;
   readonly set5: (Set5Quality & { readonly gainDb: number }) | null;
+  /** Gains on compressed input (clean, crf18 .. crf33), when the card has the table. */
+  readonly compressed: CompressedGains | null;
+  /** The compression level the model was trained for (0 none .. 3 heavy), when the card says. */
+  readonly denoiseLevel: number | null;
   readonly description: string;
   readonly license: string | null;
 }
@@ -67,6 +94,8 @@ export function summarizeModel(card: ModelCard): ModelSummary {
     liveFallback: card.liveFallback,
     macsPerPixel: card.macsPerPixel ?? null,
     set5: q === null ? null : { ...q, gainDb: Math.round((q.psnrY - q.bicubicPsnrY) * 1000) / 1000 },
+    compressed: compressedOf(card.quality),
+    denoiseLevel: card.denoiseLevel ?? null,
     description: card.description,
     license: card.license ?? null,
   };
@@ -74,15 +103,21 @@ export function summarizeModel(card: ModelCard): ModelSummary {
 
 /** formatModelsTable renders the summaries as an aligned table, one model per row, descriptions below. */
 export function formatModelsTable(models: readonly ModelSummary[]): string {
-  const header = ['NAME', 'SCALE', 'MACs/px', 'Set5 PSNR-Y (bicubic)', 'gain', 'Set5 SSIM-Y (bicubic)', 'DEFAULT'];
+  const header = ['NAME', 'SCALE', 'MACs/px', 'Set5 PSNR-Y (bicubic)', 'gain', 'CRF 23 gain (Set5/video)', 'CRF 28 gain (Set5/video)', 'Set5 SSIM-Y (bicubic)', 'DEFAULT'];
+  const db = (v: number | undefined): string => (v === undefined ? '-' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}`);
+  const crf = (m: ModelSummary, cond: string): string => (m.compressed ? `${db(m.compressed.set5[cond])} / ${db(m.compressed.video[cond])} dB` : '-');
   const rows = models.map((m) => [
     m.name,
     `x${m.scale}`,
     m.macsPerPixel === null ? '-' : m.macsPerPixel.toLocaleString('en-US'),
     m.set5 ? `${m.set5.psnrY.toFixed(2)} dB (${m.set5.bicubicPsnrY.toFixed(2)})` : '-',
     m.set5 ? `${m.set5.gainDb >= 0 ? '+' : ''}${m.set5.gainDb.toFixed(2)} dB` : '-',
+    crf(m, 'crf23'),
+    crf(m, 'crf28'),
     m.set5 ? `${m.set5.ssimY.toFixed(4)} (${m.set5.bicubicSsimY.toFixed(4)})` : '-',
-    [m.default ? 'files' : '', m.liveDefault ? 'live' : '', m.liveFallback ? 'live fallback' : ''].filter(Boolean).join(', '),
+    [m.default ? 'files' : '', m.liveDefault ? 'live' : '', m.liveFallback ? 'live fallback' : '', m.denoiseLevel === null ? '' : `denoise ${m.denoiseLevel}`]
+      .filter(Boolean)
+      .join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();

@@ -3,7 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UprezError } from '../errors.js';
-import { defaultModelsDir, isModelName, listModels, parseModelCard, pickDefault, pickLiveFallback, resolveModel, scanModels } from './model-registry.js';
+import {
+  defaultModelsDir,
+  isModelName,
+  listModels,
+  parseModelCard,
+  pickDefault,
+  pickDenoiseMember,
+  pickForDenoise,
+  pickLiveFallback,
+  resolveModel,
+  scanModels,
+} from './model-registry.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures');
 
@@ -55,6 +66,8 @@ describe('parseModelCard', () => {
     [{ name: 'm', scale: 4, layout: 'rgb_float', default: true, description: 'd' }, { scale: 4, layout: 'rgb_float', default: true, description: 'd' }],
     [{ scale: 2, macsPerPixel: 10, license: 'MIT', trainedOn: 'DIV2K' }, { scale: 2, macsPerPixel: 10, license: 'MIT' }],
     [{ scale: 4, layout: 'rgb_float', tile: { size: 128, overlap: 32 } }, { layout: 'rgb_float', tile: { size: 128, overlap: 32 } }],
+    [{ scale: 2, denoiseLevel: 2, family: 'uprez-x2-fast' }, { denoiseLevel: 2, family: 'uprez-x2-fast' }],
+    [{ scale: 2, denoiseLevel: 0 }, { denoiseLevel: 0 }],
   ])('accepts %j', (json, expected) => {
     const card = parseModelCard(json, 'm', '/m/m.onnx', '/m/m.json');
     expect(card).toMatchObject({ name: 'm', path: '/m/m.onnx', cardPath: '/m/m.json', ...expected });
@@ -75,6 +88,11 @@ describe('parseModelCard', () => {
     [{ scale: 4, tile: { size: 64, overlap: 32 } }, '"tile"'],
     [{ scale: 4, tile: { size: 64 } }, '"tile"'],
     [{ scale: 4, tile: 256 }, '"tile"'],
+    [{ scale: 2, denoiseLevel: 4 }, '"denoiseLevel"'],
+    [{ scale: 2, denoiseLevel: '1' }, '"denoiseLevel"'],
+    [{ scale: 2, denoiseLevel: 1.5 }, '"denoiseLevel"'],
+    [{ scale: 2, family: '../x' }, '"family"'],
+    [{ scale: 2, family: 3 }, '"family"'],
   ])('rejects %j naming the field', (json, field) => {
     const err = (() => {
       try {
@@ -162,6 +180,35 @@ describe('pickLiveFallback (the live model ladder)', () => {
     expect(pickLiveFallback(shipped, 2, { name: 'uprez-x2-fast', card: card('uprez-x2-fast') })?.name).toBe('uprez-x2-tiny');
     expect(pickLiveFallback(shipped, 2, { name: 'uprez-x2', card: card('uprez-x2') })?.name).toBe('uprez-x2-tiny');
     expect(pickLiveFallback(shipped, 4, { name: 'uprez-x4', card: card('uprez-x4') })).toBeUndefined();
+  });
+});
+
+describe('pickDenoiseMember / pickForDenoise (a family per compression level)', () => {
+  const card = (name: string, json: Record<string, unknown>) => parseModelCard({ scale: 2, ...json }, name, `/${name}.onnx`, `/${name}.json`);
+  const fast = card('f', { liveDefault: true, denoiseLevel: 0, family: 'f' });
+  const members = [1, 2, 3].map((l) => card(`f-d${l}`, { denoiseLevel: l, family: 'f' }));
+  const other = card('g-d2', { denoiseLevel: 2, family: 'g' }); // another family at the same level
+  const quality = card('q', { default: true }); // no family: its own, level 0
+  const x4 = card('f4-d2', { denoiseLevel: 2, family: 'f' });
+  const models = [other, quality, fast, ...members, { ...x4, scale: 4 }];
+
+  test.each([
+    [0, 'f'],
+    [1, 'f-d1'],
+    [2, 'f-d2'],
+    [3, 'f-d3'],
+  ] as const)('level %d of the live default\'s family -> %s', (level, want) => {
+    expect(pickDenoiseMember(models, fast, level).name).toBe(want);
+    expect(pickForDenoise(models, 2, 'live', level)?.name).toBe(want);
+  });
+
+  test('a member finds its siblings; a model without a family, or a level the family lacks, stays itself', () => {
+    expect(pickDenoiseMember(models, members[2] ?? fast, 1).name).toBe('f-d1');
+    expect(pickDenoiseMember(models, members[0] ?? fast, 0).name).toBe('f');
+    expect(pickDenoiseMember(models, quality, 2).name).toBe('q');
+    expect(pickForDenoise(models, 2, 'quality', 3)?.name).toBe('q');
+    expect(pickDenoiseMember(models.filter((m) => m.name !== 'f-d3'), fast, 3).name).toBe('f');
+    expect(pickForDenoise(models, 3, 'live', 1)).toBeUndefined();
   });
 });
 

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UprezError, errorMessage } from '../errors.js';
+import type { DenoiseLevel } from './denoise-choice.js';
 
 /**
  * ModelLayout is the tensor layout a model takes: uint8 Y [1,1,H,W] (the uprez contract, our
@@ -39,6 +40,10 @@ export interface ModelCard {
    * ("liveFallback" in the card): the model ladder's lower rung.
    */
   readonly liveFallback: boolean;
+  /** The compression the model was trained for ("denoiseLevel": 0 none .. 3 heavy), when the card says. */
+  readonly denoiseLevel?: DenoiseLevel;
+  /** The family of per-level models it belongs to ("family": its level-0 model's NAME), when the card says. */
+  readonly family?: string;
   /** Multiply-accumulates per input pixel, when the card says. */
   readonly macsPerPixel?: number;
   /** Quality figures as the card states them (e.g. PSNR/SSIM per validation set); shape is the card's. */
@@ -113,6 +118,14 @@ export function parseModelCard(json: unknown, name: string, onnxPath: string, ca
   const license = f['license'];
   if (license !== undefined && typeof license !== 'string') throw cardError(cardPath, '"license" must be a string');
   const tile = parseTile(f['tile'], cardPath);
+  const level = f['denoiseLevel'];
+  if (level !== undefined && level !== 0 && level !== 1 && level !== 2 && level !== 3) {
+    throw cardError(cardPath, `"denoiseLevel" must be 0, 1, 2 or 3, got ${JSON.stringify(level)}`);
+  }
+  const family = f['family'];
+  if (family !== undefined && (typeof family !== 'string' || !isModelName(family))) {
+    throw cardError(cardPath, `"family" must be a model NAME, got ${JSON.stringify(family)}`);
+  }
   return {
     name,
     scale,
@@ -121,6 +134,8 @@ export function parseModelCard(json: unknown, name: string, onnxPath: string, ca
     default: isDefault,
     liveDefault,
     liveFallback,
+    ...(level !== undefined ? { denoiseLevel: level as DenoiseLevel } : {}),
+    ...(family !== undefined ? { family: family as string } : {}),
     ...(macs !== undefined ? { macsPerPixel: macs as number } : {}),
     ...(f['quality'] !== undefined ? { quality: f['quality'] } : {}),
     ...(license !== undefined ? { license: license as string } : {}),
@@ -233,6 +248,24 @@ export function pickLiveFallback(models: readonly ModelCard[], scale: number, pr
   const primaryMacs = primary.card?.macsPerPixel;
   if (primaryMacs !== undefined && (f.macsPerPixel === undefined || f.macsPerPixel >= primaryMacs)) return undefined;
   return f;
+}
+
+/**
+ * pickDenoiseMember finds the member of `base`'s family (cards whose "family" is base's family or,
+ * without one, base's NAME) trained for `level`, at base's scale (pure); base itself when it serves
+ * that level or the family has no such member.
+ */
+export function pickDenoiseMember(models: readonly ModelCard[], base: ModelCard, level: DenoiseLevel): ModelCard {
+  const family = base.family ?? base.name;
+  const inFamily = (m: ModelCard): boolean => m.scale === base.scale && (m.family ?? m.name) === family;
+  if ((base.denoiseLevel ?? 0) === level) return base;
+  return models.find((m) => inFamily(m) && m.denoiseLevel === level) ?? base;
+}
+
+/** pickForDenoise is pickDefault(scale, purpose) moved to its family's member for `level` (pure). */
+export function pickForDenoise(models: readonly ModelCard[], scale: number, purpose: ModelPurpose, level: DenoiseLevel): ModelCard | undefined {
+  const base = pickDefault(models, scale, purpose);
+  return base && pickDenoiseMember(models, base, level);
 }
 
 function checkScale(card: ModelCard, scale: number, dir: string, all: readonly ModelCard[], flag = '--model'): void {

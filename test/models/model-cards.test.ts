@@ -69,6 +69,67 @@ describe('shipped models', () => {
     expect(set5?.psnrY as number).toBeGreaterThan(set5?.bicubicPsnrY as number);
   });
 
+  // Cards tell the truth on compressed input: the gain table of models/train/gains.py, measured on the
+  // .onnx itself, for Set5 single frames and held-out real video frames, clean and through H.264.
+  const CONDITIONS = ['clean', 'crf18', 'crf23', 'crf28', 'crf33'];
+  type Row = { psnrY?: unknown; bicubicPsnrY?: unknown; gainDb?: unknown };
+  type Compressed = { set5?: Record<string, Row>; video?: Record<string, Row>; flicker?: Record<string, Record<string, unknown>>; protocol?: unknown };
+  const compressedOf = (card: Card): Compressed | undefined => (card['quality'] as { compressed?: Compressed } | undefined)?.compressed;
+
+  test.each(names)('%s: the card carries the compressed-input gain table (Set5 and video, clean and CRF 18-33) and flicker', (name) => {
+    const card = cards.get(name) as Card;
+    const c = compressedOf(card);
+    expect(c, 'quality.compressed').toBeDefined();
+    expect(c?.protocol).toBeTypeOf('string');
+    for (const set of ['set5', 'video'] as const) {
+      expect(Object.keys(c?.[set] ?? {}).sort(), set).toEqual([...CONDITIONS].sort());
+      for (const cond of CONDITIONS) {
+        const row = c?.[set]?.[cond] as Row;
+        for (const k of ['psnrY', 'bicubicPsnrY', 'gainDb'] as const) expect(row[k], `${set} ${cond} ${k}`).toBeTypeOf('number');
+        // the gain is the difference of the two figures beside it (each rounded to 3 decimals)
+        expect(Math.abs((row.psnrY as number) - (row.bicubicPsnrY as number) - (row.gainDb as number)), `${set} ${cond}`).toBeLessThanOrEqual(0.0015);
+      }
+    }
+    // The clean Set5 row is the card's own Set5 figure, measured again through onnxruntime.
+    const set5 = (card['quality'] as { set5: { psnrY: number; bicubicPsnrY: number } }).set5;
+    expect(Math.abs((c?.set5?.['clean']?.psnrY as number) - set5.psnrY)).toBeLessThan(0.01);
+    expect(Math.abs((c?.set5?.['clean']?.bicubicPsnrY as number) - set5.bicubicPsnrY)).toBeLessThan(0.01);
+    for (const cond of CONDITIONS) {
+      const f = c?.flicker?.[cond] as { model: number; bicubic: number; ratio: number };
+      expect(f.model, `flicker ${cond}`).toBeTypeOf('number');
+      expect(f.bicubic, `flicker ${cond}`).toBeGreaterThan(0);
+      expect(Math.abs(f.ratio - f.model / f.bicubic), `flicker ${cond}`).toBeLessThan(0.002);
+    }
+  });
+
+  // Families per compression level: "denoiseLevel" 0-3 and "family" (the NAME of the family's level-0
+  // model, which carries the default / live flags); a stream switched to a member costs the same.
+  const members = [...cards.values()].filter((c) => c['denoiseLevel'] !== undefined || c['family'] !== undefined);
+
+  test.each(members.map((c) => c.name))('%s: a family member with a level, a family that exists, the same cost as its base', (name) => {
+    const card = cards.get(name) as Card;
+    expect([0, 1, 2, 3]).toContain(card['denoiseLevel']);
+    expect(card['denoiseLevelMeaning']).toBeTypeOf('string');
+    const base = cards.get(card['family'] as string);
+    expect(base, `family ${String(card['family'])}`).toBeDefined();
+    expect(base?.scale).toBe(card.scale);
+    expect(base?.['denoiseLevel'] ?? 0).toBe(0);
+    expect(card['macsPerPixel']).toBe(base?.['macsPerPixel']);
+    if (base !== card) {
+      expect(card.default || card['liveDefault'] === true || card['liveFallback'] === true, 'only the base carries the flags').toBe(false);
+    }
+    const siblings = [...cards.values()].filter((c) => c['family'] === card['family'] && c['denoiseLevel'] === card['denoiseLevel']);
+    expect(siblings.map((c) => c.name), 'one model per level').toEqual([name]);
+  });
+
+  // A member serves its level: it beats bicubic on Set5 at the CRF in the middle of its level's range.
+  const LEVEL_CRF = ['clean', 'crf23', 'crf28', 'crf33'];
+  test.each(members.map((c) => c.name))('%s: beats bicubic on Set5 at the compression of its level', (name) => {
+    const card = cards.get(name) as Card;
+    const cond = LEVEL_CRF[card['denoiseLevel'] as number] as string;
+    expect(compressedOf(card)?.set5?.[cond]?.gainDb as number, cond).toBeGreaterThan(0);
+  });
+
   test.each(names)('%s: uint8 Y in, uint8 Y x scale out, flat stays flat', async (name) => {
     const card = cards.get(name) as Card;
     const session = await ort.InferenceSession.create(path.join(modelsDir, `${name}.onnx`), {

@@ -88,6 +88,8 @@ export const ERRORS = {
   /** One inference failed or its worker died: that frame takes bicubic, the runner carries on. */
   MODEL_RUN_FAILED: spec('model', false),
   MODEL_INPUT_INVALID: spec('model', false),
+  /** A compression measurement (bits per pixel, QP) or denoise level out of range. */
+  DENOISE_INPUT_INVALID: spec('model', false, 400),
   MODEL_WORKER_DIED: spec('model', false),
   MODEL_UNAVAILABLE: spec('model', false),
   /** The runner was closed (shutdown): the model will not come back for this stage. */

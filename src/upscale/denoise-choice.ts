@@ -94,7 +94,7 @@ export interface DenoiseState {
 export const INITIAL_DENOISE_STATE: DenoiseState = Object.freeze({ level: null, candidate: null, streak: 0 });
 
 function invalid(what: string): UprezError {
-  return new UprezError('DENOISE_INPUT_INVALID', what, 'upscale', false);
+  return new UprezError('DENOISE_INPUT_INVALID', what);
 }
 
 /** bitsPerPixel is bitrate / (width * height * fps); throws a coded error unless all are finite and > 0. */

@@ -4,7 +4,9 @@
  * misses, stage latency, frames written to the encoder (and the output rate), frames lost by reason.
  */
 import { performance } from 'node:perf_hooks';
+import type { FeedSource } from '../ingest/publish-feed.js';
 import type { UprezMetrics } from '../metrics/metrics.js';
+import type { SessionEnd } from '../session/transcode-session.js';
 import type { UpscaledFrame } from '../upscale/frame.js';
 import { RateWindow } from './rate-window.js';
 import type { FrameLossReason } from './stream-snapshot.js';
@@ -50,6 +52,18 @@ export class StreamFrameAccounting {
     if (n <= 0) return;
     this.lost[reason] += n;
     this.metrics.framesLostTotal.inc({ stream: this.key, reason }, n);
+  }
+
+  /**
+   * sessionEnded counts what an ended session lost: pictures its feed skipped to a keyframe since
+   * `skippedAtStart`, and pictures fed but never decoded (cut off by the drain limit, with what the
+   * feed still held; or lost with a decoder or encoder that failed).
+   */
+  sessionEnded(e: SessionEnd, feed: FeedSource, skippedAtStart: number): void {
+    this.lose('decoder_restart', feed.picturesSkipped - skippedAtStart);
+    const unDecoded = e.picturesFed - e.framesDecoded;
+    if (e.cutShort) this.lose('drain_timeout', unDecoded + feed.picturesPending);
+    else if (e.decoderExit.code !== 0 || e.encoderFailed) this.lose('decoder_restart', unDecoded);
   }
 
   /** totalLost sums the losses of every reason. */

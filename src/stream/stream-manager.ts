@@ -13,7 +13,8 @@ import { sweepSegments } from '../hls/live-playlists.js';
 import { DirHlsOutput } from '../hls/dir-hls-output.js';
 import { HlsWriter, type HlsMode } from '../hls/hls-writer.js';
 import { readRenditions } from './renditions.js';
-import { StreamPipeline, type PipelineDeps } from './stream-pipeline.js';
+import type { PipelineDeps } from './pipeline-options.js';
+import { StreamPipeline } from './stream-pipeline.js';
 import { FRAME_LOSS_REASONS, type StreamDirectory, type StreamSnapshot } from './stream-snapshot.js';
 
 /** Segment sweeps run every this many 1 s samples. */

@@ -1,96 +1,20 @@
-import { Decoder } from '../decode/decoder.js';
 import type { VideoInfo } from '../decode/video-info.js';
-import { Encoder } from '../encode/encoder.js';
-import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
-import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
-import type { ProcessExit } from '../ffmpeg/supervised-process.js';
-import type { HlsWriter } from '../hls/hls-writer.js';
 import type { ClusterStream } from '../registry/cluster-stream.js';
 import type { FeedSource } from '../ingest/publish-feed.js';
-import type { PushOutput } from '../encode/push-output.js';
 import { delay } from '../lifecycle/delay.js';
 import { streamRestarts, type RestartPolicy } from '../lifecycle/restart-policy.js';
 import type { Logger } from '../log/logger.js';
-import { initRenditions, type UprezMetrics } from '../metrics/metrics.js';
+import { initRenditions } from '../metrics/metrics.js';
 import { TranscodeSession, type SessionEnd, type SessionSetup } from '../session/transcode-session.js';
+import { REAL_FACTORIES } from '../session/real-factories.js';
 import type { EncoderPort, SessionFactories, StagePort } from '../session/session-ports.js';
-import { FALLBACK_REASONS, type FallbackReason, type Frame } from '../upscale/frame.js';
-import { createUpscaleStage, type TierConfig, type UpscaleStage } from '../upscale/upscale-stage.js';
+import type { Frame } from '../upscale/frame.js';
+import { createUpscaleStage, type UpscaleStage } from '../upscale/upscale-stage.js';
+import type { PipelineDeps, PipelineOptions } from './pipeline-options.js';
+import { acceptsReattach, phaseState, sessionFault, type Phase } from './pipeline-phase.js';
+import { pipelineSnapshot } from './pipeline-snapshot.js';
 import { StreamFrameAccounting } from './stream-frame-accounting.js';
-import type { RenditionSnapshot, StreamSnapshot, StreamState } from './stream-snapshot.js';
-
-/** PipelineOptions are one stream's settings. */
-export interface PipelineOptions {
-  readonly key: string;
-  /** The first publish's feed (the decoder reads it as FLV on stdin). */
-  readonly input: FeedSource;
-  /** The stream run's playlists: every encoder of the run writes through it; the pipeline ends it. */
-  readonly hls: HlsWriter;
-  /** The key's share of the cluster (lease, origin output): a lost lease stops the stream; closed at its end. */
-  readonly cluster?: ClusterStream | null;
-  /** The ladder carries audio (fixed for the stream's life; a later publish without audio gets silence). */
-  readonly hasAudio: boolean;
-  /** Directory receiving this stream's HLS output. */
-  readonly outDir: string;
-  /** URL path under which outDir is served, e.g. /hls/KEY. */
-  readonly urlPath: string;
-  readonly scale: number;
-  readonly latencyBudgetMs: number;
-  readonly maxInFlight: number;
-  readonly segmentSeconds: number;
-  /** H.264 encoder for the ladder. Default x264. */
-  readonly videoEncoder?: VideoEncoder;
-  /** x264's speed preset (default veryfast). */
-  readonly x264Preset?: X264Preset;
-  /** Also push the top rung (with audio) to this RTMP(S) server (a restream job's `to`). */
-  readonly push?: PushOutput;
-  /** A steady picture in the upscale stage: tier changes with a margin and a dwell, sticky model tiles (default on). */
-  readonly hysteresis?: boolean;
-  /** Live playlist window, in segments (default 6); older segments are deleted. */
-  readonly listSize?: number;
-  /** Decoder and encoder restarts allowed per minute before the stream is failed (default 5). */
-  readonly maxRestartsPerMinute?: number;
-}
-
-/** PipelineDeps are the process-wide services a pipeline uses (it owns none of them). */
-export interface PipelineDeps {
-  readonly binaries: FfmpegBinaries;
-  /** The model tiers, best first (the model, then a cheaper fallback model); empty: bicubic only. Shared, not owned. */
-  readonly tiers: readonly TierConfig[];
-  readonly metrics: UprezMetrics;
-  readonly log: Logger;
-  /** What makes a session's decoder and encoder (default: real ffmpeg); tests pass fakes. */
-  readonly factories?: SessionFactories;
-  /** What makes the stream's upscale stage (default: an UpscaleStage in deadline mode); tests pass fakes. */
-  readonly createStage?: (o: { scale: number; latencyBudgetMs: number; maxInFlight: number; hysteresis: boolean; log: Logger }) => StagePort & { stats?: UpscaleStage['stats'] };
-  /** Restart policy (default: streamRestarts(maxRestartsPerMinute)); tests pass one with a fake clock. */
-  readonly restarts?: RestartPolicy;
-}
-
-/** REAL_FACTORIES make real ffmpeg decoders and encoders. */
-export const REAL_FACTORIES: SessionFactories = {
-  createDecoder: (o) => new Decoder(o),
-  createEncoder: (o) => new Encoder(o),
-};
-
-/** What follows when the running session ends. */
-type Next =
-  /** A child died under a live publisher: restart (within the policy). */
-  | { readonly kind: 'restart' }
-  /** The publisher dropped: wait up to windowMs for it to come back. */
-  | { readonly kind: 'reconnect'; readonly windowMs: number }
-  /** The publisher came back while the old session still drained: start on its feed. */
-  | { readonly kind: 'reattach'; readonly input: FeedSource; readonly sourceAudio: boolean }
-  /** The publish ended for good (or shutdown): end the playlists. */
-  | { readonly kind: 'finish' };
-
-/** Phase is the pipeline's one piece of lifecycle state. */
-type Phase =
-  | { readonly kind: 'running'; readonly session: TranscodeSession; next: Next }
-  | { readonly kind: 'restart_wait'; readonly input: FeedSource; readonly sourceAudio: boolean; cancelled: boolean }
-  | { readonly kind: 'reconnect_wait'; readonly timer: NodeJS.Timeout }
-  | { readonly kind: 'finalizing' }
-  | { readonly kind: 'done'; readonly state: 'ended' | 'failed' };
+import type { RenditionSnapshot, StreamSnapshot } from './stream-snapshot.js';
 
 /** After a decoder exits, how long to drain the stage and encoder at most when the publish ended (ms). */
 const DEFAULT_FINISH_MS = 120_000;
@@ -168,8 +92,7 @@ export class StreamPipeline {
 
   /** canReattach: a new publish of the key would continue this stream (it is not ending). */
   get canReattach(): boolean {
-    const p = this.phase;
-    return !(this.closed || p.kind === 'done' || p.kind === 'finalizing' || (p.kind === 'running' && p.next.kind === 'finish'));
+    return acceptsReattach(this.phase, this.closed);
   }
 
   /** start runs the first session on the first publish's feed. */
@@ -348,11 +271,7 @@ export class StreamPipeline {
   private async onSessionEnd(session: TranscodeSession, e: SessionEnd, skippedAtStart: number): Promise<void> {
     const p = this.phase;
     if (this.closed || p.kind !== 'running' || p.session !== session) return;
-    const feed = session.input as FeedSource;
-    this.count.lose('decoder_restart', feed.picturesSkipped - skippedAtStart);
-    const unDecoded = e.picturesFed - e.framesDecoded;
-    if (e.cutShort) this.count.lose('drain_timeout', unDecoded + feed.picturesPending);
-    else if (e.decoderExit.code !== 0 || e.encoderFailed) this.count.lose('decoder_restart', unDecoded);
+    this.count.sessionEnded(e, session.input as FeedSource, skippedAtStart);
     const next = p.next;
     if (e.refused) {
       this.failure = e.refused;
@@ -372,11 +291,9 @@ export class StreamPipeline {
 
   /** restart brings the decoder and encoder back (a new session on the same feed) within the policy. */
   private async restart(session: TranscodeSession, e: SessionEnd): Promise<void> {
-    const which = e.encoderFailed ? 'encoder' : 'decoder';
-    const exit: ProcessExit = e.encoderFailed && e.encoderExit ? e.encoderExit : e.decoderExit;
+    const { which, exit, why } = sessionFault(e);
     const decision = this.policy.next();
     if (!decision.restart) {
-      const why = e.encoderFailed ? (e.encoderFailure ?? lastMeaningfulLine(exit)) : lastMeaningfulLine(exit);
       this.failure = `${which} failed ${decision.recent + 1} times within a minute${why ? `: ${why}` : ''}`;
       this.log.error(`${which} keeps failing; ending the stream`, { code: exit.code, signal: exit.signal, stderr: exit.stderrTail.slice(-5).join(' | ') });
       return this.finalize('failed');
@@ -449,65 +366,29 @@ export class StreamPipeline {
     this.resolveDone();
   }
 
-  /** state is the API's view of the phase. */
-  private get state(): StreamState {
-    const p = this.phase;
-    switch (p.kind) {
-      case 'done':
-        return p.state;
-      case 'finalizing':
-        return 'ending';
-      case 'reconnect_wait':
-        return 'reconnecting';
-      case 'restart_wait':
-        return 'starting';
-      case 'running':
-        if (p.next.kind === 'finish') return 'ending';
-        return p.session.currentEncoder ? 'live' : 'starting';
-    }
-  }
-
   /** snapshot reports the stream for /api/streams. */
   snapshot(renditions: readonly RenditionSnapshot[]): StreamSnapshot {
-    const st = this.stage?.stats?.();
-    const info = this.info;
-    const modelFrames = st?.byPath.model ?? 0;
-    const byBicubic = st?.byPath.bicubic ?? 0;
-    const fallbacks = Object.fromEntries(FALLBACK_REASONS.map((r) => [r, st?.fallbacks[r] ?? 0])) as Record<FallbackReason, number>;
-    return {
-      key: this.opts.key,
-      state: this.state,
-      startedAt: this.startedAt,
-      endedAt: this.endedAt,
-      input: info ? { width: info.width, height: info.height, fps: info.fpsNum / info.fpsDen } : null,
-      output: info ? { width: info.width * this.opts.scale, height: info.height * this.opts.scale } : null,
-      scale: this.opts.scale,
-      model: this.deps.tiers[0]?.runner.info.name ?? null,
-      fallbackModel: this.deps.tiers[1]?.runner.info.name ?? null,
-      provider: this.deps.tiers[0]?.runner.info.provider ?? null,
-      latencyBudgetMs: this.opts.latencyBudgetMs,
-      hasAudio: this.opts.hasAudio,
-      frames: { in: this.framesIn, out: this.count.out, model: modelFrames, bicubic: byBicubic, byModel: st?.byModel ?? {}, lost: { ...this.count.lost } },
-      aiShare: modelFrames + byBicubic > 0 ? modelFrames / (modelFrames + byBicubic) : 0,
-      aiPixelShare: st?.modelPixelShare ?? 0,
-      aiPixelShareHistogram: st?.modelShareHistogram ?? new Array<number>(11).fill(0),
-      tiles: { computed: st?.tilesComputed ?? 0, reused: st?.tilesReused ?? 0 },
-      fallbacks,
-      deadlineMisses: this.count.deadlineMisses,
-      latencyMs: { p50: st?.latencyMs.p50 ?? 0, p99: st?.latencyMs.p99 ?? 0 },
-      outputFps: this.isEnded ? 0 : this.count.outputFps(),
-      restarts: this.restarts,
-      reconnects: this.reconnects,
-      error: this.failure,
-      master: `${this.opts.urlPath}/master.m3u8`,
+    return pipelineSnapshot(
+      {
+        key: this.opts.key,
+        state: phaseState(this.phase),
+        startedAt: this.startedAt,
+        endedAt: this.endedAt,
+        info: this.info,
+        scale: this.opts.scale,
+        tiers: this.deps.tiers,
+        latencyBudgetMs: this.opts.latencyBudgetMs,
+        hasAudio: this.opts.hasAudio,
+        framesIn: this.framesIn,
+        count: this.count,
+        stats: this.stage?.stats?.(),
+        restarts: this.restarts,
+        reconnects: this.reconnects,
+        failure: this.failure,
+        urlPath: this.opts.urlPath,
+        cluster: this.opts.cluster ?? null,
+      },
       renditions,
-      origin: this.opts.cluster?.output?.stats() ?? null,
-    };
+    );
   }
-}
-
-/** lastMeaningfulLine picks ffmpeg's last stderr line that says something (for an operator-facing reason). */
-function lastMeaningfulLine(e: ProcessExit): string | null {
-  const lines = e.stderrTail.map((l) => l.trim()).filter((l) => l && !/^(frame=|size=|\[info\]|Press \[q\])/.test(l));
-  return lines.length ? (lines[lines.length - 1] as string).slice(0, 300) : e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
 }

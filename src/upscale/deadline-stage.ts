@@ -15,21 +15,18 @@ import { defaultClock, type Clock } from './clock.js';
 import { planesOf, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame } from './frame.js';
 import { LatencyPredictor } from './latency-predictor.js';
 import type { LumaRect, RegionsResult } from './luma-regions.js';
-import type { ModelRunner } from './model-runner.js';
 import { StageCore, type StageEntry } from './stage-core.js';
 import type { UpscaleStageStats } from './stage-counters.js';
 import { chooseTier, type TierEstimate } from './tier-choice.js';
-import { changedTiles, tileDetail } from './tiles/tile-analysis.js';
-import { cutFromRegion, DEFAULT_FEATHER, pasteTile } from './tiles/tile-compose.js';
+import { recordAnswer, recordFailure, releaseSlot, tierStates, type TierConfig, type TierState } from './tier-state.js';
+import { composeTiles, type ModelTile } from './tiles/frame-compose.js';
+import { tileDetail } from './tiles/tile-analysis.js';
+import { TileCache } from './tiles/tile-cache.js';
+import { cutFromRegion } from './tiles/tile-compose.js';
 import { mergeRuns, tileGrid, tilePixels, type TileGrid } from './tiles/tile-grid.js';
 import { planTiles, type TileCandidate } from './tiles/tile-plan.js';
 
-/** TierConfig is one model of the stage's tiers (best first): the runner (shared, not owned) and its gain. */
-export interface TierConfig {
-  readonly runner: ModelRunner;
-  /** Its quality over bicubic (dB, from its card); default: 1 for the first tier, less for each below. */
-  readonly gain?: number;
-}
+export type { TierConfig } from './tier-state.js';
 
 /** DeadlineStageOptions configure one live stream's stage. */
 export interface DeadlineStageOptions {
@@ -56,32 +53,9 @@ const STICKINESS = 2;
 /** Tier hysteresis: a better tier must be this much better, and moving up waits this long. */
 const TIER_MARGIN = 0.1;
 const TIER_DWELL_MS = 1_000;
-/** After this many failed requests in a row a tier rests for ERROR_BACKOFF_MS. */
-const ERROR_STREAK = 3;
-const ERROR_BACKOFF_MS = 1_000;
 /** A tier not in use is probed with one tile at most this often (its figure stays fresh). */
 const PROBE_INTERVAL_MS = 500;
 const WARM_UP_RUNS = 2;
-
-interface CachedTile {
-  readonly version: number;
-  readonly tier: number;
-  readonly block: Uint8Array;
-}
-
-interface Tier {
-  readonly runner: ModelRunner;
-  readonly gain: number;
-  readonly costKey: string;
-  /** When each worker slot is predicted free of this stage's work. */
-  readonly busyUntil: number[];
-  readonly outstanding: number[];
-  requestMs: number;
-  avgBatchMs: number;
-  errorStreak: number;
-  backoffUntil: number;
-  lastProbe: number;
-}
 
 /** One frame's per-tile state, from push to emission. */
 interface TileFrame {
@@ -89,7 +63,7 @@ interface TileFrame {
   readonly grid: TileGrid;
   readonly y: Uint8Array;
   /** Model luma of the tiles that have it (computed this frame or reused), unblended, and its tier. */
-  readonly model: Map<number, { block: Uint8Array; tier: number }>;
+  readonly model: Map<number, ModelTile>;
   /** Why each tile without model luma has none. */
   readonly why: Map<number, FallbackReason>;
   pending: number;
@@ -98,17 +72,12 @@ interface TileFrame {
 /** DeadlineStage: see the file comment. */
 export class DeadlineStage {
   private readonly core: StageCore;
-  private readonly tiers: Tier[];
+  private readonly tiers: TierState[];
   private readonly costs = new LatencyPredictor({ percentile: 0.9, minSamples: 4 });
   private readonly maxInFlight: number;
   private readonly tileSize: number;
   private readonly steady: boolean;
-  private readonly halo: number;
-  private grid: TileGrid | null = null;
-  private prevY: Uint8Array | null = null;
-  private versions = new Uint32Array(0);
-  private cache: (CachedTile | null)[] = [];
-  private wasModel = new Uint8Array(0);
+  private readonly tiles: TileCache;
   private tier: number;
   private tierSince = -Infinity;
   private tierChanges = 0;
@@ -124,21 +93,11 @@ export class DeadlineStage {
     this.tileSize = opts.tileSize ?? DEFAULT_TILE_SIZE;
     this.steady = opts.hysteresis !== false;
     this.core = new StageCore(opts.scale, opts.clock ?? defaultClock, this.maxInFlight, this.log);
-    this.tiers = opts.tiers.map((t, i) => ({
-      runner: t.runner,
-      gain: t.gain ?? 1 / (1 + 0.25 * i),
-      costKey: `${t.runner.info.name}#${i}`,
-      busyUntil: new Array<number>(Math.max(1, t.runner.info.workers)).fill(0),
-      outstanding: new Array<number>(Math.max(1, t.runner.info.workers)).fill(0),
-      requestMs: 1,
-      avgBatchMs: 0,
-      errorStreak: 0,
-      backoffUntil: -Infinity,
-      lastProbe: -Infinity,
-    }));
+    this.tiers = tierStates(opts.tiers);
     this.tier = this.tiers.length ? 0 : this.tiers.length;
     // The window a tile's output depends on: the largest model radius (bicubic's own is 2).
-    this.halo = Math.max(2, ...opts.tiers.map((t) => t.runner.info.receptiveRadius ?? t.runner.info.lumaTile?.halo ?? 16));
+    const halo = Math.max(2, ...opts.tiers.map((t) => t.runner.info.receptiveRadius ?? t.runner.info.lumaTile?.halo ?? 16));
+    this.tiles = new TileCache(this.tileSize, halo);
   }
 
   /** onOutput registers a listener for emitted frames; returns its removal. */
@@ -197,22 +156,16 @@ export class DeadlineStage {
       return;
     }
     this.trackInterval(frame.arrivedAt);
-    const grid = this.gridFor(g);
+    const grid = this.tiles.gridFor(g.width, g.height);
     const y = planesOf(frame.data, g).y;
-    const changed = changedTiles(this.prevY, y, grid, this.halo);
-    this.prevY = y;
-    for (let t = 0; t < grid.count; t++) {
-      if (!changed[t]) continue;
-      this.versions[t] = (this.versions[t] as number) + 1;
-      this.cache[t] = null;
-    }
+    this.tiles.advance(y);
     this.core.bicubicLuma(frame.data, g, e.out);
     this.core.bicubicChroma(frame.data, g, e.out);
     const tf: TileFrame = { entry: e, grid, y, model: new Map(), why: new Map(), pending: 0 };
     const candidates: TileCandidate[] = [];
     const toRun: number[] = [];
     for (let t = 0; t < grid.count; t++) {
-      const cached = this.cache[t];
+      const cached = this.tiles.cached(t);
       if (!cached) {
         toRun.push(t);
         continue;
@@ -226,7 +179,7 @@ export class DeadlineStage {
     for (const t of toRun) {
       const pixels = tilePixels(grid, t);
       neededPixels += pixels;
-      candidates.push({ tile: t, pixels, priority: (detail[t] as number) * (this.steady && this.wasModel[t] ? STICKINESS : 1) + 1e-3 });
+      candidates.push({ tile: t, pixels, priority: (detail[t] as number) * (this.steady && this.tiles.wasModel(t) ? STICKINESS : 1) + 1e-3 });
     }
     this.neededPixels = this.neededPixels === undefined ? neededPixels : 0.8 * this.neededPixels + 0.2 * neededPixels;
     const now = this.core.clock.now();
@@ -247,18 +200,6 @@ export class DeadlineStage {
       this.intervalMs = this.intervalMs === undefined ? dt : 0.9 * this.intervalMs + 0.1 * dt;
     }
     this.lastArrival = arrivedAt;
-  }
-
-  private gridFor(g: FrameGeometry): TileGrid {
-    const cur = this.grid;
-    if (cur && cur.width === g.width && cur.height === g.height) return cur;
-    const grid = tileGrid(g.width, g.height, this.tileSize);
-    this.grid = grid;
-    this.prevY = null;
-    this.versions = new Uint32Array(grid.count);
-    this.cache = new Array<CachedTile | null>(grid.count).fill(null);
-    this.wasModel = new Uint8Array(grid.count);
-    return grid;
   }
 
   private estimates(now: number): TierEstimate[] {
@@ -332,10 +273,10 @@ export class DeadlineStage {
    * `tf` null it is a probe: measured and cached, never part of the frame.
    */
   private send(ti: number, worker: number, tf: TileFrame | null, tiles: number[], frame: TileFrame): void {
-    const tier = this.tiers[ti] as Tier;
+    const tier = this.tiers[ti] as TierState;
     const grid = frame.grid;
     const runs = mergeRuns(grid, tiles);
-    const versions = new Map(tiles.map((t) => [t, this.versions[t] as number]));
+    const versions = new Map(tiles.map((t) => [t, this.tiles.version(t)]));
     const corePixels = tiles.reduce((n, t) => n + tilePixels(grid, t), 0);
     const g = frame.entry.frame.geometry;
     tier.outstanding[worker] = (tier.outstanding[worker] as number) + 1;
@@ -348,15 +289,12 @@ export class DeadlineStage {
   }
 
   private onResult(ti: number, worker: number, tf: TileFrame | null, grid: TileGrid, runs: { rect: LumaRect; tiles: number[] }[], versions: Map<number, number>, corePixels: number, res: RegionsResult): void {
-    const tier = this.tiers[ti] as Tier;
-    this.release(tier, worker);
+    const tier = this.tiers[ti] as TierState;
+    releaseSlot(tier, worker, this.core.clock.now());
     if (corePixels > 0) this.costs.record(tier.costKey, res.inferMs / corePixels);
-    tier.avgBatchMs = tier.avgBatchMs === 0 ? res.inferMs : 0.8 * tier.avgBatchMs + 0.2 * res.inferMs;
+    const failedInARow = recordAnswer(tier, res.inferMs);
     this.opts.observer?.onInference?.(res.inferMs, tier.runner.info.name);
-    if (tier.errorStreak > 0) {
-      this.log.info('model answering again', { model: tier.runner.info.name, failedInARow: tier.errorStreak });
-      tier.errorStreak = 0;
-    }
+    if (failedInARow > 0) this.log.info('model answering again', { model: tier.runner.info.name, failedInARow });
     if (this.core.closed) return;
     const s = this.opts.scale;
     res.regions.forEach((region, k) => {
@@ -365,7 +303,7 @@ export class DeadlineStage {
       for (const t of run.tiles) {
         const block = cutFromRegion(region.y, run.rect.x, run.rect.y, run.rect.width, grid, s, t);
         // Only a result for the tile's current window may be reused by later frames.
-        if (grid === this.grid && versions.get(t) === this.versions[t]) this.cache[t] = { version: versions.get(t) as number, tier: ti, block };
+        this.tiles.store(grid, t, versions.get(t) as number, ti, block);
         if (tf && !tf.entry.ready) tf.model.set(t, { block, tier: ti });
       }
     });
@@ -373,24 +311,15 @@ export class DeadlineStage {
   }
 
   private onError(ti: number, worker: number, tf: TileFrame | null, tiles: number[], err: unknown): void {
-    const tier = this.tiers[ti] as Tier;
-    this.release(tier, worker);
-    tier.errorStreak++;
+    const tier = this.tiers[ti] as TierState;
     const now = this.core.clock.now();
-    if (tier.errorStreak === 1) this.log.warn('model inference failed; its tiles take bicubic', { model: tier.runner.info.name, err: errorMessage(err) });
-    // A fatal error (the runner is gone) or a streak: the tier rests, and the stream moves off it.
-    if (!isNonFatal(err) || tier.errorStreak >= ERROR_STREAK) {
-      if (tier.errorStreak === ERROR_STREAK || !isNonFatal(err)) this.log.warn('model keeps failing; backing off', { model: tier.runner.info.name, backoffMs: ERROR_BACKOFF_MS });
-      tier.backoffUntil = now + ERROR_BACKOFF_MS;
-    }
+    releaseSlot(tier, worker, now);
+    const note = recordFailure(tier, !isNonFatal(err), now);
+    if (note.first) this.log.warn('model inference failed; its tiles take bicubic', { model: tier.runner.info.name, err: errorMessage(err) });
+    if (note.restsNow) this.log.warn('model keeps failing; backing off', { model: tier.runner.info.name, backoffMs: note.backoffMs });
     if (!tf) return;
     if (!tf.entry.ready) for (const t of tiles) tf.why.set(t, 'model_error');
     this.batchDone(tf);
-  }
-
-  private release(tier: Tier, worker: number): void {
-    tier.outstanding[worker] = Math.max(0, (tier.outstanding[worker] as number) - 1);
-    if (tier.outstanding[worker] === 0) tier.busyUntil[worker] = Math.min(tier.busyUntil[worker] as number, this.core.clock.now());
   }
 
   private batchDone(tf: TileFrame): void {
@@ -407,28 +336,11 @@ export class DeadlineStage {
     if (e.ready || this.core.closed) return;
     e.timer = null;
     const grid = tf.grid;
-    const g = e.frame.geometry;
-    const s = this.opts.scale;
-    const isModel = (t: number): boolean => tf.model.has(t);
-    let modelPixels = 0;
-    const byTier = new Map<number, number>();
-    for (const [t, m] of tf.model) {
-      pasteTile(e.out, grid, s, t, m.block, isModel, DEFAULT_FEATHER);
-      const px = tilePixels(grid, t);
-      modelPixels += px;
-      byTier.set(m.tier, (byTier.get(m.tier) ?? 0) + px);
-    }
-    const reasons = new Map<FallbackReason, number>();
-    for (let t = 0; t < grid.count; t++) {
-      this.wasModel[t] = tf.model.has(t) ? 1 : 0;
-      if (tf.model.has(t)) continue;
-      const why = tf.why.get(t) ?? 'late_result';
-      reasons.set(why, (reasons.get(why) ?? 0) + tilePixels(grid, t));
-    }
-    e.modelShare = modelPixels / (g.width * g.height);
-    const topTier = [...byTier.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-    e.model = topTier === undefined ? undefined : this.tiers[topTier]?.runner.info.name;
-    const reason = [...reasons.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const c = composeTiles(e.out, grid, this.opts.scale, tf.model, tf.why);
+    for (let t = 0; t < grid.count; t++) this.tiles.setModel(t, tf.model.has(t));
+    e.modelShare = c.modelShare;
+    e.model = c.topTier === undefined ? undefined : this.tiers[c.topTier]?.runner.info.name;
+    const reason = c.reason;
     this.core.finish(e, e.modelShare >= 0.5 ? 'model' : 'bicubic', e.modelShare >= 1 ? undefined : reason);
     this.core.drain();
   }

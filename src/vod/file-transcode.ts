@@ -1,11 +1,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Decoder } from '../decode/decoder.js';
 import { buildLadder } from '../encode/ladder.js';
+import { REAL_FACTORIES } from '../session/real-factories.js';
 import { TranscodeSession, type SessionEnd, type SessionSetup } from '../session/transcode-session.js';
 import type { VideoInfo } from '../decode/video-info.js';
-import { Encoder } from '../encode/encoder.js';
 import { UprezError } from '../errors.js';
 import { probeMedia } from '../ffmpeg/probe.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
@@ -119,7 +118,7 @@ class FileTranscode {
         // Quality mode has no deadline; the field is kept for the frame contract.
         return { seq, pts: ((this.resume.startFrame + seq) * plan.fpsDen) / plan.fpsNum, arrivedAt, deadline: Number.POSITIVE_INFINITY, geometry, data };
       },
-      factories: o.factories ?? { createDecoder: (d) => new Decoder(d), createEncoder: (e) => new Encoder(e) },
+      factories: o.factories ?? REAL_FACTORIES,
       binaries: o.binaries,
       log: this.log,
     });

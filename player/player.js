@@ -5,7 +5,7 @@ import Hls from '/player/vendor/hls.mjs';
 import { CompareView } from './compare.js';
 import { PLAYER_HLS_CONFIG, joinLive } from './hls-config.js';
 import { measureLive, showLive } from './live-badge.js';
-import { fallbackText, fetchJson, ladderText, pct, size } from './util.js';
+import { denoiseText, fallbackText, fetchJson, ladderText, pct, size } from './util.js';
 
 const LIST_REFRESH_MS = 3000;
 const STATS_REFRESH_MS = 2000;
@@ -356,6 +356,9 @@ async function refreshStats() {
   const ladder = ladderText(s);
   $('stat-ladder').textContent = ladder ?? '';
   /** @type {HTMLElement} */ ($('stat-ladder').parentElement).hidden = ladder === null;
+  const denoise = denoiseText(s);
+  $('stat-denoise').textContent = denoise ?? '';
+  /** @type {HTMLElement} */ ($('stat-denoise').parentElement).hidden = denoise === null;
   $('stat-provider').textContent = s.provider ? s.provider.toUpperCase() : '–';
   $('stat-output').textContent = `${size(s.input)} → ${size(s.output)} @ ${s.outputFps.toFixed(1)} fps · ${s.state}${s.error ? ` (${s.error})` : ''}`;
   ui.stats.hidden = !player.showStats;

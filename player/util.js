@@ -101,6 +101,24 @@ export function ladderText(s) {
   return `${s.fallbackModel} · ${share}% of frames`;
 }
 
+const DENOISE_NAMES = ['clean', 'light', 'medium', 'heavy'];
+
+/**
+ * denoiseText says which denoise level the stream's model was chosen for and from what ("level 2
+ * (medium) · auto: 0.021 bits/px ≈ CRF 33"), or null when the model has no denoise family.
+ * @param {{ denoise?: { mode: 'auto' | 'fixed', level: number, wanted: number | null, bitsPerPixel: number | null, crfEquivalent: number | null, switches: number } | null }} s
+ */
+export function denoiseText(s) {
+  const d = s.denoise;
+  if (!d) return null;
+  const level = `level ${d.level} (${DENOISE_NAMES[d.level] ?? '?'})`;
+  if (d.mode === 'fixed') return `${level} · fixed (--denoise ${d.level})`;
+  if (d.bitsPerPixel === null) return `${level} · auto: measuring the ingest`;
+  const crf = d.crfEquivalent === null ? '' : ` ≈ CRF ${Math.round(d.crfEquivalent)}`;
+  const wanted = d.wanted !== null && d.wanted !== d.level ? ` (asks for ${d.wanted}: nearest member runs)` : '';
+  return `${level} · auto: ${d.bitsPerPixel.toFixed(3)} bits/px${crf}${wanted}`;
+}
+
 /**
  * uptimeSeconds is how long a stream has been (or was) up, from its snapshot.
  * @param {{ startedAt: number, endedAt: number | null }} s

@@ -2,7 +2,9 @@
  * The live model tiers `uprez serve` runs: the model (--model, default the card marked
  * liveDefault for the scale), then a cheaper fallback model (--fallback-model, default the card
  * marked liveFallback when it is cheaper), each on the engine --inference-engine picks, each
- * with its card's gain over bicubic (what the stage's tier choice weighs).
+ * with its card's gain over bicubic (what the stage's tier choice weighs). With --denoise auto the
+ * model's denoise family (its members by level) is offered to every stream; with --denoise N the
+ * member nearest level N is the model.
  */
 import path from 'node:path';
 import type { ServeConfig } from '../config/serve-config.js';
@@ -11,12 +13,18 @@ import type { Logger } from '../log/logger.js';
 import { setExecutionProvider, type UprezMetrics } from '../metrics/metrics.js';
 import type { TierConfig } from '../upscale/deadline-stage.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
-import { cardGainDb, defaultModelsDir, listModels, pickLiveFallback, resolveModel, type ResolvedModel } from '../upscale/model-registry.js';
+import { cardGainDb, defaultModelsDir, listModels, pickLiveFallback, resolveModel, type ModelCard, type ResolvedModel } from '../upscale/model-registry.js';
 import { openModelRunner } from '../upscale/open-model-runner.js';
+import type { DenoiseLevel } from '../upscale/denoise-choice.js';
+import { familyByLevel, nearestLevel } from '../upscale/denoise-family.js';
+import type { DenoiseSetup } from '../stream/pipeline-denoise.js';
+import type { DenoiseTierSource } from '../stream/stream-denoise.js';
 
 /** ModelTiers: the tiers (best first), the runners to close, and why the model is not in use when it is not. */
 export interface ModelTiers {
   readonly tiers: readonly TierConfig[];
+  /** The model's denoise family for --denoise auto (members opened when a stream first needs them), or the fixed level running; null: no family. */
+  readonly denoise: DenoiseSetup | null;
   /** Set with --on-model-error bicubic when the model could not be loaded. */
   readonly modelError: string | null;
   close(): Promise<void>;
@@ -31,9 +39,9 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
   };
   if (cfg.model === 'none') {
     log.warn('no model (--model none): every frame takes the bicubic path');
-    return { tiers, modelError: null, close };
+    return { tiers, modelError: null, denoise: null, close };
   }
-  const open = async (model: ResolvedModel, tier: 'model' | 'fallback'): Promise<ModelRunner> => {
+  const openRunner = async (model: ResolvedModel, tier: 'model' | 'fallback' | 'denoise'): Promise<ModelRunner> => {
     const opened = await openModelRunner({
       model,
       provider: cfg.provider,
@@ -44,13 +52,25 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
     });
     runners.push(opened.runner);
     setExecutionProvider(metrics, opened.runner.info.name, opened.runner.info.provider);
-    tiers.push({ runner: opened.runner, ...gainOf(model) });
     return opened.runner;
   };
+  const open = async (model: ResolvedModel, tier: 'model' | 'fallback'): Promise<ModelRunner> => {
+    const runner = await openRunner(model, tier);
+    tiers.push({ runner, ...gainOf(model) });
+    return runner;
+  };
   let primary: ResolvedModel;
+  let denoise: DenoiseSetup | null = null;
   try {
-    primary = resolveModel({ modelsDir, model: cfg.model, scale: cfg.scale, purpose: 'live' });
+    const configured = resolveModel({ modelsDir, model: cfg.model, scale: cfg.scale, purpose: 'live' });
+    const family = configured.card ? familyByLevel(listModels(modelsDir), configured.card) : new Map<DenoiseLevel, ModelCard>();
+    primary = cfg.denoise === 'auto' ? configured : fixedMember(configured, family, cfg.denoise, modelsDir, cfg.scale, log);
     const r = await open(primary, 'model');
+    if (cfg.denoise !== 'auto' && family.size > 1) denoise = { kind: 'fixed', level: primary.card?.denoiseLevel ?? 0 };
+    if (cfg.denoise === 'auto' && family.size > 1) {
+      denoise = { kind: 'auto', source: new DenoiseRunners(family, primary, r, (m) => openRunner(m, 'denoise'), modelsDir, cfg.scale) };
+      log.info('denoise family: each stream runs the member for its compression (--denoise auto)', { members: [...family.entries()].sort(([a], [b]) => a - b).map(([l, m]) => `${l}:${m.name}`).join(' ') });
+    }
     log.info('model loaded', { model: r.info.name, scale: r.info.scale, provider: r.info.provider, workers: r.info.workers });
   } catch (err) {
     if (cfg.onModelError !== 'bicubic') {
@@ -59,7 +79,7 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
     }
     // Configured to keep serving: every frame takes the bicubic path, and we say why, loudly.
     log.warn('model unusable; serving bicubic only (--on-model-error bicubic)', { err: errorMessage(err) });
-    return { tiers, modelError: errorMessage(err), close };
+    return { tiers, modelError: errorMessage(err), denoise: null, close };
   }
   try {
     const fallback = fallbackModel(cfg, primary, modelsDir);
@@ -75,7 +95,54 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
     }
     log.warn('fallback model unusable; tiles the model cannot take in time go bicubic (--on-model-error bicubic)', { err: errorMessage(err) });
   }
-  return { tiers, modelError: null, close };
+  return { tiers, modelError: null, denoise, close };
+}
+
+/** fixedMember is the family member for --denoise N (the nearest level the family has); the model itself without a family. */
+function fixedMember(configured: ResolvedModel, family: ReadonlyMap<DenoiseLevel, ModelCard>, level: DenoiseLevel, modelsDir: string, scale: number, log: Logger): ResolvedModel {
+  if (family.size <= 1) {
+    if (level !== (configured.card?.denoiseLevel ?? 0)) log.warn('the model has no denoise family; --denoise has no effect', { model: configured.name, denoise: level });
+    return configured;
+  }
+  const chosen = nearestLevel([...family.keys()], level);
+  const card = family.get(chosen) as ModelCard;
+  if (chosen !== level) log.warn('no family member for that denoise level; running the nearest', { model: configured.name, denoise: level, runs: card.name, level: chosen });
+  return card.name === configured.name ? configured : resolveModel({ modelsDir, model: card.name, scale, purpose: 'live' });
+}
+
+/** DenoiseRunners: the family's members as tiers, each opened the first time a stream asks for it, then shared (closed with the others). */
+class DenoiseRunners implements DenoiseTierSource {
+  readonly levels: readonly DenoiseLevel[];
+  readonly baseLevel: DenoiseLevel;
+  private readonly opened = new Map<DenoiseLevel, Promise<TierConfig>>();
+
+  constructor(
+    private readonly family: ReadonlyMap<DenoiseLevel, ModelCard>,
+    base: ResolvedModel,
+    baseRunner: ModelRunner,
+    private readonly openRunner: (m: ResolvedModel) => Promise<ModelRunner>,
+    private readonly modelsDir: string,
+    private readonly scale: number,
+  ) {
+    this.levels = [...family.keys()].sort((a, b) => a - b);
+    this.baseLevel = base.card?.denoiseLevel ?? 0;
+    this.opened.set(this.baseLevel, Promise.resolve({ runner: baseRunner, ...gainOf(base) }));
+  }
+
+  tierFor(level: DenoiseLevel): Promise<TierConfig> {
+    const had = this.opened.get(level);
+    if (had) return had;
+    const card = this.family.get(level);
+    if (!card) return Promise.reject(new UprezError('MODEL_NOT_FOUND', `no member of the denoise family for level ${level}`));
+    const p = (async (): Promise<TierConfig> => {
+      const model = resolveModel({ modelsDir: this.modelsDir, model: card.name, scale: this.scale, purpose: 'live' });
+      return { runner: await this.openRunner(model), ...gainOf(model) };
+    })();
+    // A member that failed may be asked for again later (StreamDenoise waits before it asks).
+    p.catch(() => this.opened.delete(level));
+    this.opened.set(level, p);
+    return p;
+  }
 }
 
 function gainOf(model: ResolvedModel): { gain?: number } {

@@ -136,7 +136,7 @@ export class UprezServer {
         x264Preset: cfg.x264Preset,
         pushTargets,
       },
-      { binaries, tiers: models.tiers, metrics, log: this.log },
+      { binaries, tiers: models.tiers, denoise: models.denoise, metrics, log: this.log },
       { onStreamEnded: releaseMemory, onStreamForgotten: (key) => cluster.forget(key), readmit: (key) => cluster.admit(key) },
     );
     this.manager = manager;

@@ -3,6 +3,7 @@ import { UprezError } from '../errors.js';
 import { DEFAULT_X264_PRESET, VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, type X264Preset } from '../encode/video-codec.js';
 import { HLS_MODES, type HlsMode } from '../hls/hls-writer.js';
 import type { LogLevel } from '../log/logger.js';
+import type { DenoiseLevel } from '../upscale/denoise-choice.js';
 import { INFERENCE_ENGINES, type InferenceEngine } from '../upscale/open-model-runner.js';
 import { parseOriginUrl } from '../origin/origin-url.js';
 import { advertiseUrl } from '../registry/instance.js';
@@ -45,6 +46,8 @@ export interface ServeConfig {
   readonly reconnectWindowSeconds: number;
   /** H.264 encoder for the HLS ladder: x264 (CPU) or nvenc (NVIDIA GPU). */
   readonly encoder: VideoEncoder;
+  /** Which member of the model's denoise family runs: auto (per stream, from the ingest's bits per pixel) or a fixed level 0-3. */
+  readonly denoise: 'auto' | DenoiseLevel;
   /** x264's speed preset for the live ladder (with --encoder x264). */
   readonly x264Preset: X264Preset;
   readonly logLevel: LogLevel;
@@ -152,6 +155,10 @@ export const SERVE_FIELDS = [
   { key: 'hlsMode', flag: '--hls-mode', env: 'UPREZ_HLS_MODE', help: 'live HLS: ll (Low-Latency HLS: fMP4 parts of ~0.25 s, viewers ~1-2 s behind) or classic (MPEG-TS segments, for players without LL-HLS; ~5 s behind)', parse: oneOf(HLS_MODES) },
   { key: 'reconnectWindowSeconds', flag: '--reconnect-window-s', env: 'UPREZ_RECONNECT_WINDOW_S', help: 'a publisher that drops may come back this long and continue the same playlists (0: end at once)', parse: intIn(0, 3_600) },
   { key: 'encoder', flag: '--encoder', env: 'UPREZ_ENCODER', help: 'H.264 encoder: x264 (CPU) or nvenc (NVIDIA GPU with NVENC)', parse: oneOf(VIDEO_ENCODERS) },
+  { key: 'denoise', flag: '--denoise', env: 'UPREZ_DENOISE', help: "compression the model is chosen for, from its denoise family: auto (per stream, from the ingest's bits per pixel, switching with hysteresis), or a fixed level 0 (clean), 1 (light), 2 (medium), 3 (heavy)", parse: (raw: string, where: string): 'auto' | DenoiseLevel => {
+    const v = oneOf(['auto', '0', '1', '2', '3'] as const)(raw, where);
+    return v === 'auto' ? 'auto' : (Number(v) as DenoiseLevel);
+  } },
   { key: 'x264Preset', flag: '--x264-preset', env: 'UPREZ_X264_PRESET', help: 'x264 speed preset for the live ladder: faster ones keep up with larger frames on fewer cores, at more bits for the same picture', parse: oneOf(X264_PRESETS) },
   { key: 'publishKeys', flag: '--publish-keys', env: 'UPREZ_PUBLISH_KEYS', help: 'comma-separated stream keys allowed to publish (default: any valid key)', parse: (raw: string, where: string) => {
     const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
@@ -205,6 +212,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   hlsMode: 'll',
   reconnectWindowSeconds: 30,
   encoder: 'x264',
+  denoise: 'auto',
   x264Preset: DEFAULT_X264_PRESET,
   logLevel: 'info',
   publishKeys: Object.freeze([]),

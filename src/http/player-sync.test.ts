@@ -18,7 +18,7 @@ import {
   syncAction,
   timeOf,
 } from '../../player/stream-sync.js';
-import { fallbackText, formatDuration, ladderText, uptimeSeconds } from '../../player/util.js';
+import { denoiseText, fallbackText, formatDuration, ladderText, uptimeSeconds } from '../../player/util.js';
 
 /** frags builds a playlist window of 2 s segments numbered from `firstSn`, the first starting at `start`. */
 const frags = (firstSn: number, start: number, n = 5) =>
@@ -113,6 +113,16 @@ describe('util', () => {
     [65, '1 min 05 s'],
     [7620, '2 h 07 min'],
   ])('formatDuration(%s) = %s', (s, text) => expect(formatDuration(s)).toBe(text));
+  test('denoiseText: the level, auto with what it measured or fixed, null without a family', () => {
+    const auto = { mode: 'auto' as const, level: 2, wanted: 3, bitsPerPixel: 0.0213, crfEquivalent: 32.6, switches: 1 };
+    expect(denoiseText({ denoise: auto })).toBe('level 2 (medium) · auto: 0.021 bits/px ≈ CRF 33 (asks for 3: nearest member runs)');
+    expect(denoiseText({ denoise: { ...auto, level: 0, wanted: 0, bitsPerPixel: 0.41, crfEquivalent: 16.4 } })).toBe('level 0 (clean) · auto: 0.410 bits/px ≈ CRF 16');
+    expect(denoiseText({ denoise: { ...auto, level: 0, wanted: null, bitsPerPixel: null, crfEquivalent: null } })).toBe('level 0 (clean) · auto: measuring the ingest');
+    expect(denoiseText({ denoise: { ...auto, mode: 'fixed', level: 1, wanted: 1 } })).toBe('level 1 (light) · fixed (--denoise 1)');
+    expect(denoiseText({ denoise: null })).toBeNull();
+    expect(denoiseText({})).toBeNull();
+  });
+
   test('ladderText: the fallback model and its share of the frames, or null without one', () => {
     expect(ladderText({ fallbackModel: 'uprez-x2-tiny', frames: { out: 200, byModel: { 'uprez-x2-fast': 40, 'uprez-x2-tiny': 160 } } })).toBe('uprez-x2-tiny · 80% of frames');
     expect(ladderText({ fallbackModel: 'uprez-x2-tiny', frames: { out: 0, byModel: {} } })).toBe('uprez-x2-tiny · 0% of frames');

@@ -64,6 +64,8 @@ export interface FeedSource {
    * publisher (performance.now()); earlier ones are forgotten. undefined: not written yet, or gone.
    */
   pictureReceivedAt(index: number): number | undefined;
+  /** Coded video received from the publisher so far: pictures and their payload bytes (what bits per pixel are measured from). */
+  readonly videoReceived: { readonly pictures: number; readonly bytes: number };
 }
 
 /** PublishFeed: see the file comment. */
@@ -85,6 +87,7 @@ export class PublishFeed implements FeedSource {
   private picturesWritten = 0;
   private picturesToSink = 0;
   private picturesSkipped_ = 0;
+  private videoBytes = 0;
   /** Receive times of pictures written to the current sink, from its picture number `arrivalsBase`. */
   private arrivals: number[] = [];
   private arrivalsBase = 0;
@@ -139,6 +142,11 @@ export class PublishFeed implements FeedSource {
     return this.picturesToSink;
   }
 
+  /** videoReceived: see FeedSource. */
+  get videoReceived(): { readonly pictures: number; readonly bytes: number } {
+    return { pictures: this.pictures, bytes: this.videoBytes };
+  }
+
   /** pictureReceivedAt: see FeedSource. */
   pictureReceivedAt(index: number): number | undefined {
     const i = index - this.arrivalsBase;
@@ -176,7 +184,10 @@ export class PublishFeed implements FeedSource {
       if (info.sequenceHeader) this.videoHeader = bytes;
       picture = info.picture;
       keyframe = info.keyframe && info.picture;
-      if (picture) this.pictures++;
+      if (picture) {
+        this.pictures++;
+        this.videoBytes += body.length;
+      }
     } else if (type === FLV_AUDIO) {
       if (isAudioSequenceHeader(body)) this.audioHeader = bytes;
     } else if (type === FLV_SCRIPT) {

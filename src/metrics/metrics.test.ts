@@ -22,6 +22,9 @@ const SPEC: ReadonlyArray<{ field: keyof UprezMetrics; name: string; kind: Kind;
   { field: 'processRestartsTotal', name: 'uprez_process_restarts_total', kind: 'counter', labels: ['stream', 'process'] },
   { field: 'framesLostTotal', name: 'uprez_frames_lost_total', kind: 'counter', labels: ['stream', 'reason'] },
   { field: 'modelPixelShare', name: 'uprez_model_pixel_share', kind: 'histogram', labels: ['stream'] },
+  { field: 'denoiseLevel', name: 'uprez_stream_denoise_level', kind: 'gauge', labels: ['stream'] },
+  { field: 'ingestBitsPerPixel', name: 'uprez_ingest_bits_per_pixel', kind: 'gauge', labels: ['stream'] },
+  { field: 'denoiseSwitchesTotal', name: 'uprez_denoise_switches_total', kind: 'counter', labels: ['stream'] },
 ];
 
 const CLASSES = { histogram: Histogram, counter: Counter, gauge: Gauge } as const;
@@ -120,6 +123,9 @@ describe('forgetStream', () => {
       m.processRestartsTotal.inc({ stream, process: 'decoder' });
       m.framesLostTotal.inc({ stream, reason: 'encoder_down' });
       m.modelPixelShare.observe({ stream }, 0.5);
+      m.denoiseLevel.set({ stream }, 2);
+      m.ingestBitsPerPixel.set({ stream }, 0.03);
+      m.denoiseSwitchesTotal.inc({ stream });
     }
     m.modelInferenceSeconds.observe({ model: 'espcn-x2' }, 0.01);
     m.streamsActive.set(1);

@@ -39,6 +39,12 @@ export interface UprezMetrics {
   readonly framesLostTotal: Counter<'stream' | 'reason'>;
   /** Per frame: the share of its output luma pixels a model made (per-tile scheduling), 0..1. */
   readonly modelPixelShare: Histogram<'stream'>;
+  /** The denoise level of the model a stream runs now (0 clean .. 3 heavy; see --denoise). */
+  readonly denoiseLevel: Gauge<'stream'>;
+  /** Ingest video bits per pixel over the last seconds (what --denoise auto decides from). */
+  readonly ingestBitsPerPixel: Gauge<'stream'>;
+  /** Times a stream's model moved to another member of its denoise family. */
+  readonly denoiseSwitchesTotal: Counter<'stream'>;
 }
 
 /** MetricsOptions configures createMetrics. */
@@ -117,6 +123,24 @@ export function createMetrics(opts: MetricsOptions = {}): UprezMetrics {
       labelNames: ['stream'] as const,
       registers,
     }),
+    denoiseLevel: new Gauge({
+      name: 'uprez_stream_denoise_level',
+      help: 'Denoise level of the model a stream runs now: 0 clean, 1 light, 2 medium, 3 heavy compression (--denoise).',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
+    ingestBitsPerPixel: new Gauge({
+      name: 'uprez_ingest_bits_per_pixel',
+      help: 'Incoming video bits per pixel over the last seconds (bitrate / (width * height * fps)); what --denoise auto decides from.',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
+    denoiseSwitchesTotal: new Counter({
+      name: 'uprez_denoise_switches_total',
+      help: "Times a stream's model moved to another member of its denoise family (--denoise auto).",
+      labelNames: ['stream'] as const,
+      registers,
+    }),
     hlsSegmentsTotal: new Counter({
       name: 'uprez_hls_segments_total',
       help: 'HLS segments written, by rendition.',
@@ -177,6 +201,7 @@ export function initStream(m: UprezMetrics, key: string, series: StreamSeries): 
   for (const reason of series.lossReasons) m.framesLostTotal.inc({ stream, reason }, 0);
   for (const process of ['decoder', 'encoder']) m.processRestartsTotal.inc({ stream, process }, 0);
   m.deadlineMissesTotal.inc({ stream }, 0);
+  m.denoiseSwitchesTotal.inc({ stream }, 0);
 }
 
 /** initRenditions creates a stream's per-rendition segment counters at 0 once its ladder is known. */
@@ -207,6 +232,9 @@ function streamMetrics(m: UprezMetrics): ReadonlyArray<Counter<string> | Gauge<s
     m.processRestartsTotal,
     m.framesLostTotal,
     m.modelPixelShare,
+    m.denoiseLevel,
+    m.ingestBitsPerPixel,
+    m.denoiseSwitchesTotal,
   ];
 }
 

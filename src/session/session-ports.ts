@@ -9,6 +9,7 @@ import type { EncoderOptions } from '../encode/encoder.js';
 import type { Rung } from '../encode/ladder.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
 import type { Frame, FrameGeometry, UpscaledFrame } from '../upscale/frame.js';
+import type { TierConfig } from '../upscale/tier-state.js';
 
 /** DecoderEventsPort is what a session listens to on its decoder. */
 export interface DecoderEventsPort {
@@ -64,6 +65,8 @@ export interface StagePort {
   whenReady(): Promise<void>;
   /** Resolves once every frame pushed so far has left the stage. */
   flush(): Promise<void>;
+  /** Swaps a tier's model for a member of its denoise family (live stages; others need not). */
+  replaceTier?(index: number, tier: TierConfig): void;
   close(): void;
 }
 

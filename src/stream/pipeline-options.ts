@@ -10,6 +10,7 @@ import type { UprezMetrics } from '../metrics/metrics.js';
 import type { ClusterStream } from '../registry/cluster-stream.js';
 import type { SessionFactories, StagePort } from '../session/session-ports.js';
 import type { TierConfig, UpscaleStage } from '../upscale/upscale-stage.js';
+import type { DenoiseSetup } from './pipeline-denoise.js';
 
 /** PipelineOptions are one stream's settings. */
 export interface PipelineOptions {
@@ -49,6 +50,8 @@ export interface PipelineDeps {
   readonly binaries: FfmpegBinaries;
   /** The model tiers, best first (the model, then a cheaper fallback model); empty: bicubic only. Shared, not owned. */
   readonly tiers: readonly TierConfig[];
+  /** The model's denoise family each stream chooses from (--denoise auto), or the fixed level the tiers run; absent: none. */
+  readonly denoise?: DenoiseSetup | null;
   readonly metrics: UprezMetrics;
   readonly log: Logger;
   /** What makes a session's decoder and encoder (default: real ffmpeg); tests pass fakes. */

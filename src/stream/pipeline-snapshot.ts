@@ -6,6 +6,7 @@ import type { VideoInfo } from '../decode/video-info.js';
 import type { ClusterStream } from '../registry/cluster-stream.js';
 import { FALLBACK_REASONS, type FallbackReason } from '../upscale/frame.js';
 import type { TierConfig, UpscaleStageStats } from '../upscale/upscale-stage.js';
+import type { DenoiseSnapshot } from './stream-denoise.js';
 import type { StreamFrameAccounting } from './stream-frame-accounting.js';
 import type { RenditionSnapshot, StreamSnapshot, StreamState } from './stream-snapshot.js';
 
@@ -19,6 +20,8 @@ export interface PipelineView {
   readonly info: VideoInfo | null;
   readonly scale: number;
   readonly tiers: readonly TierConfig[];
+  /** The stream's denoise choice (null: the model has no denoise family). */
+  readonly denoise: DenoiseSnapshot | null;
   readonly latencyBudgetMs: number;
   readonly hasAudio: boolean;
   readonly framesIn: number;
@@ -51,6 +54,7 @@ export function pipelineSnapshot(v: PipelineView, renditions: readonly Rendition
     model: v.tiers[0]?.runner.info.name ?? null,
     fallbackModel: v.tiers[1]?.runner.info.name ?? null,
     provider: v.tiers[0]?.runner.info.provider ?? null,
+    denoise: v.denoise,
     latencyBudgetMs: v.latencyBudgetMs,
     hasAudio: v.hasAudio,
     frames: { in: v.framesIn, out: v.count.out, model: modelFrames, bicubic: byBicubic, byModel: st?.byModel ?? {}, lost: { ...v.count.lost } },

@@ -279,6 +279,7 @@ export class StreamManager implements StreamDirectory {
     const key = entry.pipeline.key;
     this.deps.metrics.ingestBitrateBits.remove({ stream: key });
     this.deps.metrics.encoderFps.remove({ stream: key });
+    this.deps.metrics.ingestBitsPerPixel.remove({ stream: key });
     entry.forgetTimer = setTimeout(() => {
       if (this.entries.get(key) !== entry) return;
       this.entries.delete(key);
@@ -309,6 +310,7 @@ export class StreamManager implements StreamDirectory {
       e.lastBytes = bytes;
       e.lastSample = now;
       this.deps.metrics.encoderFps.set({ stream: key }, this.snapshotOf(e).outputFps);
+      e.pipeline.sampleCompression();
     }
   }
 

@@ -117,7 +117,7 @@ class PassStage implements StagePort {
 }
 
 function feed(): FeedSource {
-  return { attach() {}, detach() {}, picturesWrittenToSink: 0, drained: false, picturesSkipped: 0, picturesPending: 0, pictureReceivedAt: () => undefined };
+  return { attach() {}, detach() {}, picturesWrittenToSink: 0, drained: false, picturesSkipped: 0, picturesPending: 0, pictureReceivedAt: () => undefined, videoReceived: { pictures: 0, bytes: 0 } };
 }
 
 /** settle lets queued promise callbacks and zero-delay timers run. */

@@ -12,6 +12,7 @@ import type { Frame } from '../upscale/frame.js';
 import { createUpscaleStage, type UpscaleStage } from '../upscale/upscale-stage.js';
 import type { PipelineDeps, PipelineOptions } from './pipeline-options.js';
 import { acceptsReattach, phaseState, sessionFault, type Phase } from './pipeline-phase.js';
+import { PipelineDenoise } from './pipeline-denoise.js';
 import { pipelineSnapshot } from './pipeline-snapshot.js';
 import { StreamFrameAccounting } from './stream-frame-accounting.js';
 import type { RenditionSnapshot, StreamSnapshot } from './stream-snapshot.js';
@@ -53,6 +54,7 @@ export class StreamPipeline {
   /** done resolves once the stream has ended (playlists finished) or failed. */
   readonly done: Promise<void> = new Promise((r) => (this.resolveDone = r));
   private readonly log: Logger;
+  private readonly denoise: PipelineDenoise;
 
   constructor(
     private readonly opts: PipelineOptions,
@@ -63,6 +65,13 @@ export class StreamPipeline {
     this.policy = deps.restarts ?? streamRestarts(opts.maxRestartsPerMinute ?? 5);
     this.factories = deps.factories ?? REAL_FACTORIES;
     this.phase = { kind: 'finalizing' };
+    this.denoise = new PipelineDenoise(deps.tiers, deps.denoise ?? null, opts.key, deps.metrics, this.log, (t) => this.stage?.replaceTier?.(0, t));
+  }
+
+  /** sampleCompression measures the publisher's bits per pixel (call once a second; --denoise auto moves the model with it). */
+  sampleCompression(): void {
+    const p = this.phase;
+    if (p.kind === 'running' && this.info && typeof p.session.input !== 'string') this.denoise.sample(p.session.input, this.info.width, this.info.height);
   }
 
   /** key is the stream key. */
@@ -242,7 +251,7 @@ export class StreamPipeline {
       mode: 'deadline',
       scale: o.scale,
       latencyBudgetMs: o.latencyBudgetMs,
-      tiers: this.deps.tiers,
+      tiers: this.denoise.tiers,
       maxInFlight: o.maxInFlight,
       hysteresis: o.hysteresis,
       log: this.log,
@@ -262,7 +271,7 @@ export class StreamPipeline {
     this.log.info(id === 1 ? 'stream live' : 'stream continues', {
       input: `${info.width}x${info.height}@${(info.fpsNum / info.fpsDen).toFixed(2)}`,
       output: `${info.width * this.opts.scale}x${info.height * this.opts.scale}`,
-      model: this.deps.tiers[0]?.runner.info.name ?? 'none',
+      model: this.denoise.tiers[0]?.runner.info.name ?? 'none',
       session: id,
     });
   }
@@ -356,6 +365,7 @@ export class StreamPipeline {
   private setDone(state: 'ended' | 'failed'): void {
     if (this.phase.kind === 'done') return;
     this.phase = { kind: 'done', state };
+    this.denoise.close();
     this.endedAt = Date.now();
     this.log.info(state === 'ended' ? 'stream ended' : 'stream failed', {
       framesIn: this.framesIn,
@@ -376,7 +386,8 @@ export class StreamPipeline {
         endedAt: this.endedAt,
         info: this.info,
         scale: this.opts.scale,
-        tiers: this.deps.tiers,
+        tiers: this.denoise.tiers,
+        denoise: this.denoise.snapshot(),
         latencyBudgetMs: this.opts.latencyBudgetMs,
         hasAudio: this.opts.hasAudio,
         framesIn: this.framesIn,

@@ -1,5 +1,6 @@
 import type { OriginStreamStats } from '../origin/origin-mirror.js';
 import type { FallbackReason, UpscalePath } from '../upscale/frame.js';
+import type { DenoiseSnapshot } from './stream-denoise.js';
 
 /**
  * Why a frame the publisher sent did not reach the ladder (metric label values): `decoder_restart`
@@ -46,6 +47,8 @@ export interface StreamSnapshot {
   /** The model ladder's cheaper rung (frames take it before bicubic when `model` cannot keep up); null: none. */
   readonly fallbackModel: string | null;
   readonly provider: 'cpu' | 'cuda' | null;
+  /** Which member of the model's denoise family runs and why (--denoise); null: the model has no family. */
+  readonly denoise: DenoiseSnapshot | null;
   readonly latencyBudgetMs: number;
   readonly hasAudio: boolean;
   readonly frames: { readonly in: number; readonly out: number } & Readonly<Record<UpscalePath, number>> & {

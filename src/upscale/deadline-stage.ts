@@ -18,7 +18,7 @@ import type { LumaRect, RegionsResult } from './luma-regions.js';
 import { StageCore, type StageEntry } from './stage-core.js';
 import type { UpscaleStageStats } from './stage-counters.js';
 import { chooseTier, type TierEstimate } from './tier-choice.js';
-import { recordAnswer, recordFailure, releaseSlot, tierStates, type TierConfig, type TierState } from './tier-state.js';
+import { recordAnswer, recordFailure, releaseSlot, successorState, tierStates, type TierConfig, type TierState } from './tier-state.js';
 import { composeTiles, type ModelTile } from './tiles/frame-compose.js';
 import { tileDetail } from './tiles/tile-analysis.js';
 import { TileCache } from './tiles/tile-cache.js';
@@ -343,6 +343,28 @@ export class DeadlineStage {
     const reason = c.reason;
     this.core.finish(e, e.modelShare >= 0.5 ? 'model' : 'bicubic', e.modelShare >= 1 ? undefined : reason);
     this.core.drain();
+  }
+
+  /**
+   * replaceTier puts another model in tier `index` (a member of its denoise family: the same graph
+   * and cost, other weights). Frames from now on run it; results still out from the old model may
+   * finish their frames but are not reused, and every reused tile output is dropped (the old weights
+   * made it). The old runner is not closed (runners are shared). Out of range or the same runner: no-op.
+   */
+  replaceTier(index: number, tier: TierConfig): void {
+    const prev = this.tiers[index];
+    if (!prev || prev.runner === tier.runner || this.core.closed) return;
+    const next = successorState(prev, tier, index);
+    const cost = this.costs.predict(prev.costKey);
+    if (cost !== undefined) this.costs.setWarmUp(next.costKey, cost);
+    this.tiers[index] = next;
+    this.tiles.forget();
+    this.log.info('model replaced in its tier', { tier: index, from: prev.runner.info.name, to: tier.runner.info.name });
+  }
+
+  /** tierModels are the models of the tiers now, best first. */
+  get tierModels(): readonly string[] {
+    return this.tiers.map((t) => t.runner.info.name);
   }
 
   /** whenReady resolves at once: live frames are never held back (the deadline bounds them). */

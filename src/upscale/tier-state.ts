@@ -32,20 +32,43 @@ export interface TierState {
   lastProbe: number;
 }
 
-/** tierStates makes the state of each configured tier, best first. */
-export function tierStates(tiers: readonly TierConfig[]): TierState[] {
-  return tiers.map((t, i) => ({
+/** tierState makes the state of tier `index` running `t`. */
+export function tierState(t: TierConfig, index: number): TierState {
+  const workers = Math.max(1, t.runner.info.workers);
+  return {
     runner: t.runner,
-    gain: t.gain ?? 1 / (1 + 0.25 * i),
-    costKey: `${t.runner.info.name}#${i}`,
-    busyUntil: new Array<number>(Math.max(1, t.runner.info.workers)).fill(0),
-    outstanding: new Array<number>(Math.max(1, t.runner.info.workers)).fill(0),
+    gain: t.gain ?? 1 / (1 + 0.25 * index),
+    costKey: `${t.runner.info.name}#${index}`,
+    busyUntil: new Array<number>(workers).fill(0),
+    outstanding: new Array<number>(workers).fill(0),
     requestMs: 1,
     avgBatchMs: 0,
     errorStreak: 0,
     backoffUntil: -Infinity,
     lastProbe: -Infinity,
-  }));
+  };
+}
+
+/** tierStates makes the state of each configured tier, best first. */
+export function tierStates(tiers: readonly TierConfig[]): TierState[] {
+  return tiers.map((t, i) => tierState(t, i));
+}
+
+/**
+ * successorState is the state of tier `index` when `t` replaces `prev` (a denoise family member:
+ * the same graph with other weights, so the same cost): a new cost key, the measured request and
+ * batch costs carried over, and the worker slots too when the runner has as many workers (requests
+ * still out on the old runner keep the slots busy until they come back).
+ */
+export function successorState(prev: TierState, t: TierConfig, index: number): TierState {
+  const next = tierState(t, index);
+  next.requestMs = prev.requestMs;
+  next.avgBatchMs = prev.avgBatchMs;
+  if (next.busyUntil.length === prev.busyUntil.length) {
+    next.busyUntil.splice(0, next.busyUntil.length, ...prev.busyUntil);
+    next.outstanding.splice(0, next.outstanding.length, ...prev.outstanding);
+  }
+  return next;
 }
 
 /** releaseSlot marks one request of worker slot `worker` back; an idle slot is free now at the latest. */

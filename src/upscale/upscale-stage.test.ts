@@ -120,6 +120,46 @@ describe('deadline stage: per-tile decisions', () => {
     expect(stage.stats().tilesReused).toBe(7);
   });
 
+  test('replaceTier: the next frames run the new model, nothing the old one made is reused, a late old result is not cached', async () => {
+    const clean = new FakeRunner([], 'clean');
+    const heavy = new FakeRunner([], 'heavy');
+    const { clock, stage, out } = rig([{ runner: clean }]);
+    stage.push(frame(0, clock, flat(90)));
+    clean.answerRegions(0, 150);
+    await flushMicrotasks();
+    stage.push(frame(1, clock, flat(90))); // unchanged: reused, no call
+    expect(clean.regionCalls).toHaveLength(1);
+    await flushMicrotasks();
+    stage.push(frame(2, clock, (x, y) => (x === 24 && y === 24 ? 91 : 90))); // tile 5 changed: one call out on the old model
+    expect(clean.regionCalls).toHaveLength(2);
+    stage.replaceTier?.(0, { runner: heavy });
+    clean.answerRegions(1, 170); // the old model's answer still finishes frame 2 ...
+    await flushMicrotasks();
+    expect(out[2]?.modelShare).toBe(1);
+    expect(out[2]?.model).toBe('heavy'); // named by its tier, now the new model's
+    stage.push(frame(3, clock, (x, y) => (x === 24 && y === 24 ? 91 : 90))); // ... but is not reused: every tile runs on the new model
+    expect(clean.regionCalls).toHaveLength(2);
+    expect(heavy.regionCalls).toHaveLength(1);
+    expect(heavy.regionCalls[0]?.rects.reduce((n, r) => n + r.width * r.height, 0)).toBe(64 * 32);
+    heavy.answerRegions(0, 210);
+    await flushMicrotasks();
+    expect(lumaOf(out[3] as UpscaledFrame).every((b) => b === 210)).toBe(true);
+    expect(out.map((f) => f.seq)).toEqual([0, 1, 2, 3]);
+  });
+
+  test('replaceTier with the same runner, or a tier that does not exist, changes nothing', async () => {
+    const runner = new FakeRunner([]);
+    const { clock, stage } = rig([{ runner }]);
+    stage.push(frame(0, clock, flat(90)));
+    runner.answerRegions(0, 150);
+    await flushMicrotasks();
+    stage.replaceTier?.(0, { runner });
+    stage.replaceTier?.(3, { runner: new FakeRunner([], 'other') });
+    stage.push(frame(1, clock, flat(90)));
+    expect(runner.regionCalls).toHaveLength(1);
+    expect(stage.stats().tilesReused).toBe(8);
+  });
+
   test('order is kept when later frames finish first, one out per one in', async () => {
     const runner = new FakeRunner([], 'fake', 2);
     const { clock, stage, out } = rig([{ runner }]);

@@ -26,6 +26,8 @@ export interface UpscaleStage {
   whenReady(): Promise<void>;
   flush(): Promise<void>;
   stats(): UpscaleStageStats;
+  /** replaceTier swaps the model of a tier for a member of its denoise family (deadline mode; see DeadlineStage). */
+  replaceTier?(index: number, tier: TierConfig): void;
   close(): void;
 }
 

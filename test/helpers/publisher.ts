@@ -12,6 +12,9 @@ export interface PublishOptions {
   readonly realtime?: boolean;
   /** Encode with this many B-frames (a camera or OBS profile) instead of zerolatency's none. */
   readonly bframes?: number;
+  /** x264 rate control: a constant quality, or a bitrate cap in kbit/s (the publisher's bits per pixel). Default: x264's CRF 23. */
+  readonly crf?: number;
+  readonly kbps?: number;
   /** A lavfi video source instead of testsrc2, e.g. `color=c=blue` (size and rate are appended); 'none' for audio only. */
   readonly video?: string;
 }
@@ -40,6 +43,8 @@ export function publishArgs(o: PublishOptions): string[] {
     if (o.bframes) args.push('-preset', 'veryfast', '-bf', String(o.bframes));
     else args.push('-preset', 'ultrafast', '-tune', 'zerolatency');
     args.push('-pix_fmt', 'yuv420p', '-g', String(fps * 2));
+    if (o.crf !== undefined) args.push('-crf', String(o.crf));
+    if (o.kbps !== undefined) args.push('-b:v', `${o.kbps}k`, '-maxrate', `${o.kbps}k`, '-bufsize', `${o.kbps}k`);
   }
   if (o.audio ?? true) args.push('-c:a', 'aac', '-b:a', '96k');
   args.push('-f', 'flv', o.url);

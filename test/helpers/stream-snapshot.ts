@@ -17,6 +17,7 @@ export function fakeSnapshot(key: string, over: Partial<StreamSnapshot> = {}): S
     model: 'uprez-x2-fast',
     fallbackModel: 'uprez-x2-tiny',
     provider: 'cpu',
+    denoise: { mode: 'auto', level: 1, wanted: 1, model: 'uprez-x2-fast-d1', bitsPerPixel: 0.081, crfEquivalent: 23.3, switches: 1 },
     latencyBudgetMs: 250,
     hasAudio: false,
     frames: { in: 120, out: 120, model: 108, bicubic: 12, byModel: { 'uprez-x2-fast': 100, 'uprez-x2-tiny': 8 }, lost: { decoder_restart: 0, encoder_down: 0, drain_timeout: 0 } },

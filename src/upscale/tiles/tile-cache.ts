@@ -57,6 +57,14 @@ export class TileCache {
     }
   }
 
+  /** forget drops every reusable output and moves every tile to a new version (results still out are not kept either): the model changed. */
+  forget(): void {
+    for (let t = 0; t < this.versions.length; t++) {
+      this.versions[t] = (this.versions[t] as number) + 1;
+      this.blocks[t] = null;
+    }
+  }
+
   /** cached is tile t's reusable model output, or null. */
   cached(t: number): CachedTile | null {
     return this.blocks[t] ?? null;

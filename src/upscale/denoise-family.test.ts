@@ -1,0 +1,44 @@
+import { describe, expect, test } from 'vitest';
+import { familyByLevel, nearestLevel } from './denoise-family.js';
+import type { ModelCard } from './model-registry.js';
+
+function card(name: string, o: Partial<ModelCard> = {}): ModelCard {
+  return { name, scale: 2, path: `/m/${name}.onnx`, ...o } as ModelCard;
+}
+
+describe('familyByLevel', () => {
+  const fast = card('uprez-x2-fast', { family: 'uprez-x2-fast', denoiseLevel: 0 });
+  const d1 = card('uprez-x2-fast-d1', { family: 'uprez-x2-fast', denoiseLevel: 1 });
+  const d2 = card('uprez-x2-fast-d2', { family: 'uprez-x2-fast', denoiseLevel: 2 });
+  const other = card('uprez-x2-tiny', { denoiseLevel: 0 });
+  const x4 = card('uprez-x4-fast-d1', { scale: 4, family: 'uprez-x2-fast', denoiseLevel: 1 });
+
+  test('the members at the base scale by level, other models and scales left out', () => {
+    const f = familyByLevel([fast, d1, d2, other, x4], fast);
+    expect([...f.entries()].map(([l, m]) => [l, m.name]).sort()).toEqual([
+      [0, 'uprez-x2-fast'],
+      [1, 'uprez-x2-fast-d1'],
+      [2, 'uprez-x2-fast-d2'],
+    ]);
+  });
+
+  test('starting from a member finds the same family; a model without one is a family of itself at level 0', () => {
+    expect(familyByLevel([fast, d1, d2], d2).get(0)?.name).toBe('uprez-x2-fast');
+    const alone = familyByLevel([fast, d1, other], other);
+    expect([...alone.keys()]).toEqual([0]);
+    expect(alone.get(0)?.name).toBe('uprez-x2-tiny');
+  });
+});
+
+describe('nearestLevel', () => {
+  test.each([
+    [[0, 1, 2], 3, 2],
+    [[0, 1, 2], 1, 1],
+    [[0, 2], 1, 0],
+    [[1, 3], 2, 1],
+    [[2], 0, 2],
+    [[], 2, 2],
+  ] as const)('available %j, wanted %i: %i', (available, wanted, expected) => {
+    expect(nearestLevel(available, wanted)).toBe(expected);
+  });
+});

@@ -13,7 +13,7 @@ describe('uprez bench options', () => {
       liveSeconds: 60,
       workers: 2,
       hysteresis: true,
-      x264Preset: 'veryfast',
+      x264Preset: 'auto',
       viewer: { videoDir: null, clips: null, crfs: [23, 30], repeats: 3, ssimEvery: 10, timeSeconds: 30, cli: null, offline: false },
       help: false,
     });
@@ -46,7 +46,7 @@ describe('uprez bench options', () => {
     [['--live-seconds', '2'], /--live-seconds/],
     [['--workers', '0'], /--workers/],
     [['--hysteresis', 'maybe'], /--hysteresis/],
-    [['--x264-preset', 'placebo'], /--x264-preset must be one of/],
+    [['--x264-preset', 'placebo'], /--x264-preset must be auto, or one of/],
     [['--out', 'x.md', '--no-write'], /exclude/],
     [['extra'], /unexpected argument/],
     [['--bogus'], /bogus/],

@@ -2,7 +2,7 @@
 import { UprezError } from '../errors.js';
 import { parseFlags } from '../cli/parse-flags.js';
 import { SERVE_DEFAULTS } from '../config/serve-config.js';
-import { X264_PRESETS, type X264Preset } from '../encode/video-codec.js';
+import { X264_PRESETS, formatX264Presets, parseX264Presets, type X264PresetChoice } from '../encode/video-codec.js';
 import { BENCH_IDS, type BenchId } from './bench-section.js';
 import { parseViewerOptions, VIEWER_FLAGS, VIEWER_USAGE, type ViewerOptions } from './viewer-options.js';
 
@@ -26,7 +26,7 @@ export interface BenchOptions {
   /** Live runs: the server's --hysteresis (default on, as the server). */
   readonly hysteresis: boolean;
   /** Live runs: the server's --x264-preset (default: the server's). */
-  readonly x264Preset: X264Preset;
+  readonly x264Preset: X264PresetChoice;
   /** The viewer benchmark's flags. */
   readonly viewer: ViewerOptions;
   readonly help: boolean;
@@ -63,7 +63,7 @@ export const BENCH_USAGE = [
   '  --live-seconds S  length of each live publish (default 60)',
   `  --workers N       live runs: the server's --inference-workers (default ${SERVE_DEFAULTS.inferenceWorkers}, as the server)`,
   '  --hysteresis on|off  live runs: the server\'s --hysteresis (default on, as the server)',
-  `  --x264-preset P   live runs: the server's --x264-preset (default ${SERVE_DEFAULTS.x264Preset}, as the server)`,
+  `  --x264-preset P   live runs: the server's --x264-preset (default ${formatX264Presets(SERVE_DEFAULTS.x264Preset)}, as the server)`,
   VIEWER_USAGE,
   '',
 ].join('\n');
@@ -95,8 +95,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const quick = values['quick'] === true;
   const hysteresis = values['hysteresis'] ?? 'on';
   if (hysteresis !== 'on' && hysteresis !== 'off') throw bad('--hysteresis must be on or off');
-  const preset = X264_PRESETS.find((p) => p === (values['x264-preset'] ?? SERVE_DEFAULTS.x264Preset));
-  if (preset === undefined) throw bad(`--x264-preset must be one of ${X264_PRESETS.join(', ')}`);
+  const presetFlag = values['x264-preset'];
+  const preset = typeof presetFlag !== 'string' ? SERVE_DEFAULTS.x264Preset : parseX264Presets(presetFlag);
+  if (preset === null) throw bad(`--x264-preset must be auto, or one of ${X264_PRESETS.join(', ')} (one per rung, top first, comma-separated)`);
   if (values['no-write'] === true && values['out'] !== undefined) throw bad('--out and --no-write exclude each other');
   return {
     only,

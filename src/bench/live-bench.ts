@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SERVE_DEFAULTS } from '../config/serve-config.js';
-import type { X264Preset } from '../encode/video-codec.js';
+import { formatX264Presets, type X264PresetChoice } from '../encode/video-codec.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamSnapshot } from '../stream/stream-snapshot.js';
 import { upscaleFrameBicubic, upscaledGeometry } from '../upscale/bicubic.js';
@@ -34,7 +34,7 @@ export interface LiveBenchOptions {
   /** The server's --hysteresis (default on). */
   readonly hysteresis?: boolean;
   /** The server's --x264-preset (default: the server's). */
-  readonly x264Preset?: X264Preset;
+  readonly x264Preset?: X264PresetChoice;
   readonly log: Logger;
 }
 
@@ -63,7 +63,7 @@ async function onePublish(o: LiveBenchOptions, clip: string, w: number, h: numbe
     '--latency-budget-ms', String(BUDGET_MS),
     '--inference-workers', String(o.workers ?? SERVE_DEFAULTS.inferenceWorkers),
     '--hysteresis', o.hysteresis === false ? 'off' : 'on',
-    '--x264-preset', o.x264Preset ?? SERVE_DEFAULTS.x264Preset,
+    '--x264-preset', formatX264Presets(o.x264Preset ?? SERVE_DEFAULTS.x264Preset),
     '--log-level', 'warn',
   ];
   const srv = await startLiveServer(flags, o.log);

@@ -1,6 +1,6 @@
 /** What every viewer-benchmark run shares: binaries, the server's CLI and settings, the load log. */
 import { loadavg } from 'node:os';
-import type { X264Preset } from '../encode/video-codec.js';
+import { formatX264Presets, type X264PresetChoice } from '../encode/video-codec.js';
 import type { Logger } from '../log/logger.js';
 import { runFfmpeg } from './ffmpeg-run.js';
 import { countFramesArgs, parseProbe, probeArgs, type VideoProbe } from './viewer-media.js';
@@ -20,7 +20,7 @@ export interface ViewerServer {
   readonly provider: 'auto' | 'cpu' | 'cuda';
   readonly workers: number;
   readonly hysteresis: boolean;
-  readonly x264Preset: X264Preset;
+  readonly x264Preset: X264PresetChoice;
 }
 
 /** ViewerContext is passed to every step. */
@@ -53,7 +53,7 @@ export function serveFlags(s: ViewerServer, side: Side): string[] {
     '--provider', s.provider,
     '--inference-workers', String(s.workers),
     '--hysteresis', s.hysteresis ? 'on' : 'off',
-    '--x264-preset', s.x264Preset,
+    '--x264-preset', formatX264Presets(s.x264Preset),
   ];
 }
 

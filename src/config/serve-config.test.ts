@@ -34,7 +34,7 @@ describe('parseServeConfig', () => {
     [[], { UPREZ_SCALE: '3' }, /UPREZ_SCALE must be one of 2, 4/],
     [['--provider', 'tpu'], {}, /--provider must be one of auto, cpu, cuda/],
     [[], { UPREZ_ENCODER: 'h264_nvenc' }, /UPREZ_ENCODER must be one of x264, nvenc/],
-    [['--x264-preset', 'placebo'], {}, /--x264-preset must be one of ultrafast, superfast, veryfast, faster, fast, medium/],
+    [['--x264-preset', 'placebo'], {}, /--x264-preset must be auto, or one of ultrafast, superfast, veryfast, faster, fast, medium/],
     [['--latency-budget-ms', '0'], {}, /--latency-budget-ms must be from 1/],
     [['--rtmp-port', '9000', '--http-port', '9000'], {}, /must differ/],
     [['--bogus', '1'], {}, /unknown option "--bogus"/],
@@ -69,10 +69,14 @@ describe('parseServeConfig', () => {
     expect(() => parseServeConfig(['--fallback-model', ''], {})).toThrow(/--fallback-model must be a model name or path, or none/);
   });
 
-  test('x264 preset: veryfast by default, any of the listed ones from the variable or the flag', () => {
-    expect(parseServeConfig([], {}).x264Preset).toBe('veryfast');
+  test('x264 preset: auto by default, any of the listed ones from the variable or the flag', () => {
+    expect(parseServeConfig([], {}).x264Preset).toBe('auto');
+    expect(parseServeConfig(['--x264-preset', 'auto'], { UPREZ_X264_PRESET: 'fast' }).x264Preset).toBe('auto');
     expect(parseServeConfig([], { UPREZ_X264_PRESET: 'ultrafast' }).x264Preset).toBe('ultrafast');
     expect(parseServeConfig(['--x264-preset', 'superfast'], { UPREZ_X264_PRESET: 'ultrafast' }).x264Preset).toBe('superfast');
+    expect(parseServeConfig(['--x264-preset', 'superfast, veryfast'], {}).x264Preset).toEqual(['superfast', 'veryfast']);
+    expect(() => parseServeConfig(['--x264-preset', 'superfast,placebo'], {})).toThrow(/--x264-preset must be auto, or one of/);
+    expect(() => parseServeConfig(['--x264-preset', 'fast,,fast'], {})).toThrow(/--x264-preset must be auto, or one of/);
   });
 
   test('stream fault and path options: retention window, reconnect window, model errors, hysteresis', () => {

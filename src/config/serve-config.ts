@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UprezError } from '../errors.js';
-import { DEFAULT_X264_PRESET, VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, type X264Preset } from '../encode/video-codec.js';
+import { DEFAULT_X264_PRESET, VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, parseX264Presets, type X264PresetChoice } from '../encode/video-codec.js';
 import { HLS_MODES, type HlsMode } from '../hls/hls-writer.js';
 import type { LogLevel } from '../log/logger.js';
 import type { DenoiseLevel } from '../upscale/denoise-choice.js';
@@ -49,7 +49,7 @@ export interface ServeConfig {
   /** Which member of the model's denoise family runs: auto (per stream, from the ingest's bits per pixel) or a fixed level 0-3. */
   readonly denoise: 'auto' | DenoiseLevel;
   /** x264's speed preset for the live ladder (with --encoder x264). */
-  readonly x264Preset: X264Preset;
+  readonly x264Preset: X264PresetChoice;
   readonly logLevel: LogLevel;
   /** Stream keys allowed to publish; empty = any valid key (unless publishSecret is set). */
   readonly publishKeys: readonly string[];
@@ -159,7 +159,11 @@ export const SERVE_FIELDS = [
     const v = oneOf(['auto', '0', '1', '2', '3'] as const)(raw, where);
     return v === 'auto' ? 'auto' : (Number(v) as DenoiseLevel);
   } },
-  { key: 'x264Preset', flag: '--x264-preset', env: 'UPREZ_X264_PRESET', help: 'x264 speed preset for the live ladder: faster ones keep up with larger frames on fewer cores, at more bits for the same picture', parse: oneOf(X264_PRESETS) },
+  { key: 'x264Preset', flag: '--x264-preset', env: 'UPREZ_X264_PRESET', help: 'x264 speed preset for the live ladder: auto (by the top rung\'s pixel rate: veryfast up to 720p30, superfast up to 1080p30, ultrafast above; lower rungs veryfast), one preset, or one per rung top rung first (e.g. ultrafast,veryfast): faster ones keep up with larger frames on fewer cores, at more bits for the same picture', parse: (raw: string, where: string): X264PresetChoice => {
+    const choice = parseX264Presets(raw);
+    if (choice === null) throw new UprezError('CONFIG_INVALID', `${where} must be auto, or one of ${X264_PRESETS.join(', ')} (one per rung, top first, comma-separated, at most 8), got "${raw}"`);
+    return choice;
+  } },
   { key: 'publishKeys', flag: '--publish-keys', env: 'UPREZ_PUBLISH_KEYS', help: 'comma-separated stream keys allowed to publish (default: any valid key)', parse: (raw: string, where: string) => {
     const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
     const bad = keys.find((k) => !/^[A-Za-z0-9_-]{1,64}$/.test(k));
@@ -213,7 +217,7 @@ export const SERVE_DEFAULTS: ServeConfig = Object.freeze({
   reconnectWindowSeconds: 30,
   encoder: 'x264',
   denoise: 'auto',
-  x264Preset: DEFAULT_X264_PRESET,
+  x264Preset: 'auto',
   logLevel: 'info',
   publishKeys: Object.freeze([]),
   publishSecret: '',

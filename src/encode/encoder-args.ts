@@ -5,7 +5,7 @@ import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 import { frameSegmentHlsTime, frameSegmentKeyframeArgs } from './frame-segments.js';
 import type { Rung } from './ladder.js';
 import { pushOutputArgs, type PushOutput } from './push-output.js';
-import { videoCodecArgs, type VideoEncoder, type X264Preset } from './video-codec.js';
+import { videoCodecArgs, type VideoEncoder, type X264PresetChoice } from './video-codec.js';
 
 /** File layout of the encoder's output directory. */
 export const HLS_LAYOUT = {
@@ -45,7 +45,7 @@ export interface EncoderArgsOptions {
   /** H.264 encoder (see video-codec.ts). Default 'x264'. */
   videoEncoder?: VideoEncoder;
   /** x264's speed preset when videoEncoder is x264. Default 'veryfast'. */
-  x264Preset?: X264Preset;
+  x264Preset?: X264PresetChoice;
   /**
    * Segments of exactly this many frames (keyframes at every multiple, see frame-segments.ts)
    * instead of segmentSeconds boundaries: file jobs, which resume at a segment boundary.
@@ -114,12 +114,12 @@ export function gopFrames(input: VideoInfo, segmentSeconds: number): number {
  * at every segment boundary (the same frames in every rung, so rungs switch cleanly), scene-cut
  * keyframes off, closed GOPs, and zerolatency's no B-frames.
  */
-export function videoSettingsArgs(o: Pick<EncoderArgsOptions, 'input' | 'segmentSeconds' | 'segmentFrames' | 'videoEncoder' | 'x264Preset'>): string[] {
+export function videoSettingsArgs(o: Pick<EncoderArgsOptions, 'input' | 'rungs' | 'segmentSeconds' | 'segmentFrames' | 'videoEncoder' | 'x264Preset'>): string[] {
   const keyframes = o.segmentFrames
     ? frameSegmentKeyframeArgs(o.segmentFrames)
     : ['-g', String(gopFrames(o.input, o.segmentSeconds)), '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`];
   return [
-    ...videoCodecArgs(o.videoEncoder ?? 'x264', o.x264Preset),
+    ...videoCodecArgs(o.videoEncoder ?? 'x264', o.x264Preset, o.rungs, o.input.fpsNum / o.input.fpsDen),
     '-profile:v', 'high', '-pix_fmt', 'yuv420p',
     '-flags', '+cgop', '-bf', '0', '-sc_threshold', '0',
     ...keyframes,

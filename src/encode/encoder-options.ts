@@ -3,7 +3,7 @@ import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import type { HlsMode, HlsWriter } from '../hls/hls-writer.js';
 import type { Logger } from '../log/logger.js';
 import type { PushOutput } from './push-output.js';
-import type { VideoEncoder, X264Preset } from './video-codec.js';
+import type { VideoEncoder, X264PresetChoice } from './video-codec.js';
 
 /** EncoderOptions configure one encoder ffmpeg (one stream's HLS ladder). */
 export interface EncoderOptions {
@@ -50,5 +50,5 @@ export interface EncoderOptions {
   /** H.264 encoder: x264 (default) or nvenc. */
   videoEncoder?: VideoEncoder;
   /** x264's speed preset (default veryfast). */
-  x264Preset?: X264Preset;
+  x264Preset?: X264PresetChoice;
 }

@@ -1,14 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { buildEncoderArgs } from './encoder-args.js';
 import { buildLadder } from './ladder.js';
-import { VIDEO_ENCODERS, videoCodecArgs, type VideoEncoder, type X264Preset } from './video-codec.js';
+import { VIDEO_ENCODERS, autoX264Presets, formatX264Presets, rungPresets, videoCodecArgs, type VideoEncoder, type X264PresetChoice } from './video-codec.js';
 
 function after(args: readonly string[], flag: string): string | undefined {
   const i = args.indexOf(flag);
   return i === -1 ? undefined : args[i + 1];
 }
 
-function encoderArgs(videoEncoder?: VideoEncoder, x264Preset?: X264Preset): string[] {
+function encoderArgs(videoEncoder?: VideoEncoder, x264Preset?: X264PresetChoice): string[] {
   const source = { width: 640, height: 360, fpsNum: 30, fpsDen: 1 };
   return buildEncoderArgs({
     outDir: '/data/hls/key',
@@ -34,6 +34,50 @@ describe('videoCodecArgs', () => {
     expect(args.slice(0, 2)).toEqual(['-c:v', codec]);
     expect(after(args, '-preset')).toBe(preset);
     expect(after(args, '-tune')).toBe(tune);
+  });
+
+  test('a preset per rung, top rung first: -preset:v:N per output, lower rungs past the list take its last', () => {
+    const args = encoderArgs('x264', ['superfast', 'veryfast']);
+    expect(args).not.toContain('-preset');
+    expect(after(args, '-preset:v:0')).toBe('superfast');
+    expect(after(args, '-preset:v:1')).toBe('veryfast');
+    const sizes = (n: number) => Array.from({ length: n }, (_, i) => ({ width: 1280 >> i, height: 720 >> i }));
+    expect(after(videoCodecArgs('x264', ['ultrafast'], sizes(3)), '-preset')).toBe('ultrafast');
+    expect(after(videoCodecArgs('x264', ['fast', 'fast'], sizes(2)), '-preset')).toBe('fast'); // all the same: one flag
+    const three = videoCodecArgs('x264', ['superfast', 'veryfast'], sizes(3));
+    expect([after(three, '-preset:v:0'), after(three, '-preset:v:1'), after(three, '-preset:v:2')]).toEqual(['superfast', 'veryfast', 'veryfast']);
+    expect(after(videoCodecArgs('nvenc', ['ultrafast', 'fast'], sizes(2)), '-preset')).toBe('p4');
+    expect(rungPresets('fast', sizes(2), 30)).toEqual(['fast', 'fast']);
+    expect(rungPresets(['fast', 'medium'], sizes(3), 30)).toEqual(['fast', 'medium', 'medium']);
+    expect([formatX264Presets('fast'), formatX264Presets(['superfast', 'veryfast']), formatX264Presets('auto')]).toEqual(['fast', 'superfast,veryfast', 'auto']);
+  });
+
+  test.each([
+    [1280, 720, 30, ['veryfast', 'veryfast']],
+    [1920, 1080, 30, ['superfast', 'veryfast']],
+    [1280, 720, 60, ['superfast', 'veryfast']],
+    [2560, 1440, 30, ['ultrafast', 'veryfast']],
+    [640, 360, 30, ['veryfast', 'veryfast']],
+  ] as const)("auto: a %ix%i top rung at %i fps takes %j", (width, height, fps, expected) => {
+    const rungs = [{ width, height }, { width: width / 2, height: height / 2 }];
+    expect(autoX264Presets(rungs, fps)).toEqual(expected);
+    expect(rungPresets('auto', rungs, fps)).toEqual(expected);
+  });
+
+  test('auto on a ladder: the large top rung gets ultrafast through -preset:v:0', () => {
+    const args = buildEncoderArgs({
+      outDir: '/data/hls/key',
+      input: { width: 2560, height: 1440, fpsNum: 30, fpsDen: 1 },
+      rungs: buildLadder({ width: 1280, height: 720, fpsNum: 30, fpsDen: 1 }, 2, true),
+      hasAudio: false,
+      segmentSeconds: 2,
+      live: true,
+      liveSegmentPattern: 'k3j4h5g6f7s1_%05d.ts',
+      videoQueue: 64,
+      audioQueue: 1024,
+      x264Preset: 'auto',
+    });
+    expect([after(args, '-preset:v:0'), after(args, '-preset:v:1')]).toEqual(['ultrafast', 'veryfast']);
   });
 
   test('x264 takes the preset asked for; nvenc has its own', () => {

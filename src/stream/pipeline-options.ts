@@ -1,5 +1,5 @@
 /** The settings and services of one stream's pipeline (StreamPipeline). */
-import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
+import type { VideoEncoder, X264PresetChoice } from '../encode/video-codec.js';
 import type { PushOutput } from '../encode/push-output.js';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import type { HlsWriter } from '../hls/hls-writer.js';
@@ -34,7 +34,7 @@ export interface PipelineOptions {
   /** H.264 encoder for the ladder. Default x264. */
   readonly videoEncoder?: VideoEncoder;
   /** x264's speed preset (default veryfast). */
-  readonly x264Preset?: X264Preset;
+  readonly x264Preset?: X264PresetChoice;
   /** Also push the top rung (with audio) to this RTMP(S) server (a restream job's `to`). */
   readonly push?: PushOutput;
   /** A steady picture in the upscale stage: tier changes with a margin and a dwell, sticky model tiles (default on). */

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { errorMessage } from '../errors.js';
 import path from 'node:path';
-import type { VideoEncoder, X264Preset } from '../encode/video-codec.js';
+import type { VideoEncoder, X264PresetChoice } from '../encode/video-codec.js';
 import type { PushTargetLookup } from '../restream/push-targets.js';
 import type { Admission, IngestEvents, PublishEvent, PublishRefusal } from '../ingest/rtmp-ingest.js';
 import type { ClusterStream } from '../registry/cluster-stream.js';
@@ -47,7 +47,7 @@ export interface StreamManagerOptions {
   /** H.264 encoder for every stream's ladder. Default x264. */
   readonly videoEncoder?: VideoEncoder;
   /** x264's speed preset for every stream's ladder (default veryfast). */
-  readonly x264Preset?: X264Preset;
+  readonly x264Preset?: X264PresetChoice;
   /** Restream destinations by key: a publish of such a key also pushes its top rung there. */
   readonly pushTargets?: PushTargetLookup;
   /** Live playlist window, in segments (default 6). */

@@ -1,3 +1,4 @@
+import type { X264PresetChoice } from '../../src/encode/video-codec.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,7 +75,7 @@ interface RunResult {
 }
 
 /** runPipeline wires Decoder -> delayed upscale -> Encoder the way a stream pipeline would. */
-async function runPipeline(input: string, hasAudio: boolean, outDir: string, live: boolean, realtime = false): Promise<RunResult> {
+async function runPipeline(input: string, hasAudio: boolean, outDir: string, live: boolean, realtime = false, x264Preset?: X264PresetChoice): Promise<RunResult> {
   const decoder = new Decoder({ binaries, input, hasAudio, realtime, log: silentLogger });
   started.push(decoder);
   let encoder: Encoder | null = null;
@@ -115,7 +116,7 @@ async function runPipeline(input: string, hasAudio: boolean, outDir: string, liv
 
   decoder.on('info', (i) => {
     info = i;
-    encoder = new Encoder({ binaries, outDir, source: i, scale: 2, hasAudio, live, log: silentLogger });
+    encoder = new Encoder({ binaries, outDir, source: i, scale: 2, hasAudio, live, log: silentLogger, ...(x264Preset ? { x264Preset } : {}) });
     started.push(encoder);
     encoder.on('drain', () => {
       blocked = false;
@@ -263,9 +264,13 @@ describe('Decoder -> x2 -> Encoder with real ffmpeg', () => {
     expect(top.playlist.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
   });
 
-  test('without audio: video-only rungs, every frame, ENDLIST', async () => {
+  test('without audio: video-only rungs, every frame, ENDLIST; a preset per rung reaches each rung\'s x264', async () => {
     const outDir = path.join(dir, 'silent');
-    const r = await runPipeline(clipSilent, false, outDir, false);
+    const r = await runPipeline(clipSilent, false, outDir, false, false, ['ultrafast', 'veryfast']);
+    // x264 writes its settings into the stream: ultrafast has no CABAC and diamond search, veryfast has both on and hex.
+    const firstSegment = (rung: string) => readFileSync(path.join(outDir, rung, parseMediaPlaylist(readFileSync(path.join(outDir, rung, 'index.m3u8'), 'utf8')).segments[0]?.uri ?? '')).toString('latin1');
+    expect(/cabac=(\d) ref=\d+ deblock=\S+ analyse=\S+ me=(\w+)/.exec(firstSegment('360p'))?.slice(1)).toEqual(['0', 'dia']);
+    expect(/cabac=(\d) ref=\d+ deblock=\S+ analyse=\S+ me=(\w+)/.exec(firstSegment('180p'))?.slice(1)).toEqual(['1', 'hex']);
 
     expect(r.decoderExit.code).toBe(0);
     expect(r.encoderExit.code).toBe(0);
@@ -274,8 +279,9 @@ describe('Decoder -> x2 -> Encoder with real ffmpeg', () => {
     expect(r.audioBytes).toBe(0);
 
     const variants = masterVariants(readFileSync(path.join(outDir, 'master.m3u8'), 'utf8'));
+    // ultrafast uses no High-profile tool (no CABAC, no 8x8 transform), so x264 marks that rung Constrained Baseline.
     expect(variants.map((v) => [v.resolution, v.codecs, v.bandwidth])).toEqual([
-      ['640x360', 'avc1.64001e', r.rungs[0]?.bandwidth],
+      ['640x360', 'avc1.42c01e', r.rungs[0]?.bandwidth],
       ['320x180', 'avc1.64000c', r.rungs[1]?.bandwidth],
     ]);
     const top = await probeRung(outDir, '360p');

@@ -13,10 +13,10 @@ import type { Logger } from '../log/logger.js';
 import { setExecutionProvider, type UprezMetrics } from '../metrics/metrics.js';
 import type { TierConfig } from '../upscale/deadline-stage.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
-import { cardGainDb, defaultModelsDir, listModels, pickLiveFallback, resolveModel, type ModelCard, type ResolvedModel } from '../upscale/model-registry.js';
+import { defaultModelsDir, listModels, pickLiveFallback, resolveModel, type ModelCard, type ResolvedModel } from '../upscale/model-registry.js';
 import { openModelRunner } from '../upscale/open-model-runner.js';
 import type { DenoiseLevel } from '../upscale/denoise-choice.js';
-import { familyByLevel, nearestLevel } from '../upscale/denoise-family.js';
+import { familyByLevel, gainAtLevel, nearestLevel } from '../upscale/denoise-family.js';
 import type { DenoiseSetup } from '../stream/pipeline-denoise.js';
 import type { DenoiseTierSource } from '../stream/stream-denoise.js';
 
@@ -54,24 +54,23 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
     setExecutionProvider(metrics, opened.runner.info.name, opened.runner.info.provider);
     return opened.runner;
   };
-  const open = async (model: ResolvedModel, tier: 'model' | 'fallback'): Promise<ModelRunner> => {
+  // Each tier weighs its gain at the compression the server runs for (clean until a stream is measured).
+  const open = async (model: ResolvedModel, tier: 'model' | 'fallback', level: DenoiseLevel): Promise<ModelRunner> => {
     const runner = await openRunner(model, tier);
-    tiers.push({ runner, ...gainOf(model) });
+    tiers.push({ runner, ...gainAt(model, level) });
     return runner;
   };
   let primary: ResolvedModel;
-  let denoise: DenoiseSetup | null = null;
+  let primaryRunner: ModelRunner;
+  let family: ReadonlyMap<DenoiseLevel, ModelCard> = new Map();
+  let fixedLevel: DenoiseLevel | null = null;
   try {
     const configured = resolveModel({ modelsDir, model: cfg.model, scale: cfg.scale, purpose: 'live' });
-    const family = configured.card ? familyByLevel(listModels(modelsDir), configured.card) : new Map<DenoiseLevel, ModelCard>();
+    family = configured.card ? familyByLevel(listModels(modelsDir), configured.card) : new Map();
     primary = cfg.denoise === 'auto' ? configured : fixedMember(configured, family, cfg.denoise, modelsDir, cfg.scale, log);
-    const r = await open(primary, 'model');
-    if (cfg.denoise !== 'auto' && family.size > 1) denoise = { kind: 'fixed', level: primary.card?.denoiseLevel ?? 0 };
-    if (cfg.denoise === 'auto' && family.size > 1) {
-      denoise = { kind: 'auto', source: new DenoiseRunners(family, primary, r, (m) => openRunner(m, 'denoise'), modelsDir, cfg.scale) };
-      log.info('denoise family: each stream runs the member for its compression (--denoise auto)', { members: [...family.entries()].sort(([a], [b]) => a - b).map(([l, m]) => `${l}:${m.name}`).join(' ') });
-    }
-    log.info('model loaded', { model: r.info.name, scale: r.info.scale, provider: r.info.provider, workers: r.info.workers });
+    if (cfg.denoise !== 'auto' && family.size > 1) fixedLevel = primary.card?.denoiseLevel ?? 0;
+    primaryRunner = await open(primary, 'model', fixedLevel ?? 0);
+    log.info('model loaded', { model: primaryRunner.info.name, scale: primaryRunner.info.scale, provider: primaryRunner.info.provider, workers: primaryRunner.info.workers });
   } catch (err) {
     if (cfg.onModelError !== 'bicubic') {
       await close();
@@ -81,11 +80,13 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
     log.warn('model unusable; serving bicubic only (--on-model-error bicubic)', { err: errorMessage(err) });
     return { tiers, modelError: errorMessage(err), denoise: null, close };
   }
+  let fallbackTier: LoadedTier | null = null;
   try {
     const fallback = fallbackModel(cfg, primary, modelsDir);
     if (!fallback) log.info('no fallback model: tiles the model cannot take in time go bicubic', { model: primary.name });
     else {
-      const r = await open(fallback, 'fallback');
+      const r = await open(fallback, 'fallback', fixedLevel ?? 0);
+      fallbackTier = { model: fallback, runner: r };
       log.info('fallback model loaded: the tiers are model, fallback model, bicubic', { model: primary.name, fallback: r.info.name, provider: r.info.provider });
     }
   } catch (err) {
@@ -94,6 +95,12 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
       throw err;
     }
     log.warn('fallback model unusable; tiles the model cannot take in time go bicubic (--on-model-error bicubic)', { err: errorMessage(err) });
+  }
+  let denoise: DenoiseSetup | null = null;
+  if (family.size > 1 && fixedLevel !== null) denoise = { kind: 'fixed', level: fixedLevel };
+  else if (family.size > 1) {
+    denoise = { kind: 'auto', source: new DenoiseRunners(family, { model: primary, runner: primaryRunner }, fallbackTier, (m) => openRunner(m, 'denoise'), modelsDir, cfg.scale) };
+    log.info('denoise family: each stream runs the member for its compression (--denoise auto)', { members: [...family.entries()].sort(([a], [b]) => a - b).map(([l, m]) => `${l}:${m.name}`).join(' ') });
   }
   return { tiers, modelError: null, denoise, close };
 }
@@ -110,33 +117,50 @@ function fixedMember(configured: ResolvedModel, family: ReadonlyMap<DenoiseLevel
   return card.name === configured.name ? configured : resolveModel({ modelsDir, model: card.name, scale, purpose: 'live' });
 }
 
-/** DenoiseRunners: the family's members as tiers, each opened the first time a stream asks for it, then shared (closed with the others). */
+/** LoadedTier is an opened model and its runner. */
+interface LoadedTier {
+  readonly model: ResolvedModel;
+  readonly runner: ModelRunner;
+}
+
+/**
+ * DenoiseRunners: the family's members, each opened the first time a stream asks for it, then
+ * shared (closed with the others); a level's tiers are its member and the fallback model, each
+ * with its gain at that level's compression.
+ */
 class DenoiseRunners implements DenoiseTierSource {
   readonly levels: readonly DenoiseLevel[];
   readonly baseLevel: DenoiseLevel;
-  private readonly opened = new Map<DenoiseLevel, Promise<TierConfig>>();
+  private readonly opened = new Map<DenoiseLevel, Promise<LoadedTier>>();
 
   constructor(
     private readonly family: ReadonlyMap<DenoiseLevel, ModelCard>,
-    base: ResolvedModel,
-    baseRunner: ModelRunner,
+    base: LoadedTier,
+    private readonly fallback: LoadedTier | null,
     private readonly openRunner: (m: ResolvedModel) => Promise<ModelRunner>,
     private readonly modelsDir: string,
     private readonly scale: number,
   ) {
     this.levels = [...family.keys()].sort((a, b) => a - b);
-    this.baseLevel = base.card?.denoiseLevel ?? 0;
-    this.opened.set(this.baseLevel, Promise.resolve({ runner: baseRunner, ...gainOf(base) }));
+    this.baseLevel = base.model.card?.denoiseLevel ?? 0;
+    this.opened.set(this.baseLevel, Promise.resolve(base));
   }
 
-  tierFor(level: DenoiseLevel): Promise<TierConfig> {
+  async tiersFor(level: DenoiseLevel): Promise<readonly TierConfig[]> {
+    const member = await this.member(level);
+    const tiers: TierConfig[] = [{ runner: member.runner, ...gainAt(member.model, level) }];
+    if (this.fallback) tiers.push({ runner: this.fallback.runner, ...gainAt(this.fallback.model, level) });
+    return tiers;
+  }
+
+  private member(level: DenoiseLevel): Promise<LoadedTier> {
     const had = this.opened.get(level);
     if (had) return had;
     const card = this.family.get(level);
     if (!card) return Promise.reject(new UprezError('MODEL_NOT_FOUND', `no member of the denoise family for level ${level}`));
-    const p = (async (): Promise<TierConfig> => {
+    const p = (async (): Promise<LoadedTier> => {
       const model = resolveModel({ modelsDir: this.modelsDir, model: card.name, scale: this.scale, purpose: 'live' });
-      return { runner: await this.openRunner(model), ...gainOf(model) };
+      return { model, runner: await this.openRunner(model) };
     })();
     // A member that failed may be asked for again later (StreamDenoise waits before it asks).
     p.catch(() => this.opened.delete(level));
@@ -145,8 +169,8 @@ class DenoiseRunners implements DenoiseTierSource {
   }
 }
 
-function gainOf(model: ResolvedModel): { gain?: number } {
-  const gain = cardGainDb(model.card);
+function gainAt(model: ResolvedModel, level: DenoiseLevel): { gain?: number } {
+  const gain = gainAtLevel(model.card, level);
   return gain === undefined ? {} : { gain };
 }
 

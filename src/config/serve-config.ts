@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UprezError } from '../errors.js';
-import { DEFAULT_X264_PRESET, VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, parseX264Presets, type X264PresetChoice } from '../encode/video-codec.js';
+import { VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, parseX264Presets, type X264PresetChoice } from '../encode/video-codec.js';
 import { HLS_MODES, type HlsMode } from '../hls/hls-writer.js';
 import type { LogLevel } from '../log/logger.js';
 import type { DenoiseLevel } from '../upscale/denoise-choice.js';

@@ -1,7 +1,7 @@
 /**
  * PipelineDenoise: one stream's denoise choice as its pipeline holds it. With a family offered
  * (--denoise auto) a StreamDenoise measures the ingest and moves the stage's first tier between
- * members; with a fixed level (--denoise N) the server already put that member in the tiers and
+ * members (and sets every tier's gain to what it is worth at that compression); with a fixed level (--denoise N) the server already put that member in the tiers and
  * this only reports it; without a family there is nothing to choose (snapshot null).
  */
 import type { FeedSource } from '../ingest/publish-feed.js';
@@ -16,7 +16,7 @@ export type DenoiseSetup = { readonly kind: 'auto'; readonly source: DenoiseTier
 
 /** PipelineDenoise: see the file comment. */
 export class PipelineDenoise {
-  private first: TierConfig | undefined;
+  private current: readonly TierConfig[];
   private readonly auto: StreamDenoise | null;
 
   constructor(
@@ -25,21 +25,21 @@ export class PipelineDenoise {
     private readonly key: string,
     private readonly metrics: UprezMetrics,
     log: Logger,
-    /** Puts a member in the live stage's first tier (when the stage exists). */
-    replaceFirst: (tier: TierConfig) => void,
+    /** Puts tier i in the live stage (when the stage exists). */
+    replaceTier: (index: number, tier: TierConfig) => void,
   ) {
-    this.first = base[0];
+    this.current = base;
     this.auto =
       setup?.kind === 'auto' && base[0]
         ? new StreamDenoise({
             source: setup.source,
             model: base[0].runner.info.name,
             log,
-            apply: (tier, level) => {
-              this.first = tier;
+            apply: (tiers, level) => {
+              this.current = tiers.length === base.length ? tiers : base.map((t, i) => tiers[i] ?? t);
               metrics.denoiseLevel.set({ stream: key }, level);
               metrics.denoiseSwitchesTotal.inc({ stream: key });
-              replaceFirst(tier);
+              this.current.forEach((t, i) => replaceTier(i, t));
             },
           })
         : null;
@@ -47,9 +47,9 @@ export class PipelineDenoise {
     if (level !== null && base[0]) metrics.denoiseLevel.set({ stream: key }, level);
   }
 
-  /** tiers are the stream's tiers now: the first one the member in use. */
+  /** tiers are the stream's tiers now: the member in use first, each with its gain at the stream's level. */
   get tiers(): readonly TierConfig[] {
-    return this.first && this.first !== this.base[0] ? [this.first, ...this.base.slice(1)] : this.base;
+    return this.current;
   }
 
   /** sample measures the feed once a second (auto only). */

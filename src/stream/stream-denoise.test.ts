@@ -17,9 +17,9 @@ function family(fail: readonly DenoiseLevel[] = []): DenoiseTierSource & { asked
     levels: [0, 1, 2],
     baseLevel: 0,
     asked,
-    tierFor(level) {
+    tiersFor(level) {
       asked.push(level);
-      return fail.includes(level) ? Promise.reject(new Error('cannot load')) : Promise.resolve(members.get(level) as TierConfig);
+      return fail.includes(level) ? Promise.reject(new Error('cannot load')) : Promise.resolve([members.get(level) as TierConfig]);
     },
   };
 }
@@ -27,7 +27,7 @@ function family(fail: readonly DenoiseLevel[] = []): DenoiseTierSource & { asked
 function rig(fail: readonly DenoiseLevel[] = []) {
   const source = family(fail);
   const applied: [string, DenoiseLevel][] = [];
-  const d = new StreamDenoise({ source, model: 'fast', log: silentLogger, apply: (t, l) => applied.push([t.runner.info.name, l]) });
+  const d = new StreamDenoise({ source, model: 'fast', log: silentLogger, apply: (t, l) => applied.push([t[0]?.runner.info.name ?? '', l]) });
   let pictures = 0;
   let bytes = 0;
   /** One second of publishing at `bpp` bits per pixel, then a sample. */

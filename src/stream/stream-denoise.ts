@@ -27,8 +27,12 @@ export interface DenoiseTierSource {
   readonly levels: readonly DenoiseLevel[];
   /** The level of the configured model (what a stream runs before it is measured). */
   readonly baseLevel: DenoiseLevel;
-  /** tierFor opens (once) and returns the member for an available level; rejects when it cannot be loaded. */
-  tierFor(level: DenoiseLevel): Promise<TierConfig>;
+  /**
+   * tiersFor opens (once) the member for an available level and returns the stream's tiers at that
+   * level: the member, then the fallback model, each with its gain at that compression; rejects when
+   * the member cannot be loaded.
+   */
+  tiersFor(level: DenoiseLevel): Promise<readonly TierConfig[]>;
 }
 
 /** DenoiseSnapshot is the choice as /api/streams and the player show it. */
@@ -59,8 +63,8 @@ export interface Received {
 export interface StreamDenoiseOptions {
   readonly source: DenoiseTierSource;
   readonly model: string | null;
-  /** Puts the member in the stage's first tier (the stage may not exist yet: keep it for when it does). */
-  apply(tier: TierConfig, level: DenoiseLevel): void;
+  /** Puts the tiers for the level in the stage (the stage may not exist yet: keep them for when it does). */
+  apply(tiers: readonly TierConfig[], level: DenoiseLevel): void;
   readonly log: Logger;
 }
 
@@ -105,15 +109,15 @@ export class StreamDenoise {
   private moveTo(level: DenoiseLevel): void {
     if (level === this.level || level === this.loading || this.closed || Date.now() < (this.failedUntil.get(level) ?? 0)) return;
     this.loading = level;
-    this.o.source.tierFor(level).then(
-      (tier) => {
+    this.o.source.tiersFor(level).then(
+      (tiers) => {
         if (this.closed || this.loading !== level) return;
         this.loading = null;
         const from = this.model;
         this.level = level;
-        this.model = tier.runner.info.name;
+        this.model = tiers[0]?.runner.info.name ?? null;
         this.switches++;
-        this.o.apply(tier, level);
+        this.o.apply(tiers, level);
         this.o.log.info('denoise level changes', { from, to: this.model, level, bitsPerPixel: Number((this.bpp ?? 0).toFixed(4)), crfEquivalent: this.crf === null ? null : Number(this.crf.toFixed(1)) });
       },
       (err: unknown) => {

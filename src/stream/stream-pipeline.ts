@@ -65,7 +65,7 @@ export class StreamPipeline {
     this.policy = deps.restarts ?? streamRestarts(opts.maxRestartsPerMinute ?? 5);
     this.factories = deps.factories ?? REAL_FACTORIES;
     this.phase = { kind: 'finalizing' };
-    this.denoise = new PipelineDenoise(deps.tiers, deps.denoise ?? null, opts.key, deps.metrics, this.log, (t) => this.stage?.replaceTier?.(0, t));
+    this.denoise = new PipelineDenoise(deps.tiers, deps.denoise ?? null, opts.key, deps.metrics, this.log, (i, t) => this.stage?.replaceTier?.(i, t));
   }
 
   /** sampleCompression measures the publisher's bits per pixel (call once a second; --denoise auto moves the model with it). */

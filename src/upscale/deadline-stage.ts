@@ -347,19 +347,24 @@ export class DeadlineStage {
 
   /**
    * replaceTier puts another model in tier `index` (a member of its denoise family: the same graph
-   * and cost, other weights). Frames from now on run it; results still out from the old model may
-   * finish their frames but are not reused, and every reused tile output is dropped (the old weights
-   * made it). The old runner is not closed (runners are shared). Out of range or the same runner: no-op.
+   * and cost, other weights), or the same model with another gain (what it is worth at the stream's
+   * compression). A new model runs from the next frame; results still out from the old one may finish
+   * their frames but are not reused, and every reused tile output is dropped (the old weights made
+   * it). The old runner is not closed (runners are shared). Out of range or nothing new: no-op.
    */
   replaceTier(index: number, tier: TierConfig): void {
     const prev = this.tiers[index];
-    if (!prev || prev.runner === tier.runner || this.core.closed) return;
+    if (!prev || this.core.closed) return;
+    const sameModel = prev.runner === tier.runner;
+    if (sameModel && (tier.gain === undefined || tier.gain === prev.gain)) return;
     const next = successorState(prev, tier, index);
-    const cost = this.costs.predict(prev.costKey);
-    if (cost !== undefined) this.costs.setWarmUp(next.costKey, cost);
+    if (!sameModel) {
+      const cost = this.costs.predict(prev.costKey);
+      if (cost !== undefined) this.costs.setWarmUp(next.costKey, cost);
+      this.tiles.forget();
+    }
     this.tiers[index] = next;
-    this.tiles.forget();
-    this.log.info('model replaced in its tier', { tier: index, from: prev.runner.info.name, to: tier.runner.info.name });
+    this.log.info(sameModel ? 'tier gain changed' : 'model replaced in its tier', { tier: index, from: prev.runner.info.name, to: tier.runner.info.name, gain: next.gain });
   }
 
   /** tierModels are the models of the tiers now, best first. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { familyByLevel, nearestLevel } from './denoise-family.js';
+import { familyByLevel, gainAtLevel, nearestLevel } from './denoise-family.js';
 import type { ModelCard } from './model-registry.js';
 
 function card(name: string, o: Partial<ModelCard> = {}): ModelCard {
@@ -40,5 +40,20 @@ describe('nearestLevel', () => {
     [[], 2, 2],
   ] as const)('available %j, wanted %i: %i', (available, wanted, expected) => {
     expect(nearestLevel(available, wanted)).toBe(expected);
+  });
+});
+
+describe('gainAtLevel', () => {
+  const quality = {
+    set5: { gainDb: 2.9 },
+    compressed: { set5: { clean: { gainDb: 2.9 }, crf23: { gainDb: 0.33 }, crf28: { gainDb: -0.15 }, crf33: { gainDb: -0.2 } } },
+  };
+  test('the clean gain at level 0, the table at the level\'s CRF above, a small floor where the model loses', () => {
+    const c = card('m', { quality });
+    expect([0, 1, 2, 3].map((l) => gainAtLevel(c, l as 0 | 1 | 2 | 3))).toEqual([2.9, 0.33, 0.01, 0.01]);
+  });
+  test('without a table every level takes the clean gain; without a card, nothing', () => {
+    expect(gainAtLevel(card('m', { quality: { set5: { gainDb: 2.4 } } }), 2)).toBe(2.4);
+    expect(gainAtLevel(null, 1)).toBeUndefined();
   });
 });

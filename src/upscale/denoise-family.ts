@@ -4,7 +4,7 @@
  * member for it (a stream asking for heavy denoising gets the heaviest member there is).
  */
 import type { DenoiseLevel } from './denoise-choice.js';
-import type { ModelCard } from './model-registry.js';
+import { cardGainDb, type ModelCard } from './model-registry.js';
 
 /** familyByLevel maps each denoise level to the member of `base`'s family trained for it (base included; cards without a level count as 0). */
 export function familyByLevel(models: readonly ModelCard[], base: ModelCard): ReadonlyMap<DenoiseLevel, ModelCard> {
@@ -26,4 +26,24 @@ export function nearestLevel(available: readonly DenoiseLevel[], wanted: Denoise
     if (best === undefined || Math.abs(l - wanted) < Math.abs(best - wanted) || (Math.abs(l - wanted) === Math.abs(best - wanted) && l < best)) best = l;
   }
   return best ?? wanted;
+}
+
+/** The publisher CRF each level stands for in a card's compressed-input table (the middle of its band). */
+const LEVEL_CONDITION: Readonly<Record<DenoiseLevel, string>> = { 0: 'clean', 1: 'crf23', 2: 'crf28', 3: 'crf33' };
+
+/** A tier whose gain at a level is none or negative still gets this much, so it ranks just above nothing. */
+const MIN_TIER_GAIN = 0.01;
+
+/**
+ * gainAtLevel is a model's gain over bicubic (dB, Set5) on input compressed as `level` stands for,
+ * from its card's quality.compressed table; the clean gain at level 0 or without a table. What the
+ * stage's tier choice weighs once a stream's level is known (a model that sharpens blocking gains
+ * nothing on a starved stream, however well it does on clean pictures).
+ */
+export function gainAtLevel(card: ModelCard | null | undefined, level: DenoiseLevel): number | undefined {
+  const clean = cardGainDb(card);
+  if (level === 0) return clean;
+  const q = card?.quality as { compressed?: { set5?: Record<string, { gainDb?: unknown } | undefined> } } | undefined;
+  const g = q?.compressed?.set5?.[LEVEL_CONDITION[level]]?.gainDb;
+  return typeof g === 'number' && Number.isFinite(g) ? Math.max(MIN_TIER_GAIN, g) : clean;
 }

@@ -64,6 +64,11 @@ export function successorState(prev: TierState, t: TierConfig, index: number): T
   const next = tierState(t, index);
   next.requestMs = prev.requestMs;
   next.avgBatchMs = prev.avgBatchMs;
+  if (prev.runner === t.runner) {
+    next.errorStreak = prev.errorStreak;
+    next.backoffUntil = prev.backoffUntil;
+    next.lastProbe = prev.lastProbe;
+  }
   if (next.busyUntil.length === prev.busyUntil.length) {
     next.busyUntil.splice(0, next.busyUntil.length, ...prev.busyUntil);
     next.outstanding.splice(0, next.outstanding.length, ...prev.outstanding);

@@ -12,12 +12,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('levelForJpegQuality', () => {
   it.each([
     [100, 0],
-    [90, 0],
-    [89, 1],
-    [73, 1],
-    [72, 2],
-    [48, 2],
-    [47, 3],
+    [94, 0],
+    [93, 1],
+    [87, 1],
+    [86, 2],
+    [43, 2],
+    [42, 3],
     [1, 3],
   ] as const)('quality %i -> level %i', (q, level) => {
     expect(levelForJpegQuality(q)).toBe(level);
@@ -27,7 +27,7 @@ describe('levelForJpegQuality', () => {
 describe('denoiseLevelOfHead / denoiseLevelOfImage', () => {
   it.each([
     [95, 0],
-    [80, 1],
+    [90, 1],
     [60, 2],
     [30, 3],
   ] as const)('a JPEG at quality %i is level %i', async (q, level) => {

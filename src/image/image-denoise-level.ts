@@ -1,9 +1,10 @@
 /**
  * The denoise level an image needs (`uprez image --denoise auto`), read from its head without
  * decoding: lossless formats (PNG, TIFF, GIF, lossless WebP) are level 0; a JPEG's level follows
- * its quality, estimated from its quantisation tables (jpeg-quality.ts), with the JPEG ranges the
- * family members were trained on (models/train/stream_sampler.py: level 0 q >= 88, 1 q 70-92,
- * 2 q 45-75, 3 q 15-50; the boundaries are the middles of the overlaps); lossy WebP, AVIF and HEIF
+ * its quality, estimated from its quantisation tables (jpeg-quality.ts), with boundaries measured on
+ * Set5 x2 through JPEG (models/train/jpeg_gains.py, models/README.md "Denoise levels"): where the
+ * next level's model starts to gain more over bicubic than this one's (uprez-x2 best at q 95, the
+ * -d1 member at q 88-92, -d2 at q 45-85, -d3 at q 20-40). Lossy WebP, AVIF and HEIF
  * get level 0 with a note: their quantiser is not read (it lies behind an entropy coder).
  */
 import { open } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { detectImageFormat } from './magic-bytes.js';
 export const IMAGE_HEAD_BYTES = 256 * 1024;
 
 /** JPEG_LEVEL_BOUNDARIES: the lowest JPEG quality of levels 0, 1 and 2 (below the last: level 3). */
-export const JPEG_LEVEL_BOUNDARIES: readonly [number, number, number] = [90, 73, 48];
+export const JPEG_LEVEL_BOUNDARIES: readonly [number, number, number] = [94, 87, 43];
 
 /** ImageDenoiseLevel is the level an image asks for and why (for the output's notes). */
 export interface ImageDenoiseLevel {

@@ -67,6 +67,12 @@ describe('uprez image --denoise auto', () => {
     expect(note('low.jpg')).toMatch(/^denoise [23] \(JPEG quality ~30\) with uprez-x2-fast-d[23]/);
     expect(note('clean.png')).toMatch(/^denoise 0 \(lossless PNG\) with uprez-x2$/);
     expect(lines.find((l) => l.summary)?.ok).toBe(2);
+    // auto is the default: the same JPEG without --denoise takes the same member; the PNG gets no note.
+    const d = await uprez(['image', src, '--out', path.join(dir, 'out-default'), '--json', '--jobs', '1']);
+    expect(d.code, d.stderr).toBe(0);
+    const dl = d.stdout.trim().split('\n').map((l) => JSON.parse(l) as { input?: string; notes?: string[] });
+    expect((dl.find((l) => l.input?.endsWith('low.jpg'))?.notes ?? []).join('; ')).toBe(note('low.jpg'));
+    expect(dl.find((l) => l.input?.endsWith('clean.png'))?.notes).toEqual([]);
   }, 180_000);
 
   test('an explicit level no x4 model serves is refused with DENOISE_UNAVAILABLE', async () => {

@@ -1,15 +1,13 @@
 import path from 'node:path';
 import { UprezError } from '../errors.js';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
-import { probeMedia } from '../ffmpeg/probe.js';
 import { createLogger, type LogLevel, type Logger } from '../log/logger.js';
 import { parseDenoiseFlag } from '../upscale/denoise-pick.js';
-import { denoiseLevelOfProbe } from '../vod/file-denoise-level.js';
+import { describeFileDenoise, planFileDenoise } from '../vod/file-denoise-plan.js';
 import { CLI_INPUT_POLICY, inputLocation, resolveFileInput } from '../vod/file-input.js';
 import { transcodeFile, type FileTranscodeResult } from '../vod/file-transcode.js';
 import { openUpscalePlan, type X4Strategy } from '../vod/upscale-plan.js';
 import type { CliIo, Command } from './cli-io.js';
-import { chooseFileDenoiseModel } from './denoise-models.js';
 import { parseProviderFlag, parseScaleFlag, stringFlag } from './image-command.js';
 import { parseFlags } from './parse-flags.js';
 import { createProgress } from './progress.js';
@@ -107,16 +105,10 @@ export const runFileCommand: Command = async (argv, io) => {
   let model = stringFlag(values['model']);
   let x4Plan = x4;
   if (denoise !== undefined) {
-    const measured = denoise === 'auto' ? denoiseLevelOfProbe(await probeMedia(binaries.ffprobe, inputLocation(input))) : undefined;
-    const level = measured ? measured.level : (denoise as Exclude<typeof denoise, 'auto'>);
-    const choice = chooseFileDenoiseModel({ model, scale, x4 }, level, measured !== undefined);
-    model = choice.model;
-    x4Plan = choice.x4;
-    const what = measured ? `auto: level ${level} (${measured.reason})` : `level ${level}`;
-    const line = json
-      ? JSON.stringify({ denoise: { requested: denoise, level, served: choice.servedLevel, model: model ?? null, reason: measured?.reason ?? null, note: choice.note ?? null } })
-      : `uprez file: denoise ${what}${choice.note ? `; ${choice.note}` : ''}`;
-    io.stderr.write(line + '\n');
+    const d = await planFileDenoise({ denoise, ffprobe: binaries.ffprobe, input: inputLocation(input), model, scale, x4 });
+    model = d.model;
+    x4Plan = d.x4;
+    io.stderr.write((json ? JSON.stringify({ denoise: d }) : `uprez file: ${describeFileDenoise(d)}`) + '\n');
   }
   const plan = await openUpscalePlan({ model, scale, provider, x4: x4Plan, log });
   const abort = new AbortController();

@@ -12,7 +12,8 @@ import { createLogger } from '../log/logger.js';
 import { denoiseLevelOfImage } from '../image/image-denoise-level.js';
 import { parseDenoiseFlag } from '../upscale/denoise-pick.js';
 import type { CliIo, Command } from './cli-io.js';
-import { chooseDenoiseModel, openDenoiseModelSet, type DenoiseModelSet } from './denoise-models.js';
+import { openDenoiseModelSet, type DenoiseModelSet } from './denoise-models.js';
+import { chooseDenoiseModel } from '../upscale/denoise-model-choice.js';
 import { parseFlags } from './parse-flags.js';
 import { createProgress, progressStream, type Progress } from './progress.js';
 

@@ -6,6 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, describe, expect, test } from 'vitest';
+import { resolveFfmpegBinaries } from '../../src/ffmpeg/binaries.js';
+import { fileJobExecutor } from '../../src/jobs/file-job.js';
+import { createLogger } from '../../src/log/logger.js';
 
 // `uprez image --denoise auto` and `uprez file --denoise auto` through the real CLI (a child process
 // running the TypeScript sources) with the shipped models: what each input is measured at and
@@ -101,5 +104,25 @@ describe('uprez file --denoise auto', () => {
     expect(chosen[0]?.denoise.reason).toMatch(/^H\.264 320x180 at \d+ kb\/s/);
     const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { upscaler?: string };
     expect(result.upscaler).toMatch(/^uprez-x2-fast-d[23] x2$/);
+  }, 180_000);
+});
+
+describe('a file job with "denoise": "auto" (the /api/jobs executor)', () => {
+  test('measures the starved clip at level 3, logs the choice and runs the member', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'uprez-denoise-job-'));
+    dirs.push(dir);
+    const inputDir = path.join(dir, 'in');
+    await mkdir(inputDir);
+    const encode = ['-c:v', 'libx264', '-crf', '51', '-bsf:v', 'filter_units=remove_types=6', '-pix_fmt', 'yuv420p'];
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30', '-t', '1', ...encode, path.join(inputDir, 'low.mp4')]);
+    const lines: string[] = [];
+    const exec = fileJobExecutor({ binaries: resolveFfmpegBinaries(process.env), inputDir, dataDir: dir, provider: 'cpu' });
+    const spec = await exec.prepare({ type: 'file', input: 'low.mp4', scale: 2, mp4: false, x4: 'auto', denoise: 'auto' });
+    const outDir = path.join(dir, 'job1');
+    await mkdir(outDir);
+    const log = createLogger({ level: 'info', sink: (l) => lines.push(l) });
+    const result = await exec.run(spec, { signal: new AbortController().signal, outDir, log, progress: () => {} });
+    expect(lines.join('\n')).toMatch(/denoise auto: level 3 \(H\.264 320x180/);
+    expect(String(result['upscaler'])).toMatch(/^uprez-x2-fast-d[23] x2$/);
   }, 180_000);
 });

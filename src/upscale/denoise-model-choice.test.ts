@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chooseDenoiseModel, chooseFileDenoiseModel } from './denoise-models.js';
+import { chooseDenoiseModel, chooseFileDenoiseModel } from './denoise-model-choice.js';
 
 let dir: string;
 function writeModel(name: string, card: Record<string, unknown>): void {

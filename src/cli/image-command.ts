@@ -9,10 +9,9 @@ import { inlineJobRunner, workerJobRunner } from '../image/image-job-runner.js';
 import type { WalkOptions } from '../image/image-walk.js';
 import { isBicubicModel, openLumaModel, type ProviderChoice } from '../image/open-model.js';
 import { createLogger } from '../log/logger.js';
-import { denoiseLevelOfImage } from '../image/image-denoise-level.js';
+import { lumaForLevels, openDenoiseModelSet, type DenoiseModelSet } from '../image/denoise-models.js';
 import { parseDenoiseFlag } from '../upscale/denoise-pick.js';
 import type { CliIo, Command } from './cli-io.js';
-import { openDenoiseModelSet, type DenoiseModelSet } from './denoise-models.js';
 import { chooseDenoiseModel } from '../upscale/denoise-model-choice.js';
 import { parseFlags } from './parse-flags.js';
 import { createProgress, progressStream, type Progress } from './progress.js';
@@ -208,7 +207,8 @@ export const runImageCommand: Command = async (argv, io) => {
   if (fixed?.note) io.stderr.write(`uprez image: note: ${fixed.note}\n`);
   const openOpts = { model: fixed ? fixed.model : stringFlag(values['model']), scale, provider, workers: Math.min(jobs, availableParallelism()), log: cliLogger(io, 'image') };
   const model = await openLumaModel(openOpts);
-  const levels: DenoiseModelSet | undefined = denoise === 'auto' && !isBicubicModel(openOpts.model) ? openDenoiseModelSet(model, openOpts) : undefined;
+  const levels: DenoiseModelSet | undefined =
+    denoise === 'auto' && !isBicubicModel(openOpts.model) ? openDenoiseModelSet(model, { model: openOpts.model, scale }, (m) => openLumaModel({ ...openOpts, model: m })) : undefined;
   const runner = jobs > 1 ? workerJobRunner(jobs) : inlineJobRunner();
   const abort = new AbortController();
   const onSignal = (): void => {
@@ -236,17 +236,7 @@ export const runImageCommand: Command = async (argv, io) => {
       force: values['force'] === true,
       inFlight: jobs,
       luma: model.upscaler,
-      ...(levels
-        ? {
-            lumaFor: async (input: string) => {
-              const measured = await denoiseLevelOfImage(input);
-              const { model: m, note } = await levels.forLevel(measured.level);
-              // Without --denoise, level 0 (the model as asked) goes without a note, as before.
-              if (measured.level === 0 && explicitDenoise === undefined && !note) return { luma: m.upscaler };
-              return { luma: m.upscaler, note: `denoise ${measured.level} (${measured.reason}) with ${m.name}${note ? `: ${note}` : ''}` };
-            },
-          }
-        : {}),
+      ...(levels ? { lumaFor: lumaForLevels(levels, explicitDenoise === undefined) } : {}),
       runner,
       walk,
       signal: abort.signal,

@@ -90,6 +90,8 @@ export const ERRORS = {
   MODEL_INPUT_INVALID: spec('model', false),
   /** A compression measurement (bits per pixel, QP) or denoise level out of range. */
   DENOISE_INPUT_INVALID: spec('model', false, 400),
+  /** --denoise asked for a level no model at that scale is trained for (e.g. x4 has no compressed-input model). */
+  DENOISE_UNAVAILABLE: spec('model', true, 400),
   MODEL_WORKER_DIED: spec('model', false),
   MODEL_UNAVAILABLE: spec('model', false),
   /** The runner was closed (shutdown): the model will not come back for this stage. */

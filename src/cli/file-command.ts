@@ -2,7 +2,9 @@ import path from 'node:path';
 import { UprezError } from '../errors.js';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
 import { createLogger, type LogLevel, type Logger } from '../log/logger.js';
-import { CLI_INPUT_POLICY, resolveFileInput } from '../vod/file-input.js';
+import { parseDenoiseFlag } from '../upscale/denoise-pick.js';
+import { describeFileDenoise, planFileDenoise } from '../vod/file-denoise-plan.js';
+import { CLI_INPUT_POLICY, inputLocation, resolveFileInput } from '../vod/file-input.js';
 import { transcodeFile, type FileTranscodeResult } from '../vod/file-transcode.js';
 import { openUpscalePlan, type X4Strategy } from '../vod/upscale-plan.js';
 import type { CliIo, Command } from './cli-io.js';
@@ -12,7 +14,7 @@ import { createProgress } from './progress.js';
 
 /** FILE_USAGE is the help text of `uprez file`. */
 export const FILE_USAGE = [
-  'Usage: uprez file IN --out DIR [--scale 2|4] [--model NAME|PATH|bicubic] [--mp4] [--json]',
+  'Usage: uprez file IN --out DIR [--scale 2|4] [--model NAME|PATH|bicubic] [--denoise auto|0|1|2|3] [--mp4] [--json]',
   '                     [--provider auto|cpu|cuda] [--x4 auto|model|2x2] [--segment-seconds 2]',
   '',
   'Upscales a video file (or an http(s)/rtmp(s) URL) in quality mode (every frame through the model)',
@@ -22,6 +24,11 @@ export const FILE_USAGE = [
   'An interrupted job resumes from its last finished segment when rerun with the same arguments.',
   '  --scale     2 (default) or 4',
   '  --model     model NAME in models/, a path to an .onnx file, or bicubic; default: for the scale',
+  '  --denoise   compression the input carries, like waifu2x\'s noise level: 0 none (default: the model',
+  '              as chosen), 1 light (H.264 CRF ~21-25), 2 medium (CRF ~26-30), 3 heavy (CRF 31+); a level',
+  '              runs the model family\'s member trained for it (uprez-x2-fast-dN when the model has none;',
+  '              at x4 two x2 passes of it); auto: from the H.264 stream\'s bits per pixel (ffprobe). The',
+  '              choice is printed on stderr. See README "Denoise levels"',
   '  --x4        x4 with a x4 model when there is one, else a x2 model twice (auto, default);',
   '              model: a x4 model or fail; 2x2: always two x2 passes',
   '  --json      progress as JSON lines on stderr and the result as one JSON object on stdout',
@@ -32,6 +39,7 @@ const SPEC = {
   out: { type: 'string' },
   scale: { type: 'string' },
   model: { type: 'string' },
+  denoise: { type: 'string' },
   provider: { type: 'string' },
   x4: { type: 'string' },
   'segment-seconds': { type: 'string' },
@@ -93,7 +101,16 @@ export const runFileCommand: Command = async (argv, io) => {
   const log = commandLogger(io, 'file');
   const binaries = resolveFfmpegBinaries(io.env);
   const input = await resolveFileInput(positionals[0] as string, CLI_INPUT_POLICY);
-  const plan = await openUpscalePlan({ model: stringFlag(values['model']), scale, provider, x4, log });
+  const denoise = parseDenoiseFlag(values['denoise']);
+  let model = stringFlag(values['model']);
+  let x4Plan = x4;
+  if (denoise !== undefined) {
+    const d = await planFileDenoise({ denoise, ffprobe: binaries.ffprobe, input: inputLocation(input), model, scale, x4 });
+    model = d.model;
+    x4Plan = d.x4;
+    io.stderr.write((json ? JSON.stringify({ denoise: d }) : `uprez file: ${describeFileDenoise(d)}`) + '\n');
+  }
+  const plan = await openUpscalePlan({ model, scale, provider, x4: x4Plan, log });
   const abort = new AbortController();
   const onSignal = (): void => {
     io.stderr.write('uprez file: stopping; finished segments are kept, rerun the same command to resume\n');

@@ -20,12 +20,14 @@ export interface ProbeStream {
   channels?: number;
   startTime?: number;
   duration?: number;
+  /** ffprobe's bit_rate in bits per second (absent when the container does not say, e.g. Matroska streams). */
+  bitRate?: number;
 }
 
 /** MediaProbe is ffprobe's view of a file: its streams and container. */
 export interface MediaProbe {
   streams: ProbeStream[];
-  format: { formatName?: string; duration?: number; startTime?: number };
+  format: { formatName?: string; duration?: number; startTime?: number; bitRate?: number };
 }
 
 /** ProbeOptions tune probeMedia. */
@@ -88,9 +90,10 @@ export function parseProbeJson(json: unknown): MediaProbe {
       assign(out, 'channels', num(r['channels']));
       assign(out, 'startTime', num(r['start_time']));
       assign(out, 'duration', num(r['duration']));
+      assign(out, 'bitRate', num(r['bit_rate']));
       return out;
     }),
-    format: pruned({ formatName: str(format['format_name']), duration: num(format['duration']), startTime: num(format['start_time']) }),
+    format: pruned({ formatName: str(format['format_name']), duration: num(format['duration']), startTime: num(format['start_time']), bitRate: num(format['bit_rate']) }),
   };
 }
 

@@ -34,6 +34,8 @@ export interface BatchOptions {
   /** Images in flight at once (each holds its decoded planes until written). */
   readonly inFlight: number;
   readonly luma: LumaUpscaler;
+  /** Per-input model choice (e.g. --denoise auto); its note joins the output's notes. Default: `luma` for every input. */
+  readonly lumaFor?: (input: string) => Promise<{ readonly luma: LumaUpscaler; readonly note?: string }>;
   readonly runner: ImageJobRunner;
   readonly walk?: WalkOptions;
   /** Called once per input, as it is decided. */
@@ -148,9 +150,11 @@ async function runAll(o: BatchOptions, startedMs: number, workDir: string): Prom
         ...(o.tilesInFlight ? { tilesInFlight: o.tilesInFlight } : {}),
       };
       const onProgress = o.onProgress ? (done: number, total: number) => o.onProgress?.(input, done, total) : undefined;
-      const r = await o.runner.run(req, o.luma, onProgress);
+      const pick = o.lumaFor ? await o.lumaFor(input) : { luma: o.luma };
+      const r = await o.runner.run(req, pick.luma, onProgress);
       const inferMs = r.inferMs === null ? null : Math.round(r.inferMs * 10) / 10;
-      emit({ kind: 'done', input, output: outPath, width: r.width, height: r.height, outWidth: r.outWidth, outHeight: r.outHeight, inferMs, bytes: r.bytes, notes: r.notes });
+      const notes = pick.note === undefined ? r.notes : [...r.notes, pick.note];
+      emit({ kind: 'done', input, output: outPath, width: r.width, height: r.height, outWidth: r.outWidth, outHeight: r.outHeight, inferMs, bytes: r.bytes, notes });
     } catch (err) {
       emit({ kind: 'failed', input, reason: errorMessage(err) });
     } finally {

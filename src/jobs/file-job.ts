@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
 import type { ProviderChoice } from '../image/open-model.js';
-import { resolveFileInput, type InputPolicy } from '../vod/file-input.js';
+import { inputLocation, resolveFileInput, type InputPolicy } from '../vod/file-input.js';
 import { transcodeFile } from '../vod/file-transcode.js';
+import { describeFileDenoise, planFileDenoise } from '../vod/file-denoise-plan.js';
 import { openUpscalePlan } from '../vod/upscale-plan.js';
 import type { JobContext, JobExecutor } from './job-manager.js';
 import type { FileJobSpec } from './job-spec.js';
@@ -33,7 +34,10 @@ export function fileJobExecutor(deps: FileJobDeps): JobExecutor<FileJobSpec> {
     },
     async run(spec, ctx: JobContext) {
       const input = await resolveFileInput(spec.input, policy);
-      const plan = await openUpscalePlan({ model: spec.model, scale: spec.scale, provider: deps.provider, x4: spec.x4, log: ctx.log, ...(deps.modelsDir ? { modelsDir: deps.modelsDir } : {}) });
+      const dir = deps.modelsDir ? { modelsDir: deps.modelsDir } : {};
+      const d = spec.denoise === undefined ? null : await planFileDenoise({ denoise: spec.denoise, ffprobe: deps.binaries.ffprobe, input: inputLocation(input), model: spec.model, scale: spec.scale, x4: spec.x4, ...dir });
+      if (d) ctx.log.info(describeFileDenoise(d), { denoiseLevel: d.level, model: d.model ?? null });
+      const plan = await openUpscalePlan({ model: d ? d.model : spec.model, scale: spec.scale, provider: deps.provider, x4: d ? d.x4 : spec.x4, log: ctx.log, ...dir });
       try {
         const r = await transcodeFile({
           binaries: deps.binaries,

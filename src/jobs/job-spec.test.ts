@@ -13,6 +13,10 @@ describe('POST /api/jobs body', () => {
       x4: '2x2',
     });
   });
+  test('file job with a denoise level or auto', () => {
+    expect(parseJobSpec({ type: 'file', input: 'a.mp4', denoise: 'auto' })).toMatchObject({ denoise: 'auto' });
+    expect(parseJobSpec({ type: 'file', input: 'a.mp4', denoise: 2 })).toMatchObject({ denoise: 2 });
+  });
   test('restream job', () => {
     expect(parseJobSpec({ type: 'restream', input: 'a.mp4', key: 'cam_2', to: 'rtmp://h/live/x' })).toEqual({ type: 'restream', input: 'a.mp4', key: 'cam_2', to: 'rtmp://h/live/x' });
   });
@@ -26,6 +30,8 @@ describe('POST /api/jobs body', () => {
     [{ type: 'file', input: 'a', model: '../../etc/x.onnx' }, /"model"/],
     [{ type: 'file', input: 'a', model: '/abs/model.onnx' }, /"model"/],
     [{ type: 'file', input: 'a', mp4: 'yes' }, /"mp4"/],
+    [{ type: 'file', input: 'a', denoise: '2' }, /"denoise"/],
+    [{ type: 'file', input: 'a', denoise: 4 }, /"denoise"/],
     [{ type: 'file', input: 'a', out: '/tmp' }, /unknown field.*"out"/],
     [{ type: 'restream', input: 'a', key: '../x' }, /"key"/],
     [{ type: 'restream', input: 'a', key: 'k', to: 'http://h/x' }, /"to" must start with rtmp/],

@@ -3,6 +3,7 @@ import { validatePushUrl } from '../encode/push-output.js';
 import { BICUBIC_MODEL_NAMES } from '../image/open-model.js';
 import { isValidStreamKey } from '../ingest/stream-key.js';
 import { isModelName } from '../upscale/model-registry.js';
+import type { DenoiseRequest } from '../upscale/denoise-pick.js';
 import type { X4Strategy } from '../vod/upscale-plan.js';
 
 /** FileJobSpec: upscale a file of the jobs input directory into a VOD ladder (and an MP4). */
@@ -15,6 +16,8 @@ export interface FileJobSpec {
   readonly model?: string;
   readonly mp4: boolean;
   readonly x4: X4Strategy;
+  /** Compression level of the source ("auto" measures it; absent = 0, the model as chosen): see `uprez file --denoise`. */
+  readonly denoise?: DenoiseRequest;
 }
 
 /** RestreamJobSpec: play a file of the jobs input directory into this server's ingest as KEY, in real time. */
@@ -47,7 +50,7 @@ function inputField(v: unknown): string {
 }
 
 /**
- * parseJobSpec validates a job body: `{"type":"file","input":"a.mp4","scale":2,"model":"NAME","mp4":true,"x4":"auto"}`
+ * parseJobSpec validates a job body: `{"type":"file","input":"a.mp4","scale":2,"model":"NAME","mp4":true,"x4":"auto","denoise":"auto"}`
  * or `{"type":"restream","input":"a.mp4","key":"KEY","to":"rtmp://…"}`. Unknown fields, wrong
  * types, model paths and non-RTMP push URLs are refused with a message naming the field.
  * (Whether the input exists inside the jobs input directory is checked by the job's executor.)
@@ -56,7 +59,7 @@ export function parseJobSpec(body: unknown): JobSpec {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the body must be a JSON object');
   const b = body as Record<string, unknown>;
   if (b['type'] === 'file') {
-    only(b, ['type', 'input', 'scale', 'model', 'mp4', 'x4']);
+    only(b, ['type', 'input', 'scale', 'model', 'mp4', 'x4', 'denoise']);
     const scale = b['scale'] ?? 2;
     if (scale !== 2 && scale !== 4) throw invalid('"scale" must be 2 or 4');
     const model = b['model'];
@@ -67,7 +70,11 @@ export function parseJobSpec(body: unknown): JobSpec {
     if (typeof mp4 !== 'boolean') throw invalid('"mp4" must be true or false');
     const x4 = b['x4'] ?? 'auto';
     if (x4 !== 'auto' && x4 !== 'model' && x4 !== '2x2') throw invalid('"x4" must be auto, model or 2x2');
-    return { type: 'file', input: inputField(b['input']), scale, ...(model !== undefined ? { model } : {}), mp4, x4 };
+    const denoise = b['denoise'];
+    if (denoise !== undefined && denoise !== 'auto' && denoise !== 0 && denoise !== 1 && denoise !== 2 && denoise !== 3) {
+      throw invalid('"denoise" must be "auto" or a level 0, 1, 2 or 3');
+    }
+    return { type: 'file', input: inputField(b['input']), scale, ...(model !== undefined ? { model } : {}), mp4, x4, ...(denoise !== undefined ? { denoise } : {}) };
   }
   if (b['type'] === 'restream') {
     only(b, ['type', 'input', 'key', 'to']);

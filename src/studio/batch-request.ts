@@ -12,11 +12,12 @@ function invalid(msg: string): UprezError {
   return new UprezError('BATCH_INVALID', msg);
 }
 
-const ALLOWED = ['uploads', 'model', 'scale', 'format', 'quality', 'profile', 'metadata'];
+const ALLOWED = ['uploads', 'model', 'scale', 'format', 'quality', 'profile', 'metadata', 'denoise'];
 
 /**
  * parseBatchRequest validates a batch body: `{"uploads":["ID",...],"model":"NAME","scale":2,
- * "format":"png"|"jpeg"|"webp"|"avif"|"tiff"|"keep","quality":90,"profile":"keep"|"srgb","metadata":false}`.
+ * "format":"png"|"jpeg"|"webp"|"avif"|"tiff"|"keep","quality":90,"profile":"keep"|"srgb","metadata":false,
+ * "denoise":"auto"|0|1|2|3}` (denoise absent: auto, as `uprez image`).
  * Unknown fields, model paths and unknown formats are refused with a message naming the field.
  */
 export function parseBatchRequest(body: unknown): BatchRequest {
@@ -43,5 +44,10 @@ export function parseBatchRequest(body: unknown): BatchRequest {
   if (profile !== 'keep' && profile !== 'srgb') throw invalid('"profile" must be keep or srgb');
   const metadata = b['metadata'] ?? false;
   if (typeof metadata !== 'boolean') throw invalid('"metadata" must be true or false');
-  return { uploads: uploads as string[], model: model as string | undefined, scale, format: format === 'keep' ? undefined : format, quality, profile, metadata };
+  const denoise = b['denoise'];
+  if (denoise !== undefined && denoise !== 'auto' && denoise !== 0 && denoise !== 1 && denoise !== 2 && denoise !== 3) {
+    throw invalid('"denoise" must be "auto" or a level 0, 1, 2 or 3');
+  }
+  const base: BatchRequest = { uploads: uploads as string[], model: model as string | undefined, scale, format: format === 'keep' ? undefined : format, quality, profile, metadata };
+  return denoise === undefined ? base : { ...base, denoise };
 }

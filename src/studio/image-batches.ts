@@ -6,7 +6,10 @@ import type { ProfileMode } from '../image/image-codec.js';
 import { extensionOf, formatOfName, type OutputFormat } from '../image/image-format.js';
 import { runImageBatch, type BatchEvent } from '../image/image-batch.js';
 import type { ImageJobRunner } from '../image/image-job-runner.js';
-import type { OpenedLumaModel } from '../image/open-model.js';
+import { lumaForLevels, openDenoiseModelSet, type DenoiseModelSet } from '../image/denoise-models.js';
+import { isBicubicModel, type OpenedLumaModel } from '../image/open-model.js';
+import { chooseDenoiseModel } from '../upscale/denoise-model-choice.js';
+import type { DenoiseRequest } from '../upscale/denoise-pick.js';
 import type { Logger } from '../log/logger.js';
 import type { UploadInfo, UploadStore } from './upload-store.js';
 
@@ -21,6 +24,8 @@ export interface BatchRequest {
   readonly quality: number;
   readonly profile: ProfileMode;
   readonly metadata: boolean;
+  /** Compression level of the pictures, as `uprez image --denoise` (absent: auto, measured per picture). */
+  readonly denoise?: DenoiseRequest;
 }
 
 /** BatchState: queued -> running -> done | failed | cancelled. */
@@ -61,6 +66,8 @@ export interface ImageBatchesOptions {
   /** A runner per batch (default: the caller's; the service passes one worker thread). */
   readonly runner: () => ImageJobRunner;
   readonly log: Logger;
+  /** The folder openModel reads (for the denoise family lookup; default: the repository's models/). */
+  readonly modelsDir?: string;
 }
 
 /** downloadName is what a result is offered as: the upload's name with -xN and the output's extension. */
@@ -200,11 +207,17 @@ export class ImageBatches {
       else Object.assign(f, { state: 'failed', error: 'the upload expired before the batch ran' });
     }
     let model: OpenedLumaModel | undefined;
+    let levels: DenoiseModelSet | undefined;
     const runner = this.o.runner();
     try {
-      model = await this.o.openModel(b.request.model, b.request.scale);
-      b.model = model.name;
       const r = b.request;
+      const target = { model: r.model, scale: r.scale, ...(this.o.modelsDir !== undefined ? { modelsDir: this.o.modelsDir } : {}) };
+      const denoise = r.denoise ?? 'auto';
+      // An explicit level runs its model for every picture (DENOISE_UNAVAILABLE fails the batch); auto measures each.
+      const asked = typeof denoise === 'number' ? chooseDenoiseModel(target, denoise, false).model : r.model;
+      model = await this.o.openModel(asked, r.scale);
+      b.model = model.name;
+      if (denoise === 'auto' && !isBicubicModel(r.model)) levels = openDenoiseModelSet(model, target, (m) => this.o.openModel(m, r.scale));
       const summary = await runImageBatch({
         inputs: [...byPath.keys()],
         outDir: path.join(this.o.root, b.id, 'out'),
@@ -216,6 +229,7 @@ export class ImageBatches {
         force: true,
         inFlight: 1,
         luma: model.upscaler,
+        ...(levels ? { lumaFor: lumaForLevels(levels, r.denoise === undefined) } : {}),
         runner,
         signal,
         onProgress: (input, done, total) => {
@@ -229,6 +243,7 @@ export class ImageBatches {
       Object.assign(b, { state: signal.aborted ? 'cancelled' : 'failed', error: errorMessage(err) });
     } finally {
       await runner.close();
+      await levels?.close();
       await model?.close();
       for (const f of b.files) if (f.state === 'queued' || f.state === 'running') Object.assign(f, { state: 'failed', error: f.error ?? 'not done: the batch stopped' });
       b.endedAt = Date.now();

@@ -63,6 +63,7 @@ export class UpscaleStudio {
       openModel: (model, scale) => openLumaModel({ model, scale, provider: o.provider, modelsDir: this.modelsDir, log, workers: 1 }),
       runner: o.runner ?? (() => workerJobRunner(1)),
       log,
+      modelsDir: this.modelsDir,
     });
   }
 

@@ -116,9 +116,16 @@ describe.skipIf(!haveSet5)('uprez eval and uprez image with the shipped models',
       const base = ['--set', set5, '--scale', String(scale), '--provider', 'cpu', ...(isDefault ? [] : ['--model', name])];
       const r = await evalJson(base);
       expect(r.model?.name).toBe(name);
-      expect(r.mean.gain?.psnr).toBeGreaterThan(0.5);
+      // A heavy-compression family member (denoise level 3) gives up clean quality by design and
+      // only runs on such input: it must beat bicubic through H.264 CRF 28 instead.
+      const heavy = card?.denoiseLevel === 3;
+      if (!heavy) expect(r.mean.gain?.psnr).toBeGreaterThan(0.5);
       expectCardScores(r, quality?.set5, `${name} set5`);
-      if (checkH264 && quality?.set5H264Crf28) expectCardScores(await evalJson([...base, '--degrade', 'h264:28']), quality.set5H264Crf28, `${name} set5H264Crf28`);
+      if ((checkH264 || heavy) && quality?.set5H264Crf28) {
+        const h = await evalJson([...base, '--degrade', 'h264:28']);
+        expectCardScores(h, quality.set5H264Crf28, `${name} set5H264Crf28`);
+        if (heavy) expect(h.mean.gain?.psnr).toBeGreaterThan(0);
+      }
     },
   );
 

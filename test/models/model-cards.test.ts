@@ -62,11 +62,12 @@ describe('shipped models', () => {
     expect(statSync(onnxPath).size).toBeLessThan(5 * 1024 * 1024);
     expect(statSync(onnxPath).size).toBe(card['bytes']);
     expect(createHash('sha256').update(readFileSync(onnxPath)).digest('hex')).toBe(card.sha256);
-    // Quality on Set5 is stated beside bicubic of the same input, and the model beats it.
+    // Quality on Set5 is stated beside bicubic of the same input, and the model beats it, except a
+    // heavy-compression family member (level 3), which only runs on such input and is held to it below.
     const set5 = (card['quality'] as { set5?: { psnrY?: unknown; bicubicPsnrY?: unknown; ssimY?: unknown } } | undefined)?.set5;
     expect(set5?.psnrY).toBeTypeOf('number');
     expect(set5?.ssimY).toBeTypeOf('number');
-    expect(set5?.psnrY as number).toBeGreaterThan(set5?.bicubicPsnrY as number);
+    if (card['denoiseLevel'] !== 3) expect(set5?.psnrY as number).toBeGreaterThan(set5?.bicubicPsnrY as number);
   });
 
   // Cards tell the truth on compressed input: the gain table of models/train/gains.py, measured on the
@@ -128,6 +129,14 @@ describe('shipped models', () => {
     const card = cards.get(name) as Card;
     const cond = LEVEL_CRF[card['denoiseLevel'] as number] as string;
     expect(compressedOf(card)?.set5?.[cond]?.gainDb as number, cond).toBeGreaterThan(0);
+  });
+
+  const heavy = members.filter((c) => c['denoiseLevel'] === 3).map((c) => c.name);
+  test.each(heavy)('%s: a heavy-compression member never loses to bicubic at CRF 28-33 (Set5 and video)', (name) => {
+    const card = cards.get(name) as Card;
+    for (const set of ['set5', 'video'] as const) {
+      for (const cond of ['crf28', 'crf33']) expect(compressedOf(card)?.[set]?.[cond]?.gainDb as number, `${set} ${cond}`).toBeGreaterThan(0);
+    }
   });
 
   test.each(names)('%s: uint8 Y in, uint8 Y x scale out, flat stays flat', async (name) => {

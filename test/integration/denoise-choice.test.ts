@@ -1,6 +1,6 @@
 /**
  * --denoise auto through the real server: a publisher starved of bits (40 kbit/s at 320x240, about
- * 0.02 bits per pixel) is moved to the compression-aware member of the live model's family; a
+ * 0.02 bits per pixel) is moved to the heavy-compression member of the live model's family; a
  * generous one (x264 CRF 8, about 0.8 bits per pixel) keeps the clean model. Both at once on one
  * server, as /api/streams and /metrics show them.
  */
@@ -49,7 +49,7 @@ describe('--denoise auto (real ffmpeg, RTMP, HTTP)', () => {
       return lowLive?.denoise?.switches === 1;
     }, 30_000, 'the low-bitrate stream to switch model');
     const metrics = await (await fetch(`http://127.0.0.1:${s.httpPort}/metrics`)).text();
-    expect(metrics).toMatch(/^uprez_stream_denoise_level\{stream="low"\} 2$/m);
+    expect(metrics).toMatch(/^uprez_stream_denoise_level\{stream="low"\} 3$/m);
     expect(metrics).toMatch(/^uprez_stream_denoise_level\{stream="high"\} 0$/m);
     expect(metrics).toMatch(/^uprez_denoise_switches_total\{stream="low"\} 1$/m);
     expect(metrics).toMatch(/^uprez_ingest_bits_per_pixel\{stream="low"\} 0\.0[1-3]\d*$/m);
@@ -66,15 +66,15 @@ describe('--denoise auto (real ffmpeg, RTMP, HTTP)', () => {
     const l = ended['low'] as ApiStream;
     const h = ended['high'] as ApiStream;
     expect([l.state, h.state]).toEqual(['ended', 'ended']);
-    // 0.02 bits per pixel is past CRF 30 (level 3, heavy); the family's heaviest member is -d2.
-    expect(l.denoise).toMatchObject({ mode: 'auto', level: 2, wanted: 3, model: 'uprez-x2-fast-d2', switches: 1 });
+    // 0.02 bits per pixel is past CRF 30: level 3, heavy.
+    expect(l.denoise).toMatchObject({ mode: 'auto', level: 3, wanted: 3, model: 'uprez-x2-fast-d3', switches: 1 });
     expect(l.denoise?.bitsPerPixel).toBeLessThan(0.03);
-    expect(l.model).toBe('uprez-x2-fast-d2');
-    expect(l.frames.byModel['uprez-x2-fast-d2'] ?? 0).toBeGreaterThan(0);
+    expect(l.model).toBe('uprez-x2-fast-d3');
+    expect(l.frames.byModel['uprez-x2-fast-d3'] ?? 0).toBeGreaterThan(0);
     // 0.8 bits per pixel is clean: level 0, the model it started with, never switched.
     expect(h.denoise).toMatchObject({ mode: 'auto', level: 0, wanted: 0, model: 'uprez-x2-fast', switches: 0 });
     expect(h.denoise?.bitsPerPixel).toBeGreaterThan(0.3);
-    expect(h.frames.byModel['uprez-x2-fast-d2'] ?? 0).toBe(0);
+    expect(h.frames.byModel['uprez-x2-fast-d3'] ?? 0).toBe(0);
     for (const x of [l, h]) expect(x.frames.out).toBe(x.frames.in);
   });
 

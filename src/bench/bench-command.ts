@@ -24,6 +24,7 @@ import { runParallelismBench } from './parallelism-bench.js';
 import { builtCliPath } from './serve-process.js';
 import { runViewerBench } from './viewer-bench.js';
 import { defaultVideoDir } from './viewer-options.js';
+import { runX264Bench } from './x264-bench.js';
 
 /** gpuSection says what the GPU run measures, and whether this machine could run it. */
 function gpuSection(m: MachineInfo, o: BenchOptions, providerInUse: string): BenchSection {
@@ -69,6 +70,10 @@ export const runBenchCommand: Command = async (argv, io) => {
     fallback: async () => runFallbackBench({ ffmpeg: ffmpeg(), quick: o.quick, log }),
     parallelism: async () => runParallelismBench({ model: model(), provider: o.provider, quick: o.quick, log }),
     live: async () => runLiveBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.liveSeconds, workers: o.workers, hysteresis: o.hysteresis, x264Preset: o.x264Preset, log }),
+    x264: async () => {
+      const videoDir = o.viewer.videoDir ?? defaultVideoDir(path.dirname(defaultModelsDir()));
+      return runX264Bench({ ffmpeg: ffmpeg(), quick: o.quick, videoDir, log, progress: (l) => io.stderr.write(`${l}\n`) });
+    },
     viewer: async () => {
       const v = o.viewer;
       const server = { cli: v.cli ?? builtCliPath(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, workers: o.workers, hysteresis: o.hysteresis, x264Preset: o.x264Preset };

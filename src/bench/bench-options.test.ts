@@ -4,7 +4,7 @@ import { parseBenchOptions } from './bench-options.js';
 describe('uprez bench options', () => {
   test('defaults: every benchmark, BENCHMARKS.md, auto provider, 60 s live', () => {
     expect(parseBenchOptions([])).toEqual({
-      only: ['overhead', 'inference', 'fallback', 'parallelism', 'live', 'viewer', 'density', 'memory', 'gpu'],
+      only: ['overhead', 'inference', 'fallback', 'parallelism', 'live', 'x264', 'viewer', 'density', 'memory', 'gpu'],
       quick: false,
       out: 'BENCHMARKS.md',
       model: undefined,

@@ -1,10 +1,10 @@
 /** The shape every benchmark returns, and how sections render as Markdown. Pure. */
 
 /** BenchId names a benchmark for `--only`. */
-export type BenchId = 'overhead' | 'inference' | 'fallback' | 'parallelism' | 'live' | 'viewer' | 'density' | 'memory' | 'gpu';
+export type BenchId = 'overhead' | 'inference' | 'fallback' | 'parallelism' | 'live' | 'x264' | 'viewer' | 'density' | 'memory' | 'gpu';
 
 /** BENCH_IDS lists the benchmarks in report order. */
-export const BENCH_IDS: readonly BenchId[] = ['overhead', 'inference', 'fallback', 'parallelism', 'live', 'viewer', 'density', 'memory', 'gpu'];
+export const BENCH_IDS: readonly BenchId[] = ['overhead', 'inference', 'fallback', 'parallelism', 'live', 'x264', 'viewer', 'density', 'memory', 'gpu'];
 
 /** BenchRow is one measured comparison: ours beside a baseline, their ratio and the target. */
 export interface BenchRow {

@@ -159,7 +159,7 @@ export const SERVE_FIELDS = [
     const v = oneOf(['auto', '0', '1', '2', '3'] as const)(raw, where);
     return v === 'auto' ? 'auto' : (Number(v) as DenoiseLevel);
   } },
-  { key: 'x264Preset', flag: '--x264-preset', env: 'UPREZ_X264_PRESET', help: 'x264 speed preset for the live ladder: auto (by the top rung\'s pixel rate: veryfast up to 720p30, superfast up to 1080p30, ultrafast above; lower rungs veryfast), one preset, or one per rung top rung first (e.g. ultrafast,veryfast): faster ones keep up with larger frames on fewer cores, at more bits for the same picture', parse: (raw: string, where: string): X264PresetChoice => {
+  { key: 'x264Preset', flag: '--x264-preset', env: 'UPREZ_X264_PRESET', help: 'x264 speed preset for the live ladder: auto (by the top rung\'s pixel rate: veryfast up to 1280x720 at 30 fps, ultrafast above; lower rungs veryfast), one preset, or one per rung top rung first (e.g. ultrafast,veryfast): faster ones keep up with larger frames on fewer cores, at more bits for the same picture', parse: (raw: string, where: string): X264PresetChoice => {
     const choice = parseX264Presets(raw);
     if (choice === null) throw new UprezError('CONFIG_INVALID', `${where} must be auto, or one of ${X264_PRESETS.join(', ')} (one per rung, top first, comma-separated, at most 8), got "${raw}"`);
     return choice;

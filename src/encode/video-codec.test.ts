@@ -54,8 +54,9 @@ describe('videoCodecArgs', () => {
 
   test.each([
     [1280, 720, 30, ['veryfast', 'veryfast']],
-    [1920, 1080, 30, ['superfast', 'veryfast']],
-    [1280, 720, 60, ['superfast', 'veryfast']],
+    [1920, 1080, 30, ['ultrafast', 'veryfast']],
+    [1280, 720, 60, ['ultrafast', 'veryfast']],
+    [1280, 720, 25, ['veryfast', 'veryfast']],
     [2560, 1440, 30, ['ultrafast', 'veryfast']],
     [640, 360, 30, ['veryfast', 'veryfast']],
   ] as const)("auto: a %ix%i top rung at %i fps takes %j", (width, height, fps, expected) => {

@@ -30,20 +30,23 @@ export interface RungSize {
   readonly height: number;
 }
 
-/** Top-rung pixel rates (pixels per second) up to which 'auto' keeps veryfast, then superfast; above: ultrafast. */
+/** The top-rung pixel rate (pixels per second) up to which 'auto' keeps veryfast; above it: ultrafast. */
 export const AUTO_VERYFAST_MAX_PIXEL_RATE = 1280 * 720 * 30;
-export const AUTO_SUPERFAST_MAX_PIXEL_RATE = 1920 * 1080 * 30;
 
 /**
- * autoX264Presets: the top rung by its pixel rate (measured on 2 cores: a 2560x1440 top rung costs
- * x264 65 ms of CPU a frame at veryfast, 36 at ultrafast, for +5 % bits and -0.06 dB at the ladder's
- * bitrate; 1280x720 costs 23 ms at veryfast), every lower rung veryfast.
+ * autoX264Presets: the top rung by its pixel rate, every lower rung veryfast. Measured on 2 cores
+ * (BENCHMARKS.md, "x264 ladder"): a 2560x1440 + 1280x720 ladder costs x264 60.5 ms of CPU a frame
+ * with veryfast on both (1.8 cores at 30 fps: it cannot keep up beside decoding and the upscale),
+ * 35.0 with ultrafast on top (1.05 cores), for +4.7 % top-rung bytes and -1.0 dB of top-rung PSNR
+ * against the frames it encodes (61 dB: far below what upscaling itself differs from the truth);
+ * superfast on top costs more CPU and more bits than ultrafast for no better picture. A 1280x720 +
+ * 640x360 ladder at veryfast takes 0.45 cores and stays.
  */
 export function autoX264Presets(rungs: readonly RungSize[], fps: number): X264Preset[] {
   const top = rungs[0];
   if (!top) return [DEFAULT_X264_PRESET];
   const rate = top.width * top.height * (fps > 0 ? fps : 30);
-  const first: X264Preset = rate <= AUTO_VERYFAST_MAX_PIXEL_RATE ? 'veryfast' : rate <= AUTO_SUPERFAST_MAX_PIXEL_RATE ? 'superfast' : 'ultrafast';
+  const first: X264Preset = rate <= AUTO_VERYFAST_MAX_PIXEL_RATE ? 'veryfast' : 'ultrafast';
   return rungs.map((_, i) => (i === 0 ? first : DEFAULT_X264_PRESET));
 }
 

@@ -7,8 +7,8 @@ const POLL_MS = 1000;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /**
- * initVideoJobs lists the videos and wires the video form; `options` reads the page's scale and model.
- * @param {() => { scale: number, model: string }} options
+ * initVideoJobs lists the videos and wires the video form; `options` reads the page's scale, model and compression level.
+ * @param {() => { scale: number, model: string, denoise: 'auto' | number }} options
  */
 export async function initVideoJobs(options) {
   const select = /** @type {HTMLSelectElement} */ ($('video'));
@@ -24,8 +24,8 @@ export async function initVideoJobs(options) {
     start.disabled = true;
     link.hidden = true;
     try {
-      const { scale, model } = options();
-      const job = await api('POST', '/api/jobs', { type: 'file', input, scale, mp4: true, ...(model ? { model } : {}) });
+      const { scale, model, denoise } = options();
+      const job = await api('POST', '/api/jobs', { type: 'file', input, scale, mp4: true, denoise, ...(model ? { model } : {}) });
       bar.hidden = false;
       const tick = async () => {
         const j = await api('GET', `/api/jobs/${job.id}`);

@@ -16,6 +16,7 @@ const ui = {
   form: /** @type {HTMLFormElement} */ ($('options')),
   model: /** @type {HTMLSelectElement} */ ($('model')),
   scale: /** @type {HTMLSelectElement} */ ($('scale')),
+  denoise: /** @type {HTMLSelectElement} */ ($('denoise')),
   format: /** @type {HTMLSelectElement} */ ($('format')),
   quality: /** @type {HTMLInputElement} */ ($('quality')),
   profile: /** @type {HTMLSelectElement} */ ($('profile')),
@@ -165,12 +166,18 @@ function row(r) {
   return li;
 }
 
+/** denoiseValue is the compression select as the APIs take it: "auto" or a level. */
+function denoiseValue() {
+  return ui.denoise.value === 'auto' ? 'auto' : Number(ui.denoise.value);
+}
+
 async function startBatch() {
   const uploads = state.pending.filter((p) => p.state === 'uploaded').map((p) => p.upload.id);
   const body = {
     uploads,
     model: ui.model.value,
     scale: Number(ui.scale.value),
+    denoise: denoiseValue(),
     format: ui.format.value,
     quality: Number(ui.quality.value),
     profile: ui.profile.value,
@@ -283,7 +290,7 @@ async function init() {
   } catch (err) {
     setStatus(/** @type {Error} */ (err).message, 'error');
   }
-  void initVideoJobs(() => ({ scale: Number(ui.scale.value), model: ui.model.value }));
+  void initVideoJobs(() => ({ scale: Number(ui.scale.value), model: ui.model.value, denoise: denoiseValue() }));
   render();
 }
 

@@ -188,11 +188,12 @@ describe('the /upscale page in headless Chromium', () => {
     const { page, problems } = await open();
     try {
       await page.locator('#video option[value="talk.mp4"]').waitFor({ state: 'attached' });
+      await page.locator('#denoise').selectOption('2');
       await page.locator('#video-start:not([disabled])').click();
       await page.locator('#video-download:not([hidden])').waitFor({ timeout: 10_000 });
       expect(await page.locator('#video-download').getAttribute('href')).toBe('/vod/00000000000000a1/out.mp4');
       expect(await page.locator('#video-status').textContent()).toContain('talk.mp4: done');
-      expect(jobs.created).toEqual([{ type: 'file', input: 'talk.mp4', scale: 2, mp4: true, x4: 'auto', model: 'uprez-x2' }]);
+      expect(jobs.created).toEqual([{ type: 'file', input: 'talk.mp4', scale: 2, mp4: true, x4: 'auto', model: 'uprez-x2', denoise: 2 }]);
       expect(problems).toEqual([]);
     } finally {
       await page.close();

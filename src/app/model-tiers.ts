@@ -16,7 +16,7 @@ import type { ModelRunner } from '../upscale/model-runner.js';
 import { defaultModelsDir, listModels, pickLiveFallback, resolveModel, type ModelCard, type ResolvedModel } from '../upscale/model-registry.js';
 import { openModelRunner } from '../upscale/open-model-runner.js';
 import type { DenoiseLevel } from '../upscale/denoise-choice.js';
-import { familyByLevel, gainAtLevel, nearestLevel } from '../upscale/denoise-family.js';
+import { familyByLevel, forVideo, gainAtLevel, nearestLevel } from '../upscale/denoise-family.js';
 import type { DenoiseSetup } from '../stream/pipeline-denoise.js';
 import type { DenoiseTierSource } from '../stream/stream-denoise.js';
 
@@ -66,9 +66,10 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
   let fixedLevel: DenoiseLevel | null = null;
   try {
     const configured = resolveModel({ modelsDir, model: cfg.model, scale: cfg.scale, purpose: 'live' });
-    family = configured.card ? familyByLevel(listModels(modelsDir), configured.card) : new Map();
+    // Live input is video: each level runs the member that gains most on held-out video there.
+    family = configured.card ? forVideo(familyByLevel(listModels(modelsDir), configured.card)) : new Map();
     primary = cfg.denoise === 'auto' ? configured : fixedMember(configured, family, cfg.denoise, modelsDir, cfg.scale, log);
-    if (cfg.denoise !== 'auto' && family.size > 1) fixedLevel = primary.card?.denoiseLevel ?? 0;
+    if (cfg.denoise !== 'auto' && family.size > 1) fixedLevel = nearestLevel([...family.keys()], cfg.denoise);
     primaryRunner = await open(primary, 'model', fixedLevel ?? 0);
     log.info('model loaded', { model: primaryRunner.info.name, scale: primaryRunner.info.scale, provider: primaryRunner.info.provider, workers: primaryRunner.info.workers });
   } catch (err) {
@@ -131,7 +132,8 @@ interface LoadedTier {
 class DenoiseRunners implements DenoiseTierSource {
   readonly levels: readonly DenoiseLevel[];
   readonly baseLevel: DenoiseLevel;
-  private readonly opened = new Map<DenoiseLevel, Promise<LoadedTier>>();
+  /** Opened members by model name (two levels may run the same member). */
+  private readonly opened = new Map<string, Promise<LoadedTier>>();
 
   constructor(
     private readonly family: ReadonlyMap<DenoiseLevel, ModelCard>,
@@ -143,7 +145,7 @@ class DenoiseRunners implements DenoiseTierSource {
   ) {
     this.levels = [...family.keys()].sort((a, b) => a - b);
     this.baseLevel = base.model.card?.denoiseLevel ?? 0;
-    this.opened.set(this.baseLevel, Promise.resolve(base));
+    this.opened.set(base.model.name, Promise.resolve(base));
   }
 
   async tiersFor(level: DenoiseLevel): Promise<readonly TierConfig[]> {
@@ -154,17 +156,17 @@ class DenoiseRunners implements DenoiseTierSource {
   }
 
   private member(level: DenoiseLevel): Promise<LoadedTier> {
-    const had = this.opened.get(level);
-    if (had) return had;
     const card = this.family.get(level);
     if (!card) return Promise.reject(new UprezError('MODEL_NOT_FOUND', `no member of the denoise family for level ${level}`));
+    const had = this.opened.get(card.name);
+    if (had) return had;
     const p = (async (): Promise<LoadedTier> => {
       const model = resolveModel({ modelsDir: this.modelsDir, model: card.name, scale: this.scale, purpose: 'live' });
       return { model, runner: await this.openRunner(model) };
     })();
     // A member that failed may be asked for again later (StreamDenoise waits before it asks).
-    p.catch(() => this.opened.delete(level));
-    this.opened.set(level, p);
+    p.catch(() => this.opened.delete(card.name));
+    this.opened.set(card.name, p);
     return p;
   }
 }

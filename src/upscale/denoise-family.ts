@@ -47,3 +47,37 @@ export function gainAtLevel(card: ModelCard | null | undefined, level: DenoiseLe
   const g = q?.compressed?.set5?.[LEVEL_CONDITION[level]]?.gainDb;
   return typeof g === 'number' && Number.isFinite(g) ? Math.max(MIN_TIER_GAIN, g) : clean;
 }
+
+/** videoGainAtLevel is a model's held-out video gain (dB) at the level's condition, from its card; undefined without a table. */
+export function videoGainAtLevel(card: ModelCard, level: DenoiseLevel): number | undefined {
+  const q = card.quality as { compressed?: { video?: Record<string, { gainDb?: unknown } | undefined> } } | undefined;
+  const g = q?.compressed?.video?.[LEVEL_CONDITION[level]]?.gainDb;
+  return typeof g === 'number' && Number.isFinite(g) ? g : undefined;
+}
+
+/**
+ * forVideo maps each level of a family to the member that gains most on held-out video frames at
+ * that level's compression (the cards' tables): a member trained on still pictures for a level can
+ * lose on video to a lighter one (uprez-x2-fast-d3 gains +0.80 dB at CRF 33 on the held-out clips,
+ * -d2 +0.94). A level whose cards lack the table keeps its own member.
+ */
+export function forVideo(family: ReadonlyMap<DenoiseLevel, ModelCard>): ReadonlyMap<DenoiseLevel, ModelCard> {
+  const out = new Map<DenoiseLevel, ModelCard>();
+  for (const [level, own] of family) {
+    let best = own;
+    let bestGain = videoGainAtLevel(own, level);
+    if (bestGain === undefined) {
+      out.set(level, own);
+      continue;
+    }
+    for (const m of family.values()) {
+      const g = videoGainAtLevel(m, level);
+      if (g !== undefined && g > bestGain) {
+        best = m;
+        bestGain = g;
+      }
+    }
+    out.set(level, best);
+  }
+  return out;
+}

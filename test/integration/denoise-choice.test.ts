@@ -66,15 +66,16 @@ describe('--denoise auto (real ffmpeg, RTMP, HTTP)', () => {
     const l = ended['low'] as ApiStream;
     const h = ended['high'] as ApiStream;
     expect([l.state, h.state]).toEqual(['ended', 'ended']);
-    // 0.02 bits per pixel is past CRF 30: level 3, heavy.
-    expect(l.denoise).toMatchObject({ mode: 'auto', level: 3, wanted: 3, model: 'uprez-x2-fast-d3', switches: 1 });
+    // 0.02 bits per pixel is past CRF 30: level 3, heavy, which on video runs -d2 (it gains more on
+    // the held-out clips at CRF 33 than -d3, trained for still pictures).
+    expect(l.denoise).toMatchObject({ mode: 'auto', level: 3, wanted: 3, model: 'uprez-x2-fast-d2', switches: 1 });
     expect(l.denoise?.bitsPerPixel).toBeLessThan(0.03);
-    expect(l.model).toBe('uprez-x2-fast-d3');
-    expect(l.frames.byModel['uprez-x2-fast-d3'] ?? 0).toBeGreaterThan(0);
+    expect(l.model).toBe('uprez-x2-fast-d2');
+    expect(l.frames.byModel['uprez-x2-fast-d2'] ?? 0).toBeGreaterThan(0);
     // 0.8 bits per pixel is clean: level 0, the model it started with, never switched.
     expect(h.denoise).toMatchObject({ mode: 'auto', level: 0, wanted: 0, model: 'uprez-x2-fast', switches: 0 });
     expect(h.denoise?.bitsPerPixel).toBeGreaterThan(0.3);
-    expect(h.frames.byModel['uprez-x2-fast-d3'] ?? 0).toBe(0);
+    expect(h.frames.byModel['uprez-x2-fast-d2'] ?? 0).toBe(0);
     for (const x of [l, h]) expect(x.frames.out).toBe(x.frames.in);
   });
 

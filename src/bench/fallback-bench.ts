@@ -14,7 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log/logger.js';
 import { bicubicKernel, upscaleFrameBicubic, upscaledGeometry, useBicubicKernel } from '../upscale/bicubic.js';
-import { frameGeometry, type FrameGeometry } from '../upscale/frame.js';
+import { frameGeometry, type FrameGeometry } from '../media/frame.js';
 import { row, type BenchSection } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
 import { parseBenchmark, runFfmpeg, testClipArgs } from './ffmpeg-run.js';

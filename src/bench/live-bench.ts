@@ -14,7 +14,7 @@ import type { X264Preset } from '../encode/video-codec.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamSnapshot } from '../stream/stream-snapshot.js';
 import { upscaleFrameBicubic, upscaledGeometry } from '../upscale/bicubic.js';
-import { frameGeometry } from '../upscale/frame.js';
+import { frameGeometry } from '../media/frame.js';
 import { row, type BenchRow, type BenchSection } from './bench-section.js';
 import { FlickerMeter, fmt, median } from './bench-stats.js';
 import { decodeLuma, makeClip, metricsText, metricValue, sampleWhileLive, startLiveServer, startPublisher, streamSnapshot, waitFor } from './live-harness.js';

@@ -4,7 +4,7 @@
  * (a loop of session.run on ready tensors, same thread count), measured alternately.
  */
 import type { Logger } from '../log/logger.js';
-import { frameGeometry } from '../upscale/frame.js';
+import { frameGeometry } from '../media/frame.js';
 import { createModelRunner } from '../upscale/model-runner.js';
 import type { ResolvedModel } from '../upscale/model-registry.js';
 import { row, type BenchSection } from './bench-section.js';

@@ -4,7 +4,7 @@
  * Quality-mode stage throughput at 640x360 for each layout, measured alternately.
  */
 import type { Logger } from '../log/logger.js';
-import { frameGeometry } from '../upscale/frame.js';
+import { frameGeometry } from '../media/frame.js';
 import { createModelRunner, type ModelRunner } from '../upscale/model-runner.js';
 import type { ResolvedModel } from '../upscale/model-registry.js';
 import { row, type BenchSection } from './bench-section.js';

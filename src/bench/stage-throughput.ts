@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../log/logger.js';
-import { planesOf, type FrameGeometry } from '../upscale/frame.js';
+import { planesOf, type FrameGeometry } from '../media/frame.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
 import { createUpscaleStage } from '../upscale/upscale-stage.js';
 

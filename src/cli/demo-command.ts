@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
 import { UprezError } from '../errors.js';
-import { isValidStreamKey } from '../ingest/stream-key.js';
+import { isValidStreamKey } from '../media/stream-key.js';
 import type { Command } from './cli-io.js';
 import { parseFlags } from './parse-flags.js';
 

@@ -3,7 +3,7 @@ import { UprezError, errorMessage } from '../errors.js';
 import { validatePushUrl } from '../encode/push-output.js';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
 import { signPublish } from '../ingest/publish-auth.js';
-import { isValidStreamKey } from '../ingest/stream-key.js';
+import { isValidStreamKey } from '../media/stream-key.js';
 import { ingestPublishUrl } from '../restream/publish-args.js';
 import { publishFile } from '../restream/publish-file.js';
 import { CLI_INPUT_POLICY, inputLocation, resolveFileInput } from '../vod/file-input.js';

@@ -1,5 +1,5 @@
 import { UprezError } from '../errors.js';
-import { frameGeometry } from '../upscale/frame.js';
+import { frameGeometry } from '../media/frame.js';
 import type { VideoInfo } from './video-info.js';
 
 /** Y4mHeader is a parsed YUV4MPEG2 stream header (only 8-bit 4:2:0 streams are accepted). */

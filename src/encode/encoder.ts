@@ -8,7 +8,7 @@ import { redactorFor } from '../ffmpeg/redact.js';
 import { SupervisedProcess, type ProcessExit } from '../ffmpeg/supervised-process.js';
 import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
-import { frameGeometry } from '../upscale/frame.js';
+import { frameGeometry } from '../media/frame.js';
 import { ENCODER_AUDIO_FD, HLS_LAYOUT, buildEncoderArgs } from './encoder-args.js';
 import { buildLadder, type Rung } from './ladder.js';
 import type { EncoderOptions } from './encoder-options.js';

@@ -10,7 +10,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { MSG } from './rtmp/chunk-writer.js';
 import { decodeAmf0 } from './rtmp/amf0.js';
 import { RtmpConnection, type MediaSink, type PublishDecision, type PublishGate, type PublishRequest } from './rtmp/rtmp-connection.js';
-import { isValidStreamKey, RTMP_APP } from './stream-key.js';
+import { isValidStreamKey, RTMP_APP } from '../media/stream-key.js';
 
 /** PublishEvent announces an accepted publish whose video header has arrived. */
 export interface PublishEvent {

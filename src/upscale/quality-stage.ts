@@ -7,7 +7,7 @@
 import { errorMessage, isNonFatal } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { defaultClock, type Clock } from './clock.js';
-import { planesOf, type Frame, type FrameGeometry, type UpscaledFrame } from './frame.js';
+import { planesOf, type Frame, type FrameGeometry, type UpscaledFrame } from '../media/frame.js';
 import type { LumaResult, ModelRunner } from './model-runner.js';
 import { StageCore, type StageEntry } from './stage-core.js';
 import type { UpscaleStageStats } from './stage-counters.js';

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.js';
 import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import { upscaleChromaBicubic, upscaleLumaBicubic, upscaledGeometry } from './bicubic.js';
 import type { Clock } from './clock.js';
-import type { FallbackReason, Frame, FrameGeometry, UpscaledFrame, UpscalePath } from './frame.js';
+import type { FallbackReason, Frame, FrameGeometry, UpscaledFrame, UpscalePath } from '../media/frame.js';
 import { Ring } from './latency-predictor.js';
 import { ReorderQueue } from './reorder-queue.js';
 import { StageCounters, type UpscaleStageStats } from './stage-counters.js';

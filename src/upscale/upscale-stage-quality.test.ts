@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { upscaleFrameBicubic } from './bicubic.js';
-import { frameGeometry, type Frame, type UpscaledFrame } from './frame.js';
+import { frameGeometry, type Frame, type UpscaledFrame } from '../media/frame.js';
 import { FakeClock, FakeRunner } from '../../test/helpers/stage-kit.js';
 import { createUpscaleStage } from './upscale-stage.js';
 

@@ -9,7 +9,7 @@
 import type { Logger } from '../log/logger.js';
 import type { Clock } from './clock.js';
 import { DeadlineStage, type TierConfig } from './deadline-stage.js';
-import type { Frame, FrameGeometry, UpscaledFrame } from './frame.js';
+import type { Frame, FrameGeometry, UpscaledFrame } from '../media/frame.js';
 import type { ModelRunner } from './model-runner.js';
 import { QualityStage } from './quality-stage.js';
 import type { UpscaleStageStats } from './stage-counters.js';

@@ -1,4 +1,4 @@
-import type { Frame, FrameGeometry, UpscaledFrame } from '../upscale/frame.js';
+import type { Frame, FrameGeometry, UpscaledFrame } from '../media/frame.js';
 import { upscaledGeometry } from '../upscale/bicubic.js';
 import type { UpscaleStage, UpscaleStageStats } from '../upscale/upscale-stage.js';
 

@@ -1,10 +1,10 @@
 /** `uprez bench` options: which benchmarks, how long, which model and provider. Pure. */
 import { UprezError } from '../errors.js';
-import { parseFlags } from '../cli/parse-flags.js';
+import { parseFlags } from './parse-flags.js';
 import { SERVE_DEFAULTS } from '../config/serve-config.js';
 import { X264_PRESETS, type X264Preset } from '../encode/video-codec.js';
-import { BENCH_IDS, type BenchId } from './bench-section.js';
-import { parseViewerOptions, VIEWER_FLAGS, VIEWER_USAGE, type ViewerOptions } from './viewer-options.js';
+import { BENCH_IDS, type BenchId } from '../bench/bench-section.js';
+import { parseViewerOptions, VIEWER_FLAGS, VIEWER_USAGE, type ViewerOptions } from '../bench/viewer-options.js';
 
 /** BenchOptions are the parsed `uprez bench` flags. */
 export interface BenchOptions {

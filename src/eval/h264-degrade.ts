@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UprezError } from '../errors.js';
-import { cropPlane, packYuv420p } from './yuv420p-pack.js';
+import { cropPlane, packYuv420p } from '../image/yuv420p-pack.js';
 
 /**
  * H.264 degradation of an LR luma plane, as models/train/protocol.py degrades training inputs: the

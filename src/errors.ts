@@ -66,6 +66,8 @@ export const ERRORS = {
   ENCODER_FRAME_SIZE: spec('encoder', true),
   /** The HLS output cannot be written (disk full, read-only): the encoder stops itself. */
   ENCODER_OUTPUT_UNWRITABLE: spec('encoder', true),
+  /** A caller broke the encoder's contract (wrote before start(), audio to a video-only encoder): a bug, fatal to that encoder. */
+  ENCODER_MISUSE: spec('encoder', true),
   // HLS packaging (our playlists, LL-HLS parts)
   HLS_BAD_FMP4: spec('hls', true),
   HLS_NO_SPS: spec('hls', true),
@@ -103,6 +105,8 @@ export const ERRORS = {
   IMAGE_ENCODE_FAILED: spec('image', false),
   IMAGE_WORKER_FAILED: spec('image', false),
   IMAGE_INTERNAL: spec('image', false),
+  /** The output would overwrite the input, is written for another input of the run, or is refused (a newer file is there): that image is skipped. */
+  IMAGE_OUTPUT_CONFLICT: spec('image', false, 409),
   // the /upscale page: uploads, batches, previews, zips (one request fails, the page goes on)
   UPLOAD_TOO_LARGE: spec('studio', false, 413),
   UPLOAD_EMPTY: spec('studio', false, 400),

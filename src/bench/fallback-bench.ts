@@ -18,6 +18,7 @@ import { frameGeometry, type FrameGeometry } from '../media/frame.js';
 import { row, type BenchSection } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
 import { parseBenchmark, runFfmpeg, testClipArgs } from './ffmpeg-run.js';
+import { UprezError } from '../errors.js';
 
 /** FallbackBenchOptions: the ffmpeg binary, quick mode (fewer frames and repeats), a logger. */
 export interface FallbackBenchOptions {
@@ -46,7 +47,7 @@ async function ffmpegRtime(ffmpeg: string, file: string, g: FrameGeometry, vf: s
   ];
   const r = await runFfmpeg(ffmpeg, args, log);
   const b = parseBenchmark(r.stderrTail);
-  if (!b) throw new Error(`ffmpeg printed no -benchmark line (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
+  if (!b) throw new UprezError('BENCH_OUTPUT_INVALID', `ffmpeg printed no -benchmark line (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
   return b.rtime * 1000;
 }
 
@@ -62,7 +63,7 @@ export async function runFallbackBench(o: FallbackBenchOptions): Promise<BenchSe
       const g = frameGeometry(c.w, c.h);
       const out = upscaledGeometry(g, 2);
       const raw = (await runFfmpeg(o.ffmpeg, testClipArgs(c.w, c.h, n), o.log, { collectStdout: true })).stdout;
-      if (raw.length !== n * g.frameSize) throw new Error(`test clip has ${raw.length} bytes, expected ${n * g.frameSize}`);
+      if (raw.length !== n * g.frameSize) throw new UprezError('BENCH_NOT_READY', `test clip has ${raw.length} bytes, expected ${n * g.frameSize}`);
       const frames = Array.from({ length: n }, (_, i) => new Uint8Array(raw.buffer, raw.byteOffset + i * g.frameSize, g.frameSize));
       const file = path.join(dir, `${c.w}x${c.h}.yuv`);
       await writeFile(file, raw);

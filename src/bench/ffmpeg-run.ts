@@ -5,6 +5,7 @@
 import type { Writable } from 'node:stream';
 import { SupervisedProcess } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
+import { UprezError } from '../errors.js';
 
 /** FfmpegResult is a finished run: exit code, stdout (when collected) and the last stderr lines. */
 export interface FfmpegResult {
@@ -37,7 +38,7 @@ export async function runFfmpeg(
   }
   const exit = await proc.exited;
   if (exit.code !== 0) {
-    throw new Error(`ffmpeg ${args.join(' ')} exited ${exit.code ?? exit.signal}: ${exit.error ?? exit.stderrTail.slice(-3).join(' | ')}`);
+    throw new UprezError('FFMPEG_FAILED', `ffmpeg ${args.join(' ')} exited ${exit.code ?? exit.signal}: ${exit.error ?? exit.stderrTail.slice(-3).join(' | ')}`);
   }
   return { code: exit.code, stdout: Buffer.concat(chunks), stderrTail: exit.stderrTail };
 }

@@ -11,6 +11,7 @@ import { SupervisedProcess } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamSnapshot } from '../stream/stream-snapshot.js';
 import { runFfmpeg } from './ffmpeg-run.js';
+import { UprezError } from '../errors.js';
 
 /** clipArgs: a WxH 30 fps test clip with audio, H.264/AAC in FLV, as a publisher would send it. */
 export function clipArgs(width: number, height: number, seconds: number, file: string): string[] {
@@ -79,14 +80,14 @@ export async function makeClip(ffmpeg: string, dir: string, width: number, heigh
 export async function streamSnapshot(base: string, key: string): Promise<StreamSnapshot | undefined> {
   const res = await fetch(`${base}/api/streams/${key}`);
   if (res.status === 404) return undefined;
-  if (!res.ok) throw new Error(`/api/streams/${key}: HTTP ${res.status}`);
+  if (!res.ok) throw new UprezError('BENCH_SERVER_FAILED', `/api/streams/${key}: HTTP ${res.status}`);
   return (await res.json()) as StreamSnapshot;
 }
 
 /** metricsText reads /metrics. */
 export async function metricsText(base: string): Promise<string> {
   const res = await fetch(`${base}/metrics`);
-  if (!res.ok) throw new Error(`/metrics: HTTP ${res.status}`);
+  if (!res.ok) throw new UprezError('BENCH_SERVER_FAILED', `/metrics: HTTP ${res.status}`);
   return res.text();
 }
 
@@ -112,7 +113,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
   for (;;) {
     const v = await check();
     if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > until) throw new UprezError('BENCH_SERVER_FAILED', `timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(250);
   }
 }
@@ -153,6 +154,6 @@ export async function decodeLuma(ffmpeg: string, input: string, width: number, h
     }
   });
   const exit = await p.exited;
-  if (exit.code !== 0) throw new Error(`decoding ${input} failed: ${exit.stderrTail.slice(-2).join(' | ')}`);
+  if (exit.code !== 0) throw new UprezError('FFMPEG_FAILED', `decoding ${input} failed: ${exit.stderrTail.slice(-2).join(' | ')}`);
   return frames;
 }

@@ -24,6 +24,7 @@ import { runParallelismBench } from '../bench/parallelism-bench.js';
 import { builtCliPath } from '../bench/serve-process.js';
 import { runViewerBench } from '../bench/viewer-bench.js';
 import { defaultVideoDir } from '../bench/viewer-options.js';
+import { UprezError } from '../errors.js';
 
 /** gpuSection says what the GPU run measures, and whether this machine could run it. */
 function gpuSection(m: MachineInfo, o: BenchOptions, providerInUse: string): BenchSection {
@@ -58,7 +59,7 @@ export const runBenchCommand: Command = async (argv, io) => {
   const needsModel = o.only.some((id) => id === 'overhead' || id === 'parallelism');
   const resolved = needsModel ? resolveModel({ modelsDir: defaultModelsDir(), model: o.model, scale: 2, purpose: 'live' }) : null;
   const model = () => {
-    if (!resolved) throw new Error('no model resolved');
+    if (!resolved) throw new UprezError('BENCH_NOT_READY', 'no model resolved');
     return resolved;
   };
   let providerInUse = o.provider === 'cuda' ? 'cuda' : 'cpu';

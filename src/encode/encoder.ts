@@ -17,6 +17,7 @@ import { OUTPUT_WRITE_FAILURE, segmentProblem } from './output-health.js';
 import { SegmentWatcher } from './segment-watcher.js';
 import { Y4M_FRAME_MARKER, y4mStreamHeader } from './y4m-header.js';
 import { UprezError } from '../errors.js';
+import { delay } from '../lifecycle/delay.js';
 
 export type { EncoderOptions } from './encoder-options.js';
 
@@ -379,8 +380,4 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
     this.owesDrain = false;
     this.emit('drain');
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }

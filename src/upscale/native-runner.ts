@@ -119,18 +119,8 @@ export class NativeRunner implements ModelRunner, RegionRunner {
     return { regions, inferMs: r.inferMs, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) };
   }
 
-  async warmUp(width: number, height: number, runs = 3): Promise<number[]> {
-    const plane = new Uint8Array(width * height);
-    for (let i = 0; i < plane.length; i++) plane[i] = (i * 37 + ((i / width) | 0) * 11) & 255;
-    const times: number[] = [];
-    for (let w = 0; w < this.pool.size; w++) {
-      for (let k = 0; k < runs; k++) {
-        const t0 = performance.now();
-        await this.pool.run(plane, width, height, w);
-        times.push(performance.now() - t0);
-      }
-    }
-    return times;
+  warmUp(width: number, height: number, runs = 3): Promise<number[]> {
+    return this.pool.warmUp(width, height, runs);
   }
 
   close(): Promise<void> {

@@ -61,6 +61,21 @@ export class StageCore extends TypedEmitter<StageEvents> {
     return e;
   }
 
+  /**
+   * admit makes a frame's entry and queues it, or, for a frame shorter than its geometry says, sends
+   * it on at once as black (logged: the count and order hold) and returns null.
+   */
+  admit(frame: Frame): StageEntry | null {
+    const e = this.entryFor(frame);
+    const g = frame.geometry;
+    if (frame.data.length >= g.frameSize) return e;
+    this.log.error('frame could not be upscaled; emitting black', { seq: frame.seq, bytes: frame.data.length, needs: g.frameSize });
+    this.black(e);
+    this.finish(e, 'bicubic', undefined);
+    this.drain();
+    return null;
+  }
+
   /** bicubicLuma writes the bicubic Y and keeps the cost figure. */
   bicubicLuma(src: Uint8Array, g: FrameGeometry, out: Uint8Array): void {
     const t0 = this.clock.now();

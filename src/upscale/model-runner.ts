@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { UprezError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerInit, WorkerReady } from './inference-protocol.js';

@@ -4,7 +4,6 @@
  * rectangles of a frame, each equal to the whole-frame output inside it (the kernel reads the
  * halo it needs from the full plane), optionally with its residual over the model's bicubic.
  */
-import { performance } from 'node:perf_hooks';
 import { UprezError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerReady } from './inference-protocol.js';

@@ -6,7 +6,6 @@
  * - 'quality' (files; quality-stage.ts): every frame through the model, no deadline, bounded.
  * Either way frames leave in order, one out per one in, at the output size.
  */
-import type { Clock } from './clock.js';
 import { DeadlineStage, type DeadlineStageOptions } from './deadline-stage.js';
 import type { Frame, FrameGeometry, UpscaledFrame } from '../media/frame.js';
 import { QualityStage, type QualityStageOptions } from './quality-stage.js';

@@ -5,7 +5,7 @@ import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
 import { formatDegradeSpec, parseDegradeSpec, type DegradeSpec } from '../eval/degrade-spec.js';
 import { evalReportJson, formatEvalTable, type EvalReport } from '../eval/eval-report.js';
 import { degradeLumaH264 } from '../eval/h264-degrade.js';
-import { isBicubicModel, openLumaModel, type OpenedLumaModel } from '../image/open-model.js';
+import { isBicubicModel, openLumaModel, type OpenedLumaModel } from '../upscale/open-model.js';
 import { decodeRgb8 } from '../image/rgb8-io.js';
 import { evaluateImage, meanScores, type ImageEvalResult, type LumaDegrade } from '../eval/sr-eval.js';
 import type { CliIo, Command } from './cli-io.js';

@@ -6,7 +6,7 @@ import { defaultOutputFormat, extensionOf, formatOfName, type OutputFormat } fro
 import type { ImageJobRunner } from './image-job-runner.js';
 import { statInput } from './input-file.js';
 import { walkImageInputs, type WalkEntry, type WalkOptions } from './image-walk.js';
-import type { LumaUpscaler } from './luma-upscaler.js';
+import type { LumaUpscaler } from '../upscale/luma-upscaler.js';
 import { outputNameFor, outputPathUnder } from './output-name.js';
 import { decideSkip, fileSystemStart, readOutputState } from './skip-check.js';
 import type { TileLayout } from './tile-plan.js';

@@ -6,7 +6,7 @@ import type { ProfileMode } from '../image/image-codec.js';
 import { extensionOf, formatOfName, type OutputFormat } from '../image/image-format.js';
 import { runImageBatch, type BatchEvent } from '../image/image-batch.js';
 import type { ImageJobRunner } from '../image/image-job-runner.js';
-import type { OpenedLumaModel } from '../image/open-model.js';
+import type { OpenedLumaModel } from '../upscale/open-model.js';
 import type { Logger } from '../log/logger.js';
 import type { UploadInfo, UploadStore } from './upload-store.js';
 

@@ -1,5 +1,5 @@
 import { UprezError } from '../errors.js';
-import { isBicubicModel, type ProviderChoice } from '../image/open-model.js';
+import { isBicubicModel, type ProviderChoice } from '../upscale/open-model.js';
 import type { Logger } from '../log/logger.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
 import { openModelRunner } from '../upscale/open-model-runner.js';

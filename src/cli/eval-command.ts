@@ -9,7 +9,7 @@ import { isBicubicModel, openLumaModel, type OpenedLumaModel } from '../upscale/
 import { decodeRgb8 } from '../image/rgb8-io.js';
 import { evaluateImage, meanScores, type ImageEvalResult, type LumaDegrade } from '../eval/sr-eval.js';
 import type { CliIo, Command } from './cli-io.js';
-import { cliLogger, parseProviderFlag, parseScaleFlag, stringFlag } from './image-command.js';
+import { cliLogger, parseProviderFlag, parseScaleFlag, stringFlag } from './shared-flags.js';
 import { parseFlags } from './parse-flags.js';
 
 /** EVAL_USAGE is the help text of `uprez eval`. */

@@ -9,7 +9,7 @@ import { publishFile } from '../restream/publish-file.js';
 import { CLI_INPUT_POLICY, inputLocation, resolveFileInput } from '../vod/file-input.js';
 import type { CliIo, Command } from './cli-io.js';
 import { commandLogger } from './file-command.js';
-import { stringFlag } from './image-command.js';
+import { stringFlag } from './shared-flags.js';
 import { parseFlags } from './parse-flags.js';
 import { createProgress } from './progress.js';
 import { followRestreamJob } from './restream-job-client.js';

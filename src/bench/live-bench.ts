@@ -20,6 +20,7 @@ import { FlickerMeter, fmt, median } from './bench-stats.js';
 import { decodeLuma, makeClip, metricsText, metricValue, sampleWhileLive, startLiveServer, startPublisher, streamSnapshot, waitFor } from './live-harness.js';
 import { syntheticFrames } from './stage-throughput.js';
 import { UprezError } from '../errors.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
 
 /** LiveBenchOptions: binaries, model flag, provider, seconds per run, a logger. */
 export interface LiveBenchOptions {
@@ -28,7 +29,7 @@ export interface LiveBenchOptions {
   readonly model: string | undefined;
   /** --fallback-model value for the server; undefined: the server's default. */
   readonly fallbackModel?: string | undefined;
-  readonly provider: 'auto' | 'cpu' | 'cuda';
+  readonly provider: ProviderChoice;
   readonly seconds: number;
   /** The server's --inference-workers (default: the server's). */
   readonly workers?: number;

@@ -4,6 +4,7 @@ import type { X264Preset } from '../encode/video-codec.js';
 import type { Logger } from '../log/logger.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { countFramesArgs, parseProbe, probeArgs, type VideoProbe } from './viewer-media.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
 
 /** SCALE is the upscale factor the benchmark measures (the live models are x2). */
 export const SCALE = 2;
@@ -17,7 +18,7 @@ export interface ViewerServer {
   /** --model; undefined: the server's default; 'none': both sides bicubic (the harness's own check). */
   readonly model: string | undefined;
   readonly fallbackModel?: string | undefined;
-  readonly provider: 'auto' | 'cpu' | 'cuda';
+  readonly provider: ProviderChoice;
   readonly workers: number;
   readonly hysteresis: boolean;
   readonly x264Preset: X264Preset;

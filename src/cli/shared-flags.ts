@@ -1,7 +1,7 @@
 /** Flags more than one command reads (image, file, eval, restream): parsed the same way, errors name the flag (CLI_BAD_FLAG). */
 import { UprezError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import type { ProviderChoice } from '../upscale/open-model.js';
+import { PROVIDER_CHOICES, type ProviderChoice } from '../upscale/model-runner.js';
 import type { CliIo } from './cli-io.js';
 
 /** parseScaleFlag reads --scale (2 or 4; `def` when absent). */
@@ -14,8 +14,9 @@ export function parseScaleFlag(v: unknown, def: 2 | 4 | undefined): 2 | 4 | unde
 /** parseProviderFlag reads --provider (auto, cpu or cuda; auto when absent). */
 export function parseProviderFlag(v: unknown): ProviderChoice {
   if (v === undefined) return 'auto';
-  if (v !== 'auto' && v !== 'cpu' && v !== 'cuda') throw new UprezError('CLI_BAD_FLAG', `--provider must be auto, cpu or cuda, got "${String(v)}"`);
-  return v;
+  const choice = PROVIDER_CHOICES.find((c) => c === v);
+  if (choice === undefined) throw new UprezError('CLI_BAD_FLAG', `--provider must be auto, cpu or cuda, got "${String(v)}"`);
+  return choice;
 }
 
 /** parseIntFlag reads a whole-number flag within [min, max], `def` when absent; errors name the flag. */

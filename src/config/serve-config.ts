@@ -4,12 +4,10 @@ import { DEFAULT_X264_PRESET, VIDEO_ENCODERS, X264_PRESETS, type VideoEncoder, t
 import { HLS_MODES, type HlsMode } from '../hls/hls-writer.js';
 import type { LogLevel } from '../log/logger.js';
 import { INFERENCE_ENGINES, type InferenceEngine } from '../upscale/open-model-runner.js';
+import { PROVIDER_CHOICES, type ProviderChoice } from '../upscale/model-runner.js';
 import { parseOriginUrl } from '../origin/origin-url.js';
 import { advertiseUrl } from '../registry/instance.js';
 import { parseRegistryUrl } from '../registry/registry-url.js';
-
-/** Which onnxruntime execution provider to use. */
-export type ProviderChoice = 'auto' | 'cpu' | 'cuda';
 
 /** ServeConfig is everything `uprez serve` needs, validated once and frozen. */
 export interface ServeConfig {
@@ -140,7 +138,7 @@ export const SERVE_FIELDS = [
   } },
   { key: 'scale', flag: '--scale', env: 'UPREZ_SCALE', help: 'upscale factor: 2 or 4', parse: (raw: string, where: string) => Number(oneOf(['2', '4'] as const)(raw, where)) as 2 | 4 },
   { key: 'latencyBudgetMs', flag: '--latency-budget-ms', env: 'UPREZ_LATENCY_BUDGET_MS', help: 'time a frame may spend in the upscale stage before it takes the bicubic path', parse: intIn(1, 10_000) },
-  { key: 'provider', flag: '--provider', env: 'UPREZ_PROVIDER', help: 'onnxruntime execution provider: auto (CUDA when available), cpu, cuda', parse: oneOf(['auto', 'cpu', 'cuda'] as const) },
+  { key: 'provider', flag: '--provider', env: 'UPREZ_PROVIDER', help: 'onnxruntime execution provider: auto (CUDA when available), cpu, cuda', parse: oneOf(PROVIDER_CHOICES) },
   { key: 'inferenceEngine', flag: '--inference-engine', env: 'UPREZ_INFERENCE_ENGINE', help: "inference engine: auto (uprez's native kernel for the models it runs, onnxruntime otherwise), native, onnxruntime", parse: oneOf(INFERENCE_ENGINES) },
   { key: 'inferenceWorkers', flag: '--inference-workers', env: 'UPREZ_INFERENCE_WORKERS', help: 'inference worker threads (one model session each)', parse: intIn(1, 64) },
   { key: 'inferenceThreads', flag: '--inference-threads', env: 'UPREZ_INFERENCE_THREADS', help: 'onnxruntime intra-op threads per worker', parse: intIn(1, 256) },

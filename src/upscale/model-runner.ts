@@ -58,10 +58,16 @@ export interface ModelRunner extends RegionRunner {
   close(): Promise<void>;
 }
 
+/** PROVIDER_CHOICES are the onnxruntime execution providers one can ask for ('auto': CUDA when available, else CPU). */
+export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda'] as const;
+
+/** ProviderChoice is one of PROVIDER_CHOICES. */
+export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
+
 /** ModelRunnerOptions: which model, where to run it, how many workers and threads. */
 export interface ModelRunnerOptions {
   model: ResolvedModel;
-  provider: 'auto' | 'cpu' | 'cuda';
+  provider: ProviderChoice;
   /** Worker threads, one session each (default 1). */
   workers?: number;
   /** onnxruntime intra-op threads per worker (default: the cores left after the event loop, split over the workers). */

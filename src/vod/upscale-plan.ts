@@ -1,5 +1,6 @@
 import { UprezError } from '../errors.js';
-import { isBicubicModel, type ProviderChoice } from '../upscale/open-model.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
+import { isBicubicModel } from '../upscale/open-model.js';
 import type { Logger } from '../log/logger.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
 import { openModelRunner } from '../upscale/open-model-runner.js';

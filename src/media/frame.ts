@@ -74,14 +74,8 @@ export type FallbackReason = 'predicted_late' | 'queue_full' | 'model_error' | '
 /** FALLBACK_REASONS lists every FallbackReason (API snapshots and metric series use all of them). */
 export const FALLBACK_REASONS: readonly FallbackReason[] = ['predicted_late', 'queue_full', 'model_error', 'no_model', 'late_result'];
 
-/** An upscaled frame leaving the stage, in order, one per input frame. */
-export interface UpscaledFrame {
-  readonly seq: number;
-  readonly pts: number;
-  readonly arrivedAt: number;
-  readonly deadline: number;
-  readonly geometry: FrameGeometry;
-  readonly data: Uint8Array;
+/** An upscaled frame leaving the stage, in order, one per input frame: its source's timing, the output's geometry and planes. */
+export interface UpscaledFrame extends Frame {
   /** 'model' when a model made most of the Y plane (modelShare >= 0.5), else 'bicubic' with the reason. */
   readonly path: UpscalePath;
   readonly reason?: FallbackReason;

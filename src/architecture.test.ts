@@ -12,6 +12,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = path.join(ROOT, 'src');
 const MAX_LINES = 400;
 
+/** Raising a plain Error: thrown, or a promise rejected with one. */
+const RAISES_PLAIN_ERROR = /\b(?:throw|reject\()\s*new Error\(/;
+
 /** Plain `throw new Error(` is allowed only here, each with the reason it cannot carry a code. */
 const PLAIN_ERROR_ALLOWED: Readonly<Record<string, string>> = {
   // Worker-thread code in plain .mjs: it cannot import the TypeScript catalogue under vitest (only
@@ -137,12 +140,12 @@ describe('architecture', () => {
     expect(found).toEqual([]);
   });
 
-  test('production code throws coded errors (UprezError), plain Error only where allowed', () => {
+  test('production code raises coded errors (UprezError), plain Error only where allowed', () => {
     const plain = files.flatMap((f) =>
       f.text
         .split('\n')
         .map((line, i) => ({ line, at: `${f.rel}:${i + 1}` }))
-        .filter(({ line }) => /\bthrow new Error\(/.test(line) && !Object.hasOwn(PLAIN_ERROR_ALLOWED, f.rel))
+        .filter(({ line }) => RAISES_PLAIN_ERROR.test(line) && !Object.hasOwn(PLAIN_ERROR_ALLOWED, f.rel))
         .map(({ at, line }) => `${at}: ${line.trim()}`),
     );
     expect(plain).toEqual([]);
@@ -169,6 +172,15 @@ describe('the rules catch what they claim', () => {
     [`// a comment mentioning from 'nothing' is not an import\nconst s = 'import x';`, []],
   ])('importSpecifiers(%j)', (text, expected) => {
     expect(importSpecifiers(text)).toEqual(expected);
+  });
+
+  test.each([
+    ['throw new Error(`bad`);', true],
+    ['reject(new Error(`exited ${code}`));', true],
+    ["throw new UprezError('FFMPEG_FAILED', 'x');", false],
+    ['res.destroy(err instanceof Error ? err : new Error(String(err)));', false],
+  ])('RAISES_PLAIN_ERROR on %j is %s', (line, raises) => {
+    expect(RAISES_PLAIN_ERROR.test(line)).toBe(raises);
   });
 
   test('cycles finds a loop through three folders and ignores a chain', () => {

@@ -58,6 +58,9 @@ export const ERRORS = {
   FFMPEG_SPAWN: spec('ffmpeg', true),
   FFMPEG_FAILED: spec('ffmpeg', true),
   PROBE_FAILED: spec('ffmpeg', true, 422),
+  // RTMP ingest
+  /** The RTMP port cannot be listened on (in use, not permitted): uprez serve cannot start. */
+  INGEST_LISTEN_FAILED: spec('ingest', true),
   // decoding and encoding
   Y4M_INVALID: spec('decoder', true),
   Y4M_UNSUPPORTED: spec('decoder', true),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { UprezError } from '../errors.js';
 import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
 import type { ClusterStream } from '../registry/cluster-stream.js';
@@ -143,11 +144,8 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
   async start(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
-        reject(
-          err.code === 'EADDRINUSE'
-            ? new Error(`RTMP port ${this.opts.port} on ${this.opts.host} is already in use (set --rtmp-port or UPREZ_RTMP_PORT)`)
-            : err,
-        );
+        const why = err.code === 'EADDRINUSE' ? 'is already in use (set --rtmp-port or UPREZ_RTMP_PORT)' : `cannot be listened on: ${err.message}`;
+        reject(new UprezError('INGEST_LISTEN_FAILED', `RTMP port ${this.opts.port} on ${this.opts.host} ${why}`, { cause: err }));
       };
       this.server.once('error', onError);
       this.server.listen(this.opts.port, this.opts.host, () => {

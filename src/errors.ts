@@ -58,6 +58,9 @@ export const ERRORS = {
   FFMPEG_SPAWN: spec('ffmpeg', true),
   FFMPEG_FAILED: spec('ffmpeg', true),
   PROBE_FAILED: spec('ffmpeg', true, 422),
+  // RTMP ingest
+  /** The RTMP port cannot be listened on (in use, not permitted): uprez serve cannot start. */
+  INGEST_LISTEN_FAILED: spec('ingest', true),
   // decoding and encoding
   Y4M_INVALID: spec('decoder', true),
   Y4M_UNSUPPORTED: spec('decoder', true),
@@ -66,6 +69,8 @@ export const ERRORS = {
   ENCODER_FRAME_SIZE: spec('encoder', true),
   /** The HLS output cannot be written (disk full, read-only): the encoder stops itself. */
   ENCODER_OUTPUT_UNWRITABLE: spec('encoder', true),
+  /** A caller broke the encoder's contract (wrote before start(), audio to a video-only encoder): a bug, fatal to that encoder. */
+  ENCODER_MISUSE: spec('encoder', true),
   // HLS packaging (our playlists, LL-HLS parts)
   HLS_BAD_FMP4: spec('hls', true),
   HLS_NO_SPS: spec('hls', true),
@@ -105,6 +110,8 @@ export const ERRORS = {
   IMAGE_ENCODE_FAILED: spec('image', false),
   IMAGE_WORKER_FAILED: spec('image', false),
   IMAGE_INTERNAL: spec('image', false),
+  /** The output would overwrite the input, is written for another input of the run, or is refused (a newer file is there): that image is skipped. */
+  IMAGE_OUTPUT_CONFLICT: spec('image', false, 409),
   // the /upscale page: uploads, batches, previews, zips (one request fails, the page goes on)
   UPLOAD_TOO_LARGE: spec('studio', false, 413),
   UPLOAD_EMPTY: spec('studio', false, 400),

@@ -19,7 +19,6 @@ import { JobStore } from '../jobs/job-store.js';
 import { restreamJobExecutor } from '../jobs/restream-job.js';
 import { PushTargets } from '../restream/push-targets.js';
 import { UpscaleStudio } from '../studio/upscale-studio.js';
-import { defaultModelsDir } from '../upscale/model-registry.js';
 import { loadModelTiers, type ModelTiers } from './model-tiers.js';
 
 /** How long streams a crashed previous process left stay (ended) before they are removed: as long as an ended stream's. */

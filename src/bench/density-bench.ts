@@ -13,6 +13,7 @@ import type { StreamSnapshot } from '../stream/stream-snapshot.js';
 import { row, type BenchRow, type BenchSection } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
 import { makeClip, sampleWhileLive, startLiveServer, startPublisher, streamSnapshot, waitFor } from './live-harness.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
 
 /** DensityBenchOptions: binaries, model flag, provider, seconds per step, the most streams to try. */
 export interface DensityBenchOptions {
@@ -20,7 +21,7 @@ export interface DensityBenchOptions {
   readonly model: string | undefined;
   /** --fallback-model for the server; undefined: the server's default. */
   readonly fallbackModel?: string | undefined;
-  readonly provider: 'auto' | 'cpu' | 'cuda';
+  readonly provider: ProviderChoice;
   readonly seconds: number;
   readonly maxStreams: number;
   readonly log: Logger;

@@ -14,10 +14,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log/logger.js';
 import { bicubicKernel, upscaleFrameBicubic, upscaledGeometry, useBicubicKernel } from '../upscale/bicubic.js';
-import { frameGeometry, type FrameGeometry } from '../upscale/frame.js';
+import { frameGeometry, type FrameGeometry } from '../media/frame.js';
 import { row, type BenchSection } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
-import { parseBenchmark, runFfmpeg, testClipArgs } from './ffmpeg-run.js';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
+import { parseBenchmark, testClipArgs } from './ffmpeg-run.js';
+import { UprezError } from '../errors.js';
 
 /** FallbackBenchOptions: the ffmpeg binary, quick mode (fewer frames and repeats), a logger. */
 export interface FallbackBenchOptions {
@@ -44,9 +46,9 @@ async function ffmpegRtime(ffmpeg: string, file: string, g: FrameGeometry, vf: s
     '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${g.width}x${g.height}`, '-i', file,
     '-vf', vf, '-f', 'null', '-',
   ];
-  const r = await runFfmpeg(ffmpeg, args, log);
+  const r = await runFfmpeg({ bin: ffmpeg, args: args, name: 'ffmpeg', log: log, timeoutMs: null });
   const b = parseBenchmark(r.stderrTail);
-  if (!b) throw new Error(`ffmpeg printed no -benchmark line (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
+  if (!b) throw new UprezError('BENCH_OUTPUT_INVALID', `ffmpeg printed no -benchmark line (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
   return b.rtime * 1000;
 }
 
@@ -61,8 +63,8 @@ export async function runFallbackBench(o: FallbackBenchOptions): Promise<BenchSe
       const n = o.quick ? c.quickFrames : c.frames;
       const g = frameGeometry(c.w, c.h);
       const out = upscaledGeometry(g, 2);
-      const raw = (await runFfmpeg(o.ffmpeg, testClipArgs(c.w, c.h, n), o.log, { collectStdout: true })).stdout;
-      if (raw.length !== n * g.frameSize) throw new Error(`test clip has ${raw.length} bytes, expected ${n * g.frameSize}`);
+      const raw = (await runFfmpeg({ bin: o.ffmpeg, args: testClipArgs(c.w, c.h, n), name: 'ffmpeg', log: o.log, timeoutMs: null, collectStdout: true })).stdout;
+      if (raw.length !== n * g.frameSize) throw new UprezError('BENCH_NOT_READY', `test clip has ${raw.length} bytes, expected ${n * g.frameSize}`);
       const frames = Array.from({ length: n }, (_, i) => new Uint8Array(raw.buffer, raw.byteOffset + i * g.frameSize, g.frameSize));
       const file = path.join(dir, `${c.w}x${c.h}.yuv`);
       await writeFile(file, raw);

@@ -1,46 +1,4 @@
-/**
- * Runs ffmpeg to completion under the project's supervisor (src/ffmpeg/supervised-process.ts),
- * collecting stdout, and reads its `-benchmark` figures.
- */
-import type { Writable } from 'node:stream';
-import { SupervisedProcess } from '../ffmpeg/supervised-process.js';
-import type { Logger } from '../log/logger.js';
-
-/** FfmpegResult is a finished run: exit code, stdout (when collected) and the last stderr lines. */
-export interface FfmpegResult {
-  readonly code: number | null;
-  readonly stdout: Buffer;
-  readonly stderrTail: readonly string[];
-}
-
-/** runFfmpeg runs `bin args` to the end; rejects when it exits non-zero. `input` is written to stdin when given. */
-export async function runFfmpeg(
-  bin: string,
-  args: readonly string[],
-  log: Logger,
-  opts: { collectStdout?: boolean; input?: (stdin: Writable) => Promise<void> } = {},
-): Promise<FfmpegResult> {
-  const proc = new SupervisedProcess({
-    name: 'bench-ffmpeg',
-    bin,
-    args,
-    log,
-    stdin: opts.input ? 'pipe' : 'ignore',
-    stdout: opts.collectStdout ? 'pipe' : 'ignore',
-  });
-  const chunks: Buffer[] = [];
-  proc.start();
-  proc.stdout?.on('data', (c: Buffer) => chunks.push(c));
-  if (opts.input && proc.stdin) {
-    await opts.input(proc.stdin);
-    proc.stdin.end();
-  }
-  const exit = await proc.exited;
-  if (exit.code !== 0) {
-    throw new Error(`ffmpeg ${args.join(' ')} exited ${exit.code ?? exit.signal}: ${exit.error ?? exit.stderrTail.slice(-3).join(' | ')}`);
-  }
-  return { code: exit.code, stdout: Buffer.concat(chunks), stderrTail: exit.stderrTail };
-}
+/** The benchmarks' ffmpeg helpers: reading its `-benchmark` figures and a synthetic test clip (runs go through ffmpeg/run-ffmpeg.ts). */
 
 /** BenchmarkTimes are ffmpeg's `-benchmark` figures in seconds. */
 export interface BenchmarkTimes {

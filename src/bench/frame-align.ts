@@ -5,7 +5,7 @@
  * and the last frames checks that no frame was dropped or repeated on the way (where those frames
  * hold still and cannot tell offsets apart, they defer to the whole clip).
  */
-import { mseShaved, type PlaneRegion } from '../image/psnr.js';
+import { mseShaved, type PlaneRegion } from '../eval/psnr.js';
 import type { LumaFrames } from './luma-file.js';
 
 /** PSNR_CAP_DB stands in for identical planes (infinite PSNR), so means stay finite. */

@@ -14,11 +14,13 @@ import { formatX264Presets, type X264PresetChoice } from '../encode/video-codec.
 import type { Logger } from '../log/logger.js';
 import type { StreamSnapshot } from '../stream/stream-snapshot.js';
 import { upscaleFrameBicubic, upscaledGeometry } from '../upscale/bicubic.js';
-import { frameGeometry } from '../upscale/frame.js';
+import { frameGeometry } from '../media/frame.js';
 import { row, type BenchRow, type BenchSection } from './bench-section.js';
 import { FlickerMeter, fmt, median } from './bench-stats.js';
 import { decodeLuma, makeClip, metricsText, metricValue, sampleWhileLive, startLiveServer, startPublisher, streamSnapshot, waitFor } from './live-harness.js';
 import { syntheticFrames } from './stage-throughput.js';
+import { UprezError } from '../errors.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
 
 /** LiveBenchOptions: binaries, model flag, provider, seconds per run, a logger. */
 export interface LiveBenchOptions {
@@ -27,7 +29,7 @@ export interface LiveBenchOptions {
   readonly model: string | undefined;
   /** --fallback-model value for the server; undefined: the server's default. */
   readonly fallbackModel?: string | undefined;
-  readonly provider: 'auto' | 'cpu' | 'cuda';
+  readonly provider: ProviderChoice;
   readonly seconds: number;
   /** The server's --inference-workers (default: the server's). */
   readonly workers?: number;
@@ -73,7 +75,7 @@ async function onePublish(o: LiveBenchOptions, clip: string, w: number, h: numbe
     void pub.exited.then(() => (publishing = false));
     const live = await sampleWhileLive(srv.base, key, () => publishing);
     const exit = await pub.exited;
-    if (exit.code !== 0) throw new Error(`publisher failed: ${exit.stderrTail.slice(-2).join(' | ')}`);
+    if (exit.code !== 0) throw new UprezError('BENCH_SERVER_FAILED', `publisher failed: ${exit.stderrTail.slice(-2).join(' | ')}`);
     const final = await waitFor(`stream ${key} to end`, 60_000, async () => {
       const s = await streamSnapshot(srv.base, key);
       return s && (s.state === 'ended' || s.state === 'failed') ? s : undefined;
@@ -84,7 +86,7 @@ async function onePublish(o: LiveBenchOptions, clip: string, w: number, h: numbe
       bicubic: metricValue(metrics, 'uprez_frames_total', { stream: key, path: 'bicubic' }),
     };
     const top = [...final.renditions].sort((a, b) => b.width * b.height - a.width * a.height)[0];
-    if (!top) throw new Error('the stream has no HLS renditions');
+    if (!top) throw new UprezError('BENCH_OUTPUT_INVALID', 'the stream has no HLS renditions');
     const playlist = path.join(srv.dataDir, top.playlist.replace(/^\//, ''));
     const meter = new FlickerMeter(3);
     const decodedFrames = await decodeLuma(o.ffmpeg, playlist, 2 * w, 2 * h, o.log, (y) => meter.add(y));

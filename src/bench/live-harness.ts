@@ -2,6 +2,7 @@
  * What the live and density benchmarks share: a real UprezServer in this process, ffmpeg
  * publishers (-re) of a pre-encoded clip, /api/streams polling, and decoding the HLS output.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,8 @@ import { parseServeConfig } from '../config/serve-config.js';
 import { SupervisedProcess } from '../ffmpeg/supervised-process.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamSnapshot } from '../stream/stream-snapshot.js';
-import { runFfmpeg } from './ffmpeg-run.js';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
+import { UprezError } from '../errors.js';
 
 /** clipArgs: a WxH 30 fps test clip with audio, H.264/AAC in FLV, as a publisher would send it. */
 export function clipArgs(width: number, height: number, seconds: number, file: string): string[] {
@@ -71,7 +73,7 @@ export function startPublisher(ffmpeg: string, clip: string, url: string, log: L
 /** makeClip encodes the test clip once per size. */
 export async function makeClip(ffmpeg: string, dir: string, width: number, height: number, seconds: number, log: Logger): Promise<string> {
   const file = path.join(dir, `clip-${width}x${height}-${seconds}s.flv`);
-  await runFfmpeg(ffmpeg, clipArgs(width, height, seconds, file), log);
+  await runFfmpeg({ bin: ffmpeg, args: clipArgs(width, height, seconds, file), name: 'ffmpeg', log: log, timeoutMs: null });
   return file;
 }
 
@@ -79,14 +81,14 @@ export async function makeClip(ffmpeg: string, dir: string, width: number, heigh
 export async function streamSnapshot(base: string, key: string): Promise<StreamSnapshot | undefined> {
   const res = await fetch(`${base}/api/streams/${key}`);
   if (res.status === 404) return undefined;
-  if (!res.ok) throw new Error(`/api/streams/${key}: HTTP ${res.status}`);
+  if (!res.ok) throw new UprezError('BENCH_SERVER_FAILED', `/api/streams/${key}: HTTP ${res.status}`);
   return (await res.json()) as StreamSnapshot;
 }
 
 /** metricsText reads /metrics. */
 export async function metricsText(base: string): Promise<string> {
   const res = await fetch(`${base}/metrics`);
-  if (!res.ok) throw new Error(`/metrics: HTTP ${res.status}`);
+  if (!res.ok) throw new UprezError('BENCH_SERVER_FAILED', `/metrics: HTTP ${res.status}`);
   return res.text();
 }
 
@@ -104,7 +106,6 @@ export function metricValue(text: string, name: string, labels: Readonly<Record<
   return sum;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** waitFor polls `check` every 250 ms until it returns a value, or throws after timeoutMs. */
 export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
@@ -112,7 +113,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
   for (;;) {
     const v = await check();
     if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > until) throw new UprezError('BENCH_SERVER_FAILED', `timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(250);
   }
 }
@@ -153,6 +154,6 @@ export async function decodeLuma(ffmpeg: string, input: string, width: number, h
     }
   });
   const exit = await p.exited;
-  if (exit.code !== 0) throw new Error(`decoding ${input} failed: ${exit.stderrTail.slice(-2).join(' | ')}`);
+  if (exit.code !== 0) throw new UprezError('FFMPEG_FAILED', `decoding ${input} failed: ${exit.stderrTail.slice(-2).join(' | ')}`);
   return frames;
 }

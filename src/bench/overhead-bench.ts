@@ -4,8 +4,8 @@
  * (a loop of session.run on ready tensors, same thread count), measured alternately.
  */
 import type { Logger } from '../log/logger.js';
-import { frameGeometry } from '../upscale/frame.js';
-import { createModelRunner } from '../upscale/model-runner.js';
+import { frameGeometry } from '../media/frame.js';
+import { createModelRunner, type ProviderChoice } from '../upscale/model-runner.js';
 import type { ResolvedModel } from '../upscale/model-registry.js';
 import { row, type BenchSection } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
@@ -14,7 +14,7 @@ import { RawSession, framesFor, stageFps, syntheticFrames } from './stage-throug
 /** OverheadBenchOptions: the model, where it runs, its threads, quick mode. */
 export interface OverheadBenchOptions {
   readonly model: ResolvedModel;
-  readonly provider: 'auto' | 'cpu' | 'cuda';
+  readonly provider: ProviderChoice;
   readonly threads: number;
   readonly quick: boolean;
   readonly log: Logger;

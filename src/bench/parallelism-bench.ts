@@ -4,8 +4,8 @@
  * Quality-mode stage throughput at 640x360 for each layout, measured alternately.
  */
 import type { Logger } from '../log/logger.js';
-import { frameGeometry } from '../upscale/frame.js';
-import { createModelRunner, type ModelRunner } from '../upscale/model-runner.js';
+import { frameGeometry } from '../media/frame.js';
+import { createModelRunner, type ModelRunner, type ProviderChoice } from '../upscale/model-runner.js';
 import type { ResolvedModel } from '../upscale/model-registry.js';
 import { row, type BenchSection } from './bench-section.js';
 import { fmt, median } from './bench-stats.js';
@@ -14,7 +14,7 @@ import { framesFor, stageFps, syntheticFrames } from './stage-throughput.js';
 /** ParallelismBenchOptions: the model, provider, quick mode. */
 export interface ParallelismBenchOptions {
   readonly model: ResolvedModel;
-  readonly provider: 'auto' | 'cpu' | 'cuda';
+  readonly provider: ProviderChoice;
   readonly quick: boolean;
   readonly log: Logger;
 }

@@ -90,7 +90,7 @@ export async function startServe(o: ServeOptions): Promise<ServeProcess> {
   };
   try {
     const ports = await new Promise<{ rtmpPort: number; httpPort: number }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "uprez serving" line within ${o.startTimeoutMs ?? 60_000} ms`)), o.startTimeoutMs ?? 60_000);
+      const timer = setTimeout(() => reject(new UprezError('BENCH_SERVER_FAILED', `no "uprez serving" line within ${o.startTimeoutMs ?? 60_000} ms`)), o.startTimeoutMs ?? 60_000);
       // Every stdout line is read (the pipe never fills); only the first serving line matters.
       createInterface({ input: child.stdout }).on('line', (l) => {
         const p = parseServingLine(l);
@@ -105,7 +105,7 @@ export async function startServe(o: ServeOptions): Promise<ServeProcess> {
       });
       child.once('exit', (code, sig) => {
         clearTimeout(timer);
-        reject(new Error(`exited ${code ?? sig} before serving`));
+        reject(new UprezError('BENCH_SERVER_FAILED', `exited ${code ?? sig} before serving`));
       });
     });
     return {

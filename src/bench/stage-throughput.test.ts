@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { frameGeometry } from '../upscale/frame.js';
+import { frameGeometry } from '../media/frame.js';
 import { framesFor, syntheticFrames } from './stage-throughput.js';
 
 describe('framesFor', () => {

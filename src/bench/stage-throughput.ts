@@ -2,9 +2,10 @@
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../log/logger.js';
-import { planesOf, type FrameGeometry } from '../upscale/frame.js';
+import { planesOf, type FrameGeometry } from '../media/frame.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
 import { createUpscaleStage } from '../upscale/upscale-stage.js';
+import { UprezError } from '../errors.js';
 
 /** syntheticFrames makes n distinct yuv420p frames with texture (a moving pattern plus noise). */
 export function syntheticFrames(g: FrameGeometry, n: number, seed = 1): Uint8Array[] {
@@ -51,7 +52,7 @@ export async function stageFps(runner: ModelRunner, g: FrameGeometry, frames: re
   await stage.flush();
   const s = (performance.now() - t0) / 1000;
   stage.close();
-  if (modelFrames !== frames.length) throw new Error(`${frames.length - modelFrames} of ${frames.length} frames did not go through the model`);
+  if (modelFrames !== frames.length) throw new UprezError('BENCH_OUTPUT_INVALID', `${frames.length - modelFrames} of ${frames.length} frames did not go through the model`);
   return frames.length / s;
 }
 

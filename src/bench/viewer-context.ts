@@ -2,8 +2,9 @@
 import { loadavg } from 'node:os';
 import { formatX264Presets, type X264PresetChoice } from '../encode/video-codec.js';
 import type { Logger } from '../log/logger.js';
-import { runFfmpeg } from './ffmpeg-run.js';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { countFramesArgs, parseProbe, probeArgs, type VideoProbe } from './viewer-media.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
 
 /** SCALE is the upscale factor the benchmark measures (the live models are x2). */
 export const SCALE = 2;
@@ -17,7 +18,7 @@ export interface ViewerServer {
   /** --model; undefined: the server's default; 'none': both sides bicubic (the harness's own check). */
   readonly model: string | undefined;
   readonly fallbackModel?: string | undefined;
-  readonly provider: 'auto' | 'cpu' | 'cuda';
+  readonly provider: ProviderChoice;
   readonly workers: number;
   readonly hysteresis: boolean;
   readonly x264Preset: X264PresetChoice;
@@ -66,13 +67,13 @@ export function noteLoad(c: ViewerContext): number {
 
 /** probeVideo asks ffprobe for a file's size and frame rate. */
 export async function probeVideo(c: ViewerContext, file: string): Promise<VideoProbe> {
-  const r = await runFfmpeg(c.ffprobe, probeArgs(file), c.log, { collectStdout: true });
+  const r = await runFfmpeg({ bin: c.ffprobe, args: probeArgs(file), name: 'ffprobe', log: c.log, timeoutMs: null, collectStdout: true });
   return parseProbe(r.stdout.toString('utf8'));
 }
 
 /** countFrames asks ffprobe how many video frames (packets) a file holds. */
 export async function countFrames(c: ViewerContext, file: string): Promise<number> {
-  const r = await runFfmpeg(c.ffprobe, countFramesArgs(file), c.log, { collectStdout: true });
+  const r = await runFfmpeg({ bin: c.ffprobe, args: countFramesArgs(file), name: 'ffprobe', log: c.log, timeoutMs: null, collectStdout: true });
   const n = Number(r.stdout.toString('utf8').trim().split(/[\s,]/)[0]);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`ffprobe could not count the frames of ${file}`);
   return n;

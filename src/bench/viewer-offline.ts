@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UprezError } from '../errors.js';
 import { parseMasterPlaylist } from '../stream/renditions.js';
-import { runFfmpeg } from './ffmpeg-run.js';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import type { LumaFile } from './luma-file.js';
 import { SCALE, type ViewerContext } from './viewer-context.js';
 import { decodeLumaArgs } from './viewer-media.js';
@@ -33,13 +33,13 @@ export function fileArgs(cli: string, clip: string, outDir: string, model: strin
 async function oneSide(c: ViewerContext, clip: string, truth: LumaFile, model: string, dir: string, ssimEvery: number): Promise<ClipScore> {
   const out = await mkdtemp(path.join(dir, 'offline-'));
   try {
-    await runFfmpeg(process.execPath, fileArgs(c.server.cli, clip, out, model, c.server.provider), c.log);
+    await runFfmpeg({ bin: process.execPath, args: fileArgs(c.server.cli, clip, out, model, c.server.provider), name: 'uprez file', log: c.log, timeoutMs: null });
     const top = parseMasterPlaylist(await readFile(path.join(out, 'master.m3u8'), 'utf8'), out).sort((a, b) => b.width * b.height - a.width * a.height)[0];
     if (!top || top.width !== truth.width || top.height !== truth.height) {
       throw new UprezError('BENCH_OUTPUT_INVALID', `uprez file's top rendition is ${top ? `${top.width}x${top.height}` : 'missing'}, the truth ${truth.width}x${truth.height}`);
     }
     const luma = path.join(out, 'top.y');
-    await runFfmpeg(c.ffmpeg, decodeLumaArgs(top.playlist, luma), c.log);
+    await runFfmpeg({ bin: c.ffmpeg, args: decodeLumaArgs(top.playlist, luma), name: 'ffmpeg', log: c.log, timeoutMs: null });
     return (await scoreLuma(luma, truth, ssimEvery)).score;
   } finally {
     await rm(out, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { parseBenchOptions } from './bench-options.js';
+import { parseBenchOptions } from '../cli/bench-options.js';
 import { defaultVideoDir } from './viewer-options.js';
 
 describe('viewer benchmark flags', () => {

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UprezError } from '../errors.js';
 import { fmt } from './bench-stats.js';
-import { runFfmpeg } from './ffmpeg-run.js';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { LumaFile } from './luma-file.js';
 import { noteLoad, probeVideo, SCALE, serveFlags, sideOrder, type Side, type ViewerContext } from './viewer-context.js';
 import type { ViewerClip } from './viewer-clips.js';
@@ -68,8 +68,8 @@ export async function runQualityClip(c: ViewerContext, clip: ViewerClip, o: Qual
   const { width, height } = cropToScale(probe.width, probe.height, SCALE);
   const truthY4m = path.join(o.dir, `${clip.name}.truth.y4m`);
   const truthY = path.join(o.dir, `${clip.name}.truth.y`);
-  await runFfmpeg(c.ffmpeg, truthArgs(clip.files, width, height, probe.rate, truthY4m), c.log);
-  await runFfmpeg(c.ffmpeg, decodeLumaArgs(truthY4m, truthY), c.log);
+  await runFfmpeg({ bin: c.ffmpeg, args: truthArgs(clip.files, width, height, probe.rate, truthY4m), name: 'ffmpeg', log: c.log, timeoutMs: null });
+  await runFfmpeg({ bin: c.ffmpeg, args: decodeLumaArgs(truthY4m, truthY), name: 'ffmpeg', log: c.log, timeoutMs: null });
   const truth = new LumaFile(truthY, width, height);
   const cases: QualityCase[] = [];
   try {
@@ -86,7 +86,7 @@ async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truth
   const w = truth.width / SCALE;
   const h = truth.height / SCALE;
   const pub = path.join(o.dir, `${clip.name}.crf${crf}.flv`);
-  await runFfmpeg(c.ffmpeg, publisherArgs(truthY4m, { width: w, height: h, crf, rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, pub), c.log);
+  await runFfmpeg({ bin: c.ffmpeg, args: publisherArgs(truthY4m, { width: w, height: h, crf, rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, pub), name: 'ffmpeg', log: c.log, timeoutMs: null });
   const runs: Record<Side, QualityRun[]> = { model: [], bicubic: [] };
   let liveModel: string | null = null;
   let offline: OfflineScore | undefined;

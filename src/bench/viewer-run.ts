@@ -4,14 +4,16 @@
  * ended, and the top HLS rendition's ended playlist (ENDLIST checked, every segment) decoded to
  * raw luma for scoring.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UprezError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { runFfmpeg } from './ffmpeg-run.js';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { startPublisher, waitFor } from './live-harness.js';
 import { startServe } from './serve-process.js';
 import { decodeLumaArgs } from './viewer-media.js';
+import { relativeInside } from '../paths/path-inside.js';
 
 /** ApiStream is the part of an /api/streams entry this benchmark reads (validated, not trusted). */
 export interface ApiStream {
@@ -108,7 +110,6 @@ export function warningMessages(lines: readonly string[]): string[] {
   return out;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** END_WAIT_MS bounds the wait for a stream to end after its publisher: a server far behind works off its backlog first. */
 const END_WAIT_MS = 300_000;
@@ -137,14 +138,13 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRun> {
     if (stream.state === 'failed') throw new UprezError('BENCH_SERVER_FAILED', `stream failed: ${stream.error ?? 'no reason given'}; server stderr: ${srv.stderrTail().slice(-3).join(' | ')}`);
     const topR = [...stream.renditions].sort((a, b) => b.width * b.height - a.width * a.height)[0];
     if (!topR) throw new UprezError('BENCH_OUTPUT_INVALID', 'the stream has no HLS renditions');
-    const rel = path.normalize(topR.playlist.replace(/^\/+/, ''));
-    if (rel.startsWith('..')) throw new UprezError('BENCH_SERVER_FAILED', `rendition playlist ${topR.playlist} is outside the data dir`);
-    const playlist = path.join(srv.dataDir, rel);
+    const playlist = path.join(srv.dataDir, topR.playlist.replace(/^\/+/, ''));
+    if (!relativeInside(srv.dataDir, playlist)) throw new UprezError('BENCH_SERVER_FAILED', `rendition playlist ${topR.playlist} is outside the data dir`);
     const summary = playlistSummary(await readFile(playlist, 'utf8'));
     if (!summary.endlist) throw new UprezError('BENCH_OUTPUT_INVALID', `${topR.playlist} has no #EXT-X-ENDLIST after the stream ended`);
     let decodedFrames: number | null = null;
     if (o.lumaOut) {
-      await runFfmpeg(o.ffmpeg, decodeLumaArgs(playlist, o.lumaOut), o.log);
+      await runFfmpeg({ bin: o.ffmpeg, args: decodeLumaArgs(playlist, o.lumaOut), name: 'ffmpeg', log: o.log, timeoutMs: null });
       decodedFrames = (await stat(o.lumaOut)).size / (topR.width * topR.height);
     }
     return { stream, fpsSamples, top: { width: topR.width, height: topR.height, ...summary }, decodedFrames, drainSeconds, warnings: warningMessages(srv.stderrTail()) };

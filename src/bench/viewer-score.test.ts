@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ssim } from '../image/ssim.js';
+import { ssim } from '../eval/ssim.js';
 import { PSNR_CAP_DB } from './frame-align.js';
 import { lumaArray } from './luma-file.js';
 import { alignedRange, commonMeanDiff, scoreAligned, StaticFlicker } from './viewer-score.js';

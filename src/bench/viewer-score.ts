@@ -3,7 +3,7 @@
  * aligned frame, mean SSIM of every n-th, and flicker on static pixels (the output's
  * frame-to-frame |dY| where the truth did not change at all).
  */
-import { ssim } from '../image/ssim.js';
+import { ssim } from '../eval/ssim.js';
 import { framePsnr } from './frame-align.js';
 import type { LumaFrames } from './luma-file.js';
 

@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fmt, median } from './bench-stats.js';
-import { runFfmpeg } from './ffmpeg-run.js';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { countFrames, noteLoad, probeVideo, serveFlags, sideOrder, type Side, type ViewerContext } from './viewer-context.js';
 import { loopedClipArgs, rateValue } from './viewer-media.js';
 import type { TimeCase, TimeRun } from './viewer-report.js';
@@ -40,7 +40,7 @@ export async function runTimeCases(c: ViewerContext, o: TimeOptions): Promise<Ti
   for (const size of o.sizes) {
     const inSize = `${size.width}x${size.height}`;
     const clip = path.join(o.dir, `time-${inSize}.flv`);
-    await runFfmpeg(c.ffmpeg, loopedClipArgs(o.source, { ...size, crf: o.crf, rate: probe.rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, o.seconds, clip), c.log);
+    await runFfmpeg({ bin: c.ffmpeg, args: loopedClipArgs(o.source, { ...size, crf: o.crf, rate: probe.rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, o.seconds, clip), name: 'ffmpeg', log: c.log, timeoutMs: null });
     const runs: Record<Side, TimeRun[]> = { model: [], bicubic: [] };
     try {
       const published = await countFrames(c, clip);

@@ -12,7 +12,9 @@ import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { BenchSection } from './bench-section.js';
 import { median } from './bench-stats.js';
-import { parseBenchmark, runFfmpeg } from './ffmpeg-run.js';
+import { UprezError } from '../errors.js';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
+import { parseBenchmark } from './ffmpeg-run.js';
 import {
   X264_BENCH_FPS, combosFor, comboLabel, ladderEncodeArgs, liveLadder, sourceY4mArgs, topPsnrArgs, type PresetCombo,
 } from './x264-ladder-args.js';
@@ -50,18 +52,18 @@ interface Run {
 }
 
 async function encodeOnce(o: X264BenchOptions, y4m: string, w: number, h: number, combo: PresetCombo, out: string, frames: number): Promise<Run> {
-  const r = await runFfmpeg(o.ffmpeg, ladderEncodeArgs(y4m, w, h, combo, out), o.log);
+  const r = await runFfmpeg({ bin: o.ffmpeg, args: ladderEncodeArgs(y4m, w, h, combo, out), name: 'bench-x264', log: o.log, timeoutMs: null });
   const b = parseBenchmark(r.stderrTail);
   const top = parseOutputStreams(r.stderrTail)[0];
-  if (!b || !top) throw new Error(`ffmpeg printed no -benchmark line or stream totals (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
-  if (top.frames !== frames) throw new Error(`top rung has ${top.frames} frames, expected ${frames}`);
+  if (!b || !top) throw new UprezError('BENCH_OUTPUT_INVALID', `ffmpeg printed no -benchmark line or stream totals (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
+  if (top.frames !== frames) throw new UprezError('BENCH_OUTPUT_INVALID', `top rung has ${top.frames} frames, expected ${frames}`);
   return { cpuMs: (b.utime + b.stime) * 1000, wallS: b.rtime, topBytes: top.bytes };
 }
 
 async function topPsnr(o: X264BenchOptions, encoded: string, y4m: string): Promise<number> {
-  const r = await runFfmpeg(o.ffmpeg, topPsnrArgs(encoded, y4m), o.log);
+  const r = await runFfmpeg({ bin: o.ffmpeg, args: topPsnrArgs(encoded, y4m), name: 'bench-x264', log: o.log, timeoutMs: null });
   const p = parsePsnrY(r.stderrTail);
-  if (p === null) throw new Error(`psnr filter printed no summary (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
+  if (p === null) throw new UprezError('BENCH_OUTPUT_INVALID', `psnr filter printed no summary (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
   return p;
 }
 
@@ -82,7 +84,7 @@ export async function runX264Bench(o: X264BenchOptions): Promise<BenchSection> {
   try {
     for (const { width: w, height: h } of sizes) {
       const y4m = path.join(dir, `${w}x${h}.y4m`);
-      await runFfmpeg(o.ffmpeg, sourceY4mArgs(clip, w, h, frames, y4m), o.log);
+      await runFfmpeg({ bin: o.ffmpeg, args: sourceY4mArgs(clip, w, h, frames, y4m), name: 'bench-x264', log: o.log, timeoutMs: null });
       const { combos, autoIndex } = combosFor(liveLadder(w, h));
       const runs: Run[][] = combos.map(() => []);
       const outFile = (i: number) => path.join(dir, `${w}x${h}-${i}.nut`);

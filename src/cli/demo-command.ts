@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
 import { UprezError } from '../errors.js';
-import { isValidStreamKey } from '../ingest/stream-key.js';
+import { isValidStreamKey } from '../media/stream-key.js';
 import type { Command } from './cli-io.js';
 import { parseFlags } from './parse-flags.js';
 
@@ -77,7 +77,7 @@ export const runDemoCommand: Command = async (argv, io) => {
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`;
   try {
     const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(3_000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    if (!res.ok) throw new UprezError('SERVER_UNREACHABLE', `HTTP ${res.status}`);
   } catch {
     io.stderr.write(`uprez demo: no uprez server answers at ${base}/healthz. Start one first with \`npm start\` (or \`uprez serve\`) and run the demo in another terminal.\n`);
     return 1;

@@ -13,7 +13,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = 
   image: { run: async () => (await import('./image-command.js')).runImageCommand, help: 'upscale PNG/JPEG/WebP files and folders (Y through the model, chroma bicubic); reruns skip done files' },
   eval: { run: async () => (await import('./eval-command.js')).runEvalCommand, help: 'Set5-style Y-PSNR/SSIM of a model beside bicubic (the standard SR protocol)' },
   models: { run: async () => (await import('./models-command.js')).runModelsCommand, help: 'list the shipped models with their cards (scale, MACs/px, Set5 vs bicubic, default); --json' },
-  bench: { run: async () => (await import('../bench/bench-command.js')).runBenchCommand, help: 'benchmarks: stage overhead, bicubic vs swscale, live, viewer quality, density; updates BENCHMARKS.md' },
+  bench: { run: async () => (await import('./bench-command.js')).runBenchCommand, help: 'benchmarks: stage overhead, bicubic vs swscale, live, viewer quality, density; updates BENCHMARKS.md' },
   file: { run: async () => (await import('./file-command.js')).runFileCommand, help: 'upscale a video file in quality mode into an HLS VOD ladder (+ MP4); resumable' },
   restream: { run: async () => (await import('./restream-command.js')).runRestreamCommand, help: 'play an archive in real time through a running server (live pipeline); --to also pushes the result' },
 };

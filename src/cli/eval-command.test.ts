@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeRgb8 } from '../image/rgb8-io.js';
 import { createRgbImage, type RgbImage } from '../image/rgb-image.js';
-import { evaluateImage } from '../image/sr-eval.js';
+import { evaluateImage } from '../eval/sr-eval.js';
 import { captureIo } from '../../test/helpers/capture-io.js';
 import { listSetImages, runEvalCommand } from './eval-command.js';
 

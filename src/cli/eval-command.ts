@@ -2,14 +2,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, UprezError } from '../errors.js';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
-import { formatDegradeSpec, parseDegradeSpec, type DegradeSpec } from '../image/degrade-spec.js';
-import { evalReportJson, formatEvalTable, type EvalReport } from '../image/eval-report.js';
-import { degradeLumaH264 } from '../image/h264-degrade.js';
-import { isBicubicModel, openLumaModel, type OpenedLumaModel } from '../image/open-model.js';
+import { formatDegradeSpec, parseDegradeSpec, type DegradeSpec } from '../eval/degrade-spec.js';
+import { evalReportJson, formatEvalTable, type EvalReport } from '../eval/eval-report.js';
+import { degradeLumaH264 } from '../eval/h264-degrade.js';
+import { isBicubicModel, openLumaModel, type OpenedLumaModel } from '../upscale/open-model.js';
 import { decodeRgb8 } from '../image/rgb8-io.js';
-import { evaluateImage, meanScores, type ImageEvalResult, type LumaDegrade } from '../image/sr-eval.js';
+import { evaluateImage, meanScores, type ImageEvalResult, type LumaDegrade } from '../eval/sr-eval.js';
 import type { CliIo, Command } from './cli-io.js';
-import { cliLogger, parseProviderFlag, parseScaleFlag, stringFlag } from './image-command.js';
+import { cliLogger, parseProviderFlag, parseScaleFlag, stringFlag } from './shared-flags.js';
 import { parseFlags } from './parse-flags.js';
 
 /** EVAL_USAGE is the help text of `uprez eval`. */

@@ -68,7 +68,7 @@ describe('uprez image with an ONNX model (test/fixtures/x2-resize.onnx: cubic Re
     expect(await runImageCommand(argv, io)).toBe(0);
     expect(await sizeOf(path.join(dir, 'o', 'p.png'))).toEqual([24, 20, 'png']);
     expect(await sizeOf(path.join(dir, 'o', 'j.png'))).toEqual([18, 10, 'png']);
-    expect(io.out()).toMatch(/p\.png  12x10 -> 24x20 \(\d+ ms model\)/);
+    expect(io.out()).toMatch(/p\.png {2}12x10 -> 24x20 \(\d+ ms model\)/);
     expect(io.err()).toBe(`uprez image: ${inputs[2]}: not an image uprez reads (PNG, JPEG, WEBP, AVIF, TIFF, GIF, HEIF)\n`);
     expect(io.out()).toMatch(/upscaled 2, skipped 0 up to date, failed 1 — x2 with x2-resize \(cpu\) into .* in [0-9.]+ s\n$/);
   });

@@ -7,7 +7,8 @@ import { DEFAULT_QUALITY, type ProfileMode } from '../image/image-codec.js';
 import { isOutputFormat, type OutputFormat } from '../image/image-format.js';
 import { inlineJobRunner, workerJobRunner } from '../image/image-job-runner.js';
 import type { WalkOptions } from '../image/image-walk.js';
-import { isBicubicModel, openLumaModel, type ProviderChoice } from '../image/open-model.js';
+import { isBicubicModel, openLumaModel } from '../upscale/open-model.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
 import { createLogger } from '../log/logger.js';
 import { lumaForLevels, openDenoiseModelSet, type DenoiseModelSet } from '../image/denoise-models.js';
 import { parseDenoiseFlag } from '../upscale/denoise-pick.js';
@@ -15,7 +16,10 @@ import type { CliIo, Command } from './cli-io.js';
 import { chooseDenoiseModel } from '../upscale/denoise-model-choice.js';
 import { parseFlags } from './parse-flags.js';
 import { createProgress, progressStream, type Progress } from './progress.js';
+import { cliLogger, parseIntFlag, parseProviderFlag, parseScaleFlag, stringFlag } from './shared-flags.js';
 
+// Shared flags moved to shared-flags.ts; re-exported for file-command.ts and the tests until they import it.
+export { cliLogger, parseIntFlag, parseProviderFlag, parseScaleFlag, stringFlag } from './shared-flags.js';
 /** IMAGE_USAGE is the help text of `uprez image`. */
 export const IMAGE_USAGE = [
   'Usage: uprez image IN... --out DIR [--scale 2|4] [--model NAME|PATH|bicubic] [--denoise auto|0|1|2|3]',
@@ -73,20 +77,6 @@ const SPEC = {
   help: { type: 'boolean' },
 } as const;
 
-/** parseScaleFlag reads --scale (2 or 4; `def` when absent). */
-export function parseScaleFlag(v: unknown, def: 2 | 4 | undefined): 2 | 4 | undefined {
-  if (v === undefined) return def;
-  if (v !== '2' && v !== '4') throw new UprezError('CLI_BAD_FLAG', `--scale must be 2 or 4, got "${String(v)}"`);
-  return Number(v) as 2 | 4;
-}
-
-/** parseProviderFlag reads --provider (auto, cpu or cuda; auto when absent). */
-export function parseProviderFlag(v: unknown): ProviderChoice {
-  if (v === undefined) return 'auto';
-  if (v !== 'auto' && v !== 'cpu' && v !== 'cuda') throw new UprezError('CLI_BAD_FLAG', `--provider must be auto, cpu or cuda, got "${String(v)}"`);
-  return v;
-}
-
 /** parseFormatFlag reads --format (png, jpeg or its alias jpg, webp, avif, tiff or its alias tif; undefined when absent: keep each input's format). */
 export function parseFormatFlag(v: unknown): OutputFormat | undefined {
   if (v === undefined) return undefined;
@@ -100,24 +90,6 @@ export function parseProfileFlag(v: unknown): ProfileMode {
   if (v === undefined) return 'keep';
   if (v !== 'keep' && v !== 'srgb') throw new UprezError('CLI_BAD_FLAG', `--profile must be keep or srgb, got "${String(v)}"`);
   return v;
-}
-
-/** parseIntFlag reads a whole-number flag within [min, max], `def` when absent; errors name the flag. */
-export function parseIntFlag(name: string, v: unknown, min: number, max: number, def: number): number {
-  if (v === undefined) return def;
-  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!(n >= min && n <= max)) throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}, got "${String(v)}"`);
-  return n;
-}
-
-/** stringFlag narrows a parsed value-taking flag to string | undefined. */
-export function stringFlag(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-/** cliLogger sends warnings (and errors) of the model runner to stderr, one line each. */
-export function cliLogger(io: CliIo, command: string) {
-  return createLogger({ level: 'warn', sink: (line) => io.stderr.write(line + '\n'), fields: { stage: 'cli', command } });
 }
 
 /** Ignored inputs worth a note: anything but a plain non-image file in a walked folder (those are expected). */

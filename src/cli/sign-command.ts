@@ -1,6 +1,6 @@
 import { UprezError } from '../errors.js';
 import { signPublish } from '../ingest/publish-auth.js';
-import { isValidStreamKey } from '../ingest/stream-key.js';
+import { isValidStreamKey } from '../media/stream-key.js';
 import type { Command } from './cli-io.js';
 import { parseFlags } from './parse-flags.js';
 

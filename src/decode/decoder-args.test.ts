@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { buildDecoderArgs, fitFilter, isLiveUrl, isUrl } from './decoder-args.js';
+import { isLiveUrl, isUrl } from '../ffmpeg/ffmpeg-input.js';
+import { buildDecoderArgs, fitFilter } from './decoder-args.js';
 
 /** after returns the argument that follows `flag` (first occurrence). */
 function after(args: string[], flag: string): string | undefined {

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { ffmpegInput, isLiveUrl } from '../ffmpeg/ffmpeg-input.js';
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
 
 /** DecoderArgsOptions are what the decoder's ffmpeg command line depends on. */
@@ -36,16 +36,6 @@ export const DECODER_AUDIO_FD = 3;
 /** FLV_STDIN as the input: the decoder reads a live publish as FLV on its stdin. */
 export const FLV_STDIN = 'pipe:0';
 
-/** isUrl tells a URL (scheme://…) from a file path. */
-export function isUrl(input: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
-}
-
-/** isLiveUrl says whether the input is a live network stream (RTMP/SRT/RTSP…), where live flags apply. */
-export function isLiveUrl(input: string): boolean {
-  return /^(rtmps?|rtmpt|srt|rtsp|rtp|udp|tcp):\/\//i.test(input);
-}
-
 /**
  * buildDecoderArgs builds the decoder's ffmpeg arguments: the first video stream as
  * yuv4mpegpipe (yuv420p, constant frame rate) on stdout and, with audio, the first audio stream
@@ -81,7 +71,7 @@ export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
     if (!(Number.isFinite(o.seekSeconds) && o.seekSeconds > 0)) throw new RangeError(`seekSeconds must be >= 0, got ${o.seekSeconds}`);
     args.push('-ss', o.seekSeconds.toFixed(6));
   }
-  args.push('-i', o.input === FLV_STDIN || isUrl(o.input) ? o.input : fileInput(o.input));
+  args.push('-i', o.input === FLV_STDIN ? o.input : ffmpegInput(o.input));
   args.push('-map', '0:v:0', '-fps_mode', 'cfr');
   if (o.fps) args.push('-r', `${o.fps.num}/${o.fps.den}`);
   if (o.size) args.push('-vf', fitFilter(o.size.width, o.size.height));
@@ -113,12 +103,4 @@ export function fitFilter(width: number, height: number): string {
     `scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=bicubic,` +
     `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1`
   );
-}
-
-/**
- * fileInput makes a path safe to hand to ffmpeg: absolute and behind the file: protocol, so a name
- * starting with "-" is not an option and one containing ":" is not taken for a protocol.
- */
-function fileInput(p: string): string {
-  return `file:${path.resolve(p)}`;
 }

@@ -1,5 +1,5 @@
 import { UprezError } from '../errors.js';
-import { frameGeometry } from '../upscale/frame.js';
+import { frameGeometry } from '../media/frame.js';
 import type { VideoInfo } from './video-info.js';
 
 /** Y4mHeader is a parsed YUV4MPEG2 stream header (only 8-bit 4:2:0 streams are accepted). */
@@ -92,7 +92,6 @@ export class Y4mParser {
         throw invalid(`y4m ${this.state} longer than ${limit} bytes: not a yuv4mpegpipe stream or a corrupt one`);
       }
       for (let k = i; k < end; k++) this.text.push(chunk[k] as number);
-      i = end;
       if (nl === -1) break;
       i = nl + 1;
       const line = String.fromCharCode(...this.text);

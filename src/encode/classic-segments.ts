@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parseMediaPlaylist } from '../hls/media-playlist.js';
 import { PRIVATE_PLAYLIST } from '../hls/hls-names.js';
 import type { HlsSession } from '../hls/hls-writer.js';
 import type { FrameClock } from './frame-clock.js';
+import { SegmentWatcher } from './segment-watcher.js';
 
 /** ClassicSegmentsOptions say where ffmpeg's private playlists are and whom to tell. */
 export interface ClassicSegmentsOptions {
@@ -23,60 +21,39 @@ export interface ClassicSegmentsOptions {
  * encoder; the time of a segment is the sum of the durations before it in this encoder.
  */
 export class ClassicSegments {
-  private readonly seen = new Map<string, { last: number; elapsed: number }>();
-  private timer: NodeJS.Timeout | null = null;
-  private scanning: Promise<void> | null = null;
-  private again = false;
+  /** Seconds of segments already handed on, per rung (this encoder's). */
+  private readonly elapsed = new Map<string, number>();
+  private readonly watcher: SegmentWatcher;
 
-  constructor(private readonly opts: ClassicSegmentsOptions) {}
+  constructor(private readonly opts: ClassicSegmentsOptions) {
+    this.watcher = new SegmentWatcher({
+      outDir: opts.outDir,
+      rungs: opts.rungs,
+      playlist: PRIVATE_PLAYLIST,
+      intervalMs: opts.intervalMs ?? 200,
+      onSegment: (rung, file, duration) => this.onSegment(rung, file, duration),
+    });
+  }
 
   /** start begins polling. */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.scan(), this.opts.intervalMs ?? 200);
-    this.timer.unref();
+    this.watcher.start();
   }
 
   /** scan reads the private playlists now (a scan asked for during one runs once more after it). */
   scan(): Promise<void> {
-    if (this.scanning) {
-      this.again = true;
-      return this.scanning;
-    }
-    this.scanning = (async () => {
-      do {
-        this.again = false;
-        await this.scanAll();
-      } while (this.again);
-    })().finally(() => (this.scanning = null));
-    return this.scanning;
+    return this.watcher.scan();
   }
 
   /** close stops polling after a last scan. Idempotent. */
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.scan();
+  close(): Promise<void> {
+    return this.watcher.close();
   }
 
-  private async scanAll(): Promise<void> {
-    for (const rung of this.opts.rungs) {
-      const dir = path.join(this.opts.outDir, rung);
-      let text: string;
-      try {
-        text = await readFile(path.join(dir, PRIVATE_PLAYLIST), 'utf8');
-      } catch {
-        continue; // not written yet
-      }
-      const state = this.seen.get(rung) ?? { last: -1, elapsed: 0 };
-      for (const seg of parseMediaPlaylist(text).segments) {
-        if (seg.sequence <= state.last) continue;
-        const firstFrame = Math.round(state.elapsed * this.opts.fps);
-        this.opts.session.segment(rung, { file: path.join(dir, seg.uri), duration: seg.duration, programDateTime: this.opts.clock.at(firstFrame) });
-        state.last = seg.sequence;
-        state.elapsed += seg.duration;
-      }
-      this.seen.set(rung, state);
-    }
+  private onSegment(rung: string, file: string, duration: number): void {
+    const elapsed = this.elapsed.get(rung) ?? 0;
+    const firstFrame = Math.round(elapsed * this.opts.fps);
+    this.opts.session.segment(rung, { file, duration, programDateTime: this.opts.clock.at(firstFrame) });
+    this.elapsed.set(rung, elapsed + duration);
   }
 }

@@ -15,7 +15,10 @@ function outputs(args: string[]): string[][] {
   let cur: string[] = [];
   for (const a of args.slice(start)) {
     cur.push(a);
-    if (a.startsWith('pipe:')) (out.push(cur), (cur = []));
+    if (a.startsWith('pipe:')) {
+      out.push(cur);
+      cur = [];
+    }
   }
   return out;
 }

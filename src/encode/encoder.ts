@@ -8,7 +8,7 @@ import { redactorFor } from '../ffmpeg/redact.js';
 import { SupervisedProcess, type ProcessExit } from '../ffmpeg/supervised-process.js';
 import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
-import { frameGeometry } from '../upscale/frame.js';
+import { frameGeometry } from '../media/frame.js';
 import { ENCODER_AUDIO_FD, HLS_LAYOUT, buildEncoderArgs } from './encoder-args.js';
 import { buildLadder, type Rung } from './ladder.js';
 import type { EncoderOptions } from './encoder-options.js';
@@ -16,6 +16,8 @@ import { LiveHls } from './live-hls.js';
 import { OUTPUT_WRITE_FAILURE, segmentProblem } from './output-health.js';
 import { SegmentWatcher } from './segment-watcher.js';
 import { Y4M_FRAME_MARKER, y4mStreamHeader } from './y4m-header.js';
+import { UprezError } from '../errors.js';
+import { delay } from '../lifecycle/delay.js';
 
 export type { EncoderOptions } from './encoder-options.js';
 
@@ -250,7 +252,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
    * audioBufferSeconds is buffered (see the class comment for what the caller should do).
    */
   writeAudio(chunk: Buffer): boolean {
-    if (!this.opts.hasAudio) throw new Error('writeAudio on an encoder created with hasAudio: false');
+    if (!this.opts.hasAudio) throw new UprezError('ENCODER_MISUSE', 'writeAudio on an encoder created with hasAudio: false');
     const pipe = this.writable(this.audioPipe());
     if (!pipe) return false;
     pipe.write(chunk);
@@ -292,7 +294,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
    * outputs); file jobs, ENDLIST is appended to ffmpeg's playlists. Only once ffmpeg has exited.
    */
   finishPlaylists(): Promise<void> {
-    if (!this.proc.hasExited) throw new Error('finishPlaylists() while the encoder still runs');
+    if (!this.proc.hasExited) throw new UprezError('ENCODER_MISUSE', 'finishPlaylists() while the encoder still runs');
     if (this.liveHls) return this.liveHls.finish().catch((err: unknown) => this.log.error('could not end the playlists', { err }));
     for (const r of this.rungs) appendEndList(path.join(this.opts.outDir, r.name, HLS_LAYOUT.media));
     return Promise.resolve();
@@ -369,7 +371,7 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
       this.discarded++;
       return null;
     }
-    if (!this.started || !s) throw new Error('Encoder.start() must be called before writing');
+    if (!this.started || !s) throw new UprezError('ENCODER_MISUSE', 'Encoder.start() must be called before writing');
     return s;
   }
 
@@ -378,8 +380,4 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
     this.owesDrain = false;
     this.emit('drain');
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }

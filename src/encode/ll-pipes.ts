@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UprezError } from '../errors.js';
 import { BoxSplitter, type Box } from '../hls/fmp4-boxes.js';
 import { parseFragment } from '../hls/fmp4-fragment.js';
 import { parseInit, type InitInfo } from '../hls/fmp4-init.js';
@@ -105,7 +105,7 @@ export class LlPipes {
         r.ftyp = box;
         return;
       case 'moov': {
-        if (!r.ftyp) throw new Error('moov before ftyp');
+        if (!r.ftyp) throw new UprezError('HLS_BAD_FMP4', 'moov before ftyp');
         r.init = parseInit(box);
         const codecs = r.init.tracks.filter((t) => t.kind === 'video' || this.opts.hasAudio).map((t) => t.codec);
         this.opts.session.init(r.rung, Buffer.concat([r.ftyp.bytes, box.bytes]), codecs);
@@ -121,7 +121,7 @@ export class LlPipes {
         r.moof = box;
         return;
       case 'mdat': {
-        if (!r.moof || !r.init || !r.cutter) throw new Error('mdat without a moof and an init section');
+        if (!r.moof || !r.init || !r.cutter) throw new UprezError('HLS_BAD_FMP4', 'mdat without a moof and an init section');
         const parts = r.cutter.push(parseFragment(r.moof, box, r.init));
         r.moof = null;
         for (const p of parts) this.opts.session.part(r.rung, p);

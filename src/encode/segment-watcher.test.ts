@@ -37,4 +37,30 @@ describe('SegmentWatcher', () => {
     await w.close();
     expect(n).toBe(2);
   });
+
+  test('reads the named playlist and gives each segment its duration; a scan asked for during one runs again after it', async () => {
+    const dir = path.join(root, 'c');
+    mkdirSync(path.join(dir, 'r'), { recursive: true });
+    const file = path.join(dir, 'r', 'private.m3u8');
+    writeFileSync(file, ['#EXTM3U', '#EXT-X-MEDIA-SEQUENCE:0', '#EXTINF:2.5,', 's0.ts', ''].join('\n'));
+    writeFileSync(path.join(dir, 'r', 'index.m3u8'), playlist(0, ['other.ts']));
+    const seen: string[] = [];
+    let again: Promise<void> | null = null;
+    const w = new SegmentWatcher({
+      outDir: dir,
+      rungs: ['r'],
+      playlist: 'private.m3u8',
+      onSegment: (_rung, f, d) => {
+        seen.push(`${path.basename(f)}:${d}`);
+        if (again) return;
+        // A new segment lands while this pass is under way (it has read the playlist already).
+        writeFileSync(file, ['#EXTM3U', '#EXT-X-MEDIA-SEQUENCE:0', '#EXTINF:2.5,', 's0.ts', '#EXTINF:1.5,', 's1.ts', ''].join('\n'));
+        again = w.scan();
+      },
+    });
+    await w.scan();
+    await again;
+    expect(seen).toEqual(['s0.ts:2.5', 's1.ts:1.5']);
+    await w.close();
+  });
 });

@@ -7,10 +7,12 @@ import { HLS_LAYOUT } from './encoder-args.js';
 export interface SegmentWatcherOptions {
   outDir: string;
   rungs: readonly string[];
-  /** Called once per completed segment: rung name and the segment's absolute path. */
-  onSegment: (rung: string, file: string) => void;
+  /** Called once per completed segment, in order: rung name, the segment's absolute path, its duration (s). */
+  onSegment: (rung: string, file: string, duration: number) => void;
   /** Poll period. Default 500 ms. */
   intervalMs?: number;
+  /** The playlist read in each rung's directory (default HLS_LAYOUT.media; live HLS reads ffmpeg's private one). */
+  playlist?: string;
 }
 
 /**
@@ -23,6 +25,7 @@ export class SegmentWatcher {
   private readonly last = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private scanning: Promise<void> | null = null;
+  private again = false;
 
   constructor(private readonly opts: SegmentWatcherOptions) {}
 
@@ -38,11 +41,18 @@ export class SegmentWatcher {
     this.timer.unref();
   }
 
-  /** scan reads every media playlist now and reports new segments (one scan at a time). */
+  /** scan reads every media playlist now and reports new segments (one scan at a time; one asked for during a scan runs once more after it). */
   scan(): Promise<void> {
-    if (!this.scanning) {
-      this.scanning = this.scanAll().finally(() => (this.scanning = null));
+    if (this.scanning) {
+      this.again = true;
+      return this.scanning;
     }
+    this.scanning = (async () => {
+      do {
+        this.again = false;
+        await this.scanAll();
+      } while (this.again);
+    })().finally(() => (this.scanning = null));
     return this.scanning;
   }
 
@@ -58,7 +68,7 @@ export class SegmentWatcher {
       const dir = path.join(this.opts.outDir, rung);
       let text: string;
       try {
-        text = await readFile(path.join(dir, HLS_LAYOUT.media), 'utf8');
+        text = await readFile(path.join(dir, this.opts.playlist ?? HLS_LAYOUT.media), 'utf8');
       } catch {
         continue; // not written yet
       }
@@ -67,7 +77,7 @@ export class SegmentWatcher {
       for (const seg of parseMediaPlaylist(text).segments) {
         if (seg.sequence <= last) continue;
         newest = Math.max(newest, seg.sequence);
-        this.opts.onSegment(rung, path.join(dir, seg.uri));
+        this.opts.onSegment(rung, path.join(dir, seg.uri), seg.duration);
       }
       this.last.set(rung, newest);
     }

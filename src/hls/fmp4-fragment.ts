@@ -64,9 +64,15 @@ export function parseFragment(moof: Box, mdat: Box, init: InitInfo): Sample[] {
     let defDuration = track.defaults.sampleDuration;
     let defSize = track.defaults.sampleSize;
     let defFlags = track.defaults.sampleFlags;
-    if (tf & TFHD_DURATION) (defDuration = tfhd.readUInt32BE(off)), (off += 4);
-    if (tf & TFHD_SIZE) (defSize = tfhd.readUInt32BE(off)), (off += 4);
-    if (tf & TFHD_FLAGS) (defFlags = tfhd.readUInt32BE(off)), (off += 4);
+    if (tf & TFHD_DURATION) {
+      defDuration = tfhd.readUInt32BE(off);
+      off += 4;
+    }
+    if (tf & TFHD_SIZE) {
+      defSize = tfhd.readUInt32BE(off);
+      off += 4;
+    }
+    if (tf & TFHD_FLAGS) defFlags = tfhd.readUInt32BE(off); // the last optional field
     const tfdtBox = kids.find((b) => b.type === 'tfdt');
     if (!tfdtBox) throw boxError(`track ${trackId}: traf has no tfdt`);
     const tfdt = payload(tfdtBox);
@@ -79,9 +85,15 @@ export function parseFragment(moof: Box, mdat: Box, init: InitInfo): Sample[] {
       const fl = trun.readUInt32BE(0) & 0xffffff;
       const count = trun.readUInt32BE(4);
       let p = 8;
-      if (fl & TRUN_DATA_OFFSET) (dataPos = trun.readInt32BE(p)), (p += 4);
+      if (fl & TRUN_DATA_OFFSET) {
+        dataPos = trun.readInt32BE(p);
+        p += 4;
+      }
       let firstFlags: number | null = null;
-      if (fl & TRUN_FIRST_FLAGS) (firstFlags = trun.readUInt32BE(p)), (p += 4);
+      if (fl & TRUN_FIRST_FLAGS) {
+        firstFlags = trun.readUInt32BE(p);
+        p += 4;
+      }
       for (let i = 0; i < count; i++) {
         const duration = fl & TRUN_DURATION ? trun.readUInt32BE((p += 4) - 4) : defDuration;
         const size = fl & TRUN_SIZE ? trun.readUInt32BE((p += 4) - 4) : defSize;

@@ -14,7 +14,7 @@
 import { lstat, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
-import { isValidStreamKey } from '../ingest/stream-key.js';
+import { isValidStreamKey } from '../media/stream-key.js';
 import type { Logger } from '../log/logger.js';
 import { MEDIA_PLAYLIST, PRIVATE_PLAYLIST } from './hls-names.js';
 

@@ -1,5 +1,6 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { relativeInside } from '../paths/path-inside.js';
 
 /** Errors that mean "no such file here" rather than a server fault. */
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EACCES']);
@@ -24,8 +25,8 @@ export async function resolveInside(root: string, segments: readonly string[]): 
   try {
     const realRoot = await realpath(root);
     const real = await realpath(path.join(realRoot, ...segments));
-    const relative = path.relative(realRoot, real);
-    if (relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return null;
+    const relative = relativeInside(realRoot, real);
+    if (!relative) return null; // outside, or the root itself
     const st = await stat(real);
     return st.isFile() ? { root: realRoot, relative } : null;
   } catch (err) {

@@ -1,4 +1,4 @@
-import { isValidStreamKey } from '../ingest/stream-key.js';
+import { isValidStreamKey } from '../media/stream-key.js';
 
 /** What an HLS file is, which decides its Content-Type and caching. */
 export type HlsFileKind = 'playlist' | 'segment' | 'init';

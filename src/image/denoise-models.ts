@@ -6,8 +6,8 @@
 import type { DenoiseLevel } from '../upscale/denoise-choice.js';
 import { chooseDenoiseModel, type DenoiseTarget } from '../upscale/denoise-model-choice.js';
 import { denoiseLevelOfImage } from './image-denoise-level.js';
-import type { LumaUpscaler } from './luma-upscaler.js';
-import type { OpenedLumaModel } from './open-model.js';
+import type { LumaUpscaler } from '../upscale/luma-upscaler.js';
+import type { OpenedLumaModel } from '../upscale/open-model.js';
 
 /** LumaForInput is a per-input model choice for the image batch (see BatchOptions.lumaFor). */
 export type LumaForInput = (input: string) => Promise<{ readonly luma: LumaUpscaler; readonly note?: string }>;

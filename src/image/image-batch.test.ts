@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { resizePlaneBicubic } from '../upscale/bicubic.js';
 import { runImageBatch, type BatchEvent, type BatchOptions } from './image-batch.js';
 import { inlineJobRunner } from './image-job-runner.js';
-import type { LumaUpscaler } from './luma-upscaler.js';
+import type { LumaUpscaler } from '../upscale/luma-upscaler.js';
 import { createRgbImage } from './rgb-image.js';
 import { encodeRgb8 } from './rgb8-io.js';
 

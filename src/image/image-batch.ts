@@ -1,12 +1,12 @@
 import path from 'node:path';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UprezError } from '../errors.js';
 import { ensureDirUnder } from './atomic-write.js';
 import { NOT_AN_IMAGE, sniffFile, type ProfileMode } from './image-codec.js';
 import { defaultOutputFormat, extensionOf, formatOfName, type OutputFormat } from './image-format.js';
 import type { ImageJobRunner } from './image-job-runner.js';
 import { statInput } from './input-file.js';
 import { walkImageInputs, type WalkEntry, type WalkOptions } from './image-walk.js';
-import type { LumaUpscaler } from './luma-upscaler.js';
+import type { LumaUpscaler } from '../upscale/luma-upscaler.js';
 import { outputNameFor, outputPathUnder } from './output-name.js';
 import { decideSkip, fileSystemStart, readOutputState } from './skip-check.js';
 import type { TileLayout } from './tile-plan.js';
@@ -122,16 +122,16 @@ async function runAll(o: BatchOptions, startedMs: number, workDir: string): Prom
     try {
       const inStat = await statInput(input);
       const inFormat = formatOfName(entry.name) ?? (await sniffFile(input).catch(() => undefined));
-      if (!inFormat && !o.format) throw new Error(NOT_AN_IMAGE);
+      if (!inFormat && !o.format) throw new UprezError('IMAGE_UNSUPPORTED', NOT_AN_IMAGE);
       const format = o.format ?? defaultOutputFormat(inFormat ?? 'png');
       const outPath = outputPathUnder(o.outDir, entry.relDir, outputNameFor(entry.name, extensionOf(format)));
-      if (path.resolve(input) === outPath) throw new Error(`would overwrite its own input ${outPath}`);
+      if (path.resolve(input) === outPath) throw new UprezError('IMAGE_OUTPUT_CONFLICT', `would overwrite its own input ${outPath}`);
       const other = writing.get(outPath);
-      if (other !== undefined) throw new Error(`${path.basename(outPath)} is being written for ${other} in this run`);
+      if (other !== undefined) throw new UprezError('IMAGE_OUTPUT_CONFLICT', `${path.basename(outPath)} is being written for ${other} in this run`);
       writing.set(outPath, input);
       claimed = outPath;
       const decision = decideSkip({ input: inStat, output: await readOutputState(outPath), force: o.force, runStartedMs: startedMs });
-      if (decision.action === 'refuse') throw new Error(`${path.basename(outPath)}: ${decision.reason}`);
+      if (decision.action === 'refuse') throw new UprezError('IMAGE_OUTPUT_CONFLICT', `${path.basename(outPath)}: ${decision.reason}`);
       if (decision.action === 'skip') {
         emit({ kind: 'skipped', input, output: outPath, reason: decision.reason });
         return;

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { UprezError } from '../errors.js';
 import { resizePlaneBicubic } from '../upscale/bicubic.js';
 import { inlineJobRunner, workerJobRunner, type ImageJobRunner } from './image-job-runner.js';
-import type { LumaUpscaler } from './luma-upscaler.js';
+import type { LumaUpscaler } from '../upscale/luma-upscaler.js';
 import type { ImageJobRequest } from './upscale-image-file.js';
 
 let dir = '';

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { UprezError, errorMessage, isErrorCode } from '../errors.js';
 import type { FromImageWorker, ToImageWorker } from './image-worker-protocol.js';
 import { errorData, ownBuffer } from './image-worker-main.js';
-import type { LumaUpscaler } from './luma-upscaler.js';
+import type { LumaUpscaler } from '../upscale/luma-upscaler.js';
 import { upscaleImageFile, type ImageJobRequest, type ImageJobResult } from './upscale-image-file.js';
 
 /** ProgressListener hears how many of an image's tiles are done. */

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { UprezError, errorMessage, isErrorCode } from '../errors.js';
 import type { FromImageWorker, ImageWorkerError, ToImageWorker } from './image-worker-protocol.js';
-import type { LumaUpscaler } from './luma-upscaler.js';
+import type { LumaUpscaler } from '../upscale/luma-upscaler.js';
 import { upscaleImageFile } from './upscale-image-file.js';
 
 /** ownBuffer returns a plane whose buffer can be transferred (it covers exactly the plane). */

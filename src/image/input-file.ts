@@ -14,13 +14,14 @@ function readReason(err: unknown): string {
 
 /** statInput stats an input and checks it is a regular file of sane size (never a FIFO or a device such as /dev/zero); errors are IMAGE_READ. */
 export async function statInput(input: string): Promise<Stats> {
+  let st: Stats;
   try {
-    const st = await stat(input);
-    if (st.isDirectory()) throw new Error('is a directory');
-    if (!st.isFile()) throw new Error('is not a regular file');
-    if (st.size > MAX_INPUT_BYTES) throw new Error(`is ${st.size} bytes, more than ${MAX_INPUT_BYTES}`);
-    return st;
+    st = await stat(input);
   } catch (err) {
     throw new UprezError('IMAGE_READ', readReason(err), { cause: err });
   }
+  if (st.isDirectory()) throw new UprezError('IMAGE_READ', 'is a directory');
+  if (!st.isFile()) throw new UprezError('IMAGE_READ', 'is not a regular file');
+  if (st.size > MAX_INPUT_BYTES) throw new UprezError('IMAGE_READ', `is ${st.size} bytes, more than ${MAX_INPUT_BYTES}`);
+  return st;
 }

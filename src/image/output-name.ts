@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UprezError } from '../errors.js';
+import { relativeInside } from '../paths/path-inside.js';
 
 /**
  * outputNameFor maps an untrusted input path to the name of its output file: the base name (after
@@ -45,8 +46,7 @@ export function outputPathUnder(dir: string, relDir: readonly string[], name: st
   const bad = relDir.find((seg) => !isSafeSegment(seg));
   if (bad !== undefined) throw new UprezError('IMAGE_BAD_NAME', `refusing folder name ${JSON.stringify(bad)} under ${path.resolve(dir)}`);
   const parent = path.resolve(dir, ...relDir);
-  const rel = path.relative(path.resolve(dir), parent);
-  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+  if (relativeInside(dir, parent) === null) {
     throw new UprezError('IMAGE_BAD_NAME', `refusing to write under ${JSON.stringify(relDir.join('/'))} outside ${path.resolve(dir)}`);
   }
   return outputPathIn(parent, name);

@@ -17,7 +17,7 @@ export async function decodeRgb8(bytes: Uint8Array): Promise<RgbImage> {
   if (format === undefined) throw new UprezError('IMAGE_UNSUPPORTED', NOT_AN_IMAGE);
   try {
     const { data, info } = await sharp(bytes, { page: 0, pages: 1 }).keepIccProfile().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoder returned ${info.channels} channels`);
+    if (info.channels !== 3) throw new UprezError('IMAGE_CORRUPT', `decoder returned ${info.channels} channels`);
     return createRgbImage(info.width, info.height, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   } catch (err) {
     throw new UprezError('IMAGE_CORRUPT', `cannot decode ${format.toUpperCase()}: ${errorMessage(err)}`, { cause: err });

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { readPixels } from '../../test/helpers/image-files.js';
-import { openLumaModel } from './open-model.js';
+import { openLumaModel } from '../upscale/open-model.js';
 import { upscaleImageFile, type ImageJobRequest } from './upscale-image-file.js';
 
 let dir = '';

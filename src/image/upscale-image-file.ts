@@ -6,7 +6,7 @@ import { tempNameFor } from './atomic-write.js';
 import { convertsColour, decodeToVips, encodeFromVips, probeImage, type ImageProbe, type ProfileMode } from './image-codec.js';
 import { MAX_SIDE, canHold16Bits, canHoldAlpha, type ImageFormat, type OutputFormat } from './image-format.js';
 import { statInput } from './input-file.js';
-import type { LumaUpscaler } from './luma-upscaler.js';
+import type { LumaUpscaler } from '../upscale/luma-upscaler.js';
 import { orientPixels, storedBox, type Orientation, type Rect } from './orientation.js';
 import { upscalePlane } from './plane-resample.js';
 import { DEFAULT_TILE_LAYOUT, planTiles, type TileLayout, type TileSpec } from './tile-plan.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessAlive } from '../lifecycle/process-alive.js';
 
 /** Working folders are hidden (the walk skips them) and name the process that made them. */
 const WORK_DIR = /^\.uprez-work-(\d+)-[0-9a-f]{8}$/;
@@ -10,15 +11,6 @@ export interface WorkDir {
   readonly path: string;
   /** close removes the folder and everything in it; idempotent. */
   close(): Promise<void>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -35,7 +27,7 @@ export async function sweepStaleWorkDirs(parent: string): Promise<string[]> {
   }
   for (const name of names) {
     const m = WORK_DIR.exec(name);
-    if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
+    if (!m || Number(m[1]) === process.pid || isProcessAlive(Number(m[1]))) continue;
     await rm(path.join(parent, name), { recursive: true, force: true });
     removed.push(name);
   }

@@ -112,3 +112,16 @@ export function splitAggregate(payload: Buffer, timestamp: number): AggregatePar
   }
   return out;
 }
+
+/** metadataDeclaresAudio reads onMetaData's audio fields: true/false when it says, undefined when not. */
+export function metadataDeclaresAudio(script: Buffer): boolean | undefined {
+  try {
+    const meta = decodeAmf0(script)[1];
+    if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return undefined;
+    const codec = meta['audiocodecid'];
+    if (codec === undefined) return undefined;
+    return typeof codec === 'string' ? codec.length > 0 : Number(codec) > 0 || codec === 0;
+  } catch {
+    return undefined;
+  }
+}

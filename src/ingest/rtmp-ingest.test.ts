@@ -165,3 +165,19 @@ describe('RtmpIngest: who may publish', () => {
     expect(c.statusCode()).toBe('NetStream.Play.Failed');
   });
 });
+
+describe('listening', () => {
+  test('a port already taken is INGEST_LISTEN_FAILED, naming the port and the flag', async () => {
+    const first = await start();
+    const second = new RtmpIngest({ host: '127.0.0.1', port: first.port, log: silentLogger });
+    try {
+      await expect(second.start()).rejects.toMatchObject({
+        code: 'INGEST_LISTEN_FAILED',
+        fatal: true,
+        message: `RTMP port ${first.port} on 127.0.0.1 is already in use (set --rtmp-port or UPREZ_RTMP_PORT)`,
+      });
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,73 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { UprezError } from '../errors.js';
 import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
 import type { ClusterStream } from '../registry/cluster-stream.js';
-import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, scriptTagBody, splitAggregate } from './flv.js';
-import { PublishFeed, type FeedSource, type FeedStats } from './publish-feed.js';
-import { authorizePublish, type AuthRefusal, type PublishPolicy } from './publish-auth.js';
+import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, metadataDeclaresAudio, scriptTagBody, splitAggregate } from './flv.js';
+import type { IngestEvents, PublishRefusal, RtmpIngestOptions } from './ingest-types.js';
+import { PublishFeed, type FeedStats } from './publish-feed.js';
+import { authorizePublish } from './publish-auth.js';
 import { RateLimiter } from './rate-limiter.js';
 import { MSG } from './rtmp/chunk-writer.js';
-import { decodeAmf0 } from './rtmp/amf0.js';
 import { RtmpConnection, type MediaSink, type PublishDecision, type PublishGate, type PublishRequest } from './rtmp/rtmp-connection.js';
-import { isValidStreamKey, RTMP_APP } from './stream-key.js';
+import { isValidStreamKey, RTMP_APP } from '../media/stream-key.js';
 
-/** PublishEvent announces an accepted publish whose video header has arrived. */
-export interface PublishEvent {
-  readonly key: string;
-  readonly sessionId: string;
-  readonly clientAddress: string;
-  readonly hasAudio: boolean;
-  /** The publish as an FLV byte stream from its first tag, for the decoder's stdin. */
-  readonly feed: FeedSource;
-  /** The key's share of the cluster (its lease and origin output), or null on a lone instance. */
-  readonly cluster: ClusterStream | null;
-}
-
-/**
- * Admission is the cluster's answer to a publish (see app/cluster.ts): admitted with the key's
- * cluster stream (`fresh`: opened for this publish, so closed if the publish never starts), or
- * refused because another instance owns the key or the registry cannot say.
- */
-export type Admission =
-  | { readonly ok: true; readonly cluster: ClusterStream | null; readonly fresh: boolean }
-  | { readonly ok: false; readonly refusal: 'duplicate' | 'registry_unavailable'; readonly message: string };
-
-/** Why a publish was refused (metric label values). */
-export type PublishRefusal = 'invalid_key' | 'duplicate' | 'shutting_down' | 'no_video' | 'rate_limited' | 'registry_unavailable' | AuthRefusal;
-
-/** IngestEvents are what the ingest emits. */
-export interface IngestEvents {
-  publish: (e: PublishEvent) => void;
-  /**
-   * The publish ended. `clean` is true when the publisher said so (RTMP deleteStream/FCUnpublish,
-   * as ffmpeg and OBS send on stop); false for a dropped connection or a takeover, after which it
-   * may come back. The feed ends by itself: the decoder reads end-of-input after the last tag.
-   */
-  unpublish: (key: string, sessionId: string, clean: boolean) => void;
-  refused: (reason: PublishRefusal, key: string, clientAddress: string) => void;
-}
-
-/** RtmpIngestOptions configures the RTMP listener. */
-export interface RtmpIngestOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly log: Logger;
-  /** How long to wait for the publisher's video header before refusing (ms). Default 10 000. */
-  readonly headerWaitMs?: number;
-  /** Idle sockets (half-open, silent) are closed after this long (ms). Default 30 000. */
-  readonly idleTimeoutMs?: number;
-  /** Who may publish (default: anyone with a valid key). */
-  readonly auth?: PublishPolicy;
-  /** Publish attempts allowed per client address per minute (default 30). */
-  readonly publishesPerMinute?: number;
-  /** Connections open at once; more are closed at accept. Default 1000. */
-  readonly maxConnections?: number;
-  /** A publish's feed pauses the publisher above this many queued bytes. Default 64 MiB. */
-  readonly feedHighWaterBytes?: number;
-  /** Asked after the local checks (the cluster: one owner per key across instances); default: admitted, local only. */
-  readonly admit?: (key: string) => Promise<Admission>;
-}
+export type { Admission, IngestEvents, PublishEvent, PublishRefusal, RtmpIngestOptions } from './ingest-types.js';
 
 /** Audio without any video header for this much stream time is an audio-only publish (ms). */
 const AUDIO_ONLY_AFTER_MS = 3_000;
@@ -143,11 +89,8 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
   async start(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
-        reject(
-          err.code === 'EADDRINUSE'
-            ? new Error(`RTMP port ${this.opts.port} on ${this.opts.host} is already in use (set --rtmp-port or UPREZ_RTMP_PORT)`)
-            : err,
-        );
+        const why = err.code === 'EADDRINUSE' ? 'is already in use (set --rtmp-port or UPREZ_RTMP_PORT)' : `cannot be listened on: ${err.message}`;
+        reject(new UprezError('INGEST_LISTEN_FAILED', `RTMP port ${this.opts.port} on ${this.opts.host} ${why}`, { cause: err }));
       };
       this.server.once('error', onError);
       this.server.listen(this.opts.port, this.opts.host, () => {
@@ -382,18 +325,5 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
     const conn = new RtmpConnection(socket, this);
     this.connections.add(conn);
     socket.on('close', () => this.connections.delete(conn));
-  }
-}
-
-/** metadataDeclaresAudio reads onMetaData's audio fields: true/false when it says, undefined when not. */
-function metadataDeclaresAudio(script: Buffer): boolean | undefined {
-  try {
-    const meta = decodeAmf0(script)[1];
-    if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return undefined;
-    const codec = meta['audiocodecid'];
-    if (codec === undefined) return undefined;
-    return typeof codec === 'string' ? codec.length > 0 : Number(codec) > 0 || codec === 0;
-  } catch {
-    return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FfmpegBinaries } from '../ffmpeg/binaries.js';
-import type { ProviderChoice } from '../image/open-model.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
 import { inputLocation, resolveFileInput, type InputPolicy } from '../vod/file-input.js';
 import { transcodeFile } from '../vod/file-transcode.js';
 import { describeFileDenoise, planFileDenoise } from '../vod/file-denoise-plan.js';

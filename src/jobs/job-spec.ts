@@ -1,7 +1,7 @@
 import { UprezError } from '../errors.js';
 import { validatePushUrl } from '../encode/push-output.js';
-import { BICUBIC_MODEL_NAMES } from '../image/open-model.js';
-import { isValidStreamKey } from '../ingest/stream-key.js';
+import { BICUBIC_MODEL_NAMES } from '../upscale/open-model.js';
+import { isValidStreamKey } from '../media/stream-key.js';
 import { isModelName } from '../upscale/model-registry.js';
 import type { DenoiseRequest } from '../upscale/denoise-pick.js';
 import type { X4Strategy } from '../vod/upscale-plan.js';

@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UprezError } from '../errors.js';
-import { isValidStreamKey } from '../ingest/stream-key.js';
+import { isValidStreamKey } from '../media/stream-key.js';
 import type { Logger } from '../log/logger.js';
 import { HttpOrigin } from './http-origin.js';
 import { forgetOriginStream, type OriginMetrics } from './origin-metrics.js';

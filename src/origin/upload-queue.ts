@@ -11,9 +11,8 @@ import { asOriginError, OriginError } from './origin-error.js';
 import type { FileJob, Job, PlaylistJob, RemoveJob } from './upload-jobs.js';
 import { OriginView } from './origin-view.js';
 import { QueueTally } from './queue-tally.js';
-import { DEFAULT_QUEUE_OPTIONS, type DropReason, type PreparedFile, type QueueObserver, type QueuePort, type QueueStats, type UploadKind, type UploadQueueOptions } from './upload-types.js';
-
-
+import { DEFAULT_QUEUE_OPTIONS } from './upload-types.js';
+import type { DropReason, PreparedFile, QueueObserver, QueuePort, QueueStats, UploadKind, UploadQueueOptions } from './upload-types.js';
 
 /** UploadQueue is one stream's ordered, bounded, retrying origin upload queue; every public method returns at once. */
 export class UploadQueue {

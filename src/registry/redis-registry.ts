@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import { errorMessage, UprezError } from '../errors.js';
-import { isValidStreamKey } from '../ingest/stream-key.js';
+import { isValidStreamKey } from '../media/stream-key.js';
 import type { Logger } from '../log/logger.js';
 import { RedisLeaseStore, type LeaseStore } from './lease-store.js';
 import { parseRegistryUrl, type RegistryTarget } from './registry-url.js';

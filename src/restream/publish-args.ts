@@ -1,4 +1,4 @@
-import { ffmpegInput } from '../vod/vod-ffmpeg-args.js';
+import { ffmpegInput } from '../ffmpeg/ffmpeg-input.js';
 
 /** PublishArgsOptions describe an archive pushed in real time to an RTMP server as FLV. */
 export interface PublishArgsOptions {

@@ -1,6 +1,6 @@
 import { UprezError } from '../errors.js';
 import { isOutputFormat } from '../image/image-format.js';
-import { BICUBIC_MODEL_NAMES } from '../image/open-model.js';
+import { BICUBIC_MODEL_NAMES } from '../upscale/open-model.js';
 import { isModelName } from '../upscale/model-registry.js';
 import type { BatchRequest } from './image-batches.js';
 import { UPLOAD_ID } from './upload-store.js';

@@ -7,7 +7,7 @@ import { extensionOf, formatOfName, type OutputFormat } from '../image/image-for
 import { runImageBatch, type BatchEvent } from '../image/image-batch.js';
 import type { ImageJobRunner } from '../image/image-job-runner.js';
 import { lumaForLevels, openDenoiseModelSet, type DenoiseModelSet } from '../image/denoise-models.js';
-import { isBicubicModel, type OpenedLumaModel } from '../image/open-model.js';
+import { isBicubicModel, type OpenedLumaModel } from '../upscale/open-model.js';
 import { chooseDenoiseModel } from '../upscale/denoise-model-choice.js';
 import type { DenoiseRequest } from '../upscale/denoise-pick.js';
 import type { Logger } from '../log/logger.js';

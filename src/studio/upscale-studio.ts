@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { workerJobRunner, type ImageJobRunner } from '../image/image-job-runner.js';
-import { openLumaModel, type ProviderChoice } from '../image/open-model.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
+import { openLumaModel } from '../upscale/open-model.js';
 import type { Logger } from '../log/logger.js';
 import { defaultModelsDir, listModels } from '../upscale/model-registry.js';
 import { ImageBatches, type BatchRequest, type BatchView } from './image-batches.js';

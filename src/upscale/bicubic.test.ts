@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bicubicKernel, resizePlaneBicubic, upscaleChromaBicubic, upscaleFrameBicubic, upscaledGeometry, useBicubicKernel } from './bicubic.js';
 import { loadNativeBicubic } from './bicubic-native.js';
-import { frameGeometry, planesOf } from './frame.js';
+import { frameGeometry, planesOf } from '../media/frame.js';
 
 /** Keys cubic, a = -0.5, written independently of the module under test. */
 function keys(x: number): number {

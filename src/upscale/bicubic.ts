@@ -14,7 +14,7 @@
  */
 import { loadNativeBicubic, type NativeBicubic, type NativeLoad } from './bicubic-native.js';
 import { W_BITS, tapsFor, type Taps1D } from './bicubic-taps.js';
-import { frameGeometry, type FrameGeometry } from './frame.js';
+import { frameGeometry, type FrameGeometry } from '../media/frame.js';
 
 /**
  * Weights are in 1/2^14. The vertical pass (uint8 in) keeps 6 fractional bits in Int16

@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import { UprezError } from '../errors.js';
-import { isBicubicModel } from '../image/open-model.js';
+import { isBicubicModel } from './open-model.js';
 import type { DenoiseLevel } from './denoise-choice.js';
 import { pickDenoiseModel, type DenoisePick } from './denoise-pick.js';
 import { defaultModelsDir, resolveModel, scanModels } from './model-registry.js';
-import type { X4Strategy } from '../vod/upscale-plan.js';
+import type { X4Strategy } from './upscale-chain.js';
 
 /** ModelChoice is what to pass as --model to the existing openers, and a note when it is not what was asked. */
 export interface ModelChoice {

@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { UprezError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerInit, WorkerReady } from './inference-protocol.js';
@@ -59,10 +58,16 @@ export interface ModelRunner extends RegionRunner {
   close(): Promise<void>;
 }
 
+/** PROVIDER_CHOICES are the onnxruntime execution providers one can ask for ('auto': CUDA when available, else CPU). */
+export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda'] as const;
+
+/** ProviderChoice is one of PROVIDER_CHOICES. */
+export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
+
 /** ModelRunnerOptions: which model, where to run it, how many workers and threads. */
 export interface ModelRunnerOptions {
   model: ResolvedModel;
-  provider: 'auto' | 'cpu' | 'cuda';
+  provider: ProviderChoice;
   /** Worker threads, one session each (default 1). */
   workers?: number;
   /** onnxruntime intra-op threads per worker (default: the cores left after the event loop, split over the workers). */
@@ -260,19 +265,8 @@ class WorkerModelRunner implements ModelRunner {
     return { regions: splitOutputs(rects, s, new Uint8Array(r.y), null), inferMs: r.inferMs, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) };
   }
 
-  async warmUp(width: number, height: number, runs = 3): Promise<number[]> {
-    const plane = new Uint8Array(width * height);
-    // Some texture rather than a flat plane, in case a model's cost depends on content.
-    for (let i = 0; i < plane.length; i++) plane[i] = (i * 37 + ((i / width) | 0) * 11) & 255;
-    const times: number[] = [];
-    for (let w = 0; w < this.pool.size; w++) {
-      for (let k = 0; k < runs; k++) {
-        const t0 = performance.now();
-        await this.pool.run(plane, width, height, w);
-        times.push(performance.now() - t0);
-      }
-    }
-    return times;
+  warmUp(width: number, height: number, runs = 3): Promise<number[]> {
+    return this.pool.warmUp(width, height, runs);
   }
 
   close(): Promise<void> {

@@ -4,7 +4,6 @@
  * rectangles of a frame, each equal to the whole-frame output inside it (the kernel reads the
  * halo it needs from the full plane), optionally with its residual over the model's bicubic.
  */
-import { performance } from 'node:perf_hooks';
 import { UprezError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerReady } from './inference-protocol.js';
@@ -119,18 +118,8 @@ export class NativeRunner implements ModelRunner, RegionRunner {
     return { regions, inferMs: r.inferMs, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) };
   }
 
-  async warmUp(width: number, height: number, runs = 3): Promise<number[]> {
-    const plane = new Uint8Array(width * height);
-    for (let i = 0; i < plane.length; i++) plane[i] = (i * 37 + ((i / width) | 0) * 11) & 255;
-    const times: number[] = [];
-    for (let w = 0; w < this.pool.size; w++) {
-      for (let k = 0; k < runs; k++) {
-        const t0 = performance.now();
-        await this.pool.run(plane, width, height, w);
-        times.push(performance.now() - t0);
-      }
-    }
-    return times;
+  warmUp(width: number, height: number, runs = 3): Promise<number[]> {
+    return this.pool.warmUp(width, height, runs);
   }
 
   close(): Promise<void> {

@@ -4,10 +4,10 @@
  * `no_model`), chroma is bicubic; at most maxInFlight frames are held and whenReady() tells the
  * caller when to push more. Frames leave in order, one out per one in.
  */
-import { errorMessage, isNonFatal } from '../errors.js';
+import { errorMessage, isNonFatal, UprezError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { defaultClock, type Clock } from './clock.js';
-import { planesOf, type Frame, type FrameGeometry, type UpscaledFrame } from './frame.js';
+import { planesOf, type Frame, type FrameGeometry, type UpscaledFrame } from '../media/frame.js';
 import type { LumaResult, ModelRunner } from './model-runner.js';
 import { StageCore, type StageEntry } from './stage-core.js';
 import type { UpscaleStageStats } from './stage-counters.js';
@@ -59,15 +59,9 @@ export class QualityStage {
   /** push takes one decoded frame; never throws. */
   push(frame: Frame): void {
     if (this.core.closed) return;
-    const e = this.core.entryFor(frame);
+    const e = this.core.admit(frame);
+    if (!e) return;
     const g = frame.geometry;
-    if (frame.data.length < g.frameSize) {
-      this.log.error('frame could not be upscaled; emitting black', { seq: frame.seq, bytes: frame.data.length, needs: g.frameSize });
-      this.core.black(e);
-      this.core.finish(e, 'bicubic', undefined);
-      this.core.drain();
-      return;
-    }
     this.core.bicubicChroma(frame.data, g, e.out);
     if (!this.opts.runner || this.dead) {
       this.core.bicubicLuma(frame.data, g, e.out);
@@ -98,7 +92,7 @@ export class QualityStage {
     this.opts.observer?.onInference?.(r.inferMs, model);
     if (this.core.closed) return;
     if (r.y.length !== e.outGeometry.lumaSize) {
-      this.onError(e, new Error(`model returned ${r.y.length} bytes of Y, expected ${e.outGeometry.lumaSize}`), false);
+      this.onError(e, new UprezError('MODEL_INVALID', `model returned ${r.y.length} bytes of Y, expected ${e.outGeometry.lumaSize}`), false);
       return;
     }
     e.out.set(r.y, 0);

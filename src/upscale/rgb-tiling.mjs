@@ -74,7 +74,11 @@ export function lumaTileToRgb(y, stride, t) {
   for (let r = 0; r < t.ph; r++) {
     const src = (t.py + r) * stride + t.px;
     const dst = r * t.pw;
-    for (let c = 0; c < t.pw; c++) buf[dst + c] = ((/** @type {number} */ (y[src + c])) - Y_BLACK) / Y_RANGE;
+    for (let c = 0; c < t.pw; c++) {
+      // A cast of its own: Prettier moves a JSDoc cast inside arithmetic onto the whole expression.
+      const v = /** @type {number} */ (y[src + c]);
+      buf[dst + c] = (v - Y_BLACK) / Y_RANGE;
+    }
   }
   buf.copyWithin(n, 0, n);
   buf.copyWithin(2 * n, 0, n);

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.js';
 import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import { upscaleChromaBicubic, upscaleLumaBicubic, upscaledGeometry } from './bicubic.js';
 import type { Clock } from './clock.js';
-import type { FallbackReason, Frame, FrameGeometry, UpscaledFrame, UpscalePath } from './frame.js';
+import type { FallbackReason, Frame, FrameGeometry, UpscaledFrame, UpscalePath } from '../media/frame.js';
 import { Ring } from './latency-predictor.js';
 import { ReorderQueue } from './reorder-queue.js';
 import { StageCounters, type UpscaleStageStats } from './stage-counters.js';
@@ -59,6 +59,21 @@ export class StageCore extends TypedEmitter<StageEvents> {
     const e: StageEntry = { frame, out: new Uint8Array(outGeometry.frameSize), outGeometry, ready: false, path: 'bicubic', reason: undefined, model: undefined, modelShare: 0, timer: null };
     this.queue.push(e);
     return e;
+  }
+
+  /**
+   * admit makes a frame's entry and queues it, or, for a frame shorter than its geometry says, sends
+   * it on at once as black (logged: the count and order hold) and returns null.
+   */
+  admit(frame: Frame): StageEntry | null {
+    const e = this.entryFor(frame);
+    const g = frame.geometry;
+    if (frame.data.length >= g.frameSize) return e;
+    this.log.error('frame could not be upscaled; emitting black', { seq: frame.seq, bytes: frame.data.length, needs: g.frameSize });
+    this.black(e);
+    this.finish(e, 'bicubic', undefined);
+    this.drain();
+    return null;
   }
 
   /** bicubicLuma writes the bicubic Y and keeps the cost figure. */

@@ -1,5 +1,5 @@
 /** The stage's counters: frames in and out, by path and fallback reason, and recent stage latency. */
-import type { FallbackReason, UpscalePath } from './frame.js';
+import type { FallbackReason, UpscalePath } from '../media/frame.js';
 import { Ring } from './latency-predictor.js';
 
 /** UpscaleStageStats: counters since start and stage latency (emittedAt - arrivedAt) over recent frames. */

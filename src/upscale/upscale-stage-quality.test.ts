@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { upscaleFrameBicubic } from './bicubic.js';
-import { frameGeometry, type Frame, type UpscaledFrame } from './frame.js';
+import { frameGeometry, type Frame, type UpscaledFrame } from '../media/frame.js';
 import { FakeClock, FakeRunner } from '../../test/helpers/stage-kit.js';
 import { createUpscaleStage } from './upscale-stage.js';
 
@@ -113,7 +113,12 @@ describe('UpscaleStage quality mode', () => {
     let maxHeld = 0;
     const answerSome = async () => {
       const open = runner.calls.map((_, i) => i).filter((i) => !answered.has(i));
-      for (const i of open) if (rand() < 0.5) (answered.add(i), runner.answer(i));
+      for (const i of open) {
+        if (rand() < 0.5) {
+          answered.add(i);
+          runner.answer(i);
+        }
+      }
       await settle();
     };
     for (let i = 0; i < 40; i++) {

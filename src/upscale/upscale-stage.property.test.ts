@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { silentLogger } from '../log/logger.js';
-import { frameGeometry, type Frame, type UpscaledFrame } from './frame.js';
+import { frameGeometry, type Frame, type UpscaledFrame } from '../media/frame.js';
 import { FakeClock, TimedRunner, runUntil, seededRandom } from '../../test/helpers/stage-kit.js';
 import { createUpscaleStage } from './upscale-stage.js';
 

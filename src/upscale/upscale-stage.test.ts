@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { FakeClock, FakeRunner, TimedRunner, flushMicrotasks, runUntil } from '../../test/helpers/stage-kit.js';
 import { silentLogger } from '../log/logger.js';
 import { upscaleFrameBicubic } from './bicubic.js';
-import { frameGeometry, type Frame, type FrameGeometry, type UpscaledFrame } from './frame.js';
+import { frameGeometry, type Frame, type FrameGeometry, type UpscaledFrame } from '../media/frame.js';
 import { createUpscaleStage, type TierConfig } from './upscale-stage.js';
 
 // 64x32 LR in 16 px tiles: 4 x 2 = 8 tiles.

@@ -6,12 +6,9 @@
  * - 'quality' (files; quality-stage.ts): every frame through the model, no deadline, bounded.
  * Either way frames leave in order, one out per one in, at the output size.
  */
-import type { Logger } from '../log/logger.js';
-import type { Clock } from './clock.js';
-import { DeadlineStage, type TierConfig } from './deadline-stage.js';
-import type { Frame, FrameGeometry, UpscaledFrame } from './frame.js';
-import type { ModelRunner } from './model-runner.js';
-import { QualityStage } from './quality-stage.js';
+import { DeadlineStage, type DeadlineStageOptions, type TierConfig } from './deadline-stage.js';
+import type { Frame, FrameGeometry, UpscaledFrame } from '../media/frame.js';
+import { QualityStage, type QualityStageOptions } from './quality-stage.js';
 import type { UpscaleStageStats } from './stage-counters.js';
 
 export type { UpscaleStageStats } from './stage-counters.js';
@@ -31,30 +28,8 @@ export interface UpscaleStage {
   close(): void;
 }
 
-/** UpscaleStageOptions choose the mode and its settings. */
-export type UpscaleStageOptions =
-  | {
-      readonly mode: 'deadline';
-      readonly scale: number;
-      readonly latencyBudgetMs: number;
-      /** The model tiers, best first (the model, then a cheaper fallback model); empty: bicubic only. */
-      readonly tiers: readonly TierConfig[];
-      readonly maxInFlight?: number;
-      readonly tileSize?: number;
-      readonly hysteresis?: boolean;
-      readonly clock?: Clock;
-      readonly observer?: { onInference?(ms: number, model: string): void };
-      readonly log: Logger;
-    }
-  | {
-      readonly mode: 'quality';
-      readonly scale: number;
-      readonly runner: ModelRunner | null;
-      readonly maxInFlight?: number;
-      readonly clock?: Clock;
-      readonly observer?: { onInference?(ms: number, model: string): void };
-      readonly log: Logger;
-    };
+/** UpscaleStageOptions choose the mode and its settings (each mode's own options, with its name). */
+export type UpscaleStageOptions = ({ readonly mode: 'deadline' } & DeadlineStageOptions) | ({ readonly mode: 'quality' } & QualityStageOptions);
 
 /** createUpscaleStage makes the stage for its mode. */
 export function createUpscaleStage(o: UpscaleStageOptions): UpscaleStage {

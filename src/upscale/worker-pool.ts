@@ -176,6 +176,24 @@ export class InferencePool<I = WorkerInit> {
   }
 
   /**
+   * warmUp runs every worker `runs` times on a textured width x height plane (some texture rather than a
+   * flat plane, in case a model's cost depends on content) and returns each run's time in ms.
+   */
+  async warmUp(width: number, height: number, runs: number): Promise<number[]> {
+    const plane = new Uint8Array(width * height);
+    for (let i = 0; i < plane.length; i++) plane[i] = (i * 37 + ((i / width) | 0) * 11) & 255;
+    const times: number[] = [];
+    for (let w = 0; w < this.size; w++) {
+      for (let k = 0; k < runs; k++) {
+        const t0 = performance.now();
+        await this.run(plane, width, height, w);
+        times.push(performance.now() - t0);
+      }
+    }
+    return times;
+  }
+
+  /**
    * run sends one luma plane to a worker. Copies of a frame's Y on the model path: one here (the
    * frame buffer stays with the stage for the bicubic fallback, so it is copied into a fresh
    * buffer that is then transferred, not cloned); none into the worker (the tensor wraps it);

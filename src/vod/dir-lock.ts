@@ -1,19 +1,10 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UprezError } from '../errors.js';
+import { isProcessAlive } from '../lifecycle/process-alive.js';
 
 /** LOCK_FILE is the name of the lock a running file job holds in its output directory. */
 export const LOCK_FILE = '.uprez-job.lock';
-
-/** isAlive says whether a process with this pid exists (signal 0 checks without signalling). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * lockOutputDir makes sure one job at a time writes a directory: it creates DIR/.uprez-job.lock
@@ -33,7 +24,7 @@ export async function lockOutputDir(dir: string): Promise<() => Promise<void>> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
       throw new UprezError('JOB_LOCKED', `${dir} is being written by another uprez (pid ${owner}); wait for it or stop it`);
     }
     if (owner === process.pid) throw new UprezError('JOB_LOCKED', `${dir} is already being written by this process`);

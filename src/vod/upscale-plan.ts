@@ -1,12 +1,13 @@
+import type { X4Strategy } from '../upscale/upscale-chain.js';
 import { UprezError } from '../errors.js';
-import { isBicubicModel, type ProviderChoice } from '../image/open-model.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
+import { isBicubicModel } from '../upscale/open-model.js';
 import type { Logger } from '../log/logger.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
 import { openModelRunner } from '../upscale/open-model-runner.js';
 import { defaultModelsDir, resolveModel, type ResolvedModel } from '../upscale/model-registry.js';
 
-/** X4Strategy: use a x4 model when one exists (auto), insist on one (model), or run a x2 model twice (2x2). */
-export type X4Strategy = 'auto' | 'model' | '2x2';
+export type { X4Strategy } from '../upscale/upscale-chain.js';
 
 /** UpscalePlan is how a file job reaches its scale: `passes` stages of `passScale` each with one runner. */
 export interface UpscalePlan {

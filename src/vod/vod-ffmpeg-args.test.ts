@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { ffmpegInput, mp4MuxArgs, parseSubtitleStreams, subtitleExtractArgs } from './vod-ffmpeg-args.js';
+import { ffmpegInput } from '../ffmpeg/ffmpeg-input.js';
+import { mp4MuxArgs, parseSubtitleStreams, subtitleExtractArgs } from './vod-ffmpeg-args.js';
 
 describe('VOD ffmpeg arguments', () => {
   test('paths go behind file: and absolute, URLs stay', () => {

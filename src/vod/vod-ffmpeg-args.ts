@@ -1,10 +1,4 @@
-import path from 'node:path';
-import { isUrl } from '../decode/decoder-args.js';
-
-/** ffmpegInput makes a location safe for -i: URLs as they are, paths absolute behind file: (no option or protocol confusion). */
-export function ffmpegInput(location: string): string {
-  return isUrl(location) ? location : `file:${path.resolve(location)}`;
-}
+import { ffmpegInput } from '../ffmpeg/ffmpeg-input.js';
 
 /** SubtitleStream is one subtitle stream of the input as ffprobe reports it. */
 export interface SubtitleStream {

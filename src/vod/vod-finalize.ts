@@ -10,7 +10,7 @@ import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import type { Logger } from '../log/logger.js';
 import { segmentDurations, type SegmentPlan } from './segment-plan.js';
 import { TEXT_SUBTITLE_CODECS, mp4MuxArgs, parseSubtitleStreams, subtitleExtractArgs, subtitleProbeArgs, type SubtitleStream } from './vod-ffmpeg-args.js';
-import { vodMasterPlaylist, vodMediaPlaylist, webVttForHls, type SubtitleTrack } from './vod-playlists.js';
+import { vodMasterPlaylist, vodMediaPlaylist, webVttForHls, type SubtitleTrack } from '../hls/vod-playlists.js';
 
 /** The MP4 a file job writes with --mp4, in its output directory. */
 export const MP4_NAME = 'upscaled.mp4';

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { resizePlaneBicubic } from '../../src/upscale/bicubic.js';
-import type { LumaUpscaler } from '../../src/image/luma-upscaler.js';
+import type { LumaUpscaler } from '../../src/upscale/luma-upscaler.js';
 
 /** Pixels is a decoded file as stored: samples (16-bit as numbers), size, bands, and its metadata. */
 export interface Pixels {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 /** childProcessesNamed lists live child processes of this process whose command is `name`. */
 export function childProcessesNamed(name: string): number[] {
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('ps', ['-o', 'pid=,stat=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
   } catch {

@@ -10,7 +10,7 @@ import { probeMedia } from '../../src/ffmpeg/probe.js';
 import { liveChildren, type ProcessExit } from '../../src/ffmpeg/supervised-process.js';
 import { parseMediaPlaylist } from '../../src/hls/media-playlist.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { frameGeometry } from '../../src/upscale/frame.js';
+import { frameGeometry } from '../../src/media/frame.js';
 import { ffmpegChildren, makeTestClip, testBinaries } from '../helpers/ffmpeg-fixtures.js';
 import { checkMaster } from '../helpers/hls-checks.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { decodeRgb8 } from '../../src/image/rgb8-io.js';
-import { evaluateImage, meanScores } from '../../src/image/sr-eval.js';
+import { evaluateImage, meanScores } from '../../src/eval/sr-eval.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { ModelRunner } from '../../src/upscale/model-runner.js';
 import { defaultModelsDir, resolveModel } from '../../src/upscale/model-registry.js';

@@ -208,7 +208,6 @@ function recognise(model: OnnxModel): SrNetSpec {
   if (empty) refuse(`the input goes to ${empty.next.opType}, which the native kernel does not run`);
   let body = chains[0] as (typeof chains)[number];
   let skip: SrConv | null = null;
-  let sum = body.out;
   let next = body.next;
   if (chains.length === 2) {
     const [a, b] = chains as [(typeof chains)[number], (typeof chains)[number]];
@@ -218,7 +217,7 @@ function recognise(model: OnnxModel): SrNetSpec {
     const [bd, sk] = isSkip(b) && (!isSkip(a) || a.convs.length >= b.convs.length) ? [a, b] : isSkip(a) ? [b, a] : refuse('neither branch is a single conv (a skip)');
     body = bd;
     skip = sk.convs[0] as SrConv;
-    sum = a.next.outputs[0] as string;
+    const sum = a.next.outputs[0] as string;
     next = g.only(sum, 'the Add');
   }
   const convs = body.convs;

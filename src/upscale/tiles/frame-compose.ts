@@ -3,7 +3,7 @@
  * each tile with model luma is pasted, feathered against bicubic neighbours; the frame's model
  * share, the tier that made most of it, and the main reason for the rest are reported.
  */
-import type { FallbackReason } from '../frame.js';
+import type { FallbackReason } from '../../media/frame.js';
 import { DEFAULT_FEATHER, pasteTile } from './tile-compose.js';
 import { tilePixels, type TileGrid } from './tile-grid.js';
 

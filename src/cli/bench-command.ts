@@ -5,26 +5,27 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from '../cli/cli-io.js';
+import type { Command } from './cli-io.js';
 import { resolveFfmpegBinaries } from '../ffmpeg/binaries.js';
 import { createLogger } from '../log/logger.js';
 import { bicubicKernel } from '../upscale/bicubic.js';
 import { defaultModelsDir, resolveModel } from '../upscale/model-registry.js';
-import { mergeReport, runHeader } from './bench-report.js';
+import { mergeReport, runHeader } from '../bench/bench-report.js';
 import { BENCH_USAGE, parseBenchOptions, type BenchOptions } from './bench-options.js';
-import { renderSection, renderText, type BenchId, type BenchSection } from './bench-section.js';
-import { runDensityBench } from './density-bench.js';
-import { runFallbackBench } from './fallback-bench.js';
-import { runInferenceBench } from './inference-bench.js';
-import { describeMachine, type MachineInfo } from './machine.js';
-import { runLiveBench } from './live-bench.js';
-import { runOverheadBench } from './overhead-bench.js';
-import { runMemoryBench } from './memory-bench.js';
-import { runParallelismBench } from './parallelism-bench.js';
-import { builtCliPath } from './serve-process.js';
-import { runViewerBench } from './viewer-bench.js';
-import { defaultVideoDir } from './viewer-options.js';
-import { runX264Bench } from './x264-bench.js';
+import { renderSection, renderText, type BenchId, type BenchSection } from '../bench/bench-section.js';
+import { runDensityBench } from '../bench/density-bench.js';
+import { runFallbackBench } from '../bench/fallback-bench.js';
+import { runInferenceBench } from '../bench/inference-bench.js';
+import { describeMachine, type MachineInfo } from '../bench/machine.js';
+import { runLiveBench } from '../bench/live-bench.js';
+import { runOverheadBench } from '../bench/overhead-bench.js';
+import { runMemoryBench } from '../bench/memory-bench.js';
+import { runParallelismBench } from '../bench/parallelism-bench.js';
+import { builtCliPath } from '../bench/serve-process.js';
+import { runViewerBench } from '../bench/viewer-bench.js';
+import { defaultVideoDir } from '../bench/viewer-options.js';
+import { runX264Bench } from '../bench/x264-bench.js';
+import { UprezError } from '../errors.js';
 
 /** gpuSection says what the GPU run measures, and whether this machine could run it. */
 function gpuSection(m: MachineInfo, o: BenchOptions, providerInUse: string): BenchSection {
@@ -59,7 +60,7 @@ export const runBenchCommand: Command = async (argv, io) => {
   const needsModel = o.only.some((id) => id === 'overhead' || id === 'parallelism');
   const resolved = needsModel ? resolveModel({ modelsDir: defaultModelsDir(), model: o.model, scale: 2, purpose: 'live' }) : null;
   const model = () => {
-    if (!resolved) throw new Error('no model resolved');
+    if (!resolved) throw new UprezError('BENCH_NOT_READY', 'no model resolved');
     return resolved;
   };
   let providerInUse = o.provider === 'cuda' ? 'cuda' : 'cpu';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import type { LumaUpscaler } from './luma-upscaler.js';
+import type { LumaUpscaler } from '../upscale/luma-upscaler.js';
 import { imresizeU8 } from './matlab-imresize.js';
-import { createRgbImage, type RgbImage } from './rgb-image.js';
+import { createRgbImage, type RgbImage } from '../image/rgb-image.js';
 import { bicubicUpscaleMatlab, evaluateImage, meanScores, prepareEvalPair, type ImageEvalResult } from './sr-eval.js';
 
 /** A smooth, coloured test picture (deterministic). */

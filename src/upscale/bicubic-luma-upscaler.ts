@@ -1,4 +1,4 @@
-import { resizePlaneBicubic } from '../upscale/bicubic.js';
+import { resizePlaneBicubic } from './bicubic.js';
 import type { LumaUpscaler } from './luma-upscaler.js';
 
 /** bicubicLumaUpscaler upscales Y with the stage's own bicubic (the floor path), for `--model bicubic`. */

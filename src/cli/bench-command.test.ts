@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { CliIo } from '../cli/cli-io.js';
+import type { CliIo } from './cli-io.js';
 import { runBenchCommand } from './bench-command.js';
 
 function io(): CliIo & { out: string[]; err: string[] } {

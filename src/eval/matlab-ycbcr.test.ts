@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { matlabYFloat, rgbToMatlabY, rgbToMatlabYcbcr } from './matlab-ycbcr.js';
-import { createRgbImage } from './rgb-image.js';
+import { createRgbImage } from '../image/rgb-image.js';
 
 describe('MATLAB rgb2ycbcr (uint8)', () => {
   test.each([

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { buildLadder } from '../encode/ladder.js';
-import { parseMediaPlaylist } from '../hls/media-playlist.js';
+import { parseMediaPlaylist } from './media-playlist.js';
 import { vodMasterPlaylist, vodMediaPlaylist, webVttForHls } from './vod-playlists.js';
 
 describe('VOD playlists', () => {

@@ -1,11 +1,10 @@
 import type { Logger } from '../log/logger.js';
-import { openModelRunner } from '../upscale/open-model-runner.js';
-import { defaultModelsDir, resolveModel } from '../upscale/model-registry.js';
+import type { ProviderChoice } from './model-runner.js';
+import { openModelRunner } from './open-model-runner.js';
+import { defaultModelsDir, resolveModel } from './model-registry.js';
 import { bicubicLumaUpscaler } from './bicubic-luma-upscaler.js';
 import type { LumaUpscaler } from './luma-upscaler.js';
 
-/** ProviderChoice is the onnxruntime execution provider a command asks for. */
-export type ProviderChoice = 'auto' | 'cpu' | 'cuda';
 
 /** Model names that mean "no network: the stage's bicubic" (`none` as in `uprez serve --model none`). */
 export const BICUBIC_MODEL_NAMES: readonly string[] = ['bicubic', 'none'];

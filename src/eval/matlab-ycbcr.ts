@@ -1,5 +1,5 @@
 import { roundU8 } from './matlab-imresize.js';
-import type { Planes3, RgbImage } from './rgb-image.js';
+import type { Planes3, RgbImage } from '../image/rgb-image.js';
 
 /**
  * MATLAB `rgb2ycbcr` for uint8 images: BT.601 studio range (Y 16..235, Cb/Cr 16..240), the colour

@@ -1,8 +1,8 @@
 import { imresizeF64, imresizeU8, roundU8 } from './matlab-imresize.js';
 import { rgbToMatlabY } from './matlab-ycbcr.js';
-import { checkUpscaledLuma, type LumaUpscaler } from './luma-upscaler.js';
+import { checkUpscaledLuma, type LumaUpscaler } from '../upscale/luma-upscaler.js';
 import { psnr } from './psnr.js';
-import { modCrop, type RgbImage } from './rgb-image.js';
+import { modCrop, type RgbImage } from '../image/rgb-image.js';
 import { ssim } from './ssim.js';
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { silentLogger } from '../log/logger.js';
-import { frameGeometry, type Frame, type UpscaledFrame } from '../upscale/frame.js';
+import { frameGeometry, type Frame, type UpscaledFrame } from '../media/frame.js';
 import { FakeClock, FakeRunner } from '../../test/helpers/stage-kit.js';
-import { createUpscaleStage } from '../upscale/upscale-stage.js';
+import { createUpscaleStage } from './upscale-stage.js';
 import { UpscaleChain } from './upscale-chain.js';
 
 const g = frameGeometry(4, 2);

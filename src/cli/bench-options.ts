@@ -1,10 +1,11 @@
 /** `uprez bench` options: which benchmarks, how long, which model and provider. Pure. */
 import { UprezError } from '../errors.js';
-import { parseFlags } from '../cli/parse-flags.js';
+import { parseFlags } from './parse-flags.js';
 import { SERVE_DEFAULTS } from '../config/serve-config.js';
 import { X264_PRESETS, formatX264Presets, parseX264Presets, type X264PresetChoice } from '../encode/video-codec.js';
-import { BENCH_IDS, type BenchId } from './bench-section.js';
-import { parseViewerOptions, VIEWER_FLAGS, VIEWER_USAGE, type ViewerOptions } from './viewer-options.js';
+import { BENCH_IDS, type BenchId } from '../bench/bench-section.js';
+import { parseViewerOptions, VIEWER_FLAGS, VIEWER_USAGE, type ViewerOptions } from '../bench/viewer-options.js';
+import type { ProviderChoice } from '../upscale/model-runner.js';
 
 /** BenchOptions are the parsed `uprez bench` flags. */
 export interface BenchOptions {
@@ -16,7 +17,7 @@ export interface BenchOptions {
   readonly model: string | undefined;
   /** Live runs: the server's --fallback-model (NAME, path or 'none'); undefined: the server's default. */
   readonly fallbackModel: string | undefined;
-  readonly provider: 'auto' | 'cpu' | 'cuda';
+  readonly provider: ProviderChoice;
   /** onnxruntime intra-op threads for the overhead benchmark. */
   readonly threads: number;
   /** Seconds per live run (default 60; --quick 15). */

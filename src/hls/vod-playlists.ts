@@ -1,4 +1,13 @@
-import type { Rung } from '../encode/ladder.js';
+/** VodRendition is what the master playlist says of one rendition (encode/ladder.ts's Rung has these). */
+export interface VodRendition {
+  /** Its media playlist is `<name>/index.m3u8`. */
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly bandwidth: number;
+  /** RFC 6381 CODECS attribute. */
+  readonly codecs: string;
+}
 
 /** SubtitleTrack is one WebVTT subtitle rendition listed in the master playlist. */
 export interface SubtitleTrack {
@@ -49,7 +58,7 @@ function quoted(v: string): string {
  * (BANDWIDTH, RESOLUTION, CODECS, FRAME-RATE; largest first, as ffmpeg orders them) pointing at
  * `<rung>/index.m3u8`, and the WebVTT subtitle renditions as an EXT-X-MEDIA group.
  */
-export function vodMasterPlaylist(rungs: readonly Rung[], fps: number, subtitles: readonly SubtitleTrack[] = []): string {
+export function vodMasterPlaylist(rungs: readonly VodRendition[], fps: number, subtitles: readonly SubtitleTrack[] = []): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-INDEPENDENT-SEGMENTS'];
   subtitles.forEach((s, i) => {
     const attrs = [`TYPE=SUBTITLES`, `GROUP-ID=${quoted(SUBTITLE_GROUP)}`, `NAME=${quoted(s.name)}`];

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UprezError } from '../errors.js';
-import { cropPlane, packYuv420p } from './yuv420p-pack.js';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
+import { silentLogger } from '../log/logger.js';
+import { cropPlane, packYuv420p } from '../image/yuv420p-pack.js';
 
 /**
  * H.264 degradation of an LR luma plane, as models/train/protocol.py degrades training inputs: the
@@ -28,22 +29,6 @@ export function h264DecodeArgs(o: { input: string; output: string }): string[] {
   return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'h264', '-i', o.input, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', o.output];
 }
 
-function runFfmpeg(ffmpeg: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => {
-      if (stderr.length < 4000) stderr += s;
-    });
-    child.on('error', (err) => reject(new UprezError('FFMPEG_SPAWN', `could not run ${ffmpeg}: ${err.message}`, { cause: err })));
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new UprezError('FFMPEG_FAILED', `ffmpeg exited with ${signal ?? `code ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-    });
-  });
-}
-
 /** H264DegradeOptions: the ffmpeg binary and where temp files go (default: the OS temp dir). */
 export interface H264DegradeOptions {
   readonly ffmpeg: string;
@@ -62,8 +47,8 @@ export async function degradeLumaH264(y: Uint8Array, width: number, height: numb
     const coded = path.join(dir, 'lr.264');
     const decoded = path.join(dir, 'decoded.yuv');
     await writeFile(raw, frame.data);
-    await runFfmpeg(opts.ffmpeg, h264EncodeArgs({ input: raw, output: coded, width: frame.width, height: frame.height, crf: opts.crf }));
-    await runFfmpeg(opts.ffmpeg, h264DecodeArgs({ input: coded, output: decoded }));
+    await runFfmpeg({ bin: opts.ffmpeg, args: h264EncodeArgs({ input: raw, output: coded, width: frame.width, height: frame.height, crf: opts.crf }), name: 'h264 encode', log: silentLogger });
+    await runFfmpeg({ bin: opts.ffmpeg, args: h264DecodeArgs({ input: coded, output: decoded }), name: 'h264 decode', log: silentLogger });
     const out = await readFile(decoded);
     if (out.length !== frame.data.length) {
       throw new UprezError('FFMPEG_FAILED', `decoded ${out.length} bytes, expected one ${frame.width}x${frame.height} yuv420p frame`);

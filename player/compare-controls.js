@@ -62,7 +62,8 @@ export class CompareControls {
   setLayout(layout) {
     const l = layout === 'side' ? 'side' : 'split';
     this.els.stage.dataset.layout = l;
-    for (const b of this.els.bar.querySelectorAll('[data-layout]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.layout === l));
+    for (const b of this.els.bar.querySelectorAll('[data-layout]'))
+      b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.layout === l));
     this.els.split.hidden = l !== 'split';
   }
 

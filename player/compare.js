@@ -137,7 +137,9 @@ export class CompareView {
           hls.recoverMediaError();
           return;
         }
-        this.fail(`${video === this.ai ? 'AI' : 'source'} rendition: ${data.type}: ${data.details}${data.response?.code ? ` (HTTP ${data.response.code})` : ''}`);
+        this.fail(
+          `${video === this.ai ? 'AI' : 'source'} rendition: ${data.type}: ${data.details}${data.response?.code ? ` (HTTP ${data.response.code})` : ''}`,
+        );
       });
       hls.on(Hls.Events.MANIFEST_PARSED, () => this.play(video));
       hls.loadSource(url);

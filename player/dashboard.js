@@ -46,7 +46,10 @@ function cell(text, href) {
 
 /** @param {any[]} streams */
 function renderTable(streams) {
-  status.textContent = streams.length === 0 ? 'No streams yet. Publish with RTMP to rtmp://HOST:1935/live/KEY.' : `${streams.length} stream${streams.length === 1 ? '' : 's'} · updated ${new Date().toLocaleTimeString()}`;
+  status.textContent =
+    streams.length === 0
+      ? 'No streams yet. Publish with RTMP to rtmp://HOST:1935/live/KEY.'
+      : `${streams.length} stream${streams.length === 1 ? '' : 's'} · updated ${new Date().toLocaleTimeString()}`;
   const rows = streams.map((s) => {
     const tr = document.createElement('tr');
     tr.dataset.key = s.key;
@@ -147,6 +150,8 @@ async function refresh() {
   }
 }
 
-setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
+setInterval(() => {
+  if (!document.hidden) refresh();
+}, REFRESH_MS);
 window.addEventListener('resize', renderCharts);
 await refresh();

@@ -34,7 +34,8 @@ export function measureLive(hls, video, useSeekable) {
   }
   if (video.seekable.length && useSeekable) m.latency = liveLatency(video.currentTime, video.seekable.end(video.seekable.length - 1));
   const date = /** @type {any} */ (video).getStartDate?.();
-  if (m.latency !== null && date && Number.isFinite(date.getTime())) m.delay = publisherDelay(new Date(date.getTime() + video.currentTime * 1000), Date.now());
+  if (m.latency !== null && date && Number.isFinite(date.getTime()))
+    m.delay = publisherDelay(new Date(date.getTime() + video.currentTime * 1000), Date.now());
   return m;
 }
 
@@ -64,7 +65,8 @@ export function showLive(badge, m, interactive) {
   if (delay !== null) badge.dataset.delay = delay.toFixed(2);
   badge.textContent = atEdge ? `LIVE · ${shown.toFixed(1)} s` : `${shown.toFixed(1)} s behind · go live`;
   badge.title =
-    (delay !== null ? `The picture is ${delay.toFixed(1)} s behind the publisher (from the stream's PROGRAM-DATE-TIME)` : `Playback is ${latency.toFixed(1)} s behind the newest segment`) +
-    (atEdge ? '' : '; click to jump to the live edge');
+    (delay !== null
+      ? `The picture is ${delay.toFixed(1)} s behind the publisher (from the stream's PROGRAM-DATE-TIME)`
+      : `Playback is ${latency.toFixed(1)} s behind the newest segment`) + (atEdge ? '' : '; click to jump to the live edge');
   badge.disabled = atEdge || !interactive;
 }

@@ -141,7 +141,8 @@ function writeUrl() {
 function setView(view) {
   if (view === player.view) return;
   player.view = view;
-  for (const b of document.querySelectorAll('[data-view]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.view === view));
+  for (const b of document.querySelectorAll('[data-view]'))
+    b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.view === view));
   writeUrl();
   startView();
 }
@@ -294,7 +295,8 @@ function scheduleReconnect(reason) {
   player.retryAttempt++;
   const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (player.retryAttempt - 1));
   const due = Date.now() + delay;
-  const tick = () => setStatus(`Reconnecting in ${Math.max(1, Math.ceil((due - Date.now()) / 1000))} s (attempt ${player.retryAttempt})…`, 'warn');
+  const tick = () =>
+    setStatus(`Reconnecting in ${Math.max(1, Math.ceil((due - Date.now()) / 1000))} s (attempt ${player.retryAttempt})…`, 'warn');
   tick();
   player.countdown = setInterval(tick, 500);
   player.retryTimer = setTimeout(play, delay);
@@ -351,7 +353,8 @@ async function refreshStats() {
   noteSnapshot(s);
   $('stat-ai').textContent = `${pct(s.aiShare)} of ${s.frames.out.toLocaleString()} frames`;
   $('stat-fallbacks').textContent = fallbackText(s.fallbacks) + (s.deadlineMisses ? ` · ${s.deadlineMisses.toLocaleString()} late` : '');
-  $('stat-latency').textContent = `p50 ${Math.round(s.latencyMs.p50)} ms · p99 ${Math.round(s.latencyMs.p99)} ms (budget ${s.latencyBudgetMs} ms)`;
+  $('stat-latency').textContent =
+    `p50 ${Math.round(s.latencyMs.p50)} ms · p99 ${Math.round(s.latencyMs.p99)} ms (budget ${s.latencyBudgetMs} ms)`;
   $('stat-model').textContent = s.model ?? 'none (bicubic only)';
   const ladder = ladderText(s);
   $('stat-ladder').textContent = ladder ?? '';
@@ -360,7 +363,8 @@ async function refreshStats() {
   $('stat-denoise').textContent = denoise ?? '';
   /** @type {HTMLElement} */ ($('stat-denoise').parentElement).hidden = denoise === null;
   $('stat-provider').textContent = s.provider ? s.provider.toUpperCase() : '–';
-  $('stat-output').textContent = `${size(s.input)} → ${size(s.output)} @ ${s.outputFps.toFixed(1)} fps · ${s.state}${s.error ? ` (${s.error})` : ''}`;
+  $('stat-output').textContent =
+    `${size(s.input)} → ${size(s.output)} @ ${s.outputFps.toFixed(1)} fps · ${s.state}${s.error ? ` (${s.error})` : ''}`;
   ui.stats.hidden = !player.showStats;
 }
 
@@ -383,7 +387,10 @@ for (const b of document.querySelectorAll('[data-view]')) {
 }
 
 /** @param {() => unknown} fn @param {number} ms */
-const every = (fn, ms) => setInterval(() => { if (!document.hidden) fn(); }, ms);
+const every = (fn, ms) =>
+  setInterval(() => {
+    if (!document.hidden) fn();
+  }, ms);
 every(refreshList, LIST_REFRESH_MS);
 every(refreshStats, STATS_REFRESH_MS);
 every(updateLive, LIVE_REFRESH_MS);
@@ -391,7 +398,8 @@ every(updateLive, LIVE_REFRESH_MS);
 const params = new URLSearchParams(location.search);
 if (params.get('view') === 'compare') {
   player.view = 'compare';
-  for (const b of document.querySelectorAll('[data-view]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.view === 'compare'));
+  for (const b of document.querySelectorAll('[data-view]'))
+    b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.view === 'compare'));
 }
 const wanted = params.get('stream');
 await refreshList();

@@ -18,7 +18,7 @@ async function errorOf(res) {
   const message =
     res.status === 401
       ? 'the API needs a token (uprez serve --api-token): open this page with #token=YOUR_TOKEN at the end of its address'
-      : body?.error?.message ?? `HTTP ${res.status}`;
+      : (body?.error?.message ?? `HTTP ${res.status}`);
   const err = /** @type {Error & { status?: number, code?: string }} */ (new Error(message));
   err.status = res.status;
   err.code = body?.error?.code;

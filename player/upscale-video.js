@@ -38,7 +38,8 @@ export async function initVideoJobs(options) {
           link.download = '';
           link.hidden = false;
         }
-        if (j.state === 'queued' || j.state === 'running') setTimeout(() => void tick().catch((err) => (status.textContent = err.message)), POLL_MS);
+        if (j.state === 'queued' || j.state === 'running')
+          setTimeout(() => void tick().catch((err) => (status.textContent = err.message)), POLL_MS);
         else start.disabled = false;
       };
       await tick();

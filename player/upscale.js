@@ -63,20 +63,23 @@ function setStatus(text, tone) {
 }
 
 /** @param {number} n bytes, as KB or MB */
-const mb = (n) => (n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`);
+const mb = (n) =>
+  n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 
 function fillModels() {
   const scale = Number(ui.scale.value);
   const keep = ui.model.value;
   ui.model.replaceChildren(
-    ...state.models.filter((m) => m.scale === scale).map((m) => {
-      const o = document.createElement('option');
-      o.value = m.name;
-      o.textContent = m.default ? `${m.name} (default)` : m.name;
-      o.title = m.description;
-      o.selected = keep ? m.name === keep : m.default;
-      return o;
-    }),
+    ...state.models
+      .filter((m) => m.scale === scale)
+      .map((m) => {
+        const o = document.createElement('option');
+        o.value = m.name;
+        o.textContent = m.default ? `${m.name} (default)` : m.name;
+        o.title = m.description;
+        o.selected = keep ? m.name === keep : m.default;
+        return o;
+      }),
   );
 }
 
@@ -84,7 +87,15 @@ function fillModels() {
 function addFiles(files) {
   for (const file of files) {
     /** @type {Pending} */
-    const p = { key: Math.random().toString(36).slice(2), name: file.name, state: 'uploading', sent: 0, total: file.size, upload: null, error: null };
+    const p = {
+      key: Math.random().toString(36).slice(2),
+      name: file.name,
+      state: 'uploading',
+      sent: 0,
+      total: file.size,
+      upload: null,
+      error: null,
+    };
     state.pending.push(p);
     uploadFile(file, (sent, total) => {
       p.sent = sent;
@@ -109,15 +120,34 @@ function addFiles(files) {
 function render() {
   ui.batch.hidden = state.pending.length === 0 && state.batch === null;
   const rows = state.batch
-    ? state.batch.files.map((/** @type {any} */ f) => ({ key: f.upload, name: f.name, state: f.state, done: f.tilesDone, total: f.tilesTotal || 1, error: f.error, output: f.output }))
-    : state.pending.map((p) => ({ key: p.upload?.id ?? p.key, name: p.name, state: p.state, done: p.sent, total: p.total || 1, error: p.error, output: null }));
+    ? state.batch.files.map((/** @type {any} */ f) => ({
+        key: f.upload,
+        name: f.name,
+        state: f.state,
+        done: f.tilesDone,
+        total: f.tilesTotal || 1,
+        error: f.error,
+        output: f.output,
+      }))
+    : state.pending.map((p) => ({
+        key: p.upload?.id ?? p.key,
+        name: p.name,
+        state: p.state,
+        done: p.sent,
+        total: p.total || 1,
+        error: p.error,
+        output: null,
+      }));
   ui.results.replaceChildren(...rows.map(row));
   const uploaded = state.pending.filter((p) => p.state === 'uploaded').length;
   const busy = state.pending.some((p) => p.state === 'uploading') || (state.batch !== null && isActive(state.batch.state));
   ui.start.disabled = busy || uploaded === 0 || state.batch !== null;
   if (state.batch) {
     const files = state.batch.files;
-    const done = files.reduce((a, /** @type {any} */ f) => a + (f.state === 'done' || f.state === 'failed' ? 1 : f.tilesTotal ? f.tilesDone / f.tilesTotal : 0), 0);
+    const done = files.reduce(
+      (a, /** @type {any} */ f) => a + (f.state === 'done' || f.state === 'failed' ? 1 : f.tilesTotal ? f.tilesDone / f.tilesTotal : 0),
+      0,
+    );
     ui.batchProgress.value = files.length ? done / files.length : 0;
     ui.batch.dataset.state = state.batch.state;
     ui.zip.disabled = !files.some((/** @type {any} */ f) => f.output);
@@ -146,7 +176,11 @@ function row(r) {
   bar.value = r.state === 'done' ? r.total : r.done;
   const info = document.createElement('span');
   info.className = 'muted';
-  const text = r.error ?? (r.output ? `${r.output.width}×${r.output.height} · ${mb(r.output.bytes)}${r.output.notes.length ? ` · ${r.output.notes.join('; ')}` : ''}` : '');
+  const text =
+    r.error ??
+    (r.output
+      ? `${r.output.width}×${r.output.height} · ${mb(r.output.bytes)}${r.output.notes.length ? ` · ${r.output.notes.join('; ')}` : ''}`
+      : '');
   info.append(bar, ` ${text}`);
   const cmp = document.createElement('button');
   cmp.type = 'button';
@@ -160,7 +194,8 @@ function row(r) {
   dl.className = 'download-button';
   dl.disabled = !r.output;
   dl.addEventListener('click', () => {
-    if (state.batch && r.output) download(`/api/upscale/batches/${state.batch.id}/files/${r.key}`, r.output.name).catch((err) => setStatus(err.message, 'error'));
+    if (state.batch && r.output)
+      download(`/api/upscale/batches/${state.batch.id}/files/${r.key}`, r.output.name).catch((err) => setStatus(err.message, 'error'));
   });
   li.append(name, st, info, cmp, dl);
   return li;
@@ -201,10 +236,15 @@ function pollBatch() {
       render();
       const done = b.files.filter((/** @type {any} */ f) => f.state === 'done').length;
       if (isActive(b.state)) {
-        setStatus(`${b.state === 'queued' ? 'Waiting for another batch' : `Upscaling with ${b.model ?? '…'}`}: ${done} of ${b.files.length} done`);
+        setStatus(
+          `${b.state === 'queued' ? 'Waiting for another batch' : `Upscaling with ${b.model ?? '…'}`}: ${done} of ${b.files.length} done`,
+        );
         state.poll = setTimeout(pollBatch, POLL_MS);
       } else {
-        setStatus(`Batch ${b.state}: ${done} of ${b.files.length} done${b.error ? ` (${b.error})` : ''} with ${b.model ?? 'no model'}. Drop more images for a new batch.`, b.state === 'done' ? 'ok' : 'warn');
+        setStatus(
+          `Batch ${b.state}: ${done} of ${b.files.length} done${b.error ? ` (${b.error})` : ''} with ${b.model ?? 'no model'}. Drop more images for a new batch.`,
+          b.state === 'done' ? 'ok' : 'warn',
+        );
         state.pending = [];
       }
     },
@@ -242,7 +282,10 @@ async function openCompare(upload, name, output) {
     img.dataset.loaded = 'true';
   };
   try {
-    await Promise.all([show(ui.before, `/api/upscale/uploads/${upload}/preview`), show(ui.after, `/api/upscale/batches/${state.batch.id}/files/${upload}/preview`)]);
+    await Promise.all([
+      show(ui.before, `/api/upscale/uploads/${upload}/preview`),
+      show(ui.after, `/api/upscale/batches/${state.batch.id}/files/${upload}/preview`),
+    ]);
     ui.beforeLabel.textContent = `Before ${ui.before.naturalWidth}×${ui.before.naturalHeight} · scaled by the browser`;
     compare.setZoom(1);
     ui.comparePanel.scrollIntoView({ block: 'nearest' });
@@ -275,7 +318,8 @@ function wire() {
     void startBatch();
   });
   ui.zip.addEventListener('click', () => {
-    if (state.batch) download(`/api/upscale/batches/${state.batch.id}/zip`, `uprez-${state.batch.id}.zip`).catch((err) => setStatus(err.message, 'error'));
+    if (state.batch)
+      download(`/api/upscale/batches/${state.batch.id}/zip`, `uprez-${state.batch.id}.zip`).catch((err) => setStatus(err.message, 'error'));
   });
 }
 

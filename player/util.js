@@ -20,7 +20,7 @@ export async function fetchJson(url) {
     const message =
       res.status === 401
         ? 'the API needs a token (uprez serve --api-token): open this page with #token=YOUR_TOKEN at the end of its address'
-        : body?.error?.message ?? `HTTP ${res.status}`;
+        : (body?.error?.message ?? `HTTP ${res.status}`);
     const err = /** @type {Error & { status?: number }} */ (new Error(message));
     err.status = res.status;
     throw err;
@@ -85,7 +85,9 @@ export function formatDuration(seconds) {
  * @param {Record<string, number>} fallbacks
  */
 export function fallbackText(fallbacks) {
-  const rows = Object.entries(fallbacks).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const rows = Object.entries(fallbacks)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
   return rows.length ? rows.map(([r, n]) => `${r.replace(/_/g, ' ')} ${n.toLocaleString()}`).join(' · ') : 'none';
 }
 

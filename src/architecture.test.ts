@@ -54,7 +54,8 @@ function topFolder(relFromRoot: string): string {
 
 /** importSpecifiers lists the module specifiers a file imports or re-exports (static and dynamic). */
 export function importSpecifiers(text: string): string[] {
-  const re = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
+  const re =
+    /(?:^|[\s;])(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
   const out: string[] = [];
   for (const m of text.matchAll(re)) {
     const s = m[1] ?? m[2] ?? m[3];
@@ -126,7 +127,9 @@ describe('architecture', () => {
   });
 
   test(`no source file is over ${MAX_LINES} lines`, () => {
-    const long = files.filter((f) => f.rel.endsWith('.ts')).map((f) => ({ file: f.rel, lines: f.text.split('\n').length - (f.text.endsWith('\n') ? 1 : 0) }));
+    const long = files
+      .filter((f) => f.rel.endsWith('.ts'))
+      .map((f) => ({ file: f.rel, lines: f.text.split('\n').length - (f.text.endsWith('\n') ? 1 : 0) }));
     expect(long.filter((f) => f.lines > MAX_LINES)).toEqual([]);
   });
 
@@ -154,7 +157,9 @@ describe('architecture', () => {
   });
 
   test('test helpers are not shipped: production code imports neither vitest nor test/, and the build excludes tests', () => {
-    const leaks = files.filter((f) => importSpecifiers(f.text).some((s) => s === 'vitest' || s.startsWith('vitest/') || /(^|\/)test\//.test(s))).map((f) => f.rel);
+    const leaks = files
+      .filter((f) => importSpecifiers(f.text).some((s) => s === 'vitest' || s.startsWith('vitest/') || /(^|\/)test\//.test(s)))
+      .map((f) => f.rel);
     expect(leaks).toEqual([]);
     const build = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include?: string[]; exclude?: string[] };
     expect(build.include?.every((p) => p.startsWith('src/'))).toBe(true);
@@ -189,7 +194,24 @@ describe('the rules catch what they claim', () => {
       for (const [a, b] of edges) m.set(a, (m.get(a) ?? new Map<string, true>()).set(b, true));
       return m;
     };
-    expect(cycles(g([['stream', 'restream'], ['restream', 'vod'], ['vod', 'stream'], ['http', 'stream']]))).toEqual([['restream', 'stream', 'vod']]);
-    expect(cycles(g([['cli', 'bench'], ['bench', 'upscale'], ['cli', 'upscale']]))).toEqual([]);
+    expect(
+      cycles(
+        g([
+          ['stream', 'restream'],
+          ['restream', 'vod'],
+          ['vod', 'stream'],
+          ['http', 'stream'],
+        ]),
+      ),
+    ).toEqual([['restream', 'stream', 'vod']]);
+    expect(
+      cycles(
+        g([
+          ['cli', 'bench'],
+          ['bench', 'upscale'],
+          ['cli', 'upscale'],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });

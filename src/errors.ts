@@ -35,7 +35,8 @@ export interface ErrorSpec {
   readonly status?: number;
 }
 
-const spec = (stage: Stage, fatal: boolean, status?: number): ErrorSpec => (status === undefined ? { stage, fatal } : { stage, fatal, status });
+const spec = (stage: Stage, fatal: boolean, status?: number): ErrorSpec =>
+  status === undefined ? { stage, fatal } : { stage, fatal, status };
 
 /** ERRORS is the catalogue: every code uprez raises. */
 export const ERRORS = {

@@ -21,7 +21,7 @@ describe('Cluster.admit', () => {
     expect(await c.list()).toBeNull();
   });
 
-  it('a key whose run here continues keeps that run\'s cluster stream (not fresh: a refused publish must not close it)', async () => {
+  it("a key whose run here continues keeps that run's cluster stream (not fresh: a refused publish must not close it)", async () => {
     const c = cluster(() => ({ kind: 'live', stream }));
     expect(await c.admit('cam')).toEqual({ ok: true, cluster: stream, fresh: false });
   });

@@ -36,7 +36,12 @@ export class Cluster {
   constructor(private readonly o: ClusterOptions) {
     this.log = o.log.child({ stage: 'cluster' });
     this.origin = o.cfg.hlsOrigin
-      ? new OriginPublisher({ url: o.cfg.hlsOrigin, spoolDir: path.join(o.cfg.dataDir, 'origin-spool'), log: o.log, metrics: createOriginMetrics(o.metrics.registry) })
+      ? new OriginPublisher({
+          url: o.cfg.hlsOrigin,
+          spoolDir: path.join(o.cfg.dataDir, 'origin-spool'),
+          log: o.log,
+          metrics: createOriginMetrics(o.metrics.registry),
+        })
       : null;
   }
 

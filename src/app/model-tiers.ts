@@ -13,7 +13,14 @@ import type { Logger } from '../log/logger.js';
 import { setExecutionProvider, type UprezMetrics } from '../metrics/metrics.js';
 import type { TierConfig } from '../upscale/deadline-stage.js';
 import type { ModelRunner } from '../upscale/model-runner.js';
-import { defaultModelsDir, listModels, pickLiveFallback, resolveModel, type ModelCard, type ResolvedModel } from '../upscale/model-registry.js';
+import {
+  defaultModelsDir,
+  listModels,
+  pickLiveFallback,
+  resolveModel,
+  type ModelCard,
+  type ResolvedModel,
+} from '../upscale/model-registry.js';
 import { openModelRunner } from '../upscale/open-model-runner.js';
 import type { DenoiseLevel } from '../upscale/denoise-choice.js';
 import { familyByLevel, forVideo, gainAtLevel, nearestLevel } from '../upscale/denoise-family.js';
@@ -31,7 +38,12 @@ export interface ModelTiers {
 }
 
 /** loadModelTiers loads the tiers; a model that cannot be loaded stops the start unless --on-model-error bicubic. */
-export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: UprezMetrics, modelsDir = defaultModelsDir()): Promise<ModelTiers> {
+export async function loadModelTiers(
+  cfg: ServeConfig,
+  log: Logger,
+  metrics: UprezMetrics,
+  modelsDir = defaultModelsDir(),
+): Promise<ModelTiers> {
   const runners: ModelRunner[] = [];
   const tiers: TierConfig[] = [];
   const close = async (): Promise<void> => {
@@ -62,7 +74,7 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
   };
   let primary: ResolvedModel;
   let primaryRunner: ModelRunner;
-  let family: ReadonlyMap<DenoiseLevel, ModelCard> = new Map();
+  let family: ReadonlyMap<DenoiseLevel, ModelCard>;
   let fixedLevel: DenoiseLevel | null = null;
   try {
     const configured = resolveModel({ modelsDir, model: cfg.model, scale: cfg.scale, purpose: 'live' });
@@ -71,7 +83,12 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
     primary = cfg.denoise === 'auto' ? configured : fixedMember(configured, family, cfg.denoise, modelsDir, cfg.scale, log);
     if (cfg.denoise !== 'auto' && family.size > 1) fixedLevel = nearestLevel([...family.keys()], cfg.denoise);
     primaryRunner = await open(primary, 'model', fixedLevel ?? 0);
-    log.info('model loaded', { model: primaryRunner.info.name, scale: primaryRunner.info.scale, provider: primaryRunner.info.provider, workers: primaryRunner.info.workers });
+    log.info('model loaded', {
+      model: primaryRunner.info.name,
+      scale: primaryRunner.info.scale,
+      provider: primaryRunner.info.provider,
+      workers: primaryRunner.info.workers,
+    });
   } catch (err) {
     if (cfg.onModelError !== 'bicubic') {
       await close();
@@ -88,33 +105,68 @@ export async function loadModelTiers(cfg: ServeConfig, log: Logger, metrics: Upr
     else {
       const r = await open(fallback, 'fallback', fixedLevel ?? 0);
       fallbackTier = { model: fallback, runner: r };
-      log.info('fallback model loaded: the tiers are model, fallback model, bicubic', { model: primary.name, fallback: r.info.name, provider: r.info.provider });
+      log.info('fallback model loaded: the tiers are model, fallback model, bicubic', {
+        model: primary.name,
+        fallback: r.info.name,
+        provider: r.info.provider,
+      });
     }
   } catch (err) {
     if (cfg.onModelError !== 'bicubic' || (err instanceof UprezError && err.code === 'CONFIG_INVALID')) {
       await close();
       throw err;
     }
-    log.warn('fallback model unusable; tiles the model cannot take in time go bicubic (--on-model-error bicubic)', { err: errorMessage(err) });
+    log.warn('fallback model unusable; tiles the model cannot take in time go bicubic (--on-model-error bicubic)', {
+      err: errorMessage(err),
+    });
   }
   let denoise: DenoiseSetup | null = null;
   if (family.size > 1 && fixedLevel !== null) denoise = { kind: 'fixed', level: fixedLevel };
   else if (family.size > 1) {
-    denoise = { kind: 'auto', source: new DenoiseRunners(family, { model: primary, runner: primaryRunner }, fallbackTier, (m) => openRunner(m, 'denoise'), modelsDir, cfg.scale) };
-    log.info('denoise family: each stream runs the member for its compression (--denoise auto)', { members: [...family.entries()].sort(([a], [b]) => a - b).map(([l, m]) => `${l}:${m.name}`).join(' ') });
+    denoise = {
+      kind: 'auto',
+      source: new DenoiseRunners(
+        family,
+        { model: primary, runner: primaryRunner },
+        fallbackTier,
+        (m) => openRunner(m, 'denoise'),
+        modelsDir,
+        cfg.scale,
+      ),
+    };
+    log.info('denoise family: each stream runs the member for its compression (--denoise auto)', {
+      members: [...family.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([l, m]) => `${l}:${m.name}`)
+        .join(' '),
+    });
   }
   return { tiers, modelError: null, denoise, close };
 }
 
 /** fixedMember is the family member for --denoise N (the nearest level the family has); the model itself without a family. */
-function fixedMember(configured: ResolvedModel, family: ReadonlyMap<DenoiseLevel, ModelCard>, level: DenoiseLevel, modelsDir: string, scale: number, log: Logger): ResolvedModel {
+function fixedMember(
+  configured: ResolvedModel,
+  family: ReadonlyMap<DenoiseLevel, ModelCard>,
+  level: DenoiseLevel,
+  modelsDir: string,
+  scale: number,
+  log: Logger,
+): ResolvedModel {
   if (family.size <= 1) {
-    if (level !== (configured.card?.denoiseLevel ?? 0)) log.warn('the model has no denoise family; --denoise has no effect', { model: configured.name, denoise: level });
+    if (level !== (configured.card?.denoiseLevel ?? 0))
+      log.warn('the model has no denoise family; --denoise has no effect', { model: configured.name, denoise: level });
     return configured;
   }
   const chosen = nearestLevel([...family.keys()], level);
   const card = family.get(chosen) as ModelCard;
-  if (chosen !== level) log.warn('no family member for that denoise level; running the nearest', { model: configured.name, denoise: level, runs: card.name, level: chosen });
+  if (chosen !== level)
+    log.warn('no family member for that denoise level; running the nearest', {
+      model: configured.name,
+      denoise: level,
+      runs: card.name,
+      level: chosen,
+    });
   return card.name === configured.name ? configured : resolveModel({ modelsDir, model: card.name, scale, purpose: 'live' });
 }
 
@@ -182,7 +234,10 @@ function fallbackModel(cfg: ServeConfig, primary: ResolvedModel, modelsDir: stri
   if (cfg.fallbackModel !== undefined) {
     const chosen = resolveModel({ modelsDir, model: cfg.fallbackModel, scale: cfg.scale, purpose: 'live', flag: '--fallback-model' });
     if (path.resolve(chosen.path) === path.resolve(primary.path)) {
-      throw new UprezError('CONFIG_INVALID', `--fallback-model ${cfg.fallbackModel} is the model itself (--model ${primary.name}); name a cheaper one, or none`);
+      throw new UprezError(
+        'CONFIG_INVALID',
+        `--fallback-model ${cfg.fallbackModel} is the model itself (--model ${primary.name}); name a cheaper one, or none`,
+      );
     }
     return chosen;
   }

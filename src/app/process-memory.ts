@@ -51,7 +51,11 @@ export interface AllocatorSetup {
 /** configureAllocator makes frame-sized blocks return to the OS when freed (call once, early). */
 export function configureAllocator(): AllocatorSetup {
   const a = load();
-  if (!a) return { configured: false, why: 'build/Release/uprez_memory.node not built (npm ci builds it when python3, make and g++ are present)' };
+  if (!a)
+    return {
+      configured: false,
+      why: 'build/Release/uprez_memory.node not built (npm ci builds it when python3, make and g++ are present)',
+    };
   if (!a.glibc) return { configured: false, why: 'not glibc: the allocator returns freed memory by its own rules' };
   return a.configure(MMAP_THRESHOLD) ? { configured: true } : { configured: false, why: 'mallopt refused the setting' };
 }

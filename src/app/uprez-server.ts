@@ -95,7 +95,10 @@ export class UprezServer {
       await writeFile(probe, 'ok');
       await rm(probe, { force: true });
     } catch (err) {
-      throw new UprezError('DATA_DIR_UNWRITABLE', `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`);
+      throw new UprezError(
+        'DATA_DIR_UNWRITABLE',
+        `data dir ${cfg.dataDir} is not writable (--data-dir / UPREZ_DATA_DIR): ${errorMessage(err)}`,
+      );
     }
     // A previous process that did not shut down cleanly left live playlists: end them now.
     const leftovers = await recoverHlsRoot(hlsRoot, this.log);
@@ -207,7 +210,13 @@ export class UprezServer {
     const jobs = new JobManager({
       store: new JobStore(path.join(cfg.dataDir, 'jobs'), this.log),
       executors: {
-        file: fileJobExecutor({ binaries, inputDir, dataDir: cfg.dataDir, provider: cfg.provider, ...(this.opts.modelsDir ? { modelsDir: this.opts.modelsDir } : {}) }),
+        file: fileJobExecutor({
+          binaries,
+          inputDir,
+          dataDir: cfg.dataDir,
+          provider: cfg.provider,
+          ...(this.opts.modelsDir ? { modelsDir: this.opts.modelsDir } : {}),
+        }),
         restream: restreamJobExecutor({ binaries, inputDir, ingestBase, policy: publishPolicy(cfg), pushTargets }),
       },
       concurrency: cfg.jobsConcurrency,

@@ -21,7 +21,12 @@ describe('bench sections', () => {
   });
 
   test('renders Markdown (pipes escaped, misses in bold) and text', () => {
-    const s = { id: 'fallback' as const, title: 'T', rows: [row('x|y', '2 ms', '1 ms', 2, '<= 1.0'), row('info', 'a', 'b', null)], notes: ['n1'] };
+    const s = {
+      id: 'fallback' as const,
+      title: 'T',
+      rows: [row('x|y', '2 ms', '1 ms', 2, '<= 1.0'), row('info', 'a', 'b', null)],
+      notes: ['n1'],
+    };
     const md = renderSection(s);
     expect(md).toContain('### T');
     expect(md).toContain('| x\\|y | 2 ms | 1 ms | 2.00 | <= 1.0 | **no** |');
@@ -33,7 +38,22 @@ describe('bench sections', () => {
   });
 
   test('extra tables render after the rows, in Markdown and text; a section without rows prints no empty header', () => {
-    const s = { id: 'viewer' as const, title: 'V', rows: [], tables: [{ caption: 'Cap', head: ['a', 'b|c'], rows: [['1', 'x|y'], ['22', '3']] }], notes: ['n1'] };
+    const s = {
+      id: 'viewer' as const,
+      title: 'V',
+      rows: [],
+      tables: [
+        {
+          caption: 'Cap',
+          head: ['a', 'b|c'],
+          rows: [
+            ['1', 'x|y'],
+            ['22', '3'],
+          ],
+        },
+      ],
+      notes: ['n1'],
+    };
     const md = renderSection(s);
     expect(md).toContain('Cap\n\n| a | b\\|c |\n|---|---|\n| 1 | x\\|y |\n| 22 | 3 |\n');
     expect(md.indexOf('| a |')).toBeLessThan(md.indexOf('- n1'));

@@ -4,7 +4,18 @@
 export type BenchId = 'overhead' | 'inference' | 'fallback' | 'parallelism' | 'live' | 'x264' | 'viewer' | 'density' | 'memory' | 'gpu';
 
 /** BENCH_IDS lists the benchmarks in report order. */
-export const BENCH_IDS: readonly BenchId[] = ['overhead', 'inference', 'fallback', 'parallelism', 'live', 'x264', 'viewer', 'density', 'memory', 'gpu'];
+export const BENCH_IDS: readonly BenchId[] = [
+  'overhead',
+  'inference',
+  'fallback',
+  'parallelism',
+  'live',
+  'x264',
+  'viewer',
+  'density',
+  'memory',
+  'gpu',
+];
 
 /** BenchRow is one measured comparison: ours beside a baseline, their ratio and the target. */
 export interface BenchRow {
@@ -63,7 +74,9 @@ export function renderSection(s: BenchSection): string {
     out.push('| case | measured | baseline | ratio | target | met |', '|---|---|---|---|---|---|');
     for (const r of s.rows) {
       const ok = r.pass === null ? '' : r.pass ? 'yes' : '**no**';
-      out.push(`| ${cell(r.case)} | ${cell(r.measured)} | ${cell(r.baseline)} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} | ${cell(r.target)} | ${ok} |`);
+      out.push(
+        `| ${cell(r.case)} | ${cell(r.measured)} | ${cell(r.baseline)} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} | ${cell(r.target)} | ${ok} |`,
+      );
     }
     out.push('');
   }
@@ -81,14 +94,25 @@ export function renderSection(s: BenchSection): string {
 /** textTable lays out a header and rows as space-padded columns, one string per line. */
 function textTable(head: readonly string[], body: readonly (readonly string[])[]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...body.map(line)];
 }
 
 /** renderText renders a section as plain-text tables for the terminal. */
 export function renderText(s: BenchSection): string {
   const head = ['case', 'measured', 'baseline', 'ratio', 'target', 'met'];
-  const body = s.rows.map((r) => [r.case, r.measured, r.baseline, r.ratio === null ? '' : r.ratio.toFixed(2), r.target, r.pass === null ? '' : r.pass ? 'yes' : 'NO']);
+  const body = s.rows.map((r) => [
+    r.case,
+    r.measured,
+    r.baseline,
+    r.ratio === null ? '' : r.ratio.toFixed(2),
+    r.target,
+    r.pass === null ? '' : r.pass ? 'yes' : 'NO',
+  ]);
   const out = [`== ${s.title}`, ...(s.rows.length ? textTable(head, body) : [])];
   for (const t of s.tables ?? []) out.push(...(t.caption ? [`-- ${t.caption}`] : []), ...textTable(t.head, t.rows));
   return [...out, ...s.notes.map((n) => `  * ${n}`), ''].join('\n');

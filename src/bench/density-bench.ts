@@ -63,11 +63,23 @@ export async function runDensityBench(o: DensityBenchOptions): Promise<BenchSect
   try {
     const clip = await makeClip(o.ffmpeg, dir, 640, 360, o.seconds, o.log);
     for (let n = 1; n <= o.maxStreams; n++) {
-      const srv = await startLiveServer([...(o.model ? ['--model', o.model] : []), ...(o.fallbackModel ? ['--fallback-model', o.fallbackModel] : []), '--provider', o.provider, '--log-level', 'error'], o.log);
+      const srv = await startLiveServer(
+        [
+          ...(o.model ? ['--model', o.model] : []),
+          ...(o.fallbackModel ? ['--fallback-model', o.fallbackModel] : []),
+          '--provider',
+          o.provider,
+          '--log-level',
+          'error',
+        ],
+        o.log,
+      );
       try {
         if (n === 1) idleRss = await serverRssMiB();
         const keys = Array.from({ length: n }, (_, i) => `d${n}s${i}`);
-        const pubs: SupervisedProcess[] = keys.map((k) => startPublisher(o.ffmpeg, clip, `rtmp://127.0.0.1:${srv.rtmpPort}/live/${k}`, o.log));
+        const pubs: SupervisedProcess[] = keys.map((k) =>
+          startPublisher(o.ffmpeg, clip, `rtmp://127.0.0.1:${srv.rtmpPort}/live/${k}`, o.log),
+        );
         let running = n;
         for (const p of pubs) void p.exited.then(() => running--);
         let rss = 0;
@@ -103,7 +115,13 @@ export async function runDensityBench(o: DensityBenchOptions): Promise<BenchSect
   }
   const carried = steps.filter((s) => s.ok).length;
   const rows: BenchRow[] = steps.map((s) => ({
-    ...row(`${s.streams} stream(s)`, `worst ${fmt(s.worstFps, 2)} fps, ${s.framesShort} frames short, ${fmt(100 * s.aiShare, 0)} % AI`, '30 fps each, every frame', s.worstFps / 30, '>= 0.97'),
+    ...row(
+      `${s.streams} stream(s)`,
+      `worst ${fmt(s.worstFps, 2)} fps, ${s.framesShort} frames short, ${fmt(100 * s.aiShare, 0)} % AI`,
+      '30 fps each, every frame',
+      s.worstFps / 30,
+      '>= 0.97',
+    ),
     // Carried means the frame rate held and no frame was lost, not the fps ratio alone.
     pass: s.ok,
   }));

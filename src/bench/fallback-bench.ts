@@ -42,13 +42,32 @@ function oursPerFrameMs(frames: readonly Uint8Array[], g: FrameGeometry, dst: Ui
 
 async function ffmpegRtime(ffmpeg: string, file: string, g: FrameGeometry, vf: string, log: Logger): Promise<number> {
   const args = [
-    '-hide_banner', '-nostats', '-nostdin', '-benchmark', '-threads', '1', '-filter_threads', '1',
-    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${g.width}x${g.height}`, '-i', file,
-    '-vf', vf, '-f', 'null', '-',
+    '-hide_banner',
+    '-nostats',
+    '-nostdin',
+    '-benchmark',
+    '-threads',
+    '1',
+    '-filter_threads',
+    '1',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+    '-s',
+    `${g.width}x${g.height}`,
+    '-i',
+    file,
+    '-vf',
+    vf,
+    '-f',
+    'null',
+    '-',
   ];
   const r = await runFfmpeg({ bin: ffmpeg, args: args, name: 'ffmpeg', log: log, timeoutMs: null });
   const b = parseBenchmark(r.stderrTail);
-  if (!b) throw new UprezError('BENCH_OUTPUT_INVALID', `ffmpeg printed no -benchmark line (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
+  if (!b)
+    throw new UprezError('BENCH_OUTPUT_INVALID', `ffmpeg printed no -benchmark line (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
   return b.rtime * 1000;
 }
 
@@ -63,8 +82,18 @@ export async function runFallbackBench(o: FallbackBenchOptions): Promise<BenchSe
       const n = o.quick ? c.quickFrames : c.frames;
       const g = frameGeometry(c.w, c.h);
       const out = upscaledGeometry(g, 2);
-      const raw = (await runFfmpeg({ bin: o.ffmpeg, args: testClipArgs(c.w, c.h, n), name: 'ffmpeg', log: o.log, timeoutMs: null, collectStdout: true })).stdout;
-      if (raw.length !== n * g.frameSize) throw new UprezError('BENCH_NOT_READY', `test clip has ${raw.length} bytes, expected ${n * g.frameSize}`);
+      const raw = (
+        await runFfmpeg({
+          bin: o.ffmpeg,
+          args: testClipArgs(c.w, c.h, n),
+          name: 'ffmpeg',
+          log: o.log,
+          timeoutMs: null,
+          collectStdout: true,
+        })
+      ).stdout;
+      if (raw.length !== n * g.frameSize)
+        throw new UprezError('BENCH_NOT_READY', `test clip has ${raw.length} bytes, expected ${n * g.frameSize}`);
       const frames = Array.from({ length: n }, (_, i) => new Uint8Array(raw.buffer, raw.byteOffset + i * g.frameSize, g.frameSize));
       const file = path.join(dir, `${c.w}x${c.h}.yuv`);
       await writeFile(file, raw);
@@ -91,10 +120,19 @@ export async function runFallbackBench(o: FallbackBenchOptions): Promise<BenchSe
       const label = `${c.w}x${c.h} -> ${out.width}x${out.height}`;
       if (kernel.kind === 'native') {
         const ms = median(native);
-        rows.push(row(`${label}, native ${kernel.simd}`, `${fmt(ms, 3)} ms/frame`, `swscale ${fmt(swsMs, 3)} ms/frame`, ms / swsMs, '<= 1.0'));
+        rows.push(
+          row(`${label}, native ${kernel.simd}`, `${fmt(ms, 3)} ms/frame`, `swscale ${fmt(swsMs, 3)} ms/frame`, ms / swsMs, '<= 1.0'),
+        );
       }
       const jsMs = median(js);
-      rows.push(row(`${label}, JavaScript kernel (fallback when the addon is absent)`, `${fmt(jsMs, 3)} ms/frame`, `swscale ${fmt(swsMs, 3)} ms/frame`, jsMs / swsMs));
+      rows.push(
+        row(
+          `${label}, JavaScript kernel (fallback when the addon is absent)`,
+          `${fmt(jsMs, 3)} ms/frame`,
+          `swscale ${fmt(swsMs, 3)} ms/frame`,
+          jsMs / swsMs,
+        ),
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -22,10 +22,22 @@ export function parseBenchmark(lines: readonly string[]): BenchmarkTimes | null 
 /** testClipArgs builds ffmpeg arguments for n raw yuv420p frames of a moving test pattern (with grain, so it is not flat) on stdout. */
 export function testClipArgs(width: number, height: number, frames: number, fps = 30): string[] {
   return [
-    '-hide_banner', '-loglevel', 'error', '-nostdin',
-    '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`,
-    '-vf', 'noise=alls=12:allf=t',
-    '-frames:v', String(frames),
-    '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${width}x${height}:rate=${fps}`,
+    '-vf',
+    'noise=alls=12:allf=t',
+    '-frames:v',
+    String(frames),
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'rawvideo',
+    'pipe:1',
   ];
 }

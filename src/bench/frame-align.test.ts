@@ -20,7 +20,11 @@ function rng(seed: number): () => number {
 /** clip: a moving gradient with grain, so neighbouring frames are alike but not equal (like video). */
 function clip(n: number, seed = 1): Uint8Array[] {
   const r = rng(seed);
-  return Array.from({ length: n }, (_, t) => Uint8Array.from({ length: W * H }, (_, i) => Math.max(0, Math.min(255, Math.round(((i % W) * 3 + t * 5 + Math.floor(i / W) * 2) % 200 + 20 + 6 * (r() - 0.5))))));
+  return Array.from({ length: n }, (_, t) =>
+    Uint8Array.from({ length: W * H }, (_, i) =>
+      Math.max(0, Math.min(255, Math.round((((i % W) * 3 + t * 5 + Math.floor(i / W) * 2) % 200) + 20 + 6 * (r() - 0.5)))),
+    ),
+  );
 }
 
 /** degrade: what an encode and upscale do, roughly: a little noise on every pixel. */

@@ -42,7 +42,14 @@ export interface Alignment {
 }
 
 /** pairsFor lists the output frame indices compared at `offset` (both frames must exist). */
-export function pairsFor(outCount: number, truthCount: number, offset: number, frames: number, at: 'start' | 'end' | 'all', step = 1): number[] {
+export function pairsFor(
+  outCount: number,
+  truthCount: number,
+  offset: number,
+  frames: number,
+  at: 'start' | 'end' | 'all',
+  step = 1,
+): number[] {
   const first = Math.max(0, -offset);
   const last = Math.min(outCount, truthCount - offset); // exclusive
   if (last <= first) return [];
@@ -98,9 +105,16 @@ export function findOffset(out: LumaFrames, truth: LumaFrames, o: AlignOptions):
   const scored = [...plans].map(([d, idx]) => ({ offset: d, psnr: (sums.get(d) ?? 0) / idx.size, pairs: idx.size }));
   scored.sort((a, b) => b.psnr - a.psnr || Math.abs(a.offset) - Math.abs(b.offset) || a.offset - b.offset);
   const best = scored[0];
-  if (!best) throw new RangeError(`no offset within ±${o.maxOffset} has enough frame pairs (${out.count} output, ${truth.count} truth frames)`);
+  if (!best)
+    throw new RangeError(`no offset within ±${o.maxOffset} has enough frame pairs (${out.count} output, ${truth.count} truth frames)`);
   const second = scored[1];
-  return { offset: best.offset, psnr: best.psnr, pairs: best.pairs, runnerUp: second ? { offset: second.offset, psnr: second.psnr } : null, scores: new Map(scored.map((x) => [x.offset, x.psnr])) };
+  return {
+    offset: best.offset,
+    psnr: best.psnr,
+    pairs: best.pairs,
+    runnerUp: second ? { offset: second.offset, psnr: second.psnr } : null,
+    scores: new Map(scored.map((x) => [x.offset, x.psnr])),
+  };
 }
 
 /** RunAlignment is the offset over the whole clip, the offsets the first and last frames show, and how clear the choice was. */
@@ -140,5 +154,10 @@ export function alignRun(out: LumaFrames, truth: LumaFrames, o: RunAlignOptions)
     const atWhole = a.scores.get(whole.offset);
     return atWhole !== undefined && a.psnr - atWhole < decisive ? whole.offset : a.offset;
   };
-  return { offset: whole.offset, startOffset: end('start'), endOffset: end('end'), margin: whole.runnerUp ? whole.psnr - whole.runnerUp.psnr : Infinity };
+  return {
+    offset: whole.offset,
+    startOffset: end('start'),
+    endOffset: end('end'),
+    margin: whole.runnerUp ? whole.psnr - whole.runnerUp.psnr : Infinity,
+  };
 }

@@ -49,7 +49,14 @@ export function texturePlane(w: number, h: number): Uint8Array {
 }
 
 /** ortCase times session.run of the model with the server's options plus `overrides`. */
-export async function ortCase(label: string, modelPath: string, macsPerPixel: number, w: number, h: number, overrides: ort.InferenceSession.SessionOptions = {}): Promise<TimingCase> {
+export async function ortCase(
+  label: string,
+  modelPath: string,
+  macsPerPixel: number,
+  w: number,
+  h: number,
+  overrides: ort.InferenceSession.SessionOptions = {},
+): Promise<TimingCase> {
   const session = await ort.InferenceSession.create(modelPath, { ...ORT_SERVER_OPTIONS, ...overrides });
   const input = new ort.Tensor('uint8', texturePlane(w, h), [1, 1, h, w]);
   const name = session.inputNames[0] ?? 'y';
@@ -65,11 +72,20 @@ export function nativeCase(label: string, addon: NativeSrAddon, spec: SrNetSpec,
 }
 
 /** regionsCase times the native kernel producing the whole frame as tile x tile regions (each paying its own halo). */
-export function regionsCase(label: string, addon: NativeSrAddon, spec: SrNetSpec, isa: string, w: number, h: number, tile: number): TimingCase {
+export function regionsCase(
+  label: string,
+  addon: NativeSrAddon,
+  spec: SrNetSpec,
+  isa: string,
+  w: number,
+  h: number,
+  tile: number,
+): TimingCase {
   const net = addon.create(spec, isa);
   const y = texturePlane(w, h);
   const rects: number[] = [];
-  for (let ty = 0; ty < h; ty += tile) for (let tx = 0; tx < w; tx += tile) rects.push(tx, ty, Math.min(tile, w - tx), Math.min(tile, h - ty));
+  for (let ty = 0; ty < h; ty += tile)
+    for (let tx = 0; tx < w; tx += tile) rects.push(tx, ty, Math.min(tile, w - tx), Math.min(tile, h - ty));
   const packed = Int32Array.from(rects);
   const out = new Uint8Array(w * spec.scale * h * spec.scale);
   // GMAC counted for the frame's useful output: the halo recomputed per tile shows as a lower rate.
@@ -114,7 +130,13 @@ export async function measure(cases: readonly TimingCase[], repeats: number, war
     const w = median(wall[i] as number[]);
     const p = median(cpu[i] as number[]);
     const best = Math.min(...(cpu[i] as number[]));
-    out.set(c, { wallMs: w, cpuMs: p, gmacsCpu: (c.gmac * 1000) / p, gmacsWall: (c.gmac * 1000) / w, bestGmacsCpu: (c.gmac * 1000) / best });
+    out.set(c, {
+      wallMs: w,
+      cpuMs: p,
+      gmacsCpu: (c.gmac * 1000) / p,
+      gmacsWall: (c.gmac * 1000) / w,
+      bestGmacsCpu: (c.gmac * 1000) / best,
+    });
   });
   return out;
 }

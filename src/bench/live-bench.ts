@@ -17,7 +17,17 @@ import { upscaleFrameBicubic, upscaledGeometry } from '../upscale/bicubic.js';
 import { frameGeometry } from '../media/frame.js';
 import { row, type BenchRow, type BenchSection } from './bench-section.js';
 import { FlickerMeter, fmt, median } from './bench-stats.js';
-import { decodeLuma, makeClip, metricsText, metricValue, sampleWhileLive, startLiveServer, startPublisher, streamSnapshot, waitFor } from './live-harness.js';
+import {
+  decodeLuma,
+  makeClip,
+  metricsText,
+  metricValue,
+  sampleWhileLive,
+  startLiveServer,
+  startPublisher,
+  streamSnapshot,
+  waitFor,
+} from './live-harness.js';
 import { syntheticFrames } from './stage-throughput.js';
 import { UprezError } from '../errors.js';
 import type { ProviderChoice } from '../upscale/model-runner.js';
@@ -57,16 +67,30 @@ interface RunResult {
   readonly provider: 'cpu' | 'cuda' | null;
 }
 
-async function onePublish(o: LiveBenchOptions, clip: string, w: number, h: number, model: string | undefined, key: string, fallbackModel = o.fallbackModel): Promise<RunResult> {
+async function onePublish(
+  o: LiveBenchOptions,
+  clip: string,
+  w: number,
+  h: number,
+  model: string | undefined,
+  key: string,
+  fallbackModel = o.fallbackModel,
+): Promise<RunResult> {
   const flags = [
     ...(model ? ['--model', model] : []),
     ...(fallbackModel && model !== 'none' ? ['--fallback-model', fallbackModel] : []),
-    '--provider', o.provider,
-    '--latency-budget-ms', String(BUDGET_MS),
-    '--inference-workers', String(o.workers ?? SERVE_DEFAULTS.inferenceWorkers),
-    '--hysteresis', o.hysteresis === false ? 'off' : 'on',
-    '--x264-preset', formatX264Presets(o.x264Preset ?? SERVE_DEFAULTS.x264Preset),
-    '--log-level', 'warn',
+    '--provider',
+    o.provider,
+    '--latency-budget-ms',
+    String(BUDGET_MS),
+    '--inference-workers',
+    String(o.workers ?? SERVE_DEFAULTS.inferenceWorkers),
+    '--hysteresis',
+    o.hysteresis === false ? 'off' : 'on',
+    '--x264-preset',
+    formatX264Presets(o.x264Preset ?? SERVE_DEFAULTS.x264Preset),
+    '--log-level',
+    'warn',
   ];
   const srv = await startLiveServer(flags, o.log);
   try {
@@ -131,17 +155,68 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<BenchSection> {
       const fps = median(ai.live.slice(3).map((x) => x.outputFps));
       const slack = fallbackMs(s.w, s.h);
       // End to end: against the frames published, not only those that reached the stage.
-      rows.push(row(`${label}: frames out / published`, `${f.frames.out} out (${f.frames.in} into the stage)`, `${expected} published`, f.frames.out / expected, '>= 1.0'));
-      rows.push(row(`${label}: output fps (median while live)`, `${fmt(fps, 2)} fps`, `${f.input?.fps ?? 30} fps in`, fps / (f.input?.fps ?? 30), '>= 0.97'));
-      rows.push(row(`${label}: p99 stage latency`, `${fmt(f.latencyMs.p99, 1)} ms`, `budget ${BUDGET_MS} + fallback ${fmt(slack, 2)} ms`, f.latencyMs.p99 / (BUDGET_MS + slack), '<= 1.0'));
-      const byModel = Object.entries(f.frames.byModel).map(([m, n]) => `${m} ${n}`).join(' + ');
-      rows.push(row(`${label}: AI-frame share`, `${fmt(100 * f.aiShare, 1)} %`, `${f.frames.model} model${byModel ? ` (${byModel})` : ''} / ${f.frames.bicubic} bicubic`, null));
+      rows.push(
+        row(
+          `${label}: frames out / published`,
+          `${f.frames.out} out (${f.frames.in} into the stage)`,
+          `${expected} published`,
+          f.frames.out / expected,
+          '>= 1.0',
+        ),
+      );
+      rows.push(
+        row(
+          `${label}: output fps (median while live)`,
+          `${fmt(fps, 2)} fps`,
+          `${f.input?.fps ?? 30} fps in`,
+          fps / (f.input?.fps ?? 30),
+          '>= 0.97',
+        ),
+      );
+      rows.push(
+        row(
+          `${label}: p99 stage latency`,
+          `${fmt(f.latencyMs.p99, 1)} ms`,
+          `budget ${BUDGET_MS} + fallback ${fmt(slack, 2)} ms`,
+          f.latencyMs.p99 / (BUDGET_MS + slack),
+          '<= 1.0',
+        ),
+      );
+      const byModel = Object.entries(f.frames.byModel)
+        .map(([m, n]) => `${m} ${n}`)
+        .join(' + ');
+      rows.push(
+        row(
+          `${label}: AI-frame share`,
+          `${fmt(100 * f.aiShare, 1)} %`,
+          `${f.frames.model} model${byModel ? ` (${byModel})` : ''} / ${f.frames.bicubic} bicubic`,
+          null,
+        ),
+      );
       if (alone) {
         const a = alone.final;
-        rows.push(row(`${label}: AI-frame share, ${a.model ?? 'model'} alone (--fallback-model none)`, `${fmt(100 * a.aiShare, 1)} %`, `${a.frames.model} model / ${a.frames.bicubic} bicubic; flicker ${fmt(alone.flicker, 3)}`, null));
+        rows.push(
+          row(
+            `${label}: AI-frame share, ${a.model ?? 'model'} alone (--fallback-model none)`,
+            `${fmt(100 * a.aiShare, 1)} %`,
+            `${a.frames.model} model / ${a.frames.bicubic} bicubic; flicker ${fmt(alone.flicker, 3)}`,
+            null,
+          ),
+        );
       }
-      rows.push(row(`${label}: flicker (mean abs luma diff, frame to frame)`, `${fmt(ai.flicker, 3)}`, `all-bicubic ${fmt(ref.flicker, 3)}`, ai.flicker / ref.flicker));
-      const reasons = Object.entries(f.fallbacks).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
+      rows.push(
+        row(
+          `${label}: flicker (mean abs luma diff, frame to frame)`,
+          `${fmt(ai.flicker, 3)}`,
+          `all-bicubic ${fmt(ref.flicker, 3)}`,
+          ai.flicker / ref.flicker,
+        ),
+      );
+      const reasons =
+        Object.entries(f.fallbacks)
+          .filter(([, n]) => n > 0)
+          .map(([r, n]) => `${r} ${n}`)
+          .join(', ') || 'none';
       notes.push(
         `${label}: model ${f.model ?? 'none'}${f.fallbackModel ? `, fallback model ${f.fallbackModel}` : ', no fallback model'}; fallbacks by reason: ${reasons}; deadline misses ${f.deadlineMisses}; p50 ${fmt(f.latencyMs.p50, 1)} ms; /metrics frames_total model ${ai.metricsFrames.model} + bicubic ${ai.metricsFrames.bicubic}; HLS frames decoded ${ai.decodedFrames} (reference run: ${ref.decodedFrames}, ${ref.final.frames.out}/${ref.final.frames.in} frames).`,
       );

@@ -26,6 +26,19 @@ describe('publisher arguments', () => {
     expect(c).toContain('testsrc2=size=640x360:rate=30');
     expect(c.slice(c.indexOf('-t'), c.indexOf('-t') + 2)).toEqual(['-t', '60']);
     expect(c.slice(-3)).toEqual(['-f', 'flv', '/tmp/c.flv']);
-    expect(publishArgs('/tmp/c.flv', 'rtmp://h/live/k')).toEqual(['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-i', '/tmp/c.flv', '-c', 'copy', '-f', 'flv', 'rtmp://h/live/k']);
+    expect(publishArgs('/tmp/c.flv', 'rtmp://h/live/k')).toEqual([
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-re',
+      '-i',
+      '/tmp/c.flv',
+      '-c',
+      'copy',
+      '-f',
+      'flv',
+      'rtmp://h/live/k',
+    ]);
   });
 });

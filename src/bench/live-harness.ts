@@ -17,14 +17,40 @@ import { UprezError } from '../errors.js';
 /** clipArgs: a WxH 30 fps test clip with audio, H.264/AAC in FLV, as a publisher would send it. */
 export function clipArgs(width: number, height: number, seconds: number, file: string): string[] {
   return [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30`,
-    '-f', 'lavfi', '-i', 'sine=frequency=440:beep_factor=4:sample_rate=48000',
-    '-t', String(seconds),
-    '-vf', 'noise=alls=8:allf=t',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '60', '-b:v', `${Math.round((width * height * 30 * 0.1) / 1000)}k`,
-    '-c:a', 'aac', '-b:a', '96k',
-    '-f', 'flv', file,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${width}x${height}:rate=30`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:beep_factor=4:sample_rate=48000',
+    '-t',
+    String(seconds),
+    '-vf',
+    'noise=alls=8:allf=t',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '60',
+    '-b:v',
+    `${Math.round((width * height * 30 * 0.1) / 1000)}k`,
+    '-c:a',
+    'aac',
+    '-b:a',
+    '96k',
+    '-f',
+    'flv',
+    file,
   ];
 }
 
@@ -46,7 +72,21 @@ export interface LiveServer {
 export async function startLiveServer(flags: readonly string[], log: Logger): Promise<LiveServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'uprez-bench-live-'));
   const cfg = parseServeConfig(
-    ['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--reconnect-window-s', '0', '--hls-list-size', '100000', ...flags],
+    [
+      '--host',
+      '127.0.0.1',
+      '--rtmp-port',
+      '0',
+      '--http-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--reconnect-window-s',
+      '0',
+      '--hls-list-size',
+      '100000',
+      ...flags,
+    ],
     {},
   );
   const server = new UprezServer(cfg, { log, env: process.env });
@@ -65,7 +105,14 @@ export async function startLiveServer(flags: readonly string[], log: Logger): Pr
 
 /** startPublisher starts one ffmpeg publisher under the supervisor (named bench-publish). */
 export function startPublisher(ffmpeg: string, clip: string, url: string, log: Logger): SupervisedProcess {
-  const p = new SupervisedProcess({ name: 'bench-publish', bin: ffmpeg, args: publishArgs(clip, url), log, stdin: 'ignore', stdout: 'ignore' });
+  const p = new SupervisedProcess({
+    name: 'bench-publish',
+    bin: ffmpeg,
+    args: publishArgs(clip, url),
+    log,
+    stdin: 'ignore',
+    stdout: 'ignore',
+  });
   p.start();
   return p;
 }
@@ -106,7 +153,6 @@ export function metricValue(text: string, name: string, labels: Readonly<Record<
   return sum;
 }
 
-
 /** waitFor polls `check` every 250 ms until it returns a value, or throws after timeoutMs. */
 export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -133,11 +179,32 @@ export async function sampleWhileLive(base: string, key: string, running: () => 
  * decodeLuma decodes a media playlist (or any input) to 8-bit luma frames of width x height and
  * hands each to onFrame as it arrives (streamed: a minute at 1440p does not fit in memory).
  */
-export async function decodeLuma(ffmpeg: string, input: string, width: number, height: number, log: Logger, onFrame: (y: Uint8Array) => void): Promise<number> {
+export async function decodeLuma(
+  ffmpeg: string,
+  input: string,
+  width: number,
+  height: number,
+  log: Logger,
+  onFrame: (y: Uint8Array) => void,
+): Promise<number> {
   const p = new SupervisedProcess({
     name: 'bench-decode',
     bin: ffmpeg,
-    args: ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', input, '-map', '0:v:0', '-vf', `scale=${width}:${height}:flags=neighbor,format=gray`, '-f', 'rawvideo', 'pipe:1'],
+    args: [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-i',
+      input,
+      '-map',
+      '0:v:0',
+      '-vf',
+      `scale=${width}:${height}:flags=neighbor,format=gray`,
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ],
     log,
     stdin: 'ignore',
   });

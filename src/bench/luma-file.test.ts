@@ -14,7 +14,10 @@ describe('raw luma frames', () => {
   test('a file of whole frames reads back frame by frame', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'uprez-luma-'));
     const file = path.join(dir, 'a.y');
-    writeFileSync(file, Uint8Array.from({ length: 3 * 4 * 2 }, (_, i) => i));
+    writeFileSync(
+      file,
+      Uint8Array.from({ length: 3 * 4 * 2 }, (_, i) => i),
+    );
     const f = new LumaFile(file, 4, 2);
     expect(f.count).toBe(3);
     expect([...f.frame(2)]).toEqual([16, 17, 18, 19, 20, 21, 22, 23]);

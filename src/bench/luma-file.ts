@@ -16,7 +16,8 @@ export interface LumaFrames {
 
 /** lumaArray wraps planes held in memory (tests, small clips). */
 export function lumaArray(width: number, height: number, planes: readonly Uint8Array[]): LumaFrames {
-  for (const p of planes) if (p.length !== width * height) throw new RangeError(`a plane has ${p.length} samples, ${width}x${height} needs ${width * height}`);
+  for (const p of planes)
+    if (p.length !== width * height) throw new RangeError(`a plane has ${p.length} samples, ${width}x${height} needs ${width * height}`);
   return {
     width,
     height,

@@ -19,7 +19,9 @@ export interface MachineInfo {
 /** nvidiaGpus asks nvidia-smi for the GPU list; "none found" when it is absent or fails. */
 async function nvidiaGpus(): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)('nvidia-smi', ['--query-gpu=name,memory.total', '--format=csv,noheader'], { timeout: 5_000 });
+    const { stdout } = await promisify(execFile)('nvidia-smi', ['--query-gpu=name,memory.total', '--format=csv,noheader'], {
+      timeout: 5_000,
+    });
     const lines = stdout.trim().split('\n').filter(Boolean);
     return lines.length ? lines.join('; ') : 'none found';
   } catch {

@@ -58,7 +58,21 @@ interface Case {
 
 async function startServer(dataDir: string, model: string | undefined): Promise<{ child: ChildProcess; rtmp: number; http: number }> {
   const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-  const args = [main, 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--reconnect-window-s', '0', ...(model ? ['--model', model] : [])];
+  const args = [
+    main,
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--rtmp-port',
+    '0',
+    '--http-port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--reconnect-window-s',
+    '0',
+    ...(model ? ['--model', model] : []),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
@@ -103,7 +117,13 @@ export async function runMemoryBench(o: MemoryBenchOptions): Promise<BenchSectio
       });
       await pub.exited;
       await new Promise((r) => setTimeout(r, 5_000));
-      cases.push({ size: `${w}x${h}`, peakServer, peakWithChildren: peakAll, after: await rssMiB(pid), frames: `${end.frames.out}/${end.frames.in} frames, ${fmt(100 * end.aiPixelShare, 0)} % model pixels` });
+      cases.push({
+        size: `${w}x${h}`,
+        peakServer,
+        peakWithChildren: peakAll,
+        after: await rssMiB(pid),
+        frames: `${end.frames.out}/${end.frames.in} frames, ${fmt(100 * end.aiPixelShare, 0)} % model pixels`,
+      });
     }
   } finally {
     srv?.child.kill('SIGTERM');
@@ -117,8 +137,19 @@ export async function runMemoryBench(o: MemoryBenchOptions): Promise<BenchSectio
     rows: [
       row('idle (models loaded)', `${fmt(idle, 0)} MiB`, '', null),
       ...cases.flatMap((c) => [
-        row(`${c.size} 30 fps, peak`, `${fmt(c.peakServer, 0)} MiB (with its ffmpeg decoder and encoder: ${fmt(c.peakWithChildren, 0)} MiB)`, c.frames, null),
-        row(`${c.size}, 5 s after the stream ended`, `${fmt(c.after, 0)} MiB`, `idle ${fmt(idle, 0)} MiB`, c.after / Math.max(1, idle), '<= 2.0'),
+        row(
+          `${c.size} 30 fps, peak`,
+          `${fmt(c.peakServer, 0)} MiB (with its ffmpeg decoder and encoder: ${fmt(c.peakWithChildren, 0)} MiB)`,
+          c.frames,
+          null,
+        ),
+        row(
+          `${c.size}, 5 s after the stream ended`,
+          `${fmt(c.after, 0)} MiB`,
+          `idle ${fmt(idle, 0)} MiB`,
+          c.after / Math.max(1, idle),
+          '<= 2.0',
+        ),
       ]),
     ],
     notes: [

@@ -31,7 +31,10 @@ export async function runParallelismBench(o: ParallelismBenchOptions): Promise<B
   const g = frameGeometry(640, 360);
   const runners: ModelRunner[] = [];
   try {
-    for (const l of LAYOUTS) runners.push(await createModelRunner({ model: o.model, provider: o.provider, workers: l.workers, intraOpThreads: l.threads, log: o.log }));
+    for (const l of LAYOUTS)
+      runners.push(
+        await createModelRunner({ model: o.model, provider: o.provider, workers: l.workers, intraOpThreads: l.threads, log: o.log }),
+      );
     const fps: number[][] = LAYOUTS.map(() => []);
     const warm = syntheticFrames(g, 4);
     let slowest = 0;

@@ -67,8 +67,26 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
 /** startServe starts the server and resolves once it listens; rejects (child killed) on failure or timeout. */
 export async function startServe(o: ServeOptions): Promise<ServeProcess> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'uprez-bench-serve-'));
-  const args = [o.cli, 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--log-level', 'info', ...o.flags];
-  const child = spawn(process.execPath, args, { cwd: o.cwd ?? process.cwd(), env: cleanEnv(process.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    o.cli,
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--rtmp-port',
+    '0',
+    '--http-port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--log-level',
+    'info',
+    ...o.flags,
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: o.cwd ?? process.cwd(),
+    env: cleanEnv(process.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const tail: string[] = [];
@@ -90,7 +108,10 @@ export async function startServe(o: ServeOptions): Promise<ServeProcess> {
   };
   try {
     const ports = await new Promise<{ rtmpPort: number; httpPort: number }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new UprezError('BENCH_SERVER_FAILED', `no "uprez serving" line within ${o.startTimeoutMs ?? 60_000} ms`)), o.startTimeoutMs ?? 60_000);
+      const timer = setTimeout(
+        () => reject(new UprezError('BENCH_SERVER_FAILED', `no "uprez serving" line within ${o.startTimeoutMs ?? 60_000} ms`)),
+        o.startTimeoutMs ?? 60_000,
+      );
       // Every stdout line is read (the pipe never fills); only the first serving line matters.
       createInterface({ input: child.stdout }).on('line', (l) => {
         const p = parseServingLine(l);
@@ -118,6 +139,9 @@ export async function startServe(o: ServeOptions): Promise<ServeProcess> {
     };
   } catch (err) {
     await stop();
-    throw new UprezError('BENCH_SERVER_FAILED', `uprez serve (${o.cli}) did not start: ${err instanceof Error ? err.message : String(err)}; stderr: ${tail.slice(-3).join(' | ')}`);
+    throw new UprezError(
+      'BENCH_SERVER_FAILED',
+      `uprez serve (${o.cli}) did not start: ${err instanceof Error ? err.message : String(err)}; stderr: ${tail.slice(-3).join(' | ')}`,
+    );
   }
 }

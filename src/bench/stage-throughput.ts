@@ -37,7 +37,13 @@ export function framesFor(frameMs: number, targetMs: number, min: number, max: n
 }
 
 /** stageFps runs the frames through a quality-mode stage (every frame through the model) and returns frames per second. */
-export async function stageFps(runner: ModelRunner, g: FrameGeometry, frames: readonly Uint8Array[], log: Logger, maxInFlight = 4): Promise<number> {
+export async function stageFps(
+  runner: ModelRunner,
+  g: FrameGeometry,
+  frames: readonly Uint8Array[],
+  log: Logger,
+  maxInFlight = 4,
+): Promise<number> {
   const stage = createUpscaleStage({ mode: 'quality', scale: runner.info.scale, runner, maxInFlight, log });
   let modelFrames = 0;
   stage.onOutput((f) => {
@@ -52,7 +58,8 @@ export async function stageFps(runner: ModelRunner, g: FrameGeometry, frames: re
   await stage.flush();
   const s = (performance.now() - t0) / 1000;
   stage.close();
-  if (modelFrames !== frames.length) throw new UprezError('BENCH_OUTPUT_INVALID', `${frames.length - modelFrames} of ${frames.length} frames did not go through the model`);
+  if (modelFrames !== frames.length)
+    throw new UprezError('BENCH_OUTPUT_INVALID', `${frames.length - modelFrames} of ${frames.length} frames did not go through the model`);
   return frames.length / s;
 }
 

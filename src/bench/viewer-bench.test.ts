@@ -3,10 +3,55 @@ import { silentLogger } from '../log/logger.js';
 import { runViewerBench, targetRows, timeSource } from './viewer-bench.js';
 import type { QualityRun, TimeRun } from './viewer-report.js';
 
-const q = (flicker: number): QualityRun => ({ psnrAt: new Float64Array(10), ssimAt: new Float64Array(10), psnr: 30, ssim: 0.9, staticFlicker: flicker, staticShare: 0.5, scored: 10, aiShare: 1, aiPixelShare: 1, framesIn: 10, framesOut: 10, decoded: 10, offset: 0, startOffset: 0, endOffset: 0, load: 1, warnings: [] });
-const t = (aiShare: number, fps: number, aiPixelShare = aiShare): TimeRun => ({ aiShare, aiPixelShare, fps, framesIn: 900, framesOut: 900, deadlineMisses: 0, drainSeconds: 1, load: 1, warnings: [] });
-const server = { cli: '/nonexistent/main.js', model: undefined, provider: 'cpu' as const, workers: 2, hysteresis: true, x264Preset: 'veryfast' as const };
-const base = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe', server, clips: null, crfs: [23], repeats: 1, ssimEvery: 10, timeSeconds: 0, log: silentLogger };
+const q = (flicker: number): QualityRun => ({
+  psnrAt: new Float64Array(10),
+  ssimAt: new Float64Array(10),
+  psnr: 30,
+  ssim: 0.9,
+  staticFlicker: flicker,
+  staticShare: 0.5,
+  scored: 10,
+  aiShare: 1,
+  aiPixelShare: 1,
+  framesIn: 10,
+  framesOut: 10,
+  decoded: 10,
+  offset: 0,
+  startOffset: 0,
+  endOffset: 0,
+  load: 1,
+  warnings: [],
+});
+const t = (aiShare: number, fps: number, aiPixelShare = aiShare): TimeRun => ({
+  aiShare,
+  aiPixelShare,
+  fps,
+  framesIn: 900,
+  framesOut: 900,
+  deadlineMisses: 0,
+  drainSeconds: 1,
+  load: 1,
+  warnings: [],
+});
+const server = {
+  cli: '/nonexistent/main.js',
+  model: undefined,
+  provider: 'cpu' as const,
+  workers: 2,
+  hysteresis: true,
+  x264Preset: 'veryfast' as const,
+};
+const base = {
+  ffmpeg: 'ffmpeg',
+  ffprobe: 'ffprobe',
+  server,
+  clips: null,
+  crfs: [23],
+  repeats: 1,
+  ssimEvery: 10,
+  timeSeconds: 0,
+  log: silentLogger,
+};
 
 describe('viewer benchmark section', () => {
   test("issue 12's targets: AI share (luma pixels, or frames from a server without them) at 640x360 and 1280x720, output fps, static flicker no worse than bicubic", () => {
@@ -27,7 +72,12 @@ describe('viewer benchmark section', () => {
   });
 
   test('the time-only runs loop bottle-detection when present, else the first clip', () => {
-    expect(timeSource([{ name: 'asl', files: ['/a/1.mkv'] }, { name: 'bottle-detection', files: ['/b.mp4'] }])).toBe('/b.mp4');
+    expect(
+      timeSource([
+        { name: 'asl', files: ['/a/1.mkv'] },
+        { name: 'bottle-detection', files: ['/b.mp4'] },
+      ]),
+    ).toBe('/b.mp4');
     expect(timeSource([{ name: 'asl', files: ['/a/1.mkv'] }])).toBe('/a/1.mkv');
     expect(timeSource([])).toBeNull();
   });

@@ -17,7 +17,16 @@ import { SCALE, type ViewerContext, type ViewerServer } from './viewer-context.j
 import { discoverClips, pickClips, type ViewerClip } from './viewer-clips.js';
 import { ALIGN } from './luma-score.js';
 import { runQualityClip, type QualityExtra } from './viewer-quality.js';
-import { flickerTable, issueNotes, offlineTable, qualityTable, timeIssueNotes, timeTable, type QualityCase, type TimeCase } from './viewer-report.js';
+import {
+  flickerTable,
+  issueNotes,
+  offlineTable,
+  qualityTable,
+  timeIssueNotes,
+  timeTable,
+  type QualityCase,
+  type TimeCase,
+} from './viewer-report.js';
 import { FPS_SKIP, runTimeCases, TIME_SIZES } from './viewer-time.js';
 
 /** ViewerBenchOptions: binaries, the server, the clips and how much to run. */
@@ -60,9 +69,19 @@ export function targetRows(quality: readonly QualityCase[], time: readonly TimeC
     // Issue 12 counts luma pixels; a server without per-tile figures is judged on whole frames.
     const px = median(t.model.map((r) => r.aiPixelShare));
     const share = Number.isFinite(px) ? px : median(t.model.map((r) => r.aiShare));
-    rows.push(row(`${t.inSize} in: AI share of output ${Number.isFinite(px) ? 'luma pixels' : 'frames'}`, `${fmt(100 * share, 1)} %`, 'all of them', share, shareTarget[t.inSize] ?? ''));
+    rows.push(
+      row(
+        `${t.inSize} in: AI share of output ${Number.isFinite(px) ? 'luma pixels' : 'frames'}`,
+        `${fmt(100 * share, 1)} %`,
+        'all of them',
+        share,
+        shareTarget[t.inSize] ?? '',
+      ),
+    );
     const fps = median(t.model.map((r) => r.fps));
-    rows.push(row(`${t.inSize} in: output fps with the model`, `${fmt(fps, 2)} fps`, `${fmt(t.inputFps, 2)} fps in`, fps / t.inputFps, '>= 0.97'));
+    rows.push(
+      row(`${t.inSize} in: output fps with the model`, `${fmt(fps, 2)} fps`, `${fmt(t.inputFps, 2)} fps in`, fps / t.inputFps, '>= 0.97'),
+    );
   }
   for (const q of quality) {
     const m = median(q.model.map((r) => r.staticFlicker));
@@ -79,13 +98,29 @@ function range(xs: readonly number[]): string {
 /** runViewerBench runs the scored clips, then the time-only sizes, and returns the section. */
 export async function runViewerBench(o: ViewerBenchOptions): Promise<BenchSection> {
   const cli = o.server.cli;
-  if (!cli) throw new UprezError('BENCH_NOT_READY', 'the viewer benchmark runs the built CLI (dist/src/cli/main.js) as `uprez serve`: run `npm run build` first, or pass --cli PATH');
+  if (!cli)
+    throw new UprezError(
+      'BENCH_NOT_READY',
+      'the viewer benchmark runs the built CLI (dist/src/cli/main.js) as `uprez serve`: run `npm run build` first, or pass --cli PATH',
+    );
   const all = discoverClips(o.videoDir);
   if (!all || all.length === 0) {
-    return { id: 'viewer', title: TITLE, rows: [], notes: [`Skipped: no clips in ${o.videoDir} (pass --video-dir DIR; the clips are described in ../shared/datasets/README.md).`] };
+    return {
+      id: 'viewer',
+      title: TITLE,
+      rows: [],
+      notes: [`Skipped: no clips in ${o.videoDir} (pass --video-dir DIR; the clips are described in ../shared/datasets/README.md).`],
+    };
   }
   const clips = pickClips(all, o.clips);
-  const c: ViewerContext = { ffmpeg: o.ffmpeg, ffprobe: o.ffprobe, server: { ...o.server, cli }, log: o.log, progress: o.progress ?? (() => {}), loads: [] };
+  const c: ViewerContext = {
+    ffmpeg: o.ffmpeg,
+    ffprobe: o.ffprobe,
+    server: { ...o.server, cli },
+    log: o.log,
+    progress: o.progress ?? (() => {}),
+    loads: [],
+  };
   const dir = await mkdtemp(path.join(tmpdir(), 'uprez-bench-viewer-'));
   const extra: QualityExtra = { models: new Set(), minAlignMargin: Infinity, provider: null };
   const quality: QualityCase[] = [];
@@ -96,7 +131,14 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<BenchSectio
   try {
     for (const clip of clips) {
       try {
-        quality.push(...(await runQualityClip(c, clip, { crfs: o.crfs, repeats: o.repeats, ssimEvery: o.ssimEvery, dir, offline: o.offline === true, ...gop }, extra)));
+        quality.push(
+          ...(await runQualityClip(
+            c,
+            clip,
+            { crfs: o.crfs, repeats: o.repeats, ssimEvery: o.ssimEvery, dir, offline: o.offline === true, ...gop },
+            extra,
+          )),
+        );
       } catch (err) {
         failures.push(`**${clip.name} failed**: ${errorMessage(err)}`);
         c.progress(`viewer: ${clip.name} failed: ${errorMessage(err)}`);
@@ -105,7 +147,15 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<BenchSectio
     const source = timeSource(all, o.timeClip);
     if (o.timeSeconds > 0 && source) {
       try {
-        time = await runTimeCases(c, { source, sizes: o.timeSizes ?? TIME_SIZES, seconds: o.timeSeconds, repeats: o.repeats, crf: o.crfs[0] ?? 23, dir, ...gop });
+        time = await runTimeCases(c, {
+          source,
+          sizes: o.timeSizes ?? TIME_SIZES,
+          seconds: o.timeSeconds,
+          repeats: o.repeats,
+          crf: o.crfs[0] ?? 23,
+          dir,
+          ...gop,
+        });
       } catch (err) {
         failures.push(`**The time-only runs failed**: ${errorMessage(err)}`);
         c.progress(`viewer: time-only runs failed: ${errorMessage(err)}`);
@@ -122,15 +172,29 @@ export async function runViewerBench(o: ViewerBenchOptions): Promise<BenchSectio
     `Alignment: output frame i is scored against truth frame i + offset, the offset that maximises the mean Y-PSNR over the whole clip within ±${ALIGN.maxOffset} frames (widened by the difference in frame counts, for frames lost at the start); the chosen offset beat the runner-up by at least ${fmt(extra.minAlignMargin, 2)} dB. The first and the last ${ALIGN.frames} frames are then aligned on their own: an end that is decisively (0.5 dB) better at another offset flags the run (a frame lost or repeated mid-stream), as do frames that never reached the stage; flagged runs are listed below.`,
     `Scores: Y-PSNR (mean of per-frame PSNR, ${SCALE}-pixel border shaved, identical frames counted as 100 dB) on every aligned frame; SSIM (Wang et al., 11x11 Gaussian) on ${o.ssimEvery === 1 ? 'every frame' : `every ${o.ssimEvery}th frame of the truth (the same frames in every run)`}; both from src/image. Gains are the median over repeats of the paired difference (model run minus the bicubic run beside it) over the truth frames both runs showed; the PSNR and SSIM columns are each run's own mean. ${o.repeats} repeat(s), model and bicubic runs interleaved (repeat 1, 3, ... runs the model first, repeat 2, 4, ... bicubic first).`,
     ...(time.length
-      ? [`Time-only runs: ${path.basename(timeSource(all, o.timeClip) ?? '')} scaled (bicubic) to each size and looped to ${o.timeSeconds} s, x264 CRF ${o.crfs[0] ?? 23} as above; output fps = median of /api/streams outputFps sampled each second while live, the first ${FPS_SKIP} samples skipped; drain = seconds from the publisher's end to the stream's end (the backlog the server still had, plus the last segment's flush).`]
+      ? [
+          `Time-only runs: ${path.basename(timeSource(all, o.timeClip) ?? '')} scaled (bicubic) to each size and looped to ${o.timeSeconds} s, x264 CRF ${o.crfs[0] ?? 23} as above; output fps = median of /api/streams outputFps sampled each second while live, the first ${FPS_SKIP} samples skipped; drain = seconds from the publisher's end to the stream's end (the backlog the server still had, plus the last segment's flush).`,
+        ]
       : []),
     ...failures,
     ...issueNotes(quality),
     ...timeIssueNotes(time),
     `Load: 1-minute load average at the start of each run ${range(c.loads)} on this shared machine. The load columns are the median at the start of the model runs: the AI share and fps follow it; the bicubic side's quality does not.`,
   ];
-  if (quality.length === 0 && time.length === 0) throw new UprezError('BENCH_NOTHING_MEASURED', failures.join(' ') || 'nothing was measured');
+  if (quality.length === 0 && time.length === 0)
+    throw new UprezError('BENCH_NOTHING_MEASURED', failures.join(' ') || 'nothing was measured');
   const offline = offlineTable(quality);
-  const tables = [...(quality.length ? [qualityTable(quality), flickerTable(quality)] : []), ...(offline.rows.length ? [offline] : []), ...(time.length ? [timeTable(time)] : [])];
-  return { id: 'viewer', title: TITLE, rows: targetRows(quality, time), tables, notes, ...(extra.provider === 'cpu' || extra.provider === 'cuda' ? { provider: extra.provider } : {}) };
+  const tables = [
+    ...(quality.length ? [qualityTable(quality), flickerTable(quality)] : []),
+    ...(offline.rows.length ? [offline] : []),
+    ...(time.length ? [timeTable(time)] : []),
+  ];
+  return {
+    id: 'viewer',
+    title: TITLE,
+    rows: targetRows(quality, time),
+    tables,
+    notes,
+    ...(extra.provider === 'cpu' || extra.provider === 'cuda' ? { provider: extra.provider } : {}),
+  };
 }

@@ -48,13 +48,18 @@ export function sideOrder(repeat: number): readonly Side[] {
 export function serveFlags(s: ViewerServer, side: Side): string[] {
   const model = side === 'bicubic' ? 'none' : s.model;
   return [
-    '--scale', String(SCALE),
+    '--scale',
+    String(SCALE),
     ...(model !== undefined ? ['--model', model] : []),
     ...(s.fallbackModel !== undefined && model !== 'none' ? ['--fallback-model', s.fallbackModel] : []),
-    '--provider', s.provider,
-    '--inference-workers', String(s.workers),
-    '--hysteresis', s.hysteresis ? 'on' : 'off',
-    '--x264-preset', formatX264Presets(s.x264Preset),
+    '--provider',
+    s.provider,
+    '--inference-workers',
+    String(s.workers),
+    '--hysteresis',
+    s.hysteresis ? 'on' : 'off',
+    '--x264-preset',
+    formatX264Presets(s.x264Preset),
   ];
 }
 
@@ -73,7 +78,14 @@ export async function probeVideo(c: ViewerContext, file: string): Promise<VideoP
 
 /** countFrames asks ffprobe how many video frames (packets) a file holds. */
 export async function countFrames(c: ViewerContext, file: string): Promise<number> {
-  const r = await runFfmpeg({ bin: c.ffprobe, args: countFramesArgs(file), name: 'ffprobe', log: c.log, timeoutMs: null, collectStdout: true });
+  const r = await runFfmpeg({
+    bin: c.ffprobe,
+    args: countFramesArgs(file),
+    name: 'ffprobe',
+    log: c.log,
+    timeoutMs: null,
+    collectStdout: true,
+  });
   const n = Number(r.stdout.toString('utf8').trim().split(/[\s,]/)[0]);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`ffprobe could not count the frames of ${file}`);
   return n;

@@ -1,5 +1,16 @@
 import { describe, expect, test } from 'vitest';
-import { countFramesArgs, cropToScale, decodeLumaArgs, gopFrames, loopedClipArgs, parseProbe, parseRate, publisherArgs, rateValue, truthArgs } from './viewer-media.js';
+import {
+  countFramesArgs,
+  cropToScale,
+  decodeLumaArgs,
+  gopFrames,
+  loopedClipArgs,
+  parseProbe,
+  parseRate,
+  publisherArgs,
+  rateValue,
+  truthArgs,
+} from './viewer-media.js';
 
 const after = (args: readonly string[], flag: string): string | undefined => args[args.indexOf(flag) + 1];
 
@@ -24,7 +35,12 @@ describe('viewer media: ffmpeg arguments', () => {
   test('the publisher: bicubic downscale, x264 CRF veryfast zerolatency, ~2 s GOP, video-only FLV', () => {
     const a = publisherArgs('/t/truth.y4m', { width: 320, height: 180, crf: 30, rate: { num: 30000, den: 1001 } }, '/t/p.flv');
     expect(after(a, '-vf')).toBe('scale=320:180:flags=bicubic,format=yuv420p');
-    expect([after(a, '-c:v'), after(a, '-preset'), after(a, '-tune'), after(a, '-crf')]).toEqual(['libx264', 'veryfast', 'zerolatency', '30']);
+    expect([after(a, '-c:v'), after(a, '-preset'), after(a, '-tune'), after(a, '-crf')]).toEqual([
+      'libx264',
+      'veryfast',
+      'zerolatency',
+      '30',
+    ]);
     expect([after(a, '-g'), after(a, '-keyint_min')]).toEqual(['60', '60']);
     expect(after(a, '-fps_mode')).toBe('passthrough');
     expect(a.slice(-4)).toEqual(['-an', '-f', 'flv', '/t/p.flv']);
@@ -80,8 +96,15 @@ describe('viewer media: sizes and rates', () => {
   });
 
   test('probe: the average rate, or r_frame_rate when the average is unknown', () => {
-    expect(parseProbe('{"streams":[{"width":768,"height":432,"r_frame_rate":"25/2","avg_frame_rate":"25/2"}]}')).toEqual({ width: 768, height: 432, rate: { num: 25, den: 2 } });
-    expect(parseProbe('{"streams":[{"width":8,"height":6,"r_frame_rate":"30/1","avg_frame_rate":"0/0"}]}').rate).toEqual({ num: 30, den: 1 });
+    expect(parseProbe('{"streams":[{"width":768,"height":432,"r_frame_rate":"25/2","avg_frame_rate":"25/2"}]}')).toEqual({
+      width: 768,
+      height: 432,
+      rate: { num: 25, den: 2 },
+    });
+    expect(parseProbe('{"streams":[{"width":8,"height":6,"r_frame_rate":"30/1","avg_frame_rate":"0/0"}]}').rate).toEqual({
+      num: 30,
+      den: 1,
+    });
     expect(() => parseProbe('{"streams":[]}')).toThrow(/no video stream/);
   });
 });

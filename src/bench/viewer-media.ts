@@ -50,7 +50,22 @@ export function truthArgs(sources: readonly string[], width: number, height: num
   const inputs = sources.flatMap((s) => ['-i', s]);
   const joined = sources.length > 1 ? `${sources.map((_, i) => `[${i}:v:0]`).join('')}concat=n=${sources.length}:v=1:a=0,` : '[0:v:0]';
   const chain = `${joined}crop=${width}:${height},format=yuv420p[v]`;
-  return [...QUIET, ...inputs, '-filter_complex', chain, '-map', '[v]', '-an', '-fps_mode', 'passthrough', '-r', `${rate.num}/${rate.den}`, '-f', 'yuv4mpegpipe', out];
+  return [
+    ...QUIET,
+    ...inputs,
+    '-filter_complex',
+    chain,
+    '-map',
+    '[v]',
+    '-an',
+    '-fps_mode',
+    'passthrough',
+    '-r',
+    `${rate.num}/${rate.den}`,
+    '-f',
+    'yuv4mpegpipe',
+    out,
+  ];
 }
 
 /** PublisherEncode is how the publisher encodes the downscaled clip. */
@@ -70,11 +85,29 @@ export interface PublisherEncode {
 export function publisherArgs(truth: string, e: PublisherEncode, out: string): string[] {
   const gop = String(gopFrames(e.rate, e.gopSeconds));
   return [
-    ...QUIET, '-i', truth,
-    '-vf', `scale=${e.width}:${e.height}:flags=bicubic,format=yuv420p`,
-    '-fps_mode', 'passthrough',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', String(e.crf), '-g', gop, '-keyint_min', gop,
-    '-an', '-f', 'flv', out,
+    ...QUIET,
+    '-i',
+    truth,
+    '-vf',
+    `scale=${e.width}:${e.height}:flags=bicubic,format=yuv420p`,
+    '-fps_mode',
+    'passthrough',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-tune',
+    'zerolatency',
+    '-crf',
+    String(e.crf),
+    '-g',
+    gop,
+    '-keyint_min',
+    gop,
+    '-an',
+    '-f',
+    'flv',
+    out,
   ];
 }
 
@@ -85,11 +118,33 @@ export function publisherArgs(truth: string, e: PublisherEncode, out: string): s
 export function loopedClipArgs(source: string, e: PublisherEncode, seconds: number, out: string): string[] {
   const gop = String(gopFrames(e.rate, e.gopSeconds));
   return [
-    ...QUIET, '-stream_loop', '-1', '-i', source, '-t', String(seconds),
-    '-vf', `scale=${e.width}:${e.height}:flags=bicubic,format=yuv420p`,
-    '-fps_mode', 'passthrough',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', String(e.crf), '-g', gop, '-keyint_min', gop,
-    '-an', '-f', 'flv', out,
+    ...QUIET,
+    '-stream_loop',
+    '-1',
+    '-i',
+    source,
+    '-t',
+    String(seconds),
+    '-vf',
+    `scale=${e.width}:${e.height}:flags=bicubic,format=yuv420p`,
+    '-fps_mode',
+    'passthrough',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-tune',
+    'zerolatency',
+    '-crf',
+    String(e.crf),
+    '-g',
+    gop,
+    '-keyint_min',
+    gop,
+    '-an',
+    '-f',
+    'flv',
+    out,
   ];
 }
 
@@ -115,7 +170,8 @@ export interface VideoProbe {
 
 /** parseProbe reads probeArgs' JSON; the average rate wins when it is valid (r_frame_rate can be a field rate). */
 export function parseProbe(json: string): VideoProbe {
-  const s = (JSON.parse(json) as { streams?: { width?: unknown; height?: unknown; r_frame_rate?: unknown; avg_frame_rate?: unknown }[] }).streams?.[0];
+  const s = (JSON.parse(json) as { streams?: { width?: unknown; height?: unknown; r_frame_rate?: unknown; avg_frame_rate?: unknown }[] })
+    .streams?.[0];
   if (!s || typeof s.width !== 'number' || typeof s.height !== 'number') throw new RangeError('ffprobe found no video stream');
   let rate: Rate;
   try {

@@ -33,10 +33,21 @@ export function fileArgs(cli: string, clip: string, outDir: string, model: strin
 async function oneSide(c: ViewerContext, clip: string, truth: LumaFile, model: string, dir: string, ssimEvery: number): Promise<ClipScore> {
   const out = await mkdtemp(path.join(dir, 'offline-'));
   try {
-    await runFfmpeg({ bin: process.execPath, args: fileArgs(c.server.cli, clip, out, model, c.server.provider), name: 'uprez file', log: c.log, timeoutMs: null });
-    const top = parseMasterPlaylist(await readFile(path.join(out, 'master.m3u8'), 'utf8'), out).sort((a, b) => b.width * b.height - a.width * a.height)[0];
+    await runFfmpeg({
+      bin: process.execPath,
+      args: fileArgs(c.server.cli, clip, out, model, c.server.provider),
+      name: 'uprez file',
+      log: c.log,
+      timeoutMs: null,
+    });
+    const top = parseMasterPlaylist(await readFile(path.join(out, 'master.m3u8'), 'utf8'), out).sort(
+      (a, b) => b.width * b.height - a.width * a.height,
+    )[0];
     if (!top || top.width !== truth.width || top.height !== truth.height) {
-      throw new UprezError('BENCH_OUTPUT_INVALID', `uprez file's top rendition is ${top ? `${top.width}x${top.height}` : 'missing'}, the truth ${truth.width}x${truth.height}`);
+      throw new UprezError(
+        'BENCH_OUTPUT_INVALID',
+        `uprez file's top rendition is ${top ? `${top.width}x${top.height}` : 'missing'}, the truth ${truth.width}x${truth.height}`,
+      );
     }
     const luma = path.join(out, 'top.y');
     await runFfmpeg({ bin: c.ffmpeg, args: decodeLumaArgs(top.playlist, luma), name: 'ffmpeg', log: c.log, timeoutMs: null });
@@ -47,8 +58,21 @@ async function oneSide(c: ViewerContext, clip: string, truth: LumaFile, model: s
 }
 
 /** runOffline upscales `clip` with `model` and with bicubic in quality mode and scores both. */
-export async function runOffline(c: ViewerContext, clip: string, truth: LumaFile, model: string, dir: string, ssimEvery: number): Promise<OfflineScore> {
+export async function runOffline(
+  c: ViewerContext,
+  clip: string,
+  truth: LumaFile,
+  model: string,
+  dir: string,
+  ssimEvery: number,
+): Promise<OfflineScore> {
   const m = await oneSide(c, clip, truth, model, dir, ssimEvery);
   const b = await oneSide(c, clip, truth, 'bicubic', dir, ssimEvery);
-  return { model, psnrModel: m.psnr, psnrBicubic: b.psnr, psnrGain: commonMeanDiff(m.psnrAt, b.psnrAt), ssimGain: commonMeanDiff(m.ssimAt, b.ssimAt) };
+  return {
+    model,
+    psnrModel: m.psnr,
+    psnrBicubic: b.psnr,
+    psnrGain: commonMeanDiff(m.psnrAt, b.psnrAt),
+    ssimGain: commonMeanDiff(m.ssimAt, b.ssimAt),
+  };
 }

@@ -5,7 +5,16 @@ import { defaultVideoDir } from './viewer-options.js';
 
 describe('viewer benchmark flags', () => {
   test('defaults: every clip, CRF 23 and 30, 3 repeats, SSIM every 10th frame, 30 s time runs', () => {
-    expect(parseBenchOptions([]).viewer).toEqual({ videoDir: null, clips: null, crfs: [23, 30], repeats: 3, ssimEvery: 10, timeSeconds: 30, cli: null, offline: false });
+    expect(parseBenchOptions([]).viewer).toEqual({
+      videoDir: null,
+      clips: null,
+      crfs: [23, 30],
+      repeats: 3,
+      ssimEvery: 10,
+      timeSeconds: 30,
+      cli: null,
+      offline: false,
+    });
     expect(defaultVideoDir('/work/main')).toBe(path.resolve('/work/shared/datasets/video'));
   });
 
@@ -14,8 +23,35 @@ describe('viewer benchmark flags', () => {
   });
 
   test('every viewer flag is read', () => {
-    const v = parseBenchOptions(['--only', 'viewer', '--video-dir', '/v', '--clips', 'asl, car-detection', '--crf', '30,23,30', '--repeats', '5', '--ssim-every', '1', '--time-seconds', '0', '--cli', '/b/main.js', '--offline']).viewer;
-    expect(v).toEqual({ videoDir: path.resolve('/v'), clips: ['asl', 'car-detection'], crfs: [30, 23], repeats: 5, ssimEvery: 1, timeSeconds: 0, cli: path.resolve('/b/main.js'), offline: true });
+    const v = parseBenchOptions([
+      '--only',
+      'viewer',
+      '--video-dir',
+      '/v',
+      '--clips',
+      'asl, car-detection',
+      '--crf',
+      '30,23,30',
+      '--repeats',
+      '5',
+      '--ssim-every',
+      '1',
+      '--time-seconds',
+      '0',
+      '--cli',
+      '/b/main.js',
+      '--offline',
+    ]).viewer;
+    expect(v).toEqual({
+      videoDir: path.resolve('/v'),
+      clips: ['asl', 'car-detection'],
+      crfs: [30, 23],
+      repeats: 5,
+      ssimEvery: 1,
+      timeSeconds: 0,
+      cli: path.resolve('/b/main.js'),
+      offline: true,
+    });
     expect(parseBenchOptions(['--only', 'viewer']).only).toEqual(['viewer']);
   });
 

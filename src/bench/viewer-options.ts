@@ -36,7 +36,7 @@ export const VIEWER_USAGE = [
   '  viewer benchmark (--only viewer):',
   '  --video-dir DIR   truth clips: each video file is a clip, each folder of them one clip played in a row (default ../shared/datasets/video beside the repository)',
   '  --clips LIST      comma-separated clip names to score (default: all found)',
-  '  --crf LIST        the publisher\'s x264 CRFs (default 23,30)',
+  "  --crf LIST        the publisher's x264 CRFs (default 23,30)",
   '  --repeats N       model and bicubic runs per case, interleaved; medians reported (default 3; --quick 1)',
   '  --ssim-every N    SSIM on every N-th frame, PSNR on all (default 10; --quick 30)',
   '  --time-seconds S  length of the 640x360 and 1280x720 time-only runs, 0 for none (default 30; --quick 10)',
@@ -57,7 +57,8 @@ function intFlag(values: Readonly<Record<string, unknown>>, name: string, def: n
   const v = values[name];
   if (v === undefined) return def;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max) throw bad(`--${name} must be a whole number from ${min} to ${max}`);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max)
+    throw bad(`--${name} must be a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -66,7 +67,10 @@ export function parseViewerOptions(values: Readonly<Record<string, unknown>>, qu
   const list = (name: string): string[] | null => {
     const v = values[name];
     if (v === undefined) return null;
-    const items = String(v).split(',').map((s) => s.trim()).filter(Boolean);
+    const items = String(v)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (!items.length) throw bad(`--${name} needs a comma-separated list`);
     return items;
   };

@@ -38,7 +38,13 @@ export interface QualityExtra {
 }
 
 /** scoreRun scores one live run's decoded luma (scoreLuma) and adds the stream's frame counts. */
-export async function scoreRun(lumaOut: string, truth: LumaFile, stream: ApiStream, decoded: number, ssimEvery: number): Promise<Omit<QualityRun, 'load' | 'warnings'> & { alignMargin: number }> {
+export async function scoreRun(
+  lumaOut: string,
+  truth: LumaFile,
+  stream: ApiStream,
+  decoded: number,
+  ssimEvery: number,
+): Promise<Omit<QualityRun, 'load' | 'warnings'> & { alignMargin: number }> {
   const { score: s, align: a } = await scoreLuma(lumaOut, truth, ssimEvery);
   return {
     psnr: s.psnr,
@@ -68,7 +74,13 @@ export async function runQualityClip(c: ViewerContext, clip: ViewerClip, o: Qual
   const { width, height } = cropToScale(probe.width, probe.height, SCALE);
   const truthY4m = path.join(o.dir, `${clip.name}.truth.y4m`);
   const truthY = path.join(o.dir, `${clip.name}.truth.y`);
-  await runFfmpeg({ bin: c.ffmpeg, args: truthArgs(clip.files, width, height, probe.rate, truthY4m), name: 'ffmpeg', log: c.log, timeoutMs: null });
+  await runFfmpeg({
+    bin: c.ffmpeg,
+    args: truthArgs(clip.files, width, height, probe.rate, truthY4m),
+    name: 'ffmpeg',
+    log: c.log,
+    timeoutMs: null,
+  });
   await runFfmpeg({ bin: c.ffmpeg, args: decodeLumaArgs(truthY4m, truthY), name: 'ffmpeg', log: c.log, timeoutMs: null });
   const truth = new LumaFile(truthY, width, height);
   const cases: QualityCase[] = [];
@@ -82,11 +94,26 @@ export async function runQualityClip(c: ViewerContext, clip: ViewerClip, o: Qual
   return cases;
 }
 
-async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truthY4m: string, rate: Rate, crf: number, o: QualityOptions, extra: QualityExtra): Promise<QualityCase> {
+async function oneCrf(
+  c: ViewerContext,
+  clip: ViewerClip,
+  truth: LumaFile,
+  truthY4m: string,
+  rate: Rate,
+  crf: number,
+  o: QualityOptions,
+  extra: QualityExtra,
+): Promise<QualityCase> {
   const w = truth.width / SCALE;
   const h = truth.height / SCALE;
   const pub = path.join(o.dir, `${clip.name}.crf${crf}.flv`);
-  await runFfmpeg({ bin: c.ffmpeg, args: publisherArgs(truthY4m, { width: w, height: h, crf, rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, pub), name: 'ffmpeg', log: c.log, timeoutMs: null });
+  await runFfmpeg({
+    bin: c.ffmpeg,
+    args: publisherArgs(truthY4m, { width: w, height: h, crf, rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, pub),
+    name: 'ffmpeg',
+    log: c.log,
+    timeoutMs: null,
+  });
   const runs: Record<Side, QualityRun[]> = { model: [], bicubic: [] };
   let liveModel: string | null = null;
   let offline: OfflineScore | undefined;
@@ -96,9 +123,21 @@ async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truth
         const load = noteLoad(c);
         const lumaOut = path.join(o.dir, `${clip.name}.out.y`);
         const key = `viewer-${side}-${r}`;
-        const run = await runLive({ ffmpeg: c.ffmpeg, cli: c.server.cli, ...(c.server.cwd ? { cwd: c.server.cwd } : {}), clip: pub, key, serveFlags: serveFlags(c.server, side), lumaOut, log: c.log });
+        const run = await runLive({
+          ffmpeg: c.ffmpeg,
+          cli: c.server.cli,
+          ...(c.server.cwd ? { cwd: c.server.cwd } : {}),
+          clip: pub,
+          key,
+          serveFlags: serveFlags(c.server, side),
+          lumaOut,
+          log: c.log,
+        });
         if (run.top.width !== truth.width || run.top.height !== truth.height) {
-          throw new UprezError('BENCH_OUTPUT_INVALID', `top rendition is ${run.top.width}x${run.top.height}, the truth ${truth.width}x${truth.height}`);
+          throw new UprezError(
+            'BENCH_OUTPUT_INVALID',
+            `top rendition is ${run.top.width}x${run.top.height}, the truth ${truth.width}x${truth.height}`,
+          );
         }
         const scored = await scoreRun(lumaOut, truth, run.stream, run.decodedFrames ?? 0, o.ssimEvery);
         extra.minAlignMargin = Math.min(extra.minAlignMargin, scored.alignMargin);
@@ -113,10 +152,21 @@ async function oneCrf(c: ViewerContext, clip: ViewerClip, truth: LumaFile, truth
     }
     if (o.offline) {
       offline = await runOffline(c, pub, truth, liveModel ?? 'bicubic', o.dir, o.ssimEvery);
-      c.progress(`viewer: ${clip.name} CRF ${crf} offline (uprez file, every frame): ${offline.model} ${fmt(offline.psnrModel, 2)} dB, bicubic ${fmt(offline.psnrBicubic, 2)} dB`);
+      c.progress(
+        `viewer: ${clip.name} CRF ${crf} offline (uprez file, every frame): ${offline.model} ${fmt(offline.psnrModel, 2)} dB, bicubic ${fmt(offline.psnrBicubic, 2)} dB`,
+      );
     }
   } finally {
     await rm(pub, { force: true });
   }
-  return { clip: clip.name, inSize: `${w}x${h}`, outSize: `${truth.width}x${truth.height}`, crf, truthFrames: truth.count, model: runs.model, bicubic: runs.bicubic, ...(offline ? { offline } : {}) };
+  return {
+    clip: clip.name,
+    inSize: `${w}x${h}`,
+    outSize: `${truth.width}x${truth.height}`,
+    crf,
+    truthFrames: truth.count,
+    model: runs.model,
+    bicubic: runs.bicubic,
+    ...(offline ? { offline } : {}),
+  };
 }

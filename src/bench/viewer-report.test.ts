@@ -1,6 +1,20 @@
 import { describe, expect, test } from 'vitest';
 import { renderSection } from './bench-section.js';
-import { flickerTable, framesCell, issueNotes, offlineTable, pairedMedian, psnrGain, qualityTable, signed, timeIssueNotes, timeTable, type QualityCase, type QualityRun, type TimeRun } from './viewer-report.js';
+import {
+  flickerTable,
+  framesCell,
+  issueNotes,
+  offlineTable,
+  pairedMedian,
+  psnrGain,
+  qualityTable,
+  signed,
+  timeIssueNotes,
+  timeTable,
+  type QualityCase,
+  type QualityRun,
+  type TimeRun,
+} from './viewer-report.js';
 
 const run = (over: Partial<QualityRun> = {}): QualityRun => ({
   psnr: over.psnr ?? 30,
@@ -23,7 +37,18 @@ const run = (over: Partial<QualityRun> = {}): QualityRun => ({
   endOffset: over.endOffset ?? over.offset ?? 0,
 });
 
-const timeRun = (over: Partial<TimeRun> = {}): TimeRun => ({ aiShare: 0, aiPixelShare: 0, fps: 30, framesIn: 900, framesOut: 900, deadlineMisses: 0, drainSeconds: 1, load: 2, warnings: [], ...over });
+const timeRun = (over: Partial<TimeRun> = {}): TimeRun => ({
+  aiShare: 0,
+  aiPixelShare: 0,
+  fps: 30,
+  framesIn: 900,
+  framesOut: 900,
+  deadlineMisses: 0,
+  drainSeconds: 1,
+  load: 2,
+  warnings: [],
+  ...over,
+});
 
 describe('viewer report: aggregation', () => {
   test('gains are the median of paired differences, not the difference of medians', () => {
@@ -35,7 +60,7 @@ describe('viewer report: aggregation', () => {
     expect(pairedMedian([], [], d)).toBeNaN();
   });
 
-  test('a repeat\'s gain compares only the truth frames both runs showed', () => {
+  test("a repeat's gain compares only the truth frames both runs showed", () => {
     const m = run({ psnr: 32 });
     const b = run({ psnr: 30 });
     m.psnrAt.fill(NaN, 0, 60); // the model run lost its first 60 frames...
@@ -63,7 +88,15 @@ describe('viewer report: aggregation', () => {
   });
 
   test('each flagged run gets a note saying what went wrong', () => {
-    const c: QualityCase = { clip: 'car', inSize: 'a', outSize: 'b', crf: 30, truthFrames: 100, model: [run(), run({ framesIn: 40, framesOut: 40, decoded: 40, offset: 60 })], bicubic: [run({ offset: 0, endOffset: 1 }), run()] };
+    const c: QualityCase = {
+      clip: 'car',
+      inSize: 'a',
+      outSize: 'b',
+      crf: 30,
+      truthFrames: 100,
+      model: [run(), run({ framesIn: 40, framesOut: 40, decoded: 40, offset: 60 })],
+      bicubic: [run({ offset: 0, endOffset: 1 }), run()],
+    };
     expect(issueNotes([c])).toEqual([
       'car CRF 30, model run 2: 60 of 100 published frames never reached the stage; output starts at truth frame 60.',
       'car CRF 30, bicubic run 1: offset 0 over the clip, 0 at the start, 1 at the end (a frame lost or repeated mid-stream).',
@@ -78,14 +111,48 @@ describe('viewer report: tables', () => {
     outSize: '640x480',
     crf: 23,
     truthFrames: 100,
-    model: [run({ psnr: 32, ssim: 0.95, aiShare: 0.9, staticFlicker: 0.3 }), run({ psnr: 31, ssim: 0.94, aiShare: 0.8, staticFlicker: 0.3 }), run({ psnr: 33, ssim: 0.96, aiShare: 1, staticFlicker: 0.3 })],
+    model: [
+      run({ psnr: 32, ssim: 0.95, aiShare: 0.9, staticFlicker: 0.3 }),
+      run({ psnr: 31, ssim: 0.94, aiShare: 0.8, staticFlicker: 0.3 }),
+      run({ psnr: 33, ssim: 0.96, aiShare: 1, staticFlicker: 0.3 }),
+    ],
     bicubic: [run({ psnr: 30 }), run({ psnr: 30 }), run({ psnr: 30, offset: 1, endOffset: 1 })],
   };
 
   test('quality: model beside bicubic, paired gains, AI share, frames and offsets', () => {
     const t = qualityTable([c]);
-    expect(t.head).toEqual(['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI pixels / frames', 'load', 'frames in/out', 'offset']);
-    expect(t.rows).toEqual([['asl', '320x240 -> 640x480', '23', '32.00', '30.00', '+2.00', '0.9500', '0.9000', '+0.0500', 'n/a / 90.0 %', '2.0', '100/100 of 100 (**1 run(s) lost, repeated or misaligned frames**)', '0/1']]);
+    expect(t.head).toEqual([
+      'clip',
+      'in -> out',
+      'CRF',
+      'Y-PSNR model',
+      'Y-PSNR bicubic',
+      'gain dB',
+      'SSIM model',
+      'SSIM bicubic',
+      'SSIM gain',
+      'AI pixels / frames',
+      'load',
+      'frames in/out',
+      'offset',
+    ]);
+    expect(t.rows).toEqual([
+      [
+        'asl',
+        '320x240 -> 640x480',
+        '23',
+        '32.00',
+        '30.00',
+        '+2.00',
+        '0.9500',
+        '0.9000',
+        '+0.0500',
+        'n/a / 90.0 %',
+        '2.0',
+        '100/100 of 100 (**1 run(s) lost, repeated or misaligned frames**)',
+        '0/1',
+      ],
+    ]);
   });
 
   test('flicker: static share and the model / bicubic ratio', () => {
@@ -93,17 +160,35 @@ describe('viewer report: tables', () => {
   });
 
   test('time: AI share, fps side by side, drain, frames of published', () => {
-    const t = timeTable([{ inSize: '1280x720', inputFps: 29.83, published: 900, model: [timeRun({ fps: 20, aiShare: 0.1, aiPixelShare: 0.25, drainSeconds: 9, load: 7.25 })], bicubic: [timeRun({ fps: 25 })] }]);
-    expect(t.rows).toEqual([['1280x720 @ 29.83 fps', '25.0 % / 10.0 %', '7.3', '20.00', '25.00', '0.80', '9.0 / 1.0', '900 / 900 of 900', '0']]);
+    const t = timeTable([
+      {
+        inSize: '1280x720',
+        inputFps: 29.83,
+        published: 900,
+        model: [timeRun({ fps: 20, aiShare: 0.1, aiPixelShare: 0.25, drainSeconds: 9, load: 7.25 })],
+        bicubic: [timeRun({ fps: 25 })],
+      },
+    ]);
+    expect(t.rows).toEqual([
+      ['1280x720 @ 29.83 fps', '25.0 % / 10.0 %', '7.3', '20.00', '25.00', '0.80', '9.0 / 1.0', '900 / 900 of 900', '0'],
+    ]);
   });
 
   test('offline: the quality-mode gain and the share of it the live stream kept (only cases that have one)', () => {
-    const t = offlineTable([c, { ...c, crf: 30, offline: { model: 'uprez-x2-fast', psnrModel: 34, psnrBicubic: 30, psnrGain: 4, ssimGain: 0.06 } }]);
+    const t = offlineTable([
+      c,
+      { ...c, crf: 30, offline: { model: 'uprez-x2-fast', psnrModel: 34, psnrBicubic: 30, psnrGain: 4, ssimGain: 0.06 } },
+    ]);
     expect(t.rows).toEqual([['asl', '30', 'uprez-x2-fast', '34.00', '30.00', '+4.00', '+0.0600', '0.50']]);
   });
 
   test('time-only runs that lost frames get a note with the drain and what the server said', () => {
-    const lost = timeRun({ framesIn: 527, framesOut: 527, drainSeconds: 98.9, warnings: ['WARN: decoder idle while draining, stopping it', 'WARN: a', 'WARN: b', 'WARN: c'] });
+    const lost = timeRun({
+      framesIn: 527,
+      framesOut: 527,
+      drainSeconds: 98.9,
+      warnings: ['WARN: decoder idle while draining, stopping it', 'WARN: a', 'WARN: b', 'WARN: c'],
+    });
     expect(timeIssueNotes([{ inSize: '1280x720', inputFps: 30, published: 900, model: [timeRun(), lost], bicubic: [timeRun()] }])).toEqual([
       '1280x720 model run 2: 373 of 900 published frames never reached the stage (drain 98.9 s); the server said: "WARN: decoder idle while draining, stopping it", "WARN: a", "WARN: b" and 1 more.',
     ]);

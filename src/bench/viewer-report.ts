@@ -97,7 +97,10 @@ export function runIssues(r: QualityRun, truthFrames: number): string {
   if (r.framesIn !== truthFrames) out.push(`${truthFrames - r.framesIn} of ${truthFrames} published frames never reached the stage`);
   if (r.framesOut !== r.framesIn) out.push(`${r.framesIn} frames in, ${r.framesOut} out`);
   if (r.decoded !== r.framesOut) out.push(`${r.decoded} frames decoded from HLS, ${r.framesOut} out`);
-  if (r.startOffset !== r.offset || r.endOffset !== r.offset) out.push(`offset ${r.offset} over the clip, ${r.startOffset} at the start, ${r.endOffset} at the end (a frame lost or repeated mid-stream)`);
+  if (r.startOffset !== r.offset || r.endOffset !== r.offset)
+    out.push(
+      `offset ${r.offset} over the clip, ${r.startOffset} at the start, ${r.endOffset} at the end (a frame lost or repeated mid-stream)`,
+    );
   else if (r.offset !== 0) out.push(`output starts at truth frame ${r.offset}`);
   return out.join('; ');
 }
@@ -118,7 +121,13 @@ export function aiCell(runs: readonly { readonly aiShare: number; readonly aiPix
 /** framesCell says "in/out" (median) and marks a run whose frames do not all add up. */
 export function framesCell(runs: readonly QualityRun[], truthFrames: number): string {
   const bad = runs.filter((r) => runIssues(r, truthFrames) !== '').length;
-  const base = `${fmt(med(runs, (r) => r.framesIn), 0)}/${fmt(med(runs, (r) => r.framesOut), 0)} of ${truthFrames}`;
+  const base = `${fmt(
+    med(runs, (r) => r.framesIn),
+    0,
+  )}/${fmt(
+    med(runs, (r) => r.framesOut),
+    0,
+  )} of ${truthFrames}`;
   return bad ? `${base} (**${bad} run(s) lost, repeated or misaligned frames**)` : base;
 }
 
@@ -126,7 +135,10 @@ export function framesCell(runs: readonly QualityRun[], truthFrames: number): st
 export function issueNotes(cases: readonly QualityCase[]): string[] {
   const out: string[] = [];
   for (const c of cases) {
-    for (const [side, runs] of [['model', c.model], ['bicubic', c.bicubic]] as const) {
+    for (const [side, runs] of [
+      ['model', c.model],
+      ['bicubic', c.bicubic],
+    ] as const) {
       runs.forEach((r, i) => {
         const why = runIssues(r, c.truthFrames);
         if (why) out.push(`${c.clip} CRF ${c.crf}, ${side} run ${i + 1}: ${why}${said(r.warnings)}.`);
@@ -138,19 +150,28 @@ export function issueNotes(cases: readonly QualityCase[]): string[] {
 
 /** said quotes the first few server warnings of a run, for a note. */
 function said(warnings: readonly string[]): string {
-  return warnings.length ? `; the server said: ${warnings.slice(0, 3).map((w) => `"${w}"`).join(', ')}${warnings.length > 3 ? ` and ${warnings.length - 3} more` : ''}` : '';
+  return warnings.length
+    ? `; the server said: ${warnings
+        .slice(0, 3)
+        .map((w) => `"${w}"`)
+        .join(', ')}${warnings.length > 3 ? ` and ${warnings.length - 3} more` : ''}`
+    : '';
 }
 
 /** timeIssueNotes lists time-only runs that lost frames before or in the stage. */
 export function timeIssueNotes(cases: readonly TimeCase[]): string[] {
   const out: string[] = [];
   for (const c of cases) {
-    for (const [side, runs] of [['model', c.model], ['bicubic', c.bicubic]] as const) {
+    for (const [side, runs] of [
+      ['model', c.model],
+      ['bicubic', c.bicubic],
+    ] as const) {
       runs.forEach((r, i) => {
         const why: string[] = [];
         if (r.framesIn !== c.published) why.push(`${c.published - r.framesIn} of ${c.published} published frames never reached the stage`);
         if (r.framesOut !== r.framesIn) why.push(`${r.framesIn} frames in, ${r.framesOut} out`);
-        if (why.length) out.push(`${c.inSize} ${side} run ${i + 1}: ${why.join('; ')} (drain ${fmt(r.drainSeconds, 1)} s)${said(r.warnings)}.`);
+        if (why.length)
+          out.push(`${c.inSize} ${side} run ${i + 1}: ${why.join('; ')} (drain ${fmt(r.drainSeconds, 1)} s)${said(r.warnings)}.`);
       });
     }
   }
@@ -160,20 +181,50 @@ export function timeIssueNotes(cases: readonly TimeCase[]): string[] {
 /** qualityTable: Y-PSNR and SSIM, model beside bicubic, the gains, the AI share and the frames. */
 export function qualityTable(cases: readonly QualityCase[]): BenchTable {
   return {
-    caption: 'Quality the viewer gets (top HLS rendition vs the original clip; medians over repeats; gains paired per repeat, over the frames both runs showed)',
-    head: ['clip', 'in -> out', 'CRF', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM model', 'SSIM bicubic', 'SSIM gain', 'AI pixels / frames', 'load', 'frames in/out', 'offset'],
+    caption:
+      'Quality the viewer gets (top HLS rendition vs the original clip; medians over repeats; gains paired per repeat, over the frames both runs showed)',
+    head: [
+      'clip',
+      'in -> out',
+      'CRF',
+      'Y-PSNR model',
+      'Y-PSNR bicubic',
+      'gain dB',
+      'SSIM model',
+      'SSIM bicubic',
+      'SSIM gain',
+      'AI pixels / frames',
+      'load',
+      'frames in/out',
+      'offset',
+    ],
     rows: cases.map((c) => [
       c.clip,
       `${c.inSize} -> ${c.outSize}`,
       String(c.crf),
-      fmt(med(c.model, (r) => r.psnr), 2),
-      fmt(med(c.bicubic, (r) => r.psnr), 2),
+      fmt(
+        med(c.model, (r) => r.psnr),
+        2,
+      ),
+      fmt(
+        med(c.bicubic, (r) => r.psnr),
+        2,
+      ),
       signed(pairedMedian(c.model, c.bicubic, psnrGain), 2),
-      fmt(med(c.model, (r) => r.ssim), 4),
-      fmt(med(c.bicubic, (r) => r.ssim), 4),
+      fmt(
+        med(c.model, (r) => r.ssim),
+        4,
+      ),
+      fmt(
+        med(c.bicubic, (r) => r.ssim),
+        4,
+      ),
       signed(pairedMedian(c.model, c.bicubic, ssimGain), 4),
       aiCell(c.model),
-      fmt(med(c.model, (r) => r.load), 1),
+      fmt(
+        med(c.model, (r) => r.load),
+        1,
+      ),
       framesCell([...c.model, ...c.bicubic], c.truthFrames),
       distinct([...c.model, ...c.bicubic].map((r) => r.offset)),
     ]),
@@ -196,12 +247,24 @@ export function flickerTable(cases: readonly QualityCase[]): BenchTable {
 /** offlineTable: the model on every frame (quality mode) against bicubic, and how much of that gain the live stream kept. */
 export function offlineTable(cases: readonly QualityCase[]): BenchTable {
   return {
-    caption: 'Offline reference: the same publisher file through `uprez file` (quality mode, the model on every frame) and `--model bicubic`',
+    caption:
+      'Offline reference: the same publisher file through `uprez file` (quality mode, the model on every frame) and `--model bicubic`',
     head: ['clip', 'CRF', 'model', 'Y-PSNR model', 'Y-PSNR bicubic', 'gain dB', 'SSIM gain', 'live gain / offline gain'],
     rows: cases.flatMap((c) => {
       const o = c.offline;
       if (!o) return [];
-      return [[c.clip, String(c.crf), o.model, fmt(o.psnrModel, 2), fmt(o.psnrBicubic, 2), signed(o.psnrGain, 2), signed(o.ssimGain, 4), fmt(pairedMedian(c.model, c.bicubic, psnrGain) / o.psnrGain, 2)]];
+      return [
+        [
+          c.clip,
+          String(c.crf),
+          o.model,
+          fmt(o.psnrModel, 2),
+          fmt(o.psnrBicubic, 2),
+          signed(o.psnrGain, 2),
+          signed(o.ssimGain, 4),
+          fmt(pairedMedian(c.model, c.bicubic, psnrGain) / o.psnrGain, 2),
+        ],
+      ];
     }),
   };
 }
@@ -210,20 +273,48 @@ export function offlineTable(cases: readonly QualityCase[]): BenchTable {
 export function timeTable(cases: readonly TimeCase[]): BenchTable {
   return {
     caption: 'AI reach and frame rate (time only; medians over repeats)',
-    head: ['input', 'AI pixels / frames', 'load', 'output fps model', 'output fps bicubic', 'fps model / bicubic', 'drain s model / bicubic', 'frames out (model / bicubic) of published', 'deadline misses'],
+    head: [
+      'input',
+      'AI pixels / frames',
+      'load',
+      'output fps model',
+      'output fps bicubic',
+      'fps model / bicubic',
+      'drain s model / bicubic',
+      'frames out (model / bicubic) of published',
+      'deadline misses',
+    ],
     rows: cases.map((c) => {
       const fm = med(c.model, (r) => r.fps);
       const fb = med(c.bicubic, (r) => r.fps);
       return [
         `${c.inSize} @ ${fmt(c.inputFps, 2)} fps`,
         aiCell(c.model),
-        fmt(med(c.model, (r) => r.load), 1),
+        fmt(
+          med(c.model, (r) => r.load),
+          1,
+        ),
         fmt(fm, 2),
         fmt(fb, 2),
         fmt(fm / fb, 2),
-        `${fmt(med(c.model, (r) => r.drainSeconds), 1)} / ${fmt(med(c.bicubic, (r) => r.drainSeconds), 1)}`,
-        `${fmt(med(c.model, (r) => r.framesOut), 0)} / ${fmt(med(c.bicubic, (r) => r.framesOut), 0)} of ${c.published}`,
-        fmt(med(c.model, (r) => r.deadlineMisses), 0),
+        `${fmt(
+          med(c.model, (r) => r.drainSeconds),
+          1,
+        )} / ${fmt(
+          med(c.bicubic, (r) => r.drainSeconds),
+          1,
+        )}`,
+        `${fmt(
+          med(c.model, (r) => r.framesOut),
+          0,
+        )} / ${fmt(
+          med(c.bicubic, (r) => r.framesOut),
+          0,
+        )} of ${c.published}`,
+        fmt(
+          med(c.model, (r) => r.deadlineMisses),
+          0,
+        ),
       ];
     }),
   };

@@ -6,13 +6,20 @@ import { parseApiStream, playlistSummary, warningMessages } from './viewer-run.j
 
 describe('reading the server', () => {
   test('the ports come from the "uprez serving" log line', () => {
-    const line = '2026-12-06T05:00:00.000Z INFO  uprez serving rtmp=rtmp://127.0.0.1:40123/live/KEY player=http://127.0.0.1:40777/player dataDir=/tmp/x';
+    const line =
+      '2026-12-06T05:00:00.000Z INFO  uprez serving rtmp=rtmp://127.0.0.1:40123/live/KEY player=http://127.0.0.1:40777/player dataDir=/tmp/x';
     expect(parseServingLine(line)).toEqual({ rtmpPort: 40123, httpPort: 40777 });
     expect(parseServingLine('INFO something else rtmp=rtmp://h:1/live')).toBeNull();
   });
 
   test('an /api/streams entry is read into the fields the benchmark needs', () => {
-    const s = parseApiStream(JSON.parse(JSON.stringify(fakeSnapshot('k', { renditions: [{ name: '360p', width: 640, height: 360, bandwidth: 1, playlist: '/hls/k/360p/index.m3u8' }] }))));
+    const s = parseApiStream(
+      JSON.parse(
+        JSON.stringify(
+          fakeSnapshot('k', { renditions: [{ name: '360p', width: 640, height: 360, bandwidth: 1, playlist: '/hls/k/360p/index.m3u8' }] }),
+        ),
+      ),
+    );
     expect(s.frames).toEqual({ in: 120, out: 120, model: 108, bicubic: 12, byModel: { 'uprez-x2-fast': 100, 'uprez-x2-tiny': 8 } });
     expect(s).toMatchObject({ state: 'live', model: 'uprez-x2-fast', provider: 'cpu', input: { width: 320, height: 180, fps: 30 } });
     expect(s.aiPixelShare).toBe(fakeSnapshot('k').aiPixelShare);
@@ -45,17 +52,56 @@ describe('reading the server', () => {
 });
 
 describe('the two sides', () => {
-  const server = { cli: '/b/main.js', model: undefined, fallbackModel: 'uprez-x2-tiny', provider: 'cpu' as const, workers: 2, hysteresis: true, x264Preset: 'veryfast' as const };
+  const server = {
+    cli: '/b/main.js',
+    model: undefined,
+    fallbackModel: 'uprez-x2-tiny',
+    provider: 'cpu' as const,
+    workers: 2,
+    hysteresis: true,
+    x264Preset: 'veryfast' as const,
+  };
 
   test('model and bicubic runs alternate which goes first', () => {
-    expect([0, 1, 2, 3].map(sideOrder)).toEqual([['model', 'bicubic'], ['bicubic', 'model'], ['model', 'bicubic'], ['bicubic', 'model']]);
+    expect([0, 1, 2, 3].map(sideOrder)).toEqual([
+      ['model', 'bicubic'],
+      ['bicubic', 'model'],
+      ['model', 'bicubic'],
+      ['bicubic', 'model'],
+    ]);
   });
 
   test('the bicubic side differs only by --model none (and so no fallback model)', () => {
     const m = serveFlags(server, 'model');
     const b = serveFlags(server, 'bicubic');
-    expect(m).toEqual(['--scale', '2', '--fallback-model', 'uprez-x2-tiny', '--provider', 'cpu', '--inference-workers', '2', '--hysteresis', 'on', '--x264-preset', 'veryfast']);
-    expect(b).toEqual(['--scale', '2', '--model', 'none', '--provider', 'cpu', '--inference-workers', '2', '--hysteresis', 'on', '--x264-preset', 'veryfast']);
+    expect(m).toEqual([
+      '--scale',
+      '2',
+      '--fallback-model',
+      'uprez-x2-tiny',
+      '--provider',
+      'cpu',
+      '--inference-workers',
+      '2',
+      '--hysteresis',
+      'on',
+      '--x264-preset',
+      'veryfast',
+    ]);
+    expect(b).toEqual([
+      '--scale',
+      '2',
+      '--model',
+      'none',
+      '--provider',
+      'cpu',
+      '--inference-workers',
+      '2',
+      '--hysteresis',
+      'on',
+      '--x264-preset',
+      'veryfast',
+    ]);
     expect(serveFlags({ ...server, model: 'none' }, 'model')).toEqual(b);
   });
 });

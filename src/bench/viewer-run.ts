@@ -19,7 +19,13 @@ import { relativeInside } from '../paths/path-inside.js';
 export interface ApiStream {
   readonly state: string;
   readonly input: { readonly width: number; readonly height: number; readonly fps: number } | null;
-  readonly frames: { readonly in: number; readonly out: number; readonly model: number; readonly bicubic: number; readonly byModel: Readonly<Record<string, number>> };
+  readonly frames: {
+    readonly in: number;
+    readonly out: number;
+    readonly model: number;
+    readonly bicubic: number;
+    readonly byModel: Readonly<Record<string, number>>;
+  };
   /** Share of output luma pixels a model made (per-tile scheduling), 0..1; NaN from a server that does not report it. */
   readonly aiPixelShare: number;
   readonly model: string | null;
@@ -48,7 +54,13 @@ export function parseApiStream(json: unknown): ApiStream {
   return {
     state: String(o['state']),
     input: i ? { width: num(i['width'], 'input.width'), height: num(i['height'], 'input.height'), fps: num(i['fps'], 'input.fps') } : null,
-    frames: { in: num(f['in'], 'frames.in'), out: num(f['out'], 'frames.out'), model: num(f['model'], 'frames.model'), bicubic: num(f['bicubic'], 'frames.bicubic'), byModel },
+    frames: {
+      in: num(f['in'], 'frames.in'),
+      out: num(f['out'], 'frames.out'),
+      model: num(f['model'], 'frames.model'),
+      bicubic: num(f['bicubic'], 'frames.bicubic'),
+      byModel,
+    },
     aiPixelShare: o['aiPixelShare'] === undefined ? NaN : num(o['aiPixelShare'], 'aiPixelShare'),
     model: strOrNull(o['model']),
     fallbackModel: strOrNull(o['fallbackModel']),
@@ -56,7 +68,11 @@ export function parseApiStream(json: unknown): ApiStream {
     deadlineMisses: num(o['deadlineMisses'] ?? 0, 'deadlineMisses'),
     outputFps: num(o['outputFps'] ?? 0, 'outputFps'),
     error: strOrNull(o['error']),
-    renditions: renditions.map((r) => ({ width: num(r['width'], 'rendition width'), height: num(r['height'], 'rendition height'), playlist: String(r['playlist']) })),
+    renditions: renditions.map((r) => ({
+      width: num(r['width'], 'rendition width'),
+      height: num(r['height'], 'rendition height'),
+      playlist: String(r['playlist']),
+    })),
   };
 }
 
@@ -110,13 +126,16 @@ export function warningMessages(lines: readonly string[]): string[] {
   return out;
 }
 
-
 /** END_WAIT_MS bounds the wait for a stream to end after its publisher: a server far behind works off its backlog first. */
 const END_WAIT_MS = 300_000;
 
 /** runLive publishes the clip through a fresh server and records the top rendition. */
 export async function runLive(o: LiveRunOptions): Promise<LiveRun> {
-  const srv = await startServe({ cli: o.cli, flags: ['--reconnect-window-s', '0', '--hls-list-size', '100000', ...o.serveFlags], ...(o.cwd ? { cwd: o.cwd } : {}) });
+  const srv = await startServe({
+    cli: o.cli,
+    flags: ['--reconnect-window-s', '0', '--hls-list-size', '100000', ...o.serveFlags],
+    ...(o.cwd ? { cwd: o.cwd } : {}),
+  });
   try {
     const pub = startPublisher(o.ffmpeg, o.clip, `rtmp://127.0.0.1:${srv.rtmpPort}/live/${o.key}`, o.log);
     let publishing = true;
@@ -135,11 +154,16 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRun> {
       return s && (s.state === 'ended' || s.state === 'failed') ? s : undefined;
     });
     const drainSeconds = (Date.now() - published) / 1000;
-    if (stream.state === 'failed') throw new UprezError('BENCH_SERVER_FAILED', `stream failed: ${stream.error ?? 'no reason given'}; server stderr: ${srv.stderrTail().slice(-3).join(' | ')}`);
+    if (stream.state === 'failed')
+      throw new UprezError(
+        'BENCH_SERVER_FAILED',
+        `stream failed: ${stream.error ?? 'no reason given'}; server stderr: ${srv.stderrTail().slice(-3).join(' | ')}`,
+      );
     const topR = [...stream.renditions].sort((a, b) => b.width * b.height - a.width * a.height)[0];
     if (!topR) throw new UprezError('BENCH_OUTPUT_INVALID', 'the stream has no HLS renditions');
     const playlist = path.join(srv.dataDir, topR.playlist.replace(/^\/+/, ''));
-    if (!relativeInside(srv.dataDir, playlist)) throw new UprezError('BENCH_SERVER_FAILED', `rendition playlist ${topR.playlist} is outside the data dir`);
+    if (!relativeInside(srv.dataDir, playlist))
+      throw new UprezError('BENCH_SERVER_FAILED', `rendition playlist ${topR.playlist} is outside the data dir`);
     const summary = playlistSummary(await readFile(playlist, 'utf8'));
     if (!summary.endlist) throw new UprezError('BENCH_OUTPUT_INVALID', `${topR.playlist} has no #EXT-X-ENDLIST after the stream ended`);
     let decodedFrames: number | null = null;
@@ -147,7 +171,14 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRun> {
       await runFfmpeg({ bin: o.ffmpeg, args: decodeLumaArgs(playlist, o.lumaOut), name: 'ffmpeg', log: o.log, timeoutMs: null });
       decodedFrames = (await stat(o.lumaOut)).size / (topR.width * topR.height);
     }
-    return { stream, fpsSamples, top: { width: topR.width, height: topR.height, ...summary }, decodedFrames, drainSeconds, warnings: warningMessages(srv.stderrTail()) };
+    return {
+      stream,
+      fpsSamples,
+      top: { width: topR.width, height: topR.height, ...summary },
+      decodedFrames,
+      drainSeconds,
+      warnings: warningMessages(srv.stderrTail()),
+    };
   } finally {
     await srv.stop();
   }

@@ -6,7 +6,8 @@ import { alignedRange, commonMeanDiff, scoreAligned, StaticFlicker } from './vie
 
 const W = 24;
 const H = 20;
-const plane = (f: (x: number, y: number) => number): Uint8Array => Uint8Array.from({ length: W * H }, (_, i) => f(i % W, Math.floor(i / W)));
+const plane = (f: (x: number, y: number) => number): Uint8Array =>
+  Uint8Array.from({ length: W * H }, (_, i) => f(i % W, Math.floor(i / W)));
 const ramp = (t: number) => plane((x, y) => (x * 7 + y * 3 + t * 11) % 256);
 
 describe('scoring the viewer side', () => {
@@ -57,7 +58,12 @@ describe('scoring the viewer side', () => {
     const f = new StaticFlicker(W, H, 2);
     const a = plane(() => 10);
     const b = plane((x, y) => (x < 2 || y < 2 || x >= W - 2 || y >= H - 2 ? 10 : 11));
-    f.add(a, b, a, plane(() => 200)); // only the (ignored) border is still in the truth
+    f.add(
+      a,
+      b,
+      a,
+      plane(() => 200),
+    ); // only the (ignored) border is still in the truth
     expect(f.flicker).toBeNaN();
     expect(f.share).toBe(0);
   });

@@ -40,14 +40,34 @@ export async function runTimeCases(c: ViewerContext, o: TimeOptions): Promise<Ti
   for (const size of o.sizes) {
     const inSize = `${size.width}x${size.height}`;
     const clip = path.join(o.dir, `time-${inSize}.flv`);
-    await runFfmpeg({ bin: c.ffmpeg, args: loopedClipArgs(o.source, { ...size, crf: o.crf, rate: probe.rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) }, o.seconds, clip), name: 'ffmpeg', log: c.log, timeoutMs: null });
+    await runFfmpeg({
+      bin: c.ffmpeg,
+      args: loopedClipArgs(
+        o.source,
+        { ...size, crf: o.crf, rate: probe.rate, ...(o.gopSeconds ? { gopSeconds: o.gopSeconds } : {}) },
+        o.seconds,
+        clip,
+      ),
+      name: 'ffmpeg',
+      log: c.log,
+      timeoutMs: null,
+    });
     const runs: Record<Side, TimeRun[]> = { model: [], bicubic: [] };
     try {
       const published = await countFrames(c, clip);
       for (let r = 0; r < o.repeats; r++) {
         for (const side of sideOrder(r)) {
           const load = noteLoad(c);
-          const run = await runLive({ ffmpeg: c.ffmpeg, cli: c.server.cli, ...(c.server.cwd ? { cwd: c.server.cwd } : {}), clip, key: `time-${side}-${r}`, serveFlags: serveFlags(c.server, side), lumaOut: null, log: c.log });
+          const run = await runLive({
+            ffmpeg: c.ffmpeg,
+            cli: c.server.cli,
+            ...(c.server.cwd ? { cwd: c.server.cwd } : {}),
+            clip,
+            key: `time-${side}-${r}`,
+            serveFlags: serveFlags(c.server, side),
+            lumaOut: null,
+            log: c.log,
+          });
           const f = run.stream.frames;
           const t: TimeRun = {
             aiShare: f.out ? f.model / f.out : 0,
@@ -61,7 +81,9 @@ export async function runTimeCases(c: ViewerContext, o: TimeOptions): Promise<Ti
             warnings: run.warnings,
           };
           runs[side].push(t);
-          c.progress(`viewer: time ${inSize} repeat ${r + 1}/${o.repeats} ${side}: AI pixels ${fmt(100 * t.aiPixelShare, 1)} %, frames ${fmt(100 * t.aiShare, 1)} % (load ${fmt(load, 2)}), ${fmt(t.fps, 2)} fps, drain ${fmt(t.drainSeconds, 1)} s, frames ${t.framesIn}/${t.framesOut} of ${published}`);
+          c.progress(
+            `viewer: time ${inSize} repeat ${r + 1}/${o.repeats} ${side}: AI pixels ${fmt(100 * t.aiPixelShare, 1)} %, frames ${fmt(100 * t.aiShare, 1)} % (load ${fmt(load, 2)}), ${fmt(t.fps, 2)} fps, drain ${fmt(t.drainSeconds, 1)} s, frames ${t.framesIn}/${t.framesOut} of ${published}`,
+          );
         }
       }
       cases.push({ inSize, inputFps: rateValue(probe.rate), published, model: runs.model, bicubic: runs.bicubic });

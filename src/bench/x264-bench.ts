@@ -16,7 +16,14 @@ import { UprezError } from '../errors.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { parseBenchmark } from './ffmpeg-run.js';
 import {
-  X264_BENCH_FPS, combosFor, comboLabel, ladderEncodeArgs, liveLadder, sourceY4mArgs, topPsnrArgs, type PresetCombo,
+  X264_BENCH_FPS,
+  combosFor,
+  comboLabel,
+  ladderEncodeArgs,
+  liveLadder,
+  sourceY4mArgs,
+  topPsnrArgs,
+  type PresetCombo,
 } from './x264-ladder-args.js';
 import { parseOutputStreams, parsePsnrY } from './x264-ladder-parse.js';
 import { x264Table, type ComboResult, type LadderResult } from './x264-ladder-table.js';
@@ -51,11 +58,29 @@ interface Run {
   readonly topBytes: number;
 }
 
-async function encodeOnce(o: X264BenchOptions, y4m: string, w: number, h: number, combo: PresetCombo, out: string, frames: number): Promise<Run> {
-  const r = await runFfmpeg({ bin: o.ffmpeg, args: ladderEncodeArgs(y4m, w, h, combo, out), name: 'bench-x264', log: o.log, timeoutMs: null });
+async function encodeOnce(
+  o: X264BenchOptions,
+  y4m: string,
+  w: number,
+  h: number,
+  combo: PresetCombo,
+  out: string,
+  frames: number,
+): Promise<Run> {
+  const r = await runFfmpeg({
+    bin: o.ffmpeg,
+    args: ladderEncodeArgs(y4m, w, h, combo, out),
+    name: 'bench-x264',
+    log: o.log,
+    timeoutMs: null,
+  });
   const b = parseBenchmark(r.stderrTail);
   const top = parseOutputStreams(r.stderrTail)[0];
-  if (!b || !top) throw new UprezError('BENCH_OUTPUT_INVALID', `ffmpeg printed no -benchmark line or stream totals (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
+  if (!b || !top)
+    throw new UprezError(
+      'BENCH_OUTPUT_INVALID',
+      `ffmpeg printed no -benchmark line or stream totals (last lines: ${r.stderrTail.slice(-3).join(' | ')})`,
+    );
   if (top.frames !== frames) throw new UprezError('BENCH_OUTPUT_INVALID', `top rung has ${top.frames} frames, expected ${frames}`);
   return { cpuMs: (b.utime + b.stime) * 1000, wallS: b.rtime, topBytes: top.bytes };
 }
@@ -63,7 +88,8 @@ async function encodeOnce(o: X264BenchOptions, y4m: string, w: number, h: number
 async function topPsnr(o: X264BenchOptions, encoded: string, y4m: string): Promise<number> {
   const r = await runFfmpeg({ bin: o.ffmpeg, args: topPsnrArgs(encoded, y4m), name: 'bench-x264', log: o.log, timeoutMs: null });
   const p = parsePsnrY(r.stderrTail);
-  if (p === null) throw new UprezError('BENCH_OUTPUT_INVALID', `psnr filter printed no summary (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
+  if (p === null)
+    throw new UprezError('BENCH_OUTPUT_INVALID', `psnr filter printed no summary (last lines: ${r.stderrTail.slice(-3).join(' | ')})`);
   return p;
 }
 
@@ -126,7 +152,7 @@ export async function runX264Bench(o: X264BenchOptions): Promise<BenchSection> {
       `Source: ${source}, re-timed to ${X264_BENCH_FPS} fps, written once as y4m and read from a file by every encode (the frames the live encoder would get from the bicubic path).`,
       `Encode: one ffmpeg per run with the live server's ladder (buildLadder at x2, 1 s VBV, no audio) and its video settings (rungFilterGraph, videoSettingsArgs: -tune zerolatency, High profile, no B-frames, GOP ${X264_BENCH_FPS * 2}, per-rung -b/-maxrate/-bufsize/-level), -preset:v:N per rung as \`--x264-preset top,lower\` gives; x264's default threads; output to a NUT file instead of HLS.`,
       `CPU ms/frame = ffmpeg -benchmark utime + stime over the frames (the whole ladder: y4m read, the lower rung's scale, both encodes, mux; process start excluded); wall fps = frames / rtime; cores at ${X264_BENCH_FPS} fps = CPU ms/frame x ${X264_BENCH_FPS} / 1000. Medians of ${repeats} repeat(s), every combination once per repeat in a rotating order.`,
-      'With -b:v = -maxrate (the server\'s VBV), every preset lands near the rung\'s bitrate, so a faster preset\'s price shows mostly as dB at about the same bits. The frames are bicubic upscales, smoother than camera frames of those sizes (from a clip smaller than the input they are upscaled twice): absolute PSNR is high, and detailed content may show larger differences.',
+      "With -b:v = -maxrate (the server's VBV), every preset lands near the rung's bitrate, so a faster preset's price shows mostly as dB at about the same bits. The frames are bicubic upscales, smoother than camera frames of those sizes (from a clip smaller than the input they are upscaled twice): absolute PSNR is high, and detailed content may show larger differences.",
       'Top-rung bytes: ffmpeg\'s muxed bytes of stream 0 (median); top Y-PSNR: the psnr filter of the top rung against the y4m it was encoded from (last repeat). "(auto)" marks what `--x264-preset auto` resolves to for that ladder at 30 fps.',
     ],
   };

@@ -68,14 +68,25 @@ export function combosFor(rungs: readonly Rung[]): { combos: PresetCombo[]; auto
  * or, when `clip` is null, from ffmpeg's testsrc2 with temporal noise. Frames are re-timed to 30 fps.
  */
 export function sourceY4mArgs(clip: string | null, width: number, height: number, frames: number, out: string): string[] {
-  const input = clip === null
-    ? ['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${X264_BENCH_FPS}`]
-    : ['-i', clip];
+  const input = clip === null ? ['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${X264_BENCH_FPS}`] : ['-i', clip];
   const prep = clip === null ? 'noise=alls=12:allf=t' : `scale=${width}:${height}:flags=bicubic`;
   return [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...input,
-    '-an', '-vf', `${prep},scale=${width * 2}:${height * 2}:flags=bicubic,format=yuv420p,setpts=N/(${X264_BENCH_FPS}*TB)`,
-    '-r', String(X264_BENCH_FPS), '-frames:v', String(frames), '-f', 'yuv4mpegpipe', out,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    ...input,
+    '-an',
+    '-vf',
+    `${prep},scale=${width * 2}:${height * 2}:flags=bicubic,format=yuv420p,setpts=N/(${X264_BENCH_FPS}*TB)`,
+    '-r',
+    String(X264_BENCH_FPS),
+    '-frames:v',
+    String(frames),
+    '-f',
+    'yuv4mpegpipe',
+    out,
   ];
 }
 
@@ -96,7 +107,16 @@ export function ladderEncodeArgs(y4m: string, width: number, height: number, com
   args.push(...videoSettingsArgs({ input, rungs, segmentSeconds: SEGMENT_SECONDS, videoEncoder: 'x264', x264Preset: presets }));
   // As buildEncoderArgs: each rung's bitrate, VBV and level.
   rungs.forEach((r, i) => {
-    args.push(`-b:v:${i}`, String(r.videoBitrate), `-maxrate:v:${i}`, String(r.videoBitrate), `-bufsize:v:${i}`, String(r.bufsize), `-level:v:${i}`, r.level);
+    args.push(
+      `-b:v:${i}`,
+      String(r.videoBitrate),
+      `-maxrate:v:${i}`,
+      String(r.videoBitrate),
+      `-bufsize:v:${i}`,
+      String(r.bufsize),
+      `-level:v:${i}`,
+      r.level,
+    );
   });
   args.push('-f', 'nut', out);
   return args;
@@ -105,8 +125,19 @@ export function ladderEncodeArgs(y4m: string, width: number, height: number, com
 /** topPsnrArgs compares the top rung (stream 0 of `encoded`) with the frames it was made from. */
 export function topPsnrArgs(encoded: string, y4m: string): string[] {
   return [
-    '-hide_banner', '-nostdin', '-nostats', '-i', encoded, '-f', 'yuv4mpegpipe', '-i', y4m,
-    '-lavfi', '[0:v:0]settb=AVTB,setpts=PTS-STARTPTS[a];[1:v:0]settb=AVTB,setpts=PTS-STARTPTS[b];[a][b]psnr',
-    '-f', 'null', '-',
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-i',
+    encoded,
+    '-f',
+    'yuv4mpegpipe',
+    '-i',
+    y4m,
+    '-lavfi',
+    '[0:v:0]settb=AVTB,setpts=PTS-STARTPTS[a];[1:v:0]settb=AVTB,setpts=PTS-STARTPTS[b];[a][b]psnr',
+    '-f',
+    'null',
+    '-',
   ];
 }

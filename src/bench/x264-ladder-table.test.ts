@@ -10,8 +10,14 @@ describe('x264 ladder table', () => {
     expect(coresAt(60, 30)).toBeCloseTo(1.8, 9);
   });
 
-  test('each row against its ladder\'s first row; auto is marked', () => {
-    const t = x264Table([{ ladder: 'L1', results: [base, fast] }, { ladder: 'L2', results: [{ ...base, cpuMsPerFrame: 10 }] }], 30);
+  test("each row against its ladder's first row; auto is marked", () => {
+    const t = x264Table(
+      [
+        { ladder: 'L1', results: [base, fast] },
+        { ladder: 'L2', results: [{ ...base, cpuMsPerFrame: 10 }] },
+      ],
+      30,
+    );
     expect(t.head).toEqual(X264_TABLE_HEAD);
     expect(t.rows).toEqual([
       ['L1', 'veryfast,veryfast', '60.0', '1.00x', '25.0', '1.80', '1000', '1.000x', '40.00', '+0.00'],

@@ -27,8 +27,16 @@ export interface LadderResult {
 
 /** X264_TABLE_HEAD is the table's header. */
 export const X264_TABLE_HEAD = [
-  'ladder', 'presets (top,lower)', 'CPU ms/frame', 'CPU vs baseline', 'wall fps', 'cores at 30 fps',
-  'top-rung bytes', 'bits vs baseline', 'top Y-PSNR dB', 'dB vs baseline',
+  'ladder',
+  'presets (top,lower)',
+  'CPU ms/frame',
+  'CPU vs baseline',
+  'wall fps',
+  'cores at 30 fps',
+  'top-rung bytes',
+  'bits vs baseline',
+  'top Y-PSNR dB',
+  'dB vs baseline',
 ] as const;
 
 /** coresAt is the CPU cores a ladder needs to keep up with `fps` at `cpuMsPerFrame`. */
@@ -61,5 +69,9 @@ export function x264Table(ladders: readonly LadderResult[], fps: number): BenchT
       ]);
     }
   }
-  return { caption: `Baseline: ${ladders[0]?.results[0]?.label ?? 'the first row'} on the same ladder in the same run.`, head: X264_TABLE_HEAD, rows };
+  return {
+    caption: `Baseline: ${ladders[0]?.results[0]?.label ?? 'the first row'} on the same ladder in the same run.`,
+    head: X264_TABLE_HEAD,
+    rows,
+  };
 }

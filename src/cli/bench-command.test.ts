@@ -27,7 +27,10 @@ describe('uprez bench', () => {
   test('--only gpu: prints the machine and the section, and replaces only that section in the report', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'uprez-bench-cmd-'));
     const file = path.join(dir, 'B.md');
-    await writeFile(file, '# Benchmarks\n\nKeep me.\n\n<!-- bench:gpu -->\nold\n<!-- /bench:gpu -->\n\n<!-- bench:live -->\nlive stays\n<!-- /bench:live -->\n');
+    await writeFile(
+      file,
+      '# Benchmarks\n\nKeep me.\n\n<!-- bench:gpu -->\nold\n<!-- /bench:gpu -->\n\n<!-- bench:live -->\nlive stays\n<!-- /bench:live -->\n',
+    );
     const t = io();
     expect(await runBenchCommand(['--only', 'gpu', '--out', file], t)).toBe(0);
     const printed = t.out.join('');
@@ -38,6 +41,8 @@ describe('uprez bench', () => {
     expect(report).toContain('Keep me.');
     expect(report).toContain('live stays');
     expect(report).not.toContain('\nold\n');
-    expect(report).toMatch(/<!-- bench:gpu -->\n### GPU \(CUDA execution provider\)[\s\S]*_Measured \d{4}-\d\d-\d\dT[\d:]+Z on [\s\S]*<!-- \/bench:gpu -->/);
+    expect(report).toMatch(
+      /<!-- bench:gpu -->\n### GPU \(CUDA execution provider\)[\s\S]*_Measured \d{4}-\d\d-\d\dT[\d:]+Z on [\s\S]*<!-- \/bench:gpu -->/,
+    );
   });
 });

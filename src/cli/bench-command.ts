@@ -55,8 +55,12 @@ export const runBenchCommand: Command = async (argv, io) => {
   const ffmpeg = () => resolveFfmpegBinaries(io.env).ffmpeg;
   const machine = await describeMachine();
   const kernel = bicubicKernel();
-  io.stdout.write(`uprez bench ${o.quick ? '(quick) ' : ''}${machine.date}\n${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, GPU: ${machine.gpu}, load ${machine.loadAtStart}\n`);
-  io.stdout.write(`bicubic kernel: ${kernel.kind}${kernel.kind === 'native' ? ` (${kernel.simd})` : ` (${kernel.why ?? ''})`}; benchmarks: ${o.only.join(', ')}\n\n`);
+  io.stdout.write(
+    `uprez bench ${o.quick ? '(quick) ' : ''}${machine.date}\n${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, GPU: ${machine.gpu}, load ${machine.loadAtStart}\n`,
+  );
+  io.stdout.write(
+    `bicubic kernel: ${kernel.kind}${kernel.kind === 'native' ? ` (${kernel.simd})` : ` (${kernel.why ?? ''})`}; benchmarks: ${o.only.join(', ')}\n\n`,
+  );
   const needsModel = o.only.some((id) => id === 'overhead' || id === 'parallelism');
   const resolved = needsModel ? resolveModel({ modelsDir: defaultModelsDir(), model: o.model, scale: 2, purpose: 'live' }) : null;
   const model = () => {
@@ -70,18 +74,59 @@ export const runBenchCommand: Command = async (argv, io) => {
     inference: async () => runInferenceBench({ quick: o.quick, log }),
     fallback: async () => runFallbackBench({ ffmpeg: ffmpeg(), quick: o.quick, log }),
     parallelism: async () => runParallelismBench({ model: model(), provider: o.provider, quick: o.quick, log }),
-    live: async () => runLiveBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.liveSeconds, workers: o.workers, hysteresis: o.hysteresis, x264Preset: o.x264Preset, log }),
+    live: async () =>
+      runLiveBench({
+        ffmpeg: ffmpeg(),
+        model: o.model,
+        fallbackModel: o.fallbackModel,
+        provider: o.provider,
+        seconds: o.liveSeconds,
+        workers: o.workers,
+        hysteresis: o.hysteresis,
+        x264Preset: o.x264Preset,
+        log,
+      }),
     x264: async () => {
       const videoDir = o.viewer.videoDir ?? defaultVideoDir(path.dirname(defaultModelsDir()));
       return runX264Bench({ ffmpeg: ffmpeg(), quick: o.quick, videoDir, log, progress: (l) => io.stderr.write(`${l}\n`) });
     },
     viewer: async () => {
       const v = o.viewer;
-      const server = { cli: v.cli ?? builtCliPath(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, workers: o.workers, hysteresis: o.hysteresis, x264Preset: o.x264Preset };
+      const server = {
+        cli: v.cli ?? builtCliPath(),
+        model: o.model,
+        fallbackModel: o.fallbackModel,
+        provider: o.provider,
+        workers: o.workers,
+        hysteresis: o.hysteresis,
+        x264Preset: o.x264Preset,
+      };
       const videoDir = v.videoDir ?? defaultVideoDir(path.dirname(defaultModelsDir()));
-      return runViewerBench({ ffmpeg: ffmpeg(), ffprobe: resolveFfmpegBinaries(io.env).ffprobe, server, videoDir, clips: v.clips, crfs: v.crfs, repeats: v.repeats, ssimEvery: v.ssimEvery, timeSeconds: v.timeSeconds, offline: v.offline, log, progress: (l) => io.stderr.write(`${l}\n`) });
+      return runViewerBench({
+        ffmpeg: ffmpeg(),
+        ffprobe: resolveFfmpegBinaries(io.env).ffprobe,
+        server,
+        videoDir,
+        clips: v.clips,
+        crfs: v.crfs,
+        repeats: v.repeats,
+        ssimEvery: v.ssimEvery,
+        timeSeconds: v.timeSeconds,
+        offline: v.offline,
+        log,
+        progress: (l) => io.stderr.write(`${l}\n`),
+      });
     },
-    density: async () => runDensityBench({ ffmpeg: ffmpeg(), model: o.model, fallbackModel: o.fallbackModel, provider: o.provider, seconds: o.quick ? 12 : 30, maxStreams: o.quick ? 2 : 6, log }),
+    density: async () =>
+      runDensityBench({
+        ffmpeg: ffmpeg(),
+        model: o.model,
+        fallbackModel: o.fallbackModel,
+        provider: o.provider,
+        seconds: o.quick ? 12 : 30,
+        maxStreams: o.quick ? 2 : 6,
+        log,
+      }),
     memory: async () => runMemoryBench({ ffmpeg: ffmpeg(), model: o.model, seconds: o.quick ? 8 : 20, log }),
     gpu: async () => gpuSection(machine, o, providerInUse),
   };

@@ -63,7 +63,7 @@ export const BENCH_USAGE = [
   '  --threads N       intra-op threads for the overhead benchmark (default 1, as the server)',
   '  --live-seconds S  length of each live publish (default 60)',
   `  --workers N       live runs: the server's --inference-workers (default ${SERVE_DEFAULTS.inferenceWorkers}, as the server)`,
-  '  --hysteresis on|off  live runs: the server\'s --hysteresis (default on, as the server)',
+  "  --hysteresis on|off  live runs: the server's --hysteresis (default on, as the server)",
   `  --x264-preset P   live runs: the server's --x264-preset (default ${formatX264Presets(SERVE_DEFAULTS.x264Preset)}, as the server)`,
   VIEWER_USAGE,
   '',
@@ -79,9 +79,13 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   if (positionals.length) throw bad(`unexpected argument "${positionals[0]}"`);
   let only: BenchId[] = [...BENCH_IDS];
   if (typeof values['only'] === 'string') {
-    const list = values['only'].split(',').map((s) => s.trim()).filter(Boolean);
+    const list = values['only']
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = list.find((s) => !(BENCH_IDS as readonly string[]).includes(s));
-    if (unknown !== undefined || list.length === 0) throw bad(`--only takes a comma-separated list of ${BENCH_IDS.join(', ')}${unknown ? `; got "${unknown}"` : ''}`);
+    if (unknown !== undefined || list.length === 0)
+      throw bad(`--only takes a comma-separated list of ${BENCH_IDS.join(', ')}${unknown ? `; got "${unknown}"` : ''}`);
     only = BENCH_IDS.filter((id) => list.includes(id));
   }
   const provider = values['provider'] ?? 'auto';
@@ -98,7 +102,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   if (hysteresis !== 'on' && hysteresis !== 'off') throw bad('--hysteresis must be on or off');
   const presetFlag = values['x264-preset'];
   const preset = typeof presetFlag !== 'string' ? SERVE_DEFAULTS.x264Preset : parseX264Presets(presetFlag);
-  if (preset === null) throw bad(`--x264-preset must be auto, or one of ${X264_PRESETS.join(', ')} (one per rung, top first, comma-separated)`);
+  if (preset === null)
+    throw bad(`--x264-preset must be auto, or one of ${X264_PRESETS.join(', ')} (one per rung, top first, comma-separated)`);
   if (values['no-write'] === true && values['out'] !== undefined) throw bad('--out and --no-write exclude each other');
   return {
     only,

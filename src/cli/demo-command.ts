@@ -9,13 +9,38 @@ import { parseFlags } from './parse-flags.js';
 /** demoPublishArgs builds the ffmpeg arguments that publish a generated clip with audio (pure). */
 export function demoPublishArgs(o: { url: string; seconds: number; width: number; height: number; fps: number }): string[] {
   return [
-    '-hide_banner', '-loglevel', 'warning', '-nostdin', '-re',
-    '-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
-    '-f', 'lavfi', '-i', 'sine=frequency=440:beep_factor=4:sample_rate=48000',
-    '-t', String(o.seconds),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(o.fps * 2),
-    '-c:a', 'aac', '-b:a', '128k',
-    '-f', 'flv', o.url,
+    '-hide_banner',
+    '-loglevel',
+    'warning',
+    '-nostdin',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:beep_factor=4:sample_rate=48000',
+    '-t',
+    String(o.seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-tune',
+    'zerolatency',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(o.fps * 2),
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-f',
+    'flv',
+    o.url,
   ];
 }
 
@@ -42,7 +67,8 @@ const SPEC = {
 function num(v: unknown, name: string, def: number, min: number, max: number): number {
   if (v === undefined) return def;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -53,8 +79,10 @@ function num(v: unknown, name: string, def: number, min: number, max: number): n
 export const runDemoCommand: Command = async (argv, io) => {
   const { values } = parseFlags(argv, SPEC);
   if (values['help']) {
-    io.stdout.write('Usage: uprez demo [--host 127.0.0.1] [--rtmp-port 1935] [--http-port 8000] [--key demo] [--seconds 60] [--size WxH]\n' +
-      '  --size  the clip size (default 640x360; 480x270 on a machine with 2 cores or fewer, so the model keeps up there)\n');
+    io.stdout.write(
+      'Usage: uprez demo [--host 127.0.0.1] [--rtmp-port 1935] [--http-port 8000] [--key demo] [--seconds 60] [--size WxH]\n' +
+        '  --size  the clip size (default 640x360; 480x270 on a machine with 2 cores or fewer, so the model keeps up there)\n',
+    );
     return 0;
   }
   const env = io.env;
@@ -79,12 +107,15 @@ export const runDemoCommand: Command = async (argv, io) => {
     const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(3_000) });
     if (!res.ok) throw new UprezError('SERVER_UNREACHABLE', `HTTP ${res.status}`);
   } catch {
-    io.stderr.write(`uprez demo: no uprez server answers at ${base}/healthz. Start one first with \`npm start\` (or \`uprez serve\`) and run the demo in another terminal.\n`);
+    io.stderr.write(
+      `uprez demo: no uprez server answers at ${base}/healthz. Start one first with \`npm start\` (or \`uprez serve\`) and run the demo in another terminal.\n`,
+    );
     return 1;
   }
   const { ffmpeg } = resolveFfmpegBinaries(env);
   const url = `rtmp://${host}:${rtmpPort}/live/${key}`;
-  const why = values['size'] === undefined && fallback.width < 640 ? ` (this machine has ${cores} cores; --size 640x360 for a larger one)` : '';
+  const why =
+    values['size'] === undefined && fallback.width < 640 ? ` (this machine has ${cores} cores; --size 640x360 for a larger one)` : '';
   io.stdout.write(`Publishing a ${seconds}s ${width}x${height} test clip with audio to ${url}${why}\n`);
   io.stdout.write(`Watch it: ${base}/player?stream=${key}\n`);
   const child = spawn(ffmpeg, demoPublishArgs({ url, seconds, width, height, fps: 30 }), { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -98,6 +129,8 @@ export const runDemoCommand: Command = async (argv, io) => {
     child.on('close', (c) => resolve(c ?? 1));
   });
   process.off('SIGINT', forward);
-  io.stdout.write(code === 0 ? `Done. The recording stays playable at ${base}/player?stream=${key}\n` : `ffmpeg exited with code ${code}\n`);
+  io.stdout.write(
+    code === 0 ? `Done. The recording stays playable at ${base}/player?stream=${key}\n` : `ffmpeg exited with code ${code}\n`,
+  );
   return code;
 };

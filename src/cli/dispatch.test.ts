@@ -47,7 +47,12 @@ describe('uprez sign', () => {
     const { authorizePublish } = await import('../ingest/publish-auth.js');
     const io = fakeIo({ UPREZ_PUBLISH_SECRET: '0123456789abcdef-secret' });
     expect(await main(['sign', 'cam', '--ttl', '60'], io)).toBe(0);
-    const url = new URL(io.out().trim().replace(/^rtmp:/, 'http:'));
+    const url = new URL(
+      io
+        .out()
+        .trim()
+        .replace(/^rtmp:/, 'http:'),
+    );
     expect(url.pathname).toBe('/live/cam');
     const q = Object.fromEntries(url.searchParams);
     expect(authorizePublish({ mode: 'hmac', secret: '0123456789abcdef-secret' }, 'cam', q, Date.now() / 1000)).toEqual({ ok: true });

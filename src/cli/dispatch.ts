@@ -9,13 +9,34 @@ import { runServeCommand } from './serve-command.js';
 const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = {
   serve: { run: async () => runServeCommand, help: 'RTMP ingest + upscale + HLS + player + metrics (what `npm start` runs)' },
   demo: { run: async () => runDemoCommand, help: 'publish a generated test clip to a running server and print the player URL' },
-  sign: { run: async () => (await import('./sign-command.js')).runSignCommand, help: 'print an HMAC-signed publish URL (UPREZ_PUBLISH_SECRET)' },
-  image: { run: async () => (await import('./image-command.js')).runImageCommand, help: 'upscale PNG/JPEG/WebP files and folders (Y through the model, chroma bicubic); reruns skip done files' },
-  eval: { run: async () => (await import('./eval-command.js')).runEvalCommand, help: 'Set5-style Y-PSNR/SSIM of a model beside bicubic (the standard SR protocol)' },
-  models: { run: async () => (await import('./models-command.js')).runModelsCommand, help: 'list the shipped models with their cards (scale, MACs/px, Set5 vs bicubic, default); --json' },
-  bench: { run: async () => (await import('./bench-command.js')).runBenchCommand, help: 'benchmarks: stage overhead, bicubic vs swscale, live, viewer quality, density; updates BENCHMARKS.md' },
-  file: { run: async () => (await import('./file-command.js')).runFileCommand, help: 'upscale a video file in quality mode into an HLS VOD ladder (+ MP4); resumable' },
-  restream: { run: async () => (await import('./restream-command.js')).runRestreamCommand, help: 'play an archive in real time through a running server (live pipeline); --to also pushes the result' },
+  sign: {
+    run: async () => (await import('./sign-command.js')).runSignCommand,
+    help: 'print an HMAC-signed publish URL (UPREZ_PUBLISH_SECRET)',
+  },
+  image: {
+    run: async () => (await import('./image-command.js')).runImageCommand,
+    help: 'upscale PNG/JPEG/WebP files and folders (Y through the model, chroma bicubic); reruns skip done files',
+  },
+  eval: {
+    run: async () => (await import('./eval-command.js')).runEvalCommand,
+    help: 'Set5-style Y-PSNR/SSIM of a model beside bicubic (the standard SR protocol)',
+  },
+  models: {
+    run: async () => (await import('./models-command.js')).runModelsCommand,
+    help: 'list the shipped models with their cards (scale, MACs/px, Set5 vs bicubic, default); --json',
+  },
+  bench: {
+    run: async () => (await import('./bench-command.js')).runBenchCommand,
+    help: 'benchmarks: stage overhead, bicubic vs swscale, live, viewer quality, density; updates BENCHMARKS.md',
+  },
+  file: {
+    run: async () => (await import('./file-command.js')).runFileCommand,
+    help: 'upscale a video file in quality mode into an HLS VOD ladder (+ MP4); resumable',
+  },
+  restream: {
+    run: async () => (await import('./restream-command.js')).runRestreamCommand,
+    help: 'play an archive in real time through a running server (live pipeline); --to also pushes the result',
+  },
 };
 
 function usage(): string {
@@ -40,7 +61,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   try {
-    return await (await cmd.run())(rest, io);
+    return await (
+      await cmd.run()
+    )(rest, io);
   } catch (err) {
     if (err instanceof UprezError) {
       io.stderr.write(`uprez ${name}: ${err.message}\n`);
@@ -50,7 +73,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
 }
-
 
 /** packageVersion reads the version from the nearest package.json above this module (src/ or dist/src/). */
 function packageVersion(): string {

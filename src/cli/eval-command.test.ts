@@ -55,7 +55,10 @@ describe('uprez eval (bicubic baseline)', () => {
     const r = JSON.parse(io.out()) as JsonReport;
     expect(r.set).toBe('set');
     expect(r.model).toBeNull();
-    expect(r.images.map((i) => [i.name, i.width, i.height])).toEqual([['alpha', 40, 44], ['beta', 50, 38]]);
+    expect(r.images.map((i) => [i.name, i.width, i.height])).toEqual([
+      ['alpha', 40, 44],
+      ['beta', 50, 38],
+    ]);
     const a = await evaluateImage('alpha', images.alpha, { scale: 2 });
     const b = await evaluateImage('beta', images.beta, { scale: 2 });
     expect(r.images[0]?.bicubic).toEqual(a.bicubic);
@@ -83,8 +86,12 @@ describe('uprez eval (bicubic baseline)', () => {
   });
 
   test('an empty or missing set is an error that names it', async () => {
-    await expect(runEvalCommand(['--set', path.join(dir, 'empty'), '--scale', '2', '--model', 'bicubic'], captureIo())).rejects.toThrow(/has no \.png/);
-    await expect(runEvalCommand(['--set', path.join(dir, 'nope'), '--scale', '2', '--model', 'bicubic'], captureIo())).rejects.toThrow(/--set .*nope: ENOENT/);
+    await expect(runEvalCommand(['--set', path.join(dir, 'empty'), '--scale', '2', '--model', 'bicubic'], captureIo())).rejects.toThrow(
+      /has no \.png/,
+    );
+    await expect(runEvalCommand(['--set', path.join(dir, 'nope'), '--scale', '2', '--model', 'bicubic'], captureIo())).rejects.toThrow(
+      /--set .*nope: ENOENT/,
+    );
   });
 
   test('--help prints the usage line', async () => {

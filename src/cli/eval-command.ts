@@ -18,7 +18,7 @@ export const EVAL_USAGE = [
   '',
   'The standard SR protocol on every PNG/JPEG in DIR (e.g. ../shared/datasets/val/Set5): HR cropped',
   'to a multiple of the scale, Y of MATLAB rgb2ycbcr, LR = MATLAB imresize bicubic (antialiased),',
-  "baseline = MATLAB bicubic upscale, PSNR/SSIM on Y with `scale` pixels shaved. Prints a table per",
+  'baseline = MATLAB bicubic upscale, PSNR/SSIM on Y with `scale` pixels shaved. Prints a table per',
   'image and the mean for the model and for bicubic, plus the gain.',
   '  --model     model NAME in models/, a path to an .onnx file, or bicubic (baseline only);',
   '              default: the default model for the scale, or the baseline alone if there is none',
@@ -53,7 +53,12 @@ export async function listSetImages(dir: string): Promise<string[]> {
 }
 
 /** openEvalModel opens the requested model; without --model it falls back to the baseline alone when no model exists for the scale. */
-async function openEvalModel(io: CliIo, model: string | undefined, scale: 2 | 4, provider: ReturnType<typeof parseProviderFlag>): Promise<OpenedLumaModel | null> {
+async function openEvalModel(
+  io: CliIo,
+  model: string | undefined,
+  scale: 2 | 4,
+  provider: ReturnType<typeof parseProviderFlag>,
+): Promise<OpenedLumaModel | null> {
   if (isBicubicModel(model)) return null;
   try {
     return await openLumaModel({ model, scale, provider, log: cliLogger(io, 'eval') });
@@ -81,7 +86,8 @@ export const runEvalCommand: Command = async (argv, io) => {
     io.stdout.write(EVAL_USAGE);
     return 0;
   }
-  if (positionals.length > 0) throw new UprezError('CLI_BAD_ARG', `unexpected argument "${positionals[0]}" (the set is given with --set DIR)`);
+  if (positionals.length > 0)
+    throw new UprezError('CLI_BAD_ARG', `unexpected argument "${positionals[0]}" (the set is given with --set DIR)`);
   const setDir = stringFlag(values['set']);
   if (!setDir) throw new UprezError('CLI_MISSING_FLAG', '--set DIR is required (e.g. --set ../shared/datasets/val/Set5)');
   const scale = parseScaleFlag(values['scale'], undefined);

@@ -24,10 +24,10 @@ export const FILE_USAGE = [
   'An interrupted job resumes from its last finished segment when rerun with the same arguments.',
   '  --scale     2 (default) or 4',
   '  --model     model NAME in models/, a path to an .onnx file, or bicubic; default: for the scale',
-  '  --denoise   compression the input carries, like waifu2x\'s noise level: 0 none (default: the model',
+  "  --denoise   compression the input carries, like waifu2x's noise level: 0 none (default: the model",
   '              as chosen), 1 light (H.264 CRF ~21-25), 2 medium (CRF ~26-30), 3 heavy (CRF 31+); a level',
-  '              runs the model family\'s member trained for it (uprez-x2-fast-dN when the model has none;',
-  '              at x4 two x2 passes of it); auto: from the H.264 stream\'s bits per pixel (ffprobe). The',
+  "              runs the model family's member trained for it (uprez-x2-fast-dN when the model has none;",
+  "              at x4 two x2 passes of it); auto: from the H.264 stream's bits per pixel (ffprobe). The",
   '              choice is printed on stderr. See README "Denoise levels"',
   '  --x4        x4 with a x4 model when there is one, else a x2 model twice (auto, default);',
   '              model: a x4 model or fail; 2x2: always two x2 passes',
@@ -50,14 +50,16 @@ const SPEC = {
 
 function parseX4(v: unknown): X4Strategy {
   if (v === undefined) return 'auto';
-  if (v !== 'auto' && v !== 'model' && v !== '2x2') throw new UprezError('CLI_BAD_FLAG', `--x4 must be auto, model or 2x2, got "${String(v)}"`);
+  if (v !== 'auto' && v !== 'model' && v !== '2x2')
+    throw new UprezError('CLI_BAD_FLAG', `--x4 must be auto, model or 2x2, got "${String(v)}"`);
   return v;
 }
 
 function parseSegmentSeconds(v: unknown): number {
   if (v === undefined) return 2;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 30) throw new UprezError('CLI_BAD_FLAG', `--segment-seconds must be a whole number from 1 to 30, got "${String(v)}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 30)
+    throw new UprezError('CLI_BAD_FLAG', `--segment-seconds must be a whole number from 1 to 30, got "${String(v)}"`);
   return n;
 }
 
@@ -75,7 +77,8 @@ export function summaryLine(r: FileTranscodeResult): string {
   return (
     `${r.totalFrames} frames ${r.source.width}x${r.source.height} -> ${r.output.width}x${r.output.height} with ${r.upscaler}` +
     ` in ${r.seconds.toFixed(1)} s (${fps} fps${resumed}); ${r.segments} segments, rungs ${r.rungs.join(', ')}; ${r.master}` +
-    (r.mp4 ? `; ${r.mp4}` : '') + (r.subtitles.length ? `; ${r.subtitles.length} subtitle track(s)` : '')
+    (r.mp4 ? `; ${r.mp4}` : '') +
+    (r.subtitles.length ? `; ${r.subtitles.length} subtitle track(s)` : '')
   );
 }
 
@@ -91,7 +94,8 @@ export const runFileCommand: Command = async (argv, io) => {
   }
   const out = stringFlag(values['out']);
   if (!out) throw new UprezError('CLI_MISSING_FLAG', '--out DIR is required');
-  if (positionals.length !== 1) throw new UprezError('CLI_BAD_ARGS', `give exactly one input (uprez file IN --out DIR), got ${positionals.length}`);
+  if (positionals.length !== 1)
+    throw new UprezError('CLI_BAD_ARGS', `give exactly one input (uprez file IN --out DIR), got ${positionals.length}`);
   const scale = parseScaleFlag(values['scale'], 2) as 2 | 4;
   const json = values['json'] === true;
   // Every flag is checked before anything touches the file system or loads a model.

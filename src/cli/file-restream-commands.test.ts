@@ -49,13 +49,24 @@ describe('uprez restream', () => {
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
         seen = { auth: req.headers.authorization, body: JSON.parse(body) as unknown };
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INPUT_INVALID', message: 'input /x.mp4 is outside the jobs input directory' } }));
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'INPUT_INVALID', message: 'input /x.mp4 is outside the jobs input directory' } }));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const port = (server.address() as AddressInfo).port;
-      const p = followRestreamJob({ server: `http://127.0.0.1:${port}`, token: 'tok', input: '/x.mp4', key: 'k', to: 'rtmp://h/app/s', json: false, io: io(), signal: new AbortController().signal });
+      const p = followRestreamJob({
+        server: `http://127.0.0.1:${port}`,
+        token: 'tok',
+        input: '/x.mp4',
+        key: 'k',
+        to: 'rtmp://h/app/s',
+        json: false,
+        io: io(),
+        signal: new AbortController().signal,
+      });
       await expect(p).rejects.toThrow(/refused the restream \(HTTP 400\): input \/x\.mp4 is outside the jobs input directory/);
       expect(seen).toEqual({ auth: 'Bearer tok', body: { type: 'restream', input: '/x.mp4', key: 'k', to: 'rtmp://h/app/s' } });
     } finally {

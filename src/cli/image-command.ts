@@ -8,8 +8,6 @@ import { isOutputFormat, type OutputFormat } from '../image/image-format.js';
 import { inlineJobRunner, workerJobRunner } from '../image/image-job-runner.js';
 import type { WalkOptions } from '../image/image-walk.js';
 import { isBicubicModel, openLumaModel } from '../upscale/open-model.js';
-import type { ProviderChoice } from '../upscale/model-runner.js';
-import { createLogger } from '../log/logger.js';
 import { lumaForLevels, openDenoiseModelSet, type DenoiseModelSet } from '../image/denoise-models.js';
 import { parseDenoiseFlag } from '../upscale/denoise-pick.js';
 import type { CliIo, Command } from './cli-io.js';
@@ -40,10 +38,10 @@ export const IMAGE_USAGE = [
   '  --scale          2 (default) or 4',
   '  --model          model NAME in models/, a path to an .onnx file, or bicubic (no network);',
   '                   default: the default model for the scale',
-  '  --denoise        compression the input carries, like waifu2x\'s noise level: 0 none (the model as',
+  "  --denoise        compression the input carries, like waifu2x's noise level: 0 none (the model as",
   '                   chosen), 1 light (JPEG q 87-93), 2 medium (q 43-86), 3 heavy (q <= 42); a level',
-  '                   runs the model family\'s member trained for it (uprez-x2-fast-dN when the model has',
-  '                   none: said on the output line); auto (default): per image, from a JPEG\'s',
+  "                   runs the model family's member trained for it (uprez-x2-fast-dN when the model has",
+  "                   none: said on the output line); auto (default): per image, from a JPEG's",
   '                   quantisation tables (lossless formats, lossy WebP/AVIF/HEIF: 0). README "Denoise levels"',
   '  --format         output format: png, jpeg (.jpg), webp, avif or tiff (.tif); default: the format',
   '                   of each input (PNG for GIF and HEIF)',
@@ -116,7 +114,17 @@ function eventLine(e: BatchEvent): { line: string; err: boolean } | undefined {
 function eventJson(e: BatchEvent, model: string): Record<string, unknown> {
   switch (e.kind) {
     case 'done':
-      return { input: e.input, output: e.output, width: e.width, height: e.height, outWidth: e.outWidth, outHeight: e.outHeight, model, inferMs: e.inferMs, notes: e.notes };
+      return {
+        input: e.input,
+        output: e.output,
+        width: e.width,
+        height: e.height,
+        outWidth: e.outWidth,
+        outHeight: e.outHeight,
+        model,
+        inferMs: e.inferMs,
+        notes: e.notes,
+      };
     case 'skipped':
       return { input: e.input, output: e.output, skipped: e.reason };
     case 'failed':
@@ -156,7 +164,8 @@ export const runImageCommand: Command = async (argv, io) => {
   }
   const outFlag = values['out'];
   if (typeof outFlag !== 'string' || outFlag === '') throw new UprezError('CLI_MISSING_FLAG', '--out DIR is required');
-  if (positionals.length === 0) throw new UprezError('CLI_MISSING_ARG', 'give at least one input image or folder (uprez image IN... --out DIR)');
+  if (positionals.length === 0)
+    throw new UprezError('CLI_MISSING_ARG', 'give at least one input image or folder (uprez image IN... --out DIR)');
   const scale = parseScaleFlag(values['scale'], 2) as 2 | 4;
   const format = parseFormatFlag(values['format']);
   const quality = parseIntFlag('quality', values['quality'], 1, 100, DEFAULT_QUALITY);
@@ -177,10 +186,18 @@ export const runImageCommand: Command = async (argv, io) => {
   // An explicit level picks its model once (and fails here when none serves it); auto picks per image.
   const fixed = typeof denoise === 'number' ? chooseDenoiseModel({ model: stringFlag(values['model']), scale }, denoise, false) : undefined;
   if (fixed?.note) io.stderr.write(`uprez image: note: ${fixed.note}\n`);
-  const openOpts = { model: fixed ? fixed.model : stringFlag(values['model']), scale, provider, workers: Math.min(jobs, availableParallelism()), log: cliLogger(io, 'image') };
+  const openOpts = {
+    model: fixed ? fixed.model : stringFlag(values['model']),
+    scale,
+    provider,
+    workers: Math.min(jobs, availableParallelism()),
+    log: cliLogger(io, 'image'),
+  };
   const model = await openLumaModel(openOpts);
   const levels: DenoiseModelSet | undefined =
-    denoise === 'auto' && !isBicubicModel(openOpts.model) ? openDenoiseModelSet(model, { model: openOpts.model, scale }, (m) => openLumaModel({ ...openOpts, model: m })) : undefined;
+    denoise === 'auto' && !isBicubicModel(openOpts.model)
+      ? openDenoiseModelSet(model, { model: openOpts.model, scale }, (m) => openLumaModel({ ...openOpts, model: m }))
+      : undefined;
   const runner = jobs > 1 ? workerJobRunner(jobs) : inlineJobRunner();
   const abort = new AbortController();
   const onSignal = (): void => {
@@ -235,7 +252,20 @@ export const runImageCommand: Command = async (argv, io) => {
   }
   if (json) {
     const { done, skipped, failed, ignored, seconds } = summary;
-    const obj = { summary: true, ok: done, skipped, failed, ignored, total: done + skipped + failed, stopped: summary.stopped, scale: model.scale, model: model.name, provider: model.provider, outDir, seconds: Math.round(seconds * 10) / 10 };
+    const obj = {
+      summary: true,
+      ok: done,
+      skipped,
+      failed,
+      ignored,
+      total: done + skipped + failed,
+      stopped: summary.stopped,
+      scale: model.scale,
+      model: model.name,
+      provider: model.provider,
+      outDir,
+      seconds: Math.round(seconds * 10) / 10,
+    };
     io.stdout.write(JSON.stringify(obj) + '\n');
   } else {
     io.stdout.write(summaryLine(summary, model, outDir) + '\n');

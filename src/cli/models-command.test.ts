@@ -54,15 +54,25 @@ describe('compressedOf', () => {
 describe('uprez models', () => {
   test('a table of the cards: scale, MACs/px, Set5 beside bicubic with the gain, default flag; skipped cards on stderr', async () => {
     await card('b-x4', { scale: 4, description: 'big x4', macsPerPixel: 120000, quality: set5(31.2, 28.42), license: 'MIT' });
-    await card('a-x2', { scale: 2, description: 'fast x2', default: true, macsPerPixel: 5684, quality: { ...set5(36.501, 33.637), ...compressed(0.612, -0.05, 1, 0.4) } });
+    await card('a-x2', {
+      scale: 2,
+      description: 'fast x2',
+      default: true,
+      macsPerPixel: 5684,
+      quality: { ...set5(36.501, 33.637), ...compressed(0.612, -0.05, 1, 0.4) },
+    });
     await card('no-quality', { scale: 2, description: 'untested', liveDefault: true, denoiseLevel: 1 });
     await card('small', { scale: 2, description: 'ladder', liveFallback: true });
     await card('orphan', { scale: 2 }, false);
     const io = captureIo();
     expect(await runModelsCommand(['--dir', dir], io)).toBe(0);
     const lines = io.out().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+SCALE\s+MACs\/px\s+Set5 PSNR-Y \(bicubic\)\s+gain\s+CRF 23 gain \(Set5\/video\)\s+CRF 28 gain \(Set5\/video\)\s+Set5 SSIM-Y \(bicubic\)\s+DEFAULT$/);
-    expect(lines[1]).toMatch(/^a-x2\s+x2\s+5,684\s+36\.50 dB \(33\.64\)\s+\+2\.86 dB\s+\+0\.61 \/ \+1\.00 dB\s+-0\.05 \/ \+0\.40 dB\s+0\.9500 \(0\.9290\)\s+files$/);
+    expect(lines[0]).toMatch(
+      /^NAME\s+SCALE\s+MACs\/px\s+Set5 PSNR-Y \(bicubic\)\s+gain\s+CRF 23 gain \(Set5\/video\)\s+CRF 28 gain \(Set5\/video\)\s+Set5 SSIM-Y \(bicubic\)\s+DEFAULT$/,
+    );
+    expect(lines[1]).toMatch(
+      /^a-x2\s+x2\s+5,684\s+36\.50 dB \(33\.64\)\s+\+2\.86 dB\s+\+0\.61 \/ \+1\.00 dB\s+-0\.05 \/ \+0\.40 dB\s+0\.9500 \(0\.9290\)\s+files$/,
+    );
     expect(lines[2]).toMatch(/^b-x4\s+x4\s+120,000\s+31\.20 dB \(28\.42\)\s+\+2\.78 dB\s+-\s+-\s+0\.9500 \(0\.9290\)$/);
     expect(lines[3]).toMatch(/^no-quality\s+x2\s+-\s+-\s+-\s+-\s+-\s+-\s+live, denoise 1$/);
     expect(lines[4]).toMatch(/^small\s+x2\s+-\s+-\s+-\s+-\s+-\s+-\s+live fallback$/);
@@ -72,7 +82,14 @@ describe('uprez models', () => {
   });
 
   test('--json: one array with the summary and the whole card of each model', async () => {
-    await card('a-x2', { scale: 2, description: 'fast x2', default: true, macsPerPixel: 5684, quality: set5(36.501, 33.637), extra: [1, 2] });
+    await card('a-x2', {
+      scale: 2,
+      description: 'fast x2',
+      default: true,
+      macsPerPixel: 5684,
+      quality: set5(36.501, 33.637),
+      extra: [1, 2],
+    });
     const io = captureIo();
     expect(await runModelsCommand(['--json', '--dir', dir], io)).toBe(0);
     const body = JSON.parse(io.out()) as Record<string, unknown>[];

@@ -79,7 +79,8 @@ export function set5Of(quality: unknown): Set5Quality | null {
   const set5 = isRecord(quality) ? quality['set5'] : undefined;
   if (!isRecord(set5)) return null;
   const { psnrY, ssimY, bicubicPsnrY, bicubicSsimY } = set5;
-  if (typeof psnrY !== 'number' || typeof ssimY !== 'number' || typeof bicubicPsnrY !== 'number' || typeof bicubicSsimY !== 'number') return null;
+  if (typeof psnrY !== 'number' || typeof ssimY !== 'number' || typeof bicubicPsnrY !== 'number' || typeof bicubicSsimY !== 'number')
+    return null;
   return { psnrY, ssimY, bicubicPsnrY, bicubicSsimY };
 }
 
@@ -103,9 +104,20 @@ export function summarizeModel(card: ModelCard): ModelSummary {
 
 /** formatModelsTable renders the summaries as an aligned table, one model per row, descriptions below. */
 export function formatModelsTable(models: readonly ModelSummary[]): string {
-  const header = ['NAME', 'SCALE', 'MACs/px', 'Set5 PSNR-Y (bicubic)', 'gain', 'CRF 23 gain (Set5/video)', 'CRF 28 gain (Set5/video)', 'Set5 SSIM-Y (bicubic)', 'DEFAULT'];
+  const header = [
+    'NAME',
+    'SCALE',
+    'MACs/px',
+    'Set5 PSNR-Y (bicubic)',
+    'gain',
+    'CRF 23 gain (Set5/video)',
+    'CRF 28 gain (Set5/video)',
+    'Set5 SSIM-Y (bicubic)',
+    'DEFAULT',
+  ];
   const db = (v: number | undefined): string => (v === undefined ? '-' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}`);
-  const crf = (m: ModelSummary, cond: string): string => (m.compressed ? `${db(m.compressed.set5[cond])} / ${db(m.compressed.video[cond])} dB` : '-');
+  const crf = (m: ModelSummary, cond: string): string =>
+    m.compressed ? `${db(m.compressed.set5[cond])} / ${db(m.compressed.video[cond])} dB` : '-';
   const rows = models.map((m) => [
     m.name,
     `x${m.scale}`,
@@ -115,12 +127,21 @@ export function formatModelsTable(models: readonly ModelSummary[]): string {
     crf(m, 'crf23'),
     crf(m, 'crf28'),
     m.set5 ? `${m.set5.ssimY.toFixed(4)} (${m.set5.bicubicSsimY.toFixed(4)})` : '-',
-    [m.default ? 'files' : '', m.liveDefault ? 'live' : '', m.liveFallback ? 'live fallback' : '', m.denoiseLevel === null ? '' : `denoise ${m.denoiseLevel}`]
+    [
+      m.default ? 'files' : '',
+      m.liveDefault ? 'live' : '',
+      m.liveFallback ? 'live fallback' : '',
+      m.denoiseLevel === null ? '' : `denoise ${m.denoiseLevel}`,
+    ]
       .filter(Boolean)
       .join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   const notes = models.map((m) => `  ${m.name}: ${m.description}${m.license ? ` (${m.license})` : ''}`);
   return [line(header), ...rows.map(line), '', ...notes, ''].join('\n');
 }

@@ -34,7 +34,9 @@ export function parseFlags(argv: readonly string[], spec: Readonly<Record<string
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const def = spec[name];
     if (!def) {
-      const known = Object.keys(spec).map((k) => `--${k}`).join(', ');
+      const known = Object.keys(spec)
+        .map((k) => `--${k}`)
+        .join(', ');
       throw new UprezError('CLI_UNKNOWN_FLAG', `unknown flag --${name} (known: ${known || 'none'})`);
     }
     let value: string | boolean;

@@ -190,6 +190,10 @@ export function createProgress(opts: ProgressOptions): Progress {
  * progressStream adapts a minimal writer (a CLI's stderr, a test fake) to ProgressOptions.out:
  * createProgress only calls write() and reads isTTY and columns.
  */
-export function progressStream(w: { write(s: string): unknown; readonly isTTY?: boolean; readonly columns?: number }): NonNullable<ProgressOptions['out']> {
+export function progressStream(w: {
+  write(s: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}): NonNullable<ProgressOptions['out']> {
   return w as NonNullable<ProgressOptions['out']>;
 }

@@ -44,7 +44,8 @@ export const DEFAULT_INGEST = 'rtmp://127.0.0.1:1935/live';
 export function parseIngestBase(v: string | undefined): string {
   const raw = (v ?? DEFAULT_INGEST).replace(/\/+$/, '');
   const problem = validatePushUrl(raw);
-  if (problem || raw.includes('?') || raw.includes('#')) throw new UprezError('CLI_BAD_FLAG', `--rtmp-url ${problem ?? 'must not have a query'} (like ${DEFAULT_INGEST})`);
+  if (problem || raw.includes('?') || raw.includes('#'))
+    throw new UprezError('CLI_BAD_FLAG', `--rtmp-url ${problem ?? 'must not have a query'} (like ${DEFAULT_INGEST})`);
   return raw;
 }
 
@@ -57,7 +58,8 @@ export function parseServer(v: string | undefined): string {
   } catch {
     throw new UprezError('CLI_BAD_FLAG', `--server must be an http(s) URL, got "${raw}"`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UprezError('CLI_BAD_FLAG', '--server must be an http:// or https:// URL');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new UprezError('CLI_BAD_FLAG', '--server must be an http:// or https:// URL');
   return raw;
 }
 
@@ -71,7 +73,8 @@ export const runRestreamCommand: Command = async (argv, io) => {
     io.stdout.write(RESTREAM_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UprezError('CLI_BAD_ARGS', `give exactly one input (uprez restream IN), got ${positionals.length}`);
+  if (positionals.length !== 1)
+    throw new UprezError('CLI_BAD_ARGS', `give exactly one input (uprez restream IN), got ${positionals.length}`);
   const key = stringFlag(values['key']) ?? `restream-${randomBytes(3).toString('hex')}`;
   if (!isValidStreamKey(key)) throw new UprezError('CLI_BAD_FLAG', '--key must match [A-Za-z0-9_-]{1,64}');
   const to = stringFlag(values['to']);
@@ -85,8 +88,18 @@ export const runRestreamCommand: Command = async (argv, io) => {
     if (to !== undefined) {
       const problem = validatePushUrl(to);
       if (problem) throw new UprezError('CLI_BAD_FLAG', `--to ${problem}`);
-      if (input.kind !== 'file') throw new UprezError('CLI_BAD_ARGS', 'with --to the input must be a local file inside the server\'s --jobs-input-dir');
-      return await followRestreamJob({ server: parseServer(stringFlag(values['server'])), token: io.env['UPREZ_API_TOKEN'], input: input.path, key, to, json, io, signal: abort.signal });
+      if (input.kind !== 'file')
+        throw new UprezError('CLI_BAD_ARGS', "with --to the input must be a local file inside the server's --jobs-input-dir");
+      return await followRestreamJob({
+        server: parseServer(stringFlag(values['server'])),
+        token: io.env['UPREZ_API_TOKEN'],
+        input: input.path,
+        key,
+        to,
+        json,
+        io,
+        signal: abort.signal,
+      });
     }
     return await publishDirect(io, inputLocation(input), key, parseIngestBase(stringFlag(values['rtmp-url'])), json, abort.signal);
   } finally {
@@ -109,17 +122,28 @@ async function publishDirect(io: CliIo, input: string, key: string, base: string
       log: commandLogger(io, 'restream'),
       signal,
       onProgress: (seconds, duration) => {
-        progress ??= createProgress({ label: `restream ${key}`, ...(duration !== null ? { total: Math.round(duration) } : {}), unit: 's', json, out: io.stderr as NodeJS.WritableStream });
+        progress ??= createProgress({
+          label: `restream ${key}`,
+          ...(duration !== null ? { total: Math.round(duration) } : {}),
+          unit: 's',
+          json,
+          out: io.stderr as NodeJS.WritableStream,
+        });
         progress.update(Math.round(seconds));
       },
     });
     (progress as ReturnType<typeof createProgress> | null)?.finish();
-    io.stdout.write(json ? JSON.stringify({ key, seconds: r.seconds, copied: r.copied }) + '\n' : `restreamed ${r.seconds.toFixed(1)} s as ${key}\n`);
+    io.stdout.write(
+      json ? JSON.stringify({ key, seconds: r.seconds, copied: r.copied }) + '\n' : `restreamed ${r.seconds.toFixed(1)} s as ${key}\n`,
+    );
     return 0;
   } catch (err) {
     if (err instanceof UprezError && err.code === 'JOB_CANCELLED') return 130;
     if (err instanceof UprezError && err.code === 'PUBLISH_FAILED') {
-      throw new UprezError('PUBLISH_FAILED', `${errorMessage(err)} (is \`uprez serve\` running at ${base}? is the key allowed / UPREZ_PUBLISH_SECRET right?)`);
+      throw new UprezError(
+        'PUBLISH_FAILED',
+        `${errorMessage(err)} (is \`uprez serve\` running at ${base}? is the key allowed / UPREZ_PUBLISH_SECRET right?)`,
+      );
     }
     throw err;
   }

@@ -39,16 +39,27 @@ export async function followRestreamJob(o: FollowRestreamOptions): Promise<numbe
   if (o.token) headers['authorization'] = `Bearer ${o.token}`;
   const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
     try {
-      const res = await fetch(`${o.server}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`${o.server}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(10_000),
+      });
       return { status: res.status, json: (await res.json()) as unknown };
     } catch (err) {
-      throw new UprezError('SERVER_UNREACHABLE', `no answer from ${o.server}${path}: ${errorMessage(err)} (is \`uprez serve\` running there? --server)`);
+      throw new UprezError(
+        'SERVER_UNREACHABLE',
+        `no answer from ${o.server}${path}: ${errorMessage(err)} (is \`uprez serve\` running there? --server)`,
+      );
     }
   };
   const created = await call('POST', '/api/jobs', { type: 'restream', input: o.input, key: o.key, to: o.to });
   if (created.status !== 201) {
     const e = (created.json as ErrorBody).error;
-    throw new UprezError(isErrorCode(e?.code) ? e.code : 'JOB_REFUSED', `the server refused the restream (HTTP ${created.status}): ${e?.message ?? 'no reason given'}`);
+    throw new UprezError(
+      isErrorCode(e?.code) ? e.code : 'JOB_REFUSED',
+      `the server refused the restream (HTTP ${created.status}): ${e?.message ?? 'no reason given'}`,
+    );
   }
   const id = (created.json as JobBody).id;
   o.io.stderr.write(`uprez restream: job ${id} publishes ${o.key} and pushes its top rung; HLS at ${o.server}/hls/${o.key}/master.m3u8\n`);
@@ -63,7 +74,13 @@ export async function followRestreamJob(o: FollowRestreamOptions): Promise<numbe
     if (status !== 200) throw new UprezError('JOB_LOST', `GET /api/jobs/${id} answered HTTP ${status}`);
     const job = json as JobBody;
     if (job.progress) {
-      progress ??= createProgress({ label: `restream ${o.key}`, ...(job.progress.total !== null ? { total: Math.round(job.progress.total) } : {}), unit: 's', json: o.json, out: o.io.stderr as NodeJS.WritableStream });
+      progress ??= createProgress({
+        label: `restream ${o.key}`,
+        ...(job.progress.total !== null ? { total: Math.round(job.progress.total) } : {}),
+        unit: 's',
+        json: o.json,
+        out: o.io.stderr as NodeJS.WritableStream,
+      });
       progress.update(Math.round(job.progress.done));
     }
     if (job.state === 'done') {
@@ -78,10 +95,14 @@ export async function followRestreamJob(o: FollowRestreamOptions): Promise<numbe
     }
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, o.pollMs ?? 1_000);
-      o.signal.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      }, { once: true });
+      o.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 }

@@ -23,7 +23,8 @@ export function parseProviderFlag(v: unknown): ProviderChoice {
 export function parseIntFlag(name: string, v: unknown, min: number, max: number, def: number): number {
   if (v === undefined) return def;
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!(n >= min && n <= max)) throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}, got "${String(v)}"`);
+  if (!(n >= min && n <= max))
+    throw new UprezError('CLI_BAD_FLAG', `--${name} must be a whole number from ${min} to ${max}, got "${String(v)}"`);
   return n;
 }
 

@@ -78,7 +78,10 @@ describe('parseServeConfig', () => {
   test('stream fault and path options: retention window, reconnect window, model errors, hysteresis', () => {
     const d = parseServeConfig([], {});
     expect([d.hlsListSize, d.reconnectWindowSeconds, d.onModelError, d.hysteresis]).toEqual([6, 30, 'fail', true]);
-    const c = parseServeConfig(['--hls-list-size', '10', '--reconnect-window-s', '0', '--on-model-error', 'bicubic', '--hysteresis', 'off'], {});
+    const c = parseServeConfig(
+      ['--hls-list-size', '10', '--reconnect-window-s', '0', '--on-model-error', 'bicubic', '--hysteresis', 'off'],
+      {},
+    );
     expect([c.hlsListSize, c.reconnectWindowSeconds, c.onModelError, c.hysteresis]).toEqual([10, 0, 'bicubic', false]);
     expect(parseServeConfig([], { UPREZ_HYSTERESIS: 'off' }).hysteresis).toBe(false);
     expect(() => parseServeConfig(['--hysteresis', 'maybe'], {})).toThrow(/--hysteresis/);
@@ -87,7 +90,10 @@ describe('parseServeConfig', () => {
   });
 
   test('security options', () => {
-    const cfg = parseServeConfig(['--publish-keys', 'cam1, cam2'], { UPREZ_API_TOKEN: 'tok-0123456789abcdef', UPREZ_PUBLISH_RATE_LIMIT: '5' });
+    const cfg = parseServeConfig(['--publish-keys', 'cam1, cam2'], {
+      UPREZ_API_TOKEN: 'tok-0123456789abcdef',
+      UPREZ_PUBLISH_RATE_LIMIT: '5',
+    });
     expect(cfg.publishKeys).toEqual(['cam1', 'cam2']);
     expect(cfg.apiToken).toBe('tok-0123456789abcdef');
     expect(cfg.publishRateLimit).toBe(5);

@@ -81,7 +81,10 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     throw new UprezError('CONFIG_INVALID', `--rtmp-port and --http-port must differ (both ${cfg.rtmpPort})`);
   }
   if (cfg.publishKeys.length > 0 && cfg.publishSecret) {
-    throw new UprezError('CONFIG_INVALID', 'set either --publish-keys (UPREZ_PUBLISH_KEYS) or --publish-secret (UPREZ_PUBLISH_SECRET), not both');
+    throw new UprezError(
+      'CONFIG_INVALID',
+      'set either --publish-keys (UPREZ_PUBLISH_KEYS) or --publish-secret (UPREZ_PUBLISH_SECRET), not both',
+    );
   }
   return Object.freeze(cfg);
 }
@@ -90,7 +93,16 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
 export function serveHelp(): string {
   const rows = SERVE_FIELDS.map((f) => {
     const def = SERVE_DEFAULTS[f.key];
-    const shown = f.key === 'dataDir' ? './data' : def === undefined ? '(default for the scale)' : Array.isArray(def) ? def.join(',') || '(any)' : def === '' ? '(none)' : String(def);
+    const shown =
+      f.key === 'dataDir'
+        ? './data'
+        : def === undefined
+          ? '(default for the scale)'
+          : Array.isArray(def)
+            ? def.join(',') || '(any)'
+            : def === ''
+              ? '(none)'
+              : String(def);
     return `  ${f.flag.padEnd(22)} ${f.env.padEnd(26)} ${f.help} [${shown}]`;
   });
   return ['Usage: uprez serve [options]', '', '  flag                   environment variable', ...rows, ''].join('\n');

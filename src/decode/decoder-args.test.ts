@@ -15,9 +15,21 @@ describe('buildDecoderArgs', () => {
   test.each([
     ['rtmp with audio', { input: RTMP, hasAudio: true }, { input: RTMP, live: true, audio: true, re: false }],
     ['rtmp without audio', { input: RTMP, hasAudio: false }, { input: RTMP, live: true, audio: false, re: false }],
-    ['file played live', { input: '/media/a.mp4', hasAudio: true, realtime: true }, { input: 'file:/media/a.mp4', live: false, audio: true, re: true }],
-    ['file as fast as possible', { input: '/media/a.mp4', hasAudio: false }, { input: 'file:/media/a.mp4', live: false, audio: false, re: false }],
-    ['http file', { input: 'https://example.com/a.mp4', hasAudio: true }, { input: 'https://example.com/a.mp4', live: false, audio: true, re: false }],
+    [
+      'file played live',
+      { input: '/media/a.mp4', hasAudio: true, realtime: true },
+      { input: 'file:/media/a.mp4', live: false, audio: true, re: true },
+    ],
+    [
+      'file as fast as possible',
+      { input: '/media/a.mp4', hasAudio: false },
+      { input: 'file:/media/a.mp4', live: false, audio: false, re: false },
+    ],
+    [
+      'http file',
+      { input: 'https://example.com/a.mp4', hasAudio: true },
+      { input: 'https://example.com/a.mp4', live: false, audio: true, re: false },
+    ],
   ])('%s', (_name, opts, want) => {
     const args = buildDecoderArgs(opts);
     expect(after(args, '-i')).toBe(want.input);
@@ -36,7 +48,7 @@ describe('buildDecoderArgs', () => {
     expect(args.includes('pipe:3')).toBe(want.audio);
     if (want.audio) {
       expect(after(args, '-af')).toMatch(/^aresample=48000:async=1:first_pts=0,aformat=sample_fmts=s16:channel_layouts=stereo$/);
-      expect(after(args, '-f', )).toBe('yuv4mpegpipe');
+      expect(after(args, '-f')).toBe('yuv4mpegpipe');
       expect(args.slice(args.indexOf('0:a:0'))).toEqual(expect.arrayContaining(['-f', 's16le', 'pipe:3']));
       expect(args.at(-1)).toBe('pipe:3');
     } else {
@@ -76,7 +88,9 @@ describe('fixed output size (a stream whose ladder is set)', () => {
   test('fits and pads an even size, scales an odd one exactly, refuses nonsense', () => {
     const args = buildDecoderArgs({ input: 'rtmp://127.0.0.1/live/k', hasAudio: false, size: { width: 640, height: 360 } });
     expect(args[args.indexOf('-vf') + 1]).toBe(fitFilter(640, 360));
-    expect(fitFilter(640, 360)).toBe('scale=640:360:force_original_aspect_ratio=decrease:flags=bicubic,pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1');
+    expect(fitFilter(640, 360)).toBe(
+      'scale=640:360:force_original_aspect_ratio=decrease:flags=bicubic,pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1',
+    );
     expect(fitFilter(321, 181)).toBe('scale=321:181:flags=bicubic,setsar=1');
     expect(() => fitFilter(0, 360)).toThrow(RangeError);
     expect(() => fitFilter(640.5, 360)).toThrow(RangeError);

@@ -57,12 +57,15 @@ export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
   } else if (isLiveUrl(o.input)) {
     args.push(
       // Fail (and let the supervisor restart us) when the publisher stalls, instead of hanging.
-      '-rw_timeout', String(Math.round((o.rwTimeoutMs ?? 10_000) * 1000)),
+      '-rw_timeout',
+      String(Math.round((o.rwTimeoutMs ?? 10_000) * 1000)),
       // Start fast: on a fresh publish through our ingest the first frame came ~0.5-0.6 s after
       // connecting with 0.5 s of probing, ~0.95 s with 1 s. The ingest sends both sequence
       // headers as soon as we connect, so 0.5 s still sees both FLV streams.
-      '-analyzeduration', '500000',
-      '-probesize', '1000000',
+      '-analyzeduration',
+      '500000',
+      '-probesize',
+      '1000000',
     );
     if (/^rtmp/i.test(o.input)) args.push('-rtmp_live', 'live');
   }
@@ -79,11 +82,16 @@ export function buildDecoderArgs(o: DecoderArgsOptions): string[] {
   args.push('-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', '-flush_packets', '1', 'pipe:1');
   if (o.hasAudio) {
     args.push(
-      '-map', '0:a:0',
-      '-af', `aresample=${PCM_FORMAT.sampleRate}:async=1:first_pts=0,aformat=sample_fmts=s16:channel_layouts=stereo`,
-      '-c:a', PCM_FORMAT.ffmpegCodec,
-      '-f', PCM_FORMAT.ffmpegFormat,
-      '-flush_packets', '1',
+      '-map',
+      '0:a:0',
+      '-af',
+      `aresample=${PCM_FORMAT.sampleRate}:async=1:first_pts=0,aformat=sample_fmts=s16:channel_layouts=stereo`,
+      '-c:a',
+      PCM_FORMAT.ffmpegCodec,
+      '-f',
+      PCM_FORMAT.ffmpegFormat,
+      '-flush_packets',
+      '1',
       `pipe:${DECODER_AUDIO_FD}`,
     );
   }
@@ -100,7 +108,6 @@ export function fitFilter(width: number, height: number): string {
   }
   if (width % 2 || height % 2) return `scale=${width}:${height}:flags=bicubic,setsar=1`;
   return (
-    `scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=bicubic,` +
-    `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1`
+    `scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=bicubic,` + `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1`
   );
 }

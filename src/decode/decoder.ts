@@ -207,7 +207,11 @@ export class Decoder extends TypedEmitter<DecoderEvents> {
     const header = this.parser.header;
     if (!this.info && header) {
       this.info = { width: header.width, height: header.height, fpsNum: header.fpsNum, fpsDen: header.fpsDen };
-      this.log.info('decoding', { size: `${header.width}x${header.height}`, fps: `${header.fpsNum}/${header.fpsDen}`, interlace: header.interlace });
+      this.log.info('decoding', {
+        size: `${header.width}x${header.height}`,
+        fps: `${header.fpsNum}/${header.fpsDen}`,
+        interlace: header.interlace,
+      });
       this.emit('info', this.info);
     }
     while (!this.paused && !this.closing && this.queue.length) {

@@ -34,9 +34,22 @@ describe('parseY4mHeader', () => {
   test.each([
     [
       'YUV4MPEG2 W320 H180 F25:1 Ip A1:1 C420mpeg2 XYSCSS=420MPEG2',
-      { width: 320, height: 180, fpsNum: 25, fpsDen: 1, colorspace: '420mpeg2', interlace: 'p', aspect: { num: 1, den: 1 }, extensions: ['YSCSS=420MPEG2'], frameSize: 86400 },
+      {
+        width: 320,
+        height: 180,
+        fpsNum: 25,
+        fpsDen: 1,
+        colorspace: '420mpeg2',
+        interlace: 'p',
+        aspect: { num: 1, den: 1 },
+        extensions: ['YSCSS=420MPEG2'],
+        frameSize: 86400,
+      },
     ],
-    ['YUV4MPEG2 W1920 H1080 F30000:1001 It A0:0 C420jpeg', { fpsNum: 30000, fpsDen: 1001, interlace: 't', aspect: null, colorspace: '420jpeg', frameSize: 3110400 }],
+    [
+      'YUV4MPEG2 W1920 H1080 F30000:1001 It A0:0 C420jpeg',
+      { fpsNum: 30000, fpsDen: 1001, interlace: 't', aspect: null, colorspace: '420jpeg', frameSize: 3110400 },
+    ],
     ['YUV4MPEG2 W720 H576 F25:1 Ib A16:15 C420paldv', { interlace: 'b', aspect: { num: 16, den: 15 }, colorspace: '420paldv' }],
     ['YUV4MPEG2 W3 H3 F24:1', { colorspace: '420jpeg', interlace: '?', aspect: null, frameSize: 9 + 4 + 4 }],
     ['YUV4MPEG2 W2 H2 F1:1 C420 Zfuture', { colorspace: '420', frameSize: 6 }],

@@ -100,7 +100,8 @@ export class Y4mParser {
         this.parsed = parseY4mHeader(line);
         this.state = 'frame-header';
       } else {
-        if (line !== 'FRAME' && !line.startsWith('FRAME ')) throw invalid(`expected a y4m FRAME marker, got ${JSON.stringify(line.slice(0, 40))}`);
+        if (line !== 'FRAME' && !line.startsWith('FRAME '))
+          throw invalid(`expected a y4m FRAME marker, got ${JSON.stringify(line.slice(0, 40))}`);
         // allocUnsafeSlow: an unpooled buffer of exactly one frame, not zero-filled (every byte is written next).
         const buf = Buffer.allocUnsafeSlow((this.parsed as Y4mHeader).frameSize);
         this.frame = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -115,7 +116,8 @@ export class Y4mParser {
 /** parseY4mHeader parses a stream header line (without its newline). Throws UprezError when invalid or not 8-bit 4:2:0. */
 export function parseY4mHeader(line: string): Y4mHeader {
   const [magic, ...params] = line.split(' ').filter(Boolean);
-  if (magic !== MAGIC) throw invalid(`not a y4m stream: header starts with ${JSON.stringify((magic ?? '').slice(0, 20))}, expected ${MAGIC}`);
+  if (magic !== MAGIC)
+    throw invalid(`not a y4m stream: header starts with ${JSON.stringify((magic ?? '').slice(0, 20))}, expected ${MAGIC}`);
   let width = 0;
   let height = 0;
   let rate: { num: number; den: number } | null = null;

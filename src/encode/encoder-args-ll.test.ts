@@ -5,7 +5,14 @@ import { buildLadder } from './ladder.js';
 const source = { width: 320, height: 180, fpsNum: 25, fpsDen: 1 };
 
 function build(hasAudio: boolean): string[] {
-  return buildLlEncoderArgs({ input: { ...source, width: 640, height: 360 }, rungs: buildLadder(source, 2, hasAudio), hasAudio, segmentSeconds: 2, videoQueue: 64, audioQueue: 1024 });
+  return buildLlEncoderArgs({
+    input: { ...source, width: 640, height: 360 },
+    rungs: buildLadder(source, 2, hasAudio),
+    hasAudio,
+    segmentSeconds: 2,
+    videoQueue: 64,
+    audioQueue: 1024,
+  });
 }
 
 /** outputs splits the arguments after the filter graph into one list per output (ending at its pipe). */
@@ -35,7 +42,20 @@ describe('buildLlEncoderArgs', () => {
       expect(o.slice(0, 2)).toEqual(['-map', `[v${i}]`]);
       expect(o.includes('1:a')).toBe(hasAudio);
       expect(o.slice(-5, -1)).toEqual(['-f', 'mp4', '-movflags', '+frag_every_frame+empty_moov+default_base_moof']);
-      expect(o).toEqual(expect.arrayContaining(['-force_key_frames', 'expr:gte(t,n_forced*2)', '-g', '50', '-bf', '0', '-sc_threshold', '0', '-tune', 'zerolatency']));
+      expect(o).toEqual(
+        expect.arrayContaining([
+          '-force_key_frames',
+          'expr:gte(t,n_forced*2)',
+          '-g',
+          '50',
+          '-bf',
+          '0',
+          '-sc_threshold',
+          '0',
+          '-tune',
+          'zerolatency',
+        ]),
+      );
     }
   });
 

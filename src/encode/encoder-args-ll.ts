@@ -1,9 +1,19 @@
 import { PCM_FORMAT } from '../ffmpeg/pcm-format.js';
-import { ENCODER_AUDIO_FD, encoderInputArgs, gopFrames, rungFilterGraph, videoSettingsArgs, type EncoderArgsOptions } from './encoder-args.js';
+import {
+  ENCODER_AUDIO_FD,
+  encoderInputArgs,
+  gopFrames,
+  rungFilterGraph,
+  videoSettingsArgs,
+  type EncoderArgsOptions,
+} from './encoder-args.js';
 import { pushOutputArgs } from './push-output.js';
 
 /** LlArgsOptions are what the LL-HLS encoder's command line depends on (a live EncoderArgsOptions). */
-export type LlArgsOptions = Omit<EncoderArgsOptions, 'live' | 'liveSegmentPattern' | 'listSize' | 'startNumber' | 'segmentFrames' | 'outputTsOffsetSeconds' | 'outDir'>;
+export type LlArgsOptions = Omit<
+  EncoderArgsOptions,
+  'live' | 'liveSegmentPattern' | 'listSize' | 'startNumber' | 'segmentFrames' | 'outputTsOffsetSeconds' | 'outDir'
+>;
 
 /** llOutputFds are the fds on which the encoder writes each rung's fMP4: after the audio input (fd 3), if any. */
 export function llOutputFds(rungs: number, hasAudio: boolean): number[] {
@@ -29,16 +39,33 @@ export function buildLlEncoderArgs(o: LlArgsOptions): string[] {
     if (o.hasAudio) args.push('-map', '1:a');
     args.push(
       ...videoSettingsArgs(o),
-      '-b:v', String(r.videoBitrate),
-      '-maxrate:v', String(r.videoBitrate),
-      '-bufsize:v', String(r.bufsize),
-      '-level:v', r.level,
+      '-b:v',
+      String(r.videoBitrate),
+      '-maxrate:v',
+      String(r.videoBitrate),
+      '-bufsize:v',
+      String(r.bufsize),
+      '-level:v',
+      r.level,
     );
-    if (o.hasAudio) args.push('-c:a', 'aac', '-ar', String(PCM_FORMAT.sampleRate), '-ac', String(PCM_FORMAT.channels), '-b:a', String(r.audioBitrate ?? 128_000));
+    if (o.hasAudio)
+      args.push(
+        '-c:a',
+        'aac',
+        '-ar',
+        String(PCM_FORMAT.sampleRate),
+        '-ac',
+        String(PCM_FORMAT.channels),
+        '-b:a',
+        String(r.audioBitrate ?? 128_000),
+      );
     args.push(
-      '-max_muxing_queue_size', '4096',
-      '-f', 'mp4',
-      '-movflags', '+frag_every_frame+empty_moov+default_base_moof',
+      '-max_muxing_queue_size',
+      '4096',
+      '-f',
+      'mp4',
+      '-movflags',
+      '+frag_every_frame+empty_moov+default_base_moof',
       `pipe:${fds[i] as number}`,
     );
   });

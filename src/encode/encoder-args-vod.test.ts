@@ -16,7 +16,13 @@ describe('encoder options for file jobs and restream', () => {
     expect(frameSegmentKeyframeArgs(50)).toEqual(['-g', '50', '-keyint_min', '50', '-force_key_frames', 'expr:eq(mod(n,50),0)']);
     expect(frameSegmentHlsTime(50, input)).toBe('1.980000');
     expect(frameSegmentHlsTime(60, { ...input, fpsNum: 30000, fpsDen: 1001 })).toBe('1.985317');
-    const args = buildEncoderArgs({ ...base, rungs: buildLadder({ ...input, width: 320, height: 180 }, 2, true), segmentFrames: 50, startNumber: 3, outputTsOffsetSeconds: 16 });
+    const args = buildEncoderArgs({
+      ...base,
+      rungs: buildLadder({ ...input, width: 320, height: 180 }, 2, true),
+      segmentFrames: 50,
+      startNumber: 3,
+      outputTsOffsetSeconds: 16,
+    });
     expect(after(args, '-force_key_frames')).toBe('expr:eq(mod(n,50),0)');
     expect(after(args, '-g')).toBe('50');
     expect(after(args, '-hls_time')).toBe('1.980000');
@@ -40,7 +46,13 @@ describe('encoder options for file jobs and restream', () => {
     expect(after(push, '-b:v')).toBe(String(rungs[0]?.videoBitrate));
     expect(push.slice(-3)).toEqual(['-f', 'tee', '[f=flv:onfail=ignore]rtmp://example.com/live/abc|[f=null]-']);
     expect(push).toContain('+global_header');
-    const odd = pushOutputArgs({ url: 'rtmps://h/app/k' }, { width: 641, height: 361, fpsNum: 25, fpsDen: 1 }, buildLadder({ width: 641, height: 361, fpsNum: 25, fpsDen: 1 }, 1, false)[0]!, false, 50);
+    const odd = pushOutputArgs(
+      { url: 'rtmps://h/app/k' },
+      { width: 641, height: 361, fpsNum: 25, fpsDen: 1 },
+      buildLadder({ width: 641, height: 361, fpsNum: 25, fpsDen: 1 }, 1, false)[0]!,
+      false,
+      50,
+    );
     expect(after(odd, '-vf')).toBe('crop=640:360:0:0');
     expect(odd).not.toContain('1:a');
   });

@@ -45,7 +45,7 @@ describe('buildEncoderArgs', () => {
     expect(args.at(-1)).toBe('/data/hls/key/%v/ffmpeg.m3u8.private');
   });
 
-  test('file jobs keep ffmpeg\'s own playlists and master, and seg_NNNNN.ts names', () => {
+  test("file jobs keep ffmpeg's own playlists and master, and seg_NNNNN.ts names", () => {
     const args = buildEncoderArgs(options({ live: false }));
     expect(after(args, '-master_pl_name')).toBe('master.m3u8');
     expect(after(args, '-hls_segment_filename')).toBe('/data/hls/key/%v/seg_%05d.ts');
@@ -59,7 +59,22 @@ describe('buildEncoderArgs', () => {
   test('audio input is s16le 48 kHz stereo on fd 3 with a deep queue; video queue as given', () => {
     const args = buildEncoderArgs(options());
     const audioIn = args.slice(args.indexOf('pipe:0') + 1, args.indexOf('pipe:3') + 1);
-    expect(audioIn).toEqual(['-thread_queue_size', '1024', '-probesize', '32', '-analyzeduration', '0', '-f', 's16le', '-ar', '48000', '-ch_layout', 'stereo', '-i', 'pipe:3']);
+    expect(audioIn).toEqual([
+      '-thread_queue_size',
+      '1024',
+      '-probesize',
+      '32',
+      '-analyzeduration',
+      '0',
+      '-f',
+      's16le',
+      '-ar',
+      '48000',
+      '-ch_layout',
+      'stereo',
+      '-i',
+      'pipe:3',
+    ]);
     expect(after(args, '-thread_queue_size')).toBe('64');
   });
 
@@ -133,7 +148,12 @@ describe('rungFilterGraph', () => {
   const info = (width: number, height: number) => ({ width, height, fpsNum: 25, fpsDen: 1 });
   test.each([
     ['x2, even', info(640, 360), buildLadder(info(320, 180), 2, false), '[0:v]split=2[v0][s1];[s1]scale=320:180:flags=bicubic[v1]'],
-    ['x3 of an odd source: crop the top rung, scale the other', info(963, 543), buildLadder(info(321, 181), 3, false), '[0:v]split=2[s0][s1];[s0]crop=962:542:0:0[v0];[s1]scale=320:180:flags=bicubic[v1]'],
+    [
+      'x3 of an odd source: crop the top rung, scale the other',
+      info(963, 543),
+      buildLadder(info(321, 181), 3, false),
+      '[0:v]split=2[s0][s1];[s0]crop=962:542:0:0[v0];[s1]scale=320:180:flags=bicubic[v1]',
+    ],
     ['one rung, same size', info(1280, 720), buildLadder(info(1280, 720), 1, false), null],
     ['one rung, odd input', info(1281, 721), buildLadder(info(1281, 721), 1, false), '[0:v]crop=1280:720:0:0[v0]'],
   ])('%s', (_name, input, rungs, want) => {

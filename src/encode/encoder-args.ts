@@ -93,12 +93,17 @@ export function encoderInputArgs(o: Pick<EncoderArgsOptions, 'hasAudio' | 'video
   args.push('-thread_queue_size', String(o.videoQueue), ...noProbe, '-f', 'yuv4mpegpipe', '-i', 'pipe:0');
   if (o.hasAudio) {
     args.push(
-      '-thread_queue_size', String(o.audioQueue),
+      '-thread_queue_size',
+      String(o.audioQueue),
       ...noProbe,
-      '-f', PCM_FORMAT.ffmpegFormat,
-      '-ar', String(PCM_FORMAT.sampleRate),
-      '-ch_layout', 'stereo',
-      '-i', `pipe:${ENCODER_AUDIO_FD}`,
+      '-f',
+      PCM_FORMAT.ffmpegFormat,
+      '-ar',
+      String(PCM_FORMAT.sampleRate),
+      '-ch_layout',
+      'stereo',
+      '-i',
+      `pipe:${ENCODER_AUDIO_FD}`,
     );
   }
   return args;
@@ -114,14 +119,24 @@ export function gopFrames(input: VideoInfo, segmentSeconds: number): number {
  * at every segment boundary (the same frames in every rung, so rungs switch cleanly), scene-cut
  * keyframes off, closed GOPs, and zerolatency's no B-frames.
  */
-export function videoSettingsArgs(o: Pick<EncoderArgsOptions, 'input' | 'rungs' | 'segmentSeconds' | 'segmentFrames' | 'videoEncoder' | 'x264Preset'>): string[] {
+export function videoSettingsArgs(
+  o: Pick<EncoderArgsOptions, 'input' | 'rungs' | 'segmentSeconds' | 'segmentFrames' | 'videoEncoder' | 'x264Preset'>,
+): string[] {
   const keyframes = o.segmentFrames
     ? frameSegmentKeyframeArgs(o.segmentFrames)
     : ['-g', String(gopFrames(o.input, o.segmentSeconds)), '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`];
   return [
     ...videoCodecArgs(o.videoEncoder ?? 'x264', o.x264Preset, o.rungs, o.input.fpsNum / o.input.fpsDen),
-    '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-    '-flags', '+cgop', '-bf', '0', '-sc_threshold', '0',
+    '-profile:v',
+    'high',
+    '-pix_fmt',
+    'yuv420p',
+    '-flags',
+    '+cgop',
+    '-bf',
+    '0',
+    '-sc_threshold',
+    '0',
     ...keyframes,
   ];
 }
@@ -135,7 +150,8 @@ export function videoSettingsArgs(o: Pick<EncoderArgsOptions, 'input' | 'rungs' 
 export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
   if (o.outDir.includes('%')) throw new RangeError(`outDir must not contain "%" (ffmpeg reads it as a pattern): ${o.outDir}`);
   if (!(o.segmentSeconds > 0)) throw new RangeError(`segmentSeconds must be > 0, got ${o.segmentSeconds}`);
-  if (o.live && !o.liveSegmentPattern) throw new RangeError('a live encoder needs liveSegmentPattern (the HlsWriter session names segments)');
+  if (o.live && !o.liveSegmentPattern)
+    throw new RangeError('a live encoder needs liveSegmentPattern (the HlsWriter session names segments)');
   const args = encoderInputArgs(o);
   const graph = rungFilterGraph(o.input, o.rungs);
   if (graph) args.push('-filter_complex', graph);
@@ -144,10 +160,14 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
   args.push(...videoSettingsArgs(o));
   o.rungs.forEach((r, i) => {
     args.push(
-      `-b:v:${i}`, String(r.videoBitrate),
-      `-maxrate:v:${i}`, String(r.videoBitrate),
-      `-bufsize:v:${i}`, String(r.bufsize),
-      `-level:v:${i}`, r.level,
+      `-b:v:${i}`,
+      String(r.videoBitrate),
+      `-maxrate:v:${i}`,
+      String(r.videoBitrate),
+      `-bufsize:v:${i}`,
+      String(r.bufsize),
+      `-level:v:${i}`,
+      r.level,
     );
   });
   if (o.hasAudio) {
@@ -172,11 +192,14 @@ export function buildEncoderArgs(o: EncoderArgsOptions): string[] {
   if (o.startNumber) args.push('-start_number', String(o.startNumber));
   if (!o.live) args.push('-master_pl_name', HLS_LAYOUT.master);
   args.push(
-    '-var_stream_map', varStreamMap(o.rungs, o.hasAudio),
-    '-hls_segment_filename', path.join(o.outDir, '%v', o.live ? (o.liveSegmentPattern as string) : HLS_LAYOUT.segmentPattern),
+    '-var_stream_map',
+    varStreamMap(o.rungs, o.hasAudio),
+    '-hls_segment_filename',
+    path.join(o.outDir, '%v', o.live ? (o.liveSegmentPattern as string) : HLS_LAYOUT.segmentPattern),
     path.join(o.outDir, '%v', o.live ? PRIVATE_PLAYLIST : HLS_LAYOUT.media),
   );
   const top = o.rungs[0];
-  if (o.push && top) args.push(...pushOutputArgs(o.push, o.input, top, o.hasAudio, o.segmentFrames ?? gopFrames(o.input, o.segmentSeconds)));
+  if (o.push && top)
+    args.push(...pushOutputArgs(o.push, o.input, top, o.hasAudio, o.segmentFrames ?? gopFrames(o.input, o.segmentSeconds)));
   return args;
 }

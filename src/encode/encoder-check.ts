@@ -13,10 +13,25 @@ const NEEDS: Readonly<Record<VideoEncoder, string>> = {
 /** encoderCheckArgs builds a two-frame test encode with the encoder's own settings, to nowhere (pure). */
 export function encoderCheckArgs(encoder: VideoEncoder): string[] {
   return [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', 'color=c=black:s=256x144:r=25',
-    '-frames:v', '2', ...videoCodecArgs(encoder), '-pix_fmt', 'yuv420p', '-b:v', '500k',
-    '-f', 'null', '-',
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=black:s=256x144:r=25',
+    '-frames:v',
+    '2',
+    ...videoCodecArgs(encoder),
+    '-pix_fmt',
+    'yuv420p',
+    '-b:v',
+    '500k',
+    '-f',
+    'null',
+    '-',
   ];
 }
 
@@ -33,7 +48,10 @@ export function checkVideoEncoder(ffmpeg: string, encoder: VideoEncoder, timeout
         return;
       }
       // "[h264_nvenc @ 0x55…] Cannot load libcuda.so.1": the address is noise.
-      const lines = String(stderr).split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).filter(Boolean);
+      const lines = String(stderr)
+        .split('\n')
+        .map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim())
+        .filter(Boolean);
       // The first line names the cause ("Cannot load libcuda.so.1"); the later ones are generic.
       const said = lines[0] ?? errorMessage(err);
       reject(

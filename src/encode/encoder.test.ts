@@ -54,7 +54,13 @@ describe('Encoder', () => {
     const x = await e.end();
     expect(x.code).toBe(0);
     const header = 'YUV4MPEG2 W8 H4 F25:1 Ip A1:1 C420mpeg2\n';
-    const want = Buffer.concat([Buffer.from(header), Buffer.from('FRAME\n'), Buffer.alloc(48, 7), Buffer.from('FRAME\n'), Buffer.alloc(48, 9)]);
+    const want = Buffer.concat([
+      Buffer.from(header),
+      Buffer.from('FRAME\n'),
+      Buffer.alloc(48, 7),
+      Buffer.from('FRAME\n'),
+      Buffer.alloc(48, 9),
+    ]);
     expect(readFileSync(sink)).toEqual(want);
     expect(e.framesWritten).toBe(2);
   });
@@ -70,7 +76,10 @@ describe('Encoder', () => {
 
   test('writeFrame returns false past the bound and `drain` follows once ffmpeg catches up; nothing is lost', async () => {
     const sink = path.join(dir, 'slow.bin');
-    const e = encoder(fakeFfmpeg('slow.sh', `sleep 0.3; exec cat > '${sink}'`), { source: { width: 320, height: 180, fpsNum: 25, fpsDen: 1 }, videoBufferFrames: 2 });
+    const e = encoder(fakeFfmpeg('slow.sh', `sleep 0.3; exec cat > '${sink}'`), {
+      source: { width: 320, height: 180, fpsNum: 25, fpsDen: 1 },
+      videoBufferFrames: 2,
+    });
     e.start();
     const frame = new Uint8Array(e.frameSize); // 640x360: 345600 bytes, more than a pipe holds
     const results = [0, 1, 2, 3, 4].map(() => e.writeFrame(frame));
@@ -82,7 +91,10 @@ describe('Encoder', () => {
   });
 
   test('audio: false only past audioBufferSeconds, and drain when ffmpeg reads it', async () => {
-    const e = encoder(fakeFfmpeg('audio.sh', `sleep 0.3; cat <&3 >/dev/null & exec cat >/dev/null`), { hasAudio: true, audioBufferSeconds: 1 });
+    const e = encoder(fakeFfmpeg('audio.sh', `sleep 0.3; cat <&3 >/dev/null & exec cat >/dev/null`), {
+      hasAudio: true,
+      audioBufferSeconds: 1,
+    });
     e.start();
     const half = Buffer.alloc(96_000); // 0.5 s
     expect(e.writeAudio(half)).toBe(true);
@@ -94,7 +106,9 @@ describe('Encoder', () => {
   });
 
   test('ffmpeg crashing mid-write becomes an exit event (EPIPE as data), later writes return false', async () => {
-    const e = encoder(fakeFfmpeg('crash.sh', 'head -c 1000 >/dev/null; exit 3'), { source: { width: 320, height: 180, fpsNum: 25, fpsDen: 1 } });
+    const e = encoder(fakeFfmpeg('crash.sh', 'head -c 1000 >/dev/null; exit 3'), {
+      source: { width: 320, height: 180, fpsNum: 25, fpsDen: 1 },
+    });
     const exit = exitOf(e);
     e.start();
     const frame = new Uint8Array(e.frameSize);

@@ -130,7 +130,13 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
       });
       args = this.liveHls.args(common);
     } else {
-      args = buildEncoderArgs({ ...common, live: false, startNumber: opts.startNumber, segmentFrames: opts.segmentFrames, outputTsOffsetSeconds: opts.outputTsOffsetSeconds });
+      args = buildEncoderArgs({
+        ...common,
+        live: false,
+        startNumber: opts.startNumber,
+        segmentFrames: opts.segmentFrames,
+        outputTsOffsetSeconds: opts.outputTsOffsetSeconds,
+      });
       this.watcher = new SegmentWatcher({ outDir: opts.outDir, rungs: this.rungs.map((r) => r.name), onSegment });
     }
     const outputFds = this.liveHls?.outputFds ?? [];
@@ -231,7 +237,10 @@ export class Encoder extends TypedEmitter<EncoderEvents> {
     if (data.byteLength !== this.frameBytes) {
       // A frame of another size would tear the picture for every frame after it: the encoder stops
       // itself with the reason (ENCODER_FRAME_SIZE, fatal: its owner restarts or fails the stream).
-      this.stopItself('a frame of the wrong size reached the encoder; stopping it', `frame has ${data.byteLength} bytes, ${this.input.width}x${this.input.height} yuv420p needs ${this.frameBytes}`);
+      this.stopItself(
+        'a frame of the wrong size reached the encoder; stopping it',
+        `frame has ${data.byteLength} bytes, ${this.input.width}x${this.input.height} yuv420p needs ${this.frameBytes}`,
+      );
       return false;
     }
     const stdin = this.writable(this.proc.stdin);

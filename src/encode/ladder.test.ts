@@ -10,7 +10,13 @@ describe('buildLadder', () => {
       ['720p', 1280, 720],
       ['360p', 640, 360],
     ]);
-    expect(l[0]).toMatchObject({ videoBitrate: 2_800_000, bufsize: 5_600_000, audioBitrate: 128_000, level: '3.1', codecs: 'avc1.64001f,mp4a.40.2' });
+    expect(l[0]).toMatchObject({
+      videoBitrate: 2_800_000,
+      bufsize: 5_600_000,
+      audioBitrate: 128_000,
+      level: '3.1',
+      codecs: 'avc1.64001f,mp4a.40.2',
+    });
     expect(l[0]?.bandwidth).toBe(Math.floor((2_800_000 + 128_000) * 1.1));
   });
 
@@ -49,7 +55,7 @@ describe('buildLadder', () => {
     [1, [150_000, 100_000]],
     [0.5, [150_000, 100_000]],
     [25, [860_000, 310_000]],
-  ])('at %s fps the rungs keep distinct bitrates (the curve\'s minimum would make them equal)', (fps, want) => {
+  ])("at %s fps the rungs keep distinct bitrates (the curve's minimum would make them equal)", (fps, want) => {
     expect(buildLadder(src(320, 180, fps * 2, 2), 2, true).map((r) => r.videoBitrate)).toEqual(want);
   });
 
@@ -92,7 +98,16 @@ describe('videoBitrateFor', () => {
 
   test('is monotonic in pixel rate', () => {
     let last = 0;
-    for (const [w, h] of [[160, 90], [320, 180], [640, 360], [960, 540], [1280, 720], [1920, 1080], [2560, 1440], [3840, 2160]] as const) {
+    for (const [w, h] of [
+      [160, 90],
+      [320, 180],
+      [640, 360],
+      [960, 540],
+      [1280, 720],
+      [1920, 1080],
+      [2560, 1440],
+      [3840, 2160],
+    ] as const) {
       const b = videoBitrateFor(w, h, 30);
       expect(b).toBeGreaterThan(last);
       last = b;

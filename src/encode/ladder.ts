@@ -52,7 +52,13 @@ export function evenDown(n: number): number {
  * strictly between the two adds a rung of that height at the upscaled aspect ratio. Rungs are
  * ordered from the largest, bitrates strictly decreasing. `vbvSeconds` sizes each rung's VBV.
  */
-export function buildLadder(source: VideoInfo, scale: number, hasAudio: boolean, extraHeights: readonly number[] = [], vbvSeconds = 2): Rung[] {
+export function buildLadder(
+  source: VideoInfo,
+  scale: number,
+  hasAudio: boolean,
+  extraHeights: readonly number[] = [],
+  vbvSeconds = 2,
+): Rung[] {
   if (!Number.isInteger(scale) || scale < 1) throw new RangeError(`scale must be a positive integer, got ${scale}`);
   if (!Number.isInteger(source.width) || !Number.isInteger(source.height) || source.width < 1 || source.height < 1) {
     throw new RangeError(`invalid source size ${source.width}x${source.height}`);

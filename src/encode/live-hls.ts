@@ -66,7 +66,16 @@ export class LiveHls {
 
   constructor(private readonly o: LiveHlsOptions) {
     const dir = path.resolve(o.outDir);
-    this.writer = o.hls ?? new HlsWriter({ mode: o.hlsMode ?? 'classic', dir, segmentSeconds: o.segmentSeconds, listSize: o.listSize, outputs: [new DirHlsOutput(dir, o.log)], log: o.log });
+    this.writer =
+      o.hls ??
+      new HlsWriter({
+        mode: o.hlsMode ?? 'classic',
+        dir,
+        segmentSeconds: o.segmentSeconds,
+        listSize: o.listSize,
+        outputs: [new DirHlsOutput(dir, o.log)],
+        log: o.log,
+      });
     this.clock = new FrameClock(o.input.fpsNum / o.input.fpsDen);
     this.session = this.writer.beginSession({
       rungs: o.rungs.map((r) => ({
@@ -113,7 +122,13 @@ export class LiveHls {
   attach(proc: SupervisedProcess): void {
     const fps = this.o.input.fpsNum / this.o.input.fpsDen;
     if (this.mode === 'classic') {
-      this.classic = new ClassicSegments({ outDir: this.o.outDir, rungs: this.o.rungs.map((r) => r.name), session: this.session, clock: this.clock, fps });
+      this.classic = new ClassicSegments({
+        outDir: this.o.outDir,
+        rungs: this.o.rungs.map((r) => r.name),
+        session: this.session,
+        clock: this.clock,
+        fps,
+      });
       this.classic.start();
       return;
     }

@@ -57,13 +57,44 @@ export function pushOutputArgs(push: PushOutput, input: VideoInfo, top: Rung, ha
   if (top.width !== input.width || top.height !== input.height) args.push('-vf', `crop=${top.width}:${top.height}:0:0`);
   if (hasAudio) args.push('-map', '1:a');
   args.push(
-    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-    '-bf', '0', '-g', String(gop),
-    '-b:v', String(top.videoBitrate), '-maxrate:v', String(top.videoBitrate), '-bufsize:v', String(top.bufsize), '-level:v', top.level,
-    '-flags:v', '+global_header',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-tune',
+    'zerolatency',
+    '-profile:v',
+    'high',
+    '-pix_fmt',
+    'yuv420p',
+    '-bf',
+    '0',
+    '-g',
+    String(gop),
+    '-b:v',
+    String(top.videoBitrate),
+    '-maxrate:v',
+    String(top.videoBitrate),
+    '-bufsize:v',
+    String(top.bufsize),
+    '-level:v',
+    top.level,
+    '-flags:v',
+    '+global_header',
   );
   if (hasAudio) {
-    args.push('-c:a', 'aac', '-ar', String(PCM_FORMAT.sampleRate), '-ac', String(PCM_FORMAT.channels), '-b:a', String(top.audioBitrate ?? 128_000), '-flags:a', '+global_header');
+    args.push(
+      '-c:a',
+      'aac',
+      '-ar',
+      String(PCM_FORMAT.sampleRate),
+      '-ac',
+      String(PCM_FORMAT.channels),
+      '-b:a',
+      String(top.audioBitrate ?? 128_000),
+      '-flags:a',
+      '+global_header',
+    );
   }
   args.push('-max_muxing_queue_size', '4096', '-f', 'tee', teeTarget(push.url));
   return args;

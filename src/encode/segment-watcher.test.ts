@@ -8,7 +8,11 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'uprez-segwatch-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function playlist(seq: number, names: string[], end = false): string {
-  return ['#EXTM3U', `#EXT-X-MEDIA-SEQUENCE:${seq}`, ...names.flatMap((n) => ['#EXTINF:2.0,', n]), ...(end ? ['#EXT-X-ENDLIST'] : [])].join('\n') + '\n';
+  return (
+    ['#EXTM3U', `#EXT-X-MEDIA-SEQUENCE:${seq}`, ...names.flatMap((n) => ['#EXTINF:2.0,', n]), ...(end ? ['#EXT-X-ENDLIST'] : [])].join(
+      '\n',
+    ) + '\n'
+  );
 }
 
 describe('SegmentWatcher', () => {
@@ -16,7 +20,11 @@ describe('SegmentWatcher', () => {
     const dir = path.join(root, 'a');
     for (const r of ['720p', '360p']) mkdirSync(path.join(dir, r), { recursive: true });
     const seen: string[] = [];
-    const w = new SegmentWatcher({ outDir: dir, rungs: ['720p', '360p'], onSegment: (rung, file) => seen.push(`${rung}:${path.relative(dir, file)}`) });
+    const w = new SegmentWatcher({
+      outDir: dir,
+      rungs: ['720p', '360p'],
+      onSegment: (rung, file) => seen.push(`${rung}:${path.relative(dir, file)}`),
+    });
     await w.scan(); // nothing written yet
     writeFileSync(path.join(dir, '720p', 'index.m3u8'), playlist(0, ['seg_00000.ts', 'seg_00001.ts']));
     await w.scan();

@@ -1,7 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import { buildEncoderArgs } from './encoder-args.js';
 import { buildLadder } from './ladder.js';
-import { VIDEO_ENCODERS, autoX264Presets, formatX264Presets, rungPresets, videoCodecArgs, type VideoEncoder, type X264PresetChoice } from './video-codec.js';
+import {
+  VIDEO_ENCODERS,
+  autoX264Presets,
+  formatX264Presets,
+  rungPresets,
+  videoCodecArgs,
+  type VideoEncoder,
+  type X264PresetChoice,
+} from './video-codec.js';
 
 function after(args: readonly string[], flag: string): string | undefined {
   const i = args.indexOf(flag);
@@ -45,11 +53,19 @@ describe('videoCodecArgs', () => {
     expect(after(videoCodecArgs('x264', ['ultrafast'], sizes(3)), '-preset')).toBe('ultrafast');
     expect(after(videoCodecArgs('x264', ['fast', 'fast'], sizes(2)), '-preset')).toBe('fast'); // all the same: one flag
     const three = videoCodecArgs('x264', ['superfast', 'veryfast'], sizes(3));
-    expect([after(three, '-preset:v:0'), after(three, '-preset:v:1'), after(three, '-preset:v:2')]).toEqual(['superfast', 'veryfast', 'veryfast']);
+    expect([after(three, '-preset:v:0'), after(three, '-preset:v:1'), after(three, '-preset:v:2')]).toEqual([
+      'superfast',
+      'veryfast',
+      'veryfast',
+    ]);
     expect(after(videoCodecArgs('nvenc', ['ultrafast', 'fast'], sizes(2)), '-preset')).toBe('p4');
     expect(rungPresets('fast', sizes(2), 30)).toEqual(['fast', 'fast']);
     expect(rungPresets(['fast', 'medium'], sizes(3), 30)).toEqual(['fast', 'medium', 'medium']);
-    expect([formatX264Presets('fast'), formatX264Presets(['superfast', 'veryfast']), formatX264Presets('auto')]).toEqual(['fast', 'superfast,veryfast', 'auto']);
+    expect([formatX264Presets('fast'), formatX264Presets(['superfast', 'veryfast']), formatX264Presets('auto')]).toEqual([
+      'fast',
+      'superfast,veryfast',
+      'auto',
+    ]);
   });
 
   test.each([
@@ -59,8 +75,11 @@ describe('videoCodecArgs', () => {
     [1280, 720, 25, ['veryfast', 'veryfast']],
     [2560, 1440, 30, ['ultrafast', 'veryfast']],
     [640, 360, 30, ['veryfast', 'veryfast']],
-  ] as const)("auto: a %ix%i top rung at %i fps takes %j", (width, height, fps, expected) => {
-    const rungs = [{ width, height }, { width: width / 2, height: height / 2 }];
+  ] as const)('auto: a %ix%i top rung at %i fps takes %j', (width, height, fps, expected) => {
+    const rungs = [
+      { width, height },
+      { width: width / 2, height: height / 2 },
+    ];
     expect(autoX264Presets(rungs, fps)).toEqual(expected);
     expect(rungPresets('auto', rungs, fps)).toEqual(expected);
   });

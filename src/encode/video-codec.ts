@@ -80,19 +80,40 @@ export function rungPresets(choice: X264PresetChoice, rungs: readonly RungSize[]
  * The settings both share (profile, no B-frames, GOP, forced keyframes, per-rung bitrate, VBV and
  * level) are added by buildEncoderArgs.
  */
-export function videoCodecArgs(encoder: VideoEncoder, x264Preset: X264PresetChoice = DEFAULT_X264_PRESET, rungs: readonly RungSize[] = [], fps = 30): string[] {
+export function videoCodecArgs(
+  encoder: VideoEncoder,
+  x264Preset: X264PresetChoice = DEFAULT_X264_PRESET,
+  rungs: readonly RungSize[] = [],
+  fps = 30,
+): string[] {
   switch (encoder) {
     case 'x264': {
       const presets = rungPresets(x264Preset, rungs, fps);
       // One preset for all, or -preset:v:N per output stream (a codec option with a stream specifier).
-      const preset = presets.every((p) => p === presets[0]) ? ['-preset', presets[0] as X264Preset] : presets.flatMap((p, i) => [`-preset:v:${i}`, p]);
+      const preset = presets.every((p) => p === presets[0])
+        ? ['-preset', presets[0] as X264Preset]
+        : presets.flatMap((p, i) => [`-preset:v:${i}`, p]);
       return ['-c:v', 'libx264', ...preset, '-tune', 'zerolatency'];
     }
     case 'nvenc':
       // p4 and tune ll need NVENC SDK 10+ headers (ffmpeg 4.4+; Debian 12, Ubuntu 24.04).
       return [
-        '-c:v', 'h264_nvenc', '-preset', 'p4', '-tune', 'll', '-rc', 'cbr', '-zerolatency', '1',
-        '-rc-lookahead', '0', '-no-scenecut', '1', '-forced-idr', '1',
+        '-c:v',
+        'h264_nvenc',
+        '-preset',
+        'p4',
+        '-tune',
+        'll',
+        '-rc',
+        'cbr',
+        '-zerolatency',
+        '1',
+        '-rc-lookahead',
+        '0',
+        '-no-scenecut',
+        '1',
+        '-forced-idr',
+        '1',
       ];
   }
 }

@@ -27,7 +27,12 @@ const withModel: EvalReport = {
 describe('formatEvalTable', () => {
   test.each([
     [base, ['baby', '512x512', '37.030 / 0.9500'], ['mean', '2 images', '32.231 / 0.9300'], 'bicubic baseline only'],
-    [withModel, ['baby', '37.030 / 0.9500', '38.500 / 0.9600', '+1.470 dB', '12.3'], ['mean', '32.716 / 0.9300', '+0.485 dB'], 'model uprez-x2 (cpu)'],
+    [
+      withModel,
+      ['baby', '37.030 / 0.9500', '38.500 / 0.9600', '+1.470 dB', '12.3'],
+      ['mean', '32.716 / 0.9300', '+0.485 dB'],
+      'model uprez-x2 (cpu)',
+    ],
   ])('%#', (report, firstRow, meanRow, note) => {
     const text = formatEvalTable(report);
     const lines = text.split('\n');
@@ -46,7 +51,9 @@ describe('formatEvalTable', () => {
   });
 
   test('columns line up', () => {
-    const lines = formatEvalTable(withModel).split('\n').filter((l) => /^(image|baby|butterfly|mean)/.test(l));
+    const lines = formatEvalTable(withModel)
+      .split('\n')
+      .filter((l) => /^(image|baby|butterfly|mean)/.test(l));
     const col = (l: string) => l.indexOf('/');
     expect(new Set(lines.slice(1).map(col)).size).toBe(1);
   });
@@ -55,7 +62,10 @@ describe('formatEvalTable', () => {
 describe('evalReportJson', () => {
   test('round-trips the numbers and writes infinite PSNR as null', () => {
     const perfect: EvalReport = { ...withModel, images: [{ ...withModel.images[0]!, model: { psnr: Infinity, ssim: 1 } }] };
-    const parsed = JSON.parse(evalReportJson(perfect)) as { images: Array<{ model: { psnr: number | null } }>; mean: { gain: { psnr: number } } };
+    const parsed = JSON.parse(evalReportJson(perfect)) as {
+      images: Array<{ model: { psnr: number | null } }>;
+      mean: { gain: { psnr: number } };
+    };
     expect(parsed.images[0]?.model.psnr).toBeNull();
     expect(parsed.mean.gain.psnr).toBe(0.48495);
   });

@@ -34,10 +34,19 @@ export function formatEvalTable(r: EvalReport): string {
     fmtScores(i.bicubic),
     ...(r.model ? [fmtScores(i.model), fmtGain(i.model, i.bicubic), i.inferMs === undefined ? '' : i.inferMs.toFixed(1)] : []),
   ]);
-  const mean = ['mean', `${r.images.length} images`, fmtScores(r.mean.bicubic), ...(r.model ? [fmtScores(r.mean.model), fmtGain(r.mean.model, r.mean.bicubic), ''] : [])];
+  const mean = [
+    'mean',
+    `${r.images.length} images`,
+    fmtScores(r.mean.bicubic),
+    ...(r.model ? [fmtScores(r.mean.model), fmtGain(r.mean.model, r.mean.bicubic), ''] : []),
+  ];
   const all = [cols, ...rows, mean];
   const widths = cols.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
-  const line = (row: readonly string[]): string => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd();
+  const line = (row: readonly string[]): string =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [...header, '', line(cols), rule, ...rows.map(line), rule, line(mean), ''].join('\n');
 }

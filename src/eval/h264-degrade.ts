@@ -17,16 +17,53 @@ import { cropPlane, packYuv420p } from '../image/yuv420p-pack.js';
 /** h264EncodeArgs builds the ffmpeg arguments that encode one raw yuv420p frame with libx264 (pure). */
 export function h264EncodeArgs(o: { input: string; output: string; width: number; height: number; crf: number }): string[] {
   return [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-i', o.input,
-    '-frames:v', '1', '-c:v', 'libx264', '-preset', 'medium', '-crf', String(o.crf), '-pix_fmt', 'yuv420p',
-    '-f', 'h264', o.output,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+    '-s',
+    `${o.width}x${o.height}`,
+    '-i',
+    o.input,
+    '-frames:v',
+    '1',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'medium',
+    '-crf',
+    String(o.crf),
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'h264',
+    o.output,
   ];
 }
 
 /** h264DecodeArgs builds the ffmpeg arguments that decode an H.264 stream to raw yuv420p (pure). */
 export function h264DecodeArgs(o: { input: string; output: string }): string[] {
-  return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'h264', '-i', o.input, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', o.output];
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-f',
+    'h264',
+    '-i',
+    o.input,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+    o.output,
+  ];
 }
 
 /** H264DegradeOptions: the ffmpeg binary and where temp files go (default: the OS temp dir). */
@@ -47,7 +84,12 @@ export async function degradeLumaH264(y: Uint8Array, width: number, height: numb
     const coded = path.join(dir, 'lr.264');
     const decoded = path.join(dir, 'decoded.yuv');
     await writeFile(raw, frame.data);
-    await runFfmpeg({ bin: opts.ffmpeg, args: h264EncodeArgs({ input: raw, output: coded, width: frame.width, height: frame.height, crf: opts.crf }), name: 'h264 encode', log: silentLogger });
+    await runFfmpeg({
+      bin: opts.ffmpeg,
+      args: h264EncodeArgs({ input: raw, output: coded, width: frame.width, height: frame.height, crf: opts.crf }),
+      name: 'h264 encode',
+      log: silentLogger,
+    });
     await runFfmpeg({ bin: opts.ffmpeg, args: h264DecodeArgs({ input: coded, output: decoded }), name: 'h264 decode', log: silentLogger });
     const out = await readFile(decoded);
     if (out.length !== frame.data.length) {

@@ -56,8 +56,14 @@ describe('imresizeWeights', () => {
     // Interior sample 3 is centred between sources 6 and 7 (0-based).
     const m = weightsBySource(16, 8, 0.5, 3);
     const expected: Array<[number, number]> = [
-      [3, -0.01171875], [4, -0.03515625], [5, 0.11328125], [6, 0.43359375],
-      [7, 0.43359375], [8, 0.11328125], [9, -0.03515625], [10, -0.01171875],
+      [3, -0.01171875],
+      [4, -0.03515625],
+      [5, 0.11328125],
+      [6, 0.43359375],
+      [7, 0.43359375],
+      [8, 0.11328125],
+      [9, -0.03515625],
+      [10, -0.01171875],
     ];
     expect([...m.keys()].sort((a, b) => a - b)).toEqual(expected.map(([i]) => i));
     for (const [i, w] of expected) expect(m.get(i)).toBeCloseTo(w, 12);
@@ -65,7 +71,13 @@ describe('imresizeWeights', () => {
 
   test('the first x1/2 sample mirrors its taps with edge duplication', () => {
     const m = weightsBySource(16, 8, 0.5, 0);
-    const expected: Array<[number, number]> = [[0, 0.546875], [1, 0.3984375], [2, 0.1015625], [3, -0.03515625], [4, -0.01171875]];
+    const expected: Array<[number, number]> = [
+      [0, 0.546875],
+      [1, 0.3984375],
+      [2, 0.1015625],
+      [3, -0.03515625],
+      [4, -0.01171875],
+    ];
     for (const [i, w] of expected) expect(m.get(i)).toBeCloseTo(w, 12);
     expect(m.size).toBe(expected.length);
   });
@@ -88,7 +100,15 @@ describe('imresizeWeights', () => {
 
 describe('roundU8', () => {
   test.each([
-    [-3, 0], [0, 0], [0.49, 0], [0.5, 1], [107.5, 108], [254.4, 254], [254.5, 255], [300, 255], [Number.NaN, 0],
+    [-3, 0],
+    [0, 0],
+    [0.49, 0],
+    [0.5, 1],
+    [107.5, 108],
+    [254.4, 254],
+    [254.5, 255],
+    [300, 255],
+    [Number.NaN, 0],
   ])('%d -> %d', (v, r) => expect(roundU8(v)).toBe(r));
 });
 

@@ -104,7 +104,11 @@ describe('evaluateImage', () => {
 
 describe('meanScores', () => {
   const r = (psnr: number, ssim: number, model?: [number, number]): ImageEvalResult => ({
-    name: 'x', width: 4, height: 4, bicubic: { psnr, ssim }, ...(model ? { model: { psnr: model[0], ssim: model[1] } } : {}),
+    name: 'x',
+    width: 4,
+    height: 4,
+    bicubic: { psnr, ssim },
+    ...(model ? { model: { psnr: model[0], ssim: model[1] } } : {}),
   });
 
   test('averages PSNR in dB and reports the gain', () => {

@@ -25,7 +25,13 @@ describe('ssim', () => {
   test('two flat images reduce to the luminance term (hand-computed)', () => {
     const c1 = (0.01 * 255) ** 2;
     const expected = (2 * 100 * 110 + c1) / (100 * 100 + 110 * 110 + c1);
-    expect(ssim(plane(15, 15, () => 100), plane(15, 15, () => 110), { width: 15, height: 15, shave: 0 })).toBeCloseTo(expected, 12);
+    expect(
+      ssim(
+        plane(15, 15, () => 100),
+        plane(15, 15, () => 110),
+        { width: 15, height: 15, shave: 0 },
+      ),
+    ).toBeCloseTo(expected, 12);
   });
 
   test('is symmetric and falls as noise grows', () => {

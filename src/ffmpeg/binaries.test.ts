@@ -44,13 +44,37 @@ const INSTALL =
 describe.runIf(process.platform !== 'win32')('resolveFfmpegBinaries', () => {
   test.each([
     ['both on PATH', { PATH: both }, { ffmpeg: `${both}/ffmpeg`, ffprobe: `${both}/ffprobe` }],
-    ['first PATH entry that has each wins', { PATH: [onlyFfmpeg, empty, both].join(':') }, { ffmpeg: `${onlyFfmpeg}/ffmpeg`, ffprobe: `${both}/ffprobe` }],
+    [
+      'first PATH entry that has each wins',
+      { PATH: [onlyFfmpeg, empty, both].join(':') },
+      { ffmpeg: `${onlyFfmpeg}/ffmpeg`, ffprobe: `${both}/ffprobe` },
+    ],
     ['non-executable files are skipped', { PATH: [notExec, both].join(':') }, { ffmpeg: `${both}/ffmpeg`, ffprobe: `${both}/ffprobe` }],
-    ['relative and empty PATH entries are ignored', { PATH: ['', '.', 'relative', both].join(':') }, { ffmpeg: `${both}/ffmpeg`, ffprobe: `${both}/ffprobe` }],
-    ['explicit variables win over PATH', { PATH: both, FFMPEG_PATH: `${custom}/ffmpeg`, FFPROBE_PATH: `${custom}/ffprobe` }, { ffmpeg: `${custom}/ffmpeg`, ffprobe: `${custom}/ffprobe` }],
-    ['FFMPEG_PATH alone pairs with the ffprobe beside it', { PATH: both, FFMPEG_PATH: `${custom}/ffmpeg` }, { ffmpeg: `${custom}/ffmpeg`, ffprobe: `${custom}/ffprobe` }],
-    ['FFMPEG_PATH alone falls back to PATH for ffprobe', { PATH: both, FFMPEG_PATH: `${customNoProbe}/ffmpeg` }, { ffmpeg: `${customNoProbe}/ffmpeg`, ffprobe: `${both}/ffprobe` }],
-    ['blank variables count as unset', { PATH: both, FFMPEG_PATH: ' ', FFPROBE_PATH: '' }, { ffmpeg: `${both}/ffmpeg`, ffprobe: `${both}/ffprobe` }],
+    [
+      'relative and empty PATH entries are ignored',
+      { PATH: ['', '.', 'relative', both].join(':') },
+      { ffmpeg: `${both}/ffmpeg`, ffprobe: `${both}/ffprobe` },
+    ],
+    [
+      'explicit variables win over PATH',
+      { PATH: both, FFMPEG_PATH: `${custom}/ffmpeg`, FFPROBE_PATH: `${custom}/ffprobe` },
+      { ffmpeg: `${custom}/ffmpeg`, ffprobe: `${custom}/ffprobe` },
+    ],
+    [
+      'FFMPEG_PATH alone pairs with the ffprobe beside it',
+      { PATH: both, FFMPEG_PATH: `${custom}/ffmpeg` },
+      { ffmpeg: `${custom}/ffmpeg`, ffprobe: `${custom}/ffprobe` },
+    ],
+    [
+      'FFMPEG_PATH alone falls back to PATH for ffprobe',
+      { PATH: both, FFMPEG_PATH: `${customNoProbe}/ffmpeg` },
+      { ffmpeg: `${customNoProbe}/ffmpeg`, ffprobe: `${both}/ffprobe` },
+    ],
+    [
+      'blank variables count as unset',
+      { PATH: both, FFMPEG_PATH: ' ', FFPROBE_PATH: '' },
+      { ffmpeg: `${both}/ffmpeg`, ffprobe: `${both}/ffprobe` },
+    ],
   ])('%s', (_name, env, want) => {
     expect(resolveFfmpegBinaries(env)).toEqual(want);
   });

@@ -93,7 +93,12 @@ export function parseProbeJson(json: unknown): MediaProbe {
       assign(out, 'bitRate', num(r['bit_rate']));
       return out;
     }),
-    format: pruned({ formatName: str(format['format_name']), duration: num(format['duration']), startTime: num(format['start_time']), bitRate: num(format['bit_rate']) }),
+    format: pruned({
+      formatName: str(format['format_name']),
+      duration: num(format['duration']),
+      startTime: num(format['start_time']),
+      bitRate: num(format['bit_rate']),
+    }),
   };
 }
 

@@ -13,7 +13,9 @@ describe('redaction', () => {
 
   test('stderr and command lines lose the secret URL, plain file paths and secret-free URLs stay', () => {
     const r = redactorFor(['rtmp://a.rtmp.youtube.com/live2/abcd-efgh', '/data/in.mp4', 'http://example.com/clip.mp4']);
-    expect(r("[info] Output #1, flv, to 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh':")).toBe("[info] Output #1, flv, to 'rtmp://a.rtmp.youtube.com/live2/***':");
+    expect(r("[info] Output #1, flv, to 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh':")).toBe(
+      "[info] Output #1, flv, to 'rtmp://a.rtmp.youtube.com/live2/***':",
+    );
     expect(r('-i /data/in.mp4 -i http://example.com/clip.mp4')).toBe('-i /data/in.mp4 -i http://example.com/clip.mp4');
   });
 });

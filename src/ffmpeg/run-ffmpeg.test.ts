@@ -24,12 +24,16 @@ describe('runFfmpeg', () => {
 
   test('a non-zero exit is FFMPEG_FAILED naming the step and the last stderr line', async () => {
     const run = runFfmpeg({ bin: node, args: ['-e', 'console.error("bad input"); process.exit(3)'], name: 'mp4', log: silentLogger });
-    await expect(run).rejects.toSatisfy((e: unknown) => e instanceof UprezError && e.code === 'FFMPEG_FAILED' && /^mp4 failed \(code 3.*bad input/.test(e.message));
+    await expect(run).rejects.toSatisfy(
+      (e: unknown) => e instanceof UprezError && e.code === 'FFMPEG_FAILED' && /^mp4 failed \(code 3.*bad input/.test(e.message),
+    );
   });
 
   test('the time limit kills the child; timeoutMs null sets none', async () => {
     const slow = ['-e', 'setTimeout(() => {}, 30_000)'];
-    await expect(runFfmpeg({ bin: node, args: slow, name: 'slow', log: silentLogger, timeoutMs: 50 })).rejects.toMatchObject({ code: 'FFMPEG_FAILED' });
+    await expect(runFfmpeg({ bin: node, args: slow, name: 'slow', log: silentLogger, timeoutMs: 50 })).rejects.toMatchObject({
+      code: 'FFMPEG_FAILED',
+    });
     const r = await runFfmpeg({ bin: node, args: ['-e', 'setTimeout(() => {}, 100)'], name: 'short', log: silentLogger, timeoutMs: null });
     expect(r.code).toBe(0);
   });

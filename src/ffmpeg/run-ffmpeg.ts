@@ -56,7 +56,10 @@ export async function runFfmpeg(o: RunFfmpegOptions): Promise<FfmpegRun> {
     const e = await proc.exited;
     if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', `${o.name}: cancelled`);
     if (e.code !== 0) {
-      throw new UprezError('FFMPEG_FAILED', `${o.name} failed (code ${e.code}, signal ${e.signal}): ${e.error ?? e.stderrTail.slice(-3).join(' | ')}`);
+      throw new UprezError(
+        'FFMPEG_FAILED',
+        `${o.name} failed (code ${e.code}, signal ${e.signal}): ${e.error ?? e.stderrTail.slice(-3).join(' | ')}`,
+      );
     }
     return { ...e, stdout: Buffer.concat(chunks) };
   } finally {

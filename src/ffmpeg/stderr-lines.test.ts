@@ -33,7 +33,7 @@ describe('StderrLines', () => {
 
 describe('ffmpegLineLevel', () => {
   test.each([
-    ['[hls @ 0x55] [info] Opening \'a.ts\' for writing', 'debug'],
+    ["[hls @ 0x55] [info] Opening 'a.ts' for writing", 'debug'],
     ['[info] Stream mapping:', 'debug'],
     ['[yuv4mpegpipe @ 0x5] [warning] Thread message queue blocking', 'warn'],
     ['[error] pipe:3: Broken pipe', 'warn'],

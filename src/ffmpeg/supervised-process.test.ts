@@ -73,7 +73,10 @@ describe('SupervisedProcess', () => {
   test('keeps the last 50 stderr lines and logs errors at warn', async () => {
     const logged: { line: string; level: LogLevel }[] = [];
     const log = createLogger({ level: 'debug', sink: (line, level) => logged.push({ line, level }) });
-    const p = sp(['sh', '-c', 'for i in $(seq 1 60); do echo "line$i" >&2; done; echo "[error] bad thing" >&2; exit 3'], { log, stdin: 'ignore' });
+    const p = sp(['sh', '-c', 'for i in $(seq 1 60); do echo "line$i" >&2; done; echo "[error] bad thing" >&2; exit 3'], {
+      log,
+      stdin: 'ignore',
+    });
     p.start();
     const e = await p.exited;
     expect(e.code).toBe(3);
@@ -130,7 +133,9 @@ describe('SupervisedProcess', () => {
     a.start();
     await new Promise<void>((r) => a.stdout?.once('data', () => r()));
     a.stdout?.pause();
-    a.pipe(3)?.on('data', () => {}).pause();
+    a.pipe(3)
+      ?.on('data', () => {})
+      .pause();
     await a.stop();
     const b = sp(['sh', '-c', 'echo out; echo err >&2; echo three >&3'], { extraPipes: 1 });
     b.start();

@@ -141,8 +141,7 @@ export class SupervisedProcess {
       if (child.pid === undefined) {
         this.destroyPipes();
         this.finish(null, null, `spawn ${this.opts.bin} failed: ${errorMessage(err)}`);
-      }
-      else this.log.warn(`${this.name}: process error`, { err: errorMessage(err) });
+      } else this.log.warn(`${this.name}: process error`, { err: errorMessage(err) });
     });
     if (child.pid !== undefined) live.add(this);
     for (let fd = 0; fd < child.stdio.length; fd++) {

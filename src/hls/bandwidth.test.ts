@@ -30,15 +30,34 @@ describe('peakBandwidthBound', () => {
 describe('peakSegmentBitrate (RFC 8216: runs of 0.5-1.5 target durations)', () => {
   test.each([
     ['one segment of the target duration', [{ bytes: 250_000, duration: 2 }], 1_000_000],
-    ['a short tail counts only together with the segment before it', [{ bytes: 250_000, duration: 2 }, { bytes: 100_000, duration: 0.5 }], 1_120_000],
-    ['a tail of half the target duration counts alone', [{ bytes: 250_000, duration: 2 }, { bytes: 200_000, duration: 1 }], 1_600_000],
+    [
+      'a short tail counts only together with the segment before it',
+      [
+        { bytes: 250_000, duration: 2 },
+        { bytes: 100_000, duration: 0.5 },
+      ],
+      1_120_000,
+    ],
+    [
+      'a tail of half the target duration counts alone',
+      [
+        { bytes: 250_000, duration: 2 },
+        { bytes: 200_000, duration: 1 },
+      ],
+      1_600_000,
+    ],
     ['nothing long enough', [{ bytes: 1_000, duration: 0.2 }], 0],
   ])('%s', (_n, segments, want) => {
     expect(peakSegmentBitrate(segments, 2)).toBe(want);
   });
 
   test('average: total size over total duration', () => {
-    expect(averageSegmentBitrate([{ bytes: 250_000, duration: 2 }, { bytes: 50_000, duration: 1 }])).toBe(800_000);
+    expect(
+      averageSegmentBitrate([
+        { bytes: 250_000, duration: 2 },
+        { bytes: 50_000, duration: 1 },
+      ]),
+    ).toBe(800_000);
     expect(averageSegmentBitrate([])).toBe(0);
   });
 });

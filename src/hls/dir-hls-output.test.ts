@@ -11,7 +11,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-test('playlists are written atomically (no temp file left), removals delete, each change wakes the directory\'s waiters', async () => {
+test("playlists are written atomically (no temp file left), removals delete, each change wakes the directory's waiters", async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'uprez-dirout-'));
   dirs.push(root);
   const changes = new HlsChanges();

@@ -8,7 +8,13 @@ import type { HlsFileKind, HlsOutput } from './hls-output.js';
 /** checkRelPath refuses a relative HLS path that could leave its root (absolute, '..', backslash, empty parts). */
 export function checkRelPath(rel: string): string {
   const parts = rel.split('/');
-  if (rel.length === 0 || rel.length > 300 || rel.includes('\\') || rel.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+  if (
+    rel.length === 0 ||
+    rel.length > 300 ||
+    rel.includes('\\') ||
+    rel.includes('\0') ||
+    parts.some((p) => p === '' || p === '.' || p === '..')
+  ) {
     throw new RangeError(`invalid HLS path ${JSON.stringify(rel)}`);
   }
   return rel;

@@ -65,9 +65,14 @@ describe('parseFragment', () => {
     expect(audio).toHaveLength(114);
     // AAC's last packets (the encoder's flush at EOF) carry a gap and a zero duration in ffmpeg 5.1's output.
     for (const track of [video, audio.slice(0, -2)]) {
-      for (let i = 1; i < track.length; i++) expect((track[i] as Sample).dts).toBe((track[i - 1] as Sample).dts + (track[i - 1] as Sample).duration);
+      for (let i = 1; i < track.length; i++)
+        expect((track[i] as Sample).dts).toBe((track[i - 1] as Sample).dts + (track[i - 1] as Sample).duration);
     }
-    expect(audio.slice(-3).map((s) => [s.dts, s.duration])).toEqual([[113664, 1024], [115712, 0], [115712, 512]]);
+    expect(audio.slice(-3).map((s) => [s.dts, s.duration])).toEqual([
+      [113664, 1024],
+      [115712, 0],
+      [115712, 512],
+    ]);
     // 12800 / 25 = 512 a frame; ffmpeg stretches the first frame by AAC's priming (1024 / 48000 s = 274 ticks).
     expect(video.map((s) => s.duration)).toEqual([786, ...Array<number>(59).fill(512)]);
     expect(audio[0]?.duration).toBe(1024);
@@ -98,7 +103,12 @@ describe('writeFragment', () => {
       const end = ((v[v.length - 1] as Sample).dts + 512) / 12800;
       const from = a;
       while (a < audio.length && (audio[a] as Sample).dts / 48000 < end) a++;
-      out.push(writeFragment(seq, [{ trackId: 1, samples: v }, { trackId: 2, samples: audio.slice(from, a) }]));
+      out.push(
+        writeFragment(seq, [
+          { trackId: 1, samples: v },
+          { trackId: 2, samples: audio.slice(from, a) },
+        ]),
+      );
     }
     const again = samplesOf(split(Buffer.concat([(boxes[0] as Box).bytes, (boxes[1] as Box).bytes, ...out]), 999));
     expect(again.filter((s) => s.trackId === 1).map(strip)).toEqual(video.map(strip));

@@ -39,7 +39,11 @@ export function parseInit(moov: Box): InitInfo {
   if (!mvex) throw boxError('moov has no mvex: the output is not fragmented (movflags +empty_moov+frag_*)');
   for (const trex of childBoxes(mvex).filter((b) => b.type === 'trex')) {
     const p = payload(trex);
-    trexById.set(p.readUInt32BE(4), { sampleDuration: p.readUInt32BE(12), sampleSize: p.readUInt32BE(16), sampleFlags: p.readUInt32BE(20) });
+    trexById.set(p.readUInt32BE(4), {
+      sampleDuration: p.readUInt32BE(12),
+      sampleSize: p.readUInt32BE(16),
+      sampleFlags: p.readUInt32BE(20),
+    });
   }
   const tracks: TrackInfo[] = [];
   for (const trak of kids.filter((b) => b.type === 'trak')) {

@@ -13,8 +13,16 @@ const LL: MediaPlaylistModel = {
   targetDuration: 2,
   mediaSequence: 3,
   discontinuitySequence: 1,
-  segments: [{ msn: 3, uri: 'r_3.m4s', duration: 2, programDateTime: 0, discontinuity: false, map: 'i.mp4', bytes: 1, parts: [part(0), part(1)] }],
-  lowLatency: { partTarget: 0.24, partHoldBack: 0.72, pending: { parts: [part(2)], programDateTime: 2000, discontinuity: false, map: 'i.mp4' }, preloadHint: 'r_p3.m4s', partSegments: 2 },
+  segments: [
+    { msn: 3, uri: 'r_3.m4s', duration: 2, programDateTime: 0, discontinuity: false, map: 'i.mp4', bytes: 1, parts: [part(0), part(1)] },
+  ],
+  lowLatency: {
+    partTarget: 0.24,
+    partHoldBack: 0.72,
+    pending: { parts: [part(2)], programDateTime: 2000, discontinuity: false, map: 'i.mp4' },
+    preloadHint: 'r_p3.m4s',
+    partSegments: 2,
+  },
   endList: false,
 };
 

@@ -19,7 +19,8 @@ import type { Logger } from '../log/logger.js';
 import { MEDIA_PLAYLIST, PRIVATE_PLAYLIST } from './hls-names.js';
 
 /** Tags of the playlist itself, not of a segment. */
-const HEADER_TAG = /^#(?:EXTM3U|EXT-X-(?:VERSION|TARGETDURATION|SERVER-CONTROL|PART-INF|MEDIA-SEQUENCE|DISCONTINUITY-SEQUENCE|INDEPENDENT-SEGMENTS|PLAYLIST-TYPE))(?::|$)/;
+const HEADER_TAG =
+  /^#(?:EXTM3U|EXT-X-(?:VERSION|TARGETDURATION|SERVER-CONTROL|PART-INF|MEDIA-SEQUENCE|DISCONTINUITY-SEQUENCE|INDEPENDENT-SEGMENTS|PLAYLIST-TYPE))(?::|$)/;
 
 /** endOpenPlaylist returns the text of an open live playlist ended (parts and hint dropped), or null if it has ended already. */
 export function endOpenPlaylist(text: string): string | null {

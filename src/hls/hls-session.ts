@@ -75,7 +75,15 @@ export class HlsSession {
         r.codecs = [c.video, ...(this.spec.hasAudio && c.audio ? [c.audio] : [])];
       }
       this.w.announce(rel, 'segment');
-      removals.push(...r.playlist.addSegment({ uri: path.basename(seg.file), rel, duration: seg.duration, bytes: size, programDateTime: seg.programDateTime }).removable);
+      removals.push(
+        ...r.playlist.addSegment({
+          uri: path.basename(seg.file),
+          rel,
+          duration: seg.duration,
+          bytes: size,
+          programDateTime: seg.programDateTime,
+        }).removable,
+      );
       this.spec.onSegment?.(name, seg.file);
     }
     // A peak above what the master declares: the master says so before any playlist lists it.
@@ -164,8 +172,21 @@ export class HlsSession {
               const r = this.w.rung(name);
               while (r.playlist.nextMsn < lead) {
                 const msn = r.playlist.nextMsn;
-                const other = this.w.rungNames.map((n) => this.w.rung(n).playlist.model().segments.find((s) => s.msn === msn)).find((s) => s);
-                r.playlist.addSegment({ uri: llSegmentName(this.w.runId, msn), rel: `${name}/${llSegmentName(this.w.runId, msn)}`, duration: other?.duration ?? this.w.opts.segmentSeconds, bytes: 0, gap: true });
+                const other = this.w.rungNames
+                  .map((n) =>
+                    this.w
+                      .rung(n)
+                      .playlist.model()
+                      .segments.find((s) => s.msn === msn),
+                  )
+                  .find((s) => s);
+                r.playlist.addSegment({
+                  uri: llSegmentName(this.w.runId, msn),
+                  rel: `${name}/${llSegmentName(this.w.runId, msn)}`,
+                  duration: other?.duration ?? this.w.opts.segmentSeconds,
+                  bytes: 0,
+                  gap: true,
+                });
               }
               r.playlist.setPreloadHint(llPartName(this.w.runId, r.parts));
             }

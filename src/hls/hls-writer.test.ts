@@ -108,15 +108,23 @@ describe('HlsWriter, classic', () => {
   test('the window slides, and a file is deleted only after the window moved on by its length again', async () => {
     const { dir, out, w } = setup('classic', 3);
     const s = w.beginSession(SPEC);
-    for (let n = 0; n < 10; n++) for (const r of ['360p', '180p']) s.segment(r, { file: tsSegment(dir, r, s.classicPattern, n), duration: 2, programDateTime: n * 2000 });
+    for (let n = 0; n < 10; n++)
+      for (const r of ['360p', '180p'])
+        s.segment(r, { file: tsSegment(dir, r, s.classicPattern, n), duration: 2, programDateTime: n * 2000 });
     await w.idle();
     const p = out.media('360p');
     expect(p.mediaSequenceBase).toBe(7);
     expect(p.segments.map((x) => x.uri)).toEqual(['rtestrun00s1_00007.ts', 'rtestrun00s1_00008.ts', 'rtestrun00s1_00009.ts']);
     // Segment k left the playlist when k + 3 came; it is deleted when k + 7 comes (3 more).
-    expect(out.calls.filter((c) => c.startsWith('remove 360p'))).toEqual(['remove 360p/rtestrun00s1_00000.ts', 'remove 360p/rtestrun00s1_00001.ts', 'remove 360p/rtestrun00s1_00002.ts']);
+    expect(out.calls.filter((c) => c.startsWith('remove 360p'))).toEqual([
+      'remove 360p/rtestrun00s1_00000.ts',
+      'remove 360p/rtestrun00s1_00001.ts',
+      'remove 360p/rtestrun00s1_00002.ts',
+    ]);
     const removeAt = out.calls.indexOf('remove 360p/rtestrun00s1_00000.ts');
-    expect(out.calls.lastIndexOf('playlist 360p/index.m3u8', removeAt)).toBeGreaterThan(out.calls.indexOf('file segment 360p/rtestrun00s1_00006.ts'));
+    expect(out.calls.lastIndexOf('playlist 360p/index.m3u8', removeAt)).toBeGreaterThan(
+      out.calls.indexOf('file segment 360p/rtestrun00s1_00006.ts'),
+    );
   });
 
   test('a reconnect is a DISCONTINUITY, counted in DISCONTINUITY-SEQUENCE once it slid out (RFC 8216 6.2.2)', async () => {
@@ -124,14 +132,22 @@ describe('HlsWriter, classic', () => {
     let msn = 0;
     for (let session = 1; session <= 2; session++) {
       const s = w.beginSession(SPEC);
-      for (let n = 0; n < 2; n++) for (const r of ['360p', '180p']) s.segment(r, { file: tsSegment(dir, r, s.classicPattern, msn + n), duration: 2, programDateTime: 0 });
+      for (let n = 0; n < 2; n++)
+        for (const r of ['360p', '180p'])
+          s.segment(r, { file: tsSegment(dir, r, s.classicPattern, msn + n), duration: 2, programDateTime: 0 });
       msn += 2;
       await s.end();
     }
     let p = out.media('180p');
-    expect(p.segments.map((x) => [x.mediaSequenceNumber, Boolean(x.discontinuity), x.discontinuitySequence])).toEqual([[1, false, 0], [2, true, 1], [3, false, 1]]);
+    expect(p.segments.map((x) => [x.mediaSequenceNumber, Boolean(x.discontinuity), x.discontinuitySequence])).toEqual([
+      [1, false, 0],
+      [2, true, 1],
+      [3, false, 1],
+    ]);
     const s3 = w.beginSession(SPEC);
-    for (let n = 0; n < 4; n++) for (const r of ['360p', '180p']) s3.segment(r, { file: tsSegment(dir, r, s3.classicPattern, 4 + n), duration: 2, programDateTime: 0 });
+    for (let n = 0; n < 4; n++)
+      for (const r of ['360p', '180p'])
+        s3.segment(r, { file: tsSegment(dir, r, s3.classicPattern, 4 + n), duration: 2, programDateTime: 0 });
     await w.idle();
     p = out.media('180p');
     // Both DISCONTINUITY tags are gone with their segments; the sequence keeps the count.
@@ -144,7 +160,7 @@ describe('HlsWriter, classic', () => {
     ]);
   });
 
-  test('continuing a dead instance\'s playlists: same sequence numbers, its window first, then a DISCONTINUITY; its files deleted as the window moves', async () => {
+  test("continuing a dead instance's playlists: same sequence numbers, its window first, then a DISCONTINUITY; its files deleted as the window moves", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'uprez-writer-'));
     dirs.push(dir);
     const out = new RecordingOutput();
@@ -152,11 +168,28 @@ describe('HlsWriter, classic', () => {
       mediaSequence: 40,
       discontinuitySequence: 3,
       targetDuration: 2,
-      segments: [40, 41, 42].map((n) => ({ uri: `olderun001_000${n}.ts`, duration: 2, discontinuity: n === 41, map: null, programDateTime: n * 2000 })),
+      segments: [40, 41, 42].map((n) => ({
+        uri: `olderun001_000${n}.ts`,
+        duration: 2,
+        discontinuity: n === 41,
+        map: null,
+        programDateTime: n * 2000,
+      })),
     });
-    const w = new HlsWriter({ mode: 'classic', dir, segmentSeconds: 2, listSize: 3, outputs: [out], log: silentLogger, runId: RUN, continueFrom: { renditions: { '360p/index.m3u8': window('360p'), '180p/index.m3u8': window('180p') } } });
+    const w = new HlsWriter({
+      mode: 'classic',
+      dir,
+      segmentSeconds: 2,
+      listSize: 3,
+      outputs: [out],
+      log: silentLogger,
+      runId: RUN,
+      continueFrom: { renditions: { '360p/index.m3u8': window('360p'), '180p/index.m3u8': window('180p') } },
+    });
     const s = w.beginSession(SPEC);
-    for (let n = 0; n < 4; n++) for (const r of ['360p', '180p']) s.segment(r, { file: tsSegment(dir, r, s.classicPattern, n), duration: 2, programDateTime: 90_000 + n * 2000 });
+    for (let n = 0; n < 4; n++)
+      for (const r of ['360p', '180p'])
+        s.segment(r, { file: tsSegment(dir, r, s.classicPattern, n), duration: 2, programDateTime: 90_000 + n * 2000 });
     await w.idle();
     // After the first new segment: the carried 41 and 42 and our first, numbered on.
     const texts = out.calls.filter((c) => c === 'playlist 360p/index.m3u8');
@@ -178,9 +211,15 @@ describe('HlsWriter, classic', () => {
     ]);
     expect(out.calls.filter((c) => c.startsWith('remove 360p/olderun'))).toEqual([]);
     // The old files go like ours: once the window has moved on by its length again.
-    for (let n = 4; n < 10; n++) for (const r of ['360p', '180p']) s.segment(r, { file: tsSegment(dir, r, s.classicPattern, n), duration: 2, programDateTime: 90_000 + n * 2000 });
+    for (let n = 4; n < 10; n++)
+      for (const r of ['360p', '180p'])
+        s.segment(r, { file: tsSegment(dir, r, s.classicPattern, n), duration: 2, programDateTime: 90_000 + n * 2000 });
     await w.idle();
-    expect(out.calls.filter((c) => c.startsWith('remove 360p/olderun'))).toEqual(['remove 360p/olderun001_00040.ts', 'remove 360p/olderun001_00041.ts', 'remove 360p/olderun001_00042.ts']);
+    expect(out.calls.filter((c) => c.startsWith('remove 360p/olderun'))).toEqual([
+      'remove 360p/olderun001_00040.ts',
+      'remove 360p/olderun001_00041.ts',
+      'remove 360p/olderun001_00042.ts',
+    ]);
     await w.end();
   });
 
@@ -202,7 +241,8 @@ describe('HlsWriter, classic', () => {
     const before = out.master().variants[1]?.bandwidth as number;
     out.calls.length = 0;
     // 1 MB in 2 s for the 180p rung: 4 Mbit/s, far above its bound.
-    for (const r of ['360p', '180p']) s.segment(r, { file: tsSegment(dir, r, s.classicPattern, 1, r === '180p' ? 1_000_000 : 0), duration: 2, programDateTime: 0 });
+    for (const r of ['360p', '180p'])
+      s.segment(r, { file: tsSegment(dir, r, s.classicPattern, 1, r === '180p' ? 1_000_000 : 0), duration: 2, programDateTime: 0 });
     await w.idle();
     expect(out.calls.indexOf('playlist master.m3u8')).toBeLessThan(out.calls.indexOf('playlist 180p/index.m3u8'));
     const after = out.master().variants[1]?.bandwidth as number;
@@ -224,7 +264,13 @@ describe('HlsWriter, classic', () => {
 
 describe('HlsWriter, LL-HLS', () => {
   const CODECS = ['avc1.64001f', 'mp4a.40.2'];
-  const part = (k: number, starts: boolean, duration = 0.24, ends = false) => ({ data: Buffer.from(`part ${k};`), duration, startsSegment: starts, endsSegment: ends, programDateTime: 5_000 + k * 240 });
+  const part = (k: number, starts: boolean, duration = 0.24, ends = false) => ({
+    data: Buffer.from(`part ${k};`),
+    duration,
+    startsSegment: starts,
+    endsSegment: ends,
+    programDateTime: 5_000 + k * 240,
+  });
 
   test('parts, then the segment made of them; the hint names the next part; strict parser on every version', async () => {
     const { dir, out, w } = setup('ll', 6);
@@ -248,11 +294,17 @@ describe('HlsWriter, LL-HLS', () => {
     expect(p.segments.map((x) => x.parts.length)).toEqual([9, 9, 3]); // 2 parts + the hinted one
     // The short last part of a segment is published with its segment, never as the pending one's last.
     expect(seen[8]).toBe('rtestrun00_p000009.m4s');
-    expect(out.calls.indexOf('file segment 360p/rtestrun00_00000.m4s')).toBeLessThan(out.calls.indexOf('file part 360p/rtestrun00_p000009.m4s'));
-    expect(readFileSync(path.join(dir, '360p', 'rtestrun00_00001.m4s'), 'utf8')).toBe([9, 10, 11, 12, 13, 14, 15, 16, 17].map((k) => `part ${k};`).join(''));
+    expect(out.calls.indexOf('file segment 360p/rtestrun00_00000.m4s')).toBeLessThan(
+      out.calls.indexOf('file part 360p/rtestrun00_p000009.m4s'),
+    );
+    expect(readFileSync(path.join(dir, '360p', 'rtestrun00_00001.m4s'), 'utf8')).toBe(
+      [9, 10, 11, 12, 13, 14, 15, 16, 17].map((k) => `part ${k};`).join(''),
+    );
     expect(p.segments[1]?.duration).toBeCloseTo(8 * 0.24 + 0.08, 9);
     expect(p.segments[0]?.map?.uri).toBe('rtestrun00s1_init.mp4');
-    expect(out.texts.get('360p/index.m3u8')).toContain('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.96\n#EXT-X-PART-INF:PART-TARGET=0.24\n');
+    expect(out.texts.get('360p/index.m3u8')).toContain(
+      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.96\n#EXT-X-PART-INF:PART-TARGET=0.24\n',
+    );
     // Media before the playlists that list it.
     const fileAt = out.calls.indexOf('file part 360p/rtestrun00_p000019.m4s');
     expect(fileAt).toBeGreaterThan(0);
@@ -267,9 +319,19 @@ describe('HlsWriter, LL-HLS', () => {
     s.part('360p', part(9, true)); // 180p never got part 9 (and its segment 1)
     await s.end();
     // (hls-parser lists the preload hint as one more, URI-less segment: left out here)
-    const listed = (r: string) => out.media(r).segments.filter((x) => x.uri).map((x) => [x.mediaSequenceNumber, Boolean(x.gap)]);
-    expect(listed('360p')).toEqual([[0, false], [1, false]]);
-    expect(listed('180p')).toEqual([[0, false], [1, true]]);
+    const listed = (r: string) =>
+      out
+        .media(r)
+        .segments.filter((x) => x.uri)
+        .map((x) => [x.mediaSequenceNumber, Boolean(x.gap)]);
+    expect(listed('360p')).toEqual([
+      [0, false],
+      [1, false],
+    ]);
+    expect(listed('180p')).toEqual([
+      [0, false],
+      [1, true],
+    ]);
     const s2 = w.beginSession(SPEC);
     for (const r of ['360p', '180p']) s2.init(r, Buffer.from('init2'), CODECS);
     for (const r of ['360p', '180p']) s2.part(r, part(10, true));
@@ -304,7 +366,7 @@ describe('timing rules', () => {
 });
 
 describe('PROGRAM-DATE-TIME', () => {
-  test('a date moving back (the clock learning the publisher\'s pace) overlaps the previous segment by under a second', async () => {
+  test("a date moving back (the clock learning the publisher's pace) overlaps the previous segment by under a second", async () => {
     const { dir, out, w } = setup('classic', 6);
     const s = w.beginSession(SPEC);
     // Dates from a FrameClock whose anchor moved back 2.5 s after segment 0, then held; a gap after a stall is kept.

@@ -182,7 +182,8 @@ export class HlsWriter {
       const partTarget = this.partFrames / fps;
       const carried = this.opts.continueFrom?.renditions ?? {};
       // EXT-X-TARGETDURATION may not shrink within a playlist's life (RFC 8216 6.2.1).
-      for (const r of spec.rungs) this.targetDuration = Math.max(this.targetDuration, Math.ceil(carried[`${r.name}/${MEDIA_PLAYLIST}`]?.targetDuration ?? 0));
+      for (const r of spec.rungs)
+        this.targetDuration = Math.max(this.targetDuration, Math.ceil(carried[`${r.name}/${MEDIA_PLAYLIST}`]?.targetDuration ?? 0));
       for (const r of spec.rungs) {
         const playlist = new RungPlaylist({
           name: r.name,
@@ -194,10 +195,16 @@ export class HlsWriter {
         if (window) playlist.carry(window, r.name);
         this.rungs.set(r.name, { spec: r, playlist, codecs: null, partData: [], parts: 0 });
       }
-      this.log.info('hls run started', { mode: this.mode, rungs: this.order.join(','), targetDuration: this.targetDuration, ...(this.mode === 'll' ? { partFrames: this.partFrames } : {}) });
+      this.log.info('hls run started', {
+        mode: this.mode,
+        rungs: this.order.join(','),
+        targetDuration: this.targetDuration,
+        ...(this.mode === 'll' ? { partFrames: this.partFrames } : {}),
+      });
     } else {
       const names = spec.rungs.map((r) => r.name).join(',');
-      if (names !== this.order.join(',')) throw new UprezError('HLS_LADDER_CHANGED', `the ladder changed within a stream run: ${this.order.join(',')} then ${names}`);
+      if (names !== this.order.join(','))
+        throw new UprezError('HLS_LADDER_CHANGED', `the ladder changed within a stream run: ${this.order.join(',')} then ${names}`);
     }
     this.sessions++;
     const session = new HlsSession(this, this.sessions, spec);

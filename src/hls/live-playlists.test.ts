@@ -64,7 +64,16 @@ describe('sweepSegments', () => {
     for (const n of [1, 2, 7, 8, 9, 10, 11, 12, 13]) writeFileSync(path.join(d, `seg_${String(n).padStart(5, '0')}.ts`), 'x');
     writeFileSync(path.join(d, 'seg_00013.ts.tmp'), 'x'); // being written by ffmpeg
     expect(sweepSegments(d, p, 2)).toBe(3);
-    expect(readdirSync(d).sort()).toEqual(['index.m3u8', 'seg_00008.ts', 'seg_00009.ts', 'seg_00010.ts', 'seg_00011.ts', 'seg_00012.ts', 'seg_00013.ts', 'seg_00013.ts.tmp']);
+    expect(readdirSync(d).sort()).toEqual([
+      'index.m3u8',
+      'seg_00008.ts',
+      'seg_00009.ts',
+      'seg_00010.ts',
+      'seg_00011.ts',
+      'seg_00012.ts',
+      'seg_00013.ts',
+      'seg_00013.ts.tmp',
+    ]);
   });
 
   test('an empty or missing playlist removes nothing', () => {

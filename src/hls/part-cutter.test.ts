@@ -21,7 +21,12 @@ function read(bytes: Buffer): { init: InitInfo; samples: Sample[]; fragments: Sa
 }
 
 const { init, samples, fragments } = read(FIXTURE);
-const header = Buffer.concat(new BoxSplitter().push(FIXTURE).slice(0, 2).map((b) => b.bytes));
+const header = Buffer.concat(
+  new BoxSplitter()
+    .push(FIXTURE)
+    .slice(0, 2)
+    .map((b) => b.bytes),
+);
 
 function cut(partFrames: number) {
   const cutter = new PartCutter(init, { partFrames, fpsNum: 25, fpsDen: 1, frameTime: (n) => 1_000_000 + n * 40 });
@@ -47,7 +52,9 @@ test('the parts, read back as one file, hold every sample with its bytes and key
   // Video keeps its timing (the first frame re-dated to where ffmpeg's stretch ends).
   expect(video(again).map((s) => s.dts)).toEqual(video(samples).map((s, i) => (i === 0 ? 274 : s.dts)));
   const audio = (xs: Sample[]) => xs.filter((s) => s.trackId === 2);
-  expect(audio(again).map((s) => [s.dts, s.data.toString('base64')])).toEqual(audio(samples).map((s) => [s.dts, s.data.toString('base64')]));
+  expect(audio(again).map((s) => [s.dts, s.data.toString('base64')])).toEqual(
+    audio(samples).map((s) => [s.dts, s.data.toString('base64')]),
+  );
 });
 
 test('each part is a self-contained moof + mdat with increasing sequence numbers', () => {

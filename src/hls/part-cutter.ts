@@ -31,7 +31,10 @@ export class PartCutter {
   /** Audio that came after the last part and before any more video (dropped at the very end). */
   droppedAudio = 0;
 
-  constructor(init: InitInfo, private readonly opts: PartCutterOptions) {
+  constructor(
+    init: InitInfo,
+    private readonly opts: PartCutterOptions,
+  ) {
     this.video = init.tracks.find((t) => t.kind === 'video') as TrackInfo;
     this.audio = init.tracks.find((t) => t.kind === 'audio') ?? null;
     this.nominal = Math.round((this.video.timescale * opts.fpsDen) / opts.fpsNum);

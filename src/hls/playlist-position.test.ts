@@ -9,8 +9,23 @@ const model = (over: Partial<MediaPlaylistModel> = {}): MediaPlaylistModel => ({
   targetDuration: 2,
   mediaSequence: 10,
   discontinuitySequence: 0,
-  segments: [10, 11, 12].map((n) => ({ msn: n, uri: `r_${n}.m4s`, duration: 2, programDateTime: 0, discontinuity: false, map: 'i.mp4', bytes: 1, parts: [...Array(9).keys()].map((i) => part(n * 9 + i)) })),
-  lowLatency: { partTarget: 0.24, partHoldBack: 0.72, pending: { parts: [part(117), part(118)], programDateTime: 0, discontinuity: false, map: 'i.mp4' }, preloadHint: 'r_p119.m4s', partSegments: 2 },
+  segments: [10, 11, 12].map((n) => ({
+    msn: n,
+    uri: `r_${n}.m4s`,
+    duration: 2,
+    programDateTime: 0,
+    discontinuity: false,
+    map: 'i.mp4',
+    bytes: 1,
+    parts: [...Array(9).keys()].map((i) => part(n * 9 + i)),
+  })),
+  lowLatency: {
+    partTarget: 0.24,
+    partHoldBack: 0.72,
+    pending: { parts: [part(117), part(118)], programDateTime: 0, discontinuity: false, map: 'i.mp4' },
+    preloadHint: 'r_p119.m4s',
+    partSegments: 2,
+  },
   endList: false,
   ...over,
 });
@@ -18,8 +33,19 @@ const model = (over: Partial<MediaPlaylistModel> = {}): MediaPlaylistModel => ({
 describe('readPosition', () => {
   test('reads the last segment, the parts listed per segment and the hint', () => {
     const p = readPosition(renderMediaPlaylist(model()));
-    expect(p).toMatchObject({ canBlock: true, ended: false, targetDuration: 2, partTarget: 0.24, lastSegment: 12, preloadHint: 'r_p119.m4s' });
-    expect([...p.parts]).toEqual([[11, 9], [12, 9], [13, 2]]);
+    expect(p).toMatchObject({
+      canBlock: true,
+      ended: false,
+      targetDuration: 2,
+      partTarget: 0.24,
+      lastSegment: 12,
+      preloadHint: 'r_p119.m4s',
+    });
+    expect([...p.parts]).toEqual([
+      [11, 9],
+      [12, 9],
+      [13, 2],
+    ]);
   });
 
   test('a classic playlist cannot block', () => {
@@ -55,7 +81,15 @@ describe('blockingDecision (RFC 8216bis 6.2.5.2)', () => {
 
   test('the pending segment gains its next part: ready', () => {
     const m = model();
-    const next = readPosition(renderMediaPlaylist({ ...m, lowLatency: { ...(m.lowLatency as NonNullable<MediaPlaylistModel['lowLatency']>), pending: { parts: [part(117), part(118), part(119)], programDateTime: 0, discontinuity: false, map: 'i.mp4' } } }));
+    const next = readPosition(
+      renderMediaPlaylist({
+        ...m,
+        lowLatency: {
+          ...(m.lowLatency as NonNullable<MediaPlaylistModel['lowLatency']>),
+          pending: { parts: [part(117), part(118), part(119)], programDateTime: 0, discontinuity: false, map: 'i.mp4' },
+        },
+      }),
+    );
     expect(blockingDecision(next, 13, 2)).toBe('ready');
   });
 });

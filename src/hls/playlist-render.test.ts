@@ -15,7 +15,13 @@ function strict(text: string): ReturnType<typeof HLS.parse> {
 }
 
 describe('renderMediaPlaylist (classic)', () => {
-  const base: MediaPlaylistModel = { targetDuration: 2, mediaSequence: 7, discontinuitySequence: 0, segments: [seg(7), seg(8), seg(9, { duration: 1.96 })], endList: false };
+  const base: MediaPlaylistModel = {
+    targetDuration: 2,
+    mediaSequence: 7,
+    discontinuitySequence: 0,
+    segments: [seg(7), seg(8), seg(9, { duration: 1.96 })],
+    endList: false,
+  };
 
   test('a live window: no PLAYLIST-TYPE, MEDIA-SEQUENCE, DISCONTINUITY-SEQUENCE, a PROGRAM-DATE-TIME per segment', () => {
     expect(renderMediaPlaylist(base)).toBe(
@@ -46,7 +52,11 @@ describe('renderMediaPlaylist (classic)', () => {
   test('a discontinuity that slid out is counted in DISCONTINUITY-SEQUENCE; one still listed keeps its tag', () => {
     const m: MediaPlaylistModel = { ...base, discontinuitySequence: 2, segments: [seg(7), seg(8, { discontinuity: true }), seg(9)] };
     const p = strict(renderMediaPlaylist(m)) as HLS.types.MediaPlaylist;
-    expect(p.segments.map((s) => [Boolean(s.discontinuity), s.discontinuitySequence])).toEqual([[false, 2], [true, 3], [false, 3]]);
+    expect(p.segments.map((s) => [Boolean(s.discontinuity), s.discontinuitySequence])).toEqual([
+      [false, 2],
+      [true, 3],
+      [false, 3],
+    ]);
   });
 
   test('ENDLIST ends it', () => {
@@ -70,7 +80,11 @@ describe('renderMediaPlaylist (classic)', () => {
 
 describe('renderMediaPlaylist (LL-HLS)', () => {
   const part = (k: number, independent = false) => ({ uri: `r0000000aa_p${k}.m4s`, duration: 0.24, independent });
-  const parts = (from: number) => [part(from, true), ...[1, 2, 3, 4, 5, 6, 7].map((i) => part(from + i)), { ...part(from + 8), duration: 0.08 }];
+  const parts = (from: number) => [
+    part(from, true),
+    ...[1, 2, 3, 4, 5, 6, 7].map((i) => part(from + i)),
+    { ...part(from + 8), duration: 0.08 },
+  ];
   const ll = (over: Partial<MediaPlaylistModel> = {}): MediaPlaylistModel => ({
     targetDuration: 2,
     mediaSequence: 10,
@@ -89,26 +103,52 @@ describe('renderMediaPlaylist (LL-HLS)', () => {
 
   test('parts for the last two segments and the pending one, a preload hint for the next part, one MAP', () => {
     const text = renderMediaPlaylist(ll());
-    expect(text).toContain('#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.72\n#EXT-X-PART-INF:PART-TARGET=0.24\n');
+    expect(text).toContain(
+      '#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.72\n#EXT-X-PART-INF:PART-TARGET=0.24\n',
+    );
     expect(text.match(/#EXT-X-MAP/g)).toHaveLength(1);
     expect(text.match(/#EXT-X-PART:/g)).toHaveLength(9 + 9 + 2);
     expect(text).toContain('#EXT-X-PART:DURATION=0.24,URI="r0000000aa_p108.m4s",INDEPENDENT=YES\n');
-    expect(text.endsWith('#EXT-X-PART:DURATION=0.24,URI="r0000000aa_p127.m4s"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI="r0000000aa_p128.m4s"\n')).toBe(true);
+    expect(
+      text.endsWith('#EXT-X-PART:DURATION=0.24,URI="r0000000aa_p127.m4s"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI="r0000000aa_p128.m4s"\n'),
+    ).toBe(true);
     const p = strict(text) as HLS.types.MediaPlaylist;
     // hls-parser lists the preload hint as a last, hinted part of the pending segment.
     expect(p.segments.map((s) => s.parts.length)).toEqual([0, 0, 9, 9, 3]);
-    expect(p.segments[4]?.parts.map((x) => [x.uri, Boolean(x.hint)])).toEqual([['r0000000aa_p126.m4s', false], ['r0000000aa_p127.m4s', false], ['r0000000aa_p128.m4s', true]]);
+    expect(p.segments[4]?.parts.map((x) => [x.uri, Boolean(x.hint)])).toEqual([
+      ['r0000000aa_p126.m4s', false],
+      ['r0000000aa_p127.m4s', false],
+      ['r0000000aa_p128.m4s', true],
+    ]);
     expect(p.prefetchSegments).toEqual([]);
   });
 
   test('a new init section after a reconnect gets its own MAP after the DISCONTINUITY', () => {
     const m = ll();
-    const segments = [...m.segments.slice(0, 3), seg(13, { uri: 'r0000000aa_13.m4s', map: 'r0000000aa_i2.mp4', discontinuity: true, parts: parts(117) })];
-    const text = renderMediaPlaylist({ ...m, segments, lowLatency: { ...(m.lowLatency as NonNullable<MediaPlaylistModel['lowLatency']>), pending: { ...(m.lowLatency?.pending as NonNullable<NonNullable<MediaPlaylistModel['lowLatency']>['pending']>), map: 'r0000000aa_i2.mp4' } } });
+    const segments = [
+      ...m.segments.slice(0, 3),
+      seg(13, { uri: 'r0000000aa_13.m4s', map: 'r0000000aa_i2.mp4', discontinuity: true, parts: parts(117) }),
+    ];
+    const text = renderMediaPlaylist({
+      ...m,
+      segments,
+      lowLatency: {
+        ...(m.lowLatency as NonNullable<MediaPlaylistModel['lowLatency']>),
+        pending: {
+          ...(m.lowLatency?.pending as NonNullable<NonNullable<MediaPlaylistModel['lowLatency']>['pending']>),
+          map: 'r0000000aa_i2.mp4',
+        },
+      },
+    });
     expect(text).toContain('#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="r0000000aa_i2.mp4"\n#EXT-X-PROGRAM-DATE-TIME');
     const p = strict(text) as HLS.types.MediaPlaylist;
     // (hls-parser does not carry the MAP over to the pending segment's parts; the text above is what players read.)
-    expect(p.segments.slice(0, 4).map((s) => s.map?.uri)).toEqual(['r0000000aa_i1.mp4', 'r0000000aa_i1.mp4', 'r0000000aa_i1.mp4', 'r0000000aa_i2.mp4']);
+    expect(p.segments.slice(0, 4).map((s) => s.map?.uri)).toEqual([
+      'r0000000aa_i1.mp4',
+      'r0000000aa_i1.mp4',
+      'r0000000aa_i1.mp4',
+      'r0000000aa_i2.mp4',
+    ]);
   });
 
   test('an ended LL playlist lists no parts and no hint', () => {
@@ -119,7 +159,10 @@ describe('renderMediaPlaylist (LL-HLS)', () => {
 
   test('right after a segment completed (no pending part yet) the hint still points at the next part', () => {
     const m = ll();
-    const text = renderMediaPlaylist({ ...m, lowLatency: { ...(m.lowLatency as NonNullable<MediaPlaylistModel['lowLatency']>), pending: null } });
+    const text = renderMediaPlaylist({
+      ...m,
+      lowLatency: { ...(m.lowLatency as NonNullable<MediaPlaylistModel['lowLatency']>), pending: null },
+    });
     expect(text.endsWith('r0000000aa_13.m4s\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI="r0000000aa_p128.m4s"\n')).toBe(true);
     strict(text);
   });
@@ -128,8 +171,24 @@ describe('renderMediaPlaylist (LL-HLS)', () => {
 describe('renderMasterPlaylist', () => {
   test('BANDWIDTH, AVERAGE-BANDWIDTH, CODECS, RESOLUTION and FRAME-RATE per variant', () => {
     const text = renderMasterPlaylist([
-      { uri: '720p/index.m3u8', bandwidth: 3_600_000, averageBandwidth: 2_500_000, codecs: ['avc1.64001f', 'mp4a.40.2'], width: 1280, height: 720, frameRate: 25 },
-      { uri: '360p/index.m3u8', bandwidth: 1_200_000, averageBandwidth: 1_300_000, codecs: ['avc1.64001e', 'mp4a.40.2'], width: 640, height: 360, frameRate: 30000 / 1001 },
+      {
+        uri: '720p/index.m3u8',
+        bandwidth: 3_600_000,
+        averageBandwidth: 2_500_000,
+        codecs: ['avc1.64001f', 'mp4a.40.2'],
+        width: 1280,
+        height: 720,
+        frameRate: 25,
+      },
+      {
+        uri: '360p/index.m3u8',
+        bandwidth: 1_200_000,
+        averageBandwidth: 1_300_000,
+        codecs: ['avc1.64001e', 'mp4a.40.2'],
+        width: 640,
+        height: 360,
+        frameRate: 30000 / 1001,
+      },
     ]);
     expect(text).toBe(
       [
@@ -144,7 +203,10 @@ describe('renderMasterPlaylist', () => {
       ].join('\n'),
     );
     const p = strict(text) as HLS.types.MasterPlaylist;
-    expect(p.variants.map((v) => [v.bandwidth, v.averageBandwidth, v.frameRate])).toEqual([[3_600_000, 2_500_000, 25], [1_200_000, 1_200_000, 29.97]]);
+    expect(p.variants.map((v) => [v.bandwidth, v.averageBandwidth, v.frameRate])).toEqual([
+      [3_600_000, 2_500_000, 25],
+      [1_200_000, 1_200_000, 29.97],
+    ]);
   });
 });
 

@@ -51,16 +51,22 @@ function segmentHead(s: SegmentEntry | PendingSegment, prevMap: string | undefin
  */
 export function renderMediaPlaylist(m: MediaPlaylistModel): string {
   const ll = m.lowLatency;
-  if (!Number.isInteger(m.targetDuration) || m.targetDuration < 1) throw new RangeError(`target duration must be a whole number >= 1, got ${m.targetDuration}`);
+  if (!Number.isInteger(m.targetDuration) || m.targetDuration < 1)
+    throw new RangeError(`target duration must be a whole number >= 1, got ${m.targetDuration}`);
   for (const s of m.segments) {
-    if (Math.round(s.duration) > m.targetDuration) throw new RangeError(`segment ${s.msn} lasts ${s.duration} s, more than the target duration ${m.targetDuration}`);
+    if (Math.round(s.duration) > m.targetDuration)
+      throw new RangeError(`segment ${s.msn} lasts ${s.duration} s, more than the target duration ${m.targetDuration}`);
   }
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${mediaPlaylistVersion(m)}`, `#EXT-X-TARGETDURATION:${m.targetDuration}`];
   if (ll) {
     lines.push(`#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${seconds(ll.partHoldBack)}`);
     lines.push(`#EXT-X-PART-INF:PART-TARGET=${seconds(ll.partTarget)}`);
   }
-  lines.push(`#EXT-X-MEDIA-SEQUENCE:${m.mediaSequence}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${m.discontinuitySequence}`, '#EXT-X-INDEPENDENT-SEGMENTS');
+  lines.push(
+    `#EXT-X-MEDIA-SEQUENCE:${m.mediaSequence}`,
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${m.discontinuitySequence}`,
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+  );
   const live = ll && !m.endList;
   const partsFrom = live ? m.segments.length - ll.partSegments : Infinity;
   let map: string | undefined;
@@ -88,7 +94,8 @@ export function renderMasterPlaylist(variants: readonly VariantEntry[]): string 
   if (variants.length === 0) throw new RangeError('a master playlist needs at least one variant');
   const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS'];
   for (const v of variants) {
-    if (!(v.bandwidth >= 1 && Number.isInteger(v.bandwidth))) throw new RangeError(`BANDWIDTH must be a positive whole number, got ${v.bandwidth}`);
+    if (!(v.bandwidth >= 1 && Number.isInteger(v.bandwidth)))
+      throw new RangeError(`BANDWIDTH must be a positive whole number, got ${v.bandwidth}`);
     const attrs = [
       `BANDWIDTH=${v.bandwidth}`,
       `AVERAGE-BANDWIDTH=${Math.min(v.averageBandwidth, v.bandwidth)}`,

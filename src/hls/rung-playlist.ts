@@ -12,7 +12,13 @@ export interface CarriedWindow {
   readonly mediaSequence: number;
   readonly discontinuitySequence: number;
   readonly targetDuration: number;
-  readonly segments: readonly { readonly uri: string; readonly duration: number; readonly discontinuity: boolean; readonly map: string | null; readonly programDateTime?: number }[];
+  readonly segments: readonly {
+    readonly uri: string;
+    readonly duration: number;
+    readonly discontinuity: boolean;
+    readonly map: string | null;
+    readonly programDateTime?: number;
+  }[];
 }
 
 /** A published part with the file behind it. */
@@ -144,7 +150,12 @@ export class RungPlaylist {
   /** addPart lists a part of the segment being written (LL-HLS). */
   addPart(part: PartRecord, programDateTime: number): void {
     if (!this.pending) {
-      this.pending = { parts: [], programDateTime: this.dateOf(programDateTime), discontinuity: this.discontinuityNext, ...(this.mapUri !== undefined ? { map: this.mapUri } : {}) };
+      this.pending = {
+        parts: [],
+        programDateTime: this.dateOf(programDateTime),
+        discontinuity: this.discontinuityNext,
+        ...(this.mapUri !== undefined ? { map: this.mapUri } : {}),
+      };
       this.discontinuityNext = false;
     }
     this.pending.parts.push(part);
@@ -159,7 +170,10 @@ export class RungPlaylist {
    * addSegment appends a complete segment (its parts, in LL-HLS, are the pending ones) and slides
    * the window. Returns the files that may now be deleted.
    */
-  addSegment(seg: { uri: string; rel: string; duration: number; bytes: number; programDateTime?: number; gap?: boolean }): { msn: number; removable: string[] } {
+  addSegment(seg: { uri: string; rel: string; duration: number; bytes: number; programDateTime?: number; gap?: boolean }): {
+    msn: number;
+    removable: string[];
+  } {
     const pending = this.pending;
     this.pending = null;
     const msn = this.nextMsnValue++;
@@ -207,7 +221,10 @@ export class RungPlaylist {
       ? {
           partTarget: ll.partTarget,
           partHoldBack: ll.partHoldBack,
-          pending: this.pending && this.pending.parts.length ? { ...this.pending, parts: this.pending.parts.map(({ uri, duration, independent }) => ({ uri, duration, independent })) } : null,
+          pending:
+            this.pending && this.pending.parts.length
+              ? { ...this.pending, parts: this.pending.parts.map(({ uri, duration, independent }) => ({ uri, duration, independent })) }
+              : null,
           preloadHint: this.hint,
           partSegments: PART_SEGMENTS,
         }
@@ -230,7 +247,8 @@ export class RungPlaylist {
     // Runs longer than 1.5 target durations do not count: older segments can go.
     let d = 0;
     let keep = 0;
-    for (let i = this.recent.length - 1; i >= 0 && d <= 1.5 * this.opts.targetDuration; i--, keep++) d += (this.recent[i] as SegmentSize).duration;
+    for (let i = this.recent.length - 1; i >= 0 && d <= 1.5 * this.opts.targetDuration; i--, keep++)
+      d += (this.recent[i] as SegmentSize).duration;
     this.recent.splice(0, this.recent.length - keep);
     // Only runs that end at the newest segment are new; the peak over the recent ones covers them.
     this.peak = Math.max(this.peak, peakSegmentBitrate(this.recent, this.opts.targetDuration));

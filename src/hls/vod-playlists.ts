@@ -67,7 +67,12 @@ export function vodMasterPlaylist(rungs: readonly VodRendition[], fps: number, s
     lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
   });
   for (const r of rungs) {
-    const attrs = [`BANDWIDTH=${r.bandwidth}`, `RESOLUTION=${r.width}x${r.height}`, `CODECS=${quoted(r.codecs)}`, `FRAME-RATE=${fps.toFixed(3)}`];
+    const attrs = [
+      `BANDWIDTH=${r.bandwidth}`,
+      `RESOLUTION=${r.width}x${r.height}`,
+      `CODECS=${quoted(r.codecs)}`,
+      `FRAME-RATE=${fps.toFixed(3)}`,
+    ];
     if (subtitles.length) attrs.push(`SUBTITLES=${quoted(SUBTITLE_GROUP)}`);
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, `${r.name}/index.m3u8`);
   }

@@ -34,7 +34,7 @@ async function serve(cluster?: ClusterSource): Promise<string> {
 }
 
 describe('GET /api/streams?scope=', () => {
-  it('local (the default) is this instance\'s streams; cluster adds the registry\'s list and self', async () => {
+  it("local (the default) is this instance's streams; cluster adds the registry's list and self", async () => {
     const base = await serve(async () => VIEW);
     const plain = await fetch(`${base}/streams`);
     expect(await plain.json()).toEqual({ streams: [fakeSnapshot('camB')] });
@@ -60,10 +60,14 @@ describe('GET /api/streams?scope=', () => {
   });
 
   it('answers 503 REGISTRY_UNAVAILABLE when the registry does not answer, 500 for anything else', async () => {
-    const down = await serve(() => Promise.reject(new UprezError('REGISTRY_UNAVAILABLE', 'registry redis://127.0.0.1:1 unreachable: ECONNREFUSED')));
+    const down = await serve(() =>
+      Promise.reject(new UprezError('REGISTRY_UNAVAILABLE', 'registry redis://127.0.0.1:1 unreachable: ECONNREFUSED')),
+    );
     const r = await fetch(`${down}/streams?scope=cluster`);
     expect(r.status).toBe(503);
-    expect(await r.json()).toEqual({ error: { code: 'REGISTRY_UNAVAILABLE', message: 'registry redis://127.0.0.1:1 unreachable: ECONNREFUSED' } });
+    expect(await r.json()).toEqual({
+      error: { code: 'REGISTRY_UNAVAILABLE', message: 'registry redis://127.0.0.1:1 unreachable: ECONNREFUSED' },
+    });
     const broken = await serve(() => Promise.reject(new Error('bug')));
     expect((await fetch(`${broken}/streams?scope=cluster`)).status).toBe(500);
   });

@@ -20,10 +20,19 @@ function snapshot(key: string, out: number, model: number): StreamSnapshot {
 describe('dashboard page, player modules and /api/history on the HTTP server', () => {
   let server: HttpServer;
   let base = '';
-  const streams: StreamDirectory = { list: () => [snapshot('cam', 100, 75)], get: (k) => (k === 'cam' ? snapshot('cam', 100, 75) : undefined) };
+  const streams: StreamDirectory = {
+    list: () => [snapshot('cam', 100, 75)],
+    get: (k) => (k === 'cam' ? snapshot('cam', 100, 75) : undefined),
+  };
 
   beforeAll(async () => {
-    server = new HttpServer({ hlsRoot: '/nonexistent', streams, metrics: createMetrics({ collectDefault: false }), readiness: () => ({ ready: true }), log: silentLogger });
+    server = new HttpServer({
+      hlsRoot: '/nonexistent',
+      streams,
+      metrics: createMetrics({ collectDefault: false }),
+      readiness: () => ({ ready: true }),
+      log: silentLogger,
+    });
     base = `http://127.0.0.1:${await server.start(0, '127.0.0.1')}`;
   });
   afterAll(async () => {

@@ -31,7 +31,8 @@ export function parseDirectives(rawQuery: string): Directives | DirectiveError {
     if (all.length === 0) return null;
     if (all.length > 1) return `${name} is given ${all.length} times`;
     const v = all[0] as string;
-    if (!/^\d{1,13}$/.test(v) || Number(v) > MAX_DIRECTIVE) return `${name} must be a decimal integer from 0 to ${MAX_DIRECTIVE}, got ${JSON.stringify(v.slice(0, 20))}`;
+    if (!/^\d{1,13}$/.test(v) || Number(v) > MAX_DIRECTIVE)
+      return `${name} must be a decimal integer from 0 to ${MAX_DIRECTIVE}, got ${JSON.stringify(v.slice(0, 20))}`;
     return Number(v);
   };
   const msn = one('_HLS_msn');

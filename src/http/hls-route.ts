@@ -81,13 +81,23 @@ export function hlsRoute(hlsRoot: string, log: Logger, o: HlsRouteOptions = {}):
       const decision = blockingDecision(position, msn, part);
       if (decision === 'ready') return sendPlaylist(res, parsed, text);
       if (decision === 'too-far') {
-        return sendError(res, 400, 'HLS_TOO_FAR_AHEAD', `segment ${msn}${part === null ? '' : ` part ${part}`} is beyond what this playlist can have next (its last segment is ${position.lastSegment})`);
+        return sendError(
+          res,
+          400,
+          'HLS_TOO_FAR_AHEAD',
+          `segment ${msn}${part === null ? '' : ` part ${part}`} is beyond what this playlist can have next (its last segment is ${position.lastSegment})`,
+        );
       }
       const until = start + 3 * Math.max(1, position.targetDuration) * 1000;
       if (signal.aborted) return;
       if (Date.now() >= until) {
         res.setHeader('Retry-After', '1');
-        return sendError(res, 503, 'HLS_NOT_YET', `segment ${msn}${part === null ? '' : ` part ${part}`} did not appear within three target durations`);
+        return sendError(
+          res,
+          503,
+          'HLS_NOT_YET',
+          `segment ${msn}${part === null ? '' : ` part ${part}`} did not appear within three target durations`,
+        );
       }
       if (!(await hold(dir, until, signal))) return sendError(res, 503, 'HLS_BUSY', 'too many requests are waiting for playlist updates');
     }
@@ -116,7 +126,8 @@ export function hlsRoute(hlsRoot: string, log: Logger, o: HlsRouteOptions = {}):
 
   const serveFile = async (req: Request, res: Response, next: (err?: unknown) => void, parsed: HlsPath): Promise<void> => {
     let found = await resolveInside(hlsRoot, [parsed.key, ...parsed.segments]);
-    if (found === null && parsed.kind !== 'playlist' && (await hinted(req, res, parsed))) found = await resolveInside(hlsRoot, [parsed.key, ...parsed.segments]);
+    if (found === null && parsed.kind !== 'playlist' && (await hinted(req, res, parsed)))
+      found = await resolveInside(hlsRoot, [parsed.key, ...parsed.segments]);
     if (res.destroyed) return;
     if (found === null) return sendError(res, 404, 'HTTP_NOT_FOUND', 'no such HLS file');
     if (parsed.kind === 'playlist') {
@@ -163,7 +174,7 @@ export function hlsRoute(hlsRoot: string, log: Logger, o: HlsRouteOptions = {}):
     }
     if (parsed.kind === 'playlist') {
       const q = req.url.indexOf('?');
-      const d = parseDirectives(q === -1 ? '' : req.url.slice(q + 1).split('#')[0] as string);
+      const d = parseDirectives(q === -1 ? '' : (req.url.slice(q + 1).split('#')[0] as string));
       if (!d.ok) {
         sendError(res, 400, 'HLS_BAD_DIRECTIVE', d.reason);
         return;

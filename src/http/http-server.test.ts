@@ -49,12 +49,15 @@ interface RawResponse {
 /** raw sends a request with the path exactly as written (fetch would normalise "..") and no keep-alive. */
 function raw(port: number, rawPath: string, opts: { method?: string; headers?: http.OutgoingHttpHeaders } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: rawPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -215,11 +218,14 @@ describe('HttpServer routes', () => {
     expect(json(r)).toMatchObject({ error: { code: expect.stringMatching(/^HTTP_/), message: expect.any(String) } });
   });
 
-  it.each(['/hls/abc/1440p/ffmpeg.m3u8.private', '/hls/abc/1440p/k3j4h5g6f7s1_00002.ts.tmp', '/hls/abc/1440p/index.m3u8.123.tmp'])('never serves private or temporary files: %s is a 404', async (p) => {
-    const r = await raw(port, p);
-    expect(r.status).toBe(404);
-    expect(r.body).not.toContain('EXT-X-STREAM-INF');
-  });
+  it.each(['/hls/abc/1440p/ffmpeg.m3u8.private', '/hls/abc/1440p/k3j4h5g6f7s1_00002.ts.tmp', '/hls/abc/1440p/index.m3u8.123.tmp'])(
+    'never serves private or temporary files: %s is a 404',
+    async (p) => {
+      const r = await raw(port, p);
+      expect(r.status).toBe(404);
+      expect(r.body).not.toContain('EXT-X-STREAM-INF');
+    },
+  );
 
   it('lists streams and returns one as JSON, 404 JSON for an unknown one', async () => {
     const list = await raw(port, '/api/streams');
@@ -315,7 +321,13 @@ describe('HttpServer health and lifecycle', () => {
   });
 
   it('treats a throwing readiness check as not ready', async () => {
-    const server = new HttpServer(options({ readiness: () => { throw new Error('boom'); } }));
+    const server = new HttpServer(
+      options({
+        readiness: () => {
+          throw new Error('boom');
+        },
+      }),
+    );
     const port = await server.start(0, '127.0.0.1');
     try {
       const r = await raw(port, '/readyz');
@@ -350,10 +362,12 @@ describe('HttpServer health and lifecycle', () => {
     // An idle keep-alive connection after a finished request...
     const agent = new http.Agent({ keepAlive: true });
     await new Promise<void>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject);
     });
     // ...and a client that never finishes its request headers.
     const stuck = net.connect(port, '127.0.0.1');

@@ -132,10 +132,9 @@ export class HttpServer {
     app.get('/', (_req, res) => res.redirect(302, '/player'));
     app.use(healthRoutes({ readiness: opts.readiness, shuttingDown: () => this.shuttingDown }));
     app.get('/metrics', bearerAuth(opts.metricsToken ?? '', 'metrics'), (_req, res, next) => {
-      opts.metrics.registry.metrics().then(
-        (text) => res.status(200).type(opts.metrics.registry.contentType).set('Cache-Control', 'no-store').send(text),
-        next,
-      );
+      opts.metrics.registry
+        .metrics()
+        .then((text) => res.status(200).type(opts.metrics.registry.contentType).set('Cache-Control', 'no-store').send(text), next);
     });
     const allowOrigin = cors(opts.corsOrigin ?? '*');
     app.use('/hls', allowOrigin, hlsRoute(opts.hlsRoot, this.log));

@@ -8,7 +8,18 @@ import type { JobSpec } from '../jobs/job-spec.js';
 import { jobRoutes, type JobDirectory } from './job-routes.js';
 
 function record(id: string, spec: JobSpec, state: JobRecord['state'] = 'queued'): JobRecord {
-  return { id, spec, state, createdAt: new Date(0).toISOString(), startedAt: null, endedAt: null, attempts: 0, progress: null, error: null, result: null };
+  return {
+    id,
+    spec,
+    state,
+    createdAt: new Date(0).toISOString(),
+    startedAt: null,
+    endedAt: null,
+    attempts: 0,
+    progress: null,
+    error: null,
+    result: null,
+  };
 }
 
 /** A JobDirectory double: creates records in memory, refuses one input as the executor would. */
@@ -49,8 +60,16 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-async function call(method: string, path: string, body?: string): Promise<{ status: number; json: Record<string, unknown>; location: string | null }> {
-  const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body } : {}) });
+async function call(
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; json: Record<string, unknown>; location: string | null }> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined ? { body } : {}),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown>, location: res.headers.get('location') };
 }
 
@@ -73,7 +92,9 @@ describe('/api/jobs routes', () => {
   test('a push URL is shown without its stream key', async () => {
     const r = await call('POST', '/jobs', JSON.stringify({ type: 'restream', input: 'a.mp4', key: 'k', to: 'rtmp://h/app/SECRET' }));
     expect(JSON.stringify(r.json)).not.toContain('SECRET');
-    expect((await call('GET', '/jobs')).json['jobs']).toEqual(expect.arrayContaining([expect.objectContaining({ spec: expect.objectContaining({ to: 'rtmp://h/app/***' }) })]));
+    expect((await call('GET', '/jobs')).json['jobs']).toEqual(
+      expect.arrayContaining([expect.objectContaining({ spec: expect.objectContaining({ to: 'rtmp://h/app/***' }) })]),
+    );
   });
   test('GET one, 404 for unknown or malformed ids; DELETE cancels, 409 once finished', async () => {
     const created = await call('POST', '/jobs', JSON.stringify({ type: 'file', input: 'b.mp4' }));

@@ -53,7 +53,8 @@ export function jobRoutes(jobs: JobDirectory): Router {
     const id = req.params.id;
     const before = JOB_ID_PATTERN.test(id) ? jobs.get(id) : undefined;
     if (!before) return sendError(res, 404, 'JOB_NOT_FOUND', 'no such job');
-    if (isFinished(before.state)) return sendError(res, 409, 'JOB_FINISHED', `the job has already ${before.state === 'done' ? 'finished' : before.state}`);
+    if (isFinished(before.state))
+      return sendError(res, 409, 'JOB_FINISHED', `the job has already ${before.state === 'done' ? 'finished' : before.state}`);
     try {
       res.json(jobView((await jobs.cancel(id)) ?? before));
     } catch (err) {

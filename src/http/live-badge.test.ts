@@ -11,7 +11,14 @@ interface Badge {
 
 const video = { currentTime: 0, seekable: { length: 0, end: () => 0 } };
 const badge = (): Badge => ({ dataset: {}, textContent: '', title: '', disabled: false });
-const hls = (o: Record<string, unknown>) => ({ levels: [{ details: { live: true, targetduration: 2, partTarget: 0.24 } }], currentLevel: 0, latency: 1, targetLatency: 0.96, playingDate: null, ...o });
+const hls = (o: Record<string, unknown>) => ({
+  levels: [{ details: { live: true, targetduration: 2, partTarget: 0.24 } }],
+  currentLevel: 0,
+  latency: 1,
+  targetLatency: 0.96,
+  playingDate: null,
+  ...o,
+});
 
 describe('live badge', () => {
   test('shows the delay behind the publisher from PROGRAM-DATE-TIME at the live edge', () => {

@@ -63,7 +63,20 @@ const HTML = 'text/html; charset=utf-8';
 const JS = 'text/javascript; charset=utf-8';
 
 /** The player's, the dashboard's and the upscale page's ES modules in player/, served under /player/. */
-export const PLAYER_MODULES = ['player.js', 'compare.js', 'compare-controls.js', 'hls-config.js', 'live-badge.js', 'stream-sync.js', 'util.js', 'dashboard.js', 'chart.js', 'upscale.js', 'upscale-api.js', 'upscale-video.js'] as const;
+export const PLAYER_MODULES = [
+  'player.js',
+  'compare.js',
+  'compare-controls.js',
+  'hls-config.js',
+  'live-badge.js',
+  'stream-sync.js',
+  'util.js',
+  'dashboard.js',
+  'chart.js',
+  'upscale.js',
+  'upscale-api.js',
+  'upscale-video.js',
+] as const;
 
 /** The upscale page's CSP: the player's, with blob: images (previews are fetched with the API token, then shown). */
 export const UPSCALE_CSP = PLAYER_CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:");
@@ -88,13 +101,24 @@ export function playerRoute(playerDir: string = findPlayerDir()): Router {
 /** dashboardRoute serves the dashboard page at /dashboard (its modules come from /player/). */
 export function dashboardRoute(playerDir: string = findPlayerDir()): Router {
   const page: PlayerFile = { file: path.join(playerDir, 'dashboard.html'), contentType: HTML };
-  return fileRouter(new Map([['/', page], ['/index.html', page]]));
+  return fileRouter(
+    new Map([
+      ['/', page],
+      ['/index.html', page],
+    ]),
+  );
 }
 
 /** upscalePageRoute serves the page to upscale images and files at /upscale (its modules come from /player/). */
 export function upscalePageRoute(playerDir: string = findPlayerDir()): Router {
   const page: PlayerFile = { file: path.join(playerDir, 'upscale.html'), contentType: HTML };
-  return fileRouter(new Map([['/', page], ['/index.html', page]]), UPSCALE_CSP);
+  return fileRouter(
+    new Map([
+      ['/', page],
+      ['/index.html', page],
+    ]),
+    UPSCALE_CSP,
+  );
 }
 
 /** fileRouter answers GET for exactly the listed paths, with the player's headers (CSP on pages). */

@@ -97,7 +97,12 @@ describe('live edge', () => {
 describe('pickCompareRungs', () => {
   const r = (w: number, h: number) => ({ name: `${h}p`, width: w, height: h, bandwidth: w * 1000, playlist: `/hls/k/${h}p/index.m3u8` });
   test('the largest is the AI rung, the one at the input size the source rung', () => {
-    const picked = pickCompareRungs({ key: 'k', model: 'm', input: { width: 640, height: 360 }, renditions: [r(960, 540), r(1280, 720), r(640, 360)] });
+    const picked = pickCompareRungs({
+      key: 'k',
+      model: 'm',
+      input: { width: 640, height: 360 },
+      renditions: [r(960, 540), r(1280, 720), r(640, 360)],
+    });
     expect([picked?.ai.height, picked?.source.height]).toEqual([720, 360]);
   });
   test('without an input size the smallest is the source; one rendition is not enough', () => {
@@ -116,15 +121,21 @@ describe('util', () => {
   test('denoiseText: the level, auto with what it measured or fixed, null without a family', () => {
     const auto = { mode: 'auto' as const, level: 2, wanted: 3, bitsPerPixel: 0.0213, crfEquivalent: 32.6, switches: 1 };
     expect(denoiseText({ denoise: auto })).toBe('level 2 (medium) · auto: 0.021 bits/px ≈ CRF 33 (asks for 3: nearest member runs)');
-    expect(denoiseText({ denoise: { ...auto, level: 0, wanted: 0, bitsPerPixel: 0.41, crfEquivalent: 16.4 } })).toBe('level 0 (clean) · auto: 0.410 bits/px ≈ CRF 16');
-    expect(denoiseText({ denoise: { ...auto, level: 0, wanted: null, bitsPerPixel: null, crfEquivalent: null } })).toBe('level 0 (clean) · auto: measuring the ingest');
+    expect(denoiseText({ denoise: { ...auto, level: 0, wanted: 0, bitsPerPixel: 0.41, crfEquivalent: 16.4 } })).toBe(
+      'level 0 (clean) · auto: 0.410 bits/px ≈ CRF 16',
+    );
+    expect(denoiseText({ denoise: { ...auto, level: 0, wanted: null, bitsPerPixel: null, crfEquivalent: null } })).toBe(
+      'level 0 (clean) · auto: measuring the ingest',
+    );
     expect(denoiseText({ denoise: { ...auto, mode: 'fixed', level: 1, wanted: 1 } })).toBe('level 1 (light) · fixed (--denoise 1)');
     expect(denoiseText({ denoise: null })).toBeNull();
     expect(denoiseText({})).toBeNull();
   });
 
   test('ladderText: the fallback model and its share of the frames, or null without one', () => {
-    expect(ladderText({ fallbackModel: 'uprez-x2-tiny', frames: { out: 200, byModel: { 'uprez-x2-fast': 40, 'uprez-x2-tiny': 160 } } })).toBe('uprez-x2-tiny · 80% of frames');
+    expect(
+      ladderText({ fallbackModel: 'uprez-x2-tiny', frames: { out: 200, byModel: { 'uprez-x2-fast': 40, 'uprez-x2-tiny': 160 } } }),
+    ).toBe('uprez-x2-tiny · 80% of frames');
     expect(ladderText({ fallbackModel: 'uprez-x2-tiny', frames: { out: 0, byModel: {} } })).toBe('uprez-x2-tiny · 0% of frames');
     expect(ladderText({ fallbackModel: null, frames: { out: 10 } })).toBeNull();
   });
@@ -141,7 +152,13 @@ describe('util', () => {
 
 describe('fragmentsOf', () => {
   test('adds the LL-HLS segment being written (hls.js fragmentHint) after the listed ones, so the live edge can be synced', () => {
-    const details = { fragments: [{ sn: 10, start: 20, duration: 2 }, { sn: 11, start: 22, duration: 2 }], fragmentHint: { sn: 12, start: 24, duration: 0.72 } };
+    const details = {
+      fragments: [
+        { sn: 10, start: 20, duration: 2 },
+        { sn: 11, start: 22, duration: 2 },
+      ],
+      fragmentHint: { sn: 12, start: 24, duration: 0.72 },
+    };
     const frags = fragmentsOf(details);
     expect(frags.map((f) => f.sn)).toEqual([10, 11, 12]);
     // A playhead in the pending segment maps to the same segment of the other rendition.

@@ -61,7 +61,15 @@ describe('StreamHistory', () => {
     vi.useFakeTimers();
     const d = dir();
     let failing = false;
-    const throwing: StreamDirectory = { list: () => (failing ? (() => { throw new Error('boom'); })() : d.list()), get: d.get };
+    const throwing: StreamDirectory = {
+      list: () =>
+        failing
+          ? (() => {
+              throw new Error('boom');
+            })()
+          : d.list(),
+      get: d.get,
+    };
     d.set([snap('a', 'live', 10, 10)]);
     const h = new StreamHistory(throwing, { intervalMs: 1000 });
     h.start();

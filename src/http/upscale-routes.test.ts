@@ -22,7 +22,15 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'uprez-upscale-api-'));
   await mkdir(path.join(root, 'videos', 'trip'), { recursive: true });
   for (const f of ['trip/b.mkv', 'a.mp4', '.hidden.mp4', 'notes.txt']) await writeFile(path.join(root, 'videos', f), 'x');
-  studio = new UpscaleStudio({ dataDir: path.join(root, 'data'), videoDir: path.join(root, 'videos'), provider: 'cpu', maxUploadBytes: MAX, retentionMs: 3600_000, runner: inlineJobRunner, log: silentLogger });
+  studio = new UpscaleStudio({
+    dataDir: path.join(root, 'data'),
+    videoDir: path.join(root, 'videos'),
+    provider: 'cpu',
+    maxUploadBytes: MAX,
+    retentionMs: 3600_000,
+    runner: inlineJobRunner,
+    log: silentLogger,
+  });
   await studio.start();
   server = new HttpServer({
     hlsRoot: path.join(root, 'hls'),
@@ -36,7 +44,9 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${await server.start(0, '127.0.0.1')}`;
   const px = Buffer.alloc(24 * 16 * 4);
   for (let i = 0; i < 24 * 16; i++) px.set([(i * 7) % 256, 120, 200, i % 24 < 6 ? 0 : 255], i * 4);
-  png = await sharp(px, { raw: { width: 24, height: 16, channels: 4 } }).png().toBuffer();
+  png = await sharp(px, { raw: { width: 24, height: 16, channels: 4 } })
+    .png()
+    .toBuffer();
 });
 afterAll(async () => {
   await server?.close();
@@ -46,19 +56,34 @@ afterAll(async () => {
 
 const auth = { Authorization: `Bearer ${TOKEN}` };
 
-async function upload(body: Uint8Array | string, name = 'photo.png', headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, any> }> {
-  const res = await fetch(`${base}/api/upscale/uploads?name=${encodeURIComponent(name)}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream', ...headers }, body });
+async function upload(
+  body: Uint8Array | string,
+  name = 'photo.png',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, any> }> {
+  const res = await fetch(`${base}/api/upscale/uploads?name=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/octet-stream', ...headers },
+    body,
+  });
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 
 async function json(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(base + p, { method, headers: { ...auth, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(base + p, {
+    method,
+    headers: { ...auth, 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: res.status, json: res.status === 204 ? null : await res.json() };
 }
 
 /** uploadFiles lists what is kept under DATA_DIR/uploads/files and whether half-received uploads were left. */
 async function stored(): Promise<{ files: string[]; incoming: string[] }> {
-  return { files: (await readdir(path.join(root, 'data', 'uploads', 'files'))).sort(), incoming: await readdir(path.join(root, 'data', 'uploads', 'incoming')) };
+  return {
+    files: (await readdir(path.join(root, 'data', 'uploads', 'files'))).sort(),
+    incoming: await readdir(path.join(root, 'data', 'uploads', 'incoming')),
+  };
 }
 
 describe('/api/upscale', () => {
@@ -67,12 +92,18 @@ describe('/api/upscale', () => {
     const r = await json('GET', '/api/upscale/models');
     expect(r.status).toBe(200);
     expect(r.json.maxUploadBytes).toBe(MAX);
-    expect(r.json.models).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'uprez-x2', scale: 2, default: true }), expect.objectContaining({ name: 'bicubic', scale: 2 })]));
+    expect(r.json.models).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'uprez-x2', scale: 2, default: true }),
+        expect.objectContaining({ name: 'bicubic', scale: 2 }),
+      ]),
+    );
     const page = await fetch(`${base}/upscale`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('/player/upscale.js');
     expect(page.headers.get('content-security-policy')).toContain("img-src 'self' data: blob:");
-    for (const m of ['upscale.js', 'upscale-api.js', 'upscale-video.js', 'compare-controls.js']) expect((await fetch(`${base}/player/${m}`)).status).toBe(200);
+    for (const m of ['upscale.js', 'upscale-api.js', 'upscale-video.js', 'compare-controls.js'])
+      expect((await fetch(`${base}/player/${m}`)).status).toBe(200);
   });
 
   test('lists the videos of the jobs input folder (not hidden or non-video files)', async () => {
@@ -100,7 +131,12 @@ describe('/api/upscale', () => {
   test.each([
     ['text', Buffer.from('hello, not an image'), 415, 'IMAGE_UNSUPPORTED'],
     ['SVG', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'), 415, 'IMAGE_UNSUPPORTED'],
-    ['a PNG signature and garbage', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 1)]), 415, 'IMAGE_CORRUPT'],
+    [
+      'a PNG signature and garbage',
+      Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 1)]),
+      415,
+      'IMAGE_CORRUPT',
+    ],
     ['nothing', Buffer.alloc(0), 400, 'UPLOAD_EMPTY'],
     ['more than the limit', Buffer.alloc(MAX + 1, 7), 413, 'UPLOAD_TOO_LARGE'],
   ])('%s is refused (%d %s) and leaves nothing behind', async (_name, body, status, code) => {
@@ -118,7 +154,12 @@ describe('/api/upscale', () => {
         c.close();
       },
     });
-    const res = await fetch(`${base}/api/upscale/uploads?name=x.png`, { method: 'POST', headers: auth, body: chunks, duplex: 'half' } as RequestInit);
+    const res = await fetch(`${base}/api/upscale/uploads?name=x.png`, {
+      method: 'POST',
+      headers: auth,
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(await stored()).toEqual(before);
   });
@@ -126,10 +167,21 @@ describe('/api/upscale', () => {
   test('a batch runs, reports per-file progress, and serves each result, its preview and a zip', async () => {
     const a = (await upload(png, 'logo.png')).json.upload.id as string;
     const b = (await upload(await sharp(png).withMetadata({ orientation: 6 }).jpeg().toBuffer(), 'phone.jpg')).json.upload.id as string;
-    expect((await json('POST', '/api/upscale/batches', { uploads: [a], scale: 3 })).json.error).toMatchObject({ code: 'BATCH_INVALID', message: '"scale" must be 2 or 4' });
+    expect((await json('POST', '/api/upscale/batches', { uploads: [a], scale: 3 })).json.error).toMatchObject({
+      code: 'BATCH_INVALID',
+      message: '"scale" must be 2 or 4',
+    });
     expect((await json('POST', '/api/upscale/batches', { uploads: [a], model: '../x.onnx' })).status).toBe(400);
-    expect((await json('POST', '/api/upscale/batches', { uploads: ['0123456789abcdef'] })).json.error.message).toMatch(/no upload "0123456789abcdef"/);
-    const created = await json('POST', '/api/upscale/batches', { uploads: [a, b], model: 'bicubic', scale: 2, format: 'keep', quality: 80 });
+    expect((await json('POST', '/api/upscale/batches', { uploads: ['0123456789abcdef'] })).json.error.message).toMatch(
+      /no upload "0123456789abcdef"/,
+    );
+    const created = await json('POST', '/api/upscale/batches', {
+      uploads: [a, b],
+      model: 'bicubic',
+      scale: 2,
+      format: 'keep',
+      quality: 80,
+    });
     expect(created.status).toBe(201);
     const id = created.json.id as string;
     let batch: any;
@@ -140,21 +192,37 @@ describe('/api/upscale', () => {
     }
     expect(batch).toMatchObject({ state: 'done', model: 'bicubic' });
     expect(batch.files).toEqual([
-      expect.objectContaining({ upload: a, state: 'done', tilesDone: 1, tilesTotal: 1, output: expect.objectContaining({ name: 'logo-x2.png', width: 48, height: 32, notes: [] }) }),
-      expect.objectContaining({ upload: b, state: 'done', output: expect.objectContaining({ name: 'phone-x2.jpg', width: 32, height: 48, notes: ['turned upright (EXIF orientation 6)'] }) }),
+      expect.objectContaining({
+        upload: a,
+        state: 'done',
+        tilesDone: 1,
+        tilesTotal: 1,
+        output: expect.objectContaining({ name: 'logo-x2.png', width: 48, height: 32, notes: [] }),
+      }),
+      expect.objectContaining({
+        upload: b,
+        state: 'done',
+        output: expect.objectContaining({ name: 'phone-x2.jpg', width: 32, height: 48, notes: ['turned upright (EXIF orientation 6)'] }),
+      }),
     ]);
     const file = await fetch(`${base}/api/upscale/batches/${id}/files/${a}`, { headers: auth });
     expect(file.headers.get('content-disposition')).toBe(`attachment; filename="logo-x2.png"; filename*=UTF-8''logo-x2.png`);
     const out = await sharp(Buffer.from(await file.arrayBuffer())).metadata();
     expect([out.format, out.width, out.height, out.hasAlpha]).toEqual(['png', 48, 32, true]);
-    expect((await fetch(`${base}/api/upscale/batches/${id}/files/${b}/preview`, { headers: auth })).headers.get('content-type')).toBe('image/webp');
+    expect((await fetch(`${base}/api/upscale/batches/${id}/files/${b}/preview`, { headers: auth })).headers.get('content-type')).toBe(
+      'image/webp',
+    );
     expect((await fetch(`${base}/api/upscale/batches/${id}/files/ffffffffffffffff`, { headers: auth })).status).toBe(404);
 
     const zip = await fetch(`${base}/api/upscale/batches/${id}/zip`, { headers: auth });
     expect([zip.status, zip.headers.get('content-type')]).toEqual([200, 'application/zip']);
     const zipFile = path.join(root, 'batch.zip');
     await writeFile(zipFile, Buffer.from(await zip.arrayBuffer()));
-    const names = execFileSync('python3', ['-c', 'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(",".join(z.namelist()))', zipFile], { encoding: 'utf8' }).trim();
+    const names = execFileSync(
+      'python3',
+      ['-c', 'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(",".join(z.namelist()))', zipFile],
+      { encoding: 'utf8' },
+    ).trim();
     expect(names).toBe('logo-x2.png,phone-x2.jpg');
 
     expect((await json('DELETE', `/api/upscale/batches/${id}`)).status).toBe(204);
@@ -164,7 +232,8 @@ describe('/api/upscale', () => {
   test('retention: finished batches and unused uploads older than the limit are deleted', async () => {
     const a = (await upload(png, 'old.png')).json.upload.id as string;
     const made = await json('POST', '/api/upscale/batches', { uploads: [a], model: 'bicubic' });
-    for (let i = 0; i < 200 && (await json('GET', `/api/upscale/batches/${made.json.id}`)).json.state !== 'done'; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && (await json('GET', `/api/upscale/batches/${made.json.id}`)).json.state !== 'done'; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await studio.sweep(Date.now())).toEqual({ batches: 0, uploads: 0 });
     const swept = await studio.sweep(Date.now() + 3600_000 + 1);
     expect(swept.batches).toBeGreaterThanOrEqual(1);

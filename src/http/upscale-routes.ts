@@ -128,9 +128,16 @@ export function upscaleRoutes(dir: UpscaleDirectory): Router {
       const n = seen.get(e.name) ?? 0;
       seen.set(e.name, n + 1);
       const dot = e.name.lastIndexOf('.');
-      return { name: n === 0 ? e.name : `${e.name.slice(0, dot)} (${n + 1})${e.name.slice(dot)}`, path: e.out.path, deflate: e.name.endsWith('.tif') };
+      return {
+        name: n === 0 ? e.name : `${e.name.slice(0, dot)} (${n + 1})${e.name.slice(dot)}`,
+        path: e.out.path,
+        deflate: e.name.endsWith('.tif'),
+      };
     });
-    res.status(200).type('application/zip').setHeader('Content-Disposition', contentDisposition(`uprez-${b.id}.zip`));
+    res
+      .status(200)
+      .type('application/zip')
+      .setHeader('Content-Disposition', contentDisposition(`uprez-${b.id}.zip`));
     try {
       await writeZip(named, res);
       res.end();

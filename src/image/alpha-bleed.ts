@@ -9,7 +9,13 @@ export const BLEED_STEPS = 8;
  * the model nor the chroma resampler mixes that arbitrary colour into the edge of the visible part
  * (the fringe that premultiplying avoids for a linear resampler). Planes change in place.
  */
-export function bleedUnderTransparency(planes: readonly Float32Array[], alpha: Float32Array, w: number, h: number, steps = BLEED_STEPS): void {
+export function bleedUnderTransparency(
+  planes: readonly Float32Array[],
+  alpha: Float32Array,
+  w: number,
+  h: number,
+  steps = BLEED_STEPS,
+): void {
   const n = w * h;
   // 0: to fill; 1: visible; k > 1: filled in ring k - 1.
   const state = new Uint8Array(n);

@@ -43,7 +43,10 @@ export async function ensureDirUnder(root: string, relDir: readonly string[]): P
     }
     const st = await lstat(dir);
     if (!st.isDirectory()) {
-      throw new UprezError('IMAGE_BAD_NAME', `refusing to write through ${dir}: it is ${st.isSymbolicLink() ? 'a symlink' : 'not a folder'}`);
+      throw new UprezError(
+        'IMAGE_BAD_NAME',
+        `refusing to write through ${dir}: it is ${st.isSymbolicLink() ? 'a symlink' : 'not a folder'}`,
+      );
     }
   }
   return dir;

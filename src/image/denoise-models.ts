@@ -23,7 +23,11 @@ export interface DenoiseModelSet {
  * openDenoiseModelSet: `base` is the model already opened for `target.model` (owned by the
  * caller), `open` opens another by the --model value chooseDenoiseModel gives (owned by the set).
  */
-export function openDenoiseModelSet(base: OpenedLumaModel, target: DenoiseTarget, open: (model: string | undefined) => Promise<OpenedLumaModel>): DenoiseModelSet {
+export function openDenoiseModelSet(
+  base: OpenedLumaModel,
+  target: DenoiseTarget,
+  open: (model: string | undefined) => Promise<OpenedLumaModel>,
+): DenoiseModelSet {
   const opened = new Map<string, Promise<OpenedLumaModel>>();
   return {
     async forLevel(level) {

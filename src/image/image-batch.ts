@@ -127,7 +127,8 @@ async function runAll(o: BatchOptions, startedMs: number, workDir: string): Prom
       const outPath = outputPathUnder(o.outDir, entry.relDir, outputNameFor(entry.name, extensionOf(format)));
       if (path.resolve(input) === outPath) throw new UprezError('IMAGE_OUTPUT_CONFLICT', `would overwrite its own input ${outPath}`);
       const other = writing.get(outPath);
-      if (other !== undefined) throw new UprezError('IMAGE_OUTPUT_CONFLICT', `${path.basename(outPath)} is being written for ${other} in this run`);
+      if (other !== undefined)
+        throw new UprezError('IMAGE_OUTPUT_CONFLICT', `${path.basename(outPath)} is being written for ${other} in this run`);
       writing.set(outPath, input);
       claimed = outPath;
       const decision = decideSkip({ input: inStat, output: await readOutputState(outPath), force: o.force, runStartedMs: startedMs });
@@ -154,7 +155,18 @@ async function runAll(o: BatchOptions, startedMs: number, workDir: string): Prom
       const r = await o.runner.run(req, pick.luma, onProgress);
       const inferMs = r.inferMs === null ? null : Math.round(r.inferMs * 10) / 10;
       const notes = pick.note === undefined ? r.notes : [...r.notes, pick.note];
-      emit({ kind: 'done', input, output: outPath, width: r.width, height: r.height, outWidth: r.outWidth, outHeight: r.outHeight, inferMs, bytes: r.bytes, notes });
+      emit({
+        kind: 'done',
+        input,
+        output: outPath,
+        width: r.width,
+        height: r.height,
+        outWidth: r.outWidth,
+        outHeight: r.outHeight,
+        inferMs,
+        bytes: r.bytes,
+        notes,
+      });
     } catch (err) {
       emit({ kind: 'failed', input, reason: errorMessage(err) });
     } finally {

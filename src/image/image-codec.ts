@@ -39,7 +39,14 @@ export interface ImageProbe {
   readonly sampleFormat: string;
 }
 
-const SHARP_FORMAT: Readonly<Record<string, ImageFormat>> = { png: 'png', jpeg: 'jpeg', webp: 'webp', tiff: 'tiff', gif: 'gif', heif: 'heif' };
+const SHARP_FORMAT: Readonly<Record<string, ImageFormat>> = {
+  png: 'png',
+  jpeg: 'jpeg',
+  webp: 'webp',
+  tiff: 'tiff',
+  gif: 'gif',
+  heif: 'heif',
+};
 const GREY_SPACES = new Set(['b-w', 'grey16']);
 /** Colour spaces whose pixels are kept as they are (with their ICC profile); the rest are converted to sRGB. */
 const KEPT_SPACES = new Set(['srgb', 'rgb', 'rgb16', 'b-w', 'grey16']);
@@ -83,7 +90,9 @@ export async function probeImage(file: string): Promise<ImageProbe> {
   const format = SHARP_FORMAT[m.format ?? ''] === 'heif' && sniffed === 'avif' ? 'avif' : SHARP_FORMAT[m.format ?? ''];
   if (format === undefined) throw unsupported(`${NOT_AN_IMAGE}: libvips reads it as ${m.format ?? 'nothing'}`);
   if (format === 'heif' && m.compression !== undefined && m.compression !== 'av1') {
-    throw unsupported(`HEIF compressed with ${m.compression.toUpperCase()} cannot be decoded by this build of libvips (its libheif decodes AV1, i.e. AVIF, only)`);
+    throw unsupported(
+      `HEIF compressed with ${m.compression.toUpperCase()} cannot be decoded by this build of libvips (its libheif decodes AV1, i.e. AVIF, only)`,
+    );
   }
   const width = m.width ?? 0;
   const height = m.height ?? 0;
@@ -174,7 +183,14 @@ export const DEFAULT_QUALITY = 90;
  * working file is attached as it is. PNG, TIFF and JPEG (one pass above JPEG_OPTIMISE_MAX_PIXELS,
  * `pixels` being the picture's) stream in a few MB; libwebp and libaom hold the whole picture.
  */
-export async function encodeFromVips(vFile: string, outFile: string, format: OutputFormat, l: PixelLayout, o: EncodeOptions, pixels = 0): Promise<void> {
+export async function encodeFromVips(
+  vFile: string,
+  outFile: string,
+  format: OutputFormat,
+  l: PixelLayout,
+  o: EncodeOptions,
+  pixels = 0,
+): Promise<void> {
   let s = sharp(vFile, { limitInputPixels: false, sequentialRead: true }).keepIccProfile();
   if (o.metadata) s = s.keepMetadata();
   if ((l.bands === 2 || l.bands === 4) && !canHoldAlpha(format)) s = s.flatten({ background: '#ffffff' });

@@ -42,7 +42,8 @@ export function webpIsLossless(head: Uint8Array): boolean | null {
     const id = tag(p);
     if (id === 'VP8L') return true;
     if (id === 'VP8 ') return false;
-    const size = (head[p + 4] as number) | ((head[p + 5] as number) << 8) | ((head[p + 6] as number) << 16) | ((head[p + 7] as number) << 24);
+    const size =
+      (head[p + 4] as number) | ((head[p + 5] as number) << 8) | ((head[p + 6] as number) << 16) | ((head[p + 7] as number) << 24);
     p += 8 + (size >>> 0) + (size & 1);
   }
   return null;

@@ -59,4 +59,10 @@ export function canHoldAlpha(format: OutputFormat): boolean {
 }
 
 /** MAX_SIDE is the largest width or height each output format allows. */
-export const MAX_SIDE: Readonly<Record<OutputFormat, number>> = { png: 2 ** 31 - 1, jpeg: 65_535, webp: 16_383, avif: 65_536, tiff: 2 ** 31 - 1 };
+export const MAX_SIDE: Readonly<Record<OutputFormat, number>> = {
+  png: 2 ** 31 - 1,
+  jpeg: 65_535,
+  webp: 16_383,
+  avif: 65_536,
+  tiff: 2 ** 31 - 1,
+};

@@ -48,7 +48,9 @@ const request = (input: string, out: string): ImageJobRequest => ({
 async function rgbaWebp(file: string): Promise<void> {
   const px = Buffer.alloc(40 * 24 * 4);
   for (let i = 0; i < 40 * 24; i++) px.set([(i * 7) % 256, (i * 13) % 256, 200, i % 40 < 8 ? 0 : 255], i * 4);
-  await sharp(px, { raw: { width: 40, height: 24, channels: 4 } }).webp({ lossless: true }).toFile(file);
+  await sharp(px, { raw: { width: 40, height: 24, channels: 4 } })
+    .webp({ lossless: true })
+    .toFile(file);
 }
 
 describe('image job runners', () => {
@@ -73,7 +75,10 @@ describe('image job runners', () => {
     const runner = workerJobRunner(1);
     runners.push(runner);
     await writeFile(path.join(dir, 'bad.png'), Buffer.from('\x89PNG\r\n\x1a\ngarbage garbage', 'latin1'));
-    const err = await runner.run(request(path.join(dir, 'bad.png'), 'bad-out.png'), countingBicubic()).then(() => undefined, (e: unknown) => e);
+    const err = await runner.run(request(path.join(dir, 'bad.png'), 'bad-out.png'), countingBicubic()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UprezError);
     expect((err as UprezError).code).toBe('IMAGE_CORRUPT');
     await rgbaWebp(path.join(dir, 'ok.webp'));
@@ -85,7 +90,10 @@ describe('image job runners', () => {
     runners.push(runner);
     await rgbaWebp(path.join(dir, 'in.webp'));
     const failing: LumaUpscaler = { upscaleLuma: async () => Promise.reject(new UprezError('MODEL_RUN_FAILED', 'boom')) };
-    await expect(runner.run(request(path.join(dir, 'in.webp'), 'x.png'), failing)).rejects.toMatchObject({ code: 'MODEL_RUN_FAILED', message: 'boom' });
+    await expect(runner.run(request(path.join(dir, 'in.webp'), 'x.png'), failing)).rejects.toMatchObject({
+      code: 'MODEL_RUN_FAILED',
+      message: 'boom',
+    });
   }, 60_000);
 
   test('a worker that dies fails the job it held (not fatal) and is replaced for the next one', async () => {
@@ -103,10 +111,16 @@ describe('image job runners', () => {
     );
     const runner = workerJobRunner(1, pathToFileURL(entry));
     runners.push(runner);
-    const first = await runner.run(request('x', 'x.png'), countingBicubic()).then(() => undefined, (e: unknown) => e);
+    const first = await runner.run(request('x', 'x.png'), countingBicubic()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(first).toMatchObject({ code: 'IMAGE_WORKER_FAILED', fatal: false });
     expect((first as Error).message).toMatch(/exited with code 3/);
-    const second = await runner.run(request('y', 'y.png'), countingBicubic()).then(() => undefined, (e: unknown) => e);
+    const second = await runner.run(request('y', 'y.png'), countingBicubic()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(second).toMatchObject({ code: 'IMAGE_READ', message: 'double' });
     await runner.close();
     await expect(runner.run(request('z', 'z.png'), countingBicubic())).rejects.toMatchObject({ code: 'IMAGE_WORKER_FAILED' });

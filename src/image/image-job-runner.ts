@@ -83,7 +83,9 @@ class WorkerJobRunner implements ImageJobRunner {
     job.luma.upscaleLuma(m.y, m.width, m.height).then(
       (r) => {
         const y = ownBuffer(r.y);
-        reply({ type: 'luma-reply', call: m.call, ok: true, y, ...(r.inferMs !== undefined ? { inferMs: r.inferMs } : {}) }, [y.buffer as ArrayBuffer]);
+        reply({ type: 'luma-reply', call: m.call, ok: true, y, ...(r.inferMs !== undefined ? { inferMs: r.inferMs } : {}) }, [
+          y.buffer as ArrayBuffer,
+        ]);
       },
       (err: unknown) => reply({ type: 'luma-reply', call: m.call, ok: false, error: errorData(err) }),
     );

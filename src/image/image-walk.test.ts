@@ -69,7 +69,9 @@ describe('walkImageInputs', () => {
     const st = await stat(path.join(dir, 'in', 'out'));
     const got = await walk([path.join(dir, 'in')], { exclude: { dev: st.dev, ino: st.ino } });
     expect(got.map(short)).toEqual(['image in/a.png []', 'ignored in/out: is the output folder']);
-    expect((await walk([path.join(dir, 'in', 'out')], { exclude: { dev: st.dev, ino: st.ino } })).map(short)).toEqual(['ignored in/out: is the output folder']);
+    expect((await walk([path.join(dir, 'in', 'out')], { exclude: { dev: st.dev, ino: st.ino } })).map(short)).toEqual([
+      'ignored in/out: is the output folder',
+    ]);
   });
 
   test('follows symlinks to files, not to folders (no cycles); a broken link is noted', async () => {

@@ -20,7 +20,14 @@ export type ToImageWorker =
 
 /** FromImageWorker: a luma request for job `id`, its progress, or its result. */
 export type FromImageWorker =
-  | { readonly type: 'luma'; readonly id: number; readonly call: number; readonly y: Uint8Array; readonly width: number; readonly height: number }
+  | {
+      readonly type: 'luma';
+      readonly id: number;
+      readonly call: number;
+      readonly y: Uint8Array;
+      readonly width: number;
+      readonly height: number;
+    }
   | { readonly type: 'progress'; readonly id: number; readonly done: number; readonly total: number }
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: ImageJobResult }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: ImageWorkerError };

@@ -14,7 +14,9 @@ function noisy(w: number, h: number): Buffer {
 }
 
 async function jpegAt(quality: number, extra: sharp.JpegOptions = {}): Promise<Buffer> {
-  return sharp(noisy(32, 24), { raw: { width: 32, height: 24, channels: 3 } }).jpeg({ quality, mozjpeg: false, ...extra }).toBuffer();
+  return sharp(noisy(32, 24), { raw: { width: 32, height: 24, channels: 3 } })
+    .jpeg({ quality, mozjpeg: false, ...extra })
+    .toBuffer();
 }
 
 describe('ijgQuantTable', () => {
@@ -43,7 +45,9 @@ describe('jpegQualityOf', () => {
   });
 
   it('is null for what is not a JPEG or has no tables', async () => {
-    const png = await sharp(noisy(8, 8), { raw: { width: 8, height: 8, channels: 3 } }).png().toBuffer();
+    const png = await sharp(noisy(8, 8), { raw: { width: 8, height: 8, channels: 3 } })
+      .png()
+      .toBuffer();
     expect(jpegQualityOf(png)).toBeNull();
     expect(jpegQualityOf(new Uint8Array([0xff, 0xd8, 0xff, 0xd9]))).toBeNull();
     expect(jpegQualityOf(new Uint8Array(0))).toBeNull();

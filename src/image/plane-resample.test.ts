@@ -12,7 +12,8 @@ describe('upscalePlane', () => {
     expect(whole.length).toBe(w * s * h * s);
     const crop = { x: 5, y: 7, w: 11, h: 9 };
     const part = upscalePlane(plane, w, h, s, crop);
-    for (let y = 0; y < crop.h; y++) for (let x = 0; x < crop.w; x++) expect(part[y * crop.w + x]).toBe(whole[(crop.y + y) * w * s + crop.x + x]);
+    for (let y = 0; y < crop.h; y++)
+      for (let x = 0; x < crop.w; x++) expect(part[y * crop.w + x]).toBe(whole[(crop.y + y) * w * s + crop.x + x]);
     const flat = upscalePlane(new Float32Array(w * h).fill(41.5), w, h, s);
     for (const v of flat) expect(v).toBeCloseTo(41.5, 4);
   });
@@ -28,13 +29,15 @@ describe('upscalePlane', () => {
     const region = new Float32Array(rw * rh);
     for (let y = 0; y < rh; y++) region.set(plane.subarray((ry + y) * w + rx, (ry + y) * w + rx + rw), y * rw);
     const core = upscalePlane(region, rw, rh, s, { x: 2 * s, y: 2 * s, w: 8 * s, h: 6 * s });
-    for (let y = 0; y < 6 * s; y++) for (let x = 0; x < 8 * s; x++) expect(core[y * 8 * s + x]).toBeCloseTo(whole[(4 * s + y) * w * s + 6 * s + x] as number, 3);
+    for (let y = 0; y < 6 * s; y++)
+      for (let x = 0; x < 8 * s; x++) expect(core[y * 8 * s + x]).toBeCloseTo(whole[(4 * s + y) * w * s + 6 * s + x] as number, 3);
   });
 
   test('agrees with the stage bicubic (uint8) to within one level', () => {
     const u8 = Uint8Array.from(plane, (v) => Math.min(255, Math.round(v)));
     const ref = resizePlaneBicubic(u8, w, h, w * 2, h * 2);
     const got = upscalePlane(Float32Array.from(u8), w, h, 2);
-    for (let i = 0; i < ref.length; i++) expect(Math.abs(Math.min(255, Math.max(0, Math.round(got[i] as number))) - (ref[i] as number))).toBeLessThanOrEqual(1);
+    for (let i = 0; i < ref.length; i++)
+      expect(Math.abs(Math.min(255, Math.max(0, Math.round(got[i] as number))) - (ref[i] as number))).toBeLessThanOrEqual(1);
   });
 });

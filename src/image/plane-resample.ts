@@ -37,7 +37,13 @@ function tapsFor(n: number, scale: number, from: number, count: number): Taps {
  * keep pixel centres aligned, so a tile of a plane upscales to exactly the same samples as the
  * whole plane wherever the tile has 2 source pixels of context.
  */
-export function upscalePlane(src: Float32Array, w: number, h: number, scale: number, crop: Rect = { x: 0, y: 0, w: w * scale, h: h * scale }): Float32Array {
+export function upscalePlane(
+  src: Float32Array,
+  w: number,
+  h: number,
+  scale: number,
+  crop: Rect = { x: 0, y: 0, w: w * scale, h: h * scale },
+): Float32Array {
   if (src.length < w * h) throw new RangeError(`a ${w}x${h} plane needs ${w * h} samples, got ${src.length}`);
   const tx = tapsFor(w, scale, crop.x, crop.w);
   const ty = tapsFor(h, scale, crop.y, crop.h);

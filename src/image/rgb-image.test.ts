@@ -1,7 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { createRgbImage, joinRgb, modCrop, splitRgb } from './rgb-image.js';
 
-const ramp = (w: number, h: number) => createRgbImage(w, h, Uint8Array.from({ length: w * h * 3 }, (_, i) => i % 251));
+const ramp = (w: number, h: number) =>
+  createRgbImage(
+    w,
+    h,
+    Uint8Array.from({ length: w * h * 3 }, (_, i) => i % 251),
+  );
 
 describe('rgb-image', () => {
   test('split and join round-trip', () => {

@@ -16,7 +16,12 @@ export async function decodeRgb8(bytes: Uint8Array): Promise<RgbImage> {
   const format = detectImageFormat(bytes);
   if (format === undefined) throw new UprezError('IMAGE_UNSUPPORTED', NOT_AN_IMAGE);
   try {
-    const { data, info } = await sharp(bytes, { page: 0, pages: 1 }).keepIccProfile().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, { page: 0, pages: 1 })
+      .keepIccProfile()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new UprezError('IMAGE_CORRUPT', `decoder returned ${info.channels} channels`);
     return createRgbImage(info.width, info.height, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   } catch (err) {

@@ -22,7 +22,11 @@ describe('decideSkip', () => {
   });
 });
 
-const img = createRgbImage(3, 2, Uint8Array.from({ length: 18 }, (_, i) => i * 13));
+const img = createRgbImage(
+  3,
+  2,
+  Uint8Array.from({ length: 18 }, (_, i) => i * 13),
+);
 
 describe('looksComplete', () => {
   test.each(['png', 'jpeg', 'webp'] as const)('a whole %s is complete; cut short it is not', async (format) => {
@@ -63,7 +67,14 @@ describe('readOutputState', () => {
   });
 
   test.each(['avif', 'tiff'] as const)('a whole %s is complete; cut short anywhere it is not', async (format) => {
-    const bytes = await encodeRgb8(createRgbImage(40, 30, Uint8Array.from({ length: 3600 }, (_, i) => (i * 31) % 256)), format);
+    const bytes = await encodeRgb8(
+      createRgbImage(
+        40,
+        30,
+        Uint8Array.from({ length: 3600 }, (_, i) => (i * 31) % 256),
+      ),
+      format,
+    );
     await writeFile(path.join(dir, 'whole'), bytes);
     expect((await readOutputState(path.join(dir, 'whole')))?.complete).toBe(true);
     for (const cut of [1, 13, Math.floor(bytes.length / 2), bytes.length - 20]) {

@@ -4,7 +4,10 @@ import { joinTile, modelDetail, splitTile, type PixelLayout } from './tile-pixel
 /** identity joins a split tile at x1 (model = its own input), as a round trip. */
 function roundTrip(raw: Uint8Array, w: number, h: number, l: PixelLayout): Uint8Array {
   const p = splitTile(raw, w, h, l);
-  return joinTile({ width: w, height: h, y8: p.y8, y16: p.y16, y8Bicubic: p.y16 ? Float32Array.from(p.y8) : null, cb: p.cb, cr: p.cr, alpha: p.alpha }, l);
+  return joinTile(
+    { width: w, height: h, y8: p.y8, y16: p.y16, y8Bicubic: p.y16 ? Float32Array.from(p.y8) : null, cb: p.cb, cr: p.cr, alpha: p.alpha },
+    l,
+  );
 }
 
 describe('splitTile and joinTile', () => {
@@ -29,12 +32,26 @@ describe('splitTile and joinTile', () => {
     back.forEach((v, i) => expect(Math.abs(v - (s[i] as number)), `sample ${i}`).toBeLessThanOrEqual(1));
   });
 
-  test('16-bit: the model\'s detail over bicubic is added in 8-bit steps, less one step of coring', () => {
+  test("16-bit: the model's detail over bicubic is added in 8-bit steps, less one step of coring", () => {
     const l: PixelLayout = { bands: 1, depth: 16 };
-    const base = { width: 3, height: 1, y16: Float32Array.from([30000, 30000, 30000]), y8Bicubic: Float32Array.from([116.7, 116.7, 116.7]), cb: null, cr: null, alpha: null };
+    const base = {
+      width: 3,
+      height: 1,
+      y16: Float32Array.from([30000, 30000, 30000]),
+      y8Bicubic: Float32Array.from([116.7, 116.7, 116.7]),
+      cb: null,
+      cr: null,
+      alpha: null,
+    };
     const out = new Uint16Array(joinTile({ ...base, y8: Uint8Array.from([117, 118, 112]) }, l).buffer);
     expect([...out]).toEqual([30000, 30000, 30000 - 257 * 4]);
   });
 
-  test.each([[117, 116.7, 0], [118, 116.7, 0], [119, 116.7, 1], [100, 116.7, -16], [116, 116.4, 0]])('modelDetail(%d, %d) = %d', (m, b, d) => expect(modelDetail(m, b)).toBe(d));
+  test.each([
+    [117, 116.7, 0],
+    [118, 116.7, 0],
+    [119, 116.7, 1],
+    [100, 116.7, -16],
+    [116, 116.4, 0],
+  ])('modelDetail(%d, %d) = %d', (m, b, d) => expect(modelDetail(m, b)).toBe(d));
 });

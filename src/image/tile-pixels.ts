@@ -105,7 +105,9 @@ export function joinTile(p: UpscaledPlanes, l: PixelLayout): Uint8Array {
   const b = l.bands;
   const wide = p.y16 !== null && p.y8Bicubic !== null;
   for (let i = 0, j = 0; i < n; i++, j += b) {
-    const Y = wide ? ((p.y16 as Float32Array)[i] as number) + 257 * modelDetail(p.y8[i] as number, (p.y8Bicubic as Float32Array)[i] as number) : (p.y8[i] as number);
+    const Y = wide
+      ? ((p.y16 as Float32Array)[i] as number) + 257 * modelDetail(p.y8[i] as number, (p.y8Bicubic as Float32Array)[i] as number)
+      : (p.y8[i] as number);
     if (p.cb && p.cr && b >= 3) {
       const Cb = p.cb[i] as number;
       const Cr = p.cr[i] as number;

@@ -26,8 +26,10 @@ export const DEFAULT_TILE_LAYOUT: TileLayout = { tile: 256, margin: 16 };
 /** planTiles cuts a width x height picture into tiles, row by row, left to right. */
 export function planTiles(width: number, height: number, layout: TileLayout = DEFAULT_TILE_LAYOUT): TileSpec[] {
   const { tile, margin } = layout;
-  if (!(Number.isInteger(tile) && tile > 0 && Number.isInteger(margin) && margin >= 0)) throw new RangeError(`invalid tile layout ${tile}/${margin}`);
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new RangeError(`invalid picture size ${width}x${height}`);
+  if (!(Number.isInteger(tile) && tile > 0 && Number.isInteger(margin) && margin >= 0))
+    throw new RangeError(`invalid tile layout ${tile}/${margin}`);
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
+    throw new RangeError(`invalid picture size ${width}x${height}`);
   const out: TileSpec[] = [];
   for (let y = 0; y < height; y += tile) {
     for (let x = 0; x < width; x += tile) {

@@ -20,7 +20,9 @@ beforeAll(async () => {
     const y = Math.floor(i / w);
     px.set([(x * 9 + ((i * 2654435761) >>> 28)) & 255, (y * 5 + (x > 40 ? 120 : 0)) & 255, ((x ^ y) * 7) & 255], i * 3);
   }
-  await sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path.join(dir, 'in.png'));
+  await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(path.join(dir, 'in.png'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -44,23 +46,27 @@ describe('tiles with context give the same pixels as one whole-picture run (the 
     ['uprez-x2', 2],
     ['uprez-x2-live', 2],
     ['uprez-x4', 4],
-  ])('%s', async (name, scale) => {
-    const model = await openLumaModel({ model: name, scale, provider: 'cpu', log: silentLogger });
-    try {
-      const whole = await upscaleImageFile(req(`${name}-whole.png`, scale, { tile: 1024, margin: 0 }), model.upscaler);
-      const tiled = await upscaleImageFile(req(`${name}-tiled.png`, scale, { tile: 16, margin: 16 }), model.upscaler);
-      expect([whole.tiles, tiled.tiles]).toEqual([1, 20]);
-      const a = await readPixels(path.join(dir, `${name}-whole.png`));
-      const b = await readPixels(path.join(dir, `${name}-tiled.png`));
-      expect([b.width, b.height]).toEqual([75 * scale, 53 * scale]);
-      expect(Buffer.from(b.data as Uint8Array).equals(Buffer.from(a.data as Uint8Array))).toBe(true);
-      // Without context the seams show: the same check fails.
-      const bare = await upscaleImageFile(req(`${name}-bare.png`, scale, { tile: 16, margin: 0 }), model.upscaler);
-      expect(bare.tiles).toBe(20);
-      const c = await readPixels(path.join(dir, `${name}-bare.png`));
-      expect(Buffer.from(c.data as Uint8Array).equals(Buffer.from(a.data as Uint8Array))).toBe(false);
-    } finally {
-      await model.close();
-    }
-  }, 60_000);
+  ])(
+    '%s',
+    async (name, scale) => {
+      const model = await openLumaModel({ model: name, scale, provider: 'cpu', log: silentLogger });
+      try {
+        const whole = await upscaleImageFile(req(`${name}-whole.png`, scale, { tile: 1024, margin: 0 }), model.upscaler);
+        const tiled = await upscaleImageFile(req(`${name}-tiled.png`, scale, { tile: 16, margin: 16 }), model.upscaler);
+        expect([whole.tiles, tiled.tiles]).toEqual([1, 20]);
+        const a = await readPixels(path.join(dir, `${name}-whole.png`));
+        const b = await readPixels(path.join(dir, `${name}-tiled.png`));
+        expect([b.width, b.height]).toEqual([75 * scale, 53 * scale]);
+        expect(Buffer.from(b.data as Uint8Array).equals(Buffer.from(a.data as Uint8Array))).toBe(true);
+        // Without context the seams show: the same check fails.
+        const bare = await upscaleImageFile(req(`${name}-bare.png`, scale, { tile: 16, margin: 0 }), model.upscaler);
+        expect(bare.tiles).toBe(20);
+        const c = await readPixels(path.join(dir, `${name}-bare.png`));
+        expect(Buffer.from(c.data as Uint8Array).equals(Buffer.from(a.data as Uint8Array))).toBe(false);
+      } finally {
+        await model.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -39,7 +39,9 @@ async function transparentPng(file: string): Promise<void> {
       px.set(inside ? [255, 0, 0, 255] : [0, 255, 0, 0], (y * w + x) * 4);
     }
   }
-  await sharp(px, { raw: { width: w, height: h, channels: 4 } }).png().toFile(file);
+  await sharp(px, { raw: { width: w, height: h, channels: 4 } })
+    .png()
+    .toFile(file);
 }
 
 /** Four flat quadrants (sRGB red, green / blue, white), stored `w` x `h` with an EXIF orientation. */
@@ -48,7 +50,15 @@ async function quadrants(w: number, h: number): Promise<Buffer> {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const q = (y < h / 2 ? 0 : 2) + (x < w / 2 ? 0 : 1);
-      px.set([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]][q] as number[], (y * w + x) * 3);
+      px.set(
+        [
+          [255, 0, 0],
+          [0, 255, 0],
+          [0, 0, 255],
+          [255, 255, 255],
+        ][q] as number[],
+        (y * w + x) * 3,
+      );
     }
   }
   return px;
@@ -80,7 +90,11 @@ describe('upscaleImageFile: the files creators bring', () => {
   test('a JPEG with a Display P3 profile, stored on its side (EXIF 6), comes out upright with its profile and values', async () => {
     const stored = await quadrants(60, 40);
     const input = path.join(dir, 'phone.jpg');
-    await sharp(stored, { raw: { width: 60, height: 40, channels: 3 } }).withMetadata({ orientation: 6 }).withIccProfile('p3').jpeg({ quality: 95 }).toFile(input);
+    await sharp(stored, { raw: { width: 60, height: 40, channels: 3 } })
+      .withMetadata({ orientation: 6 })
+      .withIccProfile('p3')
+      .jpeg({ quality: 95 })
+      .toFile(input);
     const inMeta = await sharp(input).metadata();
     expect([inMeta.orientation, iccText(inMeta.icc)]).toEqual([6, expect.stringContaining('sP3C')]);
     const r = await upscaleImageFile(req('phone.jpg', 'phone.jpg', { format: 'jpeg', outPath: path.join(dir, 'out.jpg') }), bicubicLuma());
@@ -90,7 +104,12 @@ describe('upscaleImageFile: the files creators bring', () => {
     expect(out.meta.icc).toEqual(inMeta.icc);
     // Upright, the stored bottom-left (blue) is top-left, stored top-left (red) is top-right.
     const ref = await readPixels(await sharp(input).autoOrient().keepIccProfile().png().toBuffer());
-    const centres = [[10, 15], [30, 15], [10, 45], [30, 45]] as const;
+    const centres = [
+      [10, 15],
+      [30, 15],
+      [10, 45],
+      [30, 45],
+    ] as const;
     for (const [x, y] of centres) {
       for (let c = 0; c < 3; c++) expect(Math.abs(out.at(2 * x, 2 * y, c) - ref.at(x, y, c)), `${x},${y},${c}`).toBeLessThanOrEqual(4);
     }
@@ -105,17 +124,37 @@ describe('upscaleImageFile: the files creators bring', () => {
     expect(iccText(srgb.meta.icc)).toContain('sRGB');
     expect(srgb.meta.orientation).toBe(1);
     expect(srgb.meta.exif).toBeDefined();
-    for (const [[x, y], rgb] of [[[10, 15], [0, 0, 255]], [[30, 15], [255, 0, 0]], [[10, 45], [255, 255, 255]], [[30, 45], [0, 255, 0]]] as const) {
+    for (const [[x, y], rgb] of [
+      [
+        [10, 15],
+        [0, 0, 255],
+      ],
+      [
+        [30, 15],
+        [255, 0, 0],
+      ],
+      [
+        [10, 45],
+        [255, 255, 255],
+      ],
+      [
+        [30, 45],
+        [0, 255, 0],
+      ],
+    ] as const) {
       for (let c = 0; c < 3; c++) expect(Math.abs(srgb.at(2 * x, 2 * y, c) - (rgb[c] as number)), `${x},${y},${c}`).toBeLessThanOrEqual(8);
     }
   });
 
-  test('a 16-bit TIFF stays 16-bit (the detail below the model\'s 8 bits is carried), and JPEG says it got 8', async () => {
+  test("a 16-bit TIFF stays 16-bit (the detail below the model's 8 bits is carried), and JPEG says it got 8", async () => {
     const w = 64;
     const h = 24;
     const px = new Uint16Array(w * h * 3);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px.set([x * 1000 + 7, 30000 + y * 3, 65535 - x * 997], (y * w + x) * 3);
-    await sharp(px, { raw: { width: w, height: h, channels: 3 } }).toColourspace('rgb16').tiff({ compression: 'deflate' }).toFile(path.join(dir, 'scan.tif'));
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+      .toColourspace('rgb16')
+      .tiff({ compression: 'deflate' })
+      .toFile(path.join(dir, 'scan.tif'));
     const r = await upscaleImageFile(req('scan.tif', 'scan.tif', { format: 'tiff', outPath: path.join(dir, 'out.tif') }), bicubicLuma());
     expect(r).toMatchObject({ format: 'tiff', outWidth: 128, outHeight: 48, notes: [] });
     const out = await readPixels(path.join(dir, 'out.tif'));
@@ -136,7 +175,9 @@ describe('upscaleImageFile: the files creators bring', () => {
   test('an AVIF with transparency comes out as AVIF with its colours and its alpha', async () => {
     const px = Buffer.alloc(40 * 32 * 4);
     for (let i = 0; i < 40 * 32; i++) px.set(i % 40 < 20 ? [200, 40, 40, 255] : [40, 40, 200, 0], i * 4);
-    await sharp(px, { raw: { width: 40, height: 32, channels: 4 } }).avif({ quality: 90 }).toFile(path.join(dir, 'pic.avif'));
+    await sharp(px, { raw: { width: 40, height: 32, channels: 4 } })
+      .avif({ quality: 90 })
+      .toFile(path.join(dir, 'pic.avif'));
     const r = await upscaleImageFile(req('pic.avif', 'out.avif', { format: 'avif' }), bicubicLuma());
     expect(r).toMatchObject({ format: 'avif', outWidth: 80, outHeight: 64 });
     const out = await readPixels(path.join(dir, 'out.avif'));
@@ -149,7 +190,9 @@ describe('upscaleImageFile: the files creators bring', () => {
   test('a GIF gives its first frame (and says so); the working files are gone afterwards', async () => {
     const frames = Buffer.alloc(16 * 24 * 4);
     for (let i = 0; i < 16 * 24; i++) frames.set(i < 16 * 12 ? [250, 250, 0, 255] : [0, 0, 250, 255], i * 4);
-    await sharp(frames, { raw: { width: 16, height: 24, channels: 4, pageHeight: 12 } }).gif().toFile(path.join(dir, 'anim.gif'));
+    await sharp(frames, { raw: { width: 16, height: 24, channels: 4, pageHeight: 12 } })
+      .gif()
+      .toFile(path.join(dir, 'anim.gif'));
     const r = await upscaleImageFile(req('anim.gif', 'anim.png'), bicubicLuma());
     expect(r).toMatchObject({ format: 'gif', width: 16, height: 12, outWidth: 32, outHeight: 24, notes: ['first of 2 frames'] });
     const out = await readPixels(path.join(dir, 'anim.png'));
@@ -166,7 +209,9 @@ describe('upscaleImageFile: the files creators bring', () => {
     await writeFile(path.join(dir, 'x.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>');
     await expect(upscaleImageFile(req('cut.png', 'cut-x2.png'), bicubicLuma())).rejects.toMatchObject({ code: 'IMAGE_CORRUPT' });
     await expect(upscaleImageFile(req('x.svg', 'x.png'), bicubicLuma())).rejects.toMatchObject({ code: 'IMAGE_UNSUPPORTED' });
-    await expect(upscaleImageFile(req('ok.png', 'big.webp', { format: 'webp', scale: 400 }), bicubicLuma(400))).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+    await expect(upscaleImageFile(req('ok.png', 'big.webp', { format: 'webp', scale: 400 }), bicubicLuma(400))).rejects.toMatchObject({
+      code: 'IMAGE_TOO_LARGE',
+    });
     expect((await readdir(dir)).sort()).toEqual(['cut.png', 'ok.png', 'x.svg']);
   });
 });

@@ -52,9 +52,11 @@ export function notesFor(p: ImageProbe, r: Pick<ImageJobRequest, 'format' | 'pro
   if (p.pages > 1) notes.push(`first of ${p.pages} frames`);
   if (p.orientation !== 1) notes.push(`turned upright (EXIF orientation ${p.orientation})`);
   if (convertsColour(p, r)) notes.push(p.space === 'cmyk' ? 'CMYK converted to sRGB' : 'colours converted to sRGB');
-  if (p.sampleFormat !== 'uchar' && p.sampleFormat !== 'ushort' && p.sampleFormat !== 'char') notes.push(`${p.sampleFormat} samples stored as 16-bit`);
+  if (p.sampleFormat !== 'uchar' && p.sampleFormat !== 'ushort' && p.sampleFormat !== 'char')
+    notes.push(`${p.sampleFormat} samples stored as 16-bit`);
   if (p.layout.depth === 16 && !canHold16Bits(r.format)) notes.push(`16-bit reduced to 8 bits for ${name}`);
-  if ((p.layout.bands === 2 || p.layout.bands === 4) && !canHoldAlpha(r.format)) notes.push(`transparency flattened onto white for ${name}`);
+  if ((p.layout.bands === 2 || p.layout.bands === 4) && !canHoldAlpha(r.format))
+    notes.push(`transparency flattened onto white for ${name}`);
   return notes;
 }
 
@@ -96,20 +98,31 @@ async function upscaleTile(t: TileSpec, c: TileContext): Promise<number | undefi
   const s = c.scale;
   const up = await c.luma.upscaleLuma(planes.y8, w, h);
   if (up.y.length !== w * s * h * s) {
-    throw new UprezError('MODEL_RUN_FAILED', `model returned ${up.y.length} luma samples for a ${w}x${h} tile at x${s}, expected ${w * s * h * s}`);
+    throw new UprezError(
+      'MODEL_RUN_FAILED',
+      `model returned ${up.y.length} luma samples for a ${w}x${h} tile at x${s}, expected ${w * s * h * s}`,
+    );
   }
   const crop: Rect = { x: (t.core.x - t.region.x) * s, y: (t.core.y - t.region.y) * s, w: t.core.w * s, h: t.core.h * s };
   const resample = (p: Float32Array | null): Float32Array | null => (p ? upscalePlane(p, w, h, s, crop) : null);
   const y16 = resample(planes.y16);
   const y8Bicubic = y16 ? resample(Float32Array.from(planes.y8)) : null;
   const y8 = cropU8(up.y, w * s, crop);
-  const bytes = joinTile({ width: crop.w, height: crop.h, y8, y16, y8Bicubic, cb: resample(planes.cb), cr: resample(planes.cr), alpha: resample(planes.alpha) }, l);
+  const bytes = joinTile(
+    { width: crop.w, height: crop.h, y8, y16, y8Bicubic, cb: resample(planes.cb), cr: resample(planes.cr), alpha: resample(planes.alpha) },
+    l,
+  );
   await writeRows(c.out, c.outWidth, bytesPerPixel(l), { x: t.core.x * s, y: t.core.y * s, w: crop.w, h: crop.h }, bytes);
   return up.inferMs;
 }
 
 /** runTiles upscales every tile, `inFlight` at a time; the first failure stops new tiles, and all started ones settle before it is thrown. */
-async function runTiles(tiles: readonly TileSpec[], c: TileContext, inFlight: number, onProgress?: (done: number, total: number) => void): Promise<number | null> {
+async function runTiles(
+  tiles: readonly TileSpec[],
+  c: TileContext,
+  inFlight: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<number | null> {
   let next = 0;
   let done = 0;
   let inferMs: number | null = null;
@@ -157,13 +170,18 @@ async function moveInto(from: string, to: string): Promise<void> {
  * second working file, which is encoded into a third renamed over `outPath`. At most
  * `tilesInFlight` tiles are in memory; working and temp files are removed whatever happens.
  */
-export async function upscaleImageFile(r: ImageJobRequest, luma: LumaUpscaler, onProgress?: (done: number, total: number) => void): Promise<ImageJobResult> {
+export async function upscaleImageFile(
+  r: ImageJobRequest,
+  luma: LumaUpscaler,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImageJobResult> {
   await statInput(r.input);
   const p = await probeImage(r.input);
   const outWidth = p.shown.width * r.scale;
   const outHeight = p.shown.height * r.scale;
   const side = MAX_SIDE[r.format];
-  if (outWidth > side || outHeight > side) throw tooLarge(`x${r.scale} is ${outWidth}x${outHeight}, more than ${r.format.toUpperCase()} allows (${side} a side)`);
+  if (outWidth > side || outHeight > side)
+    throw tooLarge(`x${r.scale} is ${outWidth}x${outHeight}, more than ${r.format.toUpperCase()} allows (${side} a side)`);
   const stem = path.join(r.workDir, `${randomBytes(6).toString('hex')}`);
   const inV = `${stem}.in.v`;
   const outV = `${stem}.out.v`;
@@ -175,8 +193,16 @@ export async function upscaleImageFile(r: ImageJobRequest, luma: LumaUpscaler, o
     await decodeToVips(r.input, inV, p, r);
     src = await open(inV, 'r');
     const { header, xml } = await readVipsFile(src);
-    if (header.width !== p.width || header.height !== p.height || header.layout.bands !== p.layout.bands || header.layout.depth !== p.layout.depth) {
-      throw new UprezError('IMAGE_INTERNAL', `decoded ${header.width}x${header.height}x${header.layout.bands}@${header.layout.depth} for a ${p.width}x${p.height}x${p.layout.bands}@${p.layout.depth} header`);
+    if (
+      header.width !== p.width ||
+      header.height !== p.height ||
+      header.layout.bands !== p.layout.bands ||
+      header.layout.depth !== p.layout.depth
+    ) {
+      throw new UprezError(
+        'IMAGE_INTERNAL',
+        `decoded ${header.width}x${header.height}x${header.layout.bands}@${header.layout.depth} for a ${p.width}x${p.height}x${p.layout.bands}@${p.layout.depth} header`,
+      );
     }
     out = await open(outV, 'wx');
     const outHeader = headerFor(header.bytes, outWidth, outHeight);
@@ -194,7 +220,17 @@ export async function upscaleImageFile(r: ImageJobRequest, luma: LumaUpscaler, o
     await encodeFromVips(outV, tmp, r.format, header.layout, r, outWidth * outHeight);
     const { size } = await stat(tmp);
     await moveInto(tmp, r.outPath);
-    return { format: p.format, width: p.shown.width, height: p.shown.height, outWidth, outHeight, bytes: size, inferMs, tiles: tiles.length, notes: notesFor(p, r) };
+    return {
+      format: p.format,
+      width: p.shown.width,
+      height: p.shown.height,
+      outWidth,
+      outHeight,
+      bytes: size,
+      inferMs,
+      tiles: tiles.length,
+      notes: notesFor(p, r),
+    };
   } finally {
     await src?.close();
     await out?.close();

@@ -17,14 +17,18 @@ describe('libvips working files', () => {
   test('reads what sharp writes: header, rows, a box; writes rows sharp reads back', async () => {
     const px = Buffer.from(Array.from({ length: 5 * 4 * 4 }, (_, i) => i));
     const file = path.join(dir, 'a.v');
-    await sharp(px, { raw: { width: 5, height: 4, channels: 4 } }).keepIccProfile().toFile(file);
+    await sharp(px, { raw: { width: 5, height: 4, channels: 4 } })
+      .keepIccProfile()
+      .toFile(file);
     const fh = await open(file, 'r+');
     try {
       const { header, xml } = await readVipsFile(fh);
       expect([header.width, header.height, header.layout]).toEqual([5, 4, { bands: 4, depth: 8 }]);
       expect(xml).toMatch(/^<\?xml/);
       expect(Buffer.from(await readRows(fh, header, { x: 0, y: 1, w: 5, h: 2 }))).toEqual(px.subarray(20, 60));
-      expect(Buffer.from(await readRows(fh, header, { x: 1, y: 2, w: 2, h: 2 }))).toEqual(Buffer.concat([px.subarray(44, 52), px.subarray(64, 72)]));
+      expect(Buffer.from(await readRows(fh, header, { x: 1, y: 2, w: 2, h: 2 }))).toEqual(
+        Buffer.concat([px.subarray(44, 52), px.subarray(64, 72)]),
+      );
       await writeRows(fh, 5, 4, { x: 3, y: 0, w: 2, h: 1 }, Uint8Array.from([9, 9, 9, 9, 8, 8, 8, 8]));
     } finally {
       await fh.close();

@@ -87,7 +87,18 @@ export function metadataXmlFor(inputXml: string): string {
     if (CARRIED_FIELDS.has(m[2] as string)) fields.push(`    ${m[0]}`);
   }
   fields.push('    <field type="gint" name="orientation">1</field>');
-  return ['<?xml version="1.0"?>', root, '  <header>', '    <field type="VipsRefString" name="Hist"></field>', '  </header>', '  <meta>', ...fields, '  </meta>', '</root>', ''].join('\n');
+  return [
+    '<?xml version="1.0"?>',
+    root,
+    '  <header>',
+    '    <field type="VipsRefString" name="Hist"></field>',
+    '  </header>',
+    '  <meta>',
+    ...fields,
+    '  </meta>',
+    '</root>',
+    '',
+  ].join('\n');
 }
 
 /** readRows reads `box` of a .v picture, row by row (one read when the box spans whole rows). */

@@ -17,7 +17,7 @@ afterEach(async () => {
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid as number;
 
 describe('working folders', () => {
-  test('a run makes a hidden folder and removes it; a dead run\'s folder is swept, a live one\'s and other names are kept', async () => {
+  test("a run makes a hidden folder and removes it; a dead run's folder is swept, a live one's and other names are kept", async () => {
     const dead = `.uprez-work-${deadPid()}-0a0b0c0d`;
     const live = `.uprez-work-${process.ppid}-01020304`;
     for (const d of [dead, live, 'photos', '.uprez-work-x']) await mkdir(path.join(dir, d));

@@ -36,7 +36,11 @@ describe('FLV framing', () => {
   });
 
   test('aggregate messages split into their tags with rebased timestamps; a torn tail is ignored', () => {
-    const inner = Buffer.concat([flvTag(9, 1000, Buffer.from([0x17, 1])), flvTag(8, 1020, Buffer.from([0xaf, 1])), flvTag(9, 1040, Buffer.from([0x27]))]);
+    const inner = Buffer.concat([
+      flvTag(9, 1000, Buffer.from([0x17, 1])),
+      flvTag(8, 1020, Buffer.from([0xaf, 1])),
+      flvTag(9, 1040, Buffer.from([0x27])),
+    ]);
     const parts = splitAggregate(inner.subarray(0, inner.length - 3), 50);
     expect(parts.map((p) => [p.type, p.timestamp, p.body.length])).toEqual([
       [9, 50, 2],

@@ -26,7 +26,8 @@ export type Admission =
   | { readonly ok: false; readonly refusal: 'duplicate' | 'registry_unavailable'; readonly message: string };
 
 /** Why a publish was refused (metric label values). */
-export type PublishRefusal = 'invalid_key' | 'duplicate' | 'shutting_down' | 'no_video' | 'rate_limited' | 'registry_unavailable' | AuthRefusal;
+export type PublishRefusal =
+  'invalid_key' | 'duplicate' | 'shutting_down' | 'no_video' | 'rate_limited' | 'registry_unavailable' | AuthRefusal;
 
 /** IngestEvents are what the ingest emits. */
 export interface IngestEvents {

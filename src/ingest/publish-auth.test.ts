@@ -24,6 +24,9 @@ describe('authorizePublish', () => {
   });
 
   test('an array-valued query parameter is refused, not crashed on', () => {
-    expect(authorizePublish(hmac, 'cam', { exp: [good.exp, good.exp], sig: good.sig }, NOW)).toEqual({ ok: false, reason: 'missing_signature' });
+    expect(authorizePublish(hmac, 'cam', { exp: [good.exp, good.exp], sig: good.sig }, NOW)).toEqual({
+      ok: false,
+      reason: 'missing_signature',
+    });
   });
 });

@@ -59,7 +59,7 @@ async function until(cond: () => boolean, ms = 5_000): Promise<void> {
 }
 
 describe('RtmpIngest: who may publish', () => {
-  test('a refused publisher that keeps pushing never reaches the owner\'s feed, and its socket is destroyed at once', async () => {
+  test("a refused publisher that keeps pushing never reaches the owner's feed, and its socket is destroyed at once", async () => {
     const { port, events } = await start({ auth: { mode: 'hmac', secret: SECRET } });
     const owner = await client(port);
     expect((await owner.publish(signed('cam5'))).args[1]).toMatchObject({ code: 'NetStream.Publish.Start' });

@@ -22,14 +22,27 @@ const AUDIO_HEADER_GRACE_MS = 300;
 
 /** Status codes a refused client is sent, by refusal. */
 const REFUSAL_STATUS: Record<PublishRefusal, { code: string; description: (key: string) => string }> = {
-  invalid_key: { code: 'NetStream.Publish.BadName', description: (k) => `invalid stream: publish to rtmp://HOST/${RTMP_APP}/KEY with KEY of letters, digits, _ and - (at most 64); got "${k.slice(0, 80)}"` },
+  invalid_key: {
+    code: 'NetStream.Publish.BadName',
+    description: (k) =>
+      `invalid stream: publish to rtmp://HOST/${RTMP_APP}/KEY with KEY of letters, digits, _ and - (at most 64); got "${k.slice(0, 80)}"`,
+  },
   duplicate: { code: 'NetStream.Publish.BadName', description: (k) => `stream ${k} is already being published` },
-  registry_unavailable: { code: 'NetStream.Publish.Failed', description: () => 'the stream registry cannot be reached: publishes are refused until it can (so no key gets two owners)' },
+  registry_unavailable: {
+    code: 'NetStream.Publish.Failed',
+    description: () => 'the stream registry cannot be reached: publishes are refused until it can (so no key gets two owners)',
+  },
   shutting_down: { code: 'NetStream.Publish.Failed', description: () => 'the server is shutting down' },
-  no_video: { code: 'NetStream.Publish.Rejected', description: () => 'no video: uprez needs a video track (H.264), this publish sent audio only' },
+  no_video: {
+    code: 'NetStream.Publish.Rejected',
+    description: () => 'no video: uprez needs a video track (H.264), this publish sent audio only',
+  },
   rate_limited: { code: 'NetStream.Publish.Denied', description: () => 'too many publish attempts from this address; retry in a minute' },
   unknown_key: { code: 'NetStream.Publish.Denied', description: (k) => `stream key ${k} is not allowed to publish` },
-  missing_signature: { code: 'NetStream.Publish.Denied', description: () => 'this server needs signed publish URLs (?exp=...&sig=...): see uprez sign' },
+  missing_signature: {
+    code: 'NetStream.Publish.Denied',
+    description: () => 'this server needs signed publish URLs (?exp=...&sig=...): see uprez sign',
+  },
   bad_signature: { code: 'NetStream.Publish.Denied', description: () => 'the publish signature is not valid' },
   expired: { code: 'NetStream.Publish.Denied', description: () => 'the publish signature has expired' },
 };
@@ -78,7 +91,9 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
   private readonly log: Logger;
 
   constructor(private readonly opts: RtmpIngestOptions) {
-    super((event, err) => opts.log.error('an ingest listener threw', { stage: 'ingest', event, err: err instanceof Error ? err.message : String(err) }));
+    super((event, err) =>
+      opts.log.error('an ingest listener threw', { stage: 'ingest', event, err: err instanceof Error ? err.message : String(err) }),
+    );
     this.log = opts.log.child({ stage: 'ingest' });
     this.server = net.createServer((socket) => this.onConnection(socket));
     this.server.maxConnections = opts.maxConnections ?? 1000;
@@ -89,7 +104,8 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
   async start(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
-        const why = err.code === 'EADDRINUSE' ? 'is already in use (set --rtmp-port or UPREZ_RTMP_PORT)' : `cannot be listened on: ${err.message}`;
+        const why =
+          err.code === 'EADDRINUSE' ? 'is already in use (set --rtmp-port or UPREZ_RTMP_PORT)' : `cannot be listened on: ${err.message}`;
         reject(new UprezError('INGEST_LISTEN_FAILED', `RTMP port ${this.opts.port} on ${this.opts.host} ${why}`, { cause: err }));
       };
       this.server.once('error', onError);
@@ -183,7 +199,10 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
       this.log.warn('refused publish', { reason: admission.refusal, key, client: req.clientAddress, why: admission.message });
       this.emit('refused', admission.refusal, key, req.clientAddress);
       const s = REFUSAL_STATUS[admission.refusal];
-      return { ok: false, status: { code: s.code, description: admission.refusal === 'duplicate' ? admission.message : s.description(key) } };
+      return {
+        ok: false,
+        status: { code: s.code, description: admission.refusal === 'duplicate' ? admission.message : s.description(key) },
+      };
     }
     if (conn.isClosed || this.refusing) {
       // Gone (or shutting down) while the cluster was asked: give back what was opened for it.
@@ -196,7 +215,11 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
         if (admission.fresh) void admission.cluster?.close();
         return refuse('duplicate');
       }
-      this.log.warn('signed publisher takes over the stream', { stream: key, client: req.clientAddress, previous: again.conn.clientAddress });
+      this.log.warn('signed publisher takes over the stream', {
+        stream: key,
+        client: req.clientAddress,
+        previous: again.conn.clientAddress,
+      });
       this.endPublication(again, false);
       again.conn.refuse({ code: 'NetStream.Publish.Denied', description: `another signed publisher took over ${key}` });
     }
@@ -265,7 +288,7 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
         pub.audioTags++;
         pub.firstAudioTs ??= ts;
         pub.feed.push(type, ts, body);
-        if (!pub.feed.hasVideoHeader && ((ts - pub.firstAudioTs) >>> 0) > AUDIO_ONLY_AFTER_MS) this.refuseNoVideo(pub);
+        if (!pub.feed.hasVideoHeader && (ts - pub.firstAudioTs) >>> 0 > AUDIO_ONLY_AFTER_MS) this.refuseNoVideo(pub);
       } else if (type === FLV_VIDEO) {
         pub.feed.push(type, ts, body);
       }
@@ -299,7 +322,14 @@ export class RtmpIngest extends TypedEmitter<IngestEvents> implements PublishGat
     pub.announced = true;
     const hasAudio = this.hasAudio(pub);
     this.log.info('publish accepted', { stream: pub.key, client: pub.conn.clientAddress, audio: hasAudio });
-    this.emit('publish', { key: pub.key, sessionId: pub.sessionId, clientAddress: pub.conn.clientAddress, hasAudio, feed: pub.feed, cluster: pub.cluster });
+    this.emit('publish', {
+      key: pub.key,
+      sessionId: pub.sessionId,
+      clientAddress: pub.conn.clientAddress,
+      hasAudio,
+      feed: pub.feed,
+      cluster: pub.cluster,
+    });
   }
 
   private refuseNoVideo(pub: Publication): void {

@@ -35,9 +35,27 @@ export function fileJobExecutor(deps: FileJobDeps): JobExecutor<FileJobSpec> {
     async run(spec, ctx: JobContext) {
       const input = await resolveFileInput(spec.input, policy);
       const dir = deps.modelsDir ? { modelsDir: deps.modelsDir } : {};
-      const d = spec.denoise === undefined ? null : await planFileDenoise({ denoise: spec.denoise, ffprobe: deps.binaries.ffprobe, input: inputLocation(input), model: spec.model, scale: spec.scale, x4: spec.x4, ...dir });
+      const d =
+        spec.denoise === undefined
+          ? null
+          : await planFileDenoise({
+              denoise: spec.denoise,
+              ffprobe: deps.binaries.ffprobe,
+              input: inputLocation(input),
+              model: spec.model,
+              scale: spec.scale,
+              x4: spec.x4,
+              ...dir,
+            });
       if (d) ctx.log.info(describeFileDenoise(d), { denoiseLevel: d.level, model: d.model ?? null });
-      const plan = await openUpscalePlan({ model: d ? d.model : spec.model, scale: spec.scale, provider: deps.provider, x4: d ? d.x4 : spec.x4, log: ctx.log, ...dir });
+      const plan = await openUpscalePlan({
+        model: d ? d.model : spec.model,
+        scale: spec.scale,
+        provider: deps.provider,
+        x4: d ? d.x4 : spec.x4,
+        log: ctx.log,
+        ...dir,
+      });
       try {
         const r = await transcodeFile({
           binaries: deps.binaries,
@@ -47,7 +65,14 @@ export function fileJobExecutor(deps: FileJobDeps): JobExecutor<FileJobSpec> {
           mp4: spec.mp4,
           log: ctx.log,
           signal: ctx.signal,
-          onProgress: (p) => ctx.progress({ done: p.framesDone, total: p.totalFrames, unit: 'frames', rate: Number(p.fps.toFixed(2)), etaSeconds: p.etaSeconds === null ? null : Math.round(p.etaSeconds) }),
+          onProgress: (p) =>
+            ctx.progress({
+              done: p.framesDone,
+              total: p.totalFrames,
+              unit: 'frames',
+              rate: Number(p.fps.toFixed(2)),
+              etaSeconds: p.etaSeconds === null ? null : Math.round(p.etaSeconds),
+            }),
         });
         const rel = (p: string): string => path.relative(deps.dataDir, p);
         // Served by /vod/ID/… (the output directory's name is the job id).

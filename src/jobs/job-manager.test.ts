@@ -11,7 +11,12 @@ import { JobStore } from './job-store.js';
 
 /** A fake executor whose runs the test finishes (or that wait for their abort). */
 function fakeExecutors() {
-  const runs: { spec: FileJobSpec | RestreamJobSpec; ctx: JobContext; finish: (r: Record<string, unknown>) => void; fail: (e: Error) => void }[] = [];
+  const runs: {
+    spec: FileJobSpec | RestreamJobSpec;
+    ctx: JobContext;
+    finish: (r: Record<string, unknown>) => void;
+    fail: (e: Error) => void;
+  }[] = [];
   const run = (spec: FileJobSpec | RestreamJobSpec, ctx: JobContext) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       runs.push({ spec, ctx, finish: resolve, fail: reject });
@@ -112,7 +117,12 @@ describe('JobManager', () => {
     const second = fakeExecutors();
     const m2 = new JobManager({ store: new JobStore(dir, silentLogger), executors: second.executors, log: silentLogger });
     await m2.start();
-    expect(m2.list().map((j) => j.id).sort()).toEqual([done.id, running.id, queued.id].sort());
+    expect(
+      m2
+        .list()
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual([done.id, running.id, queued.id].sort());
     expect(m2.get(done.id)?.state).toBe('done');
     await until(() => second.runs.length === 1);
     expect(m2.get(running.id)).toMatchObject({ state: 'running', attempts: 2 });

@@ -186,9 +186,15 @@ export class JobManager {
     this.running.set(rec.id, entry);
   }
 
-  private async execute(rec: JobRecord, ctx: JobContext): Promise<{ ok: true; result: Record<string, unknown> } | { ok: false; error: { code: string; message: string } }> {
+  private async execute(
+    rec: JobRecord,
+    ctx: JobContext,
+  ): Promise<{ ok: true; result: Record<string, unknown> } | { ok: false; error: { code: string; message: string } }> {
     try {
-      const result = rec.spec.type === 'file' ? await this.opts.executors.file.run(rec.spec, ctx) : await this.opts.executors.restream.run(rec.spec, ctx);
+      const result =
+        rec.spec.type === 'file'
+          ? await this.opts.executors.file.run(rec.spec, ctx)
+          : await this.opts.executors.restream.run(rec.spec, ctx);
       return { ok: true, result };
     } catch (err) {
       const code = err instanceof UprezError ? err.code : 'JOB_FAILED';

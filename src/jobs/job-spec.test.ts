@@ -18,7 +18,12 @@ describe('POST /api/jobs body', () => {
     expect(parseJobSpec({ type: 'file', input: 'a.mp4', denoise: 2 })).toMatchObject({ denoise: 2 });
   });
   test('restream job', () => {
-    expect(parseJobSpec({ type: 'restream', input: 'a.mp4', key: 'cam_2', to: 'rtmp://h/live/x' })).toEqual({ type: 'restream', input: 'a.mp4', key: 'cam_2', to: 'rtmp://h/live/x' });
+    expect(parseJobSpec({ type: 'restream', input: 'a.mp4', key: 'cam_2', to: 'rtmp://h/live/x' })).toEqual({
+      type: 'restream',
+      input: 'a.mp4',
+      key: 'cam_2',
+      to: 'rtmp://h/live/x',
+    });
   });
   test.each([
     [null, /JSON object/],

@@ -45,7 +45,8 @@ function only(body: Record<string, unknown>, allowed: readonly string[]): void {
 }
 
 function inputField(v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 4096) throw invalid('"input" must be a non-empty string of at most 4096 characters');
+  if (typeof v !== 'string' || v.length === 0 || v.length > 4096)
+    throw invalid('"input" must be a non-empty string of at most 4096 characters');
   return v;
 }
 
@@ -74,7 +75,15 @@ export function parseJobSpec(body: unknown): JobSpec {
     if (denoise !== undefined && denoise !== 'auto' && denoise !== 0 && denoise !== 1 && denoise !== 2 && denoise !== 3) {
       throw invalid('"denoise" must be "auto" or a level 0, 1, 2 or 3');
     }
-    return { type: 'file', input: inputField(b['input']), scale, ...(model !== undefined ? { model } : {}), mp4, x4, ...(denoise !== undefined ? { denoise } : {}) };
+    return {
+      type: 'file',
+      input: inputField(b['input']),
+      scale,
+      ...(model !== undefined ? { model } : {}),
+      mp4,
+      x4,
+      ...(denoise !== undefined ? { denoise } : {}),
+    };
   }
   if (b['type'] === 'restream') {
     only(b, ['type', 'input', 'key', 'to']);

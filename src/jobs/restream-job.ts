@@ -36,7 +36,8 @@ export function restreamJobExecutor(deps: RestreamJobDeps): JobExecutor<Restream
     },
     async run(spec, ctx: JobContext) {
       const input = inputLocation(await resolveFileInput(spec.input, inputs));
-      const query = deps.policy.mode === 'hmac' ? signPublish(deps.policy.secret, spec.key, Math.floor(Date.now() / 1000) + 6 * 3600) : undefined;
+      const query =
+        deps.policy.mode === 'hmac' ? signPublish(deps.policy.secret, spec.key, Math.floor(Date.now() / 1000) + 6 * 3600) : undefined;
       const unregister = spec.to ? deps.pushTargets.set(spec.key, { url: spec.to }) : () => {};
       try {
         const r = await publishFile({
@@ -46,9 +47,21 @@ export function restreamJobExecutor(deps: RestreamJobDeps): JobExecutor<Restream
           log: ctx.log,
           signal: ctx.signal,
           onProgress: (seconds, duration) =>
-            ctx.progress({ done: Number(seconds.toFixed(1)), total: duration, unit: 'seconds', rate: 1, etaSeconds: duration === null ? null : Math.max(0, Math.round(duration - seconds)) }),
+            ctx.progress({
+              done: Number(seconds.toFixed(1)),
+              total: duration,
+              unit: 'seconds',
+              rate: 1,
+              etaSeconds: duration === null ? null : Math.max(0, Math.round(duration - seconds)),
+            }),
         });
-        return { key: spec.key, seconds: Number(r.seconds.toFixed(2)), pushedTo: spec.to ? redactUrl(spec.to) : null, copied: r.copied, hls: `/hls/${spec.key}/master.m3u8` };
+        return {
+          key: spec.key,
+          seconds: Number(r.seconds.toFixed(2)),
+          pushedTo: spec.to ? redactUrl(spec.to) : null,
+          copied: r.copied,
+          hls: `/hls/${spec.key}/master.m3u8`,
+        };
       } finally {
         unregister();
       }
@@ -61,7 +74,10 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     const parts = u.pathname.split('/').filter(Boolean);
-    return `${u.protocol}//${u.host}/${parts.slice(0, -1).concat(parts.length ? ['***'] : []).join('/')}`;
+    return `${u.protocol}//${u.host}/${parts
+      .slice(0, -1)
+      .concat(parts.length ? ['***'] : [])
+      .join('/')}`;
   } catch {
     return '***';
   }

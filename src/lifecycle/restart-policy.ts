@@ -18,7 +18,8 @@ export interface RestartPolicyOptions {
 }
 
 /** RestartDecision: restart after `delayMs` (the k-th in the window), or give up after `recent`. */
-export type RestartDecision = { readonly restart: true; readonly delayMs: number; readonly k: number } | { readonly restart: false; readonly recent: number };
+export type RestartDecision =
+  { readonly restart: true; readonly delayMs: number; readonly k: number } | { readonly restart: false; readonly recent: number };
 
 /** RestartPolicy decides restarts; see the file comment. */
 export class RestartPolicy {
@@ -55,5 +56,9 @@ export function streamRestarts(max = 5, now?: () => number): RestartPolicy {
 
 /** workerRestarts: inference workers, at once three times a minute, then 1 s doubling to 30 s, never giving up. */
 export function workerRestarts(now?: () => number): RestartPolicy {
-  return new RestartPolicy({ maxInWindow: Infinity, delayMs: (k) => (k <= 3 ? 0 : Math.min(30_000, 1_000 * 2 ** (k - 4))), ...(now ? { now } : {}) });
+  return new RestartPolicy({
+    maxInWindow: Infinity,
+    delayMs: (k) => (k <= 3 ? 0 : Math.min(30_000, 1_000 * 2 ** (k - 4))),
+    ...(now ? { now } : {}),
+  });
 }

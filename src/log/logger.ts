@@ -28,9 +28,7 @@ function formatValue(v: unknown): string {
 }
 
 /** createLogger builds a logger at `level` writing logfmt-style lines to `sink`. */
-export function createLogger(
-  opts: { level?: LogLevel; sink?: LogSink; fields?: Record<string, unknown> } = {},
-): Logger {
+export function createLogger(opts: { level?: LogLevel; sink?: LogSink; fields?: Record<string, unknown> } = {}): Logger {
   const min = LEVELS[opts.level ?? (process.env['UPREZ_LOG_LEVEL'] as LogLevel | undefined) ?? 'info'] ?? LEVELS.info;
   const sink = opts.sink ?? defaultSink;
   const base = opts.fields ?? {};

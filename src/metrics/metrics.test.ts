@@ -1,6 +1,14 @@
 import { Counter, Gauge, Histogram, register as globalRegistry } from 'prom-client';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { createMetrics, FRAME_SECONDS_BUCKETS, forgetStream, initRenditions, initStream, setExecutionProvider, type UprezMetrics } from './metrics.js';
+import {
+  createMetrics,
+  FRAME_SECONDS_BUCKETS,
+  forgetStream,
+  initRenditions,
+  initStream,
+  setExecutionProvider,
+  type UprezMetrics,
+} from './metrics.js';
 
 type Kind = 'histogram' | 'counter' | 'gauge';
 
@@ -56,7 +64,10 @@ describe('createMetrics', () => {
 
     // Positional labels throw unless their count equals the declared count; named labels
     // throw for any name that was not declared. Together they pin the exact label set.
-    record(typed, labels.map((l) => `v_${l}`));
+    record(
+      typed,
+      labels.map((l) => `v_${l}`),
+    );
     if (labels.length) {
       expect(() => record(typed, { bogus: 'x' })).toThrow(/bogus/);
       expect(() => record(typed, [...labels.map(() => 'x'), 'extra'])).toThrow(/number of arguments/);

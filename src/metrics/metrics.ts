@@ -90,7 +90,7 @@ export function createMetrics(opts: MetricsOptions = {}): UprezMetrics {
     }),
     modelFramesTotal: new Counter({
       name: 'uprez_model_frames_total',
-      help: 'Frames whose luma came from a model, by model (the model ladder: the stream\'s model, then a cheaper fallback model).',
+      help: "Frames whose luma came from a model, by model (the model ladder: the stream's model, then a cheaper fallback model).",
       labelNames: ['stream', 'model'] as const,
       registers,
     }),

@@ -99,7 +99,13 @@ export class HttpOrigin {
       fh = await open(body.file.path, 'r');
     } catch (err) {
       const missing = (err as { code?: unknown }).code === 'ENOENT';
-      throw new OriginError(missing ? 'ORIGIN_FILE_MISSING' : 'ORIGIN_FILE_UNREADABLE', `cannot read ${relPath} for upload: ${(err as Error).message}`, false, undefined, { cause: err });
+      throw new OriginError(
+        missing ? 'ORIGIN_FILE_MISSING' : 'ORIGIN_FILE_UNREADABLE',
+        `cannot read ${relPath} for upload: ${(err as Error).message}`,
+        false,
+        undefined,
+        { cause: err },
+      );
     }
     try {
       headers['Content-Length'] = (await fh.stat()).size;
@@ -119,7 +125,15 @@ export class HttpOrigin {
     this.agent.destroy();
   }
 
-  private request(method: string, relPath: string, extra: http.OutgoingHttpHeaders, body: Buffer | Readable | null, signal: AbortSignal, notFoundOk: boolean, absolute = false): Promise<void> {
+  private request(
+    method: string,
+    relPath: string,
+    extra: http.OutgoingHttpHeaders,
+    body: Buffer | Readable | null,
+    signal: AbortSignal,
+    notFoundOk: boolean,
+    absolute = false,
+  ): Promise<void> {
     const url = absolute ? new URL(relPath, this.target.base) : this.urlOf(relPath);
     const headers: http.OutgoingHttpHeaders = { 'User-Agent': this.opts.userAgent ?? 'uprez-origin-mirror', ...extra };
     if (this.target.authorization !== undefined) headers['Authorization'] = this.target.authorization;
@@ -146,7 +160,14 @@ export class HttpOrigin {
             resolve();
             return;
           }
-          fail(new OriginError('ORIGIN_HTTP_STATUS', `${method} ${url.toString()} answered ${status} ${res.statusMessage ?? ''}`.trim(), isRetryableStatus(status), status));
+          fail(
+            new OriginError(
+              'ORIGIN_HTTP_STATUS',
+              `${method} ${url.toString()} answered ${status} ${res.statusMessage ?? ''}`.trim(),
+              isRetryableStatus(status),
+              status,
+            ),
+          );
         });
       });
       req.on('error', fail);

@@ -25,12 +25,43 @@ export interface OriginMetrics {
 export function createOriginMetrics(registry: Registry): OriginMetrics {
   const registers = [registry];
   return {
-    uploadSeconds: new Histogram({ name: 'uprez_origin_upload_seconds', help: 'Time of one successful request to the HLS origin, by kind (init, segment, part, playlist, delete).', labelNames: ['stream', 'kind'] as const, buckets: [...UPLOAD_SECONDS_BUCKETS], registers }),
-    failuresTotal: new Counter({ name: 'uprez_origin_upload_failures_total', help: 'Requests to the HLS origin that failed (every attempt), by kind.', labelNames: ['stream', 'kind'] as const, registers }),
-    retriesTotal: new Counter({ name: 'uprez_origin_upload_retries_total', help: 'Failed requests to the HLS origin that will be tried again, by kind.', labelNames: ['stream', 'kind'] as const, registers }),
-    droppedTotal: new Counter({ name: 'uprez_origin_dropped_total', help: 'Files, playlists and deletes that never reached the HLS origin, by kind and reason (overflow, missing, rejected, expired, closed, invalid).', labelNames: ['stream', 'kind', 'reason'] as const, registers }),
-    queueDepth: new Gauge({ name: 'uprez_origin_queue_depth', help: 'Requests waiting for or in flight to the HLS origin.', labelNames: ['stream'] as const, registers }),
-    queueBytes: new Gauge({ name: 'uprez_origin_queue_bytes', help: 'Bytes of media files waiting for or in flight to the HLS origin.', labelNames: ['stream'] as const, registers }),
+    uploadSeconds: new Histogram({
+      name: 'uprez_origin_upload_seconds',
+      help: 'Time of one successful request to the HLS origin, by kind (init, segment, part, playlist, delete).',
+      labelNames: ['stream', 'kind'] as const,
+      buckets: [...UPLOAD_SECONDS_BUCKETS],
+      registers,
+    }),
+    failuresTotal: new Counter({
+      name: 'uprez_origin_upload_failures_total',
+      help: 'Requests to the HLS origin that failed (every attempt), by kind.',
+      labelNames: ['stream', 'kind'] as const,
+      registers,
+    }),
+    retriesTotal: new Counter({
+      name: 'uprez_origin_upload_retries_total',
+      help: 'Failed requests to the HLS origin that will be tried again, by kind.',
+      labelNames: ['stream', 'kind'] as const,
+      registers,
+    }),
+    droppedTotal: new Counter({
+      name: 'uprez_origin_dropped_total',
+      help: 'Files, playlists and deletes that never reached the HLS origin, by kind and reason (overflow, missing, rejected, expired, closed, invalid).',
+      labelNames: ['stream', 'kind', 'reason'] as const,
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'uprez_origin_queue_depth',
+      help: 'Requests waiting for or in flight to the HLS origin.',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
+    queueBytes: new Gauge({
+      name: 'uprez_origin_queue_bytes',
+      help: 'Bytes of media files waiting for or in flight to the HLS origin.',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
   };
 }
 

@@ -85,7 +85,9 @@ export class OriginMirror implements HlsOutput {
     this.closing ??= (async () => {
       this.state = 'closing';
       await this.queue.close(this.opts.closeTimeoutMs ?? 5_000);
-      await this.opts.spool.clear().catch((err: unknown) => this.opts.log.warn('origin spool not removed', { dir: this.opts.spool.dir, err }));
+      await this.opts.spool
+        .clear()
+        .catch((err: unknown) => this.opts.log.warn('origin spool not removed', { dir: this.opts.spool.dir, err }));
       this.state = 'closed';
     })();
     return this.closing;

@@ -11,7 +11,12 @@ import type { DropReason, QueueObserver, UploadKind } from './upload-types.js';
 const DROP_LOG_EVERY_MS = 10_000;
 
 /** originObserver reports stream `key`'s queue to `metrics` (when given) and `log`; `visible` hears visible playlists. */
-export function originObserver(key: string, log: Logger, metrics: OriginMetrics | undefined, visible?: (rel: string, text: string) => void): QueueObserver {
+export function originObserver(
+  key: string,
+  log: Logger,
+  metrics: OriginMetrics | undefined,
+  visible?: (rel: string, text: string) => void,
+): QueueObserver {
   let failing = 0;
   let drops: Partial<Record<`${UploadKind}/${DropReason}`, number>> = {};
   let dropLoggedAt = 0;
@@ -30,7 +35,11 @@ export function originObserver(key: string, log: Logger, metrics: OriginMetrics 
     failed(kind, retrying, err) {
       metrics?.failuresTotal.inc({ stream: key, kind });
       if (retrying) metrics?.retriesTotal.inc({ stream: key, kind });
-      if (failing++ === 0) log.warn(retrying ? 'origin request failed; queuing and retrying with backoff' : 'origin refused a request', { kind, err: errorMessage(err) });
+      if (failing++ === 0)
+        log.warn(retrying ? 'origin request failed; queuing and retrying with backoff' : 'origin refused a request', {
+          kind,
+          err: errorMessage(err),
+        });
     },
     dropped(kind, reason) {
       metrics?.droppedTotal.inc({ stream: key, kind, reason });

@@ -59,7 +59,11 @@ export class OriginPublisher {
     const target = parseOriginUrl(opts.url, '--hls-origin (UPREZ_HLS_ORIGIN)');
     this.display = target.display;
     this.http = opts.sink ? null : new HttpOrigin(target);
-    this.sink = opts.sink ?? { display: target.display, put: (p, b, s) => (this.http as HttpOrigin).put(p, b, s), delete: (p, s) => (this.http as HttpOrigin).delete(p, s) };
+    this.sink = opts.sink ?? {
+      display: target.display,
+      put: (p, b, s) => (this.http as HttpOrigin).put(p, b, s),
+      delete: (p, s) => (this.http as HttpOrigin).delete(p, s),
+    };
     this.log = opts.log.child({ stage: 'origin' });
   }
 
@@ -74,7 +78,8 @@ export class OriginPublisher {
    * while it still flushes) keeps flushing on its own; stats then follow the new one.
    */
   forStream(key: string, hooks: StreamOutputHooks = {}): OriginMirror {
-    if (!isValidStreamKey(key)) throw new UprezError('ORIGIN_BAD_KEY', `invalid stream key for the origin: ${JSON.stringify(String(key).slice(0, 80))}`);
+    if (!isValidStreamKey(key))
+      throw new UprezError('ORIGIN_BAD_KEY', `invalid stream key for the origin: ${JSON.stringify(String(key).slice(0, 80))}`);
     if (this.closed) throw new UprezError('ORIGIN_CLOSED', 'the origin publisher is closed');
     const log = this.log.child({ stream: key });
     const mirror = new OriginMirror({

@@ -55,7 +55,12 @@ describe('resolveRef and playlistDeps', () => {
 
   test('deps of the master, relative to the stream root', () => {
     expect(playlistDeps('master.m3u8', MASTER)).toEqual(['audio/index.m3u8', '720p/index.m3u8', '720p/iframes.m3u8', '360p/index.m3u8']);
-    expect(playlistDeps('720p/index.m3u8', LL_MEDIA)).toEqual(['720p/init.mp4', '720p/e3_00041.m4s', '720p/e3_00042.0.m4s', '720p/e3_00042.1.m4s']);
+    expect(playlistDeps('720p/index.m3u8', LL_MEDIA)).toEqual([
+      '720p/init.mp4',
+      '720p/e3_00041.m4s',
+      '720p/e3_00042.0.m4s',
+      '720p/e3_00042.1.m4s',
+    ]);
   });
 
   test.each([

@@ -9,7 +9,15 @@
  * open), and EXT-X-RENDITION-REPORT names sibling media playlists, which reference each other (a
  * dependency cycle); a viewer reaches those through the master playlist, which waits for them.
  */
-const URI_TAGS = ['#EXT-X-MAP:', '#EXT-X-PART:', '#EXT-X-MEDIA:', '#EXT-X-I-FRAME-STREAM-INF:', '#EXT-X-KEY:', '#EXT-X-SESSION-KEY:', '#EXT-X-SESSION-DATA:'];
+const URI_TAGS = [
+  '#EXT-X-MAP:',
+  '#EXT-X-PART:',
+  '#EXT-X-MEDIA:',
+  '#EXT-X-I-FRAME-STREAM-INF:',
+  '#EXT-X-KEY:',
+  '#EXT-X-SESSION-KEY:',
+  '#EXT-X-SESSION-DATA:',
+];
 
 const URI_ATTR = /(?:^|,)URI="([^"]*)"/;
 

@@ -13,7 +13,10 @@ export class QueueTally {
   playlistLagMs: number | null = null;
   lastError: QueueStats['lastError'] = null;
   readonly latency = new LatencyWindow(128);
-  private readonly droppedBy: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+  private readonly droppedBy: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<
+    DropReason,
+    number
+  >;
 
   /** dropped counts one drop. */
   dropped(reason: DropReason): void {

@@ -28,7 +28,9 @@ test('hold links the file (same inode, no copy): it outlives the original, and r
 
 test('a file already gone is ORIGIN_FILE_MISSING; release never deletes outside the spool; clear removes it all', async () => {
   const spool = new Spool(path.join(dir, 'spool'));
-  await expect(spool.hold('a.ts', path.join(dir, 'nope.ts'))).rejects.toSatisfy((e) => e instanceof OriginError && e.code === 'ORIGIN_FILE_MISSING' && !e.retryable);
+  await expect(spool.hold('a.ts', path.join(dir, 'nope.ts'))).rejects.toSatisfy(
+    (e) => e instanceof OriginError && e.code === 'ORIGIN_FILE_MISSING' && !e.retryable,
+  );
   const outside = path.join(dir, 'keep.ts');
   writeFileSync(outside, 'x');
   spool.release({ path: outside, size: 1 });

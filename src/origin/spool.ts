@@ -34,12 +34,17 @@ export class Spool {
       }
       return { path: dest, size: (await stat(dest)).size };
     } catch (err) {
-      if (isMissing(err)) throw new OriginError('ORIGIN_FILE_MISSING', `${rel} was gone from local disk before the origin mirror took it`, false, undefined, { cause: err });
+      if (isMissing(err))
+        throw new OriginError('ORIGIN_FILE_MISSING', `${rel} was gone from local disk before the origin mirror took it`, false, undefined, {
+          cause: err,
+        });
       // Neither a link nor a copy (spool not writable): send the original from where it is.
       try {
         return { path: absPath, size: (await stat(absPath)).size };
       } catch (err2) {
-        throw new OriginError('ORIGIN_FILE_MISSING', `${rel} was gone from local disk before the origin mirror took it`, false, undefined, { cause: err2 });
+        throw new OriginError('ORIGIN_FILE_MISSING', `${rel} was gone from local disk before the origin mirror took it`, false, undefined, {
+          cause: err2,
+        });
       }
     }
   }

@@ -138,7 +138,14 @@ export class UploadQueue {
     let held = 0;
     for (const p of this.playlists.values()) if (p.deps.some((d) => this.isDropped(d))) held++;
     return {
-      queue: { files: this.files.size + fileBusy, bytes: this.bytes, playlists: this.playlists.size, removes: this.removes.size, held, inFlight: this.busy.size },
+      queue: {
+        files: this.files.size + fileBusy,
+        bytes: this.bytes,
+        playlists: this.playlists.size,
+        removes: this.removes.size,
+        held,
+        inFlight: this.busy.size,
+      },
       ...this.tally.counts(),
       backoffUntil: this.pausedUntil > Date.now() ? this.pausedUntil : null,
     };
@@ -225,7 +232,10 @@ export class UploadQueue {
     else this.removes.delete(job.rel);
     const abort = new AbortController();
     this.busy.set(job.rel, { job, abort });
-    const timeout = setTimeout(() => abort.abort(new OriginError('ORIGIN_TIMEOUT', `no answer from the origin within ${this.opts.requestTimeoutMs} ms`, true)), this.opts.requestTimeoutMs);
+    const timeout = setTimeout(
+      () => abort.abort(new OriginError('ORIGIN_TIMEOUT', `no answer from the origin within ${this.opts.requestTimeoutMs} ms`, true)),
+      this.opts.requestTimeoutMs,
+    );
     const t0 = performance.now();
     const request =
       job.type === 'remove'
@@ -233,10 +243,12 @@ export class UploadQueue {
         : job.type === 'file'
           ? this.port.put(job.rel, { file: job.prepared as PreparedFile }, abort.signal)
           : this.commitThenPut(job, abort.signal);
-    request.then(
-      () => this.settle(job, null, (performance.now() - t0) / 1000),
-      (err: unknown) => this.settle(job, abort.signal.aborted ? asOriginError(abort.signal.reason) : asOriginError(err), 0),
-    ).finally(() => clearTimeout(timeout));
+    request
+      .then(
+        () => this.settle(job, null, (performance.now() - t0) / 1000),
+        (err: unknown) => this.settle(job, abort.signal.aborted ? asOriginError(abort.signal.reason) : asOriginError(err), 0),
+      )
+      .finally(() => clearTimeout(timeout));
   }
 
   /** commitThenPut runs the write-ahead gate (when there is one) before a playlist's PUT. */
@@ -246,9 +258,12 @@ export class UploadQueue {
       try {
         owned = await this.port.commit(job.rel, job.text);
       } catch (err) {
-        throw new OriginError('ORIGIN_COMMIT_FAILED', `playlist ${job.rel} not committed: ${asOriginError(err).message}`, true, undefined, { cause: err });
+        throw new OriginError('ORIGIN_COMMIT_FAILED', `playlist ${job.rel} not committed: ${asOriginError(err).message}`, true, undefined, {
+          cause: err,
+        });
       }
-      if (!owned) throw new OriginError('ORIGIN_FENCED', `playlist ${job.rel} not published: this instance no longer owns the stream`, false);
+      if (!owned)
+        throw new OriginError('ORIGIN_FENCED', `playlist ${job.rel} not published: this instance no longer owns the stream`, false);
     }
     await this.port.put(job.rel, { text: job.text }, signal);
   }

@@ -7,8 +7,22 @@ import type { AcquireResult, LeaseLostReason, StreamLease, StreamRegistry } from
 
 const self = { id: 'two', url: 'http://two:8000' };
 const previous: ContinuityState = {
-  v: 1, key: 'cam', epoch: 6, instance: 'one', updatedAt: 1, master: null,
-  renditions: { 'v/index.m3u8': { playlist: 'v/index.m3u8', targetDuration: 2, mediaSequence: 9, discontinuitySequence: 0, segments: [{ uri: 'e6_00009.ts', duration: 2, discontinuity: false, map: null }], endList: false } },
+  v: 1,
+  key: 'cam',
+  epoch: 6,
+  instance: 'one',
+  updatedAt: 1,
+  master: null,
+  renditions: {
+    'v/index.m3u8': {
+      playlist: 'v/index.m3u8',
+      targetDuration: 2,
+      mediaSequence: 9,
+      discontinuitySequence: 0,
+      segments: [{ uri: 'e6_00009.ts', duration: 2, discontinuity: false, map: null }],
+      endList: false,
+    },
+  },
   retired: ['v/e6_00008.ts'],
 };
 
@@ -16,7 +30,10 @@ function fakes(answer: AcquireResult | 'lease') {
   const events: string[] = [];
   const lost = new Set<(r: LeaseLostReason) => void>();
   const lease: StreamLease = {
-    key: 'cam', epoch: 7, owner: self, lost: null,
+    key: 'cam',
+    epoch: 7,
+    owner: self,
+    lost: null,
     onLost: (l) => (lost.add(l), () => lost.delete(l)),
     release: async () => void events.push('release'),
     continuity: {
@@ -60,10 +77,21 @@ test('without a registry or an origin the stream is local only, as before', asyn
 });
 
 test('a key leased elsewhere is refused as a duplicate, naming the owner; an unreachable registry fails closed', async () => {
-  const leased = fakes({ ok: false, reason: 'leased', holder: { key: 'cam', owner: { id: 'one', url: 'http://one:8000' }, epoch: 6, since: 0 } });
-  expect(await openClusterStream('cam', { registry: leased.registry, origin: leased.origin, log: silentLogger })).toEqual({ ok: false, refusal: 'duplicate', message: 'stream cam is live on one (http://one:8000)' });
+  const leased = fakes({
+    ok: false,
+    reason: 'leased',
+    holder: { key: 'cam', owner: { id: 'one', url: 'http://one:8000' }, epoch: 6, since: 0 },
+  });
+  expect(await openClusterStream('cam', { registry: leased.registry, origin: leased.origin, log: silentLogger })).toEqual({
+    ok: false,
+    refusal: 'duplicate',
+    message: 'stream cam is live on one (http://one:8000)',
+  });
   const down = fakes({ ok: false, reason: 'unavailable', message: 'registry redis://r:6379 unreachable' });
-  expect(await openClusterStream('cam', { registry: down.registry, log: silentLogger })).toMatchObject({ ok: false, refusal: 'registry_unavailable' });
+  expect(await openClusterStream('cam', { registry: down.registry, log: silentLogger })).toMatchObject({
+    ok: false,
+    refusal: 'registry_unavailable',
+  });
 });
 
 test('taken over: the record to continue from, playlists committed to the record before they go up, retired files deleted, lease released after the last playlist', async () => {

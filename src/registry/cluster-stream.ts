@@ -38,7 +38,9 @@ export interface ClusterStream {
 }
 
 /** ClusterOpenResult: the stream's cluster share, or why the publish must be refused. */
-export type ClusterOpenResult = { readonly ok: true; readonly stream: ClusterStream } | { readonly ok: false; readonly refusal: ClusterRefusal; readonly message: string };
+export type ClusterOpenResult =
+  | { readonly ok: true; readonly stream: ClusterStream }
+  | { readonly ok: false; readonly refusal: ClusterRefusal; readonly message: string };
 
 /** openClusterStream opens stream `key` in the cluster (see the module comment); never throws. */
 export async function openClusterStream(key: string, deps: ClusterDeps): Promise<ClusterOpenResult> {
@@ -49,7 +51,11 @@ export async function openClusterStream(key: string, deps: ClusterDeps): Promise
     const r = await deps.registry.acquire(key);
     if (!r.ok && r.reason === 'leased') {
       const owner = r.holder?.owner;
-      return { ok: false, refusal: 'duplicate', message: `stream ${key} is live on ${owner ? `${owner.id} (${owner.url})` : 'another instance'}` };
+      return {
+        ok: false,
+        refusal: 'duplicate',
+        message: `stream ${key} is live on ${owner ? `${owner.id} (${owner.url})` : 'another instance'}`,
+      };
     }
     if (!r.ok) return { ok: false, refusal: 'registry_unavailable', message: r.message };
     lease = r.lease;
@@ -63,7 +69,9 @@ export async function openClusterStream(key: string, deps: ClusterDeps): Promise
   let output: OriginMirror | null = null;
   if (deps.origin) {
     const held = lease;
-    const recorder = held ? new ContinuityRecorder({ key, instance: held.owner.id, epoch: held.epoch, store: held.continuity, log, initial: record }) : null;
+    const recorder = held
+      ? new ContinuityRecorder({ key, instance: held.owner.id, epoch: held.epoch, store: held.continuity, log, initial: record })
+      : null;
     output = deps.origin.forStream(key, recorder ? { commit: (rel, text) => recorder.commit(rel, text) } : {});
     // Files a dead owner retired but may not have deleted: removed once nothing visible lists them.
     for (const rel of record?.retired ?? []) output.remove(rel);

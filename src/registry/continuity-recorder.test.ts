@@ -4,7 +4,8 @@ import { silentLogger } from '../log/logger.js';
 import type { ContinuityState, StreamContinuity } from './continuity.js';
 import { ContinuityRecorder } from './continuity-recorder.js';
 
-const media = (seq: number, ...segs: string[]): string => `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:${seq}\n${segs.map((s) => `#EXTINF:2.0,\n${s}`).join('\n')}\n`;
+const media = (seq: number, ...segs: string[]): string =>
+  `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:${seq}\n${segs.map((s) => `#EXTINF:2.0,\n${s}`).join('\n')}\n`;
 
 function store(answer: () => Error | null = () => null) {
   const saves: ContinuityState[] = [];
@@ -38,8 +39,22 @@ test('every committed version is in the record saved before the commit answers',
 test('a predecessor record is the starting point; renditions are replaced as this instance commits its own', async () => {
   const { s, saves } = store();
   const initial: ContinuityState = {
-    v: 1, key: 'cam1', epoch: 3, instance: 'old', updatedAt: 1, master: 'M',
-    renditions: { 'a/index.m3u8': { playlist: 'a/index.m3u8', targetDuration: 2, mediaSequence: 5, discontinuitySequence: 0, segments: [], endList: false } },
+    v: 1,
+    key: 'cam1',
+    epoch: 3,
+    instance: 'old',
+    updatedAt: 1,
+    master: 'M',
+    renditions: {
+      'a/index.m3u8': {
+        playlist: 'a/index.m3u8',
+        targetDuration: 2,
+        mediaSequence: 5,
+        discontinuitySequence: 0,
+        segments: [],
+        endList: false,
+      },
+    },
     retired: ['a/old.ts'],
   };
   const r = new ContinuityRecorder({ key: 'cam1', instance: 'new', epoch: 4, store: s, log: silentLogger, initial });

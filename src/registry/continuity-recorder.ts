@@ -7,7 +7,14 @@
  */
 import type { Logger } from '../log/logger.js';
 import { resolveRef } from '../origin/playlist-refs.js';
-import { isMasterPlaylist, renditionFromPlaylist, RETIRED_KEPT, type ContinuityState, type RenditionContinuity, type StreamContinuity } from './continuity.js';
+import {
+  isMasterPlaylist,
+  renditionFromPlaylist,
+  RETIRED_KEPT,
+  type ContinuityState,
+  type RenditionContinuity,
+  type StreamContinuity,
+} from './continuity.js';
 
 /** ContinuityRecorderOptions name the stream, its owner and where the record goes. */
 export interface ContinuityRecorderOptions {
@@ -55,7 +62,11 @@ export class ContinuityRecorder {
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (code !== 'REGISTRY_FENCED' && code !== 'REGISTRY_WRONG_KEY') throw err;
-      if (!this.fenced) this.opts.log.warn('stream owned elsewhere now: its playlists stop going to the origin', { stream: this.opts.key, epoch: this.opts.epoch });
+      if (!this.fenced)
+        this.opts.log.warn('stream owned elsewhere now: its playlists stop going to the origin', {
+          stream: this.opts.key,
+          epoch: this.opts.epoch,
+        });
       this.fenced = true;
       return false;
     }

@@ -116,7 +116,9 @@ describe('parseContinuity', () => {
     instance: 'i1',
     updatedAt: 1_700_000_000_000,
     master: '#EXTM3U\n',
-    renditions: { '720p/index.m3u8': renditionFromPlaylist('720p/index.m3u8', TS) as NonNullable<ReturnType<typeof renditionFromPlaylist>> },
+    renditions: {
+      '720p/index.m3u8': renditionFromPlaylist('720p/index.m3u8', TS) as NonNullable<ReturnType<typeof renditionFromPlaylist>>,
+    },
     retired: ['720p/e5_00039.ts'],
   };
 
@@ -132,7 +134,15 @@ describe('parseContinuity', () => {
     ['a rendition under another name', JSON.stringify({ ...good, renditions: { 'x.m3u8': good.renditions['720p/index.m3u8'] } })],
     [
       'a segment URI that would inject a playlist line',
-      JSON.stringify({ ...good, renditions: { '720p/index.m3u8': { ...good.renditions['720p/index.m3u8'], segments: [{ uri: 'a.ts\n#EXT-X-ENDLIST', duration: 2, discontinuity: false, map: null }] } } }),
+      JSON.stringify({
+        ...good,
+        renditions: {
+          '720p/index.m3u8': {
+            ...good.renditions['720p/index.m3u8'],
+            segments: [{ uri: 'a.ts\n#EXT-X-ENDLIST', duration: 2, discontinuity: false, map: null }],
+          },
+        },
+      }),
     ],
     ['a retired path leaving the stream', JSON.stringify({ ...good, retired: ['../other/x.ts'] })],
     ['no retired list', JSON.stringify({ ...good, retired: undefined })],

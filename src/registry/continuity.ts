@@ -98,7 +98,13 @@ export function renditionFromPlaylist(playlist: string, text: string): Rendition
     else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) date = Date.parse(value);
     else if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(value);
     else if (!line.startsWith('#') && duration !== null) {
-      segments.push({ uri: line, duration: Number.isFinite(duration) ? duration : 0, discontinuity, map, ...(date !== null && Number.isFinite(date) ? { programDateTime: date } : {}) });
+      segments.push({
+        uri: line,
+        duration: Number.isFinite(duration) ? duration : 0,
+        discontinuity,
+        map,
+        ...(date !== null && Number.isFinite(date) ? { programDateTime: date } : {}),
+      });
       duration = null;
       discontinuity = false;
       date = null;
@@ -169,12 +175,27 @@ export function parseContinuity(json: string, key: string): ContinuityState {
   if (!isInt(o.epoch) || typeof o.instance !== 'string' || !isInt(o.updatedAt)) throw bad('has a bad epoch, instance or time');
   if (o.master !== null && typeof o.master !== 'string') throw bad('has a bad master playlist');
   if (typeof o.renditions !== 'object' || o.renditions === null) throw bad('has no renditions');
-  if (!Array.isArray(o.retired) || o.retired.length > RETIRED_KEPT || !o.retired.every((p) => typeof p === 'string' && isSafeRelPath(p))) throw bad('has a bad retired list');
+  if (!Array.isArray(o.retired) || o.retired.length > RETIRED_KEPT || !o.retired.every((p) => typeof p === 'string' && isSafeRelPath(p)))
+    throw bad('has a bad retired list');
   for (const [name, r] of Object.entries(o.renditions)) {
     const ok =
-      r !== null && typeof r === 'object' && r.playlist === name && isInt(r.mediaSequence) && isInt(r.discontinuitySequence) && typeof r.targetDuration === 'number' &&
-      typeof r.endList === 'boolean' && Array.isArray(r.segments) &&
-      r.segments.every((s) => typeof s?.uri === 'string' && !/[\r\n]/.test(s.uri) && typeof s.duration === 'number' && typeof s.discontinuity === 'boolean' && (s.map === null || (typeof s.map === 'string' && !/["\r\n]/.test(s.map))) && (s.programDateTime === undefined || isInt(s.programDateTime)));
+      r !== null &&
+      typeof r === 'object' &&
+      r.playlist === name &&
+      isInt(r.mediaSequence) &&
+      isInt(r.discontinuitySequence) &&
+      typeof r.targetDuration === 'number' &&
+      typeof r.endList === 'boolean' &&
+      Array.isArray(r.segments) &&
+      r.segments.every(
+        (s) =>
+          typeof s?.uri === 'string' &&
+          !/[\r\n]/.test(s.uri) &&
+          typeof s.duration === 'number' &&
+          typeof s.discontinuity === 'boolean' &&
+          (s.map === null || (typeof s.map === 'string' && !/["\r\n]/.test(s.map))) &&
+          (s.programDateTime === undefined || isInt(s.programDateTime)),
+      );
     if (!ok) throw bad(`has a bad rendition ${JSON.stringify(name)}`);
   }
   return o as ContinuityState;

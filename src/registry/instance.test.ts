@@ -14,7 +14,15 @@ test('the first external IPv4 address is advertised by default', () => {
   const v6 = { address: 'fe80::1', family: 'IPv6', internal: false } as const;
   const eth = { address: '10.1.2.3', family: 'IPv4', internal: false } as const;
   const base = { netmask: '', mac: '', cidr: null };
-  expect(firstExternalIPv4({ lo: [{ ...base, ...lo }], eth0: [{ ...base, ...v6, scopeid: 0 }, { ...base, ...eth }] })).toBe('10.1.2.3');
+  expect(
+    firstExternalIPv4({
+      lo: [{ ...base, ...lo }],
+      eth0: [
+        { ...base, ...v6, scopeid: 0 },
+        { ...base, ...eth },
+      ],
+    }),
+  ).toBe('10.1.2.3');
   expect(firstExternalIPv4({ lo: [{ ...base, ...lo }] })).toBeUndefined();
   expect(advertiseUrl('', 8000)).toMatch(/^http:\/\/[^/]+:8000$/);
 });

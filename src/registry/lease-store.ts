@@ -12,7 +12,8 @@ import type { Redis } from 'ioredis';
 import type { InstanceInfo, LeaseInfo } from './stream-registry.js';
 
 /** The result of an acquire: the token (the exact stored value, compared on renew/release/save), or who holds it. */
-export type AcquireOutcome = { readonly ok: true; readonly token: string; readonly info: LeaseInfo } | { readonly ok: false; readonly holder: LeaseInfo | null };
+export type AcquireOutcome =
+  { readonly ok: true; readonly token: string; readonly info: LeaseInfo } | { readonly ok: false; readonly holder: LeaseInfo | null };
 
 /** A renew's outcome: still ours, someone else's now, or gone (expired). */
 export type RenewOutcome = 'ok' | 'taken' | 'expired';
@@ -103,7 +104,17 @@ export class RedisLeaseStore implements LeaseStore {
 
   async acquire(key: string, owner: InstanceInfo, ttlMs: number): Promise<AcquireOutcome> {
     const payload = JSON.stringify({ id: owner.id, url: owner.url, since: Date.now() });
-    const r = (await this.redis.eval(ACQUIRE, 3, this.k('lease', key), this.k('epoch', key), `${this.prefix}streams`, payload, ttlMs, key, EPOCH_TTL_MS)) as [number, string];
+    const r = (await this.redis.eval(
+      ACQUIRE,
+      3,
+      this.k('lease', key),
+      this.k('epoch', key),
+      `${this.prefix}streams`,
+      payload,
+      ttlMs,
+      key,
+      EPOCH_TTL_MS,
+    )) as [number, string];
     const info = parseLeaseValue(key, r[1]);
     if (r[0] === 1 && info) return { ok: true, token: r[1], info };
     return { ok: false, holder: info };

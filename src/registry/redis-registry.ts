@@ -82,7 +82,8 @@ export class RedisRegistry implements StreamRegistry {
     });
     redis.on('error', (err: Error) => {
       const msg = errorMessage(err);
-      if (msg !== this.lastError) this.log.warn('registry unreachable: publishes are refused until it answers', { registry: t.display, err: msg });
+      if (msg !== this.lastError)
+        this.log.warn('registry unreachable: publishes are refused until it answers', { registry: t.display, err: msg });
       this.lastError = msg;
     });
     redis.on('close', () => this.opts.metrics?.up.set(0));
@@ -103,7 +104,10 @@ export class RedisRegistry implements StreamRegistry {
   health(): RegistryHealth {
     if (this.closed) return { ok: false, reason: 'registry closed' };
     if (this.redis === null || this.redis.status === 'ready') return { ok: true };
-    return { ok: false, reason: `registry ${this.target.display} unreachable (${this.redis.status}${this.lastError ? `: ${this.lastError}` : ''})` };
+    return {
+      ok: false,
+      reason: `registry ${this.target.display} unreachable (${this.redis.status}${this.lastError ? `: ${this.lastError}` : ''})`,
+    };
   }
 
   async acquire(key: string): Promise<AcquireResult> {

@@ -18,10 +18,29 @@ export interface RegistryMetrics {
 export function createRegistryMetrics(registry: Registry): RegistryMetrics {
   const registers = [registry];
   return {
-    up: new Gauge({ name: 'uprez_registry_up', help: 'Whether the stream registry (Redis) answers: 1 yes, 0 no (publishes are refused).', registers }),
-    leaseHeld: new Gauge({ name: 'uprez_registry_lease_held', help: 'Set to 1 for each stream whose ownership lease this instance holds.', labelNames: ['stream'] as const, registers }),
-    acquireTotal: new Counter({ name: 'uprez_registry_acquire_total', help: 'Lease requests for a publish, by result (acquired, leased elsewhere, registry unavailable).', labelNames: ['result'] as const, registers }),
-    leaseLostTotal: new Counter({ name: 'uprez_registry_lease_lost_total', help: 'Stream leases lost while held, by reason (taken, expired, unreachable).', labelNames: ['reason'] as const, registers }),
+    up: new Gauge({
+      name: 'uprez_registry_up',
+      help: 'Whether the stream registry (Redis) answers: 1 yes, 0 no (publishes are refused).',
+      registers,
+    }),
+    leaseHeld: new Gauge({
+      name: 'uprez_registry_lease_held',
+      help: 'Set to 1 for each stream whose ownership lease this instance holds.',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
+    acquireTotal: new Counter({
+      name: 'uprez_registry_acquire_total',
+      help: 'Lease requests for a publish, by result (acquired, leased elsewhere, registry unavailable).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    leaseLostTotal: new Counter({
+      name: 'uprez_registry_lease_lost_total',
+      help: 'Stream leases lost while held, by reason (taken, expired, unreachable).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
   };
 }
 

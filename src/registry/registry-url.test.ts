@@ -24,7 +24,10 @@ test.each([
   ['localhost:6379', /redis:\/\/ or rediss:\/\//],
   ['redis://redis:6379/zero', /database must be a number/],
   ['redis://redis:6379/0?timeout=1', /query or fragment/],
-  ['redis://:hunter2@redis:6379/x', /^UPREZ_REGISTRY database must be a number, as in redis:\/\/host:6379\/0 \(redis:\/\/\*\*\*@redis:6379\/x\)$/],
+  [
+    'redis://:hunter2@redis:6379/x',
+    /^UPREZ_REGISTRY database must be a number, as in redis:\/\/host:6379\/0 \(redis:\/\/\*\*\*@redis:6379\/x\)$/,
+  ],
 ])('%s is refused', (raw, why) => {
   expect(() => parseRegistryUrl(raw, 'UPREZ_REGISTRY')).toThrow(why);
 });

@@ -31,7 +31,8 @@ export function parseRegistryUrl(raw: string, where: string): RegistryTarget {
     throw invalid(where, 'must be a redis:// or rediss:// URL, e.g. redis://redis:6379');
   }
   const display = redactUrl(u);
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw invalid(where, `must be a redis:// or rediss:// URL, got ${u.protocol}// (${display})`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw invalid(where, `must be a redis:// or rediss:// URL, got ${u.protocol}// (${display})`);
   if (u.hostname === '') throw invalid(where, `needs a host (${display})`);
   if (u.search !== '' || u.hash !== '') throw invalid(where, `must not have a query or fragment (${display})`);
   const port = u.port === '' ? 6379 : Number(u.port);

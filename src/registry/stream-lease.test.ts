@@ -31,7 +31,15 @@ function fakeStore(answer: () => RenewOutcome | Error) {
 const info = { key: 'cam1', owner: { id: 'i1', url: 'http://i1:8000' }, epoch: 7, since: 0 };
 
 function lease(store: LeaseStore, lost: string[] = []) {
-  return new HeldLease(info, 'TOKEN', store, { ttlMs: 6_000 }, { lost: (k, r) => lost.push(`${k}:${r}`), ended: (k) => lost.push(`${k}:ended`) }, silentLogger, Date.now());
+  return new HeldLease(
+    info,
+    'TOKEN',
+    store,
+    { ttlMs: 6_000 },
+    { lost: (k, r) => lost.push(`${k}:${r}`), ended: (k) => lost.push(`${k}:ended`) },
+    silentLogger,
+    Date.now(),
+  );
 }
 
 beforeEach(() => {

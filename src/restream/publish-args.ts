@@ -23,10 +23,35 @@ export interface PublishArgsOptions {
  */
 export function publishArgs(o: PublishArgsOptions): string[] {
   if (!/^rtmps?:\/\//i.test(o.url)) throw new RangeError('publish URL must be rtmp:// or rtmps://');
-  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+warning', '-progress', 'pipe:1', '-re', '-i', ffmpegInput(o.input), '-map', '0:v:0'];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'level+warning',
+    '-progress',
+    'pipe:1',
+    '-re',
+    '-i',
+    ffmpegInput(o.input),
+    '-map',
+    '0:v:0',
+  ];
   if (o.hasAudio) args.push('-map', '0:a:0');
   if (o.copyVideo) args.push('-c:v', 'copy');
-  else args.push('-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(Math.max(1, Math.round(o.gop))));
+  else
+    args.push(
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-tune',
+      'zerolatency',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      String(Math.max(1, Math.round(o.gop))),
+    );
   if (o.hasAudio) {
     if (o.copyAudio) args.push('-c:a', 'copy');
     else args.push('-c:a', 'aac', '-b:a', '128k', '-ar', '48000');

@@ -39,9 +39,24 @@ export async function publishFile(o: PublishFileOptions): Promise<PublishFileRes
   const audio = probe.streams.find((s) => s.codecType === 'audio');
   const duration = probe.format.duration ?? video.duration ?? null;
   const copied = { video: video.codecName === 'h264', audio: audio?.codecName === 'aac' };
-  const args = publishArgs({ input: o.input, url: o.url, hasAudio: !!audio, copyVideo: copied.video, copyAudio: copied.audio, gop: 2 * (video.fps ?? 25) });
+  const args = publishArgs({
+    input: o.input,
+    url: o.url,
+    hasAudio: !!audio,
+    copyVideo: copied.video,
+    copyAudio: copied.audio,
+    gop: 2 * (video.fps ?? 25),
+  });
   const log = o.log.child({ stage: 'restream' });
-  const proc = new SupervisedProcess({ name: 'publisher', bin: o.binaries.ffmpeg, args, log, stdin: 'ignore', killTimeoutMs: 3000, redact: redactorFor([o.url]) });
+  const proc = new SupervisedProcess({
+    name: 'publisher',
+    bin: o.binaries.ffmpeg,
+    args,
+    log,
+    stdin: 'ignore',
+    killTimeoutMs: 3000,
+    redact: redactorFor([o.url]),
+  });
   if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', 'the restream was cancelled');
   const stop = (): void => void proc.stop();
   o.signal?.addEventListener('abort', stop, { once: true });
@@ -64,7 +79,8 @@ export async function publishFile(o: PublishFileOptions): Promise<PublishFileRes
     log.info('publishing', { input: o.input, copyVideo: copied.video, copyAudio: copied.audio, duration });
     const e = await proc.exited;
     if (o.signal?.aborted) throw new UprezError('JOB_CANCELLED', 'the restream was cancelled');
-    if (e.code !== 0) throw new UprezError('PUBLISH_FAILED', `publishing failed (code ${e.code}): ${e.error ?? e.stderrTail.slice(-3).join(' | ')}`);
+    if (e.code !== 0)
+      throw new UprezError('PUBLISH_FAILED', `publishing failed (code ${e.code}): ${e.error ?? e.stderrTail.slice(-3).join(' | ')}`);
     return { seconds, duration, copied };
   } finally {
     o.signal?.removeEventListener('abort', stop);

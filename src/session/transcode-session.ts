@@ -257,7 +257,11 @@ export class TranscodeSession extends TypedEmitter<SessionEvents> {
     this.holds.set('warm_up', true);
     void stage
       .warmUp(g)
-      .catch((err: unknown) => this.log.warn('model warm-up failed; frames take bicubic until it answers', { err: err instanceof Error ? err.message : String(err) }))
+      .catch((err: unknown) =>
+        this.log.warn('model warm-up failed; frames take bicubic until it answers', {
+          err: err instanceof Error ? err.message : String(err),
+        }),
+      )
       .finally(() => this.holds.set('warm_up', false));
   }
 
@@ -334,7 +338,10 @@ export class TranscodeSession extends TypedEmitter<SessionEvents> {
       const enc = this.encoder;
       if (enc) encoderExit = this.closed ? await enc.close({ endList: false }) : await enc.end({ endList: this.opts.endList });
       if (encoderExit && encoderExit.code !== 0 && !this.encoderFailed && !this.closed) {
-        this.log.warn('encoder exited with an error at end', { code: encoderExit.code, stderr: encoderExit.stderrTail.slice(-3).join(' | ') });
+        this.log.warn('encoder exited with an error at end', {
+          code: encoderExit.code,
+          stderr: encoderExit.stderrTail.slice(-3).join(' | '),
+        });
       }
     } catch (err) {
       this.log.error('ending the session failed', { err: err instanceof Error ? err.message : String(err) });

@@ -12,7 +12,8 @@ import type { TierConfig } from '../upscale/upscale-stage.js';
 import { StreamDenoise, type DenoiseSnapshot, type DenoiseTierSource } from './stream-denoise.js';
 
 /** DenoiseSetup is what the server offers each stream: a family to choose from, or the fixed level it runs. */
-export type DenoiseSetup = { readonly kind: 'auto'; readonly source: DenoiseTierSource } | { readonly kind: 'fixed'; readonly level: DenoiseLevel };
+export type DenoiseSetup =
+  { readonly kind: 'auto'; readonly source: DenoiseTierSource } | { readonly kind: 'fixed'; readonly level: DenoiseLevel };
 
 /** PipelineDenoise: see the file comment. */
 export class PipelineDenoise {
@@ -64,7 +65,15 @@ export class PipelineDenoise {
   snapshot(): DenoiseSnapshot | null {
     if (this.auto) return this.auto.snapshot();
     if (this.setup?.kind !== 'fixed' || !this.base[0]) return null;
-    return { mode: 'fixed', level: this.setup.level, wanted: this.setup.level, model: this.base[0].runner.info.name, bitsPerPixel: null, crfEquivalent: null, switches: 0 };
+    return {
+      mode: 'fixed',
+      level: this.setup.level,
+      wanted: this.setup.level,
+      model: this.base[0].runner.info.name,
+      bitsPerPixel: null,
+      crfEquivalent: null,
+      switches: 0,
+    };
   }
 
   /** close stops the choice (a member still loading is not applied). */

@@ -57,7 +57,13 @@ export interface PipelineDeps {
   /** What makes a session's decoder and encoder (default: real ffmpeg); tests pass fakes. */
   readonly factories?: SessionFactories;
   /** What makes the stream's upscale stage (default: an UpscaleStage in deadline mode); tests pass fakes. */
-  readonly createStage?: (o: { scale: number; latencyBudgetMs: number; maxInFlight: number; hysteresis: boolean; log: Logger }) => StagePort & { stats?: UpscaleStage['stats'] };
+  readonly createStage?: (o: {
+    scale: number;
+    latencyBudgetMs: number;
+    maxInFlight: number;
+    hysteresis: boolean;
+    log: Logger;
+  }) => StagePort & { stats?: UpscaleStage['stats'] };
   /** Restart policy (default: streamRestarts(maxRestartsPerMinute)); tests pass one with a fake clock. */
   readonly restarts?: RestartPolicy;
 }

@@ -11,7 +11,9 @@ const FPS = 30;
 
 /** A family with members at 0, 1 and 2 (no heavy one); `fail` levels reject. */
 function family(fail: readonly DenoiseLevel[] = []): DenoiseTierSource & { asked: DenoiseLevel[] } {
-  const members = new Map<DenoiseLevel, TierConfig>([0, 1, 2].map((l) => [l as DenoiseLevel, { runner: new FakeRunner([], l === 0 ? 'fast' : `fast-d${l}`) }]));
+  const members = new Map<DenoiseLevel, TierConfig>(
+    [0, 1, 2].map((l) => [l as DenoiseLevel, { runner: new FakeRunner([], l === 0 ? 'fast' : `fast-d${l}`) }]),
+  );
   const asked: DenoiseLevel[] = [];
   return {
     levels: [0, 1, 2],
@@ -27,7 +29,12 @@ function family(fail: readonly DenoiseLevel[] = []): DenoiseTierSource & { asked
 function rig(fail: readonly DenoiseLevel[] = []) {
   const source = family(fail);
   const applied: [string, DenoiseLevel][] = [];
-  const d = new StreamDenoise({ source, model: 'fast', log: silentLogger, apply: (t, l) => applied.push([t[0]?.runner.info.name ?? '', l]) });
+  const d = new StreamDenoise({
+    source,
+    model: 'fast',
+    log: silentLogger,
+    apply: (t, l) => applied.push([t[0]?.runner.info.name ?? '', l]),
+  });
   let pictures = 0;
   let bytes = 0;
   /** One second of publishing at `bpp` bits per pixel, then a sample. */

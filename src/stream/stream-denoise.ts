@@ -118,7 +118,13 @@ export class StreamDenoise {
         this.model = tiers[0]?.runner.info.name ?? null;
         this.switches++;
         this.o.apply(tiers, level);
-        this.o.log.info('denoise level changes', { from, to: this.model, level, bitsPerPixel: Number((this.bpp ?? 0).toFixed(4)), crfEquivalent: this.crf === null ? null : Number(this.crf.toFixed(1)) });
+        this.o.log.info('denoise level changes', {
+          from,
+          to: this.model,
+          level,
+          bitsPerPixel: Number((this.bpp ?? 0).toFixed(4)),
+          crfEquivalent: this.crf === null ? null : Number(this.crf.toFixed(1)),
+        });
       },
       (err: unknown) => {
         if (this.loading === level) this.loading = null;
@@ -130,7 +136,15 @@ export class StreamDenoise {
 
   /** snapshot is the choice now. */
   snapshot(): DenoiseSnapshot {
-    return { mode: 'auto', level: this.level, wanted: this.wanted, model: this.model, bitsPerPixel: this.bpp, crfEquivalent: this.crf, switches: this.switches };
+    return {
+      mode: 'auto',
+      level: this.level,
+      wanted: this.wanted,
+      model: this.model,
+      bitsPerPixel: this.bpp,
+      crfEquivalent: this.crf,
+      switches: this.switches,
+    };
   }
 
   /** close stops applying answers still loading. */

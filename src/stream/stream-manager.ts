@@ -81,8 +81,7 @@ export interface StreamManagerHooks {
  * when it has ended).
  */
 export type LocalClusterHold =
-  | { readonly kind: 'live'; readonly stream: ClusterStream }
-  | { readonly kind: 'ending'; readonly ended: Promise<void> };
+  { readonly kind: 'live'; readonly stream: ClusterStream } | { readonly kind: 'ending'; readonly ended: Promise<void> };
 
 interface Entry {
   pipeline: StreamPipeline;
@@ -214,7 +213,7 @@ export class StreamManager implements StreamDirectory {
       for (const name of await readdir(outDir)) await rm(path.join(outDir, name), { recursive: true, force: true });
     } catch (err) {
       this.log.error('cannot prepare the stream directory; refusing the publish', { stream: e.key, dir: outDir, err: errorMessage(err) });
-      this.ingest.disconnect(e.key, 'the server cannot write this stream\'s output');
+      this.ingest.disconnect(e.key, "the server cannot write this stream's output");
       void cluster?.close();
       return;
     }
@@ -280,16 +279,19 @@ export class StreamManager implements StreamDirectory {
     this.deps.metrics.ingestBitrateBits.remove({ stream: key });
     this.deps.metrics.encoderFps.remove({ stream: key });
     this.deps.metrics.ingestBitsPerPixel.remove({ stream: key });
-    entry.forgetTimer = setTimeout(() => {
-      if (this.entries.get(key) !== entry) return;
-      this.entries.delete(key);
-      forgetStream(this.deps.metrics, key);
-      this.hooks.onStreamForgotten?.(key);
-      // Its files go with it: keys that never publish again must not fill the disk.
-      rm(path.join(this.opts.hlsRoot, key), { recursive: true, force: true }).catch((err: unknown) =>
-        this.log.warn('could not remove an ended stream', { stream: key, err }),
-      );
-    }, this.opts.retentionMs ?? 10 * 60_000);
+    entry.forgetTimer = setTimeout(
+      () => {
+        if (this.entries.get(key) !== entry) return;
+        this.entries.delete(key);
+        forgetStream(this.deps.metrics, key);
+        this.hooks.onStreamForgotten?.(key);
+        // Its files go with it: keys that never publish again must not fill the disk.
+        rm(path.join(this.opts.hlsRoot, key), { recursive: true, force: true }).catch((err: unknown) =>
+          this.log.warn('could not remove an ended stream', { stream: key, err }),
+        );
+      },
+      this.opts.retentionMs ?? 10 * 60_000,
+    );
     entry.forgetTimer.unref();
   }
 

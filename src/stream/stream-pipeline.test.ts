@@ -17,7 +17,14 @@ import { silentLogger } from '../log/logger.js';
 import { createMetrics, type UprezMetrics } from '../metrics/metrics.js';
 import type { ClusterStream } from '../registry/cluster-stream.js';
 import type { LeaseLostReason } from '../registry/stream-registry.js';
-import type { DecoderEventsPort, DecoderPort, EncoderEventsPort, EncoderPort, SessionFactories, StagePort } from '../session/session-ports.js';
+import type {
+  DecoderEventsPort,
+  DecoderPort,
+  EncoderEventsPort,
+  EncoderPort,
+  SessionFactories,
+  StagePort,
+} from '../session/session-ports.js';
 import type { UpscaledFrame } from '../upscale/frame.js';
 import type { PipelineOptions } from './pipeline-options.js';
 import { StreamPipeline } from './stream-pipeline.js';
@@ -117,7 +124,16 @@ class PassStage implements StagePort {
 }
 
 function feed(): FeedSource {
-  return { attach() {}, detach() {}, picturesWrittenToSink: 0, drained: false, picturesSkipped: 0, picturesPending: 0, pictureReceivedAt: () => undefined, videoReceived: { pictures: 0, bytes: 0 } };
+  return {
+    attach() {},
+    detach() {},
+    picturesWrittenToSink: 0,
+    drained: false,
+    picturesSkipped: 0,
+    picturesPending: 0,
+    pictureReceivedAt: () => undefined,
+    videoReceived: { pictures: 0, bytes: 0 },
+  };
 }
 
 /** settle lets queued promise callbacks and zero-delay timers run. */
@@ -200,7 +216,9 @@ describe('StreamPipeline faults', () => {
     const snap = r.pipeline.snapshot([]);
     expect(snap).toMatchObject({ state: 'live', restarts: 1, error: null, frames: { in: 5, out: 5 } });
     expect(r.hls.ended).toBe(false);
-    expect((await r.metrics.processRestartsTotal.get()).values).toContainEqual(expect.objectContaining({ value: 1, labels: { stream: 'cam', process: 'decoder' } }));
+    expect((await r.metrics.processRestartsTotal.get()).values).toContainEqual(
+      expect.objectContaining({ value: 1, labels: { stream: 'cam', process: 'decoder' } }),
+    );
     await r.pipeline.close();
   });
 
@@ -228,7 +246,10 @@ describe('StreamPipeline faults', () => {
     r.decoders[0]?.deliver(INFO, 2);
     r.encoders[0]?.die(exitOf(1), 'cannot write 32p/seg-1.ts: disk full');
     await r.pipeline.done;
-    expect(r.pipeline.snapshot([])).toMatchObject({ state: 'failed', error: 'encoder failed 1 times within a minute: cannot write 32p/seg-1.ts: disk full' });
+    expect(r.pipeline.snapshot([])).toMatchObject({
+      state: 'failed',
+      error: 'encoder failed 1 times within a minute: cannot write 32p/seg-1.ts: disk full',
+    });
   });
 
   test('a dropped publisher is held for the window; a republish within it continues the stream', async () => {

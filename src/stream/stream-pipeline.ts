@@ -65,13 +65,16 @@ export class StreamPipeline {
     this.policy = deps.restarts ?? streamRestarts(opts.maxRestartsPerMinute ?? 5);
     this.factories = deps.factories ?? REAL_FACTORIES;
     this.phase = { kind: 'finalizing' };
-    this.denoise = new PipelineDenoise(deps.tiers, deps.denoise ?? null, opts.key, deps.metrics, this.log, (i, t) => this.stage?.replaceTier?.(i, t));
+    this.denoise = new PipelineDenoise(deps.tiers, deps.denoise ?? null, opts.key, deps.metrics, this.log, (i, t) =>
+      this.stage?.replaceTier?.(i, t),
+    );
   }
 
   /** sampleCompression measures the publisher's bits per pixel (call once a second; --denoise auto moves the model with it). */
   sampleCompression(): void {
     const p = this.phase;
-    if (p.kind === 'running' && this.info && typeof p.session.input !== 'string') this.denoise.sample(p.session.input, this.info.width, this.info.height);
+    if (p.kind === 'running' && this.info && typeof p.session.input !== 'string')
+      this.denoise.sample(p.session.input, this.info.width, this.info.height);
   }
 
   /** key is the stream key. */
@@ -245,7 +248,13 @@ export class StreamPipeline {
   }
 
   private createStage(): StagePort & { stats?: UpscaleStage['stats'] } {
-    const o = { scale: this.opts.scale, latencyBudgetMs: this.opts.latencyBudgetMs, maxInFlight: this.opts.maxInFlight, hysteresis: this.opts.hysteresis !== false, log: this.log };
+    const o = {
+      scale: this.opts.scale,
+      latencyBudgetMs: this.opts.latencyBudgetMs,
+      maxInFlight: this.opts.maxInFlight,
+      hysteresis: this.opts.hysteresis !== false,
+      log: this.log,
+    };
     if (this.deps.createStage) return this.deps.createStage(o);
     return createUpscaleStage({
       mode: 'deadline',
@@ -267,7 +276,11 @@ export class StreamPipeline {
 
   private onSessionInfo(info: VideoInfo, encoder: EncoderPort, id: number): void {
     this.lastEncoder = encoder;
-    initRenditions(this.deps.metrics, this.opts.key, encoder.rungs.map((r) => r.name));
+    initRenditions(
+      this.deps.metrics,
+      this.opts.key,
+      encoder.rungs.map((r) => r.name),
+    );
     this.log.info(id === 1 ? 'stream live' : 'stream continues', {
       input: `${info.width}x${info.height}@${(info.fpsNum / info.fpsDen).toFixed(2)}`,
       output: `${info.width * this.opts.scale}x${info.height * this.opts.scale}`,
@@ -304,13 +317,27 @@ export class StreamPipeline {
     const decision = this.policy.next();
     if (!decision.restart) {
       this.failure = `${which} failed ${decision.recent + 1} times within a minute${why ? `: ${why}` : ''}`;
-      this.log.error(`${which} keeps failing; ending the stream`, { code: exit.code, signal: exit.signal, stderr: exit.stderrTail.slice(-5).join(' | ') });
+      this.log.error(`${which} keeps failing; ending the stream`, {
+        code: exit.code,
+        signal: exit.signal,
+        stderr: exit.stderrTail.slice(-5).join(' | '),
+      });
       return this.finalize('failed');
     }
     this.restarts++;
     this.deps.metrics.processRestartsTotal.inc({ stream: this.opts.key, process: which });
-    this.log.warn(`${which} exited, restarting`, { code: exit.code, signal: exit.signal, delayMs: decision.delayMs, stderr: which === 'decoder' ? exit.stderrTail.slice(-3).join(' | ') : undefined });
-    const wait: Phase = { kind: 'restart_wait', input: session.input as FeedSource, sourceAudio: this.sourceAudioOf(session), cancelled: false };
+    this.log.warn(`${which} exited, restarting`, {
+      code: exit.code,
+      signal: exit.signal,
+      delayMs: decision.delayMs,
+      stderr: which === 'decoder' ? exit.stderrTail.slice(-3).join(' | ') : undefined,
+    });
+    const wait: Phase = {
+      kind: 'restart_wait',
+      input: session.input as FeedSource,
+      sourceAudio: this.sourceAudioOf(session),
+      cancelled: false,
+    };
     this.phase = wait;
     await delay(decision.delayMs);
     if (wait.cancelled || this.closed || this.phase !== wait) return;

@@ -52,11 +52,11 @@ export interface StreamSnapshot {
   readonly latencyBudgetMs: number;
   readonly hasAudio: boolean;
   readonly frames: { readonly in: number; readonly out: number } & Readonly<Record<UpscalePath, number>> & {
-    /** Model frames by the model that made them (`model` and `fallbackModel`). */
-    readonly byModel: Readonly<Record<string, number>>;
-    /** Frames lost on the way, by reason (all zero unless a decoder or encoder failed). */
-    readonly lost: Readonly<Record<FrameLossReason, number>>;
-  };
+      /** Model frames by the model that made them (`model` and `fallbackModel`). */
+      readonly byModel: Readonly<Record<string, number>>;
+      /** Frames lost on the way, by reason (all zero unless a decoder or encoder failed). */
+      readonly lost: Readonly<Record<FrameLossReason, number>>;
+    };
   /** Share of output frames most of whose luma a model made, 0..1. */
   readonly aiShare: number;
   /** Share of output luma pixels a model made (per-tile scheduling: mean over frames), 0..1. */

@@ -26,7 +26,12 @@ export function parseBatchRequest(body: unknown): BatchRequest {
   const extra = Object.keys(b).filter((k) => !ALLOWED.includes(k));
   if (extra.length) throw invalid(`unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${ALLOWED.join(', ')}`);
   const uploads = b['uploads'];
-  if (!Array.isArray(uploads) || uploads.length === 0 || uploads.length > MAX_BATCH_FILES || !uploads.every((u) => typeof u === 'string' && UPLOAD_ID.test(u))) {
+  if (
+    !Array.isArray(uploads) ||
+    uploads.length === 0 ||
+    uploads.length > MAX_BATCH_FILES ||
+    !uploads.every((u) => typeof u === 'string' && UPLOAD_ID.test(u))
+  ) {
     throw invalid(`"uploads" must be a list of 1 to ${MAX_BATCH_FILES} upload ids`);
   }
   if (new Set(uploads).size !== uploads.length) throw invalid('"uploads" lists an upload twice');
@@ -37,9 +42,11 @@ export function parseBatchRequest(body: unknown): BatchRequest {
   const scale = b['scale'] ?? 2;
   if (scale !== 2 && scale !== 4) throw invalid('"scale" must be 2 or 4');
   const format = b['format'] ?? 'keep';
-  if (typeof format !== 'string' || (format !== 'keep' && !isOutputFormat(format))) throw invalid('"format" must be keep, png, jpeg, webp, avif or tiff');
+  if (typeof format !== 'string' || (format !== 'keep' && !isOutputFormat(format)))
+    throw invalid('"format" must be keep, png, jpeg, webp, avif or tiff');
   const quality = b['quality'] ?? 90;
-  if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100) throw invalid('"quality" must be a whole number from 1 to 100');
+  if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100)
+    throw invalid('"quality" must be a whole number from 1 to 100');
   const profile = b['profile'] ?? 'keep';
   if (profile !== 'keep' && profile !== 'srgb') throw invalid('"profile" must be keep or srgb');
   const metadata = b['metadata'] ?? false;
@@ -48,6 +55,14 @@ export function parseBatchRequest(body: unknown): BatchRequest {
   if (denoise !== undefined && denoise !== 'auto' && denoise !== 0 && denoise !== 1 && denoise !== 2 && denoise !== 3) {
     throw invalid('"denoise" must be "auto" or a level 0, 1, 2 or 3');
   }
-  const base: BatchRequest = { uploads: uploads as string[], model: model as string | undefined, scale, format: format === 'keep' ? undefined : format, quality, profile, metadata };
+  const base: BatchRequest = {
+    uploads: uploads as string[],
+    model: model as string | undefined,
+    scale,
+    format: format === 'keep' ? undefined : format,
+    quality,
+    profile,
+    metadata,
+  };
   return denoise === undefined ? base : { ...base, denoise };
 }

@@ -36,7 +36,14 @@ async function setup(): Promise<{ batches: ImageBatches; uploads: UploadStore; o
     const name = model === undefined ? 'q' : path.basename(model).replace(/\.onnx$/, '');
     return { name, provider: 'js', scale: 2, upscaler: bicubicLumaUpscaler(2), close: async () => {} };
   };
-  const batches = new ImageBatches({ root: path.join(root, `batches-${Math.random().toString(36).slice(2)}`), uploads, openModel, runner: () => inlineJobRunner(), log: createLogger({ level: 'error' }), modelsDir });
+  const batches = new ImageBatches({
+    root: path.join(root, `batches-${Math.random().toString(36).slice(2)}`),
+    uploads,
+    openModel,
+    runner: () => inlineJobRunner(),
+    log: createLogger({ level: 'error' }),
+    modelsDir,
+  });
   await batches.init();
   return { batches, uploads, opened };
 }
@@ -57,9 +64,24 @@ describe('image batches and denoise', () => {
     const { batches, uploads, opened } = await setup();
     const jpg = await uploads.receive(Readable.from(await picture().jpeg({ quality: 60 }).toBuffer()), undefined, 'a.jpg');
     const png = await uploads.receive(Readable.from(await picture().png().toBuffer()), undefined, 'b.png');
-    const b = await finished(batches, (await batches.create({ uploads: [jpg.id, png.id], model: undefined, scale: 2, format: undefined, quality: 90, profile: 'keep', metadata: false })).id);
+    const b = await finished(
+      batches,
+      (
+        await batches.create({
+          uploads: [jpg.id, png.id],
+          model: undefined,
+          scale: 2,
+          format: undefined,
+          quality: 90,
+          profile: 'keep',
+          metadata: false,
+        })
+      ).id,
+    );
     expect(b.state, b.error ?? '').toBe('done');
-    expect(b.files.find((f) => f.upload === jpg.id)?.output?.notes.join('; ')).toMatch(/^denoise 2 \(JPEG quality ~60\) with f-d2: denoise level 2: q has no denoise-level-2 member/);
+    expect(b.files.find((f) => f.upload === jpg.id)?.output?.notes.join('; ')).toMatch(
+      /^denoise 2 \(JPEG quality ~60\) with f-d2: denoise level 2: q has no denoise-level-2 member/,
+    );
     expect(b.files.find((f) => f.upload === png.id)?.output?.notes).toEqual([]);
     expect(opened).toEqual([undefined, path.join(modelsDir, 'f-d2.onnx')]);
     await batches.close();
@@ -68,7 +90,15 @@ describe('image batches and denoise', () => {
   test('an explicit level opens only its model; 0 is the model asked for', async () => {
     const { batches, uploads, opened } = await setup();
     const jpg = await uploads.receive(Readable.from(await picture().jpeg({ quality: 60 }).toBuffer()), undefined, 'a.jpg');
-    const req = { uploads: [jpg.id], model: undefined, scale: 2 as const, format: undefined, quality: 90, profile: 'keep' as const, metadata: false };
+    const req = {
+      uploads: [jpg.id],
+      model: undefined,
+      scale: 2 as const,
+      format: undefined,
+      quality: 90,
+      profile: 'keep' as const,
+      metadata: false,
+    };
     expect((await finished(batches, (await batches.create({ ...req, denoise: 2 })).id)).model).toBe('f-d2');
     expect((await finished(batches, (await batches.create({ ...req, denoise: 0 })).id)).model).toBe('q');
     expect(opened).toEqual([path.join(modelsDir, 'f-d2.onnx'), undefined]);

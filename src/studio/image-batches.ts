@@ -38,7 +38,14 @@ export interface BatchFile {
   state: 'queued' | 'running' | 'done' | 'failed';
   tilesDone: number;
   tilesTotal: number;
-  output: { readonly file: string; readonly name: string; readonly width: number; readonly height: number; readonly bytes: number; readonly notes: readonly string[] } | null;
+  output: {
+    readonly file: string;
+    readonly name: string;
+    readonly width: number;
+    readonly height: number;
+    readonly bytes: number;
+    readonly notes: readonly string[];
+  } | null;
   error: string | null;
 }
 
@@ -97,7 +104,8 @@ export class ImageBatches {
       if (!BATCH_ID.test(id)) continue;
       try {
         const b = JSON.parse(await readFile(path.join(this.o.root, id, 'batch.json'), 'utf8')) as BatchView;
-        if (b.state === 'queued' || b.state === 'running') Object.assign(b, { state: 'failed', error: 'interrupted: the server restarted', endedAt: Date.now() });
+        if (b.state === 'queued' || b.state === 'running')
+          Object.assign(b, { state: 'failed', error: 'interrupted: the server restarted', endedAt: Date.now() });
         this.batches.set(id, b);
       } catch {
         await rm(path.join(this.o.root, id), { recursive: true, force: true });
@@ -114,8 +122,26 @@ export class ImageBatches {
       return info;
     });
     const id = randomBytes(8).toString('hex');
-    const files = ups.map((u): BatchFile => ({ upload: u.id, name: u.name, state: 'queued', tilesDone: 0, tilesTotal: 0, output: null, error: null }));
-    const b: BatchView = { id, state: 'queued', request: req, createdAt: Date.now(), startedAt: null, endedAt: null, model: null, error: null, files };
+    const files = ups.map((u): BatchFile => ({
+      upload: u.id,
+      name: u.name,
+      state: 'queued',
+      tilesDone: 0,
+      tilesTotal: 0,
+      output: null,
+      error: null,
+    }));
+    const b: BatchView = {
+      id,
+      state: 'queued',
+      request: req,
+      createdAt: Date.now(),
+      startedAt: null,
+      endedAt: null,
+      model: null,
+      error: null,
+      files,
+    };
     await mkdir(path.join(this.o.root, id, 'out'), { recursive: true });
     this.batches.set(id, b);
     await this.save(b);
@@ -142,7 +168,11 @@ export class ImageBatches {
 
   /** uploadsInUse are the uploads of batches not finished yet (the retention sweep keeps them). */
   uploadsInUse(): Set<string> {
-    return new Set(this.list().filter((b) => b.state === 'queued' || b.state === 'running').flatMap((b) => b.files.map((f) => f.upload)));
+    return new Set(
+      this.list()
+        .filter((b) => b.state === 'queued' || b.state === 'running')
+        .flatMap((b) => b.files.map((f) => f.upload)),
+    );
   }
 
   /** remove cancels a batch that has not finished, or deletes a finished one with its files; false when unknown. */
@@ -167,7 +197,9 @@ export class ImageBatches {
 
   /** sweep deletes finished batches older than `maxAgeMs`; returns their ids. */
   async sweep(maxAgeMs: number, now = Date.now()): Promise<string[]> {
-    const old = this.list().filter((b) => b.endedAt !== null && now - b.endedAt >= maxAgeMs && b.state !== 'running' && b.state !== 'queued');
+    const old = this.list().filter(
+      (b) => b.endedAt !== null && now - b.endedAt >= maxAgeMs && b.state !== 'running' && b.state !== 'queued',
+    );
     for (const b of old) await this.remove(b.id);
     return old.map((b) => b.id);
   }
@@ -245,7 +277,9 @@ export class ImageBatches {
       await runner.close();
       await levels?.close();
       await model?.close();
-      for (const f of b.files) if (f.state === 'queued' || f.state === 'running') Object.assign(f, { state: 'failed', error: f.error ?? 'not done: the batch stopped' });
+      for (const f of b.files)
+        if (f.state === 'queued' || f.state === 'running')
+          Object.assign(f, { state: 'failed', error: f.error ?? 'not done: the batch stopped' });
       b.endedAt = Date.now();
       await this.save(b);
     }
@@ -258,7 +292,18 @@ export class ImageBatches {
     if (e.kind === 'done') {
       const file = path.basename(e.output);
       const format = (formatOfName(file) ?? 'png') as OutputFormat;
-      Object.assign(f, { state: 'done', tilesDone: f.tilesTotal, output: { file, name: downloadName(hit.info.name, scale, format), width: e.outWidth, height: e.outHeight, bytes: e.bytes, notes: e.notes } });
+      Object.assign(f, {
+        state: 'done',
+        tilesDone: f.tilesTotal,
+        output: {
+          file,
+          name: downloadName(hit.info.name, scale, format),
+          width: e.outWidth,
+          height: e.outHeight,
+          bytes: e.bytes,
+          notes: e.notes,
+        },
+      });
     } else if (e.kind === 'failed' || e.kind === 'skipped' || e.kind === 'ignored') {
       Object.assign(f, { state: 'failed', error: e.reason });
     }

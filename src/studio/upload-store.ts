@@ -28,7 +28,11 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 /** displayName cleans a client-given file name for display and download names: base name only, no control characters, at most 120 characters. */
 export function displayName(raw: string | undefined): string {
   const base = (raw ?? '').slice(Math.max((raw ?? '').lastIndexOf('/'), (raw ?? '').lastIndexOf('\\')) + 1);
-  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, '').replace(/\s+/g, ' ').trim().slice(0, 120);
+  const clean = base
+    .replace(/[\u0000-\u001f\u007f"]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 120);
   return clean === '' || clean === '.' || clean === '..' ? 'image' : clean;
 }
 
@@ -99,7 +103,15 @@ export class UploadStore {
       await pipeline(body, limit, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
       if (limit.count() === 0) throw new UprezError('UPLOAD_EMPTY', 'the upload is empty');
       const p = await probeImage(tmp);
-      const info: UploadInfo = { id, name: displayName(rawName), format: p.format, width: p.shown.width, height: p.shown.height, bytes: limit.count(), createdAt: Date.now() };
+      const info: UploadInfo = {
+        id,
+        name: displayName(rawName),
+        format: p.format,
+        width: p.shown.width,
+        height: p.shown.height,
+        bytes: limit.count(),
+        createdAt: Date.now(),
+      };
       await rename(tmp, this.fileOf(info));
       await writeFile(path.join(this.files, `${id}.json`), JSON.stringify(info));
       this.uploads.set(id, info);

@@ -79,7 +79,10 @@ export class UpscaleStudio {
     await this.batchStore.init();
     await this.sweep();
     const every = this.o.sweepEveryMs ?? Math.min(3600_000, Math.max(1000, this.retentionMs / 10));
-    this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.o.log.warn('upload sweep failed', { err: String(err) })), every);
+    this.timer = setInterval(
+      () => void this.sweep().catch((err: unknown) => this.o.log.warn('upload sweep failed', { err: String(err) })),
+      every,
+    );
     this.timer.unref();
   }
 
@@ -138,7 +141,15 @@ export class UpscaleStudio {
   /** models lists the models in models/ and bicubic. */
   models(): ModelListing[] {
     const cards = listModels(this.modelsDir).map((m) => ({ name: m.name, scale: m.scale, default: m.default, description: m.description }));
-    return [...cards, ...[2, 4].map((scale) => ({ name: 'bicubic', scale, default: !cards.some((c) => c.scale === scale), description: 'no network: the bicubic the live stage falls back to' }))];
+    return [
+      ...cards,
+      ...[2, 4].map((scale) => ({
+        name: 'bicubic',
+        scale,
+        default: !cards.some((c) => c.scale === scale),
+        description: 'no network: the bicubic the live stage falls back to',
+      })),
+    ];
   }
 
   /** videos lists the video files in the jobs input folder. */

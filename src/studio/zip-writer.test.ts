@@ -17,7 +17,8 @@ afterEach(async () => {
 
 /** python's zipfile checks the archive independently: names, sizes, methods and every CRC. */
 function pythonList(zip: string): Array<[string, number, number, string]> {
-  const script = 'import json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(json.dumps([[i.filename,i.file_size,i.compress_type,z.read(i).hex()[:16]] for i in z.infolist()]))';
+  const script =
+    'import json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(json.dumps([[i.filename,i.file_size,i.compress_type,z.read(i).hex()[:16]] for i in z.infolist()]))';
   return JSON.parse(execFileSync('python3', ['-c', script, zip], { encoding: 'utf8' })) as Array<[string, number, number, string]>;
 }
 

@@ -84,7 +84,13 @@ async function fileCrc(file: string): Promise<number> {
 
 /** checkZipName refuses names that would write outside the folder an archive is unpacked into. */
 function checkZipName(name: string): Buffer {
-  if (name === '' || name.startsWith('/') || name.includes('\\') || name.split('/').some((s) => s === '..' || s === '.') || /[\u0000-\u001f]/.test(name)) {
+  if (
+    name === '' ||
+    name.startsWith('/') ||
+    name.includes('\\') ||
+    name.split('/').some((s) => s === '..' || s === '.') ||
+    /[\u0000-\u001f]/.test(name)
+  ) {
     throw new UprezError('ZIP_BAD_NAME', `refusing zip entry name ${JSON.stringify(name)}`);
   }
   return Buffer.from(name, 'utf8');
@@ -100,7 +106,10 @@ export async function writeZip(entries: readonly ZipEntry[], out: Writable): Pro
   // Deflate can grow incompressible data by a few bytes per 16 KiB block: leave room for it.
   const worst = sizes.reduce((a, s, i) => a + s + Math.ceil(s / 16_384) * 5 + 2 * (names[i] as Buffer).length + 128, 22);
   if (entries.length > 0xffff || worst > LIMIT) {
-    throw new UprezError('ZIP_TOO_LARGE', `${entries.length} files of ${sizes.reduce((a, s) => a + s, 0)} bytes do not fit a ZIP without ZIP64 (4 GiB); download them one by one`);
+    throw new UprezError(
+      'ZIP_TOO_LARGE',
+      `${entries.length} files of ${sizes.reduce((a, s) => a + s, 0)} bytes do not fit a ZIP without ZIP64 (4 GiB); download them one by one`,
+    );
   }
   const central: Buffer[] = [];
   let offset = 0;

@@ -18,7 +18,12 @@ export interface NativeBicubic {
 const ADDON_PATHS = ['../../build/Release/uprez_bicubic.node', '../../../build/Release/uprez_bicubic.node'];
 
 function isNativeBicubic(m: unknown): m is NativeBicubic {
-  return typeof m === 'object' && m !== null && typeof (m as { resize?: unknown }).resize === 'function' && typeof (m as { simd?: unknown }).simd === 'string';
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    typeof (m as { resize?: unknown }).resize === 'function' &&
+    typeof (m as { simd?: unknown }).simd === 'string'
+  );
 }
 
 /** NativeLoad is the addon, or why there is none (for the log line and the benchmark). */

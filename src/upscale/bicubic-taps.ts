@@ -89,4 +89,3 @@ export function tapsFor(src: number, dst: number): Taps1D {
   }
   return t;
 }
-

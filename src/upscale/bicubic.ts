@@ -64,9 +64,14 @@ function verticalRows(src: Uint8Array, so: number, sw: number, ty: Taps1D, tmp: 
   const w = ty.w;
   for (let y = y0; y < y1; y++) {
     const k = y * 4;
-    const r0 = so + (idx[k] as number) * sw, r1 = so + (idx[k + 1] as number) * sw;
-    const r2 = so + (idx[k + 2] as number) * sw, r3 = so + (idx[k + 3] as number) * sw;
-    const w0 = w[k] as number, w1 = w[k + 1] as number, w2 = w[k + 2] as number, w3 = w[k + 3] as number;
+    const r0 = so + (idx[k] as number) * sw,
+      r1 = so + (idx[k + 1] as number) * sw;
+    const r2 = so + (idx[k + 2] as number) * sw,
+      r3 = so + (idx[k + 3] as number) * sw;
+    const w0 = w[k] as number,
+      w1 = w[k + 1] as number,
+      w2 = w[k + 2] as number,
+      w3 = w[k + 3] as number;
     const o = y * sw;
     for (let x = 0; x < sw; x++) {
       const s = w0 * (src[r0 + x] as number) + w1 * (src[r1 + x] as number) + w2 * (src[r2 + x] as number) + w3 * (src[r3 + x] as number);
@@ -79,16 +84,28 @@ function verticalRows(src: Uint8Array, so: number, sw: number, ty: Taps1D, tmp: 
 function vertical2(src: Uint8Array, so: number, sw: number, sh: number, ty: Taps1D, tmp: Int16Array): void {
   const ph = ty.phase as Int32Array;
   // Phase 0 reads window slots 0..3 (slot 4 weight is 0), phase 1 reads slots 1..4.
-  const a0 = ph[0] as number, a1 = ph[1] as number, a2 = ph[2] as number, a3 = ph[3] as number;
-  const b1 = ph[6] as number, b2 = ph[7] as number, b3 = ph[8] as number, b4 = ph[9] as number;
+  const a0 = ph[0] as number,
+    a1 = ph[1] as number,
+    a2 = ph[2] as number,
+    a3 = ph[3] as number;
+  const b1 = ph[6] as number,
+    b2 = ph[7] as number,
+    b3 = ph[8] as number,
+    b4 = ph[9] as number;
   verticalRows(src, so, sw, ty, tmp, 0, 4);
   // Interior source rows i in [2, sh-3]: the whole window i-2..i+2 is in range.
   for (let i = 2; i < sh - 2; i++) {
-    const r0 = so + (i - 2) * sw, r1 = r0 + sw, r2 = r1 + sw, r3 = r2 + sw, r4 = r3 + sw;
+    const r0 = so + (i - 2) * sw,
+      r1 = r0 + sw,
+      r2 = r1 + sw,
+      r3 = r2 + sw,
+      r4 = r3 + sw;
     const o0 = 2 * i * sw;
     const o1 = o0 + sw;
     for (let x = 0; x < sw; x++) {
-      const p1 = src[r1 + x] as number, p2 = src[r2 + x] as number, p3 = src[r3 + x] as number;
+      const p1 = src[r1 + x] as number,
+        p2 = src[r2 + x] as number,
+        p3 = src[r3 + x] as number;
       tmp[o0 + x] = (a0 * (src[r0 + x] as number) + a1 * p1 + a2 * p2 + a3 * p3 + V_ROUND) >> V_SHIFT;
       tmp[o1 + x] = (b1 * p1 + b2 * p2 + b3 * p3 + b4 * (src[r4 + x] as number) + V_ROUND) >> V_SHIFT;
     }
@@ -100,17 +117,39 @@ function vertical2(src: Uint8Array, so: number, sw: number, sh: number, ty: Taps
 function vertical4(src: Uint8Array, so: number, sw: number, sh: number, ty: Taps1D, tmp: Int16Array): void {
   const ph = ty.phase as Int32Array;
   // Phases 0 and 1 read window slots 0..3, phases 2 and 3 read slots 1..4.
-  const a0 = ph[0] as number, a1 = ph[1] as number, a2 = ph[2] as number, a3 = ph[3] as number;
-  const b0 = ph[5] as number, b1 = ph[6] as number, b2 = ph[7] as number, b3 = ph[8] as number;
-  const c1 = ph[11] as number, c2 = ph[12] as number, c3 = ph[13] as number, c4 = ph[14] as number;
-  const d1 = ph[16] as number, d2 = ph[17] as number, d3 = ph[18] as number, d4 = ph[19] as number;
+  const a0 = ph[0] as number,
+    a1 = ph[1] as number,
+    a2 = ph[2] as number,
+    a3 = ph[3] as number;
+  const b0 = ph[5] as number,
+    b1 = ph[6] as number,
+    b2 = ph[7] as number,
+    b3 = ph[8] as number;
+  const c1 = ph[11] as number,
+    c2 = ph[12] as number,
+    c3 = ph[13] as number,
+    c4 = ph[14] as number;
+  const d1 = ph[16] as number,
+    d2 = ph[17] as number,
+    d3 = ph[18] as number,
+    d4 = ph[19] as number;
   verticalRows(src, so, sw, ty, tmp, 0, 8);
   for (let i = 2; i < sh - 2; i++) {
-    const r0 = so + (i - 2) * sw, r1 = r0 + sw, r2 = r1 + sw, r3 = r2 + sw, r4 = r3 + sw;
-    const o0 = 4 * i * sw, o1 = o0 + sw, o2 = o1 + sw, o3 = o2 + sw;
+    const r0 = so + (i - 2) * sw,
+      r1 = r0 + sw,
+      r2 = r1 + sw,
+      r3 = r2 + sw,
+      r4 = r3 + sw;
+    const o0 = 4 * i * sw,
+      o1 = o0 + sw,
+      o2 = o1 + sw,
+      o3 = o2 + sw;
     for (let x = 0; x < sw; x++) {
-      const p0 = src[r0 + x] as number, p1 = src[r1 + x] as number, p2 = src[r2 + x] as number;
-      const p3 = src[r3 + x] as number, p4 = src[r4 + x] as number;
+      const p0 = src[r0 + x] as number,
+        p1 = src[r1 + x] as number,
+        p2 = src[r2 + x] as number;
+      const p3 = src[r3 + x] as number,
+        p4 = src[r4 + x] as number;
       tmp[o0 + x] = (a0 * p0 + a1 * p1 + a2 * p2 + a3 * p3 + V_ROUND) >> V_SHIFT;
       tmp[o1 + x] = (b0 * p0 + b1 * p1 + b2 * p2 + b3 * p3 + V_ROUND) >> V_SHIFT;
       tmp[o2 + x] = (c1 * p1 + c2 * p2 + c3 * p3 + c4 * p4 + V_ROUND) >> V_SHIFT;
@@ -138,14 +177,23 @@ function horizontalSpan(tmp: Int16Array, row: number, tx: Taps1D, dst: Uint8Clam
 /** horizontal2 is the 2x sliding-window pass: one load per two outputs, weights in locals. */
 function horizontal2(tmp: Int16Array, sw: number, rows: number, tx: Taps1D, dst: Uint8ClampedArray, dOff: number): void {
   const ph = tx.phase as Int32Array;
-  const a0 = ph[0] as number, a1 = ph[1] as number, a2 = ph[2] as number, a3 = ph[3] as number;
-  const b1 = ph[6] as number, b2 = ph[7] as number, b3 = ph[8] as number, b4 = ph[9] as number;
+  const a0 = ph[0] as number,
+    a1 = ph[1] as number,
+    a2 = ph[2] as number,
+    a3 = ph[3] as number;
+  const b1 = ph[6] as number,
+    b2 = ph[7] as number,
+    b3 = ph[8] as number,
+    b4 = ph[9] as number;
   const dw = tx.dst;
   for (let y = 0; y < rows; y++) {
     const row = y * sw;
     const to = dOff + y * dw;
     horizontalSpan(tmp, row, tx, dst, to, 0, 4);
-    let p0 = tmp[row] as number, p1 = tmp[row + 1] as number, p2 = tmp[row + 2] as number, p3 = tmp[row + 3] as number;
+    let p0 = tmp[row] as number,
+      p1 = tmp[row + 1] as number,
+      p2 = tmp[row + 2] as number,
+      p3 = tmp[row + 3] as number;
     let o = to + 4;
     for (let i = 2, r = row + 4; i < sw - 2; i++, r++, o += 2) {
       const p4 = tmp[r] as number;
@@ -163,16 +211,31 @@ function horizontal2(tmp: Int16Array, sw: number, rows: number, tx: Taps1D, dst:
 /** horizontal4 is the 4x sliding-window pass: one load per four outputs, weights in locals. */
 function horizontal4(tmp: Int16Array, sw: number, rows: number, tx: Taps1D, dst: Uint8ClampedArray, dOff: number): void {
   const ph = tx.phase as Int32Array;
-  const a0 = ph[0] as number, a1 = ph[1] as number, a2 = ph[2] as number, a3 = ph[3] as number;
-  const b0 = ph[5] as number, b1 = ph[6] as number, b2 = ph[7] as number, b3 = ph[8] as number;
-  const c1 = ph[11] as number, c2 = ph[12] as number, c3 = ph[13] as number, c4 = ph[14] as number;
-  const d1 = ph[16] as number, d2 = ph[17] as number, d3 = ph[18] as number, d4 = ph[19] as number;
+  const a0 = ph[0] as number,
+    a1 = ph[1] as number,
+    a2 = ph[2] as number,
+    a3 = ph[3] as number;
+  const b0 = ph[5] as number,
+    b1 = ph[6] as number,
+    b2 = ph[7] as number,
+    b3 = ph[8] as number;
+  const c1 = ph[11] as number,
+    c2 = ph[12] as number,
+    c3 = ph[13] as number,
+    c4 = ph[14] as number;
+  const d1 = ph[16] as number,
+    d2 = ph[17] as number,
+    d3 = ph[18] as number,
+    d4 = ph[19] as number;
   const dw = tx.dst;
   for (let y = 0; y < rows; y++) {
     const row = y * sw;
     const to = dOff + y * dw;
     horizontalSpan(tmp, row, tx, dst, to, 0, 8);
-    let p0 = tmp[row] as number, p1 = tmp[row + 1] as number, p2 = tmp[row + 2] as number, p3 = tmp[row + 3] as number;
+    let p0 = tmp[row] as number,
+      p1 = tmp[row + 1] as number,
+      p2 = tmp[row + 2] as number,
+      p3 = tmp[row + 3] as number;
     let o = to + 8;
     for (let i = 2, r = row + 4; i < sw - 2; i++, r++, o += 4) {
       const p4 = tmp[r] as number;
@@ -198,7 +261,10 @@ function horizontalK(tmp: Int16Array, sw: number, rows: number, tx: Taps1D, dst:
     const row = y * sw;
     const to = dOff + y * dw;
     horizontalSpan(tmp, row, tx, dst, to, 0, 2 * k);
-    let p0 = tmp[row] as number, p1 = tmp[row + 1] as number, p2 = tmp[row + 2] as number, p3 = tmp[row + 3] as number;
+    let p0 = tmp[row] as number,
+      p1 = tmp[row + 1] as number,
+      p2 = tmp[row + 2] as number,
+      p3 = tmp[row + 3] as number;
     let o = to + 2 * k;
     for (let i = 2, r = row + 4; i < sw - 2; i++, r++) {
       const p4 = tmp[r] as number;
@@ -270,7 +336,8 @@ export function upscaledGeometry(g: FrameGeometry, scale: number): FrameGeometry
 
 function checkFrames(src: Uint8Array, g: FrameGeometry, out: FrameGeometry, dst: Uint8Array): void {
   if (src.length < g.frameSize) throw new RangeError(`source frame has ${src.length} bytes, ${g.width}x${g.height} needs ${g.frameSize}`);
-  if (dst.length < out.frameSize) throw new RangeError(`destination frame has ${dst.length} bytes, ${out.width}x${out.height} needs ${out.frameSize}`);
+  if (dst.length < out.frameSize)
+    throw new RangeError(`destination frame has ${dst.length} bytes, ${out.width}x${out.height} needs ${out.frameSize}`);
 }
 
 /** upscaleChromaBicubic writes only the U and V planes of the upscaled frame into dst (the model path brings its own Y). */
@@ -278,7 +345,16 @@ export function upscaleChromaBicubic(src: Uint8Array, g: FrameGeometry, scale: n
   const out = upscaledGeometry(g, scale);
   checkFrames(src, g, out, dst);
   resizeInto(src, g.lumaSize, g.chromaWidth, g.chromaHeight, out.chromaWidth, out.chromaHeight, dst, out.lumaSize);
-  resizeInto(src, g.lumaSize + g.chromaSize, g.chromaWidth, g.chromaHeight, out.chromaWidth, out.chromaHeight, dst, out.lumaSize + out.chromaSize);
+  resizeInto(
+    src,
+    g.lumaSize + g.chromaSize,
+    g.chromaWidth,
+    g.chromaHeight,
+    out.chromaWidth,
+    out.chromaHeight,
+    dst,
+    out.lumaSize + out.chromaSize,
+  );
   return dst;
 }
 

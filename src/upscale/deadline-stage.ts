@@ -118,14 +118,23 @@ export class DeadlineStage {
     this.core.bicubicLuma(probe, g, out);
     const grid = tileGrid(g.width, g.height, this.tileSize);
     const rows: LumaRect[] = [];
-    for (let r = 0; r < grid.rows; r++) rows.push(...mergeRuns(grid, Array.from({ length: grid.cols }, (_, c) => r * grid.cols + c)).map((x) => x.rect));
+    for (let r = 0; r < grid.rows; r++)
+      rows.push(
+        ...mergeRuns(
+          grid,
+          Array.from({ length: grid.cols }, (_, c) => r * grid.cols + c),
+        ).map((x) => x.rect),
+      );
     const y = planesOf(probe, g).y;
     for (const [i, tier] of this.tiers.entries()) {
       try {
         let whole = Infinity;
-        for (let k = 0; k < WARM_UP_RUNS * tier.busyUntil.length; k++) whole = Math.min(whole, (await tier.runner.upscaleLumaRegions(y, g.width, g.height, rows)).inferMs);
+        for (let k = 0; k < WARM_UP_RUNS * tier.busyUntil.length; k++)
+          whole = Math.min(whole, (await tier.runner.upscaleLumaRegions(y, g.width, g.height, rows)).inferMs);
         const perPixel = whole / (g.width * g.height);
-        const one = await tier.runner.upscaleLumaRegions(y, g.width, g.height, [{ x: 0, y: 0, width: Math.min(this.tileSize, g.width), height: Math.min(this.tileSize, g.height) }]);
+        const one = await tier.runner.upscaleLumaRegions(y, g.width, g.height, [
+          { x: 0, y: 0, width: Math.min(this.tileSize, g.width), height: Math.min(this.tileSize, g.height) },
+        ]);
         tier.requestMs = Math.max(0.2, one.inferMs - perPixel * tilePixels(grid, 0));
         this.costs.setWarmUp(tier.costKey, perPixel);
         this.log.info('model warmed up', {
@@ -179,7 +188,11 @@ export class DeadlineStage {
     for (const t of toRun) {
       const pixels = tilePixels(grid, t);
       neededPixels += pixels;
-      candidates.push({ tile: t, pixels, priority: (detail[t] as number) * (this.steady && this.tiles.wasModel(t) ? STICKINESS : 1) + 1e-3 });
+      candidates.push({
+        tile: t,
+        pixels,
+        priority: (detail[t] as number) * (this.steady && this.tiles.wasModel(t) ? STICKINESS : 1) + 1e-3,
+      });
     }
     this.neededPixels = this.neededPixels === undefined ? neededPixels : 0.8 * this.neededPixels + 0.2 * neededPixels;
     const now = this.core.clock.now();
@@ -203,7 +216,12 @@ export class DeadlineStage {
   }
 
   private estimates(now: number): TierEstimate[] {
-    return this.tiers.map((t) => ({ msPerPixel: this.costs.predict(t.costKey), workers: t.busyUntil.length, gain: t.gain, available: now >= t.backoffUntil }));
+    return this.tiers.map((t) => ({
+      msPerPixel: this.costs.predict(t.costKey),
+      workers: t.busyUntil.length,
+      gain: t.gain,
+      available: now >= t.backoffUntil,
+    }));
   }
 
   private chooseTier(now: number): void {
@@ -233,7 +251,10 @@ export class DeadlineStage {
     const allWhy = (why: FallbackReason): void => {
       for (const c of candidates) tf.why.set(c.tile, why);
     };
-    if (!tier) return allWhy(this.tiers.length === 0 ? 'no_model' : this.tiers.every((t) => now < t.backoffUntil) ? 'model_error' : 'predicted_late');
+    if (!tier)
+      return allWhy(
+        this.tiers.length === 0 ? 'no_model' : this.tiers.every((t) => now < t.backoffUntil) ? 'model_error' : 'predicted_late',
+      );
     if (this.framesWithRequests >= this.maxInFlight) return allWhy('queue_full');
     const others = Math.max(0, (tier.runner.pending ?? 0) - tier.outstanding.reduce((a, b) => a + b, 0));
     const othersMs = (others * tier.avgBatchMs) / tier.busyUntil.length;
@@ -282,13 +303,29 @@ export class DeadlineStage {
     tier.outstanding[worker] = (tier.outstanding[worker] as number) + 1;
     if (tf) tf.pending++;
     this.core.counters.tilesComputed += tf ? tiles.length : 0;
-    tier.runner.upscaleLumaRegions(frame.y, g.width, g.height, runs.map((r) => r.rect)).then(
-      (res) => this.onResult(ti, worker, tf, grid, runs, versions, corePixels, res),
-      (err: unknown) => this.onError(ti, worker, tf, tiles, err),
-    );
+    tier.runner
+      .upscaleLumaRegions(
+        frame.y,
+        g.width,
+        g.height,
+        runs.map((r) => r.rect),
+      )
+      .then(
+        (res) => this.onResult(ti, worker, tf, grid, runs, versions, corePixels, res),
+        (err: unknown) => this.onError(ti, worker, tf, tiles, err),
+      );
   }
 
-  private onResult(ti: number, worker: number, tf: TileFrame | null, grid: TileGrid, runs: { rect: LumaRect; tiles: number[] }[], versions: Map<number, number>, corePixels: number, res: RegionsResult): void {
+  private onResult(
+    ti: number,
+    worker: number,
+    tf: TileFrame | null,
+    grid: TileGrid,
+    runs: { rect: LumaRect; tiles: number[] }[],
+    versions: Map<number, number>,
+    corePixels: number,
+    res: RegionsResult,
+  ): void {
     const tier = this.tiers[ti] as TierState;
     releaseSlot(tier, worker, this.core.clock.now());
     if (corePixels > 0) this.costs.record(tier.costKey, res.inferMs / corePixels);
@@ -315,7 +352,8 @@ export class DeadlineStage {
     const now = this.core.clock.now();
     releaseSlot(tier, worker, now);
     const note = recordFailure(tier, !isNonFatal(err), now);
-    if (note.first) this.log.warn('model inference failed; its tiles take bicubic', { model: tier.runner.info.name, err: errorMessage(err) });
+    if (note.first)
+      this.log.warn('model inference failed; its tiles take bicubic', { model: tier.runner.info.name, err: errorMessage(err) });
     if (note.restsNow) this.log.warn('model keeps failing; backing off', { model: tier.runner.info.name, backoffMs: note.backoffMs });
     if (!tf) return;
     if (!tf.entry.ready) for (const t of tiles) tf.why.set(t, 'model_error');
@@ -364,7 +402,12 @@ export class DeadlineStage {
       this.tiles.forget();
     }
     this.tiers[index] = next;
-    this.log.info(sameModel ? 'tier gain changed' : 'model replaced in its tier', { tier: index, from: prev.runner.info.name, to: tier.runner.info.name, gain: next.gain });
+    this.log.info(sameModel ? 'tier gain changed' : 'model replaced in its tier', {
+      tier: index,
+      from: prev.runner.info.name,
+      to: tier.runner.info.name,
+      gain: next.gain,
+    });
   }
 
   /** tierModels are the models of the tiers now, best first. */

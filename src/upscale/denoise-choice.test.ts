@@ -127,9 +127,18 @@ describe('stepDenoise hysteresis', () => {
       { margin: -1 },
       { calibration: { ...cal, boundaries: [25, 20, 30] as const } },
       { calibration: { ...cal, bppKnots: [] } },
-      { calibration: { ...cal, bppKnots: [[0.1, 20], [0.2, 25]] as const } },
+      {
+        calibration: {
+          ...cal,
+          bppKnots: [
+            [0.1, 20],
+            [0.2, 25],
+          ] as const,
+        },
+      },
     ];
-    for (const o of bad) expect(() => stepDenoise(INITIAL_DENOISE_STATE, { qp: 20 }, o)).toThrow(expect.objectContaining({ code: 'DENOISE_INPUT_INVALID' }));
+    for (const o of bad)
+      expect(() => stepDenoise(INITIAL_DENOISE_STATE, { qp: 20 }, o)).toThrow(expect.objectContaining({ code: 'DENOISE_INPUT_INVALID' }));
   });
 });
 

@@ -99,7 +99,12 @@ function invalid(what: string): UprezError {
 
 /** bitsPerPixel is bitrate / (width * height * fps); throws a coded error unless all are finite and > 0. */
 export function bitsPerPixel(bitrate: number, width: number, height: number, fps: number): number {
-  for (const [k, v] of [['bitrate', bitrate], ['width', width], ['height', height], ['fps', fps]] as const) {
+  for (const [k, v] of [
+    ['bitrate', bitrate],
+    ['width', width],
+    ['height', height],
+    ['fps', fps],
+  ] as const) {
     if (!Number.isFinite(v) || v <= 0) throw invalid(`bitsPerPixel: ${k} must be a finite number > 0, got ${String(v)}`);
   }
   return bitrate / (width * height * fps);
@@ -129,7 +134,10 @@ function crfFromBpp(bpp: number, knots: readonly (readonly [number, number])[]):
 }
 
 /** levelForCrf maps a CRF-equivalent to a level, without hysteresis. */
-export function levelForCrf(crf: number, boundaries: readonly [number, number, number] = DEFAULT_DENOISE_CALIBRATION.boundaries): DenoiseLevel {
+export function levelForCrf(
+  crf: number,
+  boundaries: readonly [number, number, number] = DEFAULT_DENOISE_CALIBRATION.boundaries,
+): DenoiseLevel {
   if (crf < boundaries[0]) return 0;
   if (crf < boundaries[1]) return 1;
   if (crf < boundaries[2]) return 2;
@@ -190,7 +198,10 @@ export class DenoiseChooser {
   private readonly opts: DenoiseChoiceOptions;
 
   /** `fallbackLevel` is what `level` says before any usable sample (default 1: live input is compressed). */
-  constructor(opts: DenoiseChoiceOptions = {}, readonly fallbackLevel: DenoiseLevel = 1) {
+  constructor(
+    opts: DenoiseChoiceOptions = {},
+    readonly fallbackLevel: DenoiseLevel = 1,
+  ) {
     checkOptions(opts);
     this.opts = opts;
   }

@@ -48,7 +48,7 @@ describe('gainAtLevel', () => {
     set5: { gainDb: 2.9 },
     compressed: { set5: { clean: { gainDb: 2.9 }, crf23: { gainDb: 0.33 }, crf28: { gainDb: -0.15 }, crf33: { gainDb: -0.2 } } },
   };
-  test('the clean gain at level 0, the table at the level\'s CRF above, a small floor where the model loses', () => {
+  test("the clean gain at level 0, the table at the level's CRF above, a small floor where the model loses", () => {
     const c = card('m', { quality });
     expect([0, 1, 2, 3].map((l) => gainAtLevel(c, l as 0 | 1 | 2 | 3))).toEqual([2.9, 0.33, 0.01, 0.01]);
   });
@@ -59,17 +59,33 @@ describe('gainAtLevel', () => {
 });
 
 describe('forVideo', () => {
-  const video = (gains: Record<string, number>) => ({ compressed: { video: Object.fromEntries(Object.entries(gains).map(([k, g]) => [k, { gainDb: g }])) } });
+  const video = (gains: Record<string, number>) => ({
+    compressed: { video: Object.fromEntries(Object.entries(gains).map(([k, g]) => [k, { gainDb: g }])) },
+  });
   const f0 = card('f', { denoiseLevel: 0, family: 'f', quality: video({ clean: 4.9, crf23: 2.5, crf28: 1.4, crf33: 0.5 }) });
   const f1 = card('f-d1', { denoiseLevel: 1, family: 'f', quality: video({ clean: 3.9, crf23: 2.6, crf28: 1.7, crf33: 0.8 }) });
   const f2 = card('f-d2', { denoiseLevel: 2, family: 'f', quality: video({ clean: 3.7, crf23: 2.6, crf28: 1.74, crf33: 0.94 }) });
   const f3 = card('f-d3', { denoiseLevel: 3, family: 'f', quality: video({ clean: 1.2, crf23: 1.3, crf28: 1.1, crf33: 0.8 }) });
   test('each level takes the member that gains most on video at its compression', () => {
-    const m = forVideo(new Map([[0, f0], [1, f1], [2, f2], [3, f3]] as const));
+    const m = forVideo(
+      new Map([
+        [0, f0],
+        [1, f1],
+        [2, f2],
+        [3, f3],
+      ] as const),
+    );
     expect([0, 1, 2, 3].map((l) => m.get(l as 0 | 1 | 2 | 3)?.name)).toEqual(['f', 'f-d1', 'f-d2', 'f-d2']);
   });
   test('a level without a video table keeps its own member', () => {
     const bare = card('f-d3', { denoiseLevel: 3, family: 'f' });
-    expect(forVideo(new Map([[2, f2], [3, bare]] as const)).get(3)?.name).toBe('f-d3');
+    expect(
+      forVideo(
+        new Map([
+          [2, f2],
+          [3, bare],
+        ] as const),
+      ).get(3)?.name,
+    ).toBe('f-d3');
   });
 });

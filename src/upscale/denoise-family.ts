@@ -23,7 +23,12 @@ export function familyByLevel(models: readonly ModelCard[], base: ModelCard): Re
 export function nearestLevel(available: readonly DenoiseLevel[], wanted: DenoiseLevel): DenoiseLevel {
   let best: DenoiseLevel | undefined;
   for (const l of available) {
-    if (best === undefined || Math.abs(l - wanted) < Math.abs(best - wanted) || (Math.abs(l - wanted) === Math.abs(best - wanted) && l < best)) best = l;
+    if (
+      best === undefined ||
+      Math.abs(l - wanted) < Math.abs(best - wanted) ||
+      (Math.abs(l - wanted) === Math.abs(best - wanted) && l < best)
+    )
+      best = l;
   }
   return best ?? wanted;
 }

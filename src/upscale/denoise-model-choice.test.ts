@@ -41,10 +41,17 @@ describe('chooseFileDenoiseModel', () => {
     expect(() => chooseFileDenoiseModel({ model: undefined, scale: 4, modelsDir: dir, x4: 'model' }, 1, false)).toThrow(
       expect.objectContaining({ code: 'DENOISE_UNAVAILABLE' }),
     );
-    expect(chooseFileDenoiseModel({ model: undefined, scale: 4, modelsDir: dir, x4: 'model' }, 1, true)).toMatchObject({ model: undefined, servedLevel: 0, x4: 'model' });
+    expect(chooseFileDenoiseModel({ model: undefined, scale: 4, modelsDir: dir, x4: 'model' }, 1, true)).toMatchObject({
+      model: undefined,
+      servedLevel: 0,
+      x4: 'model',
+    });
   });
 
   test('--model naming a x4 model still finds the x2 family for the passes', () => {
-    expect(chooseFileDenoiseModel({ model: 'q4', scale: 4, modelsDir: dir, x4: 'auto' }, 2, false)).toMatchObject({ model: path.join(dir, 'f-d2.onnx'), x4: '2x2' });
+    expect(chooseFileDenoiseModel({ model: 'q4', scale: 4, modelsDir: dir, x4: 'auto' }, 2, false)).toMatchObject({
+      model: path.join(dir, 'f-d2.onnx'),
+      x4: '2x2',
+    });
   });
 });

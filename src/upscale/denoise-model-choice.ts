@@ -40,7 +40,11 @@ export function chooseDenoiseModel(t: DenoiseTarget, level: DenoiseLevel, measur
  * chooseFileDenoiseModel is chooseDenoiseModel for `uprez file`: at x4, when no x4 model serves the
  * level and --x4 allows it, the x2 family member runs twice (the x2 choice of --model, or the x2 default).
  */
-export function chooseFileDenoiseModel(t: DenoiseTarget & { readonly x4: X4Strategy }, level: DenoiseLevel, measured: boolean): ModelChoice & { readonly x4: X4Strategy } {
+export function chooseFileDenoiseModel(
+  t: DenoiseTarget & { readonly x4: X4Strategy },
+  level: DenoiseLevel,
+  measured: boolean,
+): ModelChoice & { readonly x4: X4Strategy } {
   if (t.scale !== 4 || level === 0 || isBicubicModel(t.model)) return { ...chooseDenoiseModel(t, level, measured), x4: t.x4 };
   if (t.x4 !== '2x2') {
     try {
@@ -49,7 +53,8 @@ export function chooseFileDenoiseModel(t: DenoiseTarget & { readonly x4: X4Strat
       const code = err instanceof UprezError ? err.code : '';
       if (code !== 'DENOISE_UNAVAILABLE' && code !== 'MODEL_NOT_FOUND' && code !== 'MODEL_SCALE_MISMATCH') throw err;
       if (t.x4 === 'model') {
-        if (measured && code === 'DENOISE_UNAVAILABLE') return { model: t.model, servedLevel: 0, note: `${(err as Error).message}; kept the x4 model (--x4 model)`, x4: t.x4 };
+        if (measured && code === 'DENOISE_UNAVAILABLE')
+          return { model: t.model, servedLevel: 0, note: `${(err as Error).message}; kept the x4 model (--x4 model)`, x4: t.x4 };
         throw err;
       }
     }
@@ -64,4 +69,3 @@ export function chooseFileDenoiseModel(t: DenoiseTarget & { readonly x4: X4Strat
   const note = `x4 has no model for compressed input: two x2 passes${c.note ? `; ${c.note}` : ''}`;
   return { ...c, note, x4: '2x2' };
 }
-

@@ -3,7 +3,8 @@ import { UprezError } from '../errors.js';
 import { parseDenoiseFlag, pickDenoiseModel } from './denoise-pick.js';
 import { parseModelCard, type ModelCard } from './model-registry.js';
 
-const card = (name: string, json: Record<string, unknown>): ModelCard => parseModelCard({ scale: 2, ...json }, name, `/${name}.onnx`, `/${name}.json`);
+const card = (name: string, json: Record<string, unknown>): ModelCard =>
+  parseModelCard({ scale: 2, ...json }, name, `/${name}.onnx`, `/${name}.json`);
 const fast = card('fast', { liveDefault: true, denoiseLevel: 0, family: 'fast' });
 const d1 = card('fast-d1', { denoiseLevel: 1, family: 'fast' });
 const d2 = card('fast-d2', { denoiseLevel: 2, family: 'fast' });

@@ -68,8 +68,15 @@ export function pickDenoiseModel(o: DenoisePickOptions): DenoisePick {
   const family = families[0] as readonly ModelCard[];
   const member = nearest(family, level);
   const served = levelOf(member);
-  const why = base && familyOf(base) === familyOf(member) ? `${asked}'s family has no level-${level} member` : `${asked} has no denoise-level-${level} member`;
-  return { card: member, servedLevel: served, note: `denoise level ${level}: ${why}; using ${member.name} (family ${familyOf(member)}, level ${served})` };
+  const why =
+    base && familyOf(base) === familyOf(member)
+      ? `${asked}'s family has no level-${level} member`
+      : `${asked} has no denoise-level-${level} member`;
+  return {
+    card: member,
+    servedLevel: served,
+    note: `denoise level ${level}: ${why}; using ${member.name} (family ${familyOf(member)}, level ${served})`,
+  };
 }
 
 /** familiesAt lists the families at `scale` with a member above level 0, base's first, then the live default's, then by NAME. */

@@ -183,7 +183,9 @@ function messageOf(err) {
 
 /** @param {readonly ort.InferenceSession.ValueMetadata[]} list @returns {TensorMeta[]} */
 function metaOf(list) {
-  return list.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] } : { name: m.name, isTensor: false }));
+  return list.map((m) =>
+    m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] } : { name: m.name, isTensor: false },
+  );
 }
 
 async function main() {
@@ -225,7 +227,14 @@ async function main() {
       // A model that fails the probe fails the runner's own probe run too, with the reason.
     }
   }
-  send({ type: 'ready', provider: init.provider, layout, inputs: metaOf(session.inputMetadata), outputs: metaOf(session.outputMetadata), ...tiling });
+  send({
+    type: 'ready',
+    provider: init.provider,
+    layout,
+    inputs: metaOf(session.inputMetadata),
+    outputs: metaOf(session.outputMetadata),
+    ...tiling,
+  });
 
   // One request at a time, in arrival order, so inferMs is this request's own run time.
   let chain = Promise.resolve();

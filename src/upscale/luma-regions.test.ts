@@ -49,6 +49,13 @@ describe('packing, splitting and pasting', () => {
     const hr = new Uint8Array(8 * 6);
     pasteRegion(hr, 8, 2, { rect: r(1, 1, 2, 1), y: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) });
     const rows = Array.from({ length: 6 }, (_, i) => [...hr.subarray(i * 8, i * 8 + 8)]);
-    expect(rows).toEqual([[0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 1, 2, 3, 4, 0, 0], [0, 0, 5, 6, 7, 8, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0]]);
+    expect(rows).toEqual([
+      [0, 0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 1, 2, 3, 4, 0, 0],
+      [0, 0, 5, 6, 7, 8, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 0],
+    ]);
   });
 });

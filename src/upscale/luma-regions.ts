@@ -39,7 +39,13 @@ export interface RegionOptions {
 
 /** RegionRunner runs the model on rectangles of a frame; each output equals the whole-frame output inside it. */
 export interface RegionRunner {
-  upscaleLumaRegions(y: Uint8Array, width: number, height: number, rects: readonly LumaRect[], opts?: RegionOptions): Promise<RegionsResult>;
+  upscaleLumaRegions(
+    y: Uint8Array,
+    width: number,
+    height: number,
+    rects: readonly LumaRect[],
+    opts?: RegionOptions,
+  ): Promise<RegionsResult>;
 }
 
 /** At most this many rectangles per request. */

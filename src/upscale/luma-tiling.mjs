@@ -102,7 +102,10 @@ export async function probeReceptiveRadius(run) {
       for (let X = 0; X < n * scale; X++) {
         const k = Y * n * scale + X;
         if (out.y[k] === ref.y[k]) continue;
-        const d = Math.max(Math.abs(Math.floor(X / scale) - /** @type {number} */ (px)), Math.abs(Math.floor(Y / scale) - /** @type {number} */ (py)));
+        const d = Math.max(
+          Math.abs(Math.floor(X / scale) - /** @type {number} */ (px)),
+          Math.abs(Math.floor(Y / scale) - /** @type {number} */ (py)),
+        );
         radius = Math.max(radius, d);
       }
     }

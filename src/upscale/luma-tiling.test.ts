@@ -7,9 +7,15 @@ import { planTiles } from './rgb-tiling.mjs';
 const MODELS = path.resolve(import.meta.dirname, '../../models');
 
 async function session(name: string) {
-  const s = await ort.InferenceSession.create(path.join(MODELS, `${name}.onnx`), { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const s = await ort.InferenceSession.create(path.join(MODELS, `${name}.onnx`), {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   const run = async (y: Uint8Array, width: number, height: number) => {
-    const out = (await s.run({ [s.inputNames[0] as string]: new ort.Tensor('uint8', y, [1, 1, height, width]) }))[s.outputNames[0] as string] as ort.Tensor;
+    const out = (await s.run({ [s.inputNames[0] as string]: new ort.Tensor('uint8', y, [1, 1, height, width]) }))[
+      s.outputNames[0] as string
+    ] as ort.Tensor;
     return { y: out.data as Uint8Array, width: Number(out.dims[3]), height: Number(out.dims[2]) };
   };
   return { s, run };
@@ -23,7 +29,7 @@ function texture(w: number, h: number): Uint8Array {
     const x = i % w;
     const r = (i / w) | 0;
     // edges, gradients and noise, so every layer has something to do
-    y[i] = Math.min(255, ((x * 3 + r * 5) & 255) / 2 + ((x >> 4) + (r >> 4)) % 2 * 60 + ((seed >>> 24) & 31));
+    y[i] = Math.min(255, ((x * 3 + r * 5) & 255) / 2 + (((x >> 4) + (r >> 4)) % 2) * 60 + ((seed >>> 24) & 31));
   }
   return y;
 }
@@ -35,7 +41,8 @@ describe('luma tiling', () => {
     for (const t of tiles) {
       expect(t.px % 2).toBe(0);
       expect(t.py % 2).toBe(0);
-      for (let r = t.y; r < t.y + t.h; r++) for (let c = t.x; c < t.x + t.w; c++) covered[r * 601 + c] = (covered[r * 601 + c] as number) + 1;
+      for (let r = t.y; r < t.y + t.h; r++)
+        for (let c = t.x; c < t.x + t.w; c++) covered[r * 601 + c] = (covered[r * 601 + c] as number) + 1;
     }
     expect(covered.every((v) => v === 1)).toBe(true);
   });

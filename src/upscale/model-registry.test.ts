@@ -63,10 +63,22 @@ function messageOf(fn: () => unknown): string {
 describe('parseModelCard', () => {
   test.each([
     [{ scale: 2 }, { scale: 2, layout: 'y_uint8', default: false, description: '' }],
-    [{ name: 'm', scale: 4, layout: 'rgb_float', default: true, description: 'd' }, { scale: 4, layout: 'rgb_float', default: true, description: 'd' }],
-    [{ scale: 2, macsPerPixel: 10, license: 'MIT', trainedOn: 'DIV2K' }, { scale: 2, macsPerPixel: 10, license: 'MIT' }],
-    [{ scale: 4, layout: 'rgb_float', tile: { size: 128, overlap: 32 } }, { layout: 'rgb_float', tile: { size: 128, overlap: 32 } }],
-    [{ scale: 2, denoiseLevel: 2, family: 'uprez-x2-fast' }, { denoiseLevel: 2, family: 'uprez-x2-fast' }],
+    [
+      { name: 'm', scale: 4, layout: 'rgb_float', default: true, description: 'd' },
+      { scale: 4, layout: 'rgb_float', default: true, description: 'd' },
+    ],
+    [
+      { scale: 2, macsPerPixel: 10, license: 'MIT', trainedOn: 'DIV2K' },
+      { scale: 2, macsPerPixel: 10, license: 'MIT' },
+    ],
+    [
+      { scale: 4, layout: 'rgb_float', tile: { size: 128, overlap: 32 } },
+      { layout: 'rgb_float', tile: { size: 128, overlap: 32 } },
+    ],
+    [
+      { scale: 2, denoiseLevel: 2, family: 'uprez-x2-fast' },
+      { denoiseLevel: 2, family: 'uprez-x2-fast' },
+    ],
     [{ scale: 2, denoiseLevel: 0 }, { denoiseLevel: 0 }],
   ])('accepts %j', (json, expected) => {
     const card = parseModelCard(json, 'm', '/m/m.onnx', '/m/m.json');
@@ -143,7 +155,12 @@ describe('pickDefault', () => {
   test('the card marked default wins, else the first by name, per scale', () => {
     const models = listModels(dir);
     expect(pickDefault(models, 2)?.name).toBe('c-x2');
-    expect(pickDefault(models.filter((m) => m.name !== 'c-x2'), 2)?.name).toBe('a-x2');
+    expect(
+      pickDefault(
+        models.filter((m) => m.name !== 'c-x2'),
+        2,
+      )?.name,
+    ).toBe('a-x2');
     expect(pickDefault(models, 4)?.name).toBe('z-x4');
     expect(pickDefault(models, 3)).toBeUndefined();
   });
@@ -155,7 +172,9 @@ describe('pickDefault', () => {
     expect(pickDefault(live, 2, 'quality')?.name).toBe('c-x2');
     expect(pickDefault(live, 2)?.name).toBe('c-x2');
     expect(pickDefault(models, 2, 'live')?.name).toBe('c-x2');
-    expect(() => parseModelCard({ scale: 2, liveDefault: 'yes' }, 'm', '/m.onnx', '/m.json')).toThrow(/"liveDefault" must be true or false/);
+    expect(() => parseModelCard({ scale: 2, liveDefault: 'yes' }, 'm', '/m.onnx', '/m.json')).toThrow(
+      /"liveDefault" must be true or false/,
+    );
   });
 });
 
@@ -184,7 +203,8 @@ describe('pickLiveFallback (the live model ladder)', () => {
 });
 
 describe('pickDenoiseMember / pickForDenoise (a family per compression level)', () => {
-  const card = (name: string, json: Record<string, unknown>) => parseModelCard({ scale: 2, ...json }, name, `/${name}.onnx`, `/${name}.json`);
+  const card = (name: string, json: Record<string, unknown>) =>
+    parseModelCard({ scale: 2, ...json }, name, `/${name}.onnx`, `/${name}.json`);
   const fast = card('f', { liveDefault: true, denoiseLevel: 0, family: 'f' });
   const members = [1, 2, 3].map((l) => card(`f-d${l}`, { denoiseLevel: l, family: 'f' }));
   const other = card('g-d2', { denoiseLevel: 2, family: 'g' }); // another family at the same level
@@ -197,7 +217,7 @@ describe('pickDenoiseMember / pickForDenoise (a family per compression level)', 
     [1, 'f-d1'],
     [2, 'f-d2'],
     [3, 'f-d3'],
-  ] as const)('level %d of the live default\'s family -> %s', (level, want) => {
+  ] as const)("level %d of the live default's family -> %s", (level, want) => {
     expect(pickDenoiseMember(models, fast, level).name).toBe(want);
     expect(pickForDenoise(models, 2, 'live', level)?.name).toBe(want);
   });
@@ -207,7 +227,13 @@ describe('pickDenoiseMember / pickForDenoise (a family per compression level)', 
     expect(pickDenoiseMember(models, members[0] ?? fast, 0).name).toBe('f');
     expect(pickDenoiseMember(models, quality, 2).name).toBe('q');
     expect(pickForDenoise(models, 2, 'quality', 3)?.name).toBe('q');
-    expect(pickDenoiseMember(models.filter((m) => m.name !== 'f-d3'), fast, 3).name).toBe('f');
+    expect(
+      pickDenoiseMember(
+        models.filter((m) => m.name !== 'f-d3'),
+        fast,
+        3,
+      ).name,
+    ).toBe('f');
     expect(pickForDenoise(models, 3, 'live', 1)).toBeUndefined();
   });
 });
@@ -252,9 +278,17 @@ describe('resolveModel', () => {
 
   test('a path to an .onnx works without a card (layout and scale checked at load) and with one', () => {
     const loose = path.join(dir, 'sub', 'loose.onnx');
-    expect(resolveModel({ modelsDir: '/nonexistent', model: loose, scale: 4 })).toMatchObject({ name: 'loose', path: loose, scale: 4, layout: 'detect', card: null });
+    expect(resolveModel({ modelsDir: '/nonexistent', model: loose, scale: 4 })).toMatchObject({
+      name: 'loose',
+      path: loose,
+      scale: 4,
+      layout: 'detect',
+      card: null,
+    });
     expect(resolveModel({ modelsDir: '/nonexistent', model: path.join(dir, 'b-x2.onnx'), scale: 2 }).card?.name).toBe('b-x2');
-    expect(codeOf(() => resolveModel({ modelsDir: '/nonexistent', model: path.join(dir, 'b-x2.onnx'), scale: 4 }))).toBe('MODEL_SCALE_MISMATCH');
+    expect(codeOf(() => resolveModel({ modelsDir: '/nonexistent', model: path.join(dir, 'b-x2.onnx'), scale: 4 }))).toBe(
+      'MODEL_SCALE_MISMATCH',
+    );
   });
 });
 

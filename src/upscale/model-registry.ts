@@ -242,7 +242,11 @@ export function pickDefault(models: readonly ModelCard[], scale: number, purpose
  * liveFallback at that scale, when it is another model and cheaper by MACs per pixel (a primary
  * whose cost is unknown, e.g. a bring-your-own file without a card, gets it too); else none.
  */
-export function pickLiveFallback(models: readonly ModelCard[], scale: number, primary: { readonly name: string; readonly card: ModelCard | null }): ModelCard | undefined {
+export function pickLiveFallback(
+  models: readonly ModelCard[],
+  scale: number,
+  primary: { readonly name: string; readonly card: ModelCard | null },
+): ModelCard | undefined {
   const f = models.find((m) => m.scale === scale && m.liveFallback && m.name !== primary.name);
   if (!f) return undefined;
   const primaryMacs = primary.card?.macsPerPixel;
@@ -263,7 +267,12 @@ export function pickDenoiseMember(models: readonly ModelCard[], base: ModelCard,
 }
 
 /** pickForDenoise is pickDefault(scale, purpose) moved to its family's member for `level` (pure). */
-export function pickForDenoise(models: readonly ModelCard[], scale: number, purpose: ModelPurpose, level: DenoiseLevel): ModelCard | undefined {
+export function pickForDenoise(
+  models: readonly ModelCard[],
+  scale: number,
+  purpose: ModelPurpose,
+  level: DenoiseLevel,
+): ModelCard | undefined {
   const base = pickDefault(models, scale, purpose);
   return base && pickDenoiseMember(models, base, level);
 }
@@ -284,7 +293,13 @@ function checkScale(card: ModelCard, scale: number, dir: string, all: readonly M
  * scale's default) into a file to load. Errors name the flag (`opts.flag`, default `--model`) and
  * list what is available.
  */
-export function resolveModel(opts: { modelsDir: string; model?: string | undefined; scale: number; purpose?: ModelPurpose; flag?: string }): ResolvedModel {
+export function resolveModel(opts: {
+  modelsDir: string;
+  model?: string | undefined;
+  scale: number;
+  purpose?: ModelPurpose;
+  flag?: string;
+}): ResolvedModel {
   const { modelsDir, model, scale } = opts;
   const flag = opts.flag ?? '--model';
   const dir = path.resolve(modelsDir);
@@ -311,7 +326,10 @@ export function resolveModel(opts: { modelsDir: string; model?: string | undefin
   const onnxPath = path.join(dir, `${model}.onnx`);
   const cardPath = path.join(dir, `${model}.json`);
   if (!isFile(onnxPath)) {
-    throw new UprezError('MODEL_NOT_FOUND', `${flag} ${model}: ${onnxPath} does not exist; ${describeAvailable(scan.models, dir)}${skippedNote}`);
+    throw new UprezError(
+      'MODEL_NOT_FOUND',
+      `${flag} ${model}: ${onnxPath} does not exist; ${describeAvailable(scan.models, dir)}${skippedNote}`,
+    );
   }
   if (!isFile(cardPath)) {
     throw new UprezError(

@@ -33,7 +33,7 @@ async function start(model: ResolvedModel, extra: Partial<ModelRunnerOptions> = 
 function frame(w: number, h: number): Uint8Array {
   const y = new Uint8Array(w * h);
   for (let r = 0; r < h; r++) {
-    for (let c = 0; c < w; c++) y[r * w + c] = 30 + Math.round(90 * (c / w) + 60 * (r / h) + ((c >> 4) + (r >> 4)) % 2 * 40);
+    for (let c = 0; c < w; c++) y[r * w + c] = 30 + Math.round(90 * (c / w) + 60 * (r / h) + (((c >> 4) + (r >> 4)) % 2) * 40);
   }
   return y;
 }

@@ -120,5 +120,4 @@ describe('invalid models fail at load with MODEL_INVALID naming the file', () =>
       expect(err.message).toContain('sha256');
     }
   });
-
 });

@@ -97,7 +97,11 @@ const PROBE_H = 24;
 const WORKER_ENTRY = new URL('./inference-worker.mjs', import.meta.url);
 
 function invalid(model: ResolvedModel, why: string, cause?: unknown): UprezError {
-  return new UprezError('MODEL_INVALID', `model ${model.name} (${model.path}) is not usable: ${why}`, cause === undefined ? undefined : { cause });
+  return new UprezError(
+    'MODEL_INVALID',
+    `model ${model.name} (${model.path}) is not usable: ${why}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** createModelRunner loads and validates the model in its workers; rejects with a coded UprezError. */
@@ -111,8 +115,16 @@ export async function createModelRunner(opts: ModelRunnerOptions): Promise<Model
   await checkDigest(model);
   const tile = opts.tile ?? model.card?.tile ?? DEFAULT_TILE;
   const lumaTile = opts.lumaTile ?? DEFAULT_LUMA_TILE;
-  if (!Number.isInteger(lumaTile) || lumaTile < 0 || lumaTile % 2) throw new UprezError('CONFIG_INVALID', `the luma tile must be an even number of pixels (0: whole frames), got ${lumaTile}`);
-  const base = { modelPath: model.path, intraOpThreads, layout: model.layout, tileSize: tile.size, tileOverlap: tile.overlap, lumaTile } as const;
+  if (!Number.isInteger(lumaTile) || lumaTile < 0 || lumaTile % 2)
+    throw new UprezError('CONFIG_INVALID', `the luma tile must be an even number of pixels (0: whole frames), got ${lumaTile}`);
+  const base = {
+    modelPath: model.path,
+    intraOpThreads,
+    layout: model.layout,
+    tileSize: tile.size,
+    tileOverlap: tile.overlap,
+    lumaTile,
+  } as const;
   const entry = opts.workerEntry ?? WORKER_ENTRY;
   const { pool, ready } = await startPool(opts, entry, base, workers);
   const layout: ModelLayout = ready.layout ?? (model.layout === 'detect' ? 'y_uint8' : model.layout);
@@ -261,8 +273,13 @@ class WorkerModelRunner implements ModelRunner {
     const r = await this.pool.run(y, width, height, undefined, { rects: packRects(rects) });
     const s = this.info.scale;
     const expected = rects.reduce((n, q) => n + q.width * s * q.height * s, 0);
-    if (r.y.byteLength !== expected) throw new UprezError('MODEL_RUN_FAILED', `the model returned ${r.y.byteLength} bytes for the regions, expected ${expected} at x${s}`);
-    return { regions: splitOutputs(rects, s, new Uint8Array(r.y), null), inferMs: r.inferMs, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) };
+    if (r.y.byteLength !== expected)
+      throw new UprezError('MODEL_RUN_FAILED', `the model returned ${r.y.byteLength} bytes for the regions, expected ${expected} at x${s}`);
+    return {
+      regions: splitOutputs(rects, s, new Uint8Array(r.y), null),
+      inferMs: r.inferMs,
+      ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}),
+    };
   }
 
   warmUp(width: number, height: number, runs = 3): Promise<number[]> {

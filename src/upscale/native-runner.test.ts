@@ -45,7 +45,16 @@ async function failure(p: Promise<unknown>): Promise<UprezError> {
 describe.skipIf(!load.addon)('NativeRunner (worker threads over the native SR kernel)', () => {
   test('upscaleLuma gives the addon run on this thread, byte for byte; info says what runs', async () => {
     const r = await start('uprez-x2-fast');
-    expect(r.info).toMatchObject({ name: 'uprez-x2-fast', scale: 2, provider: 'cpu', engine: 'native', layout: 'y_uint8', receptiveRadius: 5, macsPerPixel: 5684, workers: 1 });
+    expect(r.info).toMatchObject({
+      name: 'uprez-x2-fast',
+      scale: 2,
+      provider: 'cpu',
+      engine: 'native',
+      layout: 'y_uint8',
+      receptiveRadius: 5,
+      macsPerPixel: 5684,
+      workers: 1,
+    });
     const [w, h] = [83, 47];
     const y = plane(w, h);
     const out = await r.upscaleLuma(y, w, h);

@@ -7,7 +7,15 @@
 import { UprezError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerReady } from './inference-protocol.js';
-import { checkRects, packRects, splitOutputs, type LumaRect, type RegionOptions, type RegionRunner, type RegionsResult } from './luma-regions.js';
+import {
+  checkRects,
+  packRects,
+  splitOutputs,
+  type LumaRect,
+  type RegionOptions,
+  type RegionRunner,
+  type RegionsResult,
+} from './luma-regions.js';
 import type { LumaResult, ModelRunner, ModelRunnerInfo } from './model-runner.js';
 import type { ResolvedModel } from './model-registry.js';
 import type { NativeWorkerInit } from './native/native-protocol.js';
@@ -63,7 +71,9 @@ export async function createNativeRunner(opts: NativeRunnerOptions): Promise<Nat
   try {
     ready = await pool.start();
   } catch (err) {
-    throw new UprezError('MODEL_LOAD_FAILED', `model ${opts.model.name}: the native engine did not start: ${errorMessage(err)}`, { cause: err });
+    throw new UprezError('MODEL_LOAD_FAILED', `model ${opts.model.name}: the native engine did not start: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
   const info: NativeRunnerInfo = {
     name: opts.model.name,
@@ -84,7 +94,15 @@ export async function createNativeRunner(opts: NativeRunnerOptions): Promise<Nat
 }
 
 function checkPlane(y: Uint8Array, width: number, height: number): void {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || width > 32_768 || height > 32_768 || y.length < width * height) {
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width <= 0 ||
+    height <= 0 ||
+    width > 32_768 ||
+    height > 32_768 ||
+    y.length < width * height
+  ) {
     throw new UprezError('MODEL_INPUT_INVALID', `a ${width}x${height} luma plane needs ${width * height} bytes, got ${y.length}`);
   }
 }
@@ -109,7 +127,13 @@ export class NativeRunner implements ModelRunner, RegionRunner {
   }
 
   /** upscaleLumaRegions runs the model on rectangles of the width x height plane `y`, in one request to one worker. */
-  async upscaleLumaRegions(y: Uint8Array, width: number, height: number, rects: readonly LumaRect[], opts: RegionOptions = {}): Promise<RegionsResult> {
+  async upscaleLumaRegions(
+    y: Uint8Array,
+    width: number,
+    height: number,
+    rects: readonly LumaRect[],
+    opts: RegionOptions = {},
+  ): Promise<RegionsResult> {
     checkPlane(y, width, height);
     checkRects(width, height, rects);
     const r = await this.pool.run(y, width, height, undefined, { rects: packRects(rects), residual: opts.residual === true });

@@ -54,7 +54,10 @@ describe('chooseEngine', () => {
   });
 
   test('an RGB float model (bring your own) goes to onnxruntime', async () => {
-    const c = await chooseEngine({ ...opts('x2-resize', {}, FIXTURES), model: resolveModel({ modelsDir: FIXTURES, model: 'rgb-x4-sharpen', scale: 4 }) });
+    const c = await chooseEngine({
+      ...opts('x2-resize', {}, FIXTURES),
+      model: resolveModel({ modelsDir: FIXTURES, model: 'rgb-x4-sharpen', scale: 4 }),
+    });
     expect(c).toEqual({ engine: 'onnxruntime', reason: 'rgb_float models run in onnxruntime' });
   });
 
@@ -78,19 +81,25 @@ describe('chooseEngine', () => {
     expect((await failure(chooseEngine(opts('uprez-x2-tiny', { nativeIsa: 'neon' })))).code).toBe('CONFIG_INVALID');
   });
 
-  test.skipIf(!load.addon)("a card whose sha256 does not match, or a scale the model does not have, is MODEL_INVALID as onnxruntime's runner says", async () => {
-    const base = opts('uprez-x2-tiny');
-    const card = { ...base.model.card!, fields: { ...base.model.card!.fields, sha256: 'ab'.repeat(32) } };
-    expect((await failure(chooseEngine({ ...base, model: { ...base.model, card } }))).message).toMatch(/sha256/);
-    copyFileSync(base.model.path, path.join(tmp, 'plain.onnx'));
-    const bare = resolveModel({ modelsDir: tmp, model: path.join(tmp, 'plain.onnx'), scale: 4 });
-    const err = await failure(chooseEngine({ ...base, model: bare }));
-    expect([err.code, err.message]).toEqual(['MODEL_INVALID', expect.stringMatching(/upscales x2 but --scale says x4/)]);
-  });
+  test.skipIf(!load.addon)(
+    "a card whose sha256 does not match, or a scale the model does not have, is MODEL_INVALID as onnxruntime's runner says",
+    async () => {
+      const base = opts('uprez-x2-tiny');
+      const card = { ...base.model.card!, fields: { ...base.model.card!.fields, sha256: 'ab'.repeat(32) } };
+      expect((await failure(chooseEngine({ ...base, model: { ...base.model, card } }))).message).toMatch(/sha256/);
+      copyFileSync(base.model.path, path.join(tmp, 'plain.onnx'));
+      const bare = resolveModel({ modelsDir: tmp, model: path.join(tmp, 'plain.onnx'), scale: 4 });
+      const err = await failure(chooseEngine({ ...base, model: bare }));
+      expect([err.code, err.message]).toEqual(['MODEL_INVALID', expect.stringMatching(/upscales x2 but --scale says x4/)]);
+    },
+  );
 
   test('an unreadable .onnx goes to onnxruntime (which reports the file)', async () => {
     writeFileSync(path.join(tmp, 'junk.onnx'), 'not a model');
-    const c = await chooseEngine({ ...opts('uprez-x2-tiny'), model: resolveModel({ modelsDir: tmp, model: path.join(tmp, 'junk.onnx'), scale: 2 }) });
+    const c = await chooseEngine({
+      ...opts('uprez-x2-tiny'),
+      model: resolveModel({ modelsDir: tmp, model: path.join(tmp, 'junk.onnx'), scale: 2 }),
+    });
     expect(c.engine).toBe('onnxruntime');
   });
 });
@@ -98,7 +107,12 @@ describe('chooseEngine', () => {
 describe('openModelRunner', () => {
   function capture(): { log: Logger; lines: { msg: string; fields?: Record<string, unknown> }[] } {
     const lines: { msg: string; fields?: Record<string, unknown> }[] = [];
-    const log: Logger = { ...silentLogger, info: (msg, fields) => lines.push({ msg, ...(fields ? { fields } : {}) }), warn: (msg, fields) => lines.push({ msg, ...(fields ? { fields } : {}) }), child: () => log };
+    const log: Logger = {
+      ...silentLogger,
+      info: (msg, fields) => lines.push({ msg, ...(fields ? { fields } : {}) }),
+      warn: (msg, fields) => lines.push({ msg, ...(fields ? { fields } : {}) }),
+      child: () => log,
+    };
     return { log, lines };
   }
 
@@ -118,6 +132,9 @@ describe('openModelRunner', () => {
     runners.push(o.runner);
     expect([o.engine, o.native]).toEqual(['onnxruntime', null]);
     expect(o.runner.info.name).toBe('x2-resize');
-    expect(lines.find((l) => l.msg === 'inference engine')?.fields).toMatchObject({ engine: 'onnxruntime', reason: expect.stringMatching(/Resize/) });
+    expect(lines.find((l) => l.msg === 'inference engine')?.fields).toMatchObject({
+      engine: 'onnxruntime',
+      reason: expect.stringMatching(/Resize/),
+    });
   });
 });

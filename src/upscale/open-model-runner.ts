@@ -41,7 +41,9 @@ export interface OpenedModelRunner {
 }
 
 /** EngineChoice is the decision before anything starts. */
-export type EngineChoice = { readonly engine: 'native'; readonly spec: SrNetSpec; readonly isa: string; readonly reason: string } | { readonly engine: 'onnxruntime'; readonly reason: string };
+export type EngineChoice =
+  | { readonly engine: 'native'; readonly spec: SrNetSpec; readonly isa: string; readonly reason: string }
+  | { readonly engine: 'onnxruntime'; readonly reason: string };
 
 function unavailable(why: string): UprezError {
   return new UprezError('MODEL_ENGINE_UNAVAILABLE', `--inference-engine native: ${why}; use --inference-engine auto or onnxruntime`);
@@ -65,7 +67,8 @@ export async function chooseEngine(opts: OpenModelRunnerOptions): Promise<Engine
   if (!load.addon) return ort(load.why);
   const isas = load.addon.isas();
   const isa = opts.nativeIsa ?? env['UPREZ_SR_ISA'] ?? isas[0] ?? 'scalar';
-  if (!isas.includes(isa)) throw new UprezError('CONFIG_INVALID', `native instruction set ${isa} is not one this CPU runs (${isas.join(', ')})`);
+  if (!isas.includes(isa))
+    throw new UprezError('CONFIG_INVALID', `native instruction set ${isa} is not one this CPU runs (${isas.join(', ')})`);
   let check;
   try {
     check = await inspectNativeModel(opts.model.path);
@@ -74,12 +77,18 @@ export async function chooseEngine(opts: OpenModelRunnerOptions): Promise<Engine
   }
   const want = opts.model.card?.fields['sha256'];
   if (typeof want === 'string' && /^[0-9a-f]{64}$/i.test(want) && check.sha256 && check.sha256 !== want.toLowerCase()) {
-    throw new UprezError('MODEL_INVALID', `model ${opts.model.name} (${opts.model.path}) is not usable: its sha256 is ${check.sha256} but the card ${opts.model.card?.cardPath} says ${want} (re-export the model or fix the card)`);
+    throw new UprezError(
+      'MODEL_INVALID',
+      `model ${opts.model.name} (${opts.model.path}) is not usable: its sha256 is ${check.sha256} but the card ${opts.model.card?.cardPath} says ${want} (re-export the model or fix the card)`,
+    );
   }
   if (!check.ok) return ort(`the native kernel does not run this graph: ${check.reason}`);
   if (check.spec.scale !== opts.model.scale) {
     const where = opts.model.card ? `the card ${opts.model.card.cardPath}` : '--scale';
-    throw new UprezError('MODEL_INVALID', `model ${opts.model.name} (${opts.model.path}) is not usable: it upscales x${check.spec.scale} but ${where} says x${opts.model.scale}`);
+    throw new UprezError(
+      'MODEL_INVALID',
+      `model ${opts.model.name} (${opts.model.path}) is not usable: it upscales x${check.spec.scale} but ${where} says x${opts.model.scale}`,
+    );
   }
   return { engine: 'native', spec: check.spec, isa, reason: forced ? 'asked for native' : `the native kernel runs this graph (${isa})` };
 }

@@ -5,7 +5,6 @@ import { defaultModelsDir, resolveModel } from './model-registry.js';
 import { bicubicLumaUpscaler } from './bicubic-luma-upscaler.js';
 import type { LumaUpscaler } from './luma-upscaler.js';
 
-
 /** Model names that mean "no network: the stage's bicubic" (`none` as in `uprez serve --model none`). */
 export const BICUBIC_MODEL_NAMES: readonly string[] = ['bicubic', 'none'];
 
@@ -44,7 +43,12 @@ export async function openLumaModel(o: OpenModelOptions): Promise<OpenedLumaMode
     return { name: 'bicubic', provider: 'js', scale: o.scale, upscaler: bicubicLumaUpscaler(o.scale), close: async () => {} };
   }
   const model = resolveModel({ modelsDir: o.modelsDir ?? defaultModelsDir(), model: o.model, scale: o.scale });
-  const { runner } = await openModelRunner({ model, provider: o.provider, log: o.log, ...(o.workers !== undefined ? { workers: o.workers } : {}) });
+  const { runner } = await openModelRunner({
+    model,
+    provider: o.provider,
+    log: o.log,
+    ...(o.workers !== undefined ? { workers: o.workers } : {}),
+  });
   return {
     name: runner.info.name,
     provider: runner.info.provider,

@@ -92,7 +92,11 @@ export class QualityStage {
     this.opts.observer?.onInference?.(r.inferMs, model);
     if (this.core.closed) return;
     if (r.y.length !== e.outGeometry.lumaSize) {
-      this.onError(e, new UprezError('MODEL_INVALID', `model returned ${r.y.length} bytes of Y, expected ${e.outGeometry.lumaSize}`), false);
+      this.onError(
+        e,
+        new UprezError('MODEL_INVALID', `model returned ${r.y.length} bytes of Y, expected ${e.outGeometry.lumaSize}`),
+        false,
+      );
       return;
     }
     e.out.set(r.y, 0);

@@ -53,7 +53,7 @@ describe('ReorderQueue', () => {
     const open: Item[] = [];
     const out: number[] = [];
     let seed = 3;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let id = 0; id < 2_000; id++) {
       const item = { id, ready: false };
       q.push(item);

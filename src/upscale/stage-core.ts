@@ -56,7 +56,17 @@ export class StageCore extends TypedEmitter<StageEvents> {
   entryFor(frame: Frame): StageEntry {
     this.counters.framesIn++;
     const outGeometry = this.outGeometryFor(frame.geometry);
-    const e: StageEntry = { frame, out: new Uint8Array(outGeometry.frameSize), outGeometry, ready: false, path: 'bicubic', reason: undefined, model: undefined, modelShare: 0, timer: null };
+    const e: StageEntry = {
+      frame,
+      out: new Uint8Array(outGeometry.frameSize),
+      outGeometry,
+      ready: false,
+      path: 'bicubic',
+      reason: undefined,
+      model: undefined,
+      modelShare: 0,
+      timer: null,
+    };
     this.queue.push(e);
     return e;
   }

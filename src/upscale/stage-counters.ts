@@ -39,7 +39,13 @@ export class StageCounters {
   private framesOut = 0;
   private readonly byPath: Record<UpscalePath, number> = { model: 0, bicubic: 0 };
   private readonly byModel = new Map<string, number>();
-  private readonly fallbacks: Record<FallbackReason, number> = { predicted_late: 0, queue_full: 0, model_error: 0, no_model: 0, late_result: 0 };
+  private readonly fallbacks: Record<FallbackReason, number> = {
+    predicted_late: 0,
+    queue_full: 0,
+    model_error: 0,
+    no_model: 0,
+    late_result: 0,
+  };
   private readonly latency = new Ring(1024);
 
   /** emitted counts one frame leaving the stage after stageMs. */

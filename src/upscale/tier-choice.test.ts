@@ -6,7 +6,17 @@ const big = (msPerPixel: number | undefined, available = true): TierEstimate => 
 const small = (msPerPixel: number | undefined, available = true): TierEstimate => ({ msPerPixel, workers: 2, gain: 2.4, available });
 
 function input(over: Partial<TierChoiceInput>): TierChoiceInput {
-  return { now: 10_000, current: 0, since: 0, neededPixels: 230_400, frameIntervalMs: 33.3, tiers: [big(1e-4), small(2e-5)], dwellMs: 1_000, margin: 0.1, ...over };
+  return {
+    now: 10_000,
+    current: 0,
+    since: 0,
+    neededPixels: 230_400,
+    frameIntervalMs: 33.3,
+    tiers: [big(1e-4), small(2e-5)],
+    dwellMs: 1_000,
+    margin: 0.1,
+    ...over,
+  };
 }
 
 describe('tier choice', () => {
@@ -25,7 +35,11 @@ describe('tier choice', () => {
     ['no models at all: none', { tiers: [], current: 0 }, 0],
     ['on the small model, the big one better but within the dwell: stay', { current: 1, since: 9_500, neededPixels: 100_000 }, 1],
     ['on the small model, the big one better after the dwell: move up', { current: 1, since: 8_000, neededPixels: 100_000 }, 0],
-    ['on the big model, the small one better by less than the margin: stay', { current: 0, neededPixels: 760_000, tiers: [big(1e-4), small(1e-6)] }, 0],
+    [
+      'on the big model, the small one better by less than the margin: stay',
+      { current: 0, neededPixels: 760_000, tiers: [big(1e-4), small(1e-6)] },
+      0,
+    ],
     ['on none (nothing fitted), a model fits again after the dwell: move up', { current: 2, since: 0, neededPixels: 100_000 }, 0],
     ['without hysteresis the better tier is taken at once', { current: 1, since: 9_999, dwellMs: 0, margin: 0, neededPixels: 100_000 }, 0],
   ])('%s', (_name, over, want) => {

@@ -97,7 +97,14 @@ describe('UpscaleStage quality mode', () => {
     runner.answer(4);
     runner.answer(5);
     await stage.flush();
-    expect(out.map((f) => (f.path === 'model' ? 'model' : f.reason))).toEqual(['model_error', 'model_error', 'model_error', 'model_error', 'model', 'model']);
+    expect(out.map((f) => (f.path === 'model' ? 'model' : f.reason))).toEqual([
+      'model_error',
+      'model_error',
+      'model_error',
+      'model_error',
+      'model',
+      'model',
+    ]);
     const f0 = frame(0, clock);
     expect(out[0]?.data).toEqual(upscaleFrameBicubic(f0.data, G, 2));
     const st = stage.stats();
@@ -108,7 +115,7 @@ describe('UpscaleStage quality mode', () => {
   test('a driver loop with whenReady keeps order and one out per in under random completion order', async () => {
     const { clock, runner, stage, out } = rig({ maxInFlight: 3 });
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const answered = new Set<number>();
     let maxHeld = 0;
     const answerSome = async () => {
@@ -163,7 +170,15 @@ describe('UpscaleStage quality mode', () => {
   test('deadline mode: whenReady resolves at once, with frames held at the model beyond maxInFlight', async () => {
     const clock = new FakeClock();
     const runner = new FakeRunner();
-    const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: 100, tiers: [{ runner }], clock, maxInFlight: 1, log: silentLogger });
+    const stage = createUpscaleStage({
+      mode: 'deadline',
+      scale: 2,
+      latencyBudgetMs: 100,
+      tiers: [{ runner }],
+      clock,
+      maxInFlight: 1,
+      log: silentLogger,
+    });
     stage.push({ ...frame(0, clock), deadline: 100 });
     stage.push({ ...frame(1, clock), deadline: 100 });
     expect(runner.regionCalls).toHaveLength(1); // frame 0 holds the only slot

@@ -66,7 +66,12 @@ describe('UpscaleStage properties (deadline mode, per tile)', () => {
       mode: 'deadline',
       scale: 2,
       latencyBudgetMs: s.budgetMs,
-      tiers: s.two ? [{ runner: big, gain: 3 }, { runner: small, gain: 2.4 }] : [{ runner: big }],
+      tiers: s.two
+        ? [
+            { runner: big, gain: 3 },
+            { runner: small, gain: 2.4 },
+          ]
+        : [{ runner: big }],
       clock,
       tileSize: 16,
       maxInFlight: s.maxInFlight,

@@ -27,7 +27,17 @@ const rightDetail = (x: number, y: number): number => 100 + (((x + y) % 2) * x) 
 
 function rig(tiers: TierConfig[], o: { budget?: number; hysteresis?: boolean; maxInFlight?: number } = {}) {
   const clock = new FakeClock();
-  const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: o.budget ?? 100, tiers, clock, tileSize: TILE, maxInFlight: o.maxInFlight ?? 4, hysteresis: o.hysteresis ?? true, log: silentLogger });
+  const stage = createUpscaleStage({
+    mode: 'deadline',
+    scale: 2,
+    latencyBudgetMs: o.budget ?? 100,
+    tiers,
+    clock,
+    tileSize: TILE,
+    maxInFlight: o.maxInFlight ?? 4,
+    hysteresis: o.hysteresis ?? true,
+    log: silentLogger,
+  });
   const out: UpscaledFrame[] = [];
   stage.onOutput((f) => out.push(f));
   return { clock, stage, out };
@@ -57,7 +67,15 @@ describe('deadline stage: per-tile decisions', () => {
     // 0.02 ms per pixel: a 16x16 tile takes ~5 ms, the whole frame 41 ms; a 25 ms budget takes 4 of the 8 tiles
     const clock = new FakeClock();
     const slow = new TimedRunner(clock, (px) => px * 0.02);
-    const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: 25, tiers: [{ runner: slow }], clock, tileSize: TILE, log: silentLogger });
+    const stage = createUpscaleStage({
+      mode: 'deadline',
+      scale: 2,
+      latencyBudgetMs: 25,
+      tiers: [{ runner: slow }],
+      clock,
+      tileSize: TILE,
+      log: silentLogger,
+    });
     const out: UpscaledFrame[] = [];
     stage.onOutput((f) => out.push(f));
     const warm = stage.warmUp(G);
@@ -208,7 +226,18 @@ describe('deadline stage: per-tile decisions', () => {
     // big: 1 ms per pixel at 2 workers covers ~2 % of a 2048-pixel frame at 30 fps; small: 0.001 ms covers all
     const big = new TimedRunner(clock, (px) => px * 1, undefined, [], 'big', 2);
     const small = new TimedRunner(clock, (px) => px * 0.001, undefined, [], 'small', 2);
-    const stage = createUpscaleStage({ mode: 'deadline', scale: 2, latencyBudgetMs: 200, tiers: [{ runner: big, gain: 3 }, { runner: small, gain: 2.4 }], clock, tileSize: TILE, log: silentLogger });
+    const stage = createUpscaleStage({
+      mode: 'deadline',
+      scale: 2,
+      latencyBudgetMs: 200,
+      tiers: [
+        { runner: big, gain: 3 },
+        { runner: small, gain: 2.4 },
+      ],
+      clock,
+      tileSize: TILE,
+      log: silentLogger,
+    });
     const out: UpscaledFrame[] = [];
     stage.onOutput((f) => out.push(f));
     const warm = stage.warmUp(G);

@@ -29,7 +29,8 @@ export interface UpscaleStage {
 }
 
 /** UpscaleStageOptions choose the mode and its settings (each mode's own options, with its name). */
-export type UpscaleStageOptions = ({ readonly mode: 'deadline' } & DeadlineStageOptions) | ({ readonly mode: 'quality' } & QualityStageOptions);
+export type UpscaleStageOptions =
+  ({ readonly mode: 'deadline' } & DeadlineStageOptions) | ({ readonly mode: 'quality' } & QualityStageOptions);
 
 /** createUpscaleStage makes the stage for its mode. */
 export function createUpscaleStage(o: UpscaleStageOptions): UpscaleStage {

@@ -148,7 +148,12 @@ export class InferencePool<I = WorkerInit> {
     const decision = this.restarts.next();
     // Workers are never given up on: the stage serves bicubic meanwhile (model_error, model_unavailable).
     const delay = decision.restart ? decision.delayMs : 30_000;
-    this.log.warn('inference worker died, replacing it', { worker: slot.index, code, delayMs: delay, crashesLastMinute: this.restarts.recent });
+    this.log.warn('inference worker died, replacing it', {
+      worker: slot.index,
+      code,
+      delayMs: delay,
+      crashesLastMinute: this.restarts.recent,
+    });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.closing) return;
@@ -213,7 +218,15 @@ export class InferencePool<I = WorkerInit> {
     return new Promise<RunResult>((resolve, reject) => {
       slot.inflight.set(id, { resolve, reject });
       const sentAt = performance.timeOrigin + performance.now();
-      const msg: ToWorker = { type: 'run', id, width, height, y: copy.buffer, sentAt, ...(rects ? { rects: rects.buffer, residual: extras?.residual === true } : {}) };
+      const msg: ToWorker = {
+        type: 'run',
+        id,
+        width,
+        height,
+        y: copy.buffer,
+        sentAt,
+        ...(rects ? { rects: rects.buffer, residual: extras?.residual === true } : {}),
+      };
       worker.postMessage(msg, rects ? [copy.buffer, rects.buffer] : [copy.buffer]);
     });
   }

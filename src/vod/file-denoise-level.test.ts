@@ -31,7 +31,10 @@ describe('denoiseLevelOfProbe', () => {
   });
 
   it('other codecs, missing bitrates and audio-only files are level 0 with a reason', () => {
-    const hevc: MediaProbe = { streams: [{ index: 0, codecType: 'video', codecName: 'hevc', width: 64, height: 64, fps: 25, bitRate: 1000 }], format: {} };
+    const hevc: MediaProbe = {
+      streams: [{ index: 0, codecType: 'video', codecName: 'hevc', width: 64, height: 64, fps: 25, bitRate: 1000 }],
+      format: {},
+    };
     expect(denoiseLevelOfProbe(hevc)).toEqual({ level: 0, reason: expect.stringMatching(/hevc.*only H.264/) });
     expect(denoiseLevelOfProbe(h264(undefined)).reason).toMatch(/without a bitrate/);
     expect(denoiseLevelOfProbe({ streams: [], format: {} }).reason).toMatch(/no video/);

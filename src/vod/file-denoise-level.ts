@@ -23,7 +23,8 @@ export interface FileDenoiseLevel {
 export function denoiseLevelOfProbe(probe: MediaProbe): FileDenoiseLevel {
   const video = probe.streams.find((s) => s.codecType === 'video');
   if (!video) return { level: 0, reason: 'no video stream: level 0' };
-  if (video.codecName !== 'h264') return { level: 0, reason: `${video.codecName ?? 'unknown'} video: only H.264 bitrates are calibrated, level 0` };
+  if (video.codecName !== 'h264')
+    return { level: 0, reason: `${video.codecName ?? 'unknown'} video: only H.264 bitrates are calibrated, level 0` };
   const { width, height, fps } = video;
   if (!width || !height || !fps) return { level: 0, reason: 'H.264 video without size or frame rate: level 0' };
   let rate = video.bitRate;
@@ -38,5 +39,9 @@ export function denoiseLevelOfProbe(probe: MediaProbe): FileDenoiseLevel {
   const crf = crfEquivalent({ bitsPerPixel: bpp }) as number;
   const level = levelForCrf(crf);
   const kbps = Math.round(rate / 1000);
-  return { level, bitsPerPixel: bpp, reason: `H.264 ${width}x${height} at ${kbps} kb/s (${source}) = ${bpp.toFixed(3)} bits/pixel, about CRF ${crf.toFixed(0)}` };
+  return {
+    level,
+    bitsPerPixel: bpp,
+    reason: `H.264 ${width}x${height} at ${kbps} kb/s (${source}) = ${bpp.toFixed(3)} bits/pixel, about CRF ${crf.toFixed(0)}`,
+  };
 }

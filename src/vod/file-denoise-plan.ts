@@ -41,7 +41,15 @@ export async function planFileDenoise(o: FileDenoiseOptions): Promise<FileDenois
   const level = measured ? measured.level : (o.denoise as DenoiseLevel);
   const target = { model: o.model, scale: o.scale, x4: o.x4, ...(o.modelsDir !== undefined ? { modelsDir: o.modelsDir } : {}) };
   const c = chooseFileDenoiseModel(target, level, measured !== undefined);
-  return { requested: o.denoise, level, servedLevel: c.servedLevel, model: c.model, x4: c.x4, reason: measured?.reason ?? null, note: c.note ?? null };
+  return {
+    requested: o.denoise,
+    level,
+    servedLevel: c.servedLevel,
+    model: c.model,
+    x4: c.x4,
+    reason: measured?.reason ?? null,
+    note: c.note ?? null,
+  };
 }
 
 /** describeFileDenoise is the one-line text form of a plan (for stderr and job logs). */

@@ -96,7 +96,11 @@ class FileTranscode {
       this.state = prev;
       fps = { num: prev.fpsNum, den: prev.fpsDen };
       if (prev.segmentsDone > 0) {
-        this.log.info('resuming', { segment: this.resume.startSegment, frame: this.resume.startFrame, atSeconds: +this.resume.startSeconds.toFixed(3) });
+        this.log.info('resuming', {
+          segment: this.resume.startSegment,
+          frame: this.resume.startFrame,
+          atSeconds: +this.resume.startSeconds.toFixed(3),
+        });
       }
     } else if (prev) {
       this.log.info('the output directory holds another job (input or settings differ); starting over', { dir: o.outDir });
@@ -116,7 +120,14 @@ class FileTranscode {
       frame: (seq, data, geometry, arrivedAt) => {
         const plan = this.plan as SegmentPlan;
         // Quality mode has no deadline; the field is kept for the frame contract.
-        return { seq, pts: ((this.resume.startFrame + seq) * plan.fpsDen) / plan.fpsNum, arrivedAt, deadline: Number.POSITIVE_INFINITY, geometry, data };
+        return {
+          seq,
+          pts: ((this.resume.startFrame + seq) * plan.fpsDen) / plan.fpsNum,
+          arrivedAt,
+          deadline: Number.POSITIVE_INFINITY,
+          geometry,
+          data,
+        };
       },
       factories: o.factories ?? REAL_FACTORIES,
       binaries: o.binaries,
@@ -144,13 +155,18 @@ class FileTranscode {
   private setup(info: VideoInfo, identity: FileJobIdentity, hasAudio: boolean): SessionSetup | string {
     const prev = this.state;
     if (prev && (prev.width !== info.width || prev.height !== info.height || prev.fpsNum !== info.fpsNum || prev.fpsDen !== info.fpsDen)) {
-      this.failure = new UprezError('FILE_CHANGED', `the input now decodes as ${info.width}x${info.height} at ${info.fpsNum}/${info.fpsDen}, not as the saved job says; delete ${this.o.outDir} to start over`);
+      this.failure = new UprezError(
+        'FILE_CHANGED',
+        `the input now decodes as ${info.width}x${info.height} at ${info.fpsNum}/${info.fpsDen}, not as the saved job says; delete ${this.o.outDir} to start over`,
+      );
       return this.failure.message;
     }
     const plan = this.plan ?? segmentPlanFor(info, identity.segmentSeconds);
     this.plan = plan;
     const up = this.o.upscale;
-    const stages = Array.from({ length: up.passes }, () => createUpscaleStage({ mode: 'quality', scale: up.passScale, runner: up.runner, maxInFlight: this.o.maxInFlight ?? 4, log: this.log }));
+    const stages = Array.from({ length: up.passes }, () =>
+      createUpscaleStage({ mode: 'quality', scale: up.passScale, runner: up.runner, maxInFlight: this.o.maxInFlight ?? 4, log: this.log }),
+    );
     const chain = new UpscaleChain(stages, up.passScale);
     this.chain = chain;
     const rungs = buildLadder(info, up.scale, hasAudio, EXTRA_RUNG_HEIGHTS).map((r) => r.name);
@@ -209,7 +225,11 @@ class FileTranscode {
     this.highest.set(rung, Math.max(n, this.highest.get(rung) ?? -1));
     let done = segmentsComplete(this.state.rungs, this.highest);
     // Before the input has ended, a segment is whole only once the frame after it was written.
-    if (!this.ended) done = Math.min(done, Math.floor((this.resume.startFrame + (this.session?.currentEncoder?.framesWritten ?? 0) - 1) / this.plan.segmentFrames));
+    if (!this.ended)
+      done = Math.min(
+        done,
+        Math.floor((this.resume.startFrame + (this.session?.currentEncoder?.framesWritten ?? 0) - 1) / this.plan.segmentFrames),
+      );
     if (done <= this.state.segmentsDone) return;
     this.state = { ...this.state, segmentsDone: done, updatedAt: new Date().toISOString() };
     this.log.info('segment finished', { segment: done - 1, rungs: this.state.rungs.length });
@@ -219,7 +239,9 @@ class FileTranscode {
   private save(): void {
     const state = this.state;
     if (!state) return;
-    this.saving = this.saving.then(() => writeJobState(this.o.outDir, state)).catch((err: unknown) => this.log.error('could not save the job state', { err }));
+    this.saving = this.saving
+      .then(() => writeJobState(this.o.outDir, state))
+      .catch((err: unknown) => this.log.error('could not save the job state', { err }));
   }
 
   private progress(now: number): void {
@@ -251,24 +273,50 @@ class FileTranscode {
     this.ended = true;
     if (this.failure) throw this.failure;
     const tail = (e: ProcessExit): string => e.error ?? e.stderrTail.slice(-3).join(' | ');
-    if (end.encoderFailed && end.encoderExit) throw new UprezError('FILE_ENCODE_FAILED', `the encoder exited mid-job (code ${end.encoderExit.code}): ${tail(end.encoderExit)}`);
-    if (end.decoderExit.code !== 0) throw new UprezError('FILE_DECODE_FAILED', `decoding ${inputLocation(this.o.input)} failed (code ${end.decoderExit.code}): ${tail(end.decoderExit)}`);
+    if (end.encoderFailed && end.encoderExit)
+      throw new UprezError('FILE_ENCODE_FAILED', `the encoder exited mid-job (code ${end.encoderExit.code}): ${tail(end.encoderExit)}`);
+    if (end.decoderExit.code !== 0)
+      throw new UprezError(
+        'FILE_DECODE_FAILED',
+        `decoding ${inputLocation(this.o.input)} failed (code ${end.decoderExit.code}): ${tail(end.decoderExit)}`,
+      );
     const encoder = this.session?.currentEncoder;
     const plan = this.plan;
     if (!encoder || !plan || !end.encoderExit || !this.state) throw new UprezError('FILE_EMPTY', 'the input produced no video frames');
-    if (end.encoderExit.code !== 0) throw new UprezError('FILE_ENCODE_FAILED', `the encoder failed (code ${end.encoderExit.code}): ${tail(end.encoderExit)}`);
+    if (end.encoderExit.code !== 0)
+      throw new UprezError('FILE_ENCODE_FAILED', `the encoder failed (code ${end.encoderExit.code}): ${tail(end.encoderExit)}`);
     const totalFrames = this.resume.startFrame + this.framesOut;
     this.progress(performance.now());
     // The encode is complete: a rerun after a failure below only has to finish the output.
-    this.state = { ...this.state, segmentsDone: Math.ceil(totalFrames / plan.segmentFrames), totalFrames, updatedAt: new Date().toISOString() };
+    this.state = {
+      ...this.state,
+      segmentsDone: Math.ceil(totalFrames / plan.segmentFrames),
+      totalFrames,
+      updatedAt: new Date().toISOString(),
+    };
     this.save();
     await this.saving;
-    const result = await finalizeVod({ binaries: this.o.binaries, log: this.log, outDir: this.o.outDir, input: inputLocation(this.o.input), rungs: encoder.rungs, plan, totalFrames, mp4: this.o.mp4, signal: this.o.signal });
+    const result = await finalizeVod({
+      binaries: this.o.binaries,
+      log: this.log,
+      outDir: this.o.outDir,
+      input: inputLocation(this.o.input),
+      rungs: encoder.rungs,
+      plan,
+      totalFrames,
+      mp4: this.o.mp4,
+      signal: this.o.signal,
+    });
     this.state = { ...this.state, segmentsDone: result.segments, totalFrames, finished: true, updatedAt: new Date().toISOString() };
     this.save();
     await this.saving;
     const seconds = (performance.now() - this.started) / 1000;
-    this.log.info('file job finished', { frames: totalFrames, thisRun: this.framesOut, segments: result.segments, seconds: +seconds.toFixed(1) });
+    this.log.info('file job finished', {
+      frames: totalFrames,
+      thisRun: this.framesOut,
+      segments: result.segments,
+      seconds: +seconds.toFixed(1),
+    });
     return {
       ...result,
       totalFrames,

@@ -15,13 +15,28 @@ export const EXTRA_RUNG_HEIGHTS: readonly number[] = [2160];
  * writing its playlists or MP4): nothing is encoded again; the VOD playlists, subtitles and (when
  * asked) the MP4 are written again from the saved state, and the job is marked finished.
  */
-export async function rewriteFinishedJob(prev: FileJobState, o: FileTranscodeOptions, log: Logger, startedAt: number): Promise<FileTranscodeResult> {
+export async function rewriteFinishedJob(
+  prev: FileJobState,
+  o: FileTranscodeOptions,
+  log: Logger,
+  startedAt: number,
+): Promise<FileTranscodeResult> {
   const plan: SegmentPlan = { segmentFrames: prev.segmentFrames, fpsNum: prev.fpsNum, fpsDen: prev.fpsDen };
   const source: VideoInfo = { width: prev.width, height: prev.height, fpsNum: prev.fpsNum, fpsDen: prev.fpsDen };
   const rungs = buildLadder(source, prev.scale, prev.hasAudio, EXTRA_RUNG_HEIGHTS);
   const totalFrames = prev.totalFrames ?? 0;
   log.info('the job was already encoded; writing its playlists (and MP4) again', { frames: totalFrames });
-  const result = await finalizeVod({ binaries: o.binaries, log, outDir: o.outDir, input: prev.input, rungs, plan, totalFrames, mp4: o.mp4, signal: o.signal });
+  const result = await finalizeVod({
+    binaries: o.binaries,
+    log,
+    outDir: o.outDir,
+    input: prev.input,
+    rungs,
+    plan,
+    totalFrames,
+    mp4: o.mp4,
+    signal: o.signal,
+  });
   if (!prev.finished) await writeJobState(o.outDir, { ...prev, finished: true, updatedAt: new Date().toISOString() });
   return {
     ...result,

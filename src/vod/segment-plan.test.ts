@@ -26,7 +26,15 @@ describe('segment plan (fixed frame counts)', () => {
     expect(segmentDurations(plan, 0)).toEqual([]);
   });
   test('segments complete in every rung: the slowest rung decides', () => {
-    expect(segmentsComplete(['720p', '360p'], new Map([['720p', 4], ['360p', 2]]))).toBe(3);
+    expect(
+      segmentsComplete(
+        ['720p', '360p'],
+        new Map([
+          ['720p', 4],
+          ['360p', 2],
+        ]),
+      ),
+    ).toBe(3);
     expect(segmentsComplete(['720p', '360p'], new Map([['720p', 4]]))).toBe(0);
     expect(segmentsComplete([], new Map())).toBe(0);
   });

@@ -35,14 +35,16 @@ export function frameSeconds(plan: SegmentPlan, n: number): number {
 
 /** resumePointFor says where to start when `segmentsDone` whole segments are already written. */
 export function resumePointFor(plan: SegmentPlan, segmentsDone: number): ResumePoint {
-  if (!Number.isInteger(segmentsDone) || segmentsDone < 0) throw new RangeError(`segmentsDone must be a whole number >= 0, got ${segmentsDone}`);
+  if (!Number.isInteger(segmentsDone) || segmentsDone < 0)
+    throw new RangeError(`segmentsDone must be a whole number >= 0, got ${segmentsDone}`);
   const startFrame = segmentsDone * plan.segmentFrames;
   return { startSegment: segmentsDone, startFrame, startSeconds: frameSeconds(plan, startFrame) };
 }
 
 /** segmentDurations lists each segment's duration (seconds) for `totalFrames` frames cut by the plan. */
 export function segmentDurations(plan: SegmentPlan, totalFrames: number): number[] {
-  if (!Number.isInteger(totalFrames) || totalFrames < 0) throw new RangeError(`totalFrames must be a whole number >= 0, got ${totalFrames}`);
+  if (!Number.isInteger(totalFrames) || totalFrames < 0)
+    throw new RangeError(`totalFrames must be a whole number >= 0, got ${totalFrames}`);
   const out: number[] = [];
   for (let first = 0; first < totalFrames; first += plan.segmentFrames) {
     out.push(frameSeconds(plan, Math.min(plan.segmentFrames, totalFrames - first)));

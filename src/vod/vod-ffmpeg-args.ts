@@ -10,11 +10,38 @@ export interface SubtitleStream {
 }
 
 /** Text subtitle codecs ffmpeg converts to WebVTT / mov_text; bitmap ones (PGS, DVD, DVB) cannot be. */
-export const TEXT_SUBTITLE_CODECS: ReadonlySet<string> = new Set(['subrip', 'srt', 'ass', 'ssa', 'mov_text', 'webvtt', 'text', 'microdvd', 'subviewer', 'jacosub', 'sami', 'realtext', 'stl', 'vplayer', 'pjs', 'mpl2']);
+export const TEXT_SUBTITLE_CODECS: ReadonlySet<string> = new Set([
+  'subrip',
+  'srt',
+  'ass',
+  'ssa',
+  'mov_text',
+  'webvtt',
+  'text',
+  'microdvd',
+  'subviewer',
+  'jacosub',
+  'sami',
+  'realtext',
+  'stl',
+  'vplayer',
+  'pjs',
+  'mpl2',
+]);
 
 /** subtitleProbeArgs builds ffprobe's arguments listing subtitle streams with their language/title tags. */
 export function subtitleProbeArgs(location: string): string[] {
-  return ['-v', 'error', '-select_streams', 's', '-show_entries', 'stream=index,codec_name:stream_tags=language,title', '-print_format', 'json', ffmpegInput(location)];
+  return [
+    '-v',
+    'error',
+    '-select_streams',
+    's',
+    '-show_entries',
+    'stream=index,codec_name:stream_tags=language,title',
+    '-print_format',
+    'json',
+    ffmpegInput(location),
+  ];
 }
 
 /** parseSubtitleStreams reads subtitleProbeArgs' JSON (pure). */
@@ -23,7 +50,10 @@ export function parseSubtitleStreams(json: unknown): SubtitleStream[] {
   if (!Array.isArray(streams)) return [];
   return streams.map((s: unknown, ordinal): SubtitleStream => {
     const r = (s ?? {}) as { codec_name?: unknown; tags?: { language?: unknown; title?: unknown } };
-    const out: { ordinal: number; codec: string; language?: string; title?: string } = { ordinal, codec: typeof r.codec_name === 'string' ? r.codec_name : 'unknown' };
+    const out: { ordinal: number; codec: string; language?: string; title?: string } = {
+      ordinal,
+      codec: typeof r.codec_name === 'string' ? r.codec_name : 'unknown',
+    };
     const lang = r.tags?.language;
     if (typeof lang === 'string' && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(lang) && lang !== 'und') out.language = lang;
     const title = r.tags?.title;

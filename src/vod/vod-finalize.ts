@@ -9,7 +9,14 @@ import { probeMedia } from '../ffmpeg/probe.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import type { Logger } from '../log/logger.js';
 import { segmentDurations, type SegmentPlan } from './segment-plan.js';
-import { TEXT_SUBTITLE_CODECS, mp4MuxArgs, parseSubtitleStreams, subtitleExtractArgs, subtitleProbeArgs, type SubtitleStream } from './vod-ffmpeg-args.js';
+import {
+  TEXT_SUBTITLE_CODECS,
+  mp4MuxArgs,
+  parseSubtitleStreams,
+  subtitleExtractArgs,
+  subtitleProbeArgs,
+  type SubtitleStream,
+} from './vod-ffmpeg-args.js';
 import { vodMasterPlaylist, vodMediaPlaylist, webVttForHls, type SubtitleTrack } from '../hls/vod-playlists.js';
 
 /** The MP4 a file job writes with --mp4, in its output directory. */
@@ -61,12 +68,23 @@ export async function finalizeVod(o: FinalizeOptions): Promise<FinalizeResult> {
   const top = o.rungs[0] as Rung;
   const subs = await writeSubtitles(o, total, top);
   const master = path.join(o.outDir, HLS_LAYOUT.master);
-  await writeAtomic(master, vodMasterPlaylist(o.rungs, o.plan.fpsNum / o.plan.fpsDen, subs.map((s) => s.track)));
+  await writeAtomic(
+    master,
+    vodMasterPlaylist(
+      o.rungs,
+      o.plan.fpsNum / o.plan.fpsDen,
+      subs.map((s) => s.track),
+    ),
+  );
   let mp4: string | null = null;
   if (o.mp4) {
     mp4 = path.join(o.outDir, MP4_NAME);
     const part = `${mp4}.part`;
-    const args = mp4MuxArgs({ playlist: path.join(o.outDir, top.name, HLS_LAYOUT.media), subtitles: subs.map((s) => ({ file: s.file, ...s.meta })), out: part });
+    const args = mp4MuxArgs({
+      playlist: path.join(o.outDir, top.name, HLS_LAYOUT.media),
+      subtitles: subs.map((s) => ({ file: s.file, ...s.meta })),
+      out: part,
+    });
     await runFfmpeg({ bin: o.binaries.ffmpeg, args, name: 'mp4', log: o.log, signal: o.signal });
     await rename(part, mp4);
   }
@@ -93,7 +111,9 @@ interface WrittenSubtitle {
 async function writeSubtitles(o: FinalizeOptions, totalSeconds: number, top: Rung): Promise<WrittenSubtitle[]> {
   const streams = await listSubtitles(o.binaries.ffprobe, o.input, o.log);
   const text = streams.filter((s) => TEXT_SUBTITLE_CODECS.has(s.codec));
-  for (const s of streams) if (!text.includes(s)) o.log.warn('bitmap subtitle stream skipped (only text subtitles are carried)', { stream: s.ordinal, codec: s.codec });
+  for (const s of streams)
+    if (!text.includes(s))
+      o.log.warn('bitmap subtitle stream skipped (only text subtitles are carried)', { stream: s.ordinal, codec: s.codec });
   if (text.length === 0) return [];
   const probe = await probeMedia(o.binaries.ffprobe, path.join(o.outDir, top.name, segmentName(0)));
   const start = probe.streams.find((s) => s.codecType === 'video')?.startTime ?? 0;
@@ -103,11 +123,21 @@ async function writeSubtitles(o: FinalizeOptions, totalSeconds: number, top: Run
     const id = `s${s.ordinal}`;
     const vtt = path.join(dir, `${id}.vtt`);
     await mkdir(path.join(dir, id), { recursive: true });
-    await runFfmpeg({ bin: o.binaries.ffmpeg, args: subtitleExtractArgs(o.input, s.ordinal, vtt), name: 'subtitles', log: o.log, signal: o.signal });
+    await runFfmpeg({
+      bin: o.binaries.ffmpeg,
+      args: subtitleExtractArgs(o.input, s.ordinal, vtt),
+      name: 'subtitles',
+      log: o.log,
+      signal: o.signal,
+    });
     await writeAtomic(path.join(dir, id, 'sub.vtt'), webVttForHls(await readFile(vtt, 'utf8'), start * 90_000));
     await writeAtomic(path.join(dir, id, HLS_LAYOUT.media), vodMediaPlaylist([{ uri: 'sub.vtt', duration: totalSeconds }]));
     const meta = { ...(s.language ? { language: s.language } : {}), ...(s.title ? { title: s.title } : {}) };
-    out.push({ track: { name: s.title ?? s.language ?? `Subtitles ${s.ordinal + 1}`, ...meta, uri: `subtitles/${id}/${HLS_LAYOUT.media}` }, file: vtt, meta });
+    out.push({
+      track: { name: s.title ?? s.language ?? `Subtitles ${s.ordinal + 1}`, ...meta, uri: `subtitles/${id}/${HLS_LAYOUT.media}` },
+      file: vtt,
+      meta,
+    });
   }
   return out;
 }

@@ -70,22 +70,52 @@ function quantile(xs: number[], q: number): number {
 
 async function once(mode: 'll' | 'classic'): Promise<Run> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'uprez-bench-hls-'));
-  const server = new UprezServer(parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--hls-mode', mode], {}), { log: silentLogger, shutdownGraceMs: 5_000 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'] });
+  const server = new UprezServer(
+    parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--hls-mode', mode], {}),
+    { log: silentLogger, shutdownGraceMs: 5_000 },
+  );
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
   const { rtmpPort, httpPort } = await server.start();
   const base = `http://127.0.0.1:${httpPort}`;
   const pub = startPublisher({ url: `rtmp://127.0.0.1:${rtmpPort}/live/bench`, seconds: 120, width: 320, height: 180, fps: 25 });
   try {
-    await waitUntil(async () => {
-      const res = await fetch(`${base}/api/streams/bench`);
-      return res.ok && ((await res.json()) as { renditions: unknown[] }).renditions.length === 2;
-    }, 60_000, 'the stream');
+    await waitUntil(
+      async () => {
+        const res = await fetch(`${base}/api/streams/bench`);
+        return res.ok && ((await res.json()) as { renditions: unknown[] }).renditions.length === 2;
+      },
+      60_000,
+      'the stream',
+    );
     const page = await browser.newPage();
     await page.goto(`${base}/api/streams`);
-    const r = (await page.evaluate(`(${MEASURE})(${JSON.stringify({ src: `${base}/hls/bench/master.m3u8`, seconds: 30, settle: 20 })})`)) as { startup: number; delays: number[]; stalls: number };
+    const r = (await page.evaluate(
+      `(${MEASURE})(${JSON.stringify({ src: `${base}/hls/bench/master.m3u8`, seconds: 30, settle: 20 })})`,
+    )) as { startup: number; delays: number[]; stalls: number };
     const snap = (await (await fetch(`${base}/api/streams/bench`)).json()) as { aiShare: number; latencyMs: { p50: number } };
     expect(r.delays.length).toBeGreaterThan(50);
-    return { mode, median: quantile(r.delays, 0.5), p90: quantile(r.delays, 0.9), max: Math.max(...r.delays), stalls: r.stalls, startup: r.startup, aiShare: snap.aiShare, stageP50: snap.latencyMs.p50 };
+    return {
+      mode,
+      median: quantile(r.delays, 0.5),
+      p90: quantile(r.delays, 0.9),
+      max: Math.max(...r.delays),
+      stalls: r.stalls,
+      startup: r.startup,
+      aiShare: snap.aiShare,
+      stageP50: snap.latencyMs.p50,
+    };
   } finally {
     pub.kill();
     await browser.close();
@@ -95,14 +125,36 @@ async function once(mode: 'll' | 'classic'): Promise<Run> {
 }
 
 describe.runIf(process.env['UPREZ_HLS_BENCH'] === '1')('benchmark: publisher-to-viewer delay with hls.js, LL-HLS vs classic', () => {
-  test('alternating runs, medians side by side', async () => {
-    const runs: Run[] = [];
-    for (let i = 0; i < RUNS; i++) for (const mode of ['ll', 'classic'] as const) runs.push(await once(mode));
-    const rows = runs.map((r) => `| ${r.mode} | ${r.median.toFixed(2)} | ${r.p90.toFixed(2)} | ${r.max.toFixed(2)} | ${r.stalls} | ${r.startup.toFixed(1)} | ${(100 * r.aiShare).toFixed(1)} % | ${r.stageP50.toFixed(0)} |`);
-    const med = (mode: string) => quantile(runs.filter((r) => r.mode === mode).map((r) => r.median), 0.5);
-    console.log(['| mode | delay median (s) | p90 | max | stalls | startup (s) | AI share | stage p50 (ms) |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n'));
-    console.log(`median of run medians: ll ${med('ll').toFixed(2)} s, classic ${med('classic').toFixed(2)} s, ratio ${(med('classic') / med('ll')).toFixed(1)}x`);
-    mkdirSync('test-artifacts', { recursive: true });
-    writeFileSync(path.join('test-artifacts', 'hls-latency.json'), JSON.stringify({ at: new Date().toISOString(), load: os.loadavg(), runs }, null, 2));
-  }, 30 * 60_000);
+  test(
+    'alternating runs, medians side by side',
+    async () => {
+      const runs: Run[] = [];
+      for (let i = 0; i < RUNS; i++) for (const mode of ['ll', 'classic'] as const) runs.push(await once(mode));
+      const rows = runs.map(
+        (r) =>
+          `| ${r.mode} | ${r.median.toFixed(2)} | ${r.p90.toFixed(2)} | ${r.max.toFixed(2)} | ${r.stalls} | ${r.startup.toFixed(1)} | ${(100 * r.aiShare).toFixed(1)} % | ${r.stageP50.toFixed(0)} |`,
+      );
+      const med = (mode: string) =>
+        quantile(
+          runs.filter((r) => r.mode === mode).map((r) => r.median),
+          0.5,
+        );
+      console.log(
+        [
+          '| mode | delay median (s) | p90 | max | stalls | startup (s) | AI share | stage p50 (ms) |',
+          '|---|---|---|---|---|---|---|---|',
+          ...rows,
+        ].join('\n'),
+      );
+      console.log(
+        `median of run medians: ll ${med('ll').toFixed(2)} s, classic ${med('classic').toFixed(2)} s, ratio ${(med('classic') / med('ll')).toFixed(1)}x`,
+      );
+      mkdirSync('test-artifacts', { recursive: true });
+      writeFileSync(
+        path.join('test-artifacts', 'hls-latency.json'),
+        JSON.stringify({ at: new Date().toISOString(), load: os.loadavg(), runs }, null, 2),
+      );
+    },
+    30 * 60_000,
+  );
 });

@@ -36,11 +36,40 @@ const BARCODE =
 
 /** publish pushes a 320x180 25 fps barcoded test picture with audio, in real time, for `seconds`. */
 function publish(url: string, seconds: number): ChildProcess {
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re',
-    '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=${FPS},${BARCODE}`,
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
-    '-g', String(FPS * 2), '-c:a', 'aac', '-b:a', '64k', '-f', 'flv', url];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x180:rate=${FPS},${BARCODE}`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(FPS * 2),
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
+    '-f',
+    'flv',
+    url,
+  ];
   return spawn(FFMPEG, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
@@ -66,7 +95,9 @@ const READ_FRAME = `(v) => {
 /** frames reads, in one task, the frame numbers the comparison's AI and source videos show. */
 function compareFrames(page: Page): Promise<[number, number]> {
   return page.evaluate(`(() => { const read = ${READ_FRAME};
-    return [read(document.getElementById('compare-ai')), read(document.getElementById('compare-source'))]; })()`) as Promise<[number, number]>;
+    return [read(document.getElementById('compare-ai')), read(document.getElementById('compare-source'))]; })()`) as Promise<
+    [number, number]
+  >;
 }
 
 function videoProp(page: Page, selector: string, prop: 'currentTime' | 'videoHeight' | 'paused'): Promise<number> {
@@ -88,8 +119,22 @@ describe('player, comparison and dashboard against a live stream (real server, f
     // window that lands outside the playlist, where hls.js jumps straight back to live whenever the
     // video is not yet playable (readyState < 4) -- a race on a loaded machine, not the badge's logic.
     const config = parseServeConfig(
-      ['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--segment-seconds', '1',
-        '--hls-list-size', '20', '--provider', 'cpu'],
+      [
+        '--host',
+        '127.0.0.1',
+        '--rtmp-port',
+        '0',
+        '--http-port',
+        '0',
+        '--data-dir',
+        dataDir,
+        '--segment-seconds',
+        '1',
+        '--hls-list-size',
+        '20',
+        '--provider',
+        'cpu',
+      ],
       {},
     );
     server = new UprezServer(config, { log: silentLogger, shutdownGraceMs: 5_000 });
@@ -99,18 +144,29 @@ describe('player, comparison and dashboard against a live stream (real server, f
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
     });
     // Live with both renditions and a few segments in each, so a player can start 3 segments back.
-    await waitUntil(async () => {
-      const res = await fetch(`${base}/api/streams/${KEY}`);
-      if (!res.ok) return false;
-      const s = (await res.json()) as { state: string; renditions: { playlist: string }[] };
-      if (s.state !== 'live' || s.renditions.length < 2) return false;
-      const texts = await Promise.all(s.renditions.map(async (r) => (await fetch(base + r.playlist)).text()));
-      return texts.every((t) => (t.match(/#EXTINF/g) ?? []).length >= 4);
-    }, 45_000, 'the stream to be live with 4 segments per rendition');
+    await waitUntil(
+      async () => {
+        const res = await fetch(`${base}/api/streams/${KEY}`);
+        if (!res.ok) return false;
+        const s = (await res.json()) as { state: string; renditions: { playlist: string }[] };
+        if (s.state !== 'live' || s.renditions.length < 2) return false;
+        const texts = await Promise.all(s.renditions.map(async (r) => (await fetch(base + r.playlist)).text()));
+        return texts.every((t) => (t.match(/#EXTINF/g) ?? []).length >= 4);
+      },
+      45_000,
+      'the stream to be live with 4 segments per rendition',
+    );
   });
 
   afterAll(async () => {
@@ -124,10 +180,13 @@ describe('player, comparison and dashboard against a live stream (real server, f
   async function open(url: string): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     await page.addInitScript({
-      content: "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI));",
+      content:
+        "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI));",
     });
     await page.goto(base + url);
     return { page, problems };
@@ -162,11 +221,20 @@ describe('player, comparison and dashboard against a live stream (real server, f
       // Fall 6 s behind: the badge says so; clicking it jumps back to the live edge. The seek lands
       // in media already buffered: a seek before the buffer stalls while that fragment loads, and
       // hls.js may skip the stall forward to the buffered range, near live again (seen under load).
-      await expect.poll(() => page.locator('#video').evaluate((v) => {
-        const e = v as unknown as { currentTime: number; buffered: { length: number; start(i: number): number } };
-        return e.buffered.length ? e.currentTime - e.buffered.start(0) : 0;
-      }), { timeout: 15_000 }).toBeGreaterThan(6.5);
-      await page.locator('#video').evaluate((v) => { const e = v as unknown as { currentTime: number }; e.currentTime = Math.max(0, e.currentTime - 6); });
+      await expect
+        .poll(
+          () =>
+            page.locator('#video').evaluate((v) => {
+              const e = v as unknown as { currentTime: number; buffered: { length: number; start(i: number): number } };
+              return e.buffered.length ? e.currentTime - e.buffered.start(0) : 0;
+            }),
+          { timeout: 15_000 },
+        )
+        .toBeGreaterThan(6.5);
+      await page.locator('#video').evaluate((v) => {
+        const e = v as unknown as { currentTime: number };
+        e.currentTime = Math.max(0, e.currentTime - 6);
+      });
       // Read the text from the element while it is still in that state (it may change right after).
       expect(await page.locator('#live-badge[data-live="false"]').textContent({ timeout: 5_000 })).toMatch(/^\d+\.\d s behind · go live$/);
       await page.locator('#live-badge').click();
@@ -214,7 +282,9 @@ describe('player, comparison and dashboard against a live stream (real server, f
       }
       for (const [ai, source] of samples) {
         expect(ai, `frames ${JSON.stringify(samples)}`).toBeGreaterThan(0);
-        expect(Math.abs(ai - source), `AI frame ${ai} vs source frame ${source}; all ${JSON.stringify(samples)}`).toBeLessThanOrEqual(MAX_FRAME_GAP);
+        expect(Math.abs(ai - source), `AI frame ${ai} vs source frame ${source}; all ${JSON.stringify(samples)}`).toBeLessThanOrEqual(
+          MAX_FRAME_GAP,
+        );
       }
       const first = samples[0] as [number, number];
       const last = samples[samples.length - 1] as [number, number];
@@ -225,7 +295,15 @@ describe('player, comparison and dashboard against a live stream (real server, f
       // Freeze: both pause on one frame.
       await page.locator('#compare-freeze').click();
       await expect.poll(() => videoProp(page, '#compare-source', 'paused')).toBe(1);
-      await expect.poll(async () => { const [a, s] = await compareFrames(page); return Math.abs(a - s); }, { timeout: 5_000 }).toBeLessThanOrEqual(1);
+      await expect
+        .poll(
+          async () => {
+            const [a, s] = await compareFrames(page);
+            return Math.abs(a - s);
+          },
+          { timeout: 5_000 },
+        )
+        .toBeLessThanOrEqual(1);
       const frozen = await compareFrames(page);
       await new Promise((r) => setTimeout(r, 500));
       expect(await compareFrames(page)).toEqual(frozen);
@@ -233,7 +311,9 @@ describe('player, comparison and dashboard against a live stream (real server, f
       // Zoom into a region: both videos get the same magnification around the clicked point.
       await page.locator('#compare-stage').click({ position: { x: 100, y: 60 } });
       await page.locator('#compare-zoom').selectOption('4');
-      const transforms = await page.evaluate(`[...document.querySelectorAll('#compare-stage video')].map((v) => v.style.transform + ' @ ' + v.style.transformOrigin)`) as string[];
+      const transforms = (await page.evaluate(
+        `[...document.querySelectorAll('#compare-stage video')].map((v) => v.style.transform + ' @ ' + v.style.transformOrigin)`,
+      )) as string[];
       expect(transforms).toHaveLength(2);
       expect(transforms[0]).toMatch(/^scale\(4\) @ \d+(\.\d+)?% \d+(\.\d+)?%$/);
       expect(transforms[1]).toBe(transforms[0]);
@@ -244,7 +324,15 @@ describe('player, comparison and dashboard against a live stream (real server, f
       await page.locator('button[data-layout="side"]').click();
       await page.locator('#compare-freeze').click();
       await expect.poll(() => videoProp(page, '#compare-ai', 'paused')).toBe(0);
-      await expect.poll(async () => { const [a, s] = await compareFrames(page); return Math.abs(a - s); }, { timeout: 10_000 }).toBeLessThanOrEqual(MAX_FRAME_GAP);
+      await expect
+        .poll(
+          async () => {
+            const [a, s] = await compareFrames(page);
+            return Math.abs(a - s);
+          },
+          { timeout: 10_000 },
+        )
+        .toBeLessThanOrEqual(MAX_FRAME_GAP);
       await page.screenshot({ path: path.join(ARTIFACTS, 'compare-side.png') });
 
       // Back to watching: the comparison stops decoding, the main video plays.

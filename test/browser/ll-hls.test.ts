@@ -110,7 +110,10 @@ describe('LL-HLS in hls.js and Shaka Player (real server, ffmpeg, Chromium)', ()
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'uprez-ll-'));
     // Bicubic only: on a shared 2-core machine the model can leave the encoder behind real time,
     // and that backlog (real latency, and the benchmark's business) is not what this test is about.
-    const config = parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--model', 'none'], {});
+    const config = parseServeConfig(
+      ['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--model', 'none'],
+      {},
+    );
     expect(config.hlsMode).toBe('ll');
     server = new UprezServer(config, { log: silentLogger, shutdownGraceMs: 5_000 });
     const { rtmpPort, httpPort } = await server.start();
@@ -119,14 +122,25 @@ describe('LL-HLS in hls.js and Shaka Player (real server, ffmpeg, Chromium)', ()
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
       // launch() gives every run a fresh temporary profile (playwright refuses --user-data-dir here).
     });
-    await waitUntil(async () => {
-      const res = await fetch(`${base}/api/streams/${KEY}`);
-      return res.ok && ((await res.json()) as { state: string; renditions: unknown[] }).renditions.length === 2;
-    }, 45_000, 'the stream to be live with both renditions');
+    await waitUntil(
+      async () => {
+        const res = await fetch(`${base}/api/streams/${KEY}`);
+        return res.ok && ((await res.json()) as { state: string; renditions: unknown[] }).renditions.length === 2;
+      },
+      45_000,
+      'the stream to be live with both renditions',
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -146,7 +160,9 @@ describe('LL-HLS in hls.js and Shaka Player (real server, ffmpeg, Chromium)', ()
   it('hls.js in low-latency mode: within 2 s of the publisher for 30 s, no stall (PROGRAM-DATE-TIME)', async () => {
     const page = await blank();
     try {
-      const r = (await page.evaluate(`(${HLS_JS_RUN})(${JSON.stringify({ src: `${base}/hls/${KEY}/master.m3u8`, seconds: 30, settle: 20 })})`)) as HlsJsResult;
+      const r = (await page.evaluate(
+        `(${HLS_JS_RUN})(${JSON.stringify({ src: `${base}/hls/${KEY}/master.m3u8`, seconds: 30, settle: 20 })})`,
+      )) as HlsJsResult;
       const delays = r.samples.filter((x): x is number => x !== null);
       const summary = `settled in ${r.settled.toFixed(1)} s; median ${median(delays).toFixed(2)} s, max ${Math.max(...delays).toFixed(2)} s, ${r.stalls} stalls, played ${r.played.toFixed(1)} of ${r.wall.toFixed(1)} s; ${JSON.stringify(r.samples.map((x) => x?.toFixed(2)))}`;
       console.log(`hls.js LL: ${summary}`);
@@ -167,7 +183,14 @@ describe('LL-HLS in hls.js and Shaka Player (real server, ffmpeg, Chromium)', ()
     const page = await blank();
     try {
       await page.addScriptTag({ path: SHAKA });
-      const r = (await page.evaluate(`(${SHAKA_RUN})(${JSON.stringify({ src: `${base}/hls/${KEY}/master.m3u8`, seconds: 8 })})`)) as { errors: string[]; played: number; wall: number; live: boolean; delay: number | null; height: number };
+      const r = (await page.evaluate(`(${SHAKA_RUN})(${JSON.stringify({ src: `${base}/hls/${KEY}/master.m3u8`, seconds: 8 })})`)) as {
+        errors: string[];
+        played: number;
+        wall: number;
+        live: boolean;
+        delay: number | null;
+        height: number;
+      };
       console.log(`Shaka: ${JSON.stringify(r)}`);
       expect(r.errors).toEqual([]);
       expect(r.live).toBe(true);

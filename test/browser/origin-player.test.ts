@@ -20,7 +20,10 @@ const CHROMIUM = process.env['UPREZ_CHROMIUM'] ?? '/usr/bin/chromium';
 const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
 const KEY = 'origin1';
 
-test.skipIf(NGINX_BIN !== null)('nginx is not installed: the origin player test needs it (scripts/setup.sh installs nginx-light)', () => {});
+test.skipIf(NGINX_BIN !== null)(
+  'nginx is not installed: the origin player test needs it (scripts/setup.sh installs nginx-light)',
+  () => {},
+);
 
 /**
  * Browser-side: play `src` with hls.js (window.Hls) for `seconds`, after it starts. As ordinary
@@ -63,20 +66,34 @@ describe.runIf(NGINX_BIN !== null)('hls.js plays a live stream from the origin a
     // A same-origin page to play in (nginx serves its root; the player's script is injected).
     await writeFile(path.join(path.dirname(origin.root), 'blank.txt'), 'origin\n');
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'uprez-origin-player-'));
-    const config = parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--model', 'none', '--hls-origin', origin.url], {});
+    const config = parseServeConfig(
+      ['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--model', 'none', '--hls-origin', origin.url],
+      {},
+    );
     server = new UprezServer(config, { log: silentLogger, shutdownGraceMs: 5_000 });
     const { rtmpPort } = await server.start();
     publisher = startPublisher({ url: `rtmp://127.0.0.1:${rtmpPort}/live/${KEY}`, seconds: 90, width: 320, height: 180, fps: 25 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
     });
-    await waitUntil(async () => {
-      const r = await fetch(`${origin.url}${KEY}/master.m3u8`).catch(() => null);
-      return r?.status === 200;
-    }, 60_000, 'the master playlist at the origin');
+    await waitUntil(
+      async () => {
+        const r = await fetch(`${origin.url}${KEY}/master.m3u8`).catch(() => null);
+        return r?.status === 200;
+      },
+      60_000,
+      'the master playlist at the origin',
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -87,13 +104,20 @@ describe.runIf(NGINX_BIN !== null)('hls.js plays a live stream from the origin a
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('plays 10 s in real time at the top rung\'s size, without a fatal error or stall', async () => {
+  it("plays 10 s in real time at the top rung's size, without a fatal error or stall", async () => {
     const page = await browser.newPage();
     try {
       const before = (await origin.accessLog()).length; // the wait for the master's 404s come before
       await page.goto(`http://127.0.0.1:${origin.port}/blank.txt`);
       await page.addScriptTag({ path: HLS_JS });
-      const r = (await page.evaluate(`(${PLAY})(${JSON.stringify({ src: `/hls/${KEY}/master.m3u8`, seconds: 10 })})`)) as { errors: string[]; stalls: number; played: number; wall: number; height: number; levels: number };
+      const r = (await page.evaluate(`(${PLAY})(${JSON.stringify({ src: `/hls/${KEY}/master.m3u8`, seconds: 10 })})`)) as {
+        errors: string[];
+        stalls: number;
+        played: number;
+        wall: number;
+        height: number;
+        levels: number;
+      };
       const summary = JSON.stringify(r);
       expect(r.errors, summary).toEqual([]);
       expect(r.levels, summary).toBe(2);
@@ -103,7 +127,10 @@ describe.runIf(NGINX_BIN !== null)('hls.js plays a live stream from the origin a
       // Every request the player made went to the origin; uprez's HTTP was never involved.
       const gets = (await origin.accessLog()).slice(before).filter((l) => l.startsWith(`GET /hls/${KEY}/`));
       expect(gets.length, 'the player read the origin').toBeGreaterThan(5);
-      expect(gets.filter((l) => !/ (200|304)$/.test(l)), 'answers other than 200 or 304 from the origin').toEqual([]);
+      expect(
+        gets.filter((l) => !/ (200|304)$/.test(l)),
+        'answers other than 200 or 304 from the origin',
+      ).toEqual([]);
     } finally {
       await page.close();
     }

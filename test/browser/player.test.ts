@@ -29,11 +29,47 @@ async function writeHls(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   await promisify(execFile)(
     FFMPEG,
-    ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-t', '4',
-      '-filter_complex', '[0:v]split=2[a][b];[b]scale=320:180[b2]', '-map', '[a]', '-map', '[b2]',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-pix_fmt', 'yuv420p', '-b:v:0', '800k', '-b:v:1', '300k',
-      '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', '-hls_segment_filename', '%v/seg_%03d.ts',
-      '-master_pl_name', 'master.m3u8', '-var_stream_map', 'v:0,name:360p v:1,name:180p', '%v/index.m3u8'],
+    [
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=30',
+      '-t',
+      '4',
+      '-filter_complex',
+      '[0:v]split=2[a][b];[b]scale=320:180[b2]',
+      '-map',
+      '[a]',
+      '-map',
+      '[b2]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '30',
+      '-pix_fmt',
+      'yuv420p',
+      '-b:v:0',
+      '800k',
+      '-b:v:1',
+      '300k',
+      '-f',
+      'hls',
+      '-hls_time',
+      '1',
+      '-hls_playlist_type',
+      'vod',
+      '-hls_segment_filename',
+      '%v/seg_%03d.ts',
+      '-master_pl_name',
+      'master.m3u8',
+      '-var_stream_map',
+      'v:0,name:360p v:1,name:180p',
+      '%v/index.m3u8',
+    ],
     { cwd: dir },
   );
 }
@@ -76,12 +112,17 @@ describe('player page in headless Chromium', () => {
     const problems: string[] = [];
     const requested: string[] = [];
     page.on('request', (r) => requested.push(new URL(r.url()).pathname));
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('response', (r) => { if (r.status() >= 400) problems.push(`http ${r.status()}: ${new URL(r.url()).pathname}`); });
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`http ${r.status()}: ${new URL(r.url()).pathname}`);
+    });
     // Browser-side code as strings: this file is type-checked without the DOM lib.
     await page.addInitScript({
-      content: "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI));",
+      content:
+        "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI));",
     });
     await page.goto(`${base}/player${query}`);
     return { page, problems, requested };

@@ -26,7 +26,18 @@ class FakeJobs implements JobDirectory {
   private readonly jobs = new Map<string, JobRecord>();
   async create(spec: JobSpec): Promise<JobRecord> {
     this.created.push(spec);
-    const rec: JobRecord = { id: '00000000000000a1', spec, state: 'running', createdAt: new Date().toISOString(), startedAt: null, endedAt: null, attempts: 1, progress: { done: 10, total: 40, unit: 'frames', rate: 5, etaSeconds: 6 }, error: null, result: null };
+    const rec: JobRecord = {
+      id: '00000000000000a1',
+      spec,
+      state: 'running',
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      endedAt: null,
+      attempts: 1,
+      progress: { done: 10, total: 40, unit: 'frames', rate: 5, etaSeconds: 6 },
+      error: null,
+      result: null,
+    };
     this.jobs.set(rec.id, rec);
     return rec;
   }
@@ -38,7 +49,12 @@ class FakeJobs implements JobDirectory {
     const n = (this.reads.get(id) ?? 0) + 1;
     this.reads.set(id, n);
     if (!rec || n < 2) return rec;
-    return { ...rec, state: 'done', progress: { done: 40, total: 40, unit: 'frames', rate: 5, etaSeconds: 0 }, result: { mp4Url: `/vod/${id}/out.mp4` } };
+    return {
+      ...rec,
+      state: 'done',
+      progress: { done: 40, total: 40, unit: 'frames', rate: 5, etaSeconds: 0 },
+      result: { mp4Url: `/vod/${id}/out.mp4` },
+    };
   }
   async cancel(): Promise<JobRecord | undefined> {
     return undefined;
@@ -65,9 +81,20 @@ describe('the /upscale page in headless Chromium', () => {
       const y = Math.floor(i / 64);
       px.set((x - 32) ** 2 + (y - 24) ** 2 < 300 ? [220, 30, 30, 255] : [0, 255, 0, 0], i * 4);
     }
-    await sharp(px, { raw: { width: 64, height: 48, channels: 4 } }).png().toFile(path.join(root, 'logo.png'));
-    await sharp({ create: { width: 60, height: 40, channels: 3, background: '#3366cc' } }).withMetadata({ orientation: 6 }).jpeg().toFile(path.join(root, 'phone.jpg'));
-    studio = new UpscaleStudio({ dataDir: path.join(root, 'data'), videoDir: path.join(root, 'videos'), provider: 'cpu', runner: inlineJobRunner, log: silentLogger });
+    await sharp(px, { raw: { width: 64, height: 48, channels: 4 } })
+      .png()
+      .toFile(path.join(root, 'logo.png'));
+    await sharp({ create: { width: 60, height: 40, channels: 3, background: '#3366cc' } })
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toFile(path.join(root, 'phone.jpg'));
+    studio = new UpscaleStudio({
+      dataDir: path.join(root, 'data'),
+      videoDir: path.join(root, 'videos'),
+      provider: 'cpu',
+      runner: inlineJobRunner,
+      log: silentLogger,
+    });
     await studio.start();
     server = new HttpServer({
       hlsRoot: path.join(root, 'hls'),
@@ -83,7 +110,14 @@ describe('the /upscale page in headless Chromium', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -104,7 +138,10 @@ describe('the /upscale page in headless Chromium', () => {
     page.on('response', (r) => {
       if (r.status() >= 400) problems.push(`http ${r.status()}: ${new URL(r.url()).pathname}`);
     });
-    await page.addInitScript({ content: "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI));" });
+    await page.addInitScript({
+      content:
+        "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI));",
+    });
     await page.goto(`${base}/upscale#token=${TOKEN}`);
     return { page, problems };
   }
@@ -130,8 +167,13 @@ describe('the /upscale page in headless Chromium', () => {
       await page.locator('#results li').first().locator('.compare-button').click();
       await page.locator('#compare-after[data-loaded="true"]').waitFor();
       await page.locator('#compare-before[data-loaded="true"]').waitFor();
-      const sizes = await page.evaluate(`['compare-before', 'compare-after'].map((id) => [document.getElementById(id).naturalWidth, document.getElementById(id).naturalHeight])`);
-      expect(sizes).toEqual([[64, 48], [128, 96]]);
+      const sizes = await page.evaluate(
+        `['compare-before', 'compare-after'].map((id) => [document.getElementById(id).naturalWidth, document.getElementById(id).naturalHeight])`,
+      );
+      expect(sizes).toEqual([
+        [64, 48],
+        [128, 96],
+      ]);
       // Drag the divider to a quarter of the picture; the slider follows.
       const stage = await page.locator('#compare-stage').boundingBox();
       const divider = await page.locator('#compare-divider').boundingBox();
@@ -151,7 +193,10 @@ describe('the /upscale page in headless Chromium', () => {
       await page.screenshot({ path: path.join(ARTIFACTS, 'upscale-compare.png'), fullPage: true });
 
       // One file, then the batch as a zip.
-      const [one] = await Promise.all([page.waitForEvent('download'), page.locator('#results li').first().locator('.download-button').click()]);
+      const [one] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('#results li').first().locator('.download-button').click(),
+      ]);
       expect(one.suggestedFilename()).toBe('logo-x2.png');
       const onePath = path.join(root, 'one.png');
       await one.saveAs(onePath);
@@ -160,7 +205,11 @@ describe('the /upscale page in headless Chromium', () => {
       const [zip] = await Promise.all([page.waitForEvent('download'), page.locator('#download-zip').click()]);
       const zipPath = path.join(root, 'all.zip');
       await zip.saveAs(zipPath);
-      const names = execFileSync('python3', ['-c', 'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(",".join(z.namelist()))', zipPath], { encoding: 'utf8' }).trim();
+      const names = execFileSync(
+        'python3',
+        ['-c', 'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(",".join(z.namelist()))', zipPath],
+        { encoding: 'utf8' },
+      ).trim();
       expect(names).toBe('logo-x2.png,phone-x2.jpg');
       expect(problems).toEqual([]);
     } finally {
@@ -168,7 +217,7 @@ describe('the /upscale page in headless Chromium', () => {
     }
   });
 
-  it('refuses a file that is not an image, with the server\'s reason on its row', async () => {
+  it("refuses a file that is not an image, with the server's reason on its row", async () => {
     const { page, problems } = await open();
     try {
       await writeFile(path.join(root, 'notes.png'), 'just text');
@@ -178,7 +227,10 @@ describe('the /upscale page in headless Chromium', () => {
       expect(await page.locator('#results li').textContent()).toMatch(/not an image uprez reads/);
       expect(await page.locator('#start').isDisabled()).toBe(true);
       // The refused upload itself is the only failed request.
-      expect(problems.sort()).toEqual(['console: Failed to load resource: the server responded with a status of 415 (Unsupported Media Type)', 'http 415: /api/upscale/uploads']);
+      expect(problems.sort()).toEqual([
+        'console: Failed to load resource: the server responded with a status of 415 (Unsupported Media Type)',
+        'http 415: /api/upscale/uploads',
+      ]);
     } finally {
       await page.close();
     }

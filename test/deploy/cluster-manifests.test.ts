@@ -42,14 +42,17 @@ function one(kind: string, name: string): K8sObject {
 }
 
 const labels = (o: K8sObject): Record<string, string> => dig(o, 'spec', 'template', 'metadata', 'labels') as Record<string, string>;
-const selects = (selector: Record<string, string>, l: Record<string, string>): boolean => Object.entries(selector).every(([k, v]) => l[k] === v);
+const selects = (selector: Record<string, string>, l: Record<string, string>): boolean =>
+  Object.entries(selector).every(([k, v]) => l[k] === v);
 
 /** serviceBehind finds the Service a URL's host names and the container port its target port is. */
 function serviceBehind(host: string, port: number): { service: K8sObject; deployment: K8sObject; containerPort: number } {
   const service = one('Service', host);
   const sp = (dig(service, 'spec', 'ports') as { port: number; targetPort: string | number }[]).find((p) => p.port === port);
   expect(sp, `${host}:${port} is a port of Service ${host}`).toBeDefined();
-  const deployments = objects.filter((o) => o.kind === 'Deployment' && selects(dig(service, 'spec', 'selector') as Record<string, string>, labels(o)));
+  const deployments = objects.filter(
+    (o) => o.kind === 'Deployment' && selects(dig(service, 'spec', 'selector') as Record<string, string>, labels(o)),
+  );
   expect(deployments, `pods behind ${host}`).toHaveLength(1);
   const deployment = deployments[0] as K8sObject;
   const ports = containersOf(deployment).flatMap((c) => (c['ports'] as { name: string; containerPort: number }[]) ?? []);
@@ -90,7 +93,9 @@ describe('k8s/cluster: N replicas, one origin, one registry', () => {
     const server = labels(one('Deployment', 'uprez'));
     for (const name of ['uprez-origin', 'uprez-redis']) {
       const np = one('NetworkPolicy', name);
-      const writers = (dig(np, 'spec', 'ingress') as { from?: { podSelector: { matchLabels: Record<string, string> } }[] }[]).filter((r) => r.from);
+      const writers = (dig(np, 'spec', 'ingress') as { from?: { podSelector: { matchLabels: Record<string, string> } }[] }[]).filter(
+        (r) => r.from,
+      );
       expect(writers.length).toBe(1);
       expect(selects(writers[0]?.from?.[0]?.podSelector.matchLabels ?? {}, server)).toBe(true);
     }
@@ -128,7 +133,9 @@ describe.runIf(NGINX_BIN !== null)('k8s/cluster origin nginx.conf works as writt
       .replace('listen 8081;', `listen 127.0.0.1:${viewers};`)
       .replace('worker_processes 2;', 'master_process off;');
     writeFileSync(path.join(dir, 'nginx.conf'), text);
-    child = spawn(NGINX_BIN as string, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(NGINX_BIN as string, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
     await waitForPort(viewers, 10_000).catch((err: Error) => {
@@ -147,7 +154,12 @@ describe.runIf(NGINX_BIN !== null)('k8s/cluster origin nginx.conf works as writt
     const seg = await fetch(`http://127.0.0.1:${viewers}/hls/cam/720p/a.ts`);
     expect([seg.status, await seg.text(), seg.headers.get('content-type')]).toEqual([200, 'segment', 'video/mp2t']);
     const pl = await fetch(`http://127.0.0.1:${viewers}/hls/cam/720p/index.m3u8`);
-    expect([pl.status, pl.headers.get('cache-control'), pl.headers.get('content-type'), pl.headers.get('access-control-allow-origin')]).toEqual([200, 'max-age=1', 'application/vnd.apple.mpegurl', '*']);
+    expect([
+      pl.status,
+      pl.headers.get('cache-control'),
+      pl.headers.get('content-type'),
+      pl.headers.get('access-control-allow-origin'),
+    ]).toEqual([200, 'max-age=1', 'application/vnd.apple.mpegurl', '*']);
     for (const method of ['PUT', 'DELETE', 'POST']) {
       const r = await fetch(`http://127.0.0.1:${viewers}/hls/cam/720p/a.ts`, { method, body: method === 'DELETE' ? undefined : 'x' });
       expect([403, 405], method).toContain(r.status);

@@ -27,7 +27,14 @@ interface Kustomization {
 }
 
 const UNDERSTOOD = new Set(['apiVersion', 'kind', 'namespace', 'resources', 'images', 'patches']);
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PersistentVolume',
+  'StorageClass',
+]);
 
 /** loadYamlDocuments parses every document of a YAML file, failing on any YAML error. */
 export function loadYamlDocuments(file: string): unknown[] {
@@ -47,7 +54,8 @@ export function asK8sObject(value: unknown, where: string): K8sObject {
   if (typeof o !== 'object' || o === null) throw new Error(`${where}: not an object`);
   if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') throw new Error(`${where}: apiVersion and kind are required`);
   if (typeof o.metadata !== 'object' || o.metadata === null) throw new Error(`${where}: metadata is required`);
-  if (typeof o.metadata.name !== 'string' && typeof o.metadata.generateName !== 'string') throw new Error(`${where}: metadata.name is required`);
+  if (typeof o.metadata.name !== 'string' && typeof o.metadata.generateName !== 'string')
+    throw new Error(`${where}: metadata.name is required`);
   return o as K8sObject;
 }
 
@@ -55,7 +63,10 @@ export function asK8sObject(value: unknown, where: string): K8sObject {
 export function containersOf(o: K8sObject): Record<string, unknown>[] {
   const spec = podSpecOf(o);
   if (!spec) return [];
-  return [...((spec['initContainers'] as Record<string, unknown>[] | undefined) ?? []), ...((spec['containers'] as Record<string, unknown>[] | undefined) ?? [])];
+  return [
+    ...((spec['initContainers'] as Record<string, unknown>[] | undefined) ?? []),
+    ...((spec['containers'] as Record<string, unknown>[] | undefined) ?? []),
+  ];
 }
 
 /** podSpecOf returns the pod spec of a Deployment, Job, StatefulSet or DaemonSet (or null). */
@@ -92,7 +103,8 @@ export function renderKustomization(dir: string): K8sObject[] {
     const ops = loadYamlDocuments(path.join(dir, patch.path))[0];
     if (!Array.isArray(ops)) throw new Error(`${patch.path}: only JSON 6902 patches (a list of operations) are understood`);
     const targets = objects.filter((o) => o.kind === patch.target.kind && o.metadata.name === patch.target.name);
-    if (targets.length !== 1) throw new Error(`${patch.path}: target ${patch.target.kind}/${patch.target.name} matched ${targets.length} objects`);
+    if (targets.length !== 1)
+      throw new Error(`${patch.path}: target ${patch.target.kind}/${patch.target.name} matched ${targets.length} objects`);
     const target = targets[0] as K8sObject;
     // validate: every operation must apply (a "replace" of a missing path fails).
     const patched = jsonpatch.applyPatch(structuredClone(target), ops as Operation[], true).newDocument;

@@ -115,12 +115,15 @@ describe.each(Object.entries(variants))('k8s (%s)', (variant, objects) => {
 
   test('everything is in the uprez namespace, which is part of the deploy', () => {
     expect(one(objects, 'Namespace').metadata.name).toBe('uprez');
-    for (const o of [...objects, secret].filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('uprez');
+    for (const o of [...objects, secret].filter((x) => x.kind !== 'Namespace'))
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('uprez');
   });
 
-  test('no Secret is applied (re-applying must not wipe the operator\'s values); the pods need the example\'s', () => {
+  test("no Secret is applied (re-applying must not wipe the operator's values); the pods need the example's", () => {
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
-    const refs = (container['envFrom'] as { secretRef?: { name: string; optional?: boolean } }[]).flatMap((r) => (r.secretRef ? [r.secretRef] : []));
+    const refs = (container['envFrom'] as { secretRef?: { name: string; optional?: boolean } }[]).flatMap((r) =>
+      r.secretRef ? [r.secretRef] : [],
+    );
     expect(refs).toEqual([{ name: secret.metadata.name }]);
   });
 
@@ -128,7 +131,8 @@ describe.each(Object.entries(variants))('k8s (%s)', (variant, objects) => {
     expect(matches(dig(deployment, 'spec', 'selector', 'matchLabels') as Record<string, string>, podLabels)).toBe(true);
     const services = objects.filter((o) => o.kind === 'Service');
     expect(services.map((s) => s.metadata.name).sort()).toEqual(['uprez-http', 'uprez-rtmp']);
-    for (const s of services) expect(matches(dig(s, 'spec', 'selector') as Record<string, string>, podLabels), String(s.metadata.name)).toBe(true);
+    for (const s of services)
+      expect(matches(dig(s, 'spec', 'selector') as Record<string, string>, podLabels), String(s.metadata.name)).toBe(true);
     const pdb = one(objects, 'PodDisruptionBudget');
     expect(matches(dig(pdb, 'spec', 'selector', 'matchLabels') as Record<string, string>, podLabels)).toBe(true);
   });
@@ -223,9 +227,19 @@ describe.each(Object.entries(variants))('k8s (%s)', (variant, objects) => {
       return m.pods?.metric.name ?? '';
     });
     const registry = createMetrics({ collectDefault: false }).registry;
-    const adapter = loadYamlDocuments(path.join(K8S, 'monitoring', 'prometheus-adapter-rules.yaml')).map((v) => asK8sObject(v, 'adapter'))[0] as K8sObject;
+    const adapter = loadYamlDocuments(path.join(K8S, 'monitoring', 'prometheus-adapter-rules.yaml')).map((v) =>
+      asK8sObject(v, 'adapter'),
+    )[0] as K8sObject;
     expect(() => new ConfigMap(adapter as never).validate()).not.toThrow();
-    const rules = (parseYaml(String(dig(adapter, 'data', 'config.yaml'))) as { rules: { seriesQuery: string; name: { matches: string; as: string }; resources: { overrides: Record<string, { resource: string }> } }[] }).rules;
+    const rules = (
+      parseYaml(String(dig(adapter, 'data', 'config.yaml'))) as {
+        rules: {
+          seriesQuery: string;
+          name: { matches: string; as: string };
+          resources: { overrides: Record<string, { resource: string }> };
+        }[];
+      }
+    ).rules;
     for (const name of metricNames) {
       const metric = registry.getSingleMetric(name);
       expect(metric, `${name} in src/metrics/metrics.ts`).toBeDefined();
@@ -234,7 +248,11 @@ describe.each(Object.entries(variants))('k8s (%s)', (variant, objects) => {
       const series = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(rule?.seriesQuery ?? '')?.[0] ?? '';
       expect(registry.getSingleMetric(series), `series ${series}`).toBeDefined();
       expect(new RegExp(rule?.name.matches ?? '^$').test(series)).toBe(true);
-      expect(Object.values(rule?.resources.overrides ?? {}).map((r) => r.resource).sort()).toEqual(['namespace', 'pod']);
+      expect(
+        Object.values(rule?.resources.overrides ?? {})
+          .map((r) => r.resource)
+          .sort(),
+      ).toEqual(['namespace', 'pod']);
     }
   });
 
@@ -264,7 +282,10 @@ describe.each(Object.entries(variants))('k8s (%s)', (variant, objects) => {
       const probe = (name: string): { path: string; port: string | number } => {
         const p = (container[name] as Probe | undefined)?.httpGet;
         expect(p, name).toBeDefined();
-        expect(ports.some((c) => c.name === p?.port || c.containerPort === p?.port), `${name} port`).toBe(true);
+        expect(
+          ports.some((c) => c.name === p?.port || c.containerPort === p?.port),
+          `${name} port`,
+        ).toBe(true);
         return p as { path: string; port: string | number };
       };
       const [startup, liveness, readiness] = [probe('startupProbe'), probe('livenessProbe'), probe('readinessProbe')];
@@ -274,12 +295,21 @@ describe.each(Object.entries(variants))('k8s (%s)', (variant, objects) => {
       expect((await get(port, liveness.path)).status).toBe(200);
     });
 
-    test('the ServiceMonitor scrapes the HTTP Service with the metrics token from the pods\' Secret', async () => {
+    test("the ServiceMonitor scrapes the HTTP Service with the metrics token from the pods' Secret", async () => {
       const sm = one(objects, 'ServiceMonitor');
       const http = one(objects, 'Service', 'uprez-http');
       expect(matches(dig(sm, 'spec', 'selector', 'matchLabels') as Record<string, string>, http.metadata.labels)).toBe(true);
-      expect(matches(dig(sm, 'spec', 'selector', 'matchLabels') as Record<string, string>, one(objects, 'Service', 'uprez-rtmp').metadata.labels)).toBe(false);
-      const endpoint = dig(sm, 'spec', 'endpoints', 0) as { port: string; path: string; authorization: { type: string; credentials: { name: string; key: string } } };
+      expect(
+        matches(
+          dig(sm, 'spec', 'selector', 'matchLabels') as Record<string, string>,
+          one(objects, 'Service', 'uprez-rtmp').metadata.labels,
+        ),
+      ).toBe(false);
+      const endpoint = dig(sm, 'spec', 'endpoints', 0) as {
+        port: string;
+        path: string;
+        authorization: { type: string; credentials: { name: string; key: string } };
+      };
       expect((dig(http, 'spec', 'ports') as { name: string }[]).map((p) => p.name)).toContain(endpoint.port);
       expect(endpoint.authorization.type).toBe('Bearer');
       expect(endpoint.authorization.credentials).toEqual({ name: secret.metadata.name, key: 'UPREZ_METRICS_TOKEN' });
@@ -310,7 +340,12 @@ describe('k8s file job', () => {
 
   test('its command is a real `uprez` subcommand and every flag it passes is one that command documents', async () => {
     const usage = await run(['--help']);
-    const commands = usage.out.split('Commands:')[1]?.split('\n').map((l) => /^\s+(\S+)/.exec(l)?.[1]).filter(Boolean) ?? [];
+    const commands =
+      usage.out
+        .split('Commands:')[1]
+        ?.split('\n')
+        .map((l) => /^\s+(\S+)/.exec(l)?.[1])
+        .filter(Boolean) ?? [];
     expect(commands).toContain('serve');
     expect(commands).toContain(args[0]);
     const help = await run([args[0] as string, '--help']);
@@ -318,7 +353,11 @@ describe('k8s file job', () => {
     for (const flag of args.filter((a) => a.startsWith('--'))) expect(help.out, flag).toContain(flag);
     // Input and output live on the job's volume.
     const mounts = (container['volumeMounts'] as { mountPath: string }[]).map((m) => m.mountPath);
-    for (const p of [args[1], args[args.indexOf('--out') + 1]]) expect(mounts.some((m) => String(p).startsWith(`${m}/`)), String(p)).toBe(true);
+    for (const p of [args[1], args[args.indexOf('--out') + 1]])
+      expect(
+        mounts.some((m) => String(p).startsWith(`${m}/`)),
+        String(p),
+      ).toBe(true);
   });
 });
 

@@ -15,14 +15,20 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export async function buildCli(outDir: string): Promise<string> {
   const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   await new Promise<void>((resolve) => {
-    execFile(process.execPath, [tsc, '-p', path.join(REPO_ROOT, 'tsconfig.build.json'), '--outDir', outDir], { cwd: REPO_ROOT, timeout: 120_000 }, () => resolve());
+    execFile(
+      process.execPath,
+      [tsc, '-p', path.join(REPO_ROOT, 'tsconfig.build.json'), '--outDir', outDir],
+      { cwd: REPO_ROOT, timeout: 120_000 },
+      () => resolve(),
+    );
   });
   const main = path.join(outDir, 'src', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`building the CLI into ${outDir} produced no ${main}`);
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
   // What the built server finds beside dist/: the native addons (build/Release), the player and the models.
   for (const dir of ['build', 'player', 'models']) {
-    if (existsSync(path.join(REPO_ROOT, dir)) && !existsSync(path.join(outDir, dir))) symlinkSync(path.join(REPO_ROOT, dir), path.join(outDir, dir), 'dir');
+    if (existsSync(path.join(REPO_ROOT, dir)) && !existsSync(path.join(outDir, dir)))
+      symlinkSync(path.join(REPO_ROOT, dir), path.join(outDir, dir), 'dir');
   }
   return main;
 }

@@ -29,7 +29,11 @@ export interface ChildInstance {
 
 /** startChild spawns the child with `spec`. */
 export function startChild(spec: ChildSpec): ChildInstance {
-  const child = spawn(process.execPath, ['--import', registerHooks, path.join(repoRoot, 'test', 'helpers', 'scaleout-child.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', registerHooks, path.join(repoRoot, 'test', 'helpers', 'scaleout-child.ts'), JSON.stringify(spec)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const events: ChildEvent[] = [];
   let err = '';
   let buf = '';
@@ -57,7 +61,8 @@ export function startChild(spec: ChildSpec): ChildInstance {
       for (;;) {
         const e = events.find((x) => x.event === name && pred(x));
         if (e) return e;
-        if (Date.now() - t0 > ms || child.exitCode !== null) throw new Error(`child never said ${name} in ${ms} ms; said ${events.map((x) => x.event).join(',')}; stderr: ${err}`);
+        if (Date.now() - t0 > ms || child.exitCode !== null)
+          throw new Error(`child never said ${name} in ${ms} ms; said ${events.map((x) => x.event).join(',')}; stderr: ${err}`);
         await new Promise((r) => setTimeout(r, 25));
       }
     },

@@ -97,12 +97,16 @@ export function checkMaster(dir: string, opts: { audio: boolean }): VariantFacts
   return master.variants.map((v) => {
     const mediaPath = path.join(dir, v.uri);
     const media = checkMediaPlaylist(readFileSync(mediaPath, 'utf8'), path.dirname(mediaPath));
-    const measuredPeak = peakSegmentBitrate(media.segments.filter((s) => !s.gap), media.targetDuration);
+    const measuredPeak = peakSegmentBitrate(
+      media.segments.filter((s) => !s.gap),
+      media.targetDuration,
+    );
     expect(v.bandwidth, `BANDWIDTH of ${v.uri} >= its measured peak ${measuredPeak}`).toBeGreaterThanOrEqual(measuredPeak);
     expect(v.resolution?.width).toBeGreaterThan(0);
     expect(v.frameRate).toBeGreaterThan(0);
     const first = media.segments.find((s) => !s.gap);
-    if (first) expect(v.codecs, `CODECS of ${v.uri} match the stream`).toBe(probedCodecs(path.dirname(mediaPath), media, first.uri, opts.audio));
+    if (first)
+      expect(v.codecs, `CODECS of ${v.uri} match the stream`).toBe(probedCodecs(path.dirname(mediaPath), media, first.uri, opts.audio));
     return { uri: v.uri, bandwidth: v.bandwidth, averageBandwidth: v.averageBandwidth, codecs: v.codecs ?? '', measuredPeak, media };
   });
 }
@@ -113,7 +117,11 @@ export function probedCodecs(dir: string, media: MediaFacts, uri: string, audio:
   const file = path.join(dir, uri);
   // An fMP4 segment needs its init section in front to be read on its own.
   const input = init ? `concat:${path.join(dir, init)}|${file}` : file;
-  const out = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,profile,level,codec_tag_string', '-of', 'json', input], { encoding: 'utf8' });
+  const out = execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'stream=codec_name,profile,level,codec_tag_string', '-of', 'json', input],
+    { encoding: 'utf8' },
+  );
   const streams = (JSON.parse(out) as { streams: { codec_name: string; profile?: string; level?: number }[] }).streams;
   const profiles: Record<string, string> = { Baseline: '42', 'Constrained Baseline': '42', Main: '4d', High: '64' };
   const codecs: string[] = [];

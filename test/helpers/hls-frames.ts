@@ -16,7 +16,24 @@ export function meanColours(input: string, ffmpeg = process.env['FFMPEG_PATH'] ?
   return new Promise((resolve, reject) => {
     execFile(
       ffmpeg,
-      ['-hide_banner', '-loglevel', 'error', '-i', input, '-map', '0:v:0', '-vf', 'scale=4:4:flags=area', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        input,
+        '-map',
+        '0:v:0',
+        '-vf',
+        'scale=4:4:flags=area',
+        '-fps_mode',
+        'passthrough',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-',
+      ],
       { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
       (err, stdout) => {
         if (err) return reject(err);

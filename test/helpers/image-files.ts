@@ -19,7 +19,11 @@ export async function readPixels(file: string | Buffer): Promise<Pixels> {
   const wide = meta.depth === 'ushort';
   // The stored colour space, or sharp would convert to 8-bit sRGB on the way out.
   const space = ['srgb', 'rgb16', 'b-w', 'grey16'].includes(meta.space ?? '') ? (meta.space as string) : 'srgb';
-  const { data, info } = await sharp(file).keepIccProfile().toColourspace(space).raw(wide ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(file)
+    .keepIccProfile()
+    .toColourspace(space)
+    .raw(wide ? { depth: 'ushort' } : {})
+    .toBuffer({ resolveWithObject: true });
   const samples = wide ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data);
   const { width, height, channels } = info;
   return { width, height, channels, data: samples, meta, at: (x, y, c) => samples[(y * width + x) * channels + c] as number };

@@ -14,7 +14,8 @@ import path from 'node:path';
 export const NGINX_BIN: string | null = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'].find((p) => existsSync(p)) ?? null;
 
 /** REDIS_BIN is redis-server's path, or null when it is not installed. */
-export const REDIS_BIN: string | null = ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'].find((p) => existsSync(p)) ?? null;
+export const REDIS_BIN: string | null =
+  ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'].find((p) => existsSync(p)) ?? null;
 
 /** freePort asks the kernel for a free loopback port (closed again before the server binds it). */
 export async function freePort(): Promise<number> {
@@ -110,7 +111,9 @@ export async function startNginxOrigin(): Promise<NginxOrigin> {
   let child: ChildProcess | null = null;
   let stderr = '';
   const start = async (): Promise<void> => {
-    const c = spawn(bin, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(bin, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     c.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4_000)));
     child = c;
     const exited = new Promise<never>((_, reject) => c.once('exit', (code) => reject(new Error(`nginx exited (${code}): ${stderr}`))));

@@ -90,11 +90,18 @@ export class OriginPoller {
  * This does not depend on a poller catching the moment. `fromLine`: the log line where this
  * instance's PUTs start (an earlier owner's PUTs before it still count as files being there).
  */
-export function orderViolations(accessLog: readonly string[], key: string, visible: readonly (readonly [string, string])[], fromLine = 0): string[] {
+export function orderViolations(
+  accessLog: readonly string[],
+  key: string,
+  visible: readonly (readonly [string, string])[],
+  fromLine = 0,
+): string[] {
   const prefix = `/hls/${key}/`;
   const entries = accessLog
     .map((l, i) => [...l.split(' '), String(i)])
-    .filter((f) => f.length === 4 && (f[0] === 'PUT' || f[0] === 'DELETE') && (f[1] ?? '').startsWith(prefix) && /^20[14]$/.test(f[2] ?? ''))
+    .filter(
+      (f) => f.length === 4 && (f[0] === 'PUT' || f[0] === 'DELETE') && (f[1] ?? '').startsWith(prefix) && /^20[14]$/.test(f[2] ?? ''),
+    )
     .map((f) => ({ method: f[0] as string, rel: (f[1] as string).slice(prefix.length), line: Number(f[3]) }));
   const out: string[] = [];
   const nth = new Map<string, number>();
@@ -131,7 +138,8 @@ export function sequenceViolations(versions: readonly string[]): string[] {
     const a = renditionFromPlaylist('x.m3u8', versions[i - 1] as string);
     const b = renditionFromPlaylist('x.m3u8', versions[i] as string);
     if (!a || !b) continue;
-    if (b.mediaSequence < a.mediaSequence) out.push(`version ${i + 1}: media sequence went back from ${a.mediaSequence} to ${b.mediaSequence}`);
+    if (b.mediaSequence < a.mediaSequence)
+      out.push(`version ${i + 1}: media sequence went back from ${a.mediaSequence} to ${b.mediaSequence}`);
     if (b.mediaSequence > a.mediaSequence + a.segments.length) continue; // no overlap to compare
     a.segments.forEach((s, j) => {
       const n = a.mediaSequence + j;
@@ -139,7 +147,8 @@ export function sequenceViolations(versions: readonly string[]): string[] {
       if (n >= b.mediaSequence && other && other.uri !== s.uri) out.push(`version ${i + 1}: sequence ${n} was ${s.uri}, is ${other.uri}`);
     });
     const left = a.segments.slice(0, Math.max(0, b.mediaSequence - a.mediaSequence)).filter((s) => s.discontinuity).length;
-    if (b.discontinuitySequence !== a.discontinuitySequence + left) out.push(`version ${i + 1}: discontinuity sequence ${b.discontinuitySequence}, expected ${a.discontinuitySequence + left}`);
+    if (b.discontinuitySequence !== a.discontinuitySequence + left)
+      out.push(`version ${i + 1}: discontinuity sequence ${b.discontinuitySequence}, expected ${a.discontinuitySequence + left}`);
   }
   return out;
 }

@@ -27,14 +27,20 @@ export async function startRedis(): Promise<RedisServer> {
   let child: ChildProcess | null = null;
   let output = '';
   const start = async (): Promise<void> => {
-    const c = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(
+      bin,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const keep = (b: Buffer): void => {
       output = (output + b.toString()).slice(-4_000);
     };
     c.stdout?.on('data', keep);
     c.stderr?.on('data', keep);
     child = c;
-    const exited = new Promise<never>((_, reject) => c.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`))));
+    const exited = new Promise<never>((_, reject) =>
+      c.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`))),
+    );
     exited.catch(() => undefined);
     await Promise.race([waitForPort(port, 10_000), exited]);
   };

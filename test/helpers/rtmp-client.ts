@@ -25,10 +25,12 @@ export class RtmpTestClient {
     socket.on('error', () => {
       /* the server may reset us */
     });
-    this.closed = new Promise((r) => socket.once('close', () => {
-      this.closedFlag = true;
-      r();
-    }));
+    this.closed = new Promise((r) =>
+      socket.once('close', () => {
+        this.closedFlag = true;
+        r();
+      }),
+    );
     socket.on('data', (d: Buffer) => this.onData(d));
   }
 

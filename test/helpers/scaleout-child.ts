@@ -54,7 +54,16 @@ setTimeout(() => process.exit(0), spec.lifetimeMs).unref();
 if (spec.mode === 'save') {
   let n = 0;
   setInterval(() => {
-    const state = { v: 1 as const, key: spec.key, epoch: lease.epoch, instance: spec.id, updatedAt: Date.now(), master: `saved by ${spec.id} #${++n}`, renditions: {}, retired: [] };
+    const state = {
+      v: 1 as const,
+      key: spec.key,
+      epoch: lease.epoch,
+      instance: spec.id,
+      updatedAt: Date.now(),
+      master: `saved by ${spec.id} #${++n}`,
+      renditions: {},
+      retired: [],
+    };
     lease.continuity.save(spec.key, state).then(
       () => say('saved', { n }),
       (err: { code?: string }) => say('fenced', { code: err.code }),
@@ -79,8 +88,11 @@ if (spec.mode === 'stream') {
     sourceSegments: spec.sourceSegments,
   });
   let i = 0;
-  setInterval(() => {
-    writer.tick();
-    say('tick', { i: i++, window: writer.window((spec.renditions ?? ['v'])[0] as string) });
-  }, (spec.segmentSeconds ?? 0.5) * 1000);
+  setInterval(
+    () => {
+      writer.tick();
+      say('tick', { i: i++, window: writer.window((spec.renditions ?? ['v'])[0] as string) });
+    },
+    (spec.segmentSeconds ?? 0.5) * 1000,
+  );
 }

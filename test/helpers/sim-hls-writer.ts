@@ -92,7 +92,10 @@ export class SimHlsWriter {
       const uri = `${this.opts.prefix}_${String(r.next++).padStart(5, '0')}.ts`;
       const abs = path.join(this.opts.dir, r.name, uri);
       const src = this.opts.sourceSegments;
-      writeFileSync(`${abs}.tmp`, src?.length ? readFileSync(src[(r.next - 1) % src.length] as string) : randomBytes(this.opts.segmentBytes ?? 24_000));
+      writeFileSync(
+        `${abs}.tmp`,
+        src?.length ? readFileSync(src[(r.next - 1) % src.length] as string) : randomBytes(this.opts.segmentBytes ?? 24_000),
+      );
       renameSync(`${abs}.tmp`, abs);
       const rel = `${r.name}/${uri}`;
       this.announced.push(rel);
@@ -107,7 +110,8 @@ export class SimHlsWriter {
         if (gone.uri.startsWith(`${this.opts.prefix}_`)) r.behind.push(gone.uri);
       }
       this.call(() => this.opts.outputs.forEach((o) => o.playlist(`${r.name}/index.m3u8`, this.playlistText(r, false))));
-      while (r.behind.length > this.opts.localKeepBehind) rmSync(path.join(this.opts.dir, r.name, r.behind.shift() as string), { force: true });
+      while (r.behind.length > this.opts.localKeepBehind)
+        rmSync(path.join(this.opts.dir, r.name, r.behind.shift() as string), { force: true });
     }
     if (!this.masterSent) {
       this.masterSent = true;
@@ -128,7 +132,8 @@ export class SimHlsWriter {
 
   /** end publishes every playlist with #EXT-X-ENDLIST. */
   end(): void {
-    for (const r of this.r) this.call(() => this.opts.outputs.forEach((o) => o.playlist(`${r.name}/index.m3u8`, this.playlistText(r, true))));
+    for (const r of this.r)
+      this.call(() => this.opts.outputs.forEach((o) => o.playlist(`${r.name}/index.m3u8`, this.playlistText(r, true))));
   }
 
   /** window lists a rendition's current segment URIs (as its playlist writes them). */
@@ -163,9 +168,37 @@ export class SimHlsWriter {
 export async function makeTsSegments(dir: string, seconds: number, segmentSeconds: number, ffmpeg = 'ffmpeg'): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const fps = 10;
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=${fps}:duration=${seconds}`];
-  args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(Math.round(fps * segmentSeconds)), '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_list_size', '0');
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=160x90:rate=${fps}:duration=${seconds}`,
+  ];
+  args.push(
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(Math.round(fps * segmentSeconds)),
+    '-f',
+    'hls',
+    '-hls_time',
+    String(segmentSeconds),
+    '-hls_list_size',
+    '0',
+  );
   args.push('-hls_segment_filename', path.join(dir, 'src_%03d.ts'), path.join(dir, 'src.m3u8'));
   await new Promise<void>((resolve, reject) => execFile(ffmpeg, args, { timeout: 60_000 }, (err) => (err ? reject(err) : resolve())));
-  return readdirSync(dir).filter((n) => n.endsWith('.ts')).sort().map((n) => path.join(dir, n));
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.ts'))
+    .sort()
+    .map((n) => path.join(dir, n));
 }

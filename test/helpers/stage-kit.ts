@@ -182,11 +182,14 @@ export class TimedRunner implements ModelRunner {
     this.busyUntil[w] = start + ms;
     const fail = this.fails();
     return new Promise((resolve, reject) => {
-      this.clock.setTimeout(() => {
-        this.inflight--;
-        if (fail) reject(new UprezError('MODEL_RUN_FAILED', 'random failure'));
-        else resolve({ ...make(), inferMs: ms, queuedMs: start - now });
-      }, (this.busyUntil[w] as number) - now);
+      this.clock.setTimeout(
+        () => {
+          this.inflight--;
+          if (fail) reject(new UprezError('MODEL_RUN_FAILED', 'random failure'));
+          else resolve({ ...make(), inferMs: ms, queuedMs: start - now });
+        },
+        (this.busyUntil[w] as number) - now,
+      );
     });
   }
 
@@ -198,7 +201,9 @@ export class TimedRunner implements ModelRunner {
   upscaleLumaRegions(y: Uint8Array, width: number, _height: number, rects: readonly LumaRect[]): Promise<RegionsResult> {
     const pixels = rects.reduce((n, r) => n + r.width * r.height, 0);
     const values = rects.map((r) => y[r.y * width + r.x] as number);
-    return this.schedule(pixels, () => ({ regions: rects.map((rect, i) => ({ rect, y: new Uint8Array(rect.width * 2 * rect.height * 2).fill(values[i] as number) })) }));
+    return this.schedule(pixels, () => ({
+      regions: rects.map((rect, i) => ({ rect, y: new Uint8Array(rect.width * 2 * rect.height * 2).fill(values[i] as number) })),
+    }));
   }
 
   async warmUp(): Promise<number[]> {

@@ -20,7 +20,14 @@ export function fakeSnapshot(key: string, over: Partial<StreamSnapshot> = {}): S
     denoise: { mode: 'auto', level: 1, wanted: 1, model: 'uprez-x2-fast-d1', bitsPerPixel: 0.081, crfEquivalent: 23.3, switches: 1 },
     latencyBudgetMs: 250,
     hasAudio: false,
-    frames: { in: 120, out: 120, model: 108, bicubic: 12, byModel: { 'uprez-x2-fast': 100, 'uprez-x2-tiny': 8 }, lost: { decoder_restart: 0, encoder_down: 0, drain_timeout: 0 } },
+    frames: {
+      in: 120,
+      out: 120,
+      model: 108,
+      bicubic: 12,
+      byModel: { 'uprez-x2-fast': 100, 'uprez-x2-tiny': 8 },
+      lost: { decoder_restart: 0, encoder_down: 0, drain_timeout: 0 },
+    },
     aiShare: 0.9,
     aiPixelShare: 0.92,
     aiPixelShareHistogram: [1, 0, 0, 0, 0, 0, 0, 0, 0, 10, 109],
@@ -41,5 +48,16 @@ export function fakeSnapshot(key: string, over: Partial<StreamSnapshot> = {}): S
 
 /** framesOf builds the frames/aiShare fields for `out` frames of which `model` went through the (top) model. */
 export function framesOf(out: number, model: number): Pick<StreamSnapshot, 'frames' | 'aiShare' | 'aiPixelShare'> {
-  return { frames: { in: out, out, model, bicubic: out - model, byModel: { 'uprez-x2-fast': model }, lost: { decoder_restart: 0, encoder_down: 0, drain_timeout: 0 } }, aiShare: out ? model / out : 0, aiPixelShare: out ? model / out : 0 };
+  return {
+    frames: {
+      in: out,
+      out,
+      model,
+      bicubic: out - model,
+      byModel: { 'uprez-x2-fast': model },
+      lost: { decoder_restart: 0, encoder_down: 0, drain_timeout: 0 },
+    },
+    aiShare: out ? model / out : 0,
+    aiPixelShare: out ? model / out : 0,
+  };
 }

@@ -15,7 +15,12 @@ export interface Call {
 }
 
 /** harness builds a queue on a fake origin: every request waits until the test answers it. */
-export function harness(opts: Partial<UploadQueueOptions> = {}, sizes: Record<string, number> = {}, missing: string[] = [], commit?: QueuePort['commit']) {
+export function harness(
+  opts: Partial<UploadQueueOptions> = {},
+  sizes: Record<string, number> = {},
+  missing: string[] = [],
+  commit?: QueuePort['commit'],
+) {
   const calls: Call[] = [];
   const released: string[] = [];
   const visible: string[] = [];
@@ -62,7 +67,7 @@ export async function settle(): Promise<void> {
 }
 
 /** media is a media playlist listing `segs`. */
-export const media = (...segs: string[]): string => `#EXTM3U\n#EXT-X-TARGETDURATION:2\n${segs.map((s) => `#EXTINF:2.0,\n${s}`).join('\n')}\n`;
+export const media = (...segs: string[]): string =>
+  `#EXTM3U\n#EXT-X-TARGETDURATION:2\n${segs.map((s) => `#EXTINF:2.0,\n${s}`).join('\n')}\n`;
 /** down is the error of an origin that is not there. */
 export const down = (): OriginError => new OriginError('ORIGIN_NETWORK', 'connect ECONNREFUSED 127.0.0.1:1', true);
-

@@ -37,7 +37,21 @@ async function serve(name: string, extra: readonly string[]): Promise<Instance> 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `uprez-cluster-${name}-`));
   const child = spawn(
     process.execPath,
-    ['--import', registerHooks, path.join(repoRoot, 'src', 'cli', 'main.ts'), 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, ...extra],
+    [
+      '--import',
+      registerHooks,
+      path.join(repoRoot, 'src', 'cli', 'main.ts'),
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--rtmp-port',
+      '0',
+      '--http-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -71,10 +85,15 @@ async function stopInstance(i: Instance, signal: NodeJS.Signals): Promise<void> 
 /** probe asks ffprobe for the streams of an HLS URL (the whole ladder), as a player would see them. */
 function probe(url: string): Promise<{ codec_type: string; width?: number; height?: number }[]> {
   return new Promise((resolve, reject) => {
-    execFile(testBinaries().ffprobe, ['-v', 'error', '-show_entries', 'stream=codec_type,width,height', '-of', 'json', url], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`ffprobe ${url}: ${stderr}`));
-      else resolve((JSON.parse(stdout) as { streams: { codec_type: string; width?: number; height?: number }[] }).streams);
-    });
+    execFile(
+      testBinaries().ffprobe,
+      ['-v', 'error', '-show_entries', 'stream=codec_type,width,height', '-of', 'json', url],
+      { timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`ffprobe ${url}: ${stderr}`));
+        else resolve((JSON.parse(stdout) as { streams: { codec_type: string; width?: number; height?: number }[] }).streams);
+      },
+    );
   });
 }
 
@@ -120,7 +139,20 @@ describe.runIf(have)('two uprez serve processes with --hls-origin (nginx) and --
   beforeAll(async () => {
     [origin, redis] = await Promise.all([startNginxOrigin(), startRedis()]);
     // 1 s segments, a 15-segment window (a 10 s outage fits in it), a 2 s lease, bicubic only (CPU).
-    const flags = ['--model', 'none', '--hls-origin', origin.url, '--registry', redis.url, '--lease-ttl-s', '2', '--segment-seconds', '1', '--hls-list-size', '15'];
+    const flags = [
+      '--model',
+      'none',
+      '--hls-origin',
+      origin.url,
+      '--registry',
+      redis.url,
+      '--lease-ttl-s',
+      '2',
+      '--segment-seconds',
+      '1',
+      '--hls-list-size',
+      '15',
+    ];
     [one, two] = await Promise.all([serve('one', flags), serve('two', flags)]);
   }, 120_000);
   afterAll(async () => {
@@ -138,12 +170,16 @@ describe.runIf(have)('two uprez serve processes with --hls-origin (nginx) and --
     const pubB = publish(two.rtmp, 'camB', 120);
     let varsA: string[] = [];
     let varsB: string[] = [];
-    await waitUntil(async () => {
-      [varsA, varsB] = await Promise.all([variants(baseA), variants(baseB)]);
-      if (varsA.length === 0 || varsB.length === 0) return false;
-      const counts = await Promise.all([...varsA.map((v) => segmentCount(baseA + v)), ...varsB.map((v) => segmentCount(baseB + v))]);
-      return counts.every((n) => n >= 3);
-    }, 90_000, 'both streams at the origin with three segments in every rung');
+    await waitUntil(
+      async () => {
+        [varsA, varsB] = await Promise.all([variants(baseA), variants(baseB)]);
+        if (varsA.length === 0 || varsB.length === 0) return false;
+        const counts = await Promise.all([...varsA.map((v) => segmentCount(baseA + v)), ...varsB.map((v) => segmentCount(baseB + v))]);
+        return counts.every((n) => n >= 3);
+      },
+      90_000,
+      'both streams at the origin with three segments in every rung',
+    );
     const pollA = new OriginPoller(baseA, ['master.m3u8', ...varsA], 100);
     const pollB = new OriginPoller(baseB, ['master.m3u8', ...varsB], 100);
     pollA.start();
@@ -153,7 +189,10 @@ describe.runIf(have)('two uprez serve processes with --hls-origin (nginx) and --
     for (const base of [baseA, baseB]) {
       const streams = await probe(`${base}master.m3u8`);
       expect(Math.max(...streams.map((s) => s.width ?? 0)), base).toBe(640);
-      expect(streams.some((s) => s.codec_type === 'audio'), base).toBe(true);
+      expect(
+        streams.some((s) => s.codec_type === 'audio'),
+        base,
+      ).toBe(true);
     }
 
     // A is live on 1: a publish of A on 2 is refused (the publisher is told and disconnected).
@@ -182,26 +221,40 @@ describe.runIf(have)('two uprez serve processes with --hls-origin (nginx) and --
     }
     expect(moved, 'A published again on instance 2 after the lease expired').not.toBeNull();
     // A's playlists at the origin go on: a discontinuity, then the new owner's segments.
-    await waitUntil(async () => {
-      const text = (await get(baseA + (varsA[0] ?? ''))).text;
-      const after = text.split('#EXT-X-DISCONTINUITY\n')[1] ?? '';
-      return (after.match(/#EXTINF/g) ?? []).length >= 3;
-    }, 60_000, 'A to continue at the origin after a discontinuity');
+    await waitUntil(
+      async () => {
+        const text = (await get(baseA + (varsA[0] ?? ''))).text;
+        const after = text.split('#EXT-X-DISCONTINUITY\n')[1] ?? '';
+        return (after.match(/#EXTINF/g) ?? []).length >= 3;
+      },
+      60_000,
+      'A to continue at the origin after a discontinuity',
+    );
 
     // The origin goes away for 10 s and comes back: the streams go on, nothing is lost.
     await origin.stop();
     await new Promise((r) => setTimeout(r, 10_000));
     await origin.start();
     // Caught up: the origin's B lists what instance 2's own /hls lists.
-    await waitUntil(async () => {
-      const v = varsB[0] ?? '';
-      const [at, local] = await Promise.all([get(baseB + v), get(`http://127.0.0.1:${two.http}/hls/camB/${v}`)]);
-      const last = (t: string): string | undefined => t.split('\n').filter((l) => l && !l.startsWith('#')).at(-1);
-      return at.status === 200 && last(at.text) !== undefined && last(at.text) === last(local.text);
-    }, 60_000, 'the origin to catch up with instance 2 after the outage');
+    await waitUntil(
+      async () => {
+        const v = varsB[0] ?? '';
+        const [at, local] = await Promise.all([get(baseB + v), get(`http://127.0.0.1:${two.http}/hls/camB/${v}`)]);
+        const last = (t: string): string | undefined =>
+          t
+            .split('\n')
+            .filter((l) => l && !l.startsWith('#'))
+            .at(-1);
+        return at.status === 200 && last(at.text) !== undefined && last(at.text) === last(local.text);
+      },
+      60_000,
+      'the origin to catch up with instance 2 after the outage',
+    );
 
     // Nothing was dropped on the way (the drop policy counts any): B's origin output on instance 2.
-    const snapB = (await (await fetch(`http://127.0.0.1:${two.http}/api/streams/camB`)).json()) as { origin: { uploads: { dropped: number; ok: number }; dropped: Record<string, number> } | null };
+    const snapB = (await (await fetch(`http://127.0.0.1:${two.http}/api/streams/camB`)).json()) as {
+      origin: { uploads: { dropped: number; ok: number }; dropped: Record<string, number> } | null;
+    };
     expect(snapB.origin?.uploads.dropped).toBe(0);
     expect(Object.values(snapB.origin?.dropped ?? { none: 1 }).every((n) => n === 0)).toBe(true);
     expect(snapB.origin?.uploads.ok).toBeGreaterThan(20);
@@ -218,7 +271,10 @@ describe.runIf(have)('two uprez serve processes with --hls-origin (nginx) and --
     for (const v of varsA) {
       const versions = pollA.versions.get(v) ?? [];
       expect(sequenceViolations(versions), `A ${v}`).toEqual([]);
-      expect(versions.some((t) => t.includes('#EXT-X-DISCONTINUITY')), `A ${v}: a version with the new owner's discontinuity`).toBe(true);
+      expect(
+        versions.some((t) => t.includes('#EXT-X-DISCONTINUITY')),
+        `A ${v}: a version with the new owner's discontinuity`,
+      ).toBe(true);
       expect(versions.at(-1), `A ${v}`).toContain('#EXT-X-ENDLIST');
     }
     for (const v of varsB) {
@@ -236,7 +292,12 @@ describe.runIf(have)('two uprez serve processes with --hls-origin (nginx) and --
       expect(sorted.length, `B ${v}`).toBe((sorted.at(-1) ?? 0) - (sorted[0] ?? 0) + 1);
     }
     // Both leases are gone from the registry.
-    const reader = new RedisRegistry({ url: redis.url, self: { id: 'reader', url: 'http://reader.test' }, log: createLogger({ level: 'warn', sink: () => {} }), ttlMs: 2_000 });
+    const reader = new RedisRegistry({
+      url: redis.url,
+      self: { id: 'reader', url: 'http://reader.test' },
+      log: createLogger({ level: 'warn', sink: () => {} }),
+      ttlMs: 2_000,
+    });
     await reader.start();
     try {
       expect(await reader.list()).toEqual([]);

@@ -75,7 +75,14 @@ interface RunResult {
 }
 
 /** runPipeline wires Decoder -> delayed upscale -> Encoder the way a stream pipeline would. */
-async function runPipeline(input: string, hasAudio: boolean, outDir: string, live: boolean, realtime = false, x264Preset?: X264PresetChoice): Promise<RunResult> {
+async function runPipeline(
+  input: string,
+  hasAudio: boolean,
+  outDir: string,
+  live: boolean,
+  realtime = false,
+  x264Preset?: X264PresetChoice,
+): Promise<RunResult> {
   const decoder = new Decoder({ binaries, input, hasAudio, realtime, log: silentLogger });
   started.push(decoder);
   let encoder: Encoder | null = null;
@@ -116,7 +123,16 @@ async function runPipeline(input: string, hasAudio: boolean, outDir: string, liv
 
   decoder.on('info', (i) => {
     info = i;
-    encoder = new Encoder({ binaries, outDir, source: i, scale: 2, hasAudio, live, log: silentLogger, ...(x264Preset ? { x264Preset } : {}) });
+    encoder = new Encoder({
+      binaries,
+      outDir,
+      source: i,
+      scale: 2,
+      hasAudio,
+      live,
+      log: silentLogger,
+      ...(x264Preset ? { x264Preset } : {}),
+    });
     started.push(encoder);
     encoder.on('drain', () => {
       blocked = false;
@@ -264,11 +280,14 @@ describe('Decoder -> x2 -> Encoder with real ffmpeg', () => {
     expect(top.playlist.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
   });
 
-  test('without audio: video-only rungs, every frame, ENDLIST; a preset per rung reaches each rung\'s x264', async () => {
+  test("without audio: video-only rungs, every frame, ENDLIST; a preset per rung reaches each rung's x264", async () => {
     const outDir = path.join(dir, 'silent');
     const r = await runPipeline(clipSilent, false, outDir, false, false, ['ultrafast', 'veryfast']);
     // x264 writes its settings into the stream: ultrafast has no CABAC and diamond search, veryfast has both on and hex.
-    const firstSegment = (rung: string) => readFileSync(path.join(outDir, rung, parseMediaPlaylist(readFileSync(path.join(outDir, rung, 'index.m3u8'), 'utf8')).segments[0]?.uri ?? '')).toString('latin1');
+    const firstSegment = (rung: string) =>
+      readFileSync(
+        path.join(outDir, rung, parseMediaPlaylist(readFileSync(path.join(outDir, rung, 'index.m3u8'), 'utf8')).segments[0]?.uri ?? ''),
+      ).toString('latin1');
     expect(/cabac=(\d) ref=\d+ deblock=\S+ analyse=\S+ me=(\w+)/.exec(firstSegment('360p'))?.slice(1)).toEqual(['0', 'dia']);
     expect(/cabac=(\d) ref=\d+ deblock=\S+ analyse=\S+ me=(\w+)/.exec(firstSegment('180p'))?.slice(1)).toEqual(['1', 'hex']);
 

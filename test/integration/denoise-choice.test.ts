@@ -36,7 +36,10 @@ describe('--denoise auto (real ffmpeg, RTMP, HTTP)', () => {
     const url = (key: string) => `rtmp://127.0.0.1:${s.rtmpPort}/live/${key}`;
     const low = startPublisher({ url: url('low'), seconds: 14, width: 320, height: 240, fps: 25, audio: false, kbps: 40 });
     const high = startPublisher({ url: url('high'), seconds: 14, width: 320, height: 240, fps: 25, audio: false, crf: 8 });
-    cleanups.push(() => low.kill(), () => high.kill());
+    cleanups.push(
+      () => low.kill(),
+      () => high.kill(),
+    );
     const api = (key: string) => `http://127.0.0.1:${s.httpPort}/api/streams/${key}`;
     const snap = async (key: string): Promise<ApiStream | null> => {
       const res = await fetch(api(key));
@@ -44,10 +47,14 @@ describe('--denoise auto (real ffmpeg, RTMP, HTTP)', () => {
     };
     // While live: the starved stream moves once a full window is measured.
     let lowLive: ApiStream | null = null;
-    await waitUntil(async () => {
-      lowLive = await snap('low');
-      return lowLive?.denoise?.switches === 1;
-    }, 30_000, 'the low-bitrate stream to switch model');
+    await waitUntil(
+      async () => {
+        lowLive = await snap('low');
+        return lowLive?.denoise?.switches === 1;
+      },
+      30_000,
+      'the low-bitrate stream to switch model',
+    );
     const metrics = await (await fetch(`http://127.0.0.1:${s.httpPort}/metrics`)).text();
     expect(metrics).toMatch(/^uprez_stream_denoise_level\{stream="low"\} 3$/m);
     expect(metrics).toMatch(/^uprez_stream_denoise_level\{stream="high"\} 0$/m);
@@ -56,13 +63,17 @@ describe('--denoise auto (real ffmpeg, RTMP, HTTP)', () => {
     expect(await low.done, low.stderr()).toBe(0);
     expect(await high.done, high.stderr()).toBe(0);
     const ended: Record<string, ApiStream> = {};
-    await waitUntil(async () => {
-      for (const key of ['low', 'high']) {
-        const x = await snap(key);
-        if (x && (x.state === 'ended' || x.state === 'failed')) ended[key] = x;
-      }
-      return Object.keys(ended).length === 2;
-    }, 60_000, 'both streams to end');
+    await waitUntil(
+      async () => {
+        for (const key of ['low', 'high']) {
+          const x = await snap(key);
+          if (x && (x.state === 'ended' || x.state === 'failed')) ended[key] = x;
+        }
+        return Object.keys(ended).length === 2;
+      },
+      60_000,
+      'both streams to end',
+    );
     const l = ended['low'] as ApiStream;
     const h = ended['high'] as ApiStream;
     expect([l.state, h.state]).toEqual(['ended', 'ended']);
@@ -81,15 +92,26 @@ describe('--denoise auto (real ffmpeg, RTMP, HTTP)', () => {
 
   test('--denoise 1 runs the light member from the start, reported as fixed', async () => {
     const s = await startTestServer(['--denoise', '1'], cleanups, 'uprez-denoise-');
-    const pub = startPublisher({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/fixed`, seconds: 3, width: 320, height: 240, fps: 25, audio: false });
+    const pub = startPublisher({
+      url: `rtmp://127.0.0.1:${s.rtmpPort}/live/fixed`,
+      seconds: 3,
+      width: 320,
+      height: 240,
+      fps: 25,
+      audio: false,
+    });
     cleanups.push(() => pub.kill());
     expect(await pub.done, pub.stderr()).toBe(0);
     let x: ApiStream | null = null;
-    await waitUntil(async () => {
-      const res = await fetch(`http://127.0.0.1:${s.httpPort}/api/streams/fixed`);
-      x = res.ok ? ((await res.json()) as ApiStream) : null;
-      return x?.state === 'ended';
-    }, 60_000, 'the stream to end');
+    await waitUntil(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${s.httpPort}/api/streams/fixed`);
+        x = res.ok ? ((await res.json()) as ApiStream) : null;
+        return x?.state === 'ended';
+      },
+      60_000,
+      'the stream to end',
+    );
     const snap = x as unknown as ApiStream;
     expect(snap.model).toBe('uprez-x2-fast-d1');
     expect(snap.denoise).toMatchObject({ mode: 'fixed', level: 1, model: 'uprez-x2-fast-d1', switches: 0 });

@@ -26,7 +26,9 @@ afterAll(async () => {
 /** uprez runs the CLI to its end (bounded) and returns its exit code and output. */
 function uprez(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', registerHooks, path.join(repoRoot, 'src', 'cli', 'main.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', registerHooks, path.join(repoRoot, 'src', 'cli', 'main.ts'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -65,15 +67,23 @@ describe('uprez image --denoise auto', () => {
     await writeFile(path.join(src, 'clean.png'), await img().png().toBuffer());
     const r = await uprez(['image', src, '--out', path.join(dir, 'out'), '--denoise', 'auto', '--json', '--jobs', '1']);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { input?: string; notes?: string[]; summary?: boolean; ok?: number });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { input?: string; notes?: string[]; summary?: boolean; ok?: number });
     const note = (name: string): string => (lines.find((l) => l.input?.endsWith(name))?.notes ?? []).join('; ');
-    expect(note('low.jpg')).toMatch(/^denoise 3 \(JPEG quality ~30\) with uprez-x2-fast-d3: denoise level 3: uprez-x2 has no denoise-level-3 member; using uprez-x2-fast-d3/);
+    expect(note('low.jpg')).toMatch(
+      /^denoise 3 \(JPEG quality ~30\) with uprez-x2-fast-d3: denoise level 3: uprez-x2 has no denoise-level-3 member; using uprez-x2-fast-d3/,
+    );
     expect(note('clean.png')).toMatch(/^denoise 0 \(lossless PNG\) with uprez-x2$/);
     expect(lines.find((l) => l.summary)?.ok).toBe(2);
     // auto is the default: the same JPEG without --denoise takes the same member; the PNG gets no note.
     const d = await uprez(['image', src, '--out', path.join(dir, 'out-default'), '--json', '--jobs', '1']);
     expect(d.code, d.stderr).toBe(0);
-    const dl = d.stdout.trim().split('\n').map((l) => JSON.parse(l) as { input?: string; notes?: string[] });
+    const dl = d.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { input?: string; notes?: string[] });
     expect((dl.find((l) => l.input?.endsWith('low.jpg'))?.notes ?? []).join('; ')).toBe(note('low.jpg'));
     expect(dl.find((l) => l.input?.endsWith('clean.png'))?.notes).toEqual([]);
   }, 180_000);
@@ -81,7 +91,12 @@ describe('uprez image --denoise auto', () => {
   test('an explicit level no x4 model serves is refused with DENOISE_UNAVAILABLE', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'uprez-denoise-x4-'));
     dirs.push(dir);
-    await writeFile(path.join(dir, 'a.png'), await sharp(picture(16, 16), { raw: { width: 16, height: 16, channels: 3 } }).png().toBuffer());
+    await writeFile(
+      path.join(dir, 'a.png'),
+      await sharp(picture(16, 16), { raw: { width: 16, height: 16, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
     const r = await uprez(['image', path.join(dir, 'a.png'), '--out', path.join(dir, 'out'), '--scale', '4', '--denoise', '2']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/DENOISE_UNAVAILABLE|no x4 model is trained for compressed input/);
@@ -98,7 +113,10 @@ describe('uprez file --denoise auto', () => {
     await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30', '-t', '1', ...encode, clip]);
     const r = await uprez(['file', clip, '--out', path.join(dir, 'out'), '--denoise', 'auto', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const chosen = r.stderr.split('\n').filter((l) => l.startsWith('{"denoise"')).map((l) => JSON.parse(l) as { denoise: { level: number; model: string | null; reason: string } });
+    const chosen = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{"denoise"'))
+      .map((l) => JSON.parse(l) as { denoise: { level: number; model: string | null; reason: string } });
     expect(chosen).toHaveLength(1);
     expect(chosen[0]?.denoise.level).toBe(3);
     expect(chosen[0]?.denoise.reason).toMatch(/^H\.264 320x180 at \d+ kb\/s/);
@@ -114,7 +132,18 @@ describe('a file job with "denoise": "auto" (the /api/jobs executor)', () => {
     const inputDir = path.join(dir, 'in');
     await mkdir(inputDir);
     const encode = ['-c:v', 'libx264', '-crf', '51', '-bsf:v', 'filter_units=remove_types=6', '-pix_fmt', 'yuv420p'];
-    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30', '-t', '1', ...encode, path.join(inputDir, 'low.mp4')]);
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x180:rate=30',
+      '-t',
+      '1',
+      ...encode,
+      path.join(inputDir, 'low.mp4'),
+    ]);
     const lines: string[] = [];
     const exec = fileJobExecutor({ binaries: resolveFfmpegBinaries(process.env), inputDir, dataDir: dir, provider: 'cpu' });
     const spec = await exec.prepare({ type: 'file', input: 'low.mp4', scale: 2, mp4: false, x4: 'auto', denoise: 'auto' });

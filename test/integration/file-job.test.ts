@@ -12,7 +12,9 @@ interface Probe {
 }
 
 function probe(file: string): Probe {
-  const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-print_format', 'json', '-show_streams', '-show_format', file], { encoding: 'utf8' });
+  const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-print_format', 'json', '-show_streams', '-show_format', file], {
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as Probe;
 }
 
@@ -51,7 +53,10 @@ function checkOutput(out: string, r: FileResult): void {
   expect(variants.map((v) => v[2])).toEqual(['360p/index.m3u8', '180p/index.m3u8']);
   for (const [, attrs] of variants) expect(attrs).toMatch(/BANDWIDTH=\d+,RESOLUTION=\d+x\d+,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
   expect(master).toMatch(/#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="eng",LANGUAGE="eng"/);
-  for (const [rung, w, h] of [['360p', 640, 360], ['180p', 320, 180]] as const) {
+  for (const [rung, w, h] of [
+    ['360p', 640, 360],
+    ['180p', 320, 180],
+  ] as const) {
     const playlist = path.join(out, rung, 'index.m3u8');
     const text = readFileSync(playlist, 'utf8');
     expect(text).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
@@ -84,12 +89,39 @@ beforeAll(async () => {
   // alignment adds no frame (an AAC track in Matroska starts ~21 ms before the video, and the
   // decoder then fills that gap with one more frame, which is right but not what we count here).
   execFileSync('ffmpeg', [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=5',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=5',
-    '-i', path.join(dir, 'subs.srt'),
-    '-map', '0', '-map', '1', '-map', '2',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25', '-c:a', 'flac', '-c:s', 'srt', '-metadata:s:s:0', 'language=eng',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x180:rate=25:duration=5',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=44100:duration=5',
+    '-i',
+    path.join(dir, 'subs.srt'),
+    '-map',
+    '0',
+    '-map',
+    '1',
+    '-map',
+    '2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '25',
+    '-c:a',
+    'flac',
+    '-c:s',
+    'srt',
+    '-metadata:s:s:0',
+    'language=eng',
     clip,
   ]);
 }, 180_000);
@@ -110,7 +142,10 @@ describe('uprez file (real ffmpeg, the fast x2 model, a separate uprez process)'
     expect(result.subtitles).toEqual(['subtitles/s0/index.m3u8']);
     checkOutput(out, result);
     // progress lines: frames, fps and ETA
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { done: number; total: number; rate: number | null; etaS: number | null; unit: string });
+    const lines = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { done: number; total: number; rate: number | null; etaS: number | null; unit: string });
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.at(-1)).toMatchObject({ done: 125, total: 125, unit: 'frames' });
     expect(lines.some((l) => typeof l.rate === 'number' && l.etaS !== undefined)).toBe(true);
@@ -118,7 +153,22 @@ describe('uprez file (real ffmpeg, the fast x2 model, a separate uprez process)'
 
   test('x4 without a x4 model: two x2 passes, every frame source x 4', async () => {
     const small = path.join(dir, 'small.mp4');
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', small]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=25:duration=1',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      small,
+    ]);
     const out = path.join(dir, 'out-x4');
     const r = await runCli(['file', small, '--out', out, '--scale', '4', '--x4', '2x2', '--model', 'uprez-x2-fast', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -132,7 +182,11 @@ describe('uprez file (real ffmpeg, the fast x2 model, a separate uprez process)'
   test('killed with SIGKILL halfway, the rerun resumes at the first missing segment and the result is whole', async () => {
     const out = path.join(dir, 'out-resume');
     const stateFile = path.join(out, '.uprez-job.json');
-    const child = spawn(process.execPath, [cli, 'file', clip, '--out', out, '--model', 'uprez-x2-fast', '--mp4', '--segment-seconds', '1'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [cli, 'file', clip, '--out', out, '--model', 'uprez-x2-fast', '--mp4', '--segment-seconds', '1'],
+      { cwd: REPO_ROOT, stdio: 'ignore' },
+    );
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, sig) => resolve(sig)));
     const segmentsDone = (): number => {
       try {

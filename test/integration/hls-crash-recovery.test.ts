@@ -39,7 +39,24 @@ describe.each(['ll', 'classic'])('--hls-mode %s: a server killed with SIGKILL', 
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const child: ChildProcess = spawn(
       process.execPath,
-      ['--import', registerHooks, path.join(repoRoot, 'src', 'cli', 'main.ts'), 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--model', 'none', '--hls-mode', mode],
+      [
+        '--import',
+        registerHooks,
+        path.join(repoRoot, 'src', 'cli', 'main.ts'),
+        'serve',
+        '--host',
+        '127.0.0.1',
+        '--rtmp-port',
+        '0',
+        '--http-port',
+        '0',
+        '--data-dir',
+        dataDir,
+        '--model',
+        'none',
+        '--hls-mode',
+        mode,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     cleanups.push(() => {
@@ -60,16 +77,23 @@ describe.each(['ll', 'classic'])('--hls-mode %s: a server killed with SIGKILL', 
     const pub = startPublisher({ url: `rtmp://127.0.0.1:${rtmp}/live/cam9`, seconds: 30, width: 320, height: 180, fps: 25 });
     cleanups.push(() => pub.kill());
     const playlist = path.join(dataDir, 'hls', 'cam9', '360p', 'index.m3u8');
-    await waitUntil(() => existsSync(playlist) && (readFileSync(playlist, 'utf8').match(/#EXTINF/g) ?? []).length >= 2, 60_000, 'two segments');
+    await waitUntil(
+      () => existsSync(playlist) && (readFileSync(playlist, 'utf8').match(/#EXTINF/g) ?? []).length >= 2,
+      60_000,
+      'two segments',
+    );
 
     child.kill('SIGKILL');
     await new Promise<void>((r) => child.once('exit', () => r()));
     pub.kill();
     const left = readFileSync(playlist, 'utf8');
     expect(left).not.toContain('#EXT-X-ENDLIST'); // what a crash leaves: a playlist that looks live
-    await waitUntil(() => orphans(dataDir).length === 0, 10_000, 'the killed server\'s ffmpeg to exit').catch(() => undefined);
+    await waitUntil(() => orphans(dataDir).length === 0, 10_000, "the killed server's ffmpeg to exit").catch(() => undefined);
 
-    const server = new UprezServer(parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--model', 'none'], {}), { log: silentLogger });
+    const server = new UprezServer(
+      parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--model', 'none'], {}),
+      { log: silentLogger },
+    );
     const { httpPort } = await server.start();
     cleanups.push(() => server.close());
     const res = await fetch(`http://127.0.0.1:${httpPort}/hls/cam9/360p/index.m3u8`);

@@ -38,11 +38,19 @@ function segmentCount(dir: string, rung: string): number {
 }
 
 function mediaNames(dir: string): string[] {
-  return readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.(?:ts|m4s|mp4)$/.test(f)).map((f) => path.basename(f));
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => /\.(?:ts|m4s|mp4)$/.test(f))
+    .map((f) => path.basename(f));
 }
 
 function ratios(facts: VariantFacts[]): string {
-  return facts.map((f) => `${f.uri}: BANDWIDTH ${f.bandwidth} / measured peak ${f.measuredPeak} = ${(f.bandwidth / Math.max(1, f.measuredPeak)).toFixed(2)}`).join('; ');
+  return facts
+    .map(
+      (f) =>
+        `${f.uri}: BANDWIDTH ${f.bandwidth} / measured peak ${f.measuredPeak} = ${(f.bandwidth / Math.max(1, f.measuredPeak)).toFixed(2)}`,
+    )
+    .join('; ');
 }
 
 describe.each<Mode>(['ll', 'classic'])('--hls-mode %s', (mode) => {
@@ -84,12 +92,14 @@ describe.each<Mode>(['ll', 'classic'])('--hls-mode %s', (mode) => {
     const second = publish(s, 'cam1', { seconds: 5, width: 320, height: 180, fps: 25 });
     const fresh = (rung: string): boolean => {
       try {
-        return readFileSync(path.join(dir, rung, 'index.m3u8'), 'utf8').split('\n').some((l) => l && !l.startsWith('#') && !firstNames.includes(l));
+        return readFileSync(path.join(dir, rung, 'index.m3u8'), 'utf8')
+          .split('\n')
+          .some((l) => l && !l.startsWith('#') && !firstNames.includes(l));
       } catch {
         return false;
       }
     };
-    await waitUntil(() => fresh('360p') && fresh('180p') && segmentCount(dir, '360p') >= 1, 45_000, 'the second run\'s first segment');
+    await waitUntil(() => fresh('360p') && fresh('180p') && segmentCount(dir, '360p') >= 1, 45_000, "the second run's first segment");
     const again = checkMaster(dir, { audio: true });
     const secondUris = again.flatMap((v) => v.media.segments.map((x) => x.uri));
     expect(secondUris.filter((u) => firstNames.includes(u))).toEqual([]);
@@ -97,7 +107,11 @@ describe.each<Mode>(['ll', 'classic'])('--hls-mode %s', (mode) => {
   });
 
   test('after a reconnect, once the DISCONTINUITY left the window, DISCONTINUITY-SEQUENCE counts it (RFC 8216 6.2.2)', async () => {
-    const s = await startTestServer(['--model', 'none', '--hls-mode', mode, '--hls-list-size', '3', '--reconnect-window-s', '30'], cleanups, 'uprez-hls-');
+    const s = await startTestServer(
+      ['--model', 'none', '--hls-mode', mode, '--hls-list-size', '3', '--reconnect-window-s', '30'],
+      cleanups,
+      'uprez-hls-',
+    );
     const dir = path.join(s.dataDir, 'hls', 'cam2');
     const first = publish(s, 'cam2', { seconds: 30, width: 320, height: 180, fps: 25 });
     await waitUntil(() => segmentCount(dir, '360p') >= 2, 45_000, 'two segments');
@@ -107,12 +121,20 @@ describe.each<Mode>(['ll', 'classic'])('--hls-mode %s', (mode) => {
     const lastMsn = before.segments.at(-1)?.msn as number;
     publish(s, 'cam2', { seconds: 30, width: 320, height: 180, fps: 25 });
     // While the tag is listed: DISCONTINUITY on the first new segment.
-    await waitUntil(() => /#EXT-X-DISCONTINUITY\n/.test(readFileSync(path.join(dir, '360p', 'index.m3u8'), 'utf8')), 45_000, 'the discontinuity');
+    await waitUntil(
+      () => /#EXT-X-DISCONTINUITY\n/.test(readFileSync(path.join(dir, '360p', 'index.m3u8'), 'utf8')),
+      45_000,
+      'the discontinuity',
+    );
     // Then 4 more segments: the window of 3 no longer has the tag.
-    await waitUntil(() => {
-      const text = readFileSync(path.join(dir, '360p', 'index.m3u8'), 'utf8');
-      return !/#EXT-X-DISCONTINUITY\n/.test(text) && Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1]) > lastMsn + 1;
-    }, 60_000, 'the discontinuity to leave the window');
+    await waitUntil(
+      () => {
+        const text = readFileSync(path.join(dir, '360p', 'index.m3u8'), 'utf8');
+        return !/#EXT-X-DISCONTINUITY\n/.test(text) && Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1]) > lastMsn + 1;
+      },
+      60_000,
+      'the discontinuity to leave the window',
+    );
     for (const v of checkMaster(dir, { audio: true })) {
       const text = readFileSync(path.join(dir, v.uri), 'utf8');
       expect(text, v.uri).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:1\n');

@@ -97,7 +97,10 @@ beforeAll(async () => {
   await symlink(outside, path.join(inputs, 'dir-out'));
   execFileSync('mkfifo', [path.join(inputs, 'pipe.mp4')]);
 
-  const config = parseServeConfig(['--model', 'none', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir], {});
+  const config = parseServeConfig(
+    ['--model', 'none', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir],
+    {},
+  );
   server = new UprezServer(config, { log: silentLogger, shutdownGraceMs: 1_000 });
   port = (await server.start()).httpPort;
 });
@@ -226,7 +229,14 @@ function postJob(body: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
     const req = http.request(
-      { host: '127.0.0.1', port, path: '/api/jobs', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/jobs',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -280,21 +290,31 @@ describe('job inputs named over HTTP stay inside the jobs input directory', () =
     expect(r.status, r.text).toBe(201);
     const id = (JSON.parse(r.text) as { id: string }).id;
     await new Promise<void>((resolve, reject) => {
-      http.request({ host: '127.0.0.1', port, path: `/api/jobs/${id}`, method: 'DELETE', agent: false }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      }).on('error', reject).end();
+      http
+        .request({ host: '127.0.0.1', port, path: `/api/jobs/${id}`, method: 'DELETE', agent: false }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject)
+        .end();
     });
   });
 });
 
 describe('the player and dashboard serve their own files only', () => {
-  test.each(['/player', '/player/', '/player/index.html', '/player/player.js', '/player/player.css', '/player/vendor/hls.mjs', '/player/vendor/hls.worker.js', '/dashboard', '/dashboard/'])(
-    'serves %s',
-    async (target) => {
-      expect((await rawRequest(port, target)).status).toBe(200);
-    },
-  );
+  test.each([
+    '/player',
+    '/player/',
+    '/player/index.html',
+    '/player/player.js',
+    '/player/player.css',
+    '/player/vendor/hls.mjs',
+    '/player/vendor/hls.worker.js',
+    '/dashboard',
+    '/dashboard/',
+  ])('serves %s', async (target) => {
+    expect((await rawRequest(port, target)).status).toBe(200);
+  });
 
   test.each([
     '/player/../package.json',

@@ -35,20 +35,41 @@ describe('uprez image killed in the middle of a batch', () => {
     const src = path.join(dir, 'in');
     await mkdir(src);
     // Noisy pictures, so each PNG takes a while to encode and the kill can land inside a write.
-    const noisy = createRgbImage(480, 320, Uint8Array.from({ length: 480 * 320 * 3 }, (_, i) => (i * 2654435761) >>> 24));
+    const noisy = createRgbImage(
+      480,
+      320,
+      Uint8Array.from({ length: 480 * 320 * 3 }, (_, i) => (i * 2654435761) >>> 24),
+    );
     const png = await encodeRgb8(noisy, 'png');
     const names = Array.from({ length: 10 }, (_, i) => `p${String(i).padStart(2, '0')}.png`);
     for (const n of names) await writeFile(path.join(src, n), png);
     const out = path.join(dir, 'out');
 
-    const child = spawn(process.execPath, ['--import', registerHooks, path.join(repoRoot, 'src', 'cli', 'main.ts'), 'image', src, '--out', out, '--model', 'bicubic', '--jobs', '2'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        registerHooks,
+        path.join(repoRoot, 'src', 'cli', 'main.ts'),
+        'image',
+        src,
+        '--out',
+        out,
+        '--model',
+        'bicubic',
+        '--jobs',
+        '2',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const t0 = Date.now();
-    while ((await visibleFiles(out)).length === 0 && child.exitCode === null && Date.now() - t0 < 90_000) await new Promise((r) => setTimeout(r, 20));
+    while ((await visibleFiles(out)).length === 0 && child.exitCode === null && Date.now() - t0 < 90_000)
+      await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     await exited;
     const written = await visibleFiles(out);

@@ -44,7 +44,11 @@ async function evalJson(argv: string[]): Promise<Report> {
 /** MATLAB imresize(rgb, 1/scale, 'bicubic') per channel: the LR a user would upscale. */
 function downscaleRgb(img: RgbImage, scale: number): RgbImage {
   const [r, g, b] = splitRgb(img).planes.map((c) => imresizeU8(c, img.width, img.height, 1 / scale).data);
-  return joinRgb({ width: Math.ceil(img.width / scale), height: Math.ceil(img.height / scale), planes: [r as Uint8Array, g as Uint8Array, b as Uint8Array] });
+  return joinRgb({
+    width: Math.ceil(img.width / scale),
+    height: Math.ceil(img.height / scale),
+    planes: [r as Uint8Array, g as Uint8Array, b as Uint8Array],
+  });
 }
 
 const tmpDirs: string[] = [];
@@ -105,12 +109,13 @@ function expectCardScores(r: Report, q: CardScores | undefined, what: string): v
 // clean check on an idle 2-core machine (all four shipped models: 7.5 s), up to 20 s on a busy one.
 // UPREZ_EVAL_H264=0 leaves them out.
 const checkH264 = process.env['UPREZ_EVAL_H264'] !== '0';
-if (!checkH264) console.warn('image-eval: SKIPPING the cards\' H.264 CRF 28 numbers (UPREZ_EVAL_H264=0)');
+if (!checkH264) console.warn("image-eval: SKIPPING the cards' H.264 CRF 28 numbers (UPREZ_EVAL_H264=0)");
 
 describe.skipIf(!haveSet5)('uprez eval and uprez image with the shipped models', () => {
   // Every shipped model; a scale's default is asked for without --model, so its selection is checked too.
   test.each(models.map((m) => [m.scale, m.name, m.default] as const))(
-    'x%d %s (default: %s): beats bicubic on Set5 and agrees with its card, clean and through H.264 CRF 28', async (scale, name, isDefault) => {
+    'x%d %s (default: %s): beats bicubic on Set5 and agrees with its card, clean and through H.264 CRF 28',
+    async (scale, name, isDefault) => {
       const card = models.find((m) => m.name === name);
       const quality = card?.quality as CardQuality;
       const base = ['--set', set5, '--scale', String(scale), '--provider', 'cpu', ...(isDefault ? [] : ['--model', name])];
@@ -138,7 +143,10 @@ describe.skipIf(!haveSet5)('uprez eval and uprez image with the shipped models',
     for (const model of ['bicubic', undefined]) {
       const io = captureIo();
       const out = path.join(dir, model ?? 'model');
-      const code = await runImageCommand([path.join(dir, 'butterfly.png'), '--out', out, '--provider', 'cpu', ...(model ? ['--model', model] : [])], io);
+      const code = await runImageCommand(
+        [path.join(dir, 'butterfly.png'), '--out', out, '--provider', 'cpu', ...(model ? ['--model', model] : [])],
+        io,
+      );
       expect(code, io.err()).toBe(0);
       const img = await decodeRgb8(await readFile(path.join(out, 'butterfly.png')));
       expect([img.width, img.height]).toEqual([hr.width, hr.height]);
@@ -164,6 +172,8 @@ describe.skipIf(!haveSet5)('uprez eval with an RGB float model from elsewhere', 
     // A mild sharpen before bicubic: near bicubic, and not a broken picture (that would lose many dB).
     expect(Math.abs(r.mean.gain?.psnr ?? 99)).toBeLessThan(1);
     // The command rejects with the coded error; main.ts prints its one line and exits non-zero.
-    await expect(runEvalCommand(['--set', set5, '--scale', '2', '--provider', 'cpu', '--model', model], captureIo())).rejects.toThrow('pass --scale 4');
+    await expect(runEvalCommand(['--set', set5, '--scale', '2', '--provider', 'cpu', '--model', model], captureIo())).rejects.toThrow(
+      'pass --scale 4',
+    );
   });
 });

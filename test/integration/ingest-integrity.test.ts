@@ -31,12 +31,16 @@ function publish(o: PublishOptions) {
 
 async function ended(s: StartedServer, key: string, ms = 90_000): Promise<Snap> {
   let snap: Snap | undefined;
-  await waitUntil(async () => {
-    const res = await fetch(`http://127.0.0.1:${s.httpPort}/api/streams/${key}`);
-    if (!res.ok) return false;
-    snap = (await res.json()) as Snap;
-    return snap.state === 'ended' || snap.state === 'failed';
-  }, ms, `stream ${key} to end`);
+  await waitUntil(
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${s.httpPort}/api/streams/${key}`);
+      if (!res.ok) return false;
+      snap = (await res.json()) as Snap;
+      return snap.state === 'ended' || snap.state === 'failed';
+    },
+    ms,
+    `stream ${key} to end`,
+  );
   return snap as Snap;
 }
 
@@ -98,7 +102,14 @@ describe('ingest integrity against the real server (issue 11)', () => {
     const snap = await ended(s, 'short', 120_000);
     expect([snap.state, snap.error]).toEqual(['ended', null]);
     expect(snap.frames).toMatchObject({ in: 15, out: 15 });
-    const media = await (await fetch(topVariantUrl(`http://127.0.0.1:${s.httpPort}/hls/short/master.m3u8`, await (await fetch(`http://127.0.0.1:${s.httpPort}/hls/short/master.m3u8`)).text()))).text();
+    const media = await (
+      await fetch(
+        topVariantUrl(
+          `http://127.0.0.1:${s.httpPort}/hls/short/master.m3u8`,
+          await (await fetch(`http://127.0.0.1:${s.httpPort}/hls/short/master.m3u8`)).text(),
+        ),
+      )
+    ).text();
     expect(media).not.toContain('#EXT-X-TARGETDURATION:0');
     expect(media).toContain('#EXT-X-ENDLIST');
   });
@@ -122,10 +133,14 @@ describe('ingest integrity against the real server (issue 11)', () => {
     const s = await startTestServer(['--model', 'none'], cleanups);
     const p = publish({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/fresh`, seconds: 6, fps: 25 });
     let text = '';
-    await waitUntil(async () => {
-      text = await (await fetch(`http://127.0.0.1:${s.httpPort}/metrics`)).text();
-      return text.includes('uprez_hls_segments_total{stream="fresh"');
-    }, 30_000, 'the stream to start');
+    await waitUntil(
+      async () => {
+        text = await (await fetch(`http://127.0.0.1:${s.httpPort}/metrics`)).text();
+        return text.includes('uprez_hls_segments_total{stream="fresh"');
+      },
+      30_000,
+      'the stream to start',
+    );
     for (const line of [
       'uprez_deadline_misses_total{stream="fresh"} 0',
       'uprez_fallback_frames_total{stream="fresh",reason="predicted_late"} 0',

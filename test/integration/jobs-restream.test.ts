@@ -38,7 +38,24 @@ interface Started {
 
 async function startServer(dataDir: string, extra: string[] = []): Promise<Started> {
   // uprez-x2-fast (the live model) keeps file jobs and model loading short on a small machine.
-  const config = parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--api-token', TOKEN, '--model', 'uprez-x2-fast', ...extra], {});
+  const config = parseServeConfig(
+    [
+      '--host',
+      '127.0.0.1',
+      '--rtmp-port',
+      '0',
+      '--http-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--api-token',
+      TOKEN,
+      '--model',
+      'uprez-x2-fast',
+      ...extra,
+    ],
+    {},
+  );
   const server = new UprezServer(config, { log: silentLogger });
   const { rtmpPort, httpPort } = await server.start();
   cleanups.push(() => server.close());
@@ -54,19 +71,33 @@ function newDataDir(): string {
   return dataDir;
 }
 
-async function api(s: Started, method: string, p: string, body?: unknown, token: string | null = TOKEN): Promise<{ status: number; json: unknown }> {
+async function api(
+  s: Started,
+  method: string,
+  p: string,
+  body?: unknown,
+  token: string | null = TOKEN,
+): Promise<{ status: number; json: unknown }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers['authorization'] = `Bearer ${token}`;
-  const res = await fetch(`http://127.0.0.1:${s.httpPort}/api${p}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`http://127.0.0.1:${s.httpPort}/api${p}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: res.status, json: (await res.json()) as unknown };
 }
 
 async function waitJob(s: Started, id: string, cond: (j: JobRecord) => boolean, ms: number, what: string): Promise<JobRecord> {
   let job: JobRecord | undefined;
-  await waitUntil(async () => {
-    job = (await api(s, 'GET', `/jobs/${id}`)).json as JobRecord;
-    return cond(job);
-  }, ms, what);
+  await waitUntil(
+    async () => {
+      job = (await api(s, 'GET', `/jobs/${id}`)).json as JobRecord;
+      return cond(job);
+    },
+    ms,
+    what,
+  );
   return job as JobRecord;
 }
 
@@ -83,7 +114,13 @@ async function streamKeys(s: Started): Promise<ApiStream[]> {
 function quietIo(): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
-  return { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) }, env: process.env, out: () => out, err: () => err };
+  return {
+    stdout: { write: (t: string) => (out += t) },
+    stderr: { write: (t: string) => (err += t) },
+    env: process.env,
+    out: () => out,
+    err: () => err,
+  };
 }
 
 describe('jobs API (real server, ffmpeg, HTTP)', () => {
@@ -95,20 +132,29 @@ describe('jobs API (real server, ffmpeg, HTTP)', () => {
     expect(bad).toMatchObject({ status: 400, json: { error: { code: 'JOB_INVALID' } } });
     const outside = await api(s, 'POST', '/jobs', { type: 'file', input: '../../../etc/passwd' });
     expect(outside).toMatchObject({ status: 400, json: { error: { code: 'INPUT_INVALID' } } });
-    expect(((outside.json as { error: { message: string } }).error.message)).toMatch(/outside the jobs input directory|no such file/);
+    expect((outside.json as { error: { message: string } }).error.message).toMatch(/outside the jobs input directory|no such file/);
     expect((await api(s, 'POST', '/jobs', { type: 'file', input: 'https://example.com/a.mp4' })).status).toBe(400);
     expect((await api(s, 'GET', '/jobs/0123456789abcdef')).status).toBe(404);
 
     const created = await api(s, 'POST', '/jobs', { type: 'file', input: 'clip3.mp4', model: 'uprez-x2-fast', mp4: true });
     expect(created.status).toBe(201);
     const job = created.json as JobRecord;
-    expect(job).toMatchObject({ state: expect.stringMatching(/queued|running/), spec: { type: 'file', input: 'clip3.mp4', scale: 2, model: 'uprez-x2-fast', mp4: true } });
+    expect(job).toMatchObject({
+      state: expect.stringMatching(/queued|running/),
+      spec: { type: 'file', input: 'clip3.mp4', scale: 2, model: 'uprez-x2-fast', mp4: true },
+    });
     const list = (await api(s, 'GET', '/jobs')).json as { jobs: JobRecord[] };
     expect(list.jobs.map((j) => j.id)).toEqual([job.id]);
     const done = await waitJob(s, job.id, (j) => j.state === 'done' || j.state === 'failed', 90_000, 'the file job');
     expect(done.error).toBeNull();
     expect(done.state).toBe('done');
-    expect(done.result).toMatchObject({ frames: 75, segments: 2, output: { width: 640, height: 360 }, master: `jobs/${job.id}/master.m3u8`, mp4: `jobs/${job.id}/upscaled.mp4` });
+    expect(done.result).toMatchObject({
+      frames: 75,
+      segments: 2,
+      output: { width: 640, height: 360 },
+      master: `jobs/${job.id}/master.m3u8`,
+      mp4: `jobs/${job.id}/upscaled.mp4`,
+    });
     expect(done.progress).toMatchObject({ done: 75, unit: 'frames' });
     expect(readFileSync(path.join(s.dataDir, 'jobs', job.id, 'master.m3u8'), 'utf8')).toContain('RESOLUTION=640x360');
     // The record on disk follows the answer (writes are queued in order behind it).
@@ -147,7 +193,11 @@ describe('jobs API (real server, ffmpeg, HTTP)', () => {
     const s1 = await startServer(dataDir);
     const job = (await api(s1, 'POST', '/jobs', { type: 'file', input: 'clip6.mp4', model: 'uprez-x2-fast' })).json as JobRecord;
     const stateFile = path.join(dataDir, 'jobs', job.id, '.uprez-job.json');
-    await waitUntil(() => existsSync(stateFile) && (JSON.parse(readFileSync(stateFile, 'utf8')) as { segmentsDone: number }).segmentsDone >= 1, 60_000, 'a finished segment');
+    await waitUntil(
+      () => existsSync(stateFile) && (JSON.parse(readFileSync(stateFile, 'utf8')) as { segmentsDone: number }).segmentsDone >= 1,
+      60_000,
+      'a finished segment',
+    );
     await s1.server.close();
     const stored = JSON.parse(readFileSync(path.join(dataDir, 'jobs', `${job.id}.json`), 'utf8')) as JobRecord;
     expect(stored.state).toBe('queued');
@@ -169,10 +219,14 @@ describe('uprez restream (real ingest, live pipeline)', () => {
     const io = quietIo();
     const restream = runRestreamCommand([clip6, '--key', 'replay', '--rtmp-url', `rtmp://127.0.0.1:${s.rtmpPort}/live`], io);
     let both: ApiStream[] = [];
-    await waitUntil(async () => {
-      both = await streamKeys(s);
-      return ['cam1', 'replay'].every((k) => both.some((x) => x.key === k && x.state === 'live'));
-    }, 30_000, 'both streams live');
+    await waitUntil(
+      async () => {
+        both = await streamKeys(s);
+        return ['cam1', 'replay'].every((k) => both.some((x) => x.key === k && x.state === 'live'));
+      },
+      30_000,
+      'both streams live',
+    );
     expect(both.find((x) => x.key === 'replay')?.input).toMatchObject({ width: 320, height: 180 });
     expect(await restream, io.err()).toBe(0);
     expect(io.out()).toMatch(/restreamed \d+\.\d s as replay/);
@@ -189,10 +243,14 @@ describe('uprez restream (real ingest, live pipeline)', () => {
     const job = created.json as JobRecord;
     expect((job.spec as { to: string }).to).toBe(`rtmp://127.0.0.1:${s.rtmpPort}/live/***`);
     let pushed: ApiStream | undefined;
-    await waitUntil(async () => {
-      pushed = (await streamKeys(s)).find((x) => x.key === 'pushed' && x.input !== null);
-      return pushed !== undefined;
-    }, 40_000, 'the pushed stream');
+    await waitUntil(
+      async () => {
+        pushed = (await streamKeys(s)).find((x) => x.key === 'pushed' && x.input !== null);
+        return pushed !== undefined;
+      },
+      40_000,
+      'the pushed stream',
+    );
     expect(pushed?.input).toMatchObject({ width: 640, height: 360 });
     const done = await waitJob(s, job.id, (j) => j.state === 'done' || j.state === 'failed', 60_000, 'the restream job');
     expect(done.state).toBe('done');
@@ -200,7 +258,9 @@ describe('uprez restream (real ingest, live pipeline)', () => {
 
   test('a push destination that refuses does not take the ladder down', async () => {
     const s = await startServer(newDataDir(), ['--model', 'none']);
-    const job = (await api(s, 'POST', '/jobs', { type: 'restream', input: 'clip3.mp4', key: 'lonely', to: 'rtmp://127.0.0.1:1/live/nobody' })).json as JobRecord;
+    const job = (
+      await api(s, 'POST', '/jobs', { type: 'restream', input: 'clip3.mp4', key: 'lonely', to: 'rtmp://127.0.0.1:1/live/nobody' })
+    ).json as JobRecord;
     const done = await waitJob(s, job.id, (j) => j.state === 'done' || j.state === 'failed', 60_000, 'the restream job');
     expect(done.state).toBe('done');
     await waitUntil(async () => (await streamKeys(s)).some((x) => x.key === 'lonely' && x.state === 'ended'), 30_000, 'the stream to end');

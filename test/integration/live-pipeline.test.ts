@@ -17,7 +17,10 @@ function startServer(extra: string[]): Promise<Started> {
   return startTestServer(extra, cleanups, 'uprez-live-');
 }
 
-function ffprobeJson(file: string, extra: string[] = []): { streams: { codec_type: string; width?: number; height?: number; nb_read_frames?: string }[] } {
+function ffprobeJson(
+  file: string,
+  extra: string[] = [],
+): { streams: { codec_type: string; width?: number; height?: number; nb_read_frames?: string }[] } {
   const out = execFileSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', ...extra, file], { encoding: 'utf8' });
   return JSON.parse(out) as ReturnType<typeof ffprobeJson>;
 }
@@ -45,12 +48,16 @@ async function publishAndWait(s: Started, key: string, seconds: number): Promise
   expect(await pub.done, pub.stderr()).toBe(0);
   const api = `http://127.0.0.1:${s.httpPort}/api/streams/${key}`;
   let snap: ApiStream | undefined;
-  await waitUntil(async () => {
-    const res = await fetch(api);
-    if (!res.ok) return false;
-    snap = (await res.json()) as ApiStream;
-    return snap.state === 'ended' || snap.state === 'failed';
-  }, 60_000, `stream ${key} to end`);
+  await waitUntil(
+    async () => {
+      const res = await fetch(api);
+      if (!res.ok) return false;
+      snap = (await res.json()) as ApiStream;
+      return snap.state === 'ended' || snap.state === 'failed';
+    },
+    60_000,
+    `stream ${key} to end`,
+  );
   return snap as ApiStream;
 }
 
@@ -116,9 +123,14 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
     expect(snap.fallbacks['predicted_late']).toBe(snap.frames.in);
 
     const metrics = await getText(`http://127.0.0.1:${s.httpPort}/metrics`);
-    const late = /^uprez_fallback_frames_total\{[^}]*reason="predicted_late"[^}]*stream="slow"[^}]*\} (\d+)|^uprez_fallback_frames_total\{[^}]*stream="slow"[^}]*reason="predicted_late"[^}]*\} (\d+)/m.exec(metrics);
+    const late =
+      /^uprez_fallback_frames_total\{[^}]*reason="predicted_late"[^}]*stream="slow"[^}]*\} (\d+)|^uprez_fallback_frames_total\{[^}]*stream="slow"[^}]*reason="predicted_late"[^}]*\} (\d+)/m.exec(
+        metrics,
+      );
     expect(Number(late?.[1] ?? late?.[2])).toBe(snap.frames.in);
-    const segs = readdirSync(path.join(s.dataDir, 'hls', 'slow'), { recursive: true }).map(String).filter((f) => /\.(?:ts|m4s)$/.test(f));
+    const segs = readdirSync(path.join(s.dataDir, 'hls', 'slow'), { recursive: true })
+      .map(String)
+      .filter((f) => /\.(?:ts|m4s)$/.test(f));
     expect(segs.length).toBeGreaterThan(0);
     expect(readFileSync(path.join(s.dataDir, 'hls', 'slow', 'master.m3u8'), 'utf8')).toContain('#EXT-X-STREAM-INF');
     await s.server.close();
@@ -134,18 +146,26 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
     cleanups.push(() => pub.kill());
     const api = `http://127.0.0.1:${s.httpPort}/api/streams/${key}`;
     let mid: ApiStream | undefined;
-    await waitUntil(async () => {
-      const res = await fetch(api);
-      if (res.ok) mid = (await res.json()) as ApiStream;
-      return mid !== undefined && mid.frames.out >= from;
-    }, 60_000, `stream ${key} past ${from} frames`);
+    await waitUntil(
+      async () => {
+        const res = await fetch(api);
+        if (res.ok) mid = (await res.json()) as ApiStream;
+        return mid !== undefined && mid.frames.out >= from;
+      },
+      60_000,
+      `stream ${key} past ${from} frames`,
+    );
     expect(await pub.done, pub.stderr()).toBe(0);
     let end: ApiStream | undefined;
-    await waitUntil(async () => {
-      const res = await fetch(api);
-      if (res.ok) end = (await res.json()) as ApiStream;
-      return end?.state === 'ended' || end?.state === 'failed';
-    }, 60_000, `stream ${key} to end`);
+    await waitUntil(
+      async () => {
+        const res = await fetch(api);
+        if (res.ok) end = (await res.json()) as ApiStream;
+        return end?.state === 'ended' || end?.state === 'failed';
+      },
+      60_000,
+      `stream ${key} to end`,
+    );
     return { mid: mid as ApiStream, end: end as ApiStream };
   }
 
@@ -172,7 +192,16 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
   test('--fallback-model none: no ladder, the model and bicubic only', async () => {
     // uprez-x2 in onnxruntime on one worker covers part of each 320x180 frame at 25 fps: the
     // rest of the tiles are bicubic, none from a smaller model.
-    const s = await startServer(['--model', 'uprez-x2', '--fallback-model', 'none', '--inference-workers', '1', '--inference-engine', 'onnxruntime']);
+    const s = await startServer([
+      '--model',
+      'uprez-x2',
+      '--fallback-model',
+      'none',
+      '--inference-workers',
+      '1',
+      '--inference-engine',
+      'onnxruntime',
+    ]);
     const { end } = await publishSampled(s, 'noladder', 6, 75);
     expect(end.fallbackModel).toBeNull();
     expect(end.frames.byModel['uprez-x2-tiny']).toBeUndefined();
@@ -186,9 +215,19 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
     const pub = startPublisher({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/live1`, seconds: 30, width: 320, height: 180, fps: 25 });
     cleanups.push(() => pub.kill());
     const dir = path.join(s.dataDir, 'hls', 'live1');
-    await waitUntil(() => existsSync(dir) && readdirSync(dir, { recursive: true }).map(String).some((f) => /\.(?:ts|m4s)$/.test(f)), 30_000, 'first segment');
+    await waitUntil(
+      () =>
+        existsSync(dir) &&
+        readdirSync(dir, { recursive: true })
+          .map(String)
+          .some((f) => /\.(?:ts|m4s)$/.test(f)),
+      30_000,
+      'first segment',
+    );
     await s.server.close();
-    const playlists = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('index.m3u8'));
+    const playlists = readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('index.m3u8'));
     expect(playlists).toHaveLength(2);
     for (const p of playlists) expect(readFileSync(path.join(dir, p), 'utf8').trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
     await pub.done;

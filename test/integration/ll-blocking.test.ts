@@ -22,13 +22,17 @@ beforeAll(async () => {
   dir = path.join(s.dataDir, 'hls', 'll2', '360p');
   pub = startPublisher({ url: `rtmp://127.0.0.1:${s.rtmpPort}/live/ll2`, seconds: 60, width: 320, height: 180, fps: 25 });
   cleanups.push(() => pub.kill());
-  await waitUntil(async () => {
-    try {
-      return readPosition(readFileSync(path.join(dir, 'index.m3u8'), 'utf8')).lastSegment >= 1;
-    } catch {
-      return false;
-    }
-  }, 45_000, 'two segments');
+  await waitUntil(
+    async () => {
+      try {
+        return readPosition(readFileSync(path.join(dir, 'index.m3u8'), 'utf8')).lastSegment >= 1;
+      } catch {
+        return false;
+      }
+    },
+    45_000,
+    'two segments',
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -60,7 +64,9 @@ describe('blocking playlist reload', () => {
       lags.push(answered - statSync(path.join(dir, hint)).mtimeMs);
     }
     const partTarget = readPosition(text).partTarget as number;
-    console.log(`blocking reload answered ${lags.map((l) => l.toFixed(0)).join(', ')} ms after the part was written (PART-TARGET ${partTarget * 1000} ms)`);
+    console.log(
+      `blocking reload answered ${lags.map((l) => l.toFixed(0)).join(', ')} ms after the part was written (PART-TARGET ${partTarget * 1000} ms)`,
+    );
     expect(Math.max(...lags)).toBeLessThanOrEqual(partTarget * 1000);
   });
 
@@ -102,7 +108,12 @@ describe('blocking playlist reload', () => {
   test('when no part comes (the publisher dropped), the request gets 503 after three target durations; a shutdown then ends the playlist', async () => {
     pub.kill();
     // The stream waits for its publisher to come back; its playlists stay open and stop growing.
-    await waitUntil(async () => ((await (await fetch(`http://127.0.0.1:${s.httpPort}/api/streams/ll2`)).json()) as { state: string }).state === 'reconnecting', 30_000, 'the stream to wait for its publisher');
+    await waitUntil(
+      async () =>
+        ((await (await fetch(`http://127.0.0.1:${s.httpPort}/api/streams/ll2`)).json()) as { state: string }).state === 'reconnecting',
+      30_000,
+      'the stream to wait for its publisher',
+    );
     const text = await (await fetch(base)).text();
     const p = readPosition(text);
     expect(p.ended).toBe(false);

@@ -31,18 +31,26 @@ function rssMb(pid: number): number {
 
 async function listening(log: () => string): Promise<{ rtmp: number; http: number }> {
   let ports: { rtmp: number; http: number } | null = null;
-  await waitUntil(() => {
-    const m = /rtmp=rtmp:\/\/[^:]+:(\d+)\/live\/KEY player=http:\/\/[^:]+:(\d+)\/player/.exec(log());
-    if (m) ports = { rtmp: Number(m[1]), http: Number(m[2]) };
-    return ports !== null;
-  }, 60_000, 'the server to listen');
+  await waitUntil(
+    () => {
+      const m = /rtmp=rtmp:\/\/[^:]+:(\d+)\/live\/KEY player=http:\/\/[^:]+:(\d+)\/player/.exec(log());
+      if (m) ports = { rtmp: Number(m[1]), http: Number(m[2]) };
+      return ports !== null;
+    },
+    60_000,
+    'the server to listen',
+  );
   return ports as unknown as { rtmp: number; http: number };
 }
 
 describe('memory comes back after a stream (issue 11)', () => {
   test(`after a 1280x720 stream ends, resident memory is back within ${MARGIN_MB} MB of the idle figure`, async () => {
     const dataDir = path.join(dir, 'data');
-    server = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(
+      process.execPath,
+      [cli, 'serve', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--log-level', 'info'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let log = '';
     server.stdout?.on('data', (d: Buffer) => (log += d.toString()));
     server.stderr?.on('data', (d: Buffer) => (log += d.toString()));
@@ -54,12 +62,16 @@ describe('memory comes back after a stream (issue 11)', () => {
     const pub = startPublisher({ url: `rtmp://127.0.0.1:${ports.rtmp}/live/hd`, seconds: 6, width: 1280, height: 720, fps: 25 });
     let peak = idle;
     let state = '';
-    await waitUntil(async () => {
-      peak = Math.max(peak, rssMb(pid));
-      const res = await fetch(`http://127.0.0.1:${ports.http}/api/streams/hd`).catch(() => null);
-      if (res?.ok) state = ((await res.json()) as { state: string }).state;
-      return state === 'ended' || state === 'failed';
-    }, 240_000, 'the 720p stream to end');
+    await waitUntil(
+      async () => {
+        peak = Math.max(peak, rssMb(pid));
+        const res = await fetch(`http://127.0.0.1:${ports.http}/api/streams/hd`).catch(() => null);
+        if (res?.ok) state = ((await res.json()) as { state: string }).state;
+        return state === 'ended' || state === 'failed';
+      },
+      240_000,
+      'the 720p stream to end',
+    );
     expect(await pub.done).toBe(0);
     expect(state).toBe('ended');
     await new Promise((r) => setTimeout(r, 3_000));

@@ -51,7 +51,9 @@ describe.skipIf(!haveSet5 || !load.addon)('native SR kernel keeps the Set5 quali
     }
     const n = meanScores(a);
     const o = meanScores(b);
-    console.log(`${name} Set5 x${scale}: native ${n.model?.psnr.toFixed(4)} dB, onnxruntime ${o.model?.psnr.toFixed(4)} dB, bicubic ${n.bicubic.psnr.toFixed(4)} dB`);
+    console.log(
+      `${name} Set5 x${scale}: native ${n.model?.psnr.toFixed(4)} dB, onnxruntime ${o.model?.psnr.toFixed(4)} dB, bicubic ${n.bicubic.psnr.toFixed(4)} dB`,
+    );
     expect(Math.abs((n.model?.psnr ?? 0) - (o.model?.psnr ?? 0))).toBeLessThan(0.01);
     const card = JSON.parse(readFileSync(model.card!.cardPath, 'utf8')) as { quality: { set5: { gainDb: number } } };
     expect(n.gain?.psnr ?? 0).toBeCloseTo(card.quality.set5.gainDb, 1);

@@ -35,7 +35,13 @@ describe.runIf(NGINX_BIN !== null)('origin mirror against a real nginx WebDAV or
   function publisher(name: string, removeDelayMs: number): { pub: OriginPublisher; registry: Registry } {
     const registry = new Registry();
     const url = origin.url.replace('http://', 'http://uploader:origin-secret-pw@');
-    const pub = new OriginPublisher({ url, spoolDir: path.join(work, name, 'spool'), log, metrics: createOriginMetrics(registry), queue: { removeDelayMs } });
+    const pub = new OriginPublisher({
+      url,
+      spoolDir: path.join(work, name, 'spool'),
+      log,
+      metrics: createOriginMetrics(registry),
+      queue: { removeDelayMs },
+    });
     return { pub, registry };
   }
 
@@ -45,7 +51,15 @@ describe.runIf(NGINX_BIN !== null)('origin mirror against a real nginx WebDAV or
     const key = 'order1';
     const visible: [string, string][] = [];
     const mirror = pub.forStream(key, { visible: (rel, text) => visible.push([rel, text]) });
-    const writer = new SimHlsWriter({ dir: path.join(work, 'order', 'hls', key), outputs: [mirror], renditions: RENDITIONS, segmentSeconds: 0.3, listSize: 5, localKeepBehind: 2, prefix: 'e1' });
+    const writer = new SimHlsWriter({
+      dir: path.join(work, 'order', 'hls', key),
+      outputs: [mirror],
+      renditions: RENDITIONS,
+      segmentSeconds: 0.3,
+      listSize: 5,
+      localKeepBehind: 2,
+      prefix: 'e1',
+    });
     const poller = new OriginPoller(`${origin.url}${key}/`, PLAYLISTS, 20);
     poller.start();
     await writer.run(40, 300);
@@ -65,7 +79,9 @@ describe.runIf(NGINX_BIN !== null)('origin mirror against a real nginx WebDAV or
     expect(s.deletes).toEqual({ ok: writer.announced.length - windowTotal, failed: 0 });
     // The origin holds the final window and nothing else (the close flushed the last deletes).
     for (const r of RENDITIONS) {
-      const there = readdirSync(path.join(origin.root, key, r)).filter((n) => n.endsWith('.ts')).sort();
+      const there = readdirSync(path.join(origin.root, key, r))
+        .filter((n) => n.endsWith('.ts'))
+        .sort();
       expect(there, r).toEqual(writer.window(r).sort());
     }
     // Each announced segment was PUT exactly once and answered 201, in the order announced per rendition.
@@ -85,7 +101,15 @@ describe.runIf(NGINX_BIN !== null)('origin mirror against a real nginx WebDAV or
     const visible: [string, string][] = [];
     const mirror = pub.forStream(key, { visible: (rel, text) => visible.push([rel, text]) });
     // 1 s segments and a 15-segment window: the live window outlasts the outage (as uprez's 2 s x 6 + keep-behind does).
-    const writer = new SimHlsWriter({ dir: path.join(work, 'outage', 'hls', key), outputs: [mirror], renditions: RENDITIONS, segmentSeconds: 1, listSize: 15, localKeepBehind: 1, prefix: 'e1' });
+    const writer = new SimHlsWriter({
+      dir: path.join(work, 'outage', 'hls', key),
+      outputs: [mirror],
+      renditions: RENDITIONS,
+      segmentSeconds: 1,
+      listSize: 15,
+      localKeepBehind: 1,
+      prefix: 'e1',
+    });
     const poller = new OriginPoller(`${origin.url}${key}/`, PLAYLISTS, 50);
     poller.start();
     let downAt = 0;
@@ -118,7 +142,11 @@ describe.runIf(NGINX_BIN !== null)('origin mirror against a real nginx WebDAV or
     expect(poller.problems).toEqual([]);
     expect(orderViolations(await origin.accessLog(), key, visible)).toEqual([]);
     // No segment lost: every announced segment reached the origin (nginx logged its PUT with 201).
-    const ok = new Set((await origin.accessLog()).filter((l) => l.startsWith(`PUT /hls/${key}/`) && / 20[14]$/.test(l)).map((l) => l.split(' ')[1]?.slice(`/hls/${key}/`.length)));
+    const ok = new Set(
+      (await origin.accessLog())
+        .filter((l) => l.startsWith(`PUT /hls/${key}/`) && / 20[14]$/.test(l))
+        .map((l) => l.split(' ')[1]?.slice(`/hls/${key}/`.length)),
+    );
     expect(writer.announced.filter((rel) => !ok.has(rel))).toEqual([]);
     // The origin's final playlists list the writer's final window; every file is there.
     for (const r of RENDITIONS) {
@@ -140,7 +168,15 @@ describe.runIf(NGINX_BIN !== null)('origin mirror against a real nginx WebDAV or
     await pub.start();
     const key = 'expiry1';
     const mirror = pub.forStream(key);
-    const writer = new SimHlsWriter({ dir: path.join(work, 'expiry', 'hls', key), outputs: [mirror], renditions: ['v'], segmentSeconds: 0.5, listSize: 3, localKeepBehind: 1, prefix: 'e1' });
+    const writer = new SimHlsWriter({
+      dir: path.join(work, 'expiry', 'hls', key),
+      outputs: [mirror],
+      renditions: ['v'],
+      segmentSeconds: 0.5,
+      listSize: 3,
+      localKeepBehind: 1,
+      prefix: 'e1',
+    });
     const poller = new OriginPoller(`${origin.url}${key}/`, ['master.m3u8', 'v/index.m3u8'], 50);
     poller.start();
     await writer.run(24, 500, async (i) => {
@@ -154,10 +190,21 @@ describe.runIf(NGINX_BIN !== null)('origin mirror against a real nginx WebDAV or
     const s = mirror.stats();
     expect(s.dropped.expired).toBeGreaterThanOrEqual(3);
     expect(s.uploads.dropped).toBe(s.dropped.expired);
-    const ok = new Set((await origin.accessLog()).filter((l) => l.startsWith(`PUT /hls/${key}/`) && / 20[14]$/.test(l)).map((l) => l.split(' ')[1]?.slice(`/hls/${key}/`.length)));
+    const ok = new Set(
+      (await origin.accessLog())
+        .filter((l) => l.startsWith(`PUT /hls/${key}/`) && / 20[14]$/.test(l))
+        .map((l) => l.split(' ')[1]?.slice(`/hls/${key}/`.length)),
+    );
     const lost = writer.announced.filter((rel) => !ok.has(rel));
     expect(lost.length).toBe(s.dropped.expired);
-    const listed = new Set((poller.versions.get('v/index.m3u8') ?? []).flatMap((t) => t.split('\n').filter((l) => l.endsWith('.ts')).map((u) => `v/${u}`)));
+    const listed = new Set(
+      (poller.versions.get('v/index.m3u8') ?? []).flatMap((t) =>
+        t
+          .split('\n')
+          .filter((l) => l.endsWith('.ts'))
+          .map((u) => `v/${u}`),
+      ),
+    );
     for (const rel of lost) expect(listed.has(rel), rel).toBe(false);
     await pub.close();
   });

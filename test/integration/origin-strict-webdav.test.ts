@@ -15,7 +15,10 @@ import { SimHlsWriter } from '../helpers/sim-hls-writer.js';
 // against its strict WebDAV server, which makes no directories on PUT.
 const RCLONE = ['/usr/bin/rclone', '/usr/local/bin/rclone'].find((p) => existsSync(p)) ?? null;
 
-test.skipIf(RCLONE !== null)('rclone is not installed: the strict WebDAV origin test is skipped (apt-get install rclone to run it)', () => {});
+test.skipIf(RCLONE !== null)(
+  'rclone is not installed: the strict WebDAV origin test is skipped (apt-get install rclone to run it)',
+  () => {},
+);
 
 describe.runIf(RCLONE !== null)('origin mirror against rclone serve webdav (a gateway to object stores)', () => {
   let dir: string;
@@ -26,7 +29,9 @@ describe.runIf(RCLONE !== null)('origin mirror against rclone serve webdav (a ga
     dir = await mkdtemp(path.join(os.tmpdir(), 'uprez-rclone-'));
     await mkdir(path.join(dir, 'store'));
     port = await freePort();
-    child = spawn(RCLONE as string, ['serve', 'webdav', path.join(dir, 'store'), '--addr', `127.0.0.1:${port}`, '--config', '/dev/null'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(RCLONE as string, ['serve', 'webdav', path.join(dir, 'store'), '--addr', `127.0.0.1:${port}`, '--config', '/dev/null'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child.stderr?.resume();
     await waitForPort(port, 15_000);
   });
@@ -36,10 +41,23 @@ describe.runIf(RCLONE !== null)('origin mirror against rclone serve webdav (a ga
   });
 
   test('directories are made with MKCOL, every listed file is there, what left the window is deleted', async () => {
-    const pub = new OriginPublisher({ url: `http://127.0.0.1:${port}/hls/`, spoolDir: path.join(dir, 'spool'), log: silentLogger, queue: { removeDelayMs: 500 } });
+    const pub = new OriginPublisher({
+      url: `http://127.0.0.1:${port}/hls/`,
+      spoolDir: path.join(dir, 'spool'),
+      log: silentLogger,
+      queue: { removeDelayMs: 500 },
+    });
     await pub.start();
     const mirror = pub.forStream('cam');
-    const writer = new SimHlsWriter({ dir: path.join(dir, 'local', 'cam'), outputs: [mirror], renditions: ['720p', '360p'], segmentSeconds: 0.3, listSize: 4, localKeepBehind: 2, prefix: 'e1' });
+    const writer = new SimHlsWriter({
+      dir: path.join(dir, 'local', 'cam'),
+      outputs: [mirror],
+      renditions: ['720p', '360p'],
+      segmentSeconds: 0.3,
+      listSize: 4,
+      localKeepBehind: 2,
+      prefix: 'e1',
+    });
     const poller = new OriginPoller(`http://127.0.0.1:${port}/hls/cam/`, ['master.m3u8', '720p/index.m3u8', '360p/index.m3u8'], 30);
     poller.start();
     await writer.run(15, 300);
@@ -53,7 +71,8 @@ describe.runIf(RCLONE !== null)('origin mirror against rclone serve webdav (a ga
     expect(poller.count()).toBeGreaterThanOrEqual(10);
     // Requests it failed (a file busy while read) were retried: nothing was dropped.
     expect(mirror.stats().uploads.dropped, JSON.stringify(mirror.stats().lastError)).toBe(0);
-    for (const r of ['720p', '360p']) expect(readdirSync(path.join(dir, 'store', 'hls', 'cam', r)).sort()).toEqual([...writer.window(r), 'index.m3u8'].sort());
+    for (const r of ['720p', '360p'])
+      expect(readdirSync(path.join(dir, 'store', 'hls', 'cam', r)).sort()).toEqual([...writer.window(r), 'index.m3u8'].sort());
     await pub.close();
   });
 });

@@ -15,7 +15,11 @@ afterEach(async () => {
   ingest = undefined;
 });
 
-async function startIngest(extra: Partial<ConstructorParameters<typeof RtmpIngest>[0]> = {}): Promise<{ ingest: RtmpIngest; port: number; events: { publish: PublishEvent[]; unpublish: string[]; clean: boolean[]; refused: PublishRefusal[] } }> {
+async function startIngest(extra: Partial<ConstructorParameters<typeof RtmpIngest>[0]> = {}): Promise<{
+  ingest: RtmpIngest;
+  port: number;
+  events: { publish: PublishEvent[]; unpublish: string[]; clean: boolean[]; refused: PublishRefusal[] };
+}> {
   ingest = new RtmpIngest({ host: '127.0.0.1', port: 0, log: silentLogger, ...extra });
   const events = { publish: [] as PublishEvent[], unpublish: [] as string[], clean: [] as boolean[], refused: [] as PublishRefusal[] };
   ingest.on('publish', (e) => events.publish.push(e));
@@ -39,7 +43,9 @@ async function until(cond: () => boolean, ms = 15_000): Promise<void> {
 /** play runs an ffmpeg RTMP player and resolves with the frames it decoded. */
 function play(url: string): Promise<{ code: number | null; frames: number; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-rw_timeout', '5000000', '-i', url, '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-rw_timeout', '5000000', '-i', url, '-f', 'null', '-'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', (code) => {
@@ -52,7 +58,9 @@ function play(url: string): Promise<{ code: number | null; frames: number; stder
 /** decodeFeed runs ffmpeg on a publish's feed (FLV on stdin, as the decoder reads it); resolves with the frames decoded. */
 function decodeFeed(feed: PublishEvent['feed']): Promise<{ code: number | null; frames: number }> {
   return new Promise((resolve) => {
-    const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-f', 'flv', '-i', 'pipe:0', '-f', 'null', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-f', 'flv', '-i', 'pipe:0', '-f', 'null', '-'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     feed.attach(p.stdin);
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));

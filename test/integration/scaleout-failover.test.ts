@@ -26,10 +26,15 @@ const TTL_MS = 1_500;
 /** ffprobe reads an HLS URL to the end and reports its duration, or throws. */
 function probeDuration(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    execFile(testBinaries().ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', url], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`ffprobe ${url}: ${stderr}`));
-      else resolve(Number(stdout.trim()));
-    });
+    execFile(
+      testBinaries().ffprobe,
+      ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', url],
+      { timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`ffprobe ${url}: ${stderr}`));
+        else resolve(Number(stdout.trim()));
+      },
+    );
   });
 }
 
@@ -63,7 +68,20 @@ describe.runIf(have)('two instances, one origin, one registry: failover of a str
     const pollB = new OriginPoller(`${origin.url}camB/`, PLAYLISTS, 40);
 
     // Instance 1 (its own process) publishes A.
-    child = startChild({ mode: 'stream', id: 'one', redis: redis.url, key: 'camA', ttlMs: TTL_MS, lifetimeMs: 120_000, origin: origin.url, work: path.join(work, 'one'), renditions: RENDITIONS, segmentSeconds: 0.5, listSize: 6, sourceSegments: sources });
+    child = startChild({
+      mode: 'stream',
+      id: 'one',
+      redis: redis.url,
+      key: 'camA',
+      ttlMs: TTL_MS,
+      lifetimeMs: 120_000,
+      origin: origin.url,
+      work: path.join(work, 'one'),
+      renditions: RENDITIONS,
+      segmentSeconds: 0.5,
+      listSize: 6,
+      sourceSegments: sources,
+    });
     const first = await child.waitFor('acquired', 30_000);
     pollA.start();
     // Instance 2 publishes B.
@@ -71,14 +89,30 @@ describe.runIf(have)('two instances, one origin, one registry: failover of a str
     if (!leaseB.ok) throw new Error('B not leased');
     const recB = new ContinuityRecorder({ key: 'camB', instance: 'two', epoch: leaseB.lease.epoch, store: leaseB.lease.continuity, log });
     const visibleB: [string, string][] = [];
-    const mirrorB = pub.forStream('camB', { commit: (rel, text) => recB.commit(rel, text), visible: (rel, text) => visibleB.push([rel, text]) });
-    const writerB = new SimHlsWriter({ dir: path.join(work, 'two', 'hls', 'camB'), outputs: [mirrorB], renditions: RENDITIONS, segmentSeconds: 0.5, listSize: 6, localKeepBehind: 2, prefix: `e${leaseB.lease.epoch}`, sourceSegments: sources });
+    const mirrorB = pub.forStream('camB', {
+      commit: (rel, text) => recB.commit(rel, text),
+      visible: (rel, text) => visibleB.push([rel, text]),
+    });
+    const writerB = new SimHlsWriter({
+      dir: path.join(work, 'two', 'hls', 'camB'),
+      outputs: [mirrorB],
+      renditions: RENDITIONS,
+      segmentSeconds: 0.5,
+      listSize: 6,
+      localKeepBehind: 2,
+      prefix: `e${leaseB.lease.epoch}`,
+      sourceSegments: sources,
+    });
     pollB.start();
     const runB = writerB.run(30, 500);
 
     await child.waitFor('tick', 30_000, (e) => Number(e['i']) >= 10);
     // A is live on instance 1: instance 2 refuses it, naming the owner.
-    expect(await two.acquire('camA')).toMatchObject({ ok: false, reason: 'leased', holder: { owner: { id: 'one' }, epoch: Number(first['epoch']) } });
+    expect(await two.acquire('camA')).toMatchObject({
+      ok: false,
+      reason: 'leased',
+      holder: { owner: { id: 'one' }, epoch: Number(first['epoch']) },
+    });
     expect((await two.list()).map((s) => [s.key, s.owner.id])).toEqual([
       ['camA', 'one'],
       ['camB', 'two'],
@@ -100,10 +134,30 @@ describe.runIf(have)('two instances, one origin, one registry: failover of a str
     const takeoverLine = (await origin.accessLog()).length;
     const record = await leaseA.continuity.load('camA');
     expect(record).toMatchObject({ key: 'camA', instance: 'one', epoch: Number(first['epoch']) });
-    const recA = new ContinuityRecorder({ key: 'camA', instance: 'two', epoch: leaseA.epoch, store: leaseA.continuity, log, initial: record });
+    const recA = new ContinuityRecorder({
+      key: 'camA',
+      instance: 'two',
+      epoch: leaseA.epoch,
+      store: leaseA.continuity,
+      log,
+      initial: record,
+    });
     const visibleA: [string, string][] = [];
-    const mirrorA = pub.forStream('camA', { commit: (rel, text) => recA.commit(rel, text), visible: (rel, text) => visibleA.push([rel, text]) });
-    const writerA = new SimHlsWriter({ dir: path.join(work, 'two', 'hls', 'camA'), outputs: [mirrorA], renditions: RENDITIONS, segmentSeconds: 0.5, listSize: 6, localKeepBehind: 2, prefix: `e${leaseA.epoch}`, sourceSegments: sources, continueFrom: record });
+    const mirrorA = pub.forStream('camA', {
+      commit: (rel, text) => recA.commit(rel, text),
+      visible: (rel, text) => visibleA.push([rel, text]),
+    });
+    const writerA = new SimHlsWriter({
+      dir: path.join(work, 'two', 'hls', 'camA'),
+      outputs: [mirrorA],
+      renditions: RENDITIONS,
+      segmentSeconds: 0.5,
+      listSize: 6,
+      localKeepBehind: 2,
+      prefix: `e${leaseA.epoch}`,
+      sourceSegments: sources,
+      continueFrom: record,
+    });
     await writerA.run(14, 500);
     writerA.end();
     await runB;
@@ -135,7 +189,9 @@ describe.runIf(have)('two instances, one origin, one registry: failover of a str
       // The carried window has left: its discontinuity is counted, and instance 2 deleted those files at the origin.
       expect(final).toContain(`#EXT-X-DISCONTINUITY-SEQUENCE:${prev.discontinuitySequence + 1}\n`);
       expect(final).toContain(`#EXT-X-MEDIA-SEQUENCE:${prev.mediaSequence + prev.segments.length + 14 - 6}\n`);
-      const there = readdirSync(path.join(origin.root, 'camA', r)).filter((n) => n.endsWith('.ts')).sort();
+      const there = readdirSync(path.join(origin.root, 'camA', r))
+        .filter((n) => n.endsWith('.ts'))
+        .sort();
       expect(there).toEqual(writerA.window(r).sort());
     }
     // Both streams play from the origin alone.

@@ -59,11 +59,15 @@ interface ApiStream {
 
 async function waitEnded(httpPort: number, key: string, ms: number): Promise<ApiStream> {
   let snap: ApiStream | null = null;
-  await waitUntil(async () => {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/api/streams/${key}`);
-    snap = res.ok ? ((await res.json()) as ApiStream) : null;
-    return snap !== null && (snap.state === 'ended' || snap.state === 'failed');
-  }, ms, `stream ${key} to end`);
+  await waitUntil(
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/api/streams/${key}`);
+      snap = res.ok ? ((await res.json()) as ApiStream) : null;
+      return snap !== null && (snap.state === 'ended' || snap.state === 'failed');
+    },
+    ms,
+    `stream ${key} to end`,
+  );
   return snap as unknown as ApiStream;
 }
 
@@ -112,7 +116,11 @@ describe('data dir faults', () => {
 describe('model faults', () => {
   test.each([
     ['corrupt', 'broken.onnx', /model broken .* is not usable: .*Protobuf parsing failed/],
-    ['wrong-shaped', 'wrong-shape.onnx', /model wrong-shape .* is not usable: input "y" uint8 \[1,3,height,width\] is not uint8 \[1,1,H,W\]/],
+    [
+      'wrong-shaped',
+      'wrong-shape.onnx',
+      /model wrong-shape .* is not usable: input "y" uint8 \[1,3,height,width\] is not uint8 \[1,1,H,W\]/,
+    ],
   ])('a %s model stops the start with a clear error', async (_what, file, message) => {
     await expect(server(tmpDir(), ['--model', path.join(fixtures, file)]).start()).rejects.toThrow(message);
   });
@@ -120,7 +128,11 @@ describe('model faults', () => {
   test.each([
     ['corrupt', ['--fallback-model', path.join(fixtures, 'broken.onnx')], /model broken .* is not usable: .*Protobuf parsing failed/],
     ['missing', ['--fallback-model', 'no-such-model'], /--fallback-model no-such-model: .* does not exist/],
-    ['the model itself', ['--model', 'uprez-x2-fast', '--fallback-model', 'uprez-x2-fast'], /--fallback-model uprez-x2-fast is the model itself/],
+    [
+      'the model itself',
+      ['--model', 'uprez-x2-fast', '--fallback-model', 'uprez-x2-fast'],
+      /--fallback-model uprez-x2-fast is the model itself/,
+    ],
   ])('a %s fallback model stops the start with a clear error', async (_what, flags, message) => {
     await expect(server(tmpDir(), flags).start()).rejects.toThrow(message);
   });

@@ -48,10 +48,14 @@ async function snapshot(s: Started, key: string): Promise<ApiStream | null> {
 
 async function waitForState(s: Started, key: string, states: string[], ms = 60_000): Promise<ApiStream> {
   let snap: ApiStream | null = null;
-  await waitUntil(async () => {
-    snap = await snapshot(s, key);
-    return snap !== null && states.includes(snap.state);
-  }, ms, `stream ${key} to be ${states.join(' or ')}`);
+  await waitUntil(
+    async () => {
+      snap = await snapshot(s, key);
+      return snap !== null && states.includes(snap.state);
+    },
+    ms,
+    `stream ${key} to be ${states.join(' or ')}`,
+  );
   return snap as unknown as ApiStream;
 }
 
@@ -111,16 +115,25 @@ function ffmpegRole(args: string[]): 'decoder' | 'encoder' | 'other' {
 
 function killChild(role: 'decoder' | 'encoder'): number {
   const target = childCommandLines('ffmpeg').find((c) => ffmpegRole(c.args) === role);
-  if (!target) throw new Error(`no ${role} ffmpeg running among ${JSON.stringify(childCommandLines('ffmpeg').map((c) => c.args.slice(-3)))}`);
+  if (!target)
+    throw new Error(`no ${role} ffmpeg running among ${JSON.stringify(childCommandLines('ffmpeg').map((c) => c.args.slice(-3)))}`);
   process.kill(target.pid, 'SIGKILL');
   return target.pid;
 }
 
 function probeVideo(file: string): { width: number; height: number; frames: number; audio: boolean } {
-  const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-print_format', 'json', '-show_streams', file], { encoding: 'utf8' });
-  const streams = (JSON.parse(out) as { streams: { codec_type: string; width?: number; height?: number; nb_read_frames?: string }[] }).streams;
+  const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-print_format', 'json', '-show_streams', file], {
+    encoding: 'utf8',
+  });
+  const streams = (JSON.parse(out) as { streams: { codec_type: string; width?: number; height?: number; nb_read_frames?: string }[] })
+    .streams;
   const v = streams.find((st) => st.codec_type === 'video');
-  return { width: v?.width ?? 0, height: v?.height ?? 0, frames: Number(v?.nb_read_frames ?? 0), audio: streams.some((st) => st.codec_type === 'audio') };
+  return {
+    width: v?.width ?? 0,
+    height: v?.height ?? 0,
+    frames: Number(v?.nb_read_frames ?? 0),
+    audio: streams.some((st) => st.codec_type === 'audio'),
+  };
 }
 
 /** The playlist's segments are numbered without a gap, it ended, and it marks `discontinuities` restarts. */
@@ -165,7 +178,9 @@ describe('stream faults (real ffmpeg, RTMP ingest, HTTP)', () => {
     const lost = snap.frames.lost['decoder_restart']! + snap.frames.lost['encoder_down']!;
     expect(lost).toBeGreaterThan(0);
     expect(snap.frames.out + lost).toBeGreaterThanOrEqual(398);
-    expect(await metricValue(s, /^uprez_frames_lost_total\{[^}]*stream="crashy",reason="decoder_restart"\} (\d+)/m)).toBe(snap.frames.lost['decoder_restart']);
+    expect(await metricValue(s, /^uprez_frames_lost_total\{[^}]*stream="crashy",reason="decoder_restart"\} (\d+)/m)).toBe(
+      snap.frames.lost['decoder_restart'],
+    );
     expect(await metricValue(s, /^uprez_process_restarts_total\{[^}]*stream="crashy",process="decoder"\} (\d+)/m)).toBe(1);
     expect(await metricValue(s, /^uprez_process_restarts_total\{[^}]*stream="crashy",process="encoder"\} (\d+)/m)).toBe(1);
     expect(await master.stop()).toEqual([]);
@@ -245,7 +260,26 @@ describe('stream faults (real ffmpeg, RTMP ingest, HTTP)', () => {
     // Two H.264 elementary parts of different sizes in one MPEG-TS: the SPS changes mid-stream.
     const part = (name: string, size: string): string => {
       const file = path.join(dir, name);
-      execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25`, '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-f', 'mpegts', file]);
+      execFileSync('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=${size}:rate=25`,
+        '-t',
+        '2',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-g',
+        '25',
+        '-f',
+        'mpegts',
+        file,
+      ]);
       return file;
     };
     const both = path.join(dir, 'both.ts');
@@ -253,7 +287,11 @@ describe('stream faults (real ffmpeg, RTMP ingest, HTTP)', () => {
     const b = readFileSync(part('b.ts', '480x270'));
     execFileSync('sh', ['-c', 'cat "$1" "$2" > "$3"', 'sh', path.join(dir, 'a.ts'), path.join(dir, 'b.ts'), both]);
     expect(readFileSync(both).length).toBe(a.length + b.length);
-    const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-i', both, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${s.rtmpPort}/live/resize`], { stdio: 'ignore' });
+    const child = spawn(
+      'ffmpeg',
+      ['-hide_banner', '-loglevel', 'error', '-re', '-i', both, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${s.rtmpPort}/live/resize`],
+      { stdio: 'ignore' },
+    );
     cleanups.push(() => void child.kill('SIGKILL'));
     expect(await new Promise((r) => child.on('close', r))).toBe(0);
     const snap = await waitForState(s, 'resize', ['ended', 'failed']);

@@ -36,7 +36,13 @@ describe.runIf(REDIS_BIN !== null)('stream registry against a real redis-server'
   /** instance starts a registry client as instance `id` (what one `uprez serve --registry` holds). */
   async function instance(id: string, ttlMs = 1_500, url = redis.url): Promise<{ reg: RedisRegistry; metrics: Registry }> {
     const metrics = new Registry();
-    const reg = new RedisRegistry({ url, self: { id, url: `http://${id}.test:8000` }, log: createLogger({ level: 'debug', sink: (l) => logs.push(l) }), metrics: createRegistryMetrics(metrics), ttlMs });
+    const reg = new RedisRegistry({
+      url,
+      self: { id, url: `http://${id}.test:8000` },
+      log: createLogger({ level: 'debug', sink: (l) => logs.push(l) }),
+      metrics: createRegistryMetrics(metrics),
+      ttlMs,
+    });
     await reg.start();
     open.push(reg);
     return { reg, metrics };
@@ -48,7 +54,11 @@ describe.runIf(REDIS_BIN !== null)('stream registry against a real redis-server'
     const a = leaseOf(await one.acquire('camA'));
     const b = leaseOf(await two.acquire('camB'));
     const refused = await two.acquire('camA');
-    expect(refused).toMatchObject({ ok: false, reason: 'leased', holder: { key: 'camA', owner: { id: 'one', url: 'http://one.test:8000' }, epoch: a.epoch } });
+    expect(refused).toMatchObject({
+      ok: false,
+      reason: 'leased',
+      holder: { key: 'camA', owner: { id: 'one', url: 'http://one.test:8000' }, epoch: a.epoch },
+    });
     expect(await one.acquire('camA')).toMatchObject({ ok: false, reason: 'leased', holder: { owner: { id: 'one' } } });
     for (const reg of [one, two]) {
       expect((await reg.list()).map((s) => [s.key, s.owner.id, s.owner.url])).toEqual([
@@ -123,7 +133,16 @@ describe.runIf(REDIS_BIN !== null)('stream registry against a real redis-server'
     }
     if (lease === null) throw new Error('the frozen holder kept the key');
     expect(lease.epoch).toBeGreaterThan(Number(acquired['epoch']));
-    const mine: ContinuityState = { v: 1, key: 'camF', epoch: lease.epoch, instance: 'two', updatedAt: Date.now(), master: 'saved by two', renditions: {}, retired: [] };
+    const mine: ContinuityState = {
+      v: 1,
+      key: 'camF',
+      epoch: lease.epoch,
+      instance: 'two',
+      updatedAt: Date.now(),
+      master: 'saved by two',
+      renditions: {},
+      retired: [],
+    };
     await lease.continuity.save('camF', mine);
     const wokeAt = Date.now();
     child.process.kill('SIGCONT');
@@ -178,7 +197,16 @@ describe.runIf(REDIS_BIN !== null)('stream registry against a real redis-server'
       instance: 'one',
       updatedAt: 1_700_000_000_000,
       master: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv/index.m3u8\n',
-      renditions: { 'v/index.m3u8': { playlist: 'v/index.m3u8', targetDuration: 2, mediaSequence: 41, discontinuitySequence: 1, endList: false, segments: [{ uri: 'e3_00041.ts', duration: 2, discontinuity: true, map: null }] } },
+      renditions: {
+        'v/index.m3u8': {
+          playlist: 'v/index.m3u8',
+          targetDuration: 2,
+          mediaSequence: 41,
+          discontinuitySequence: 1,
+          endList: false,
+          segments: [{ uri: 'e3_00041.ts', duration: 2, discontinuity: true, map: null }],
+        },
+      },
       retired: ['v/e3_00040.ts'],
     };
     await lease.continuity.save('camC', state);

@@ -48,7 +48,10 @@ beforeAll(async () => {
   cli = await buildCli(path.join(dir, 'build'));
   videoDir = path.join(dir, 'video');
   mkdirSync(videoDir);
-  clipFile = await makeTestClip({ dir: videoDir, width: 320, height: 240, fps: 30, seconds: FRAMES / 30, audio: false, name: 'synthetic.mp4' }, bins.ffmpeg);
+  clipFile = await makeTestClip(
+    { dir: videoDir, width: 320, height: 240, fps: 30, seconds: FRAMES / 30, audio: false, name: 'synthetic.mp4' },
+    bins.ffmpeg,
+  );
 }, 240_000);
 
 afterAll(() => {
@@ -60,11 +63,26 @@ describe('viewer-quality harness through a real server', () => {
   test('bicubic on both sides: every frame accounted for, aligned at 0, and the gain is exactly zero', async () => {
     const extra: QualityExtra = { models: new Set(), minAlignMargin: Infinity, provider: null };
     const work = mkdtempSync(path.join(dir, 'q-'));
-    const [c, ...rest] = await runQualityClip(context({ model: 'none' }), { name: 'synthetic', files: [clipFile] }, { crfs: [30], repeats: 1, ssimEvery: 5, dir: work, gopSeconds: GOP_SECONDS }, extra);
+    const [c, ...rest] = await runQualityClip(
+      context({ model: 'none' }),
+      { name: 'synthetic', files: [clipFile] },
+      { crfs: [30], repeats: 1, ssimEvery: 5, dir: work, gopSeconds: GOP_SECONDS },
+      extra,
+    );
     expect(rest).toEqual([]);
     expect(c).toMatchObject({ inSize: '160x120', outSize: '320x240', crf: 30, truthFrames: FRAMES });
     const [m, b] = [c?.model[0], c?.bicubic[0]];
-    for (const r of [m, b]) expect(r).toMatchObject({ framesIn: FRAMES, framesOut: FRAMES, decoded: FRAMES, scored: FRAMES, offset: 0, startOffset: 0, endOffset: 0, aiShare: 0 });
+    for (const r of [m, b])
+      expect(r).toMatchObject({
+        framesIn: FRAMES,
+        framesOut: FRAMES,
+        decoded: FRAMES,
+        scored: FRAMES,
+        offset: 0,
+        startOffset: 0,
+        endOffset: 0,
+        aiShare: 0,
+      });
     expect(m?.psnr).toBeGreaterThan(20);
     expect(m?.psnr).toBeLessThan(60);
     expect(m?.psnr).toBe(b?.psnr);
@@ -80,10 +98,31 @@ describe('viewer-quality harness through a real server', () => {
     const truthY = path.join(work, 't.y');
     const pub = path.join(work, 'p.flv');
     const outY = path.join(work, 'o.y');
-    await runFfmpeg({ bin: bins.ffmpeg, args: truthArgs([clipFile], 320, 240, rate, truthY4m), name: 'ffmpeg', log: silentLogger, timeoutMs: null });
+    await runFfmpeg({
+      bin: bins.ffmpeg,
+      args: truthArgs([clipFile], 320, 240, rate, truthY4m),
+      name: 'ffmpeg',
+      log: silentLogger,
+      timeoutMs: null,
+    });
     await runFfmpeg({ bin: bins.ffmpeg, args: decodeLumaArgs(truthY4m, truthY), name: 'ffmpeg', log: silentLogger, timeoutMs: null });
-    await runFfmpeg({ bin: bins.ffmpeg, args: publisherArgs(truthY4m, { width: 160, height: 120, crf: 23, rate, gopSeconds: GOP_SECONDS }, pub), name: 'ffmpeg', log: silentLogger, timeoutMs: null });
-    const run = await runLive({ ffmpeg: bins.ffmpeg, cli, cwd: REPO_ROOT, clip: pub, key: 'viewer-test', serveFlags: ['--provider', 'cpu'], lumaOut: outY, log: silentLogger });
+    await runFfmpeg({
+      bin: bins.ffmpeg,
+      args: publisherArgs(truthY4m, { width: 160, height: 120, crf: 23, rate, gopSeconds: GOP_SECONDS }, pub),
+      name: 'ffmpeg',
+      log: silentLogger,
+      timeoutMs: null,
+    });
+    const run = await runLive({
+      ffmpeg: bins.ffmpeg,
+      cli,
+      cwd: REPO_ROOT,
+      clip: pub,
+      key: 'viewer-test',
+      serveFlags: ['--provider', 'cpu'],
+      lumaOut: outY,
+      log: silentLogger,
+    });
     const f = run.stream.frames;
     expect([f.in, f.out, run.decodedFrames]).toEqual([FRAMES, FRAMES, FRAMES]);
     expect(f.model + f.bicubic).toBe(f.out);
@@ -125,7 +164,23 @@ describe('viewer-quality harness through a real server', () => {
     const [quality, flicker, offline, time] = s.tables ?? [];
     // Offline with --model none on the live side is bicubic against bicubic too.
     expect(offline?.rows).toEqual([['synthetic', '23', 'bicubic', expect.any(String), expect.any(String), '+0.00', '+0.0000', 'n/a']]);
-    expect(quality?.rows).toEqual([['synthetic', '160x120 -> 320x240', '23', expect.any(String), expect.any(String), '+0.00', expect.any(String), expect.any(String), '+0.0000', '0.0 % / 0.0 %', expect.any(String), `${FRAMES}/${FRAMES} of ${FRAMES}`, '0']]);
+    expect(quality?.rows).toEqual([
+      [
+        'synthetic',
+        '160x120 -> 320x240',
+        '23',
+        expect.any(String),
+        expect.any(String),
+        '+0.00',
+        expect.any(String),
+        expect.any(String),
+        '+0.0000',
+        '0.0 % / 0.0 %',
+        expect.any(String),
+        `${FRAMES}/${FRAMES} of ${FRAMES}`,
+        '0',
+      ],
+    ]);
     expect(flicker?.rows[0]?.[5]).toBe('1.00');
     expect(time?.rows[0]?.[0]).toBe('160x120 @ 30.00 fps');
     expect(time?.rows[0]?.[7]).toBe(`${FRAMES} / ${FRAMES} of ${FRAMES}`);

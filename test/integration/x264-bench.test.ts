@@ -24,7 +24,14 @@ function x264TempDirs(): string[] {
 describe('uprez bench x264 (quick, tiny input)', () => {
   test('one row per combination, plausible CPU, bits and PSNR, the generated source named', async () => {
     const before = new Set(x264TempDirs());
-    const section = await runX264Bench({ ffmpeg: testBinaries().ffmpeg, quick: true, videoDir: emptyDir, log: silentLogger, sizes: [{ width: 160, height: 90 }], frames: 12 });
+    const section = await runX264Bench({
+      ffmpeg: testBinaries().ffmpeg,
+      quick: true,
+      videoDir: emptyDir,
+      log: silentLogger,
+      sizes: [{ width: 160, height: 90 }],
+      frames: 12,
+    });
     expect(section.id).toBe('x264');
     const table = section.tables?.[0];
     expect(table?.head).toEqual(X264_TABLE_HEAD);

@@ -50,7 +50,10 @@ function diskUsage(dir: string): { bytes: number; segments: number } {
 describe.skipIf(!enabled)(`soak: a live stream for ${minutes} min (UPREZ_SOAK=1)`, () => {
   test('RSS, file descriptors, children and disk stay flat', { timeout: (minutes + 3) * 60_000 }, async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'uprez-soak-'));
-    const config = parseServeConfig(['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--hls-list-size', '6'], {});
+    const config = parseServeConfig(
+      ['--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--hls-list-size', '6'],
+      {},
+    );
     const server = new UprezServer(config, { log: silentLogger });
     const { rtmpPort, httpPort } = await server.start();
     const url = `rtmp://127.0.0.1:${rtmpPort}/live/soak`;
@@ -99,7 +102,12 @@ describe.skipIf(!enabled)(`soak: a live stream for ${minutes} min (UPREZ_SOAK=1)
       }
       await new Promise((r) => setTimeout(r, 20_000)); // settle after the last fault
       const end = sample();
-      const snap = (await (await fetch(`http://127.0.0.1:${httpPort}/api/streams/soak`)).json()) as { state: string; restarts: number; reconnects: number; frames: { in: number; out: number } };
+      const snap = (await (await fetch(`http://127.0.0.1:${httpPort}/api/streams/soak`)).json()) as {
+        state: string;
+        restarts: number;
+        reconnects: number;
+        frames: { in: number; out: number };
+      };
       mkdirSync('test-artifacts', { recursive: true });
       writeFileSync('test-artifacts/soak.json', JSON.stringify({ minutes, start, end, samples, stream: snap }, null, 2));
       console.table([

@@ -13,7 +13,13 @@ describe('AMF0', () => {
   });
 
   test('reads ECMA arrays, typed objects, dates and strict arrays as clients send them', () => {
-    const ecma = Buffer.concat([Buffer.from([0x08, 0, 0, 0, 1, 0, 1]), Buffer.from('w'), Buffer.from([0x00]), Buffer.alloc(8), Buffer.from([0, 0, 9])]);
+    const ecma = Buffer.concat([
+      Buffer.from([0x08, 0, 0, 0, 1, 0, 1]),
+      Buffer.from('w'),
+      Buffer.from([0x00]),
+      Buffer.alloc(8),
+      Buffer.from([0, 0, 9]),
+    ]);
     expect(decodeAmf0(ecma)).toEqual([{ w: 0 }]);
     const date = Buffer.concat([Buffer.from([0x0b]), Buffer.alloc(8), Buffer.from([0, 0])]);
     expect(decodeAmf0(date)).toEqual([0]);

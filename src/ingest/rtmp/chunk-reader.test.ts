@@ -3,7 +3,12 @@ import { ChunkReader, RtmpProtocolError } from './chunk-reader.js';
 import { ChunkWriter, MSG } from './chunk-writer.js';
 
 /** chunk builds one chunk by hand: basic header, message header of `fmt`, optional extended timestamp, payload. */
-function chunk(fmt: 0 | 1 | 2 | 3, csid: number, h: { ts?: number; len?: number; type?: number; sid?: number; ext?: number }, payload: Buffer): Buffer {
+function chunk(
+  fmt: 0 | 1 | 2 | 3,
+  csid: number,
+  h: { ts?: number; len?: number; type?: number; sid?: number; ext?: number },
+  payload: Buffer,
+): Buffer {
   const parts: Buffer[] = [];
   if (csid < 64) parts.push(Buffer.from([(fmt << 6) | csid]));
   else if (csid < 320) parts.push(Buffer.from([fmt << 6, csid - 64]));
@@ -66,7 +71,10 @@ describe('ChunkReader', () => {
   test('extended timestamps, also on continuation chunks', () => {
     const r = new ChunkReader();
     const p = Buffer.alloc(130, 3);
-    const bytes = Buffer.concat([chunk(0, 4, { ts: 0xffffff, len: 130, ext: 0x12345678 }, p.subarray(0, 128)), chunk(3, 4, { ext: 0x12345678 }, p.subarray(128))]);
+    const bytes = Buffer.concat([
+      chunk(0, 4, { ts: 0xffffff, len: 130, ext: 0x12345678 }, p.subarray(0, 128)),
+      chunk(3, 4, { ext: 0x12345678 }, p.subarray(128)),
+    ]);
     const out = r.push(bytes);
     expect(out).toHaveLength(1);
     expect(out[0]?.timestamp).toBe(0x12345678);
@@ -104,8 +112,16 @@ describe('ChunkReader', () => {
   test.each<[string, () => Buffer, Partial<ConstructorParameters<typeof ChunkReader>[0]>]>([
     ['a chunk stream that starts without a full header', () => chunk(3, 9, {}, Buffer.from([1])), {}],
     ['a chunk size of 0', () => chunk(0, 2, { type: MSG.setChunkSize, sid: 0 }, Buffer.alloc(4)), {}],
-    ['more chunk streams than allowed', () => Buffer.concat(Array.from({ length: 5 }, (_, i) => chunk(0, 10 + i, { len: 10 }, Buffer.alloc(10)))), { maxChunkStreams: 4 }],
-    ['unfinished messages beyond the byte bound', () => Buffer.concat(Array.from({ length: 6 }, (_, i) => chunk(0, 10 + i, { len: 100_000 }, Buffer.alloc(128)))), { maxPendingBytes: 512 }],
+    [
+      'more chunk streams than allowed',
+      () => Buffer.concat(Array.from({ length: 5 }, (_, i) => chunk(0, 10 + i, { len: 10 }, Buffer.alloc(10)))),
+      { maxChunkStreams: 4 },
+    ],
+    [
+      'unfinished messages beyond the byte bound',
+      () => Buffer.concat(Array.from({ length: 6 }, (_, i) => chunk(0, 10 + i, { len: 100_000 }, Buffer.alloc(128)))),
+      { maxPendingBytes: 512 },
+    ],
   ])('refuses %s', (_name, bytes, limits) => {
     expect(() => new ChunkReader(limits).push(bytes())).toThrow(RtmpProtocolError);
   });

@@ -143,7 +143,8 @@ export class ChunkReader {
       pos += 4;
     }
     // Only now, with the whole header read, may state change (a partial header is re-read later).
-    if (!newMessage && fmt !== 3) throw new RtmpProtocolError(`chunk stream ${csid}: a new header (type ${fmt}) inside an unfinished message`);
+    if (!newMessage && fmt !== 3)
+      throw new RtmpProtocolError(`chunk stream ${csid}: a new header (type ${fmt}) inside an unfinished message`);
     this.streams.set(csid, state);
     state.extended = extended;
     if (newMessage) {

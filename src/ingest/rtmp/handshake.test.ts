@@ -10,7 +10,9 @@ function signedC1(scheme: 1 | 2): Buffer {
   const c1 = randomBytes(HANDSHAKE_SIZE);
   const base = scheme === 1 ? 8 : 772;
   const off = (((c1[base] as number) + (c1[base + 1] as number) + (c1[base + 2] as number) + (c1[base + 3] as number)) % 728) + base + 4;
-  const digest = createHmac('sha256', FP_KEY).update(Buffer.concat([c1.subarray(0, off), c1.subarray(off + 32)])).digest();
+  const digest = createHmac('sha256', FP_KEY)
+    .update(Buffer.concat([c1.subarray(0, off), c1.subarray(off + 32)]))
+    .digest();
   digest.copy(c1, off);
   return c1;
 }
@@ -31,7 +33,9 @@ describe('RTMP handshake', () => {
     const s1 = serverResponse(c1).subarray(1, 1 + HANDSHAKE_SIZE);
     const base = scheme === 1 ? 8 : 772;
     const off = (((s1[base] as number) + (s1[base + 1] as number) + (s1[base + 2] as number) + (s1[base + 3] as number)) % 728) + base + 4;
-    const expected = createHmac('sha256', FMS_KEY).update(Buffer.concat([s1.subarray(0, off), s1.subarray(off + 32)])).digest();
+    const expected = createHmac('sha256', FMS_KEY)
+      .update(Buffer.concat([s1.subarray(0, off), s1.subarray(off + 32)]))
+      .digest();
     expect(s1.subarray(off, off + 32).equals(expected)).toBe(true);
   });
 

@@ -35,7 +35,8 @@ export interface MediaSink {
 }
 
 /** PublishDecision answers a publish request. */
-export type PublishDecision = { readonly ok: true; readonly sink: MediaSink } | { readonly ok: false; readonly status: PublishRefusalStatus };
+export type PublishDecision =
+  { readonly ok: true; readonly sink: MediaSink } | { readonly ok: false; readonly status: PublishRefusalStatus };
 
 /** PublishGate is the ingest's side of a connection. */
 export interface PublishGate {
@@ -266,7 +267,10 @@ export class RtmpConnection {
         return void this.onPublish(msg.streamId, values[3]);
       case 'play':
       case 'play2':
-        this.refuse({ code: 'NetStream.Play.Failed', description: 'RTMP playback is not offered: watch over HLS (/hls/KEY/master.m3u8)' }, msg.streamId);
+        this.refuse(
+          { code: 'NetStream.Play.Failed', description: 'RTMP playback is not offered: watch over HLS (/hls/KEY/master.m3u8)' },
+          msg.streamId,
+        );
         return;
       case 'FCUnpublish':
       case 'deleteStream':
@@ -294,12 +298,18 @@ export class RtmpConnection {
         this.writer.windowAckSize(WINDOW_ACK_SIZE),
         this.writer.setPeerBandwidth(WINDOW_ACK_SIZE, 2),
         this.writer.setChunkSize(OUT_CHUNK_SIZE),
-        this.writer.command(0, '_result', transactionId, { fmsVer: 'FMS/3,5,7,7009', capabilities: 31, mode: 1 }, {
-          level: 'status',
-          code: 'NetConnection.Connect.Success',
-          description: 'Connection succeeded.',
-          objectEncoding: encoding,
-        }),
+        this.writer.command(
+          0,
+          '_result',
+          transactionId,
+          { fmsVer: 'FMS/3,5,7,7009', capabilities: 31, mode: 1 },
+          {
+            level: 'status',
+            code: 'NetConnection.Connect.Success',
+            description: 'Connection succeeded.',
+            objectEncoding: encoding,
+          },
+        ),
       ]),
     );
   }

@@ -27,7 +27,13 @@ export interface Composition {
  * composeTiles pastes `model` tiles into `out` (HR Y, bicubic) and reports the Composition; a
  * tile with neither model luma nor a reason in `why` is counted `late_result`.
  */
-export function composeTiles(out: Uint8Array, grid: TileGrid, scale: number, model: ReadonlyMap<number, ModelTile>, why: ReadonlyMap<number, FallbackReason>): Composition {
+export function composeTiles(
+  out: Uint8Array,
+  grid: TileGrid,
+  scale: number,
+  model: ReadonlyMap<number, ModelTile>,
+  why: ReadonlyMap<number, FallbackReason>,
+): Composition {
   const isModel = (t: number): boolean => model.has(t);
   let modelPixels = 0;
   const byTier = new Map<number, number>();

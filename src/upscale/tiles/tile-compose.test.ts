@@ -24,7 +24,8 @@ function halfAndHalf(feather: number): { out: Uint8Array; width: number } {
 
 function maxColumnStep(out: Uint8Array, width: number, from: number, to: number): number {
   let max = 0;
-  for (let y = 0; y < out.length / width; y++) for (let x = from; x < to; x++) max = Math.max(max, Math.abs((out[y * width + x + 1] as number) - (out[y * width + x] as number)));
+  for (let y = 0; y < out.length / width; y++)
+    for (let x = from; x < to; x++) max = Math.max(max, Math.abs((out[y * width + x + 1] as number) - (out[y * width + x] as number)));
   return max;
 }
 
@@ -81,7 +82,14 @@ describe('composing model and bicubic tiles', () => {
 });
 
 /** referencePaste is the feathering rule pixel by pixel: the weight is the least ramp to any bicubic neighbour. */
-function referencePaste(out: Uint8Array, g: ReturnType<typeof tileGrid>, scale: number, i: number, model: Uint8Array, isModel: (t: number) => boolean): void {
+function referencePaste(
+  out: Uint8Array,
+  g: ReturnType<typeof tileGrid>,
+  scale: number,
+  i: number,
+  model: Uint8Array,
+  isModel: (t: number) => boolean,
+): void {
   const col = i % g.cols;
   const row = Math.floor(i / g.cols);
   const tw = Math.min(g.tile, g.width - col * g.tile) * scale;

@@ -15,7 +15,15 @@ export const DEFAULT_FEATHER = 8;
  * into `out` (the frame's HR Y, already bicubic), feathered against the neighbours that
  * `isModel` says are not model tiles.
  */
-export function pasteTile(out: Uint8Array, g: TileGrid, scale: number, i: number, model: Uint8Array, isModel: (tile: number) => boolean, feather = DEFAULT_FEATHER): void {
+export function pasteTile(
+  out: Uint8Array,
+  g: TileGrid,
+  scale: number,
+  i: number,
+  model: Uint8Array,
+  isModel: (tile: number) => boolean,
+  feather = DEFAULT_FEATHER,
+): void {
   const r = tileRect(g, i);
   const col = i % g.cols;
   const row = (i / g.cols) | 0;
@@ -95,7 +103,15 @@ export function cutTile(hr: Uint8Array, g: TileGrid, scale: number, i: number): 
 }
 
 /** cutFromRegion copies tile i's HR block out of a region's HR output (the region covers the tile). */
-export function cutFromRegion(region: Uint8Array, regionX: number, regionY: number, regionW: number, g: TileGrid, scale: number, i: number): Uint8Array {
+export function cutFromRegion(
+  region: Uint8Array,
+  regionX: number,
+  regionY: number,
+  regionW: number,
+  g: TileGrid,
+  scale: number,
+  i: number,
+): Uint8Array {
   const r = tileRect(g, i);
   const rw = regionW * scale;
   const tw = r.width * scale;

@@ -17,7 +17,8 @@ export interface TileGrid {
 /** tileGrid builds the grid of a width x height frame. */
 export function tileGrid(width: number, height: number, tile: number): TileGrid {
   if (!Number.isInteger(tile) || tile < 8) throw new RangeError(`tile must be a whole number >= 8, got ${tile}`);
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new RangeError(`invalid frame size ${width}x${height}`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw new RangeError(`invalid frame size ${width}x${height}`);
   const cols = Math.ceil(width / tile);
   const rows = Math.ceil(height / tile);
   return { width, height, tile, cols, rows, count: cols * rows };

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { planTiles, type PlanInput } from './tile-plan.js';
 
-const cand = (n: number, pixels = 4096, priority = (t: number) => 100 - t) => Array.from({ length: n }, (_, t) => ({ tile: t, pixels, priority: priority(t) }));
+const cand = (n: number, pixels = 4096, priority = (t: number) => 100 - t) =>
+  Array.from({ length: n }, (_, t) => ({ tile: t, pixels, priority: priority(t) }));
 
 function plan(over: Partial<PlanInput>) {
   return planTiles({ now: 0, deadline: 250, leadMs: 10, msPerPixel: 0.01, requestMs: 1, busyUntil: [0, 0], candidates: cand(10), ...over });

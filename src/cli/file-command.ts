@@ -8,7 +8,7 @@ import { CLI_INPUT_POLICY, inputLocation, resolveFileInput } from '../vod/file-i
 import { transcodeFile, type FileTranscodeResult } from '../vod/file-transcode.js';
 import { openUpscalePlan, type X4Strategy } from '../vod/upscale-plan.js';
 import type { CliIo, Command } from './cli-io.js';
-import { parseProviderFlag, parseScaleFlag, stringFlag } from './image-command.js';
+import { parseProviderFlag, parseScaleFlag, stringFlag } from './shared-flags.js';
 import { parseFlags } from './parse-flags.js';
 import { createProgress } from './progress.js';
 

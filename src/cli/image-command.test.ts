@@ -9,7 +9,8 @@ import { createRgbImage, type RgbImage } from '../image/rgb-image.js';
 import { decodeRgb8, encodeRgb8 } from '../image/rgb8-io.js';
 import type { CliIo } from './cli-io.js';
 import { captureIo } from '../../test/helpers/capture-io.js';
-import { parseFormatFlag, parseIntFlag, parseProfileFlag, parseProviderFlag, parseScaleFlag, runImageCommand } from './image-command.js';
+import { parseFormatFlag, parseProfileFlag, runImageCommand } from './image-command.js';
+import { parseIntFlag, parseProviderFlag, parseScaleFlag } from './shared-flags.js';
 
 const picture = (w: number, h: number) =>
   createRgbImage(

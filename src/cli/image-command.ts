@@ -16,8 +16,6 @@ import { parseFlags } from './parse-flags.js';
 import { createProgress, progressStream, type Progress } from './progress.js';
 import { cliLogger, parseIntFlag, parseProviderFlag, parseScaleFlag, stringFlag } from './shared-flags.js';
 
-// Shared flags moved to shared-flags.ts; re-exported for file-command.ts and the tests until they import it.
-export { cliLogger, parseIntFlag, parseProviderFlag, parseScaleFlag, stringFlag } from './shared-flags.js';
 /** IMAGE_USAGE is the help text of `uprez image`. */
 export const IMAGE_USAGE = [
   'Usage: uprez image IN... --out DIR [--scale 2|4] [--model NAME|PATH|bicubic] [--denoise auto|0|1|2|3]',

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { StreamDirectory, StreamSnapshot } from '../stream/stream-snapshot.js';
-import { isValidStreamKey } from '../ingest/stream-key.js';
+import { isValidStreamKey } from '../media/stream-key.js';
 import { notFound, sendError } from './json-errors.js';
 import type { HistorySource } from './stream-history.js';
 import type { ClusterListBody } from '../registry/cluster-view.js';

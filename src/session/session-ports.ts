@@ -8,7 +8,7 @@ import type { VideoInfo } from '../decode/video-info.js';
 import type { EncoderOptions } from '../encode/encoder.js';
 import type { Rung } from '../encode/ladder.js';
 import type { ProcessExit } from '../ffmpeg/supervised-process.js';
-import type { Frame, FrameGeometry, UpscaledFrame } from '../upscale/frame.js';
+import type { Frame, FrameGeometry, UpscaledFrame } from '../media/frame.js';
 import type { TierConfig } from '../upscale/tier-state.js';
 
 /** DecoderEventsPort is what a session listens to on its decoder. */

@@ -23,7 +23,7 @@ import type { ProcessExit } from '../ffmpeg/supervised-process.js';
 import type { FeedSource } from '../ingest/publish-feed.js';
 import { TypedEmitter } from '../lifecycle/typed-emitter.js';
 import type { Logger } from '../log/logger.js';
-import { frameGeometry, type Frame, type FrameGeometry, type UpscaledFrame } from '../upscale/frame.js';
+import { frameGeometry, type Frame, type FrameGeometry, type UpscaledFrame } from '../media/frame.js';
 import { ArrivalClock } from './arrival-clock.js';
 import { DecoderHolds } from './decoder-holds.js';
 import type { DecoderPort, EncoderPort, SessionFactories, StagePort } from './session-ports.js';

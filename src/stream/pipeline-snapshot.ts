@@ -4,7 +4,7 @@
  */
 import type { VideoInfo } from '../decode/video-info.js';
 import type { ClusterStream } from '../registry/cluster-stream.js';
-import { FALLBACK_REASONS, type FallbackReason } from '../upscale/frame.js';
+import { FALLBACK_REASONS, type FallbackReason } from '../media/frame.js';
 import type { TierConfig, UpscaleStageStats } from '../upscale/upscale-stage.js';
 import type { DenoiseSnapshot } from './stream-denoise.js';
 import type { StreamFrameAccounting } from './stream-frame-accounting.js';

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { FeedSource } from '../ingest/publish-feed.js';
 import type { UprezMetrics } from '../metrics/metrics.js';
 import type { SessionEnd } from '../session/transcode-session.js';
-import type { UpscaledFrame } from '../upscale/frame.js';
+import type { UpscaledFrame } from '../media/frame.js';
 import { RateWindow } from './rate-window.js';
 import type { FrameLossReason } from './stream-snapshot.js';
 

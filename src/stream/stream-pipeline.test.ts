@@ -25,7 +25,7 @@ import type {
   SessionFactories,
   StagePort,
 } from '../session/session-ports.js';
-import type { UpscaledFrame } from '../upscale/frame.js';
+import type { UpscaledFrame } from '../media/frame.js';
 import type { PipelineOptions } from './pipeline-options.js';
 import { StreamPipeline } from './stream-pipeline.js';
 

@@ -7,12 +7,12 @@ import type { Logger } from '../log/logger.js';
 import { initRenditions } from '../metrics/metrics.js';
 import { TranscodeSession, type SessionEnd, type SessionSetup } from '../session/transcode-session.js';
 import { REAL_FACTORIES } from '../session/real-factories.js';
-import type { EncoderPort, SessionFactories, StagePort } from '../session/session-ports.js';
-import type { Frame } from '../upscale/frame.js';
-import { createUpscaleStage, type UpscaleStage } from '../upscale/upscale-stage.js';
+import type { EncoderPort, SessionFactories } from '../session/session-ports.js';
+import type { Frame } from '../media/frame.js';
 import type { PipelineDeps, PipelineOptions } from './pipeline-options.js';
 import { acceptsReattach, phaseState, sessionFault, type Phase } from './pipeline-phase.js';
 import { PipelineDenoise } from './pipeline-denoise.js';
+import { createPipelineStage, sessionEncoderOptions, type PipelineStage } from './pipeline-setup.js';
 import { pipelineSnapshot } from './pipeline-snapshot.js';
 import { StreamFrameAccounting } from './stream-frame-accounting.js';
 import type { RenditionSnapshot, StreamSnapshot } from './stream-snapshot.js';
@@ -39,7 +39,7 @@ export class StreamPipeline {
   private sessions = 0;
   /** The most recent encoder (ended or not): it knows the playlists to finish. */
   private lastEncoder: EncoderPort | null = null;
-  private stage: (StagePort & { stats?: UpscaleStage['stats'] }) | null = null;
+  private stage: PipelineStage | null = null;
   private info: VideoInfo | null = null;
   private framesIn = 0;
   private restarts = 0;
@@ -203,7 +203,7 @@ export class StreamPipeline {
       // The ladder is fixed by the first session: later ones are fitted to it.
       ...(info ? { decoder: { size: { width: info.width, height: info.height }, fps: { num: info.fpsNum, den: info.fpsDen } } } : {}),
       endList: false,
-      setup: (i) => this.setup(i, id),
+      setup: (i) => this.setup(i),
       frame: (seq, data, geometry, arrivedAt) => this.frame(data, geometry, arrivedAt),
       factories: this.factories,
       binaries: this.deps.binaries,
@@ -220,52 +220,15 @@ export class StreamPipeline {
   }
 
   /** setup: the stage (made once, for the stream's life) and this session's encoder settings. */
-  private setup(info: VideoInfo, id: number): SessionSetup | string {
+  private setup(info: VideoInfo): SessionSetup | string {
     const first = !this.info;
     if (this.info && (info.width !== this.info.width || info.height !== this.info.height)) {
       // Cannot happen with the decoder's fixed size; refuse rather than feed the encoder wrong frames.
       return `the decoder delivered ${info.width}x${info.height}, the ladder is ${this.info.width}x${this.info.height}`;
     }
     this.info ??= info;
-    this.stage ??= this.createStage();
-    return {
-      stage: this.stage,
-      warmUp: first,
-      encoder: {
-        binaries: this.deps.binaries,
-        outDir: this.opts.outDir,
-        scale: this.opts.scale,
-        hasAudio: this.opts.hasAudio,
-        segmentSeconds: this.opts.segmentSeconds,
-        listSize: this.opts.listSize,
-        videoEncoder: this.opts.videoEncoder,
-        x264Preset: this.opts.x264Preset,
-        push: this.opts.push,
-        hls: this.opts.hls,
-        log: this.log,
-      },
-    };
-  }
-
-  private createStage(): StagePort & { stats?: UpscaleStage['stats'] } {
-    const o = {
-      scale: this.opts.scale,
-      latencyBudgetMs: this.opts.latencyBudgetMs,
-      maxInFlight: this.opts.maxInFlight,
-      hysteresis: this.opts.hysteresis !== false,
-      log: this.log,
-    };
-    if (this.deps.createStage) return this.deps.createStage(o);
-    return createUpscaleStage({
-      mode: 'deadline',
-      scale: o.scale,
-      latencyBudgetMs: o.latencyBudgetMs,
-      tiers: this.denoise.tiers,
-      maxInFlight: o.maxInFlight,
-      hysteresis: o.hysteresis,
-      log: this.log,
-      observer: { onInference: (ms, model) => this.deps.metrics.modelInferenceSeconds.observe({ model }, ms / 1000) },
-    });
+    this.stage ??= createPipelineStage(this.opts, this.deps, this.denoise.tiers, this.log);
+    return { stage: this.stage, warmUp: first, encoder: sessionEncoderOptions(this.opts, this.deps, this.log) };
   }
 
   private frame(data: Uint8Array, geometry: Frame['geometry'], arrivedAt: number): Frame {

@@ -1,5 +1,5 @@
 import type { OriginStreamStats } from '../origin/origin-mirror.js';
-import type { FallbackReason, UpscalePath } from '../upscale/frame.js';
+import type { FallbackReason, UpscalePath } from '../media/frame.js';
 import type { DenoiseSnapshot } from './stream-denoise.js';
 
 /**

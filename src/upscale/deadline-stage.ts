@@ -12,7 +12,7 @@
 import { errorMessage, isNonFatal } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { defaultClock, type Clock } from './clock.js';
-import { planesOf, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame } from './frame.js';
+import { planesOf, type FallbackReason, type Frame, type FrameGeometry, type UpscaledFrame } from '../media/frame.js';
 import { LatencyPredictor } from './latency-predictor.js';
 import type { LumaRect, RegionsResult } from './luma-regions.js';
 import { StageCore, type StageEntry } from './stage-core.js';
@@ -23,8 +23,9 @@ import { composeTiles, type ModelTile } from './tiles/frame-compose.js';
 import { tileDetail } from './tiles/tile-analysis.js';
 import { TileCache } from './tiles/tile-cache.js';
 import { cutFromRegion } from './tiles/tile-compose.js';
-import { mergeRuns, tileGrid, tilePixels, type TileGrid } from './tiles/tile-grid.js';
+import { mergeRuns, tilePixels, type TileGrid } from './tiles/tile-grid.js';
 import { planTiles, type TileCandidate } from './tiles/tile-plan.js';
+import { warmUpTiers } from './tier-warm-up.js';
 
 export type { TierConfig } from './tier-state.js';
 
@@ -55,7 +56,6 @@ const TIER_MARGIN = 0.1;
 const TIER_DWELL_MS = 1_000;
 /** A tier not in use is probed with one tile at most this often (its figure stays fresh). */
 const PROBE_INTERVAL_MS = 500;
-const WARM_UP_RUNS = 2;
 
 /** One frame's per-tile state, from push to emission. */
 interface TileFrame {
@@ -113,57 +113,27 @@ export class DeadlineStage {
   async warmUp(g: FrameGeometry): Promise<void> {
     const probe = new Uint8Array(g.frameSize);
     for (let i = 0; i < probe.length; i++) probe[i] = (i * 37 + ((i / g.width) | 0) * 11) & 255;
-    const out = new Uint8Array(g.lumaSize * this.opts.scale * this.opts.scale + 2 * g.chromaSize * this.opts.scale * this.opts.scale);
+    const s = this.opts.scale;
+    const out = new Uint8Array(g.lumaSize * s * s + 2 * g.chromaSize * s * s);
     this.core.bicubicLuma(probe, g, out);
     this.core.bicubicLuma(probe, g, out);
-    const grid = tileGrid(g.width, g.height, this.tileSize);
-    const rows: LumaRect[] = [];
-    for (let r = 0; r < grid.rows; r++)
-      rows.push(
-        ...mergeRuns(
-          grid,
-          Array.from({ length: grid.cols }, (_, c) => r * grid.cols + c),
-        ).map((x) => x.rect),
-      );
-    const y = planesOf(probe, g).y;
-    for (const [i, tier] of this.tiers.entries()) {
-      try {
-        let whole = Infinity;
-        for (let k = 0; k < WARM_UP_RUNS * tier.busyUntil.length; k++)
-          whole = Math.min(whole, (await tier.runner.upscaleLumaRegions(y, g.width, g.height, rows)).inferMs);
-        const perPixel = whole / (g.width * g.height);
-        const one = await tier.runner.upscaleLumaRegions(y, g.width, g.height, [
-          { x: 0, y: 0, width: Math.min(this.tileSize, g.width), height: Math.min(this.tileSize, g.height) },
-        ]);
-        tier.requestMs = Math.max(0.2, one.inferMs - perPixel * tilePixels(grid, 0));
-        this.costs.setWarmUp(tier.costKey, perPixel);
-        this.log.info('model warmed up', {
-          model: tier.runner.info.name,
-          tier: i,
-          size: `${g.width}x${g.height}`,
-          frameMs: Number(whole.toFixed(1)),
-          tiles: grid.count,
-          bicubicMs: Number(this.core.bicubicMs().toFixed(1)),
-          budgetMs: this.opts.latencyBudgetMs,
-        });
-      } catch (err) {
-        this.log.warn('model warm-up failed; the first frames will probe it', { model: tier.runner.info.name, err: errorMessage(err) });
-      }
-    }
+    await warmUpTiers({
+      tiers: this.tiers,
+      costs: this.costs,
+      y: planesOf(probe, g).y,
+      geometry: g,
+      tileSize: this.tileSize,
+      log: this.log,
+      note: { bicubicMs: Number(this.core.bicubicMs().toFixed(1)), budgetMs: this.opts.latencyBudgetMs },
+    });
   }
 
   /** push takes one decoded frame; never blocks on the model, never throws. */
   push(frame: Frame): void {
     if (this.core.closed) return;
-    const e = this.core.entryFor(frame);
+    const e = this.core.admit(frame);
+    if (!e) return;
     const g = frame.geometry;
-    if (frame.data.length < g.frameSize) {
-      this.log.error('frame could not be upscaled; emitting black', { seq: frame.seq, bytes: frame.data.length, needs: g.frameSize });
-      this.core.black(e);
-      this.core.finish(e, 'bicubic', undefined);
-      this.core.drain();
-      return;
-    }
     this.trackInterval(frame.arrivedAt);
     const grid = this.tiles.gridFor(g.width, g.height);
     const y = planesOf(frame.data, g).y;
@@ -384,11 +354,10 @@ export class DeadlineStage {
   }
 
   /**
-   * replaceTier puts another model in tier `index` (a member of its denoise family: the same graph
-   * and cost, other weights), or the same model with another gain (what it is worth at the stream's
-   * compression). A new model runs from the next frame; results still out from the old one may finish
-   * their frames but are not reused, and every reused tile output is dropped (the old weights made
-   * it). The old runner is not closed (runners are shared). Out of range or nothing new: no-op.
+   * replaceTier puts another model in tier `index` (a denoise family member: same graph and cost,
+   * other weights), or the same model with another gain (its worth at the stream's compression). A
+   * new model runs from the next frame; its predecessor's results still out may finish their frames
+   * but every reused tile output is dropped. Runners are shared, not closed. Nothing new: no-op.
    */
   replaceTier(index: number, tier: TierConfig): void {
     const prev = this.tiers[index];
@@ -402,17 +371,8 @@ export class DeadlineStage {
       this.tiles.forget();
     }
     this.tiers[index] = next;
-    this.log.info(sameModel ? 'tier gain changed' : 'model replaced in its tier', {
-      tier: index,
-      from: prev.runner.info.name,
-      to: tier.runner.info.name,
-      gain: next.gain,
-    });
-  }
-
-  /** tierModels are the models of the tiers now, best first. */
-  get tierModels(): readonly string[] {
-    return this.tiers.map((t) => t.runner.info.name);
+    const what = sameModel ? 'tier gain changed' : 'model replaced in its tier';
+    this.log.info(what, { tier: index, to: tier.runner.info.name, gain: next.gain });
   }
 
   /** whenReady resolves at once: live frames are never held back (the deadline bounds them). */

@@ -15,7 +15,7 @@ import { lockOutputDir } from './dir-lock.js';
 import { inputLocation } from './file-input.js';
 import { readJobState, sameJob, writeJobState, type FileJobIdentity, type FileJobState } from './job-state-file.js';
 import { resumePointFor, segmentPlanFor, segmentsComplete, type ResumePoint, type SegmentPlan } from './segment-plan.js';
-import { UpscaleChain } from './upscale-chain.js';
+import { UpscaleChain } from '../upscale/upscale-chain.js';
 import type { FileTranscodeOptions, FileTranscodeResult } from './file-transcode-types.js';
 import { EXTRA_RUNG_HEIGHTS, rewriteFinishedJob } from './rewrite-finished-job.js';
 import { finalizeVod } from './vod-finalize.js';

@@ -25,9 +25,13 @@ export class OriginError extends UprezError {
   }
 }
 
-/** isRetryableStatus: request timeout, too early, too many requests, and every 5xx are worth another try. */
+/**
+ * isRetryableStatus: request timeout, a WebDAV lock held by another request (423: rclone serve
+ * webdav answers it while a file or directory is being written), too early, too many requests, and
+ * every 5xx are worth another try.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || status >= 500;
+  return status === 408 || status === 423 || status === 425 || status === 429 || status >= 500;
 }
 
 /** asOriginError classifies anything a request threw; unknown errors (sockets, DNS) are retryable ORIGIN_NETWORK errors. */

@@ -83,32 +83,7 @@ export interface PublisherEncode {
  * would (x264 CRF, veryfast, zerolatency, a keyframe every ~2 s), video only, FLV.
  */
 export function publisherArgs(truth: string, e: PublisherEncode, out: string): string[] {
-  const gop = String(gopFrames(e.rate, e.gopSeconds));
-  return [
-    ...QUIET,
-    '-i',
-    truth,
-    '-vf',
-    `scale=${e.width}:${e.height}:flags=bicubic,format=yuv420p`,
-    '-fps_mode',
-    'passthrough',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-tune',
-    'zerolatency',
-    '-crf',
-    String(e.crf),
-    '-g',
-    gop,
-    '-keyint_min',
-    gop,
-    '-an',
-    '-f',
-    'flv',
-    out,
-  ];
+  return [...QUIET, '-i', truth, ...publisherEncodeArgs(e, out)];
 }
 
 /**
@@ -116,15 +91,13 @@ export function publisherArgs(truth: string, e: PublisherEncode, out: string): s
  * publisherArgs does (for the time-only runs, which need no truth).
  */
 export function loopedClipArgs(source: string, e: PublisherEncode, seconds: number, out: string): string[] {
+  return [...QUIET, '-stream_loop', '-1', '-i', source, '-t', String(seconds), ...publisherEncodeArgs(e, out)];
+}
+
+/** publisherEncodeArgs: the input scaled (bicubic) to the publish size and encoded as a publisher would, to FLV at `out`. */
+function publisherEncodeArgs(e: PublisherEncode, out: string): string[] {
   const gop = String(gopFrames(e.rate, e.gopSeconds));
   return [
-    ...QUIET,
-    '-stream_loop',
-    '-1',
-    '-i',
-    source,
-    '-t',
-    String(seconds),
     '-vf',
     `scale=${e.width}:${e.height}:flags=bicubic,format=yuv420p`,
     '-fps_mode',

@@ -144,11 +144,6 @@ export class TranscodeSession extends TypedEmitter<SessionEvents> {
     return this.opts.id;
   }
 
-  /** backlogMs is how far the last frame came behind its picture's receipt, beyond the fixed delay (ms). */
-  get backlogMs(): number {
-    return this.arrivals.backlogMs;
-  }
-
   /** input is what the decoder reads. */
   get input(): string | FeedSource {
     return this.opts.input;

@@ -37,7 +37,7 @@ export class PipelineDenoise {
             model: base[0].runner.info.name,
             log,
             apply: (tiers, level) => {
-              this.current = tiers.length === base.length ? tiers : base.map((t, i) => tiers[i] ?? t);
+              this.current = tiers;
               metrics.denoiseLevel.set({ stream: key }, level);
               metrics.denoiseSwitchesTotal.inc({ stream: key });
               this.current.forEach((t, i) => replaceTier(i, t));

@@ -4,7 +4,16 @@
 // of both. The AI video leads; the source video follows by segment number (stream-sync.js).
 import { CompareControls } from './compare-controls.js';
 import { COMPARE_HLS_CONFIG } from './hls-config.js';
-import { edgeAlignedTarget, followerTarget, fragmentsOf, isInSync, pickCompareRungs, syncAction } from './stream-sync.js';
+import {
+  edgeAlignedTarget,
+  followerTarget,
+  fragmentsOf,
+  IN_SYNC_S,
+  isInSync,
+  pickCompareRungs,
+  presentedTime,
+  syncAction,
+} from './stream-sync.js';
 import { size } from './util.js';
 
 const SYNC_INTERVAL_MS = 100;
@@ -44,6 +53,8 @@ export class CompareView {
     /** @type {ReturnType<typeof setInterval> | null} */ this.timer = null;
     /** @type {ReturnType<typeof setTimeout> | null} */ this.retry = null;
     /** @type {CompareStream | null} */ this.stream = null;
+    /** @type {Map<HTMLVideoElement, { mediaTime: number, at: number }>} the last frame each video presented */
+    this.shown = new Map();
     this.wire();
   }
 
@@ -60,6 +71,17 @@ export class CompareView {
     });
     this.zoom = this.controls.zoom;
     this.freezeButton.addEventListener('click', () => (this.frozen ? this.resume() : this.freeze()));
+    // The source follows the leader's stalls and seeks at once, not at the next sync tick: on a busy
+    // machine the timer can be late by many frames while the source plays on past a stalled AI video.
+    for (const type of ['waiting', 'pause', 'seeking', 'emptied']) this.ai.addEventListener(type, () => this.holdSource());
+    for (const type of ['playing', 'seeked']) this.ai.addEventListener(type, () => this.timer !== null && this.syncStep());
+  }
+
+  /** @private the AI video stopped advancing: the source stops with it and the view is not in sync */
+  holdSource() {
+    if (this.timer === null) return;
+    this.root.dataset.synced = 'false';
+    if (!this.frozen && !this.source.paused) this.source.pause();
   }
 
   /**
@@ -91,7 +113,37 @@ export class CompareView {
     this.attach(this.ai, rungs.ai.playlist);
     this.attach(this.source, rungs.source.playlist);
     this.timer = setInterval(() => this.syncStep(), SYNC_INTERVAL_MS);
+    this.watchFrames(this.ai);
+    this.watchFrames(this.source);
     return true;
+  }
+
+  /**
+   * watchFrames records each frame the video presents (requestVideoFrameCallback, where the browser
+   * has it), for as long as the comparison is open.
+   * @private
+   * @param {HTMLVideoElement} video
+   */
+  watchFrames(video) {
+    const v = /** @type {any} */ (video);
+    if (typeof v.requestVideoFrameCallback !== 'function') return;
+    const timer = this.timer;
+    /** @param {number} now @param {{ mediaTime: number }} meta */
+    const onFrame = (now, meta) => {
+      if (this.timer !== timer) return;
+      this.shown.set(video, { mediaTime: meta.mediaTime, at: now });
+      v.requestVideoFrameCallback(onFrame);
+    };
+    v.requestVideoFrameCallback(onFrame);
+  }
+
+  /**
+   * @private
+   * @param {HTMLVideoElement} video
+   * @returns {number} the media time of the frame it shows now
+   */
+  shownTime(video) {
+    return presentedTime(this.shown.get(video), video, performance.now());
   }
 
   /** close stops both players and the sync loop (the section stays as it is). */
@@ -99,6 +151,7 @@ export class CompareView {
     if (this.timer !== null) clearInterval(this.timer);
     if (this.retry !== null) clearTimeout(this.retry);
     this.timer = this.retry = null;
+    this.shown.clear();
     for (const p of this.players) p.destroy();
     this.players = [];
     for (const v of [this.ai, this.source]) {
@@ -171,24 +224,25 @@ export class CompareView {
   }
 
   /**
-   * targetForSource is the source video's time that shows the AI video's current frame.
+   * targetForSource is the source video's time that shows the frame the AI video shows now.
    * @private
    * @returns {number | null}
    */
   targetForSource() {
+    const aiTime = this.shownTime(this.ai);
     const a = /** @type {any} */ (this.ai).hls;
     const b = /** @type {any} */ (this.source).hls;
     if (a && b) {
       const fa = fragmentsOf(a.levels?.[0]?.details);
       const fb = fragmentsOf(b.levels?.[0]?.details);
-      return followerTarget(fa, this.ai.currentTime, fb);
+      return followerTarget(fa, aiTime, fb);
     }
     const ea = this.ai.seekable.length ? this.ai.seekable.end(this.ai.seekable.length - 1) : NaN;
     const eb = this.source.seekable.length ? this.source.seekable.end(this.source.seekable.length - 1) : NaN;
-    return Number.isFinite(ea) && Number.isFinite(eb) ? edgeAlignedTarget(this.ai.currentTime, ea, eb) : null;
+    return Number.isFinite(ea) && Number.isFinite(eb) ? edgeAlignedTarget(aiTime, ea, eb) : null;
   }
 
-  /** @private one correction of the source video towards the AI video's frame */
+  /** @private one correction of the source video towards the AI video's frame (both as shown) */
   syncStep() {
     if (document.hidden) return;
     const target = this.targetForSource();
@@ -197,13 +251,18 @@ export class CompareView {
       this.driftOut.textContent = 'syncing…';
       return;
     }
-    const drift = this.source.currentTime - target;
+    const drift = this.shownTime(this.source) - target;
     this.root.dataset.driftMs = String(Math.round(drift * 1000));
     this.driftOut.textContent = `Δ ${Math.round(Math.abs(drift) * 1000)} ms`;
-    if (this.frozen) return;
+    if (this.frozen) {
+      // Both paused: a source still off the AI frame (a seek that landed before the AI picture
+      // settled) is put on it again.
+      if (this.ai.paused && this.source.paused && !this.source.seeking && Math.abs(drift) >= IN_SYNC_S) this.source.currentTime = target;
+      return;
+    }
     // Mirror the leader: a buffering or paused AI video holds the source too.
     if (this.ai.paused || this.ai.readyState < 3) {
-      if (!this.source.paused) this.source.pause();
+      this.holdSource();
       return;
     }
     if (this.source.paused) this.play(this.source);

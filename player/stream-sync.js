@@ -119,6 +119,32 @@ export function isInSync(drift, seeking) {
   return !seeking && Number.isFinite(drift) && Math.abs(drift) < IN_SYNC_S;
 }
 
+/** A presented frame older than this (seconds) while playing says the video is not presenting. */
+export const STALE_FRAME_S = 0.5;
+/** Between two presented frames the estimate moves on by at most this (about a frame at 25 fps). */
+export const FRAME_STEP_CAP_S = 0.04;
+
+/**
+ * presentedTime estimates the media time of the frame a video shows now, from the last frame
+ * requestVideoFrameCallback reported. currentTime runs ahead of the picture when decoding lags (a
+ * 640x360 video on a busy machine showed frames 6 apart from a 320x180 one whose currentTime was
+ * in sync), so the comparison lines up what is on screen. Between frames the estimate advances at
+ * the playback rate for at most FRAME_STEP_CAP_S, so the drift is not a staircase of whole frames.
+ * Falls back to currentTime with no report, during a seek, or when the report is stale while
+ * playing (not presenting at all: the player's stall handling applies).
+ * @param {{ mediaTime: number, at: number } | undefined} shown the last report (at: performance.now() ms)
+ * @param {{ currentTime: number, paused: boolean, seeking: boolean, playbackRate: number }} video
+ * @param {number} now performance.now() ms
+ * @returns {number}
+ */
+export function presentedTime(shown, video, now) {
+  if (shown === undefined || video.seeking) return video.currentTime;
+  if (video.paused) return shown.mediaTime;
+  const since = Math.max(0, (now - shown.at) / 1000);
+  if (since > STALE_FRAME_S) return video.currentTime;
+  return shown.mediaTime + Math.min(FRAME_STEP_CAP_S, since * video.playbackRate);
+}
+
 /**
  * liveLatency is how far playback is behind the newest media the player knows of (seconds), or
  * null when unknown. hls.js measures it against the live playlist's edge (`hls.latency`); for

@@ -14,6 +14,9 @@ import {
   MAX_RATE_NUDGE,
   pickCompareRungs,
   positionAt,
+  presentedTime,
+  STALE_FRAME_S,
+  FRAME_STEP_CAP_S,
   SEEK_THRESHOLD_S,
   syncAction,
   timeOf,
@@ -166,5 +169,27 @@ describe('fragmentsOf', () => {
     expect(followerTarget(frags, 24.3, other)).toBeCloseTo(5.3, 9);
     expect(fragmentsOf(null)).toEqual([]);
     expect(fragmentsOf({ fragments: [{ sn: 1, start: 0, duration: 2 }] }).map((f) => f.sn)).toEqual([1]);
+  });
+});
+
+describe('presentedTime: the media time of the frame on screen', () => {
+  const playing = { currentTime: 10.3, paused: false, seeking: false, playbackRate: 1 };
+  test('no frame reported yet, or a seek in flight: currentTime', () => {
+    expect(presentedTime(undefined, playing, 1000)).toBe(10.3);
+    expect(presentedTime({ mediaTime: 10, at: 1000 }, { ...playing, seeking: true }, 1000)).toBe(10.3);
+  });
+  test('a decoder behind the clock: the reported frame, not currentTime', () => {
+    expect(presentedTime({ mediaTime: 10, at: 1000 }, playing, 1000)).toBe(10);
+  });
+  test('between frames it moves on at the playback rate, capped at about a frame', () => {
+    expect(presentedTime({ mediaTime: 10, at: 1000 }, playing, 1020)).toBeCloseTo(10.02, 9);
+    expect(presentedTime({ mediaTime: 10, at: 1000 }, { ...playing, playbackRate: 0.9 }, 1020)).toBeCloseTo(10.018, 9);
+    expect(presentedTime({ mediaTime: 10, at: 1000 }, playing, 1300)).toBeCloseTo(10 + FRAME_STEP_CAP_S, 9);
+  });
+  test('paused: the frame shown, however old the report', () => {
+    expect(presentedTime({ mediaTime: 10, at: 1000 }, { ...playing, paused: true }, 60_000)).toBe(10);
+  });
+  test('playing with no frame for longer than STALE_FRAME_S: currentTime', () => {
+    expect(presentedTime({ mediaTime: 10, at: 1000 }, playing, 1000 + STALE_FRAME_S * 1000 + 1)).toBe(10.3);
   });
 });

@@ -198,8 +198,9 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
   });
 
   test('--fallback-model none: no ladder, the model and bicubic only', async () => {
-    // uprez-x2 in onnxruntime on one worker covers part of each 320x180 frame at 25 fps: the
-    // rest of the tiles are bicubic, none from a smaller model.
+    // uprez-x2 in onnxruntime on one worker covers part of each 640x360 frame at 25 fps (at 320x180
+    // it needs ~55 ms a frame here, too close to 40 ms for a faster CI machine): the rest of the
+    // tiles are bicubic, none from a smaller model.
     const s = await startServer([
       '--model',
       'uprez-x2',
@@ -210,7 +211,7 @@ describe('live pipeline: RTMP in, upscaled HLS ladder out (real ffmpeg, RTMP, HT
       '--inference-engine',
       'onnxruntime',
     ]);
-    const { end } = await publishSampled(s, 'noladder', 6, 75);
+    const { end } = await publishSampled(s, 'noladder', 6, 75, { width: 640, height: 360 });
     expect(end.fallbackModel).toBeNull();
     expect(end.frames.byModel['uprez-x2-tiny']).toBeUndefined();
     expect(end.frames.model + end.frames.bicubic).toBe(end.frames.out);
